@@ -1,0 +1,161 @@
+"""The one place that decides who may read and write what.
+
+Two questions, always asked here and nowhere else:
+- may this role do this kind of thing at all (`allowed`, `require`)?
+- which enterprises does this user's scope reach (`enterprise_scope`, `require_enterprise`)?
+Every service that lists or fetches enterprise-bound data filters with `enterprise_scope`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from qorgau.core.errors import Forbidden, NotFound
+from qorgau.core.i18n_markers import N_
+from qorgau.core.models import User
+from qorgau.registry.models import Enterprise, UnionOrg
+
+ROLES = {
+    "admin": N_("Administrator"),
+    "union_officer": N_("Union officer"),
+    "technical_inspector": N_("Technical inspector"),
+    "employer_safety_manager": N_("Employer safety manager"),
+    "state_inspector": N_("State labour inspector"),
+    "analyst": N_("Analyst"),
+}
+
+SCOPE_KINDS = ("national", "region", "union", "enterprise")
+
+_READ_REFERENCE = {"registry.read", "stats.read"}
+PERMISSIONS: dict[str, set[str]] = {
+    "union_officer": _READ_REFERENCE | {
+        "registry.write", "audit.read",
+        "speaks.inbox", "speaks.handle", "speaks.reveal", "speaks.stats",
+        "deviations.read", "deviations.write", "deviations.verify", "deviations.stats",
+        "incidents.read", "incidents.write", "incidents.personal", "incidents.stats",
+        "monitoring.read", "monitoring.ack",
+        "risk.read", "index.read", "index.moderate", "index.publish",
+        "aiwork.read", "aiwork.file", "aiwork.review", "aiwork.vote",
+        "knowledge.read", "knowledge.write", "support.read", "support.write",
+    },
+    "technical_inspector": _READ_REFERENCE | {
+        "speaks.inbox", "speaks.handle",
+        "deviations.read", "deviations.write", "deviations.verify", "deviations.stats",
+        "incidents.read", "incidents.write",
+        "monitoring.read", "monitoring.ack",
+        "index.read", "aiwork.read", "aiwork.vote", "knowledge.read",
+    },
+    "employer_safety_manager": _READ_REFERENCE | {
+        "registry.write", "speaks.redacted",
+        "deviations.read", "deviations.respond", "deviations.stats",
+        "incidents.read", "incidents.write",
+        "monitoring.read", "monitoring.write", "monitoring.ack",
+        "index.read", "index.reply", "aiwork.read", "aiwork.file", "knowledge.read",
+    },
+    "state_inspector": _READ_REFERENCE | {
+        "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
+        "monitoring.read", "risk.read", "risk.plan", "index.read", "aiwork.read", "knowledge.read",
+    },
+    "analyst": _READ_REFERENCE | {
+        "speaks.stats", "deviations.stats", "incidents.stats", "risk.read", "risk.train",
+        "index.read", "aiwork.read", "knowledge.read",
+    },
+}
+# The administrator may do everything any role may, plus manage users and reference data.
+PERMISSIONS["admin"] = set().union(*PERMISSIONS.values()) | {
+    "users.manage", "registry.admin", "audit.read", "risk.train", "monitoring.write", "index.publish",
+}
+
+
+def allowed(user: User | None, permission: str) -> bool:
+    return user is not None and user.is_active and permission in PERMISSIONS.get(user.role, set())
+
+
+def require(user: User | None, permission: str) -> None:
+    if not allowed(user, permission):
+        raise Forbidden("You do not have permission to do this.")
+
+
+def union_subtree_ids(session: Session, root_id: int) -> list[int]:
+    """The union organisation and everything below it."""
+    ids, frontier = [root_id], [root_id]
+    while frontier:
+        frontier = list(session.execute(select(UnionOrg.id).where(UnionOrg.parent_id.in_(frontier))).scalars())
+        ids.extend(frontier)
+    return ids
+
+
+def _union_reach(session: Session, union_id: int) -> ColumnElement[bool]:
+    org = session.get(UnionOrg, union_id)
+    if org is None:
+        return false()
+    if org.kind == "federation":
+        return true()
+    # Enterprises organised under this branch of the tree, plus (for sectoral and regional unions)
+    # the enterprises of their sector or region that no primary organisation covers.
+    reach = [Enterprise.primary_union_id.in_(union_subtree_ids(session, union_id))]
+    area = []
+    if org.sector_code:
+        area.append(Enterprise.sector_code == org.sector_code)
+    if org.region_kato:
+        area.append(Enterprise.region_kato == org.region_kato)
+    if area and org.kind in ("sectoral", "regional"):
+        reach.append(and_(*area))
+    return or_(*reach)
+
+
+def enterprise_scope(session: Session, user: User | None) -> ColumnElement[bool]:
+    """A condition on Enterprise rows: true for the enterprises this user's scope reaches."""
+    if user is None or not user.is_active:
+        return false()
+    if user.role == "admin" or user.scope_kind == "national":
+        return true()
+    if user.scope_kind == "region":
+        return Enterprise.region_kato == user.scope_region_kato
+    if user.scope_kind == "union" and user.scope_union_id:
+        return _union_reach(session, user.scope_union_id)
+    if user.scope_kind == "enterprise" and user.scope_enterprise_id:
+        return Enterprise.id == user.scope_enterprise_id
+    return false()
+
+
+def visible_enterprise_ids(session: Session, user: User | None) -> Select:
+    """A subquery of enterprise ids in scope, for filtering other packages' tables by enterprise_id."""
+    return select(Enterprise.id).where(enterprise_scope(session, user))
+
+
+def scoped(session: Session, user: User | None, enterprise_id_column) -> ColumnElement[bool]:
+    """A condition on any table with an enterprise id column: the row is inside the user's scope."""
+    if user is not None and user.is_active and (user.role == "admin" or user.scope_kind == "national"):
+        return true()
+    return enterprise_id_column.in_(visible_enterprise_ids(session, user))
+
+
+def can_reach_enterprise(session: Session, user: User | None, enterprise_id: int | None) -> bool:
+    if enterprise_id is None:
+        return False
+    found = session.execute(select(Enterprise.id).where(Enterprise.id == enterprise_id,
+                                                        enterprise_scope(session, user))).first()
+    return found is not None
+
+
+def require_enterprise(session: Session, user: User | None, permission: str, enterprise_id: int | None) -> None:
+    """Permission and scope together. Out of scope reads as 'not found', so nothing leaks."""
+    require(user, permission)
+    if not can_reach_enterprise(session, user, enterprise_id):
+        raise NotFound("Not found.")
+
+
+def reachable_union_ids(session: Session, user: User | None) -> list[int] | None:
+    """Union organisations whose inbox this user works in; None means all."""
+    if user is None:
+        return []
+    if user.role == "admin" or user.scope_kind == "national":
+        return None
+    if user.scope_kind == "union" and user.scope_union_id:
+        org = session.get(UnionOrg, user.scope_union_id)
+        if org is not None and org.kind == "federation":
+            return None
+        return union_subtree_ids(session, user.scope_union_id)
+    return []

@@ -1,0 +1,131 @@
+"""Passwords (Argon2id), signed session cookies, CSRF tokens, API tokens and sign-in throttling."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from qorgau.core.db import utcnow
+from qorgau.core.models import ApiToken, LoginFailure, User
+
+_hasher = PasswordHasher()  # argon2id, memory 64 MiB, 3 passes
+SESSION_COOKIE = "qorgau_session"
+CSRF_COOKIE = "qorgau_csrf"
+TOKEN_PREFIX = "qrg_"
+TOKEN_SCOPES = ("read", "write", "telemetry")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A valid hash to verify against when the user does not exist, so timing does not reveal names.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@dataclass
+class SignInResult:
+    user: User | None
+    error: str | None = None  # an English message id
+    locked_until: datetime | None = None
+
+
+def authenticate(session: Session, *, username: str, password: str, max_failures: int,
+                 window_minutes: int, lockout_minutes: int) -> SignInResult:
+    """Check a password with throttling: too many failures in the window lock the account for a while."""
+    now = utcnow()
+    username = username.strip().lower()
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is not None and user.locked_until and user.locked_until > now:
+        return SignInResult(None, "Too many failed sign-ins. Try again later.", user.locked_until)
+    valid = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is not None and valid and user.is_active:
+        session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+        return SignInResult(user)
+    session.add(LoginFailure(username=username, at=now))
+    session.flush()
+    since = now - timedelta(minutes=window_minutes)
+    failures = session.execute(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.username == username, LoginFailure.at >= since)).scalar_one()
+    if user is not None and failures >= max_failures:
+        user.locked_until = now + timedelta(minutes=lockout_minutes)
+        return SignInResult(None, "Too many failed sign-ins. Try again later.", user.locked_until)
+    return SignInResult(None, "Wrong user name or password.")
+
+
+class SessionSigner:
+    """Signed, timed session cookie carrying the user id and the user's session epoch."""
+
+    def __init__(self, secret_key: str, max_age_seconds: int):
+        self._serializer = URLSafeTimedSerializer(secret_key, salt="qorgau-session")
+        self._csrf_key = hashlib.sha256(("csrf:" + secret_key).encode()).digest()
+        self.max_age = max_age_seconds
+
+    def dumps(self, user: User) -> str:
+        return self._serializer.dumps({"u": user.id, "e": user.session_epoch, "n": secrets.token_hex(8)})
+
+    def loads(self, value: str) -> dict | None:
+        try:
+            return self._serializer.loads(value, max_age=self.max_age)
+        except BadSignature:
+            return None
+
+    def csrf_token(self, seed: str) -> str:
+        return hmac.new(self._csrf_key, seed.encode(), hashlib.sha256).hexdigest()
+
+
+def _token_digest(token: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is enough (unlike passwords).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(session: Session, *, user: User, name: str = "", scopes: list[str] | None = None,
+                     expires_days: int | None = 90) -> tuple[ApiToken, str]:
+    """Make a token; the plain value is returned once and never stored."""
+    scopes = scopes or ["read"]
+    unknown = set(scopes) - set(TOKEN_SCOPES)
+    if unknown:
+        raise ValueError(f"unknown token scope(s): {', '.join(sorted(unknown))}")
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires = utcnow() + timedelta(days=expires_days) if expires_days else None
+    token = ApiToken(user_id=user.id, name=name, prefix=plain[:12], token_hash=_token_digest(plain),
+                     scopes=",".join(scopes), expires_at=expires)
+    session.add(token)
+    session.flush()
+    return token, plain
+
+
+def user_for_token(session: Session, plain: str) -> tuple[User, ApiToken] | None:
+    """The active user behind a bearer token, or None if unknown, expired or revoked."""
+    if not plain.startswith(TOKEN_PREFIX):
+        return None
+    token = session.execute(select(ApiToken).where(ApiToken.token_hash == _token_digest(plain))).scalar()
+    now = utcnow()
+    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+        return None
+    if not token.user.is_active:
+        return None
+    return token.user, token
+
+
+def revoke_api_token(session: Session, *, token_id: int) -> ApiToken | None:
+    token = session.get(ApiToken, token_id)
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token

@@ -1,0 +1,104 @@
+"""Read CSV and XLSX uploads as rows of strings, and write lists back as CSV or XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from qorgau.core.errors import ValidationFailed
+
+
+@dataclass
+class Problem:
+    """One thing wrong with an input file: its row (1 = header), column and reason."""
+
+    row: int
+    column: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "reason": self.reason}
+
+
+class ImportFailed(ValidationFailed):
+    """The file had errors; nothing was written."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("The file has %(n)s error(s); nothing was imported.", params={"n": len(problems)})
+        self.problems = problems
+
+
+def read_table(data: bytes, filename: str) -> tuple[list[str], list[dict[str, str]]]:
+    """Header and rows (dicts of stripped strings) from a CSV (UTF-8, ; or ,) or XLSX file."""
+    name = filename.lower()
+    if name.endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(data)
+    if name.endswith(".csv") or name.endswith(".txt") or not name:
+        return _read_csv(data)
+    raise ImportFailed([Problem(0, "", "Only CSV and XLSX files can be imported.")])
+
+
+def _read_csv(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFailed([Problem(0, "", "The CSV file is not UTF-8 text.")])
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows = list(reader)
+    if not rows:
+        raise ImportFailed([Problem(1, "", "The file is empty.")])
+    header = [h.strip().lower() for h in rows[0]]
+    return header, [{h: (r[i].strip() if i < len(r) else "") for i, h in enumerate(header)}
+                    for r in rows[1:] if any(c.strip() for c in r)]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _read_xlsx(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise ImportFailed([Problem(0, "", "The file is not a readable XLSX workbook.")])
+    sheet = workbook.worksheets[0]
+    rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    if not rows:
+        raise ImportFailed([Problem(1, "", "The file is empty.")])
+    header = [h.lower() for h in rows[0]]
+    return header, [{h: (r[i] if i < len(r) else "") for i, h in enumerate(header) if h}
+                    for r in rows[1:] if any(r)]
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(header: Sequence[str], rows: Iterable[Sequence], sheet_title: str = "Qorgau") -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title[:31])
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,165 @@
+"""Platform pages: home per role, sign-in and out, language, notifications, users, audit log."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qorgau.core import audit, i18n, policy, security
+from qorgau.core import users as user_service
+from qorgau.core.deps import get_db, load_user, require_user
+from qorgau.core.errors import AppError
+from qorgau.core.i18n import gettext as _
+from qorgau.core.models import AuditEntry, Notification, User
+from qorgau.core.pagination import paginate, PageParams
+from qorgau.core.plugins import modules
+from qorgau.core.templating import render
+from qorgau.core.web import is_secure
+
+router = APIRouter()
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or urlparse(target).netloc:
+        return "/"
+    return target
+
+
+def home_panels(request: Request, db: Session, user: User) -> list:
+    panels = []
+    for _package, views in modules("views"):
+        provider = getattr(views, "home_panels", None)
+        if provider is not None:
+            panels.extend(provider(request, db, user))
+    unread = db.execute(select(Notification).where(Notification.user_id == user.id,
+                                                   Notification.read_at.is_(None))
+                        .order_by(Notification.id.desc()).limit(5)).scalars().all()
+    from qorgau.core.plugins import Panel, PanelItem
+
+    panels.append(Panel(title=_("Notifications"), order=1, link="/notifications", link_label=_("All notifications"),
+                        empty=_("Nothing new."),
+                        items=[PanelItem(n.title, n.link, i18n.format_datetime(n.created_at), "warn") for n in unread]))
+    return sorted(panels, key=lambda p: p.order)
+
+
+@router.get("/")
+def home(request: Request, user: User | None = Depends(load_user), db: Session = Depends(get_db)):
+    if user is None:
+        return render(request, "landing.html")
+    return render(request, "home.html", {"panels": home_panels(request, db, user),
+                                         "role_label": _(policy.ROLES.get(user.role, user.role))})
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/"):
+    return render(request, "login.html", {"next": _safe_next(next)})
+
+
+@router.post("/login")
+def login(request: Request, username: str = Form(..., max_length=64), password: str = Form(..., max_length=256),
+          next: str = Form("/"), db: Session = Depends(get_db)):
+    settings = request.app.state.settings
+    result = security.authenticate(db, username=username, password=password,
+                                   max_failures=settings.login_max_failures,
+                                   window_minutes=settings.login_window_minutes,
+                                   lockout_minutes=settings.login_lockout_minutes)
+    db.info["actor"] = f"user:{username.strip().lower()[:60]}"
+    if result.user is None:
+        if result.locked_until:
+            audit.record(db, action="sign_in_locked", object_type="core_user", object_id=username[:60])
+        db.commit()
+        return render(request, "login.html", {"error": _(result.error or ""), "next": _safe_next(next),
+                                              "username": username}, status_code=401)
+    audit.record(db, action="sign_in", object_type="core_user", object_id=result.user.id)
+    db.commit()
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(security.SESSION_COOKIE, request.app.state.signer.dumps(result.user),
+                        max_age=request.app.state.signer.max_age, httponly=True, samesite="lax",
+                        secure=is_secure(request.scope, settings), path="/")
+    if result.user.locale in i18n.LOCALES:
+        response.set_cookie("lang", result.user.locale, max_age=365 * 86400, samesite="lax", path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, user: User | None = Depends(load_user), db: Session = Depends(get_db)):
+    if user is not None:
+        audit.record(db, action="sign_out", object_type="core_user", object_id=user.id)
+        db.commit()
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(security.SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/lang/{code}")
+def switch_language(request: Request, code: str, next: str = "/"):
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if code in i18n.LOCALES:
+        response.set_cookie("lang", code, max_age=365 * 86400, samesite="lax", path="/",
+                            secure=is_secure(request.scope, request.app.state.settings))
+    return response
+
+
+@router.get("/notifications")
+def notifications(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    items = db.execute(select(Notification).where(Notification.user_id == user.id)
+                       .order_by(Notification.id.desc()).limit(200)).scalars().all()
+    return render(request, "notifications.html", {"items": items})
+
+
+@router.post("/notifications/read")
+def notifications_read(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    from qorgau.core.db import utcnow
+
+    for item in db.execute(select(Notification).where(Notification.user_id == user.id,
+                                                      Notification.read_at.is_(None))).scalars():
+        item.read_at = utcnow()
+    db.commit()
+    return RedirectResponse("/notifications", status_code=303)
+
+
+@router.get("/admin/users")
+def users_page(request: Request, q: str = Query("", max_length=100), page: int = Query(1, ge=1, le=100000),
+               user: User = Depends(require_user), db: Session = Depends(get_db)):
+    policy.require(user, "users.manage")
+    query = user_service.search_query(q=q)
+    paged = paginate(db, query, PageParams(page, 50))
+    return render(request, "users.html", {"paged": paged, "q": q, "roles": policy.ROLES,
+                                          "scope_kinds": policy.SCOPE_KINDS})
+
+
+@router.post("/admin/users")
+def users_create(request: Request, username: str = Form(..., max_length=64), full_name: str = Form("", max_length=200),
+                 role: str = Form(...), password: str = Form(..., max_length=256),
+                 scope_kind: str = Form("national"), scope_id: str = Form("", max_length=20),
+                 user: User = Depends(require_user), db: Session = Depends(get_db)):
+    policy.require(user, "users.manage")
+    try:
+        user_service.create(db, username=username, full_name=full_name, role=role, password=password,
+                            scope_kind=scope_kind, scope_id=scope_id)
+        db.commit()
+    except AppError as error:
+        db.rollback()
+        query = user_service.search_query(q="")
+        return render(request, "users.html", {"paged": paginate(db, query, PageParams(1, 50)), "q": "",
+                                              "roles": policy.ROLES, "scope_kinds": policy.SCOPE_KINDS,
+                                              "error": _(error.message), "error_field": error.field},
+                      status_code=422)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/audit")
+def audit_page(request: Request, object_type: str = Query("", max_length=64), page: int = Query(1, ge=1, le=100000),
+               verify: bool = False, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    policy.require(user, "audit.read")
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if object_type:
+        query = query.where(AuditEntry.object_type == object_type)
+    result = audit.verify(db) if verify else None
+    return render(request, "audit.html", {"paged": paginate(db, query, PageParams(page, 50)),
+                                          "object_type": object_type, "verify": result})

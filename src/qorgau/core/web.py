@@ -1,0 +1,246 @@
+"""The web application: middleware (locale, CSRF, access log without addresses), errors, routers."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request as StarletteRequest
+
+from qorgau.core import i18n, security
+from qorgau.core.config import Settings, get_settings
+from qorgau.core.db import session_factory
+from qorgau.core.deps import load_user
+from qorgau.core.errors import AppError
+from qorgau.core.plugins import modules
+from qorgau.core.templating import render
+
+access_log = logging.getLogger("qorgau.access")
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+ERROR_RESPONSES = {
+    400: {"description": "Malformed request"},
+    401: {"description": "Not signed in"},
+    403: {"description": "Not allowed"},
+    404: {"description": "Not found or outside your scope"},
+    422: {"description": "Invalid input"},
+}
+
+
+def _cookies(scope) -> dict[str, str]:
+    raw = b"; ".join(v for k, v in scope["headers"] if k == b"cookie").decode("latin-1")
+    jar = SimpleCookie()
+    try:
+        jar.load(raw)
+    except Exception:
+        return {}
+    return {k: m.value for k, m in jar.items()}
+
+
+def _header(scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+def is_secure(scope, settings: Settings) -> bool:
+    if settings.secure_cookies is not None:
+        return settings.secure_cookies
+    return scope.get("scheme") == "https" or _header(scope, b"x-forwarded-proto") == "https"
+
+
+class PlatformMiddleware:
+    """Locale choice, the double-submit CSRF check on every unsafe request, and an access log.
+
+    The access log never records a client address or user agent: the reporting channel must not be
+    able to identify a worker, so no route does.
+    """
+
+    def __init__(self, app, settings: Settings):
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        cookies = _cookies(scope)
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        locale = (query.get("lang", [None])[0] or cookies.get("lang")
+                  or i18n.best_match(_header(scope, b"accept-language"), self.settings.default_locale))
+        if locale not in i18n.LOCALES:
+            locale = self.settings.default_locale
+        token = i18n.set_locale(locale)
+        csrf = cookies.get(security.CSRF_COOKIE) or ""
+        new_csrf = "" if csrf else secrets.token_urlsafe(32)
+        state = scope.setdefault("state", {})
+        state["csrf_token"] = csrf or new_csrf
+        state["locale"] = locale
+        status_holder = {"status": 500}
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                if new_csrf:
+                    flags = "; Path=/; SameSite=Lax" + ("; Secure" if is_secure(scope, self.settings) else "")
+                    headers = list(message.get("headers", []))
+                    headers.append((b"set-cookie", f"{security.CSRF_COOKIE}={new_csrf}{flags}".encode()))
+                    message["headers"] = headers
+            await send(message)
+
+        try:
+            if scope["method"] in UNSAFE_METHODS and not _header(scope, b"authorization").lower().startswith("bearer "):
+                receive, problem = await self._check_csrf(scope, receive, csrf)
+                if problem:
+                    response = _error_response(scope, 403, "csrf_failed", problem)
+                    return await response(scope, receive, send_wrapper)
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            i18n._current.reset(token)
+            access_log.info("%s %s %s %.1fms", scope["method"], scope["path"], status_holder["status"],
+                            (time.perf_counter() - started) * 1000)
+
+    async def _check_csrf(self, scope, receive, expected: str):
+        """Buffer the body, find the token (header or form field), and replay the body downstream."""
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.settings.upload_max_bytes + 1_000_000:
+                return receive, "The upload is too large."
+            chunks.append(body)
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.disconnect"}
+
+        supplied = _header(scope, b"x-csrf-token")
+        content_type = _header(scope, b"content-type")
+        if not supplied and content_type.startswith("application/x-www-form-urlencoded"):
+            supplied = parse_qs(body.decode("utf-8", "replace")).get("csrf_token", [""])[0]
+        elif not supplied and content_type.startswith("multipart/form-data"):
+            form = await StarletteRequest(scope, replay).form()
+            supplied = str(form.get("csrf_token") or "")
+            await form.close()
+            sent = False
+        if not expected or not supplied or not hmac.compare_digest(expected, supplied):
+            return replay, "The form has expired or was not sent from this site. Reload the page and try again."
+        return replay, None
+
+
+def _wants_json(scope_or_request) -> bool:
+    path = scope_or_request["path"] if isinstance(scope_or_request, dict) else scope_or_request.url.path
+    return path.startswith("/api/") or path in ("/healthz", "/readyz")
+
+
+def error_body(code: str, message: str, field: str | None = None, params: dict | None = None) -> dict:
+    text = i18n.gettext(message)
+    if params:
+        try:
+            text = text % params
+        except (KeyError, TypeError, ValueError):
+            pass
+    return {"error": {"code": code, "message": text, "field": field}}
+
+
+def _error_response(scope, status: int, code: str, message: str, field: str | None = None,
+                    params: dict | None = None) -> Response:
+    if _wants_json(scope):
+        return JSONResponse(error_body(code, message, field, params), status_code=status)
+    request = Request(scope)
+    if not hasattr(request.state, "user"):
+        request.state.user = None
+    body = error_body(code, message, field, params)["error"]
+    return render(request, "error.html", {"status": status, "message": body["message"], "field": field},
+                  status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, error: AppError):
+        if error.status == 401 and not _wants_json(request.scope):
+            target = request.url.path + (("?" + request.url.query) if request.url.query else "")
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        return _error_response(request.scope, error.status, error.code, error.message, error.field, error.params)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError):
+        first = error.errors()[0] if error.errors() else {}
+        location = [str(part) for part in first.get("loc", []) if part not in ("body", "query", "path", "form")]
+        field = ".".join(location) or None
+        message = first.get("msg", "Invalid input.")
+        return _error_response(request.scope, 422, "validation_error", message, field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException):
+        codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                 405: "method_not_allowed", 413: "too_large", 429: "too_many_requests"}
+        message = error.detail if isinstance(error.detail, str) else "Request failed."
+        if error.status_code == 404:
+            message = "Not found."
+        return _error_response(request.scope, error.status_code, codes.get(error.status_code, "error"), message)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    from qorgau.core.plugins import load_all_models
+
+    load_all_models()
+    app = FastAPI(title="Qorgau API", version="1", docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json", dependencies=[Depends(load_user)],
+                  description="Occupational safety and health and AI-at-work oversight for Kazakhstan's "
+                              "trade unions. Errors have one shape: "
+                              '`{"error": {"code": ..., "message": ..., "field": ...}}`. '
+                              "Authenticate with `Authorization: Bearer <token>` (`qorgau token create`).")
+    app.state.settings = settings
+    app.state.sessionmaker = session_factory(settings.resolved_database_url())
+    app.state.signer = security.SessionSigner(settings.resolved_secret_key(), settings.session_hours * 3600)
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/static-pkg/plotly.min.js", include_in_schema=False)
+    def plotly_js():
+        import plotly
+
+        path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+        return FileResponse(path, media_type="application/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs():
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Qorgau API",
+                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/static/favicon.svg")
+
+    from qorgau.core import api as core_api
+    from qorgau.core import views as core_views
+
+    app.include_router(core_api.router, responses=ERROR_RESPONSES)
+    app.include_router(core_views.router, include_in_schema=False)
+    for package, module in modules("api"):
+        app.include_router(module.router, prefix=f"/api/v1/{package}", tags=[package], responses=ERROR_RESPONSES)
+    for _package, module in modules("views"):
+        app.include_router(module.router, include_in_schema=False)
+    app.add_middleware(PlatformMiddleware, settings=settings)
+    return app

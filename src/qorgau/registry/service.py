@@ -1,0 +1,228 @@
+"""Registry logic: enterprises, sites, zones and the union tree, always through the policy."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from qorgau.core import policy
+from qorgau.core.errors import Conflict, NotFound, ValidationFailed
+from qorgau.core.models import User
+from qorgau.core.tabular import ImportFailed, Problem, read_table
+from qorgau.registry.identifiers import bin_problem
+from qorgau.registry.models import Enterprise, Occupation, Region, Sector, Site, UnionOrg, Zone
+from qorgau.registry.schemas import EnterpriseIn, EnterpriseUpdate, SiteIn, ZoneIn
+
+
+def regions(*, session: Session) -> list[Region]:
+    """All 20 first-level units, by KATO code."""
+    return list(session.execute(select(Region).order_by(Region.kato)).scalars())
+
+
+def sectors(*, session: Session) -> list[Sector]:
+    """OKED sections A to U."""
+    return list(session.execute(select(Sector).order_by(Sector.code)).scalars())
+
+
+def occupations_query(*, q: str = "", level: int | None = None) -> Select:
+    query = select(Occupation).order_by(Occupation.code)
+    if level:
+        query = query.where(Occupation.level == level)
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(Occupation.code.startswith(q), Occupation.title_en.ilike(like),
+                                Occupation.title_ru.ilike(like), Occupation.title_kk.ilike(like)))
+    return query
+
+
+def union_orgs(*, session: Session) -> list[UnionOrg]:
+    """The whole union tree (its structure is public)."""
+    return list(session.execute(select(UnionOrg).order_by(UnionOrg.kind, UnionOrg.id)).scalars())
+
+
+def enterprises_query(*, session: Session, actor: User, q: str = "", region_kato: str = "",
+                      sector_code: str = "", has_union: bool | None = None) -> Select:
+    """Enterprises in the actor's scope, searched by name, BIN or town."""
+    policy.require(actor, "registry.read")
+    query = select(Enterprise).where(policy.enterprise_scope(session, actor)).order_by(Enterprise.name_ru, Enterprise.id)
+    return _filtered(query, q=q, region_kato=region_kato, sector_code=sector_code, has_union=has_union)
+
+
+def public_enterprise_search(*, session: Session, q: str, limit: int = 20) -> list[Enterprise]:
+    """Name, BIN and town only: what an anonymous worker needs to pick their workplace."""
+    if len(q.strip()) < 2:
+        return []
+    return list(session.execute(_filtered(select(Enterprise), q=q).order_by(Enterprise.name_ru).limit(limit)).scalars())
+
+
+def _filtered(query: Select, *, q: str = "", region_kato: str = "", sector_code: str = "",
+              has_union: bool | None = None) -> Select:
+    q = q.strip()
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(Enterprise.bin.startswith(q), Enterprise.name_ru.ilike(like),
+                                Enterprise.name_kk.ilike(like), Enterprise.name_en.ilike(like),
+                                Enterprise.town.ilike(like)))
+    if region_kato:
+        query = query.where(Enterprise.region_kato == region_kato)
+    if sector_code:
+        query = query.where(Enterprise.sector_code == sector_code)
+    if has_union is not None:
+        query = query.where(Enterprise.has_union.is_(has_union))
+    return query
+
+
+def get_enterprise(*, session: Session, actor: User, enterprise_id: int) -> Enterprise:
+    """One enterprise in the actor's scope, else NotFound."""
+    policy.require_enterprise(session, actor, "registry.read", enterprise_id)
+    return session.get(Enterprise, enterprise_id)
+
+
+def _check_references(session: Session, data: dict) -> None:
+    if "region_kato" in data and session.get(Region, data["region_kato"]) is None:
+        raise ValidationFailed("Unknown region KATO code.", field="region_kato")
+    if "sector_code" in data and session.get(Sector, data["sector_code"]) is None:
+        raise ValidationFailed("Unknown OKED section.", field="sector_code")
+    if data.get("primary_union_id") and session.get(UnionOrg, data["primary_union_id"]) is None:
+        raise ValidationFailed("Unknown union organisation.", field="primary_union_id")
+
+
+def create_enterprise(*, session: Session, actor: User, enterprise_in: EnterpriseIn) -> Enterprise:
+    """Register an enterprise (administrators and union officers of a national or union scope)."""
+    policy.require(actor, "registry.write")
+    if actor.scope_kind == "enterprise":
+        raise NotFound("Not found.")
+    data = enterprise_in.model_dump()
+    _check_references(session, data)
+    if session.execute(select(Enterprise.id).where(Enterprise.bin == data["bin"])).first():
+        raise Conflict("An enterprise with this BIN is already registered.", field="bin")
+    if not (data["name_ru"] or data["name_kk"] or data["name_en"]):
+        raise ValidationFailed("Give the enterprise's name in at least one language.", field="name_ru")
+    enterprise = Enterprise(**data)
+    session.add(enterprise)
+    session.flush()
+    if not policy.can_reach_enterprise(session, actor, enterprise.id):
+        raise ValidationFailed("This enterprise would be outside your scope.", field="primary_union_id")
+    return enterprise
+
+
+def update_enterprise(*, session: Session, actor: User, enterprise_id: int, update: EnterpriseUpdate) -> Enterprise:
+    policy.require_enterprise(session, actor, "registry.write", enterprise_id)
+    enterprise = session.get(Enterprise, enterprise_id)
+    for key, value in update.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(enterprise, key, value)
+    session.flush()
+    return enterprise
+
+
+def add_site(*, session: Session, actor: User, enterprise_id: int, site_in: SiteIn) -> Site:
+    policy.require_enterprise(session, actor, "registry.write", enterprise_id)
+    site = Site(enterprise_id=enterprise_id, **site_in.model_dump())
+    session.add(site)
+    session.flush()
+    return site
+
+
+def get_site(*, session: Session, actor: User, site_id: int, permission: str = "registry.read") -> Site:
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFound("Not found.")
+    policy.require_enterprise(session, actor, permission, site.enterprise_id)
+    return site
+
+
+def add_zone(*, session: Session, actor: User, site_id: int, zone_in: ZoneIn) -> Zone:
+    site = get_site(session=session, actor=actor, site_id=site_id, permission="registry.write")
+    zone = Zone(site_id=site.id, **zone_in.model_dump())
+    session.add(zone)
+    session.flush()
+    return zone
+
+
+def get_zone(*, session: Session, actor: User, zone_id: int) -> Zone:
+    zone = session.get(Zone, zone_id)
+    if zone is None:
+        raise NotFound("Not found.")
+    policy.require_enterprise(session, actor, "registry.read", zone.site.enterprise_id)
+    return zone
+
+
+def zones_of_enterprise(*, session: Session, enterprise_id: int) -> list[Zone]:
+    """Zones of an enterprise (the caller has already checked access to it)."""
+    return list(session.execute(select(Zone).join(Site).where(Site.enterprise_id == enterprise_id)
+                                .order_by(Site.id, Zone.id)).scalars())
+
+
+IMPORT_COLUMNS = ("bin", "name_ru", "name_kk", "name_en", "region_kato", "sector_code", "headcount", "town",
+                  "has_union", "collective_agreement", "safety_committee")
+_TRUE = {"1", "true", "yes", "да", "иә", "y", "+"}
+_FALSE = {"0", "false", "no", "нет", "жоқ", "n", "-", ""}
+
+
+def _flag(value: str) -> bool | None:
+    value = value.strip().lower()
+    return True if value in _TRUE else False if value in _FALSE else None
+
+
+def import_enterprises(*, session: Session, actor: User, data: bytes, filename: str) -> dict[str, int]:
+    """Create or update enterprises by BIN from CSV/XLSX. Any bad row: nothing is written."""
+    policy.require(actor, "registry.admin")
+    header, rows = read_table(data, filename)
+    problems: list[Problem] = []
+    missing = [c for c in ("bin", "region_kato", "sector_code") if c not in header]
+    for column in missing:
+        problems.append(Problem(1, column, "Required column is missing."))
+    if not (set(header) & {"name_ru", "name_kk", "name_en"}):
+        problems.append(Problem(1, "name_ru", "Give at least one name column: name_ru, name_kk or name_en."))
+    if problems:
+        raise ImportFailed(problems)
+    region_codes = set(session.execute(select(Region.kato)).scalars())
+    sector_codes = set(session.execute(select(Sector.code)).scalars())
+    seen: dict[str, int] = {}
+    cleaned = []
+    for number, row in enumerate(rows, start=2):
+        bin_value = row.get("bin", "").replace(" ", "")
+        problem = bin_problem(bin_value)
+        if problem:
+            problems.append(Problem(number, "bin", problem))
+        elif bin_value in seen:
+            problems.append(Problem(number, "bin", f"Same BIN as row {seen[bin_value]}."))
+        else:
+            seen[bin_value] = number
+        if row.get("region_kato", "") not in region_codes:
+            problems.append(Problem(number, "region_kato", "Unknown region KATO code."))
+        sector = row.get("sector_code", "").upper()
+        if sector not in sector_codes:
+            problems.append(Problem(number, "sector_code", "Unknown OKED section (A-U)."))
+        names = {k: row.get(k, "")[:300] for k in ("name_ru", "name_kk", "name_en")}
+        if not any(names.values()):
+            problems.append(Problem(number, "name_ru", "The enterprise has no name."))
+        headcount_text = row.get("headcount", "") or "0"
+        if not headcount_text.isdigit() or int(headcount_text) > 1_000_000:
+            problems.append(Problem(number, "headcount", "Headcount must be a whole number from 0 to 1,000,000."))
+        flags = {}
+        for column in ("has_union", "collective_agreement", "safety_committee"):
+            flag = _flag(row.get(column, ""))
+            if flag is None:
+                problems.append(Problem(number, column, "Use yes/no, true/false or 1/0."))
+            flags[column] = bool(flag)
+        cleaned.append({"bin": bin_value, **names, "region_kato": row.get("region_kato", ""), "sector_code": sector,
+                        "headcount": int(headcount_text) if headcount_text.isdigit() else 0,
+                        "town": row.get("town", "")[:120], **flags})
+    if problems:
+        raise ImportFailed(problems)
+    existing = {e.bin: e for e in session.execute(
+        select(Enterprise).where(Enterprise.bin.in_([c["bin"] for c in cleaned]))).scalars()}
+    created = updated = 0
+    for values in cleaned:
+        enterprise = existing.get(values["bin"])
+        if enterprise is None:
+            session.add(Enterprise(**values))
+            created += 1
+        else:
+            for key, value in values.items():
+                setattr(enterprise, key, value)
+            updated += 1
+    session.flush()
+    return {"created": created, "updated": updated}
