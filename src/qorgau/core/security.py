@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from qorgau.core.db import utcnow
+from qorgau.core.i18n_markers import N_
 from qorgau.core.models import ApiToken, LoginFailure, User
 
 _hasher = PasswordHasher()  # argon2id, memory 64 MiB, 3 passes
@@ -53,7 +54,7 @@ def authenticate(session: Session, *, username: str, password: str, max_failures
     username = username.strip().lower()
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is not None and user.locked_until and user.locked_until > now:
-        return SignInResult(None, "Too many failed sign-ins. Try again later.", user.locked_until)
+        return SignInResult(None, N_("Too many failed sign-ins. Try again later."), user.locked_until)
     valid = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is not None and valid and user.is_active:
         session.execute(delete(LoginFailure).where(LoginFailure.username == username))
@@ -65,8 +66,8 @@ def authenticate(session: Session, *, username: str, password: str, max_failures
         LoginFailure.username == username, LoginFailure.at >= since)).scalar_one()
     if user is not None and failures >= max_failures:
         user.locked_until = now + timedelta(minutes=lockout_minutes)
-        return SignInResult(None, "Too many failed sign-ins. Try again later.", user.locked_until)
-    return SignInResult(None, "Wrong user name or password.")
+        return SignInResult(None, N_("Too many failed sign-ins. Try again later."), user.locked_until)
+    return SignInResult(None, N_("Wrong user name or password."))
 
 
 class SessionSigner:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from qorgau.core.errors import ValidationFailed
+from qorgau.core.i18n_markers import N_
 
 
 @dataclass
@@ -26,7 +27,7 @@ class ImportFailed(ValidationFailed):
     """The file had errors; nothing was written."""
 
     def __init__(self, problems: list[Problem]):
-        super().__init__("The file has %(n)s error(s); nothing was imported.", params={"n": len(problems)})
+        super().__init__(N_("The file has %(n)s error(s); nothing was imported."), params={"n": len(problems)})
         self.problems = problems
 
 

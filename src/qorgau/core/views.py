@@ -73,7 +73,7 @@ def login(request: Request, username: str = Form(..., max_length=64), password: 
         if result.locked_until:
             audit.record(db, action="sign_in_locked", object_type="core_user", object_id=username[:60])
         db.commit()
-        return render(request, "login.html", {"error": _(result.error or ""), "next": _safe_next(next),
+        return render(request, "login.html", {"error": _(result.error) if result.error else "", "next": _safe_next(next),
                                               "username": username}, status_code=401)
     audit.record(db, action="sign_in", object_type="core_user", object_id=result.user.id)
     db.commit()

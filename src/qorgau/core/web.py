@@ -23,6 +23,7 @@ from qorgau.core.config import Settings, get_settings
 from qorgau.core.db import session_factory
 from qorgau.core.deps import load_user
 from qorgau.core.errors import AppError
+from qorgau.core.i18n_markers import N_
 from qorgau.core.plugins import modules
 from qorgau.core.templating import render
 
@@ -120,7 +121,7 @@ class PlatformMiddleware:
             body = message.get("body", b"")
             size += len(body)
             if size > self.settings.upload_max_bytes + 1_000_000:
-                return receive, "The upload is too large."
+                return receive, N_("The upload is too large.")
             chunks.append(body)
             if not message.get("more_body"):
                 break
@@ -144,7 +145,7 @@ class PlatformMiddleware:
             await form.close()
             sent = False
         if not expected or not supplied or not hmac.compare_digest(expected, supplied):
-            return replay, "The form has expired or was not sent from this site. Reload the page and try again."
+            return replay, N_("The form has expired or was not sent from this site. Reload the page and try again.")
         return replay, None
 
 
@@ -188,16 +189,16 @@ def install_error_handlers(app: FastAPI) -> None:
         first = error.errors()[0] if error.errors() else {}
         location = [str(part) for part in first.get("loc", []) if part not in ("body", "query", "path", "form")]
         field = ".".join(location) or None
-        message = first.get("msg", "Invalid input.")
+        message = first.get("msg") or N_("Invalid input.")
         return _error_response(request.scope, 422, "validation_error", message, field)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):
         codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                  405: "method_not_allowed", 413: "too_large", 429: "too_many_requests"}
-        message = error.detail if isinstance(error.detail, str) else "Request failed."
+        message = error.detail if isinstance(error.detail, str) else N_("Request failed.")
         if error.status_code == 404:
-            message = "Not found."
+            message = N_("Not found.")
         return _error_response(request.scope, error.status_code, codes.get(error.status_code, "error"), message)
 
 

@@ -7,6 +7,8 @@ never issued.
 
 from __future__ import annotations
 
+from qorgau.core.i18n_markers import N_
+
 _WEIGHTS_FIRST = tuple(range(1, 12))
 _WEIGHTS_SECOND = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 
@@ -45,14 +47,14 @@ def bin_problem(number: str) -> str | None:
     """Why a BIN is invalid (an English message id), or None when it is valid."""
     number = number.strip()
     if len(number) != 12 or not number.isdigit() or not number.isascii():
-        return "A BIN has exactly 12 digits."
+        return N_("A BIN has exactly 12 digits.")
     month = int(number[2:4])
     if not 1 <= month <= 12:
-        return "Digits 3-4 of a BIN are the month of registration (01-12)."
+        return N_("Digits 3-4 of a BIN are the month of registration (01-12).")
     if number[4] not in BIN_ENTITY_TYPES:
-        return "Digit 5 of a BIN is the entity type: 4, 5 or 6."
+        return N_("Digit 5 of a BIN is the entity type: 4, 5 or 6.")
     if not has_valid_check_digit(number):
-        return "The BIN's check digit is wrong: check for a typing error."
+        return N_("The BIN's check digit is wrong: check for a typing error.")
     return None
 
 

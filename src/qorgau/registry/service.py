@@ -6,6 +6,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from qorgau.core import policy
+from qorgau.core.i18n_markers import N_
 from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.models import User
 from qorgau.core.tabular import ImportFailed, Problem, read_table
@@ -187,7 +188,7 @@ def import_enterprises(*, session: Session, actor: User, data: bytes, filename: 
         if problem:
             problems.append(Problem(number, "bin", problem))
         elif bin_value in seen:
-            problems.append(Problem(number, "bin", f"Same BIN as row {seen[bin_value]}."))
+            problems.append(Problem(number, "bin", N_("Same BIN as row %(row)s.") % {"row": seen[bin_value]}))
         else:
             seen[bin_value] = number
         if row.get("region_kato", "") not in region_codes:

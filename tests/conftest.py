@@ -1,0 +1,204 @@
+"""Test databases on SQLite and PostgreSQL, a demo dataset, and signed-in clients.
+
+Every test that asks for `db_url`, `demo_url`, `session`, `client` or `sign_in` runs once per backend
+in QORGAU_TEST_BACKENDS (default: sqlite,postgresql). Each test gets its own copy of a migrated
+template database, so tests never see each other's writes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+BACKENDS = [b.strip() for b in os.environ.get("QORGAU_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
+PG_ADMIN_URL = os.environ.get("QORGAU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+DEMO_ENTERPRISES = 40
+PASSWORDS = {"admin": "admin-demo-2026", "officer": "officer-demo-2026", "inspector": "inspector-demo-2026",
+             "employer": "employer-demo-2026", "state": "state-demo-2026", "analyst": "analyst-demo-2026"}
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, scope="session")
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+class Databases:
+    """Creates template databases once and hands out throwaway copies."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.templates: dict[tuple[str, str], str] = {}
+        self.created_pg: list[str] = []
+        self._pg_admin = None
+
+    @property
+    def pg_admin(self):
+        if self._pg_admin is None:
+            engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            try:
+                with engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+            except Exception as error:
+                pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({error}). Start it "
+                            "(scripts/test does) or set QORGAU_TEST_BACKENDS=sqlite.")
+            self._pg_admin = engine
+        return self._pg_admin
+
+    def _new_name(self, kind: str) -> str:
+        return f"qorgau_{kind}_{_worker()}_{uuid.uuid4().hex[:10]}"
+
+    def _pg_url(self, name: str) -> str:
+        return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+    def _release(self, url: str) -> None:
+        from qorgau.core.db import engine_for
+
+        engine_for(url).dispose()
+
+    def template(self, backend: str, kind: str) -> str:
+        key = (backend, kind)
+        if key in self.templates:
+            return self.templates[key]
+        from qorgau.core.migrate import upgrade
+
+        if backend == "sqlite":
+            url = f"sqlite:///{(self.root / f'template_{kind}.db').as_posix()}"
+        else:
+            name = self._new_name(f"tpl_{kind}")
+            with self.pg_admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            self.created_pg.append(name)
+            url = self._pg_url(name)
+        upgrade(url)
+        if kind == "demo":
+            from qorgau.core.demo import run_demo
+
+            run_demo(url, seed=7, enterprises=DEMO_ENTERPRISES)
+        self._release(url)
+        if backend == "sqlite":
+            from sqlalchemy import create_engine as ce
+
+            with ce(url).connect() as conn:  # fold the WAL into the file before copying it
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.templates[key] = url
+        return url
+
+    def copy(self, backend: str, kind: str) -> str:
+        template = self.template(backend, kind)
+        if backend == "sqlite":
+            target = self.root / f"{uuid.uuid4().hex}.db"
+            shutil.copyfile(template.removeprefix("sqlite:///"), target)
+            return f"sqlite:///{target.as_posix()}"
+        name = self._new_name("t")
+        template_name = template.rsplit("/", 1)[1]
+        with self.pg_admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+        self.created_pg.append(name)
+        return self._pg_url(name)
+
+    def cleanup(self) -> None:
+        from qorgau.core.db import engine_for
+
+        for name in self.created_pg:
+            engine_for(self._pg_url(name)).dispose()
+        engine_for.cache_clear()
+        if self._pg_admin is not None:
+            with self._pg_admin.connect() as conn:
+                for name in self.created_pg:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            self._pg_admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    dbs = Databases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.cleanup()
+
+
+@pytest.fixture
+def db_url(databases, backend) -> str:
+    """A fresh, migrated database with reference data and nothing else."""
+    return databases.copy(backend, "empty")
+
+
+@pytest.fixture
+def demo_url(databases, backend) -> str:
+    """A fresh database with the small demo dataset (seed 7, 40 enterprises, one user per role)."""
+    return databases.copy(backend, "demo")
+
+
+@pytest.fixture
+def session(demo_url):
+    """A session on the demo database; the test commits when it wants to."""
+    from qorgau.core.db import session_factory
+
+    db = session_factory(demo_url)()
+    db.info["actor"] = "test"
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def settings(demo_url, tmp_path):
+    from qorgau.core.config import Settings
+
+    return Settings(database_url=demo_url, data_dir=tmp_path / "var", secret_key="test-secret-key",
+                    data_key="test-data-key")
+
+
+@pytest.fixture
+def app(settings):
+    from qorgau.core.web import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def csrf_of(client) -> str:
+    token = client.cookies.get("qorgau_csrf")
+    if not token:
+        client.get("/login")
+        token = client.cookies.get("qorgau_csrf")
+    return token
+
+
+def do_sign_in(client, username: str, password: str | None = None):
+    response = client.post("/login", data={"username": username, "password": password or PASSWORDS[username],
+                                           "csrf_token": csrf_of(client)}, follow_redirects=False)
+    assert response.status_code == 303, response.text[:500]
+    client.headers["X-CSRF-Token"] = csrf_of(client)
+    return client
+
+
+@pytest.fixture
+def sign_in(app):
+    """sign_in("officer") -> a TestClient signed in as that demo user (with the CSRF header set)."""
+    from fastapi.testclient import TestClient
+
+    clients = []
+
+    def make(username: str, password: str | None = None):
+        test_client = TestClient(app)
+        clients.append(test_client)
+        return do_sign_in(test_client, username, password)
+
+    yield make
+    for test_client in clients:
+        test_client.close()
