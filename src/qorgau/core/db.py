@@ -79,6 +79,8 @@ def engine_for(url: str) -> Engine:
 
 
 def session_factory(url: str) -> sessionmaker[Session]:
+    import qorgau.core.audit  # noqa: F401  (registers the audit listeners before any session exists)
+
     return sessionmaker(bind=engine_for(url), expire_on_commit=False)
 
 

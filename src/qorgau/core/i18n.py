@@ -62,19 +62,26 @@ def locale_context(locale: str) -> Iterator[None]:
         _current.reset(token)
 
 
+def translate(message: str) -> str:
+    """The translation in the current locale, not yet filled with parameters."""
+    return message if get_locale() == "en" else translations(get_locale()).gettext(message)
+
+
+def translate_plural(singular: str, plural: str, n: int) -> str:
+    locale = get_locale()
+    if locale == "en":
+        return singular if n == 1 else plural
+    return translations(locale).ngettext(singular, plural, n)
+
+
 def gettext(message: str, **params) -> str:
-    text = message if get_locale() == "en" else translations(get_locale()).gettext(message)
+    text = translate(message)
     return text % params if params else text
 
 
 def ngettext(singular: str, plural: str, n: int, **params) -> str:
-    locale = get_locale()
-    if locale == "en":
-        text = singular if n == 1 else plural
-    else:
-        text = translations(locale).ngettext(singular, plural, n)
     params.setdefault("num", n)
-    return text % params
+    return translate_plural(singular, plural, n) % params
 
 
 _ = gettext

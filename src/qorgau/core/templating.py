@@ -23,7 +23,8 @@ def _build_env() -> Environment:
     env = Environment(loader=ChoiceLoader([FileSystemLoader(_template_dirs())]),
                       autoescape=select_autoescape(["html", "xml"]),
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    # Jinja's new-style callables fill in the parameters themselves.
+    env.install_gettext_callables(i18n.translate, i18n.translate_plural, newstyle=True)
     env.globals.update(
         format_date=i18n.format_date, format_datetime=i18n.format_datetime,
         format_number=i18n.format_number, format_percent=i18n.format_percent,

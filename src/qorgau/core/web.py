@@ -237,11 +237,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from qorgau.core import api as core_api
     from qorgau.core import views as core_views
 
-    app.include_router(core_api.router, responses=ERROR_RESPONSES)
-    app.include_router(core_views.router, include_in_schema=False)
-    for package, module in modules("api"):
-        app.include_router(module.router, prefix=f"/api/v1/{package}", tags=[package], responses=ERROR_RESPONSES)
-    for _package, module in modules("views"):
-        app.include_router(module.router, include_in_schema=False)
+    routers = [(core_api.router, "", {"responses": ERROR_RESPONSES}),
+               (core_views.router, "", {"include_in_schema": False})]
+    routers += [(m.router, f"/api/v1/{package}", {"tags": [package], "responses": ERROR_RESPONSES})
+                for package, m in modules("api")]
+    routers += [(m.router, "", {"include_in_schema": False}) for _package, m in modules("views")]
+    app.state.route_table = []  # (method, full path) of every route, for tests and docs
+    for router, prefix, options in routers:
+        app.include_router(router, prefix=prefix, **options)
+        for route in router.routes:
+            for method in sorted(getattr(route, "methods", set()) - {"HEAD", "OPTIONS"}):
+                app.state.route_table.append((method, prefix + route.path))
     app.add_middleware(PlatformMiddleware, settings=settings)
     return app

@@ -1,0 +1,53 @@
+"""How to find an object of a given enterprise for each path parameter of the UI and the API.
+
+The scope test walks every route with path parameters; each parameter needs a resolver here that
+returns the id of an object belonging to the enterprise it is given (or None if it has none).
+A package that adds routes with new path parameters adds its resolvers below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+Resolver = Callable[[Session, int], object]
+
+
+def _site(session: Session, enterprise_id: int):
+    from qorgau.registry.models import Site
+
+    return session.execute(select(Site.id).where(Site.enterprise_id == enterprise_id).limit(1)).scalar()
+
+
+def _zone(session: Session, enterprise_id: int):
+    from qorgau.registry.models import Site, Zone
+
+    return session.execute(select(Zone.id).join(Site).where(Site.enterprise_id == enterprise_id).limit(1)).scalar()
+
+
+def _token(session: Session, enterprise_id: int):
+    """A token of a user bound to that enterprise (made on demand)."""
+    from qorgau.core import security
+    from qorgau.core.models import User
+
+    user = session.execute(select(User).where(User.scope_enterprise_id == enterprise_id).limit(1)).scalar()
+    if user is None:
+        user = User(username=f"probe{enterprise_id}", role="employer_safety_manager", password_hash="x",
+                    scope_kind="enterprise", scope_enterprise_id=enterprise_id)
+        session.add(user)
+        session.flush()
+    token, _plain = security.create_api_token(session, user=user)
+    return token.id
+
+
+RESOLVERS: dict[str, Resolver] = {
+    "enterprise_id": lambda session, enterprise_id: enterprise_id,
+    "site_id": _site,
+    "zone_id": _zone,
+    "token_id": _token,
+}
+
+# Path parameters that do not name an enterprise's object, with a harmless value.
+NOT_SCOPED: dict[str, str] = {"code": "kk"}
