@@ -42,7 +42,8 @@ def main(argv: list[str]) -> int:
         return 1 if bad else 0
     if command == "fill":
         package, path = rest
-        data = json.load(open(path, encoding="utf-8"))
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
         for locale in ("kk", "ru"):
             update(package, locale)
             catalog = load_catalog(package, locale)

@@ -133,3 +133,11 @@ def test_api_errors_have_one_shape(sign_in):
     assert set(body["error"]) == {"code", "message", "field"} and body["error"]["code"] == "not_found"
     body = client.get("/api/v1/registry/enterprises?per_page=1000").json()
     assert body["error"]["code"] == "validation_error" and body["error"]["field"] == "per_page"
+
+
+def test_forms_carry_the_csrf_token_of_the_cookie(client):
+    import re
+
+    page = client.get("/login")
+    field = re.search(r'name="csrf_token" value="([^"]*)"', page.text).group(1)
+    assert field and field == client.cookies.get("qorgau_csrf")

@@ -4,7 +4,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qorgau.registry.identifiers import (
-    bin_problem, check_digit, complete_with_check_digit, has_valid_check_digit, is_valid_bin, is_valid_iin,
+    bin_problem,
+    check_digit,
+    complete_with_check_digit,
+    has_valid_check_digit,
+    is_valid_bin,
+    is_valid_iin,
 )
 
 eleven_digits = st.text(alphabet="0123456789", min_size=11, max_size=11)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal, cast
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,9 +14,10 @@ from qorgau.core import policy, security
 from qorgau.core.deps import get_db, require_user, writer
 from qorgau.core.errors import NotFound
 from qorgau.core.models import ApiToken, User
-from qorgau.core.types import IdPath
+from qorgau.core.types import IdPath, JsonInt
 
 router = APIRouter()
+TokenScope = Literal["read", "write", "telemetry"]
 
 
 class Health(BaseModel):
@@ -75,8 +77,8 @@ class TokenOut(BaseModel):
 class TokenIn(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
     name: str = Field("", max_length=100)
-    scopes: list[str] = Field(default_factory=lambda: ["read"], min_length=1, max_length=3)
-    expires_days: int = Field(90, ge=1, le=3650)
+    scopes: list[TokenScope] = Field(default_factory=lambda: [cast(TokenScope, "read")], min_length=1, max_length=3)
+    expires_days: JsonInt = Field(90, ge=1, le=3650)
 
 
 class TokenCreated(TokenOut):
@@ -101,7 +103,7 @@ def create_token(body: TokenIn, request: Request, user: User = Depends(writer), 
     from qorgau.core.errors import ValidationFailed
 
     try:
-        token, plain = security.create_api_token(db, user=user, name=body.name, scopes=body.scopes,
+        token, plain = security.create_api_token(db, user=user, name=body.name, scopes=list(body.scopes),
                                                  expires_days=body.expires_days)
     except ValueError as error:
         raise ValidationFailed(str(error), field="scopes")

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from qorgau.core.db import Base, utcnow
@@ -34,7 +34,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, bytes):
-        return "<%d bytes>" % len(value)
+        return f"<{len(value)} bytes>"
     if isinstance(value, dict | list | str | int | float | bool) or value is None:
         return value
     return str(value)
@@ -157,7 +157,7 @@ def _write_pending(session: Session) -> None:
                      "object_id": item.object_id, "before": item.before, "after": item.after,
                      "reason": item.reason, "prev_hash": prev, "hash": digest})
         prev = digest
-    session.execute(AuditEntry.__table__.insert(), rows)
+    session.execute(insert(AuditEntry), rows)
 
 
 @event.listens_for(Session, "after_rollback")

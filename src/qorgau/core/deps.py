@@ -30,18 +30,18 @@ def _bearer(request: Request) -> str | None:
 
 
 def load_user(request: Request, db: Session = Depends(get_db)) -> User | None:
-    """Resolve the caller once per request and remember it on request.state."""
-    if hasattr(request.state, "user"):
-        return request.state.user
+    """Resolve the caller once per request and remember it in the request scope."""
+    if "qorgau.user" in request.scope:
+        return request.scope["qorgau.user"]
     user = None
-    request.state.token_scopes = None
+    request.scope["qorgau.token_scopes"] = None
     plain = _bearer(request)
     if plain is not None:
         found = security.user_for_token(db, plain)
         if found is None:
             raise Unauthorized("The API token is unknown, expired or revoked.")
         user, token = found
-        request.state.token_scopes = token.scope_list
+        request.scope["qorgau.token_scopes"] = token.scope_list
         token.last_used_at = security.utcnow()
         db.info["actor"] = f"token:{token.prefix}:{user.username}"
     else:
@@ -52,8 +52,13 @@ def load_user(request: Request, db: Session = Depends(get_db)) -> User | None:
             if candidate is not None and candidate.is_active and candidate.session_epoch == data.get("e"):
                 user = candidate
                 db.info["actor"] = f"user:{user.username}"
-    request.state.user = user
+    request.scope["qorgau.user"] = user
     return user
+
+
+def current_user(request: Request) -> User | None:
+    """The caller already resolved for this request (None when anonymous)."""
+    return request.scope.get("qorgau.user")
 
 
 def require_user(request: Request, user: User | None = Depends(load_user)) -> User:
@@ -64,7 +69,7 @@ def require_user(request: Request, user: User | None = Depends(load_user)) -> Us
 
 def require_scope(request: Request, needed: str) -> None:
     """An API token may be limited to read, write or telemetry; sessions have all scopes."""
-    scopes = getattr(request.state, "token_scopes", None)
+    scopes = request.scope.get("qorgau.token_scopes")
     if scopes is not None and needed not in scopes and not (needed == "read" and "write" in scopes):
         raise Forbidden("This API token does not have the required scope.", params={"scope": needed})
 

@@ -34,15 +34,17 @@ def catalog_files(locale: str) -> list[Path]:
 
 @lru_cache(maxsize=8)
 def translations(locale: str) -> Translations:
-    merged = Translations()
+    merged: Translations | None = None
     for path in catalog_files(locale):
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=locale)
         buffer = io.BytesIO()
         write_mo(buffer, catalog)
         buffer.seek(0)
-        merged.merge(Translations(fp=buffer))
-    return merged
+        loaded = Translations(fp=buffer)
+        # The first catalog is the base so that its plural rule (not the default n != 1) applies.
+        merged = loaded if merged is None else merged.merge(loaded)
+    return merged or Translations()
 
 
 def get_locale() -> str:

@@ -94,7 +94,7 @@ def _union_reach(session: Session, union_id: int) -> ColumnElement[bool]:
         return true()
     # Enterprises organised under this branch of the tree, plus (for sectoral and regional unions)
     # the enterprises of their sector or region that no primary organisation covers.
-    reach = [Enterprise.primary_union_id.in_(union_subtree_ids(session, union_id))]
+    reach: list[ColumnElement[bool]] = [Enterprise.primary_union_id.in_(union_subtree_ids(session, union_id))]
     area = []
     if org.sector_code:
         area.append(Enterprise.sector_code == org.sector_code)

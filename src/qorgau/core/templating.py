@@ -23,8 +23,9 @@ def _build_env() -> Environment:
     env = Environment(loader=ChoiceLoader([FileSystemLoader(_template_dirs())]),
                       autoescape=select_autoescape(["html", "xml"]),
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-    # Jinja's new-style callables fill in the parameters themselves.
-    env.install_gettext_callables(i18n.translate, i18n.translate_plural, newstyle=True)
+    # Added by the i18n extension; Jinja's new-style callables fill in the parameters themselves.
+    install = env.install_gettext_callables  # type: ignore[attr-defined]
+    install(i18n.translate, i18n.translate_plural, newstyle=True)
     env.globals.update(
         format_date=i18n.format_date, format_datetime=i18n.format_datetime,
         format_number=i18n.format_number, format_percent=i18n.format_percent,
@@ -53,12 +54,12 @@ def render(request: Request, template: str, context: dict | None = None, status_
            headers: dict | None = None) -> HTMLResponse:
     from qorgau.core import policy
 
-    user = getattr(request.state, "user", None)
+    user = request.scope.get("qorgau.user")
     page = {
         "request": request,
         "user": user,
         "locale": i18n.get_locale(),
-        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "csrf_token": request.scope.get("qorgau.csrf_token", ""),
         "nav": nav_items(user),
         "allowed": lambda permission: policy.allowed(user, permission),
         "current_path": request.url.path,

@@ -15,7 +15,7 @@ from qorgau.core.deps import get_db, load_user, require_user
 from qorgau.core.errors import AppError
 from qorgau.core.i18n import gettext as _
 from qorgau.core.models import AuditEntry, Notification, User
-from qorgau.core.pagination import paginate, PageParams
+from qorgau.core.pagination import PageParams, paginate
 from qorgau.core.plugins import modules
 from qorgau.core.templating import render
 from qorgau.core.web import is_secure

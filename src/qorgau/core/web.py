@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 import secrets
 import time
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, Request
@@ -15,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request as StarletteRequest
 
@@ -30,12 +33,30 @@ from qorgau.core.templating import render
 access_log = logging.getLogger("qorgau.access")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+    problems: list[dict] | None = Field(None, description="Row-level problems of an import: row, column, reason")
+
+
+class ErrorOut(BaseModel):
+    """The one error shape of the API."""
+
+    error: ErrorDetail
+
+
 ERROR_RESPONSES = {
-    400: {"description": "Malformed request"},
-    401: {"description": "Not signed in"},
-    403: {"description": "Not allowed"},
-    404: {"description": "Not found or outside your scope"},
-    422: {"description": "Invalid input"},
+    400: {"description": "Malformed request", "model": ErrorOut},
+    401: {"description": "Not signed in", "model": ErrorOut},
+    403: {"description": "Not allowed", "model": ErrorOut},
+    404: {"description": "Not found or outside your scope", "model": ErrorOut},
+    409: {"description": "Conflicts with existing data", "model": ErrorOut},
+    413: {"description": "Too large", "model": ErrorOut},
+    422: {"description": "Invalid input", "model": ErrorOut},
+    429: {"description": "Too many requests", "model": ErrorOut},
 }
 
 
@@ -86,9 +107,9 @@ class PlatformMiddleware:
         token = i18n.set_locale(locale)
         csrf = cookies.get(security.CSRF_COOKIE) or ""
         new_csrf = "" if csrf else secrets.token_urlsafe(32)
-        state = scope.setdefault("state", {})
-        state["csrf_token"] = csrf or new_csrf
-        state["locale"] = locale
+        # Kept as scope keys (not scope["state"], which some servers copy per layer).
+        scope["qorgau.csrf_token"] = csrf or new_csrf
+        scope["qorgau.locale"] = locale
         status_holder = {"status": 500}
 
         async def send_wrapper(message):
@@ -157,10 +178,8 @@ def _wants_json(scope_or_request) -> bool:
 def error_body(code: str, message: str, field: str | None = None, params: dict | None = None) -> dict:
     text = i18n.gettext(message)
     if params:
-        try:
+        with contextlib.suppress(KeyError, TypeError, ValueError):
             text = text % params
-        except (KeyError, TypeError, ValueError):
-            pass
     return {"error": {"code": code, "message": text, "field": field}}
 
 
@@ -169,8 +188,6 @@ def _error_response(scope, status: int, code: str, message: str, field: str | No
     if _wants_json(scope):
         return JSONResponse(error_body(code, message, field, params), status_code=status)
     request = Request(scope)
-    if not hasattr(request.state, "user"):
-        request.state.user = None
     body = error_body(code, message, field, params)["error"]
     return render(request, "error.html", {"status": status, "message": body["message"], "field": field},
                   status_code=status)
@@ -237,7 +254,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from qorgau.core import api as core_api
     from qorgau.core import views as core_views
 
-    routers = [(core_api.router, "", {"responses": ERROR_RESPONSES}),
+    routers: list[tuple[Any, str, dict[str, Any]]] = [(core_api.router, "", {"responses": ERROR_RESPONSES}),
                (core_views.router, "", {"include_in_schema": False})]
     routers += [(m.router, f"/api/v1/{package}", {"tags": [package], "responses": ERROR_RESPONSES})
                 for package, m in modules("api")]
@@ -247,6 +264,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=prefix, **options)
         for route in router.routes:
             for method in sorted(getattr(route, "methods", set()) - {"HEAD", "OPTIONS"}):
-                app.state.route_table.append((method, prefix + route.path))
+                app.state.route_table.append((method, prefix + getattr(route, "path", "")))
     app.add_middleware(PlatformMiddleware, settings=settings)
     return app

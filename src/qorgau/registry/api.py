@@ -12,8 +12,19 @@ from qorgau.core.tabular import ImportFailed
 from qorgau.core.types import IdPath
 from qorgau.registry import service
 from qorgau.registry.schemas import (
-    EnterpriseIn, EnterpriseOut, EnterprisePage, EnterpriseUpdate, ImportResult, OccupationOut, RegionOut,
-    SectorOut, SiteIn, SiteOut, UnionOrgOut, ZoneIn, ZoneOut,
+    EnterpriseIn,
+    EnterpriseOut,
+    EnterprisePage,
+    EnterpriseUpdate,
+    ImportResult,
+    OccupationOut,
+    RegionOut,
+    SectorOut,
+    SiteIn,
+    SiteOut,
+    UnionOrgOut,
+    ZoneIn,
+    ZoneOut,
 )
 
 router = APIRouter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from qorgau.core.types import JsonInt
 from qorgau.registry.identifiers import bin_problem
 
 
@@ -55,9 +56,9 @@ class EnterpriseBase(BaseModel):
     region_kato: str = Field(..., min_length=9, max_length=9, pattern=r"^\d{9}$")
     town: str = Field("", max_length=120)
     sector_code: str = Field(..., min_length=1, max_length=1, pattern=r"^[A-U]$")
-    headcount: int = Field(0, ge=0, le=1_000_000)
+    headcount: JsonInt = Field(0, ge=0, le=1_000_000)
     has_union: bool = False
-    primary_union_id: int | None = Field(None, ge=1, le=2_147_483_647)
+    primary_union_id: JsonInt | None = Field(None, ge=1, le=2_147_483_647)
     collective_agreement: bool = False
     safety_committee: bool = False
 
@@ -80,7 +81,7 @@ class EnterpriseUpdate(BaseModel):
     name_kk: str | None = Field(None, max_length=300)
     name_ru: str | None = Field(None, max_length=300)
     town: str | None = Field(None, max_length=120)
-    headcount: int | None = Field(None, ge=0, le=1_000_000)
+    headcount: JsonInt | None = Field(None, ge=0, le=1_000_000)
     has_union: bool | None = None
     collective_agreement: bool | None = None
     safety_committee: bool | None = None
@@ -129,7 +130,7 @@ class ZoneIn(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
     name: str = Field(..., min_length=1, max_length=200)
     hazards: str = Field("", max_length=300)
-    max_headcount: int | None = Field(None, ge=1, le=100_000)
+    max_headcount: JsonInt | None = Field(None, ge=1, le=100_000)
 
 
 class ZoneOut(BaseModel):

@@ -6,8 +6,8 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from qorgau.core import policy
-from qorgau.core.i18n_markers import N_
 from qorgau.core.errors import Conflict, NotFound, ValidationFailed
+from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.tabular import ImportFailed, Problem, read_table
 from qorgau.registry.identifiers import bin_problem

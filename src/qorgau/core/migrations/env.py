@@ -1,6 +1,7 @@
 """Alembic environment: all packages' tables; autogenerate limited to one package's tables."""
 
 from alembic import context
+
 from qorgau.core.db import Base, make_engine
 from qorgau.core.plugins import load_all_models
 
@@ -13,13 +14,12 @@ def include_object(obj, name, type_, reflected, compare_to):
     if type_ == "table" and target_package:
         prefixes = ("core_", "registry_") if target_package == "core" else (f"{target_package}_",)
         return name.startswith(prefixes)
-    if type_ == "table" and reflected and compare_to is None:
-        return False  # never drop tables we do not know
-    return True
+    # Never drop tables we do not know.
+    return not (type_ == "table" and reflected and compare_to is None)
 
 
 def run_migrations() -> None:
-    url = config.get_main_option("sqlalchemy.url")
+    url = config.get_main_option("sqlalchemy.url") or ""
     engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=Base.metadata, include_object=include_object,
