@@ -27,7 +27,7 @@ from qorgau.core.db import session_factory
 from qorgau.core.deps import load_user
 from qorgau.core.errors import AppError
 from qorgau.core.i18n_markers import N_
-from qorgau.core.plugins import modules
+from qorgau.core.plugins import CAPABILITIES, modules
 from qorgau.core.templating import render
 
 access_log = logging.getLogger("qorgau.access")
@@ -234,6 +234,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = session_factory(settings.resolved_database_url())
     app.state.signer = security.SessionSigner(settings.resolved_secret_key(), settings.session_hours * 3600)
     install_error_handlers(app)
+    for package in CAPABILITIES:  # a package's own assets, e.g. /static/deviations/offline.js
+        package_static = STATIC_DIR.parent.parent / package / "static"
+        if package_static.is_dir():
+            app.mount(f"/static/{package}", StaticFiles(directory=package_static), name=f"static-{package}")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/static-pkg/plotly.min.js", include_in_schema=False)
