@@ -1,0 +1,57 @@
+"""Urgent notifications reach a webhook after commit, and never for rolled-back work."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from sqlalchemy import select
+
+
+@pytest.fixture
+def webhook(monkeypatch):
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    from qorgau.core.config import get_settings
+
+    monkeypatch.setenv("QORGAU_NOTIFY_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}/hook")
+    get_settings.cache_clear()
+    yield received
+    get_settings.cache_clear()
+    server.shutdown()
+
+
+def test_urgent_notification_goes_out_after_commit_only(demo_url, webhook):
+    from qorgau.core.db import unit_of_work
+    from qorgau.core.models import Notification, User
+    from qorgau.core.notify import notify
+
+    with pytest.raises(RuntimeError), unit_of_work(demo_url) as session:
+        officer = session.execute(select(User).where(User.username == "officer")).scalar_one()
+        notify(session, user=officer, kind="test", title="rolled back", urgent=True)
+        raise RuntimeError("abort")
+    with unit_of_work(demo_url) as session:
+        officer = session.execute(select(User).where(User.username == "officer")).scalar_one()
+        notify(session, user=officer, kind="imminent", title="Газ в цехе", body="Утечка SO2", link="/x", urgent=True)
+    deadline = time.time() + 5
+    while not webhook and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert [m["title"] for m in webhook] == ["Газ в цехе"]
+    with unit_of_work(demo_url) as session:
+        titles = session.execute(select(Notification.title)).scalars().all()
+    assert titles == ["Газ в цехе"]
