@@ -22,6 +22,7 @@ from qorgau.registry.schemas import (
     SectorOut,
     SiteIn,
     SiteOut,
+    UnionOrgIn,
     UnionOrgOut,
     ZoneIn,
     ZoneOut,
@@ -54,6 +55,14 @@ def list_occupations(q: str = Query("", max_length=100), level: int | None = Que
 def list_unions(db: Session = Depends(get_db), user: User = Depends(require_user)):
     """The union tree: federation, sectoral and regional unions, primary organisations."""
     return service.union_orgs(session=db)
+
+
+@router.post("/unions", response_model=UnionOrgOut, status_code=201)
+def create_union(body: UnionOrgIn, db: Session = Depends(get_db), user: User = Depends(writer)):
+    """Add a union organisation to the tree (administrators)."""
+    org = service.create_union_org(session=db, actor=user, union_in=body)
+    db.commit()
+    return org
 
 
 @router.get("/enterprises", response_model=EnterprisePage)

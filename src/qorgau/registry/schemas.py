@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from qorgau.core.types import JsonInt
@@ -152,3 +154,14 @@ class ImportResult(BaseModel):
     created: int
     updated: int
     errors: list[ImportProblem]
+
+
+class UnionOrgIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    kind: Literal["federation", "sectoral", "regional", "primary"]
+    parent_id: JsonInt | None = Field(None, ge=1, le=2_147_483_647)
+    name_en: str = Field(..., min_length=1, max_length=300)
+    name_kk: str = Field("", max_length=300)
+    name_ru: str = Field("", max_length=300)
+    sector_code: str | None = Field(None, pattern=r"^[A-U]$")
+    region_kato: str | None = Field(None, pattern=r"^\d{9}$")

@@ -12,7 +12,7 @@ from qorgau.core.models import User
 from qorgau.core.tabular import ImportFailed, Problem, read_table
 from qorgau.registry.identifiers import bin_problem
 from qorgau.registry.models import Enterprise, Occupation, Region, Sector, Site, UnionOrg, Zone
-from qorgau.registry.schemas import EnterpriseIn, EnterpriseUpdate, SiteIn, ZoneIn
+from qorgau.registry.schemas import EnterpriseIn, EnterpriseUpdate, SiteIn, UnionOrgIn, ZoneIn
 
 
 def regions(*, session: Session) -> list[Region]:
@@ -39,6 +39,21 @@ def occupations_query(*, q: str = "", level: int | None = None) -> Select:
 def union_orgs(*, session: Session) -> list[UnionOrg]:
     """The whole union tree (its structure is public)."""
     return list(session.execute(select(UnionOrg).order_by(UnionOrg.kind, UnionOrg.id)).scalars())
+
+
+def create_union_org(*, session: Session, actor: User, union_in: UnionOrgIn) -> UnionOrg:
+    """Add a node to the union tree (administrators)."""
+    policy.require(actor, "registry.admin")
+    data = union_in.model_dump()
+    if data["kind"] != "federation" and not data["parent_id"]:
+        raise ValidationFailed("Only the federation has no parent organisation.", field="parent_id")
+    if data["parent_id"] and session.get(UnionOrg, data["parent_id"]) is None:
+        raise ValidationFailed("Unknown union organisation.", field="parent_id")
+    _check_references(session, {k: v for k, v in data.items() if k in ("sector_code", "region_kato") and v})
+    org = UnionOrg(**data)
+    session.add(org)
+    session.flush()
+    return org
 
 
 def enterprises_query(*, session: Session, actor: User, q: str = "", region_kato: str = "",

@@ -25,6 +25,7 @@ from qorgau.registry.schemas import EnterpriseIn, EnterpriseUpdate, SiteIn, Zone
 
 router = APIRouter(prefix="/registry")
 NAV = [NavItem(N_("Enterprises"), "/registry/enterprises", "registry.read"),
+       NavItem(N_("Union tree"), "/registry/unions", "registry.read"),
        NavItem(N_("Occupations"), "/registry/occupations", "registry.read")]
 
 
@@ -177,3 +178,16 @@ def occupations(request: Request, q: str = Query("", max_length=100), page: int 
     policy.require(user, "registry.read")
     paged = paginate(db, service.occupations_query(q=q), PageParams(page, 50))
     return render(request, "registry/occupations.html", {"paged": paged, "q": q})
+
+
+@router.get("/unions")
+def unions(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    policy.require(user, "registry.read")
+    orgs = service.union_orgs(session=db)
+    children: dict[int | None, list] = {}
+    for org in orgs:
+        children.setdefault(org.parent_id, []).append(org)
+    counts = dict(db.execute(select(Enterprise.primary_union_id, func.count()).group_by(Enterprise.primary_union_id)).all())
+    return render(request, "registry/unions.html", {"children": children, "counts": counts,
+                                                    "kinds": {"federation": _("Federation"), "sectoral": _("Sectoral union"),
+                                                              "regional": _("Regional union"), "primary": _("Primary organisation")}})
