@@ -1,0 +1,327 @@
+"""Employment input: read and validate counts by ISCO-08 code, normalise dimensions, split codes to unit groups.
+
+Rows are disjoint counts of workers. A row coded `24` holds workers known only to sub-major group 24; it
+is not a subtotal of the `24xx` rows (a table that mixes totals and detail double counts). Codes above the
+unit-group level are split across the unit groups beneath them by documented weights (`split_weights`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from qorgau.aiwork import reference
+from qorgau.core.i18n_markers import N_
+
+REQUIRED = ("isco08", "employed")
+KNOWN_DIMENSIONS = ("region", "sector", "sex", "age_band", "enterprise")
+MAX_PROBLEMS = 100
+SPLIT_METHODS = ("equal", "table", "reference")
+
+SEX_VALUES = {
+    "female": "female", "f": "female", "w": "female", "woman": "female", "women": "female",
+    "ж": "female", "жен": "female", "женщины": "female", "женский": "female", "әйел": "female",
+    "male": "male", "m": "male", "man": "male", "men": "male", "м": "male", "муж": "male",
+    "мужчины": "male", "мужской": "male", "ер": "male", "еркек": "male",
+}
+# OKED (= NACE Rev. 2) divisions -> sections.
+_SECTION_BY_DIVISION = {}
+for _section, _first, _last in [("A", 1, 3), ("B", 5, 9), ("C", 10, 33), ("D", 35, 35), ("E", 36, 39),
+                                ("F", 41, 43), ("G", 45, 47), ("H", 49, 53), ("I", 55, 56), ("J", 58, 63),
+                                ("K", 64, 66), ("L", 68, 68), ("M", 69, 75), ("N", 77, 82), ("O", 84, 84),
+                                ("P", 85, 85), ("Q", 86, 88), ("R", 90, 93), ("S", 94, 96), ("T", 97, 98),
+                                ("U", 99, 99)]:
+    for _division in range(_first, _last + 1):
+        _SECTION_BY_DIVISION[f"{_division:02d}"] = _section
+SECTIONS = tuple("ABCDEFGHIJKLMNOPQRSTU")
+_OKED_NUMERIC = re.compile(r"^\d{2}(\.?\d{1,3})?$")
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """One bad cell: its row label (a file's line number), column, raw value and an English message id."""
+
+    row: object
+    column: str
+    value: str
+    message: str
+    params: dict = field(default_factory=dict)
+
+    def text(self) -> str:
+        return f"row {self.row}, column {self.column}: " + (self.message % self.params if self.params else self.message)
+
+
+class EmploymentInputError(ValueError):
+    """The employment table has bad cells; `problems` lists them (the first MAX_PROBLEMS), `total` counts all."""
+
+    def __init__(self, problems: Sequence[CellProblem], total: int | None = None):
+        self.problems = list(problems)[:MAX_PROBLEMS]
+        self.total = total if total is not None else len(problems)
+        lines = [p.text() for p in self.problems[:20]]
+        more = self.total - len(lines)
+        super().__init__("\n".join(lines) + (f"\n... and {more} more problems" if more > 0 else ""))
+
+
+@lru_cache(maxsize=1)
+def region_codes() -> dict[str, str]:
+    """Two-digit KATO prefix -> first-level KATO code of the 20 regions and cities (2024)."""
+    regions = pd.read_csv(reference.DATA / "kz_regions.csv", dtype=str)
+    return {code[:2]: code for code in regions["kato"]}
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV or XLSX employment table as strings; the index is the file's line (row) number."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+    else:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.index = pd.RangeIndex(2, len(frame) + 2)  # line 1 is the header
+    return frame
+
+
+_BLANK = object()
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() in ("", "nan", "NaN")
+
+
+def _by_distinct(frame: pd.DataFrame, column: str, normalise, message: str,
+                 problems: list[CellProblem]) -> pd.Categorical | None:
+    """Normalise a column once per distinct value into a sorted categorical; blank or invalid cells
+    become problems with their rows (and None is returned)."""
+    codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    for i, value in enumerate(uniques):
+        mapped[i] = _BLANK if _is_blank(value) else normalise(value)
+    mapped[-1] = _BLANK  # the NA sentinel (-1) points here
+    blank = np.fromiter((v is _BLANK for v in mapped), bool, len(mapped))[codes]
+    invalid = np.fromiter((v is None for v in mapped), bool, len(mapped))[codes]
+    for mask, text in ((blank, MISSING_MESSAGES.get(column, MISSING_VALUE)), (invalid, message)):
+        if mask.any():
+            raw = frame[column].to_numpy()[mask]
+            problems.extend(CellProblem(row, column, str(value), text, {"value": str(value).strip()})
+                            for row, value in zip(frame.index[mask], raw, strict=True))
+    if problems:
+        return None
+    # Categorical with sorted categories: later grouping works on integer codes, not strings.
+    categories = sorted({str(v) for v in mapped[:-1]})
+    position = {c: i for i, c in enumerate(categories)}
+    recode = np.array([position.get(str(v), -1) for v in mapped], dtype=np.int64)
+    return pd.Categorical.from_codes(recode[codes], categories=categories)
+
+
+def _employed(frame: pd.DataFrame, problems: list[CellProblem]) -> np.ndarray:
+    """The employed column as float64; missing, non-numeric, infinite and negative cells are Problems."""
+    raw = frame["employed"]
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        numbers = raw.to_numpy(np.float64, na_value=np.nan)
+        blank = np.isnan(numbers)
+        bad = np.isinf(numbers)
+    else:
+        numbers = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64, na_value=np.nan).copy()
+        retry = np.isnan(numbers)
+        blank = np.zeros(len(raw), bool)
+        if retry.any():  # thousands separators and stray spaces, only on the cells that need it
+            cleaned = (raw[retry].astype(str).str.strip().str.replace(" ", "", regex=False)
+                       .str.replace("\u00a0", "", regex=False))
+            numbers[retry] = pd.to_numeric(cleaned, errors="coerce").to_numpy(np.float64, na_value=np.nan)
+            blank[retry] = [_is_blank(v) for v in raw.to_numpy()[retry]]
+        bad = (np.isnan(numbers) & ~blank) | np.isinf(numbers)
+    negative = numbers < 0
+    raw_values = raw.to_numpy()
+    for mask, text in ((blank, N_("The number employed is missing.")), (bad, N_("'%(value)s' is not a number.")),
+                       (negative, N_("'%(value)s' is negative: a count of workers cannot be."))):
+        for i in np.flatnonzero(mask):
+            problems.append(CellProblem(frame.index[i], "employed", str(raw_values[i]), text,
+                                    {"value": str(raw_values[i]).strip()}))
+    return numbers
+
+
+@lru_cache(maxsize=1)
+def _known_codes() -> frozenset[str]:
+    return frozenset(reference.isco_titles().index)
+
+
+def _isco(value: object) -> str | None:
+    code = str(value).strip()
+    return code if code in _known_codes() else None
+
+
+def _region(value: object) -> str | None:
+    value = str(value).strip()
+    if len(value) != 9 or not value.isdigit():
+        return None
+    return region_codes().get(value[:2])
+
+
+def _sector(value: object) -> str | None:
+    value = str(value).strip().upper()
+    if value in SECTIONS:
+        return value
+    if _OKED_NUMERIC.match(value):
+        return _SECTION_BY_DIVISION.get(value[:2])
+    return None
+
+
+def _unknown_or(rule):
+    """Accept the explicit value 'unknown' in a known dimension, otherwise apply the rule."""
+    return lambda v: "unknown" if str(v).strip().casefold() == "unknown" else rule(v)
+
+
+MISSING_VALUE = N_("The value is missing; write it, or 'unknown'.")
+MISSING_MESSAGES = {"isco08": N_("The ISCO-08 code is missing.")}
+DIMENSION_RULES = {
+    "region": (_unknown_or(_region),
+               N_("'%(value)s' is not the KATO code of one of Kazakhstan's 20 regions (9 digits).")),
+    "sector": (_unknown_or(_sector), N_("'%(value)s' is not an OKED section (A-U) or OKED code.")),
+    "sex": (_unknown_or(lambda v: SEX_VALUES.get(str(v).strip().casefold())),
+            N_("'%(value)s' is not a sex (female or male).")),
+}
+
+
+def validate(frame: pd.DataFrame, *, dims: Sequence[str] = ()) -> pd.DataFrame:
+    """Check and normalise a table: isco08 (str), employed (float) and the `dims` columns.
+
+    Raises EmploymentInputError naming row and column of every bad cell: unknown ISCO-08 codes, missing or
+    non-numeric or negative counts, missing dimension values, invalid region (KATO) / sector (OKED) / sex.
+    Region values become first-level KATO codes, sector values OKED section letters, sex female/male;
+    other dimensions are kept as stripped text. Text columns come back as categoricals with sorted
+    categories (fast grouping); the index (row labels) is kept.
+    """
+    problems: list[CellProblem] = []
+    for column in dict.fromkeys((*REQUIRED, *dims)):
+        if column not in frame.columns:
+            problems.append(CellProblem("header", column, "", N_("The column %(column)s is missing."), {"column": column}))
+    if problems:
+        raise EmploymentInputError(problems)
+    out = pd.DataFrame(index=frame.index)
+    out["isco08"] = _by_distinct(frame, "isco08", _isco,
+                                 N_("'%(value)s' is not an ISCO-08 code (1 to 4 digits, e.g. 2, 24, 241 or 2411)."),
+                                 problems)
+    out["employed"] = _employed(frame, problems)
+    for dim in dims:
+        normalise, message = DIMENSION_RULES.get(dim, (lambda v: str(v).strip(), ""))
+        out[dim] = _by_distinct(frame, dim, normalise, message, problems)
+    if problems:
+        position = {label: i for i, label in enumerate(frame.index)}
+        columns = {name: i for i, name in enumerate(frame.columns)}
+        problems.sort(key=lambda p: (position.get(p.row, -1), columns.get(p.column, -1)))
+        raise EmploymentInputError(problems, total=len(problems))
+    return out
+
+
+@dataclass(frozen=True)
+class SplitWeights:
+    """Row i: how one worker coded `codes[i]` is shared among `units` (rows sum to 1)."""
+
+    codes: tuple[str, ...]
+    units: tuple[str, ...]
+    matrix: np.ndarray
+    method: str
+    notes: tuple[str, ...] = ()
+
+    def row_of(self) -> dict[str, int]:
+        return {code: i for i, code in enumerate(self.codes)}
+
+
+def split_weights(method: str = "equal", reference_counts: Mapping[str, float] | pd.Series | None = None) -> SplitWeights:
+    """Weights that split a code at level 1-3 across its unit groups.
+
+    - "equal": equally across all unit groups beneath the code (scored or not: unscored groups keep
+      their share, reported as unscored).
+    - "reference" (and "table", where the caller passes the table's own unit-group totals): in proportion
+      to `reference_counts` (employment by unit group); where those are all zero under a code, equally
+      (and a note says so). Unit groups are weighted as themselves (identity) in every method.
+    """
+    if method not in SPLIT_METHODS:
+        raise ValueError(f"split method must be one of {', '.join(SPLIT_METHODS)}, not {method!r}")
+    codes, units, members = _membership()
+    if method == "equal":
+        ref = np.ones(len(units))
+    else:
+        if reference_counts is None:
+            raise ValueError("split method 'reference' needs reference_counts (employment by unit group)")
+        series = pd.Series(reference_counts, dtype=float)
+        ref = series.reindex(np.asarray(units)).fillna(0.0).clip(lower=0.0).to_numpy()
+    weighted = members * ref[None, :]
+    totals = weighted.sum(axis=1)
+    empty = totals <= 0
+    weighted[empty] = members[empty]
+    matrix = weighted / weighted.sum(axis=1, keepdims=True)
+    notes = [f"{codes[i]}: no reference employment beneath it, split equally"
+             for i in np.flatnonzero(empty) if method != "equal" and len(codes[i]) < 4]
+    return SplitWeights(codes, units, matrix, method, tuple(notes))
+
+
+@lru_cache(maxsize=1)
+def _membership() -> tuple[tuple[str, ...], tuple[str, ...], np.ndarray]:
+    """All ISCO codes, the unit groups, and which unit groups lie beneath each code (0/1 matrix)."""
+    codes = tuple(reference.isco_titles().index)
+    units = reference.unit_groups()
+    members = np.array([[u.startswith(code) for u in units] for code in codes], dtype=np.float64)
+    members.setflags(write=False)
+    return codes, units, members
+
+
+@lru_cache(maxsize=1)
+def equal_weights() -> SplitWeights:
+    """The default split (cached)."""
+    return split_weights("equal")
+
+
+def table_reference(table: pd.DataFrame) -> pd.Series:
+    """The table's own employment by unit group, from its 4-digit rows only (for split method 'table')."""
+    detail = table[table["isco08"].str.len() == 4]
+    return detail.groupby("isco08")["employed"].sum()
+
+
+def resolve_weights(table: pd.DataFrame, split: str = "equal",
+                    reference_counts: Mapping[str, float] | pd.Series | None = None) -> SplitWeights:
+    """The weights for a validated table under a split method."""
+    if split == "equal":
+        return equal_weights()
+    if split == "table":
+        return split_weights("table", table_reference(table))
+    return split_weights("reference", reference_counts)
+
+
+def to_unit_groups(table: pd.DataFrame, *, by: Sequence[str] = (), split: str = "equal",
+                   reference_counts: Mapping[str, float] | pd.Series | None = None) -> pd.DataFrame:
+    """Employment by group x unit group after splitting higher-level codes (long form, non-zero cells)."""
+    weights = resolve_weights(table, split, reference_counts)
+    gid, groups = group_ids(table, by)
+    code_idx, used = code_index(table, weights)
+    counts = np.bincount(gid * len(used) + code_idx, weights=table["employed"].to_numpy(),
+                         minlength=len(groups) * len(used)).reshape(len(groups), len(used))
+    by_unit = counts @ weights.matrix[used]
+    g, u = np.nonzero(by_unit)
+    out = groups.iloc[g].reset_index(drop=True) if by else pd.DataFrame(index=range(len(g)))
+    out["isco08"] = np.asarray(weights.units)[u]
+    out["employed"] = by_unit[g, u]
+    return out
+
+
+def group_ids(table: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Dense group number per row and the distinct groups (sorted) as a frame."""
+    if not by:
+        return np.zeros(len(table), dtype=np.int64), pd.DataFrame(index=[0])
+    grouped = table.groupby(list(by), sort=True, dropna=False, observed=True)
+    gid = grouped.ngroup().to_numpy()
+    groups = grouped.size().index.to_frame(index=False)
+    return gid, groups
+
+
+def code_index(table: pd.DataFrame, weights: SplitWeights) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the index into the distinct codes used; and those codes' rows in the weight matrix."""
+    local, uniques = pd.factorize(table["isco08"])
+    rows = weights.row_of()
+    return local, np.array([rows[c] for c in uniques], dtype=np.int64)
