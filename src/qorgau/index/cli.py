@@ -1,0 +1,112 @@
+"""`qorgau index ...`: compute the Safety Index from your own table, print a methodology."""
+
+from __future__ import annotations
+
+import json
+import math
+from enum import StrEnum
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+app = typer.Typer(help="The Trade Union Safety Index: scores, rank intervals and the open methodology.",
+                  no_args_is_help=True)
+
+
+class OutputFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+class PageFormat(StrEnum):
+    markdown = "markdown"
+    json = "json"
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+def _load_method(path: Path):
+    from qorgau.index.methodology import MethodologyError, load_methodology
+
+    try:
+        return load_methodology(path)
+    except MethodologyError as error:
+        _fail(f"{path.name}: " + "\n".join(f"{where}: {message}" for where, message in error.problems))
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    from qorgau.core.tabular import ImportFailed, read_table
+
+    try:
+        header, rows = read_table(path.read_bytes(), path.name)
+    except ImportFailed as failed:
+        _fail("\n".join(f"{path.name}: row {p.row}, column {p.column or '-'}: {p.reason}" for p in failed.problems))
+    return pd.DataFrame(rows, columns=header, dtype=object)
+
+
+def _number(value: float) -> float | int | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    value = round(float(value), 6)
+    return int(value) if value.is_integer() else value
+
+
+@app.command()
+def compute(indicators: Path = typer.Option(..., "--indicators", exists=True, dir_okay=False,
+                                            help="CSV or XLSX: entity_id and one column per indicator"),
+            method: Path = typer.Option(..., "--method", exists=True, dir_okay=False, help="Methodology YAML"),
+            output: OutputFormat = typer.Option(OutputFormat.json, "--format", help="json or csv"),
+            runs: int = typer.Option(0, "--runs", min=0, help="Monte Carlo replications for rank intervals"),
+            seed: int = typer.Option(0, "--seed", help="Random seed of the Monte Carlo")) -> None:
+    """Scores, ranks, rank intervals and contributions; insufficient-data entities get null score and rank."""
+    from qorgau.index import engine, uncertainty
+
+    methodology = _load_method(method)
+    table = _read_table(indicators)
+    try:
+        prepared = engine.prepare(table, methodology, imputations=methodology.uncertainty.imputation if runs else ())
+    except engine.DataError as error:
+        _fail("\n".join(f"{indicators.name}: row {row}, column {column}: {message}" if row
+                        else f"{indicators.name}: column {column}: {message}"
+                        for row, column, message in error.problems))
+    result = engine.compute(prepared)
+    intervals = None
+    if runs:
+        intervals = uncertainty.monte_carlo(prepared, runs=runs, seed=seed, sensitivity=False).table()
+    records = []
+    for row in result.records():
+        ident, ranked = row["entity_id"], row["status"] == "ranked"
+        low = high = row["rank"]
+        if ranked and intervals is not None:
+            low, high = intervals.at[ident, "rank_p05"], intervals.at[ident, "rank_p95"]
+        records.append({"entity_id": ident, "score": _number(row["score"]) if ranked else None,
+                        "rank": _number(row["rank"]) if ranked else None,
+                        "rank_p05": _number(low) if ranked else None, "rank_p95": _number(high) if ranked else None,
+                        "contributions": {i: _number(v["contribution"]) if ranked else None
+                                          for i, v in row["indicators"].items()}})
+    if output == OutputFormat.json:
+        typer.echo(json.dumps(records, ensure_ascii=False))
+        return
+    flat = pd.DataFrame([{k: v for k, v in r.items() if k != "contributions"}
+                         | {f"contribution_{i}": v for i, v in r["contributions"].items()} for r in records], dtype=object)
+    typer.echo(flat.to_csv(index=False), nl=False)
+
+
+@app.command("methodology")
+def methodology_page(method: Path = typer.Argument(..., exists=True, dir_okay=False, help="Methodology YAML"),
+                     locale: str = typer.Option("en", "--locale", help="kk, ru or en"),
+                     output: PageFormat = typer.Option(PageFormat.markdown, "--format", help="markdown or json")) -> None:
+    """Validate a methodology and print its page: formulas, sources, weights and choices."""
+    from qorgau.index.describe import describe, to_markdown
+
+    if locale not in ("kk", "ru", "en"):
+        _fail(f"--locale must be kk, ru or en, not {locale!r}")
+    methodology = _load_method(method)
+    if output == PageFormat.json:
+        typer.echo(json.dumps(describe(methodology), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(to_markdown(methodology, locale), nl=False)
