@@ -15,6 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+# Keys for encryption at rest and signing: fixed for tests, and never the developer's own var/ folder.
+os.environ.setdefault("QORGAU_SECRET_KEY", "test-secret-key")
+os.environ.setdefault("QORGAU_DATA_KEY", "test-data-key")
+os.environ.setdefault("QORGAU_DATA_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), f"qorgau-test-{os.getpid()}"))
+
 BACKENDS = [b.strip() for b in os.environ.get("QORGAU_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
 PG_ADMIN_URL = os.environ.get("QORGAU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DEMO_ENTERPRISES = 40

@@ -42,11 +42,26 @@ def _token(session: Session, enterprise_id: int):
     return token.id
 
 
+def _report(session: Session, enterprise_id: int):
+    from qorgau.speaks.models import Report
+
+    return session.execute(select(Report.id).where(Report.enterprise_id == enterprise_id).limit(1)).scalar()
+
+
+def _report_attachment(session: Session, enterprise_id: int):
+    from qorgau.speaks.models import Attachment, Report
+
+    return session.execute(select(Attachment.id).join(Report).where(Report.enterprise_id == enterprise_id)
+                           .limit(1)).scalar()
+
+
 RESOLVERS: dict[str, Resolver] = {
     "enterprise_id": lambda session, enterprise_id: enterprise_id,
     "site_id": _site,
     "zone_id": _zone,
     "token_id": _token,
+    "report_id": _report,
+    "attachment_id": _report_attachment,
 }
 
 # Path parameters that do not name an enterprise's object, with a harmless value.

@@ -23,7 +23,7 @@ from qorgau.core.models import AuditEntry
 
 GENESIS = "0" * 64
 _PENDING = "audit_pending"
-_SECRET_MARKERS = ("hash", "secret", "cipher", "encrypted", "password")
+_SECRET_MARKERS = ("hash", "secret", "cipher", "encrypted", "password", "digest")
 
 
 def _plain(value: Any) -> Any:
@@ -81,6 +81,7 @@ class _Pending:
     before: dict | None
     after: dict | None
     reason: str = ""
+    coarse_time: bool = False  # anonymous reporters' actions are dated to the day, never timed
 
 
 def record(session: Session, *, action: str, object_type: str, object_id: Any = "",
@@ -111,17 +112,22 @@ def _capture_after(session: Session, _ctx) -> None:
     for obj in session.new:
         if isinstance(obj, Base) and obj.__audited__:
             pending.append(_Pending(actor, "create", obj.__tablename__, _object_id(obj), None,
-                                    _snapshot(obj, before=False)))
+                                    _snapshot(obj, before=False), coarse_time=_coarse(obj, actor)))
     for obj in session.dirty:
         if id(obj) in captured:
             before, keys = captured[id(obj)]
             after = _snapshot(obj, before=False)
             pending.append(_Pending(actor, "update", obj.__tablename__, _object_id(obj),
-                                    {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}))
+                                    {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys},
+                                    coarse_time=_coarse(obj, actor)))
     for obj in session.deleted:
         if id(obj) in captured:
             pending.append(_Pending(actor, "delete", obj.__tablename__, _object_id(obj),
                                     captured[id(obj)][0], None))
+
+
+def _coarse(obj: Any, actor: str) -> bool:
+    return actor == "anonymous" and getattr(obj, "__audit_coarse_time__", False)
 
 
 def entry_hash(prev_hash: str, at: str, actor: str, action: str, object_type: str, object_id: str,
@@ -150,6 +156,8 @@ def _write_pending(session: Session) -> None:
     rows = []
     for item in pending:
         at = utcnow()
+        if item.coarse_time:
+            at = at.replace(hour=0, minute=0, second=0, microsecond=0)
         stamp = at.isoformat()
         digest = entry_hash(prev, stamp, item.actor, item.action, item.object_type, item.object_id,
                             item.before, item.after, item.reason)

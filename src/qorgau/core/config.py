@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     upload_max_bytes: int = 25 * 1024 * 1024
     smtp_url: str = Field(default="", description="smtp://user:pass@host:port for e-mail notifications.")
+    speaks_ack_days: int = Field(default=7, description="Days for the union to acknowledge a worker's report.")
+    speaks_feedback_days: int = Field(default=90, description="Days for the union to give feedback on a report.")
+    speaks_receipt_failures_per_minute: int = Field(default=30, description="Failed receipt look-ups allowed per minute, platform-wide.")
     notify_webhook_url: str = Field(default="", description="Webhook for urgent notifications.")
 
     def resolved_database_url(self) -> str:

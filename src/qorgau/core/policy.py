@@ -159,3 +159,13 @@ def reachable_union_ids(session: Session, user: User | None) -> list[int] | None
             return None
         return union_subtree_ids(session, user.scope_union_id)
     return []
+
+
+def inbox_scope(session: Session, user: User | None, *, union_org_column, enterprise_id_column) -> ColumnElement[bool]:
+    """Items routed to a union inbox (reports, filings): seen by the union branch they were routed to
+    (and the branches above it) and by anyone whose enterprise scope covers the enterprise."""
+    unions = reachable_union_ids(session, user)
+    if unions is None:
+        return true()
+    by_enterprise = scoped(session, user, enterprise_id_column)
+    return or_(union_org_column.in_(unions), by_enterprise) if unions else by_enterprise

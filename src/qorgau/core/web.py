@@ -18,6 +18,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request as StarletteRequest
 
@@ -33,6 +34,8 @@ from qorgau.core.templating import render
 access_log = logging.getLogger("qorgau.access")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# The anonymous reporting channel leaves no trace in the access log, not even a time.
+ANONYMOUS_PATHS = ("/speak/", "/api/v1/speaks/public")
 
 
 class ErrorDetail(BaseModel):
@@ -123,7 +126,10 @@ class PlatformMiddleware:
             await send(message)
 
         try:
-            if scope["method"] in UNSAFE_METHODS and not _header(scope, b"authorization").lower().startswith("bearer "):
+            if b"%00" in scope.get("query_string", b""):
+                response = _error_response(scope, 400, "bad_request", N_("The address contains a NUL character."))
+                return await response(scope, receive, send_wrapper)
+            if scope["method"] in UNSAFE_METHODS and _needs_csrf_check(scope, cookies):
                 receive, problem = await self._check_csrf(scope, receive, csrf)
                 if problem:
                     response = _error_response(scope, 403, "csrf_failed", problem)
@@ -131,8 +137,9 @@ class PlatformMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             i18n._current.reset(token)
-            access_log.info("%s %s %s %.1fms", scope["method"], scope["path"], status_holder["status"],
-                            (time.perf_counter() - started) * 1000)
+            if not scope["path"].startswith(ANONYMOUS_PATHS):
+                access_log.info("%s %s %s %.1fms", scope["method"], scope["path"], status_holder["status"],
+                                (time.perf_counter() - started) * 1000)
 
     async def _check_csrf(self, scope, receive, expected: str):
         """Buffer the body, find the token (header or form field), and replay the body downstream."""
@@ -168,6 +175,14 @@ class PlatformMiddleware:
         if not expected or not supplied or not hmac.compare_digest(expected, supplied):
             return replay, N_("The form has expired or was not sent from this site. Reload the page and try again.")
         return replay, None
+
+
+def _needs_csrf_check(scope, cookies: dict[str, str]) -> bool:
+    """Forms always; API calls only when a session cookie could lend them authority (a bearer token or a
+    cookieless anonymous call cannot be forged across sites)."""
+    if _header(scope, b"authorization").lower().startswith("bearer "):
+        return False
+    return not (scope["path"].startswith("/api/") and security.SESSION_COOKIE not in cookies)
 
 
 def _wants_json(scope_or_request) -> bool:
@@ -208,6 +223,11 @@ def install_error_handlers(app: FastAPI) -> None:
         field = ".".join(location) or None
         message = first.get("msg") or N_("Invalid input.")
         return _error_response(request.scope, 422, "validation_error", message, field)
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, error: DataError):
+        # e.g. a NUL character, which PostgreSQL text cannot hold: the input, not the server, is at fault.
+        return _error_response(request.scope, 422, "validation_error", N_("The input contains characters that cannot be stored."))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):
