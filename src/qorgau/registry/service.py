@@ -88,6 +88,18 @@ def _filtered(query: Select, *, q: str = "", region_kato: str = "", sector_code:
     return query
 
 
+def enterprise_by_id(*, session: Session, enterprise_id: int | None) -> Enterprise | None:
+    """An enterprise for display where the caller already checked access to what refers to it."""
+    return session.get(Enterprise, enterprise_id) if enterprise_id else None
+
+
+def enterprises_by_ids(*, session: Session, ids: list[int]) -> list[Enterprise]:
+    """Enterprises for display (names), where the caller already checked access."""
+    if not ids:
+        return []
+    return list(session.execute(select(Enterprise).where(Enterprise.id.in_(set(ids)))).scalars())
+
+
 def get_enterprise(*, session: Session, actor: User, enterprise_id: int) -> Enterprise:
     """One enterprise in the actor's scope, else NotFound."""
     policy.require_enterprise(session, actor, "registry.read", enterprise_id)

@@ -1,0 +1,29 @@
+"""The 14 hazard categories and the urgency levels, shared with violations."""
+
+from qorgau.core.i18n_markers import N_
+
+CATEGORIES = {
+    "machinery_equipment": N_("Machinery and equipment"),
+    "electrical": N_("Electrical"),
+    "falls_heights": N_("Falls and work at height"),
+    "chemical_gas_dust": N_("Chemicals, gas and dust"),
+    "fire_explosion": N_("Fire and explosion"),
+    "ppe": N_("Personal protective equipment"),
+    "transport_vehicles": N_("Transport and vehicles"),
+    "confined_space": N_("Confined spaces"),
+    "physical_environment": N_("Noise, heat, light, vibration"),
+    "ergonomics_workload": N_("Ergonomics and workload"),
+    "biological": N_("Biological hazards"),
+    "psychosocial_harassment": N_("Psychosocial risks and harassment"),
+    "labor_rights": N_("Labour rights"),
+    "other": N_("Other"),
+}
+URGENCIES = {
+    "imminent": N_("Imminent danger to life"),
+    "high": N_("High"),
+    "normal": N_("Normal"),
+    "low": N_("Low"),
+}
+KIND_LABELS = {"hazard": N_("A hazard"), "complaint": N_("A complaint"), "suggestion": N_("A suggestion")}
+STATUS_LABELS = {"new": N_("New"), "acknowledged": N_("Acknowledged"), "in_progress": N_("In progress"),
+                 "resolved": N_("Resolved"), "closed": N_("Closed"), "spam": N_("Spam")}

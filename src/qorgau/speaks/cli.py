@@ -1,0 +1,70 @@
+"""`qorgau speaks ...`: batch triage of texts, retraining on officers' corrections, escalation."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="Worker Speaks: triage, training, deadlines.", no_args_is_help=True)
+
+
+@app.command()
+def triage(infile: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON lines with id and text"),
+           out: Path = typer.Option(..., "--out", help="Where to write one JSON object per line")) -> None:
+    """Category, urgency, redacted text and personal-data spans for each line of IN.jsonl."""
+    from qorgau.speaks import nlp
+
+    results, problems = [], []
+    for number, line in enumerate(infile.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or "id" not in item or not isinstance(item.get("text"), str):
+                raise ValueError("needs an 'id' and a 'text' string")
+        except (json.JSONDecodeError, ValueError) as error:
+            problems.append(f"line {number}: {error}")
+            continue
+        verdict = nlp.triage(item["text"])
+        redaction = nlp.redact(item["text"])
+        results.append({"id": item["id"], "category": verdict.category, "urgency": verdict.urgency,
+                        "redacted_text": redaction.text, "pii": redaction.spans})
+    if problems:
+        for problem in problems:
+            typer.echo(problem, err=True)
+        typer.echo(f"{len(problems)} bad line(s); nothing written.", err=True)
+        raise typer.Exit(1)
+    with out.open("w", encoding="utf-8") as handle:
+        for result in results:
+            handle.write(json.dumps(result, ensure_ascii=False) + "\n")
+    typer.echo(f"{len(results)} report(s) triaged -> {out}")
+
+
+@app.command()
+def train(min_count: int = typer.Option(2, help="How often a word must recur in corrected reports")) -> None:
+    """Learn extra category stems from officers' triage corrections in the database."""
+    from qorgau.core.config import get_settings
+    from qorgau.core.db import unit_of_work
+    from qorgau.speaks import lexicon, service
+
+    with unit_of_work(get_settings().resolved_database_url(), actor="cli:speaks-train") as session:
+        corrections = service.corrections(session=session)
+    learned = lexicon.learn(corrections, min_count=min_count)
+    typer.echo(json.dumps({"corrections": len(corrections),
+                           "learned_stems": {k: len(v) for k, v in learned.items()}}))
+
+
+@app.command()
+def escalate(now: str = typer.Option("", help="ISO date to act as today (default: today)")) -> None:
+    """Move reports past their acknowledgement or feedback deadline up the union tree."""
+    from qorgau.core.config import get_settings
+    from qorgau.core.db import unit_of_work
+    from qorgau.speaks import service
+
+    today = datetime.fromisoformat(now).date() if now else date.today()
+    with unit_of_work(get_settings().resolved_database_url(), actor="system:escalation") as session:
+        moved = service.escalate_overdue(session=session, today=today)
+        typer.echo(f"{len(moved)} report(s) escalated: " + ", ".join(r.reference for r in moved))

@@ -1,0 +1,456 @@
+"""Worker Speaks: filing, following with a receipt, triage, routing, deadlines, escalation, statistics.
+
+Reporter-side functions take no actor: the reporter is anonymous and nothing about them is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from argon2.low_level import Type, hash_secret_raw
+from sqlalchemy import Integer, Select, String, delete, func, select
+from sqlalchemy.orm import Session
+
+from qorgau.core import audit, crypto, i18n, policy
+from qorgau.core.config import get_settings
+from qorgau.core.db import utcnow
+from qorgau.core.errors import NotFound, TooManyRequests, ValidationFailed
+from qorgau.core.i18n_markers import N_
+from qorgau.core.models import User
+from qorgau.core.notify import notify
+from qorgau.registry.models import Enterprise, Region, Sector, UnionOrg
+from qorgau.speaks import nlp
+from qorgau.speaks.categories import CATEGORIES, URGENCIES
+from qorgau.speaks.media import clean_photo
+from qorgau.speaks.models import (
+    KINDS,
+    STATUSES,
+    Attachment,
+    Message,
+    ReceiptFailure,
+    Report,
+    TriageCorrection,
+)
+from qorgau.speaks.schemas import ReportIn
+
+RECEIPT_DIGITS = 16
+MIN_CELL = 5  # aggregates shown outside the union hide cells with fewer reports
+MAX_PHOTOS = 5
+
+
+def new_receipt() -> str:
+    """16 random digits (10^16 possibilities), grouped by four for reading aloud."""
+    digits = f"{secrets.randbelow(10 ** RECEIPT_DIGITS):0{RECEIPT_DIGITS}d}"
+    return " ".join(digits[i:i + 4] for i in range(0, RECEIPT_DIGITS, 4))
+
+
+def normalise_receipt(receipt: str) -> str:
+    return "".join(c for c in receipt if c.isdigit())
+
+
+def receipt_digest(receipt: str) -> str:
+    """Argon2id of the receipt digits with a platform-wide salt, so a report can be found by its digest."""
+    salt = hashlib.sha256(("receipt:" + get_settings().resolved_secret_key()).encode()).digest()[:16]
+    raw = hash_secret_raw(normalise_receipt(receipt).encode(), salt, time_cost=3, memory_cost=64 * 1024,
+                          parallelism=2, hash_len=32, type=Type.ID)
+    return raw.hex()
+
+
+def _reference(session: Session) -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    while True:
+        reference = "WS-" + "".join(secrets.choice(alphabet) for _ in range(6))
+        if not session.execute(select(Report.id).where(Report.reference == reference)).first():
+            return reference
+
+
+def route(session: Session, *, enterprise: Enterprise | None, region_kato: str | None,
+          sector_code: str | None) -> UnionOrg | None:
+    """The enterprise's primary organisation, else the sectoral union, else the regional one, else the federation."""
+    if enterprise is not None and enterprise.primary_union_id:
+        return session.get(UnionOrg, enterprise.primary_union_id)
+    sector = enterprise.sector_code if enterprise is not None else sector_code
+    region = enterprise.region_kato if enterprise is not None else region_kato
+    for kind, column, value in (("sectoral", UnionOrg.sector_code, sector), ("regional", UnionOrg.region_kato, region)):
+        if value:
+            org = session.execute(select(UnionOrg).where(UnionOrg.kind == kind, column == value).limit(1)).scalar()
+            if org is not None:
+                return org
+    return session.execute(select(UnionOrg).where(UnionOrg.kind == "federation").limit(1)).scalar()
+
+
+def _for(user: User, message: str, **params) -> str:
+    """A message in the recipient's language."""
+    with i18n.locale_context(user.locale or get_settings().default_locale):
+        return i18n.gettext(message, **params)
+
+
+def _officers_of(session: Session, union_org_id: int | None) -> list[User]:
+    if union_org_id is None:
+        return []
+    return list(session.execute(select(User).where(User.role == "union_officer", User.is_active.is_(True),
+                                                   User.scope_union_id == union_org_id)).scalars())
+
+
+def _on_duty_officers(session: Session, union_org_id: int | None) -> list[User]:
+    """On-duty officers of the receiving union or, failing that, of the nearest union above it."""
+    org = session.get(UnionOrg, union_org_id) if union_org_id else None
+    while org is not None:
+        officers = _officers_of(session, org.id)
+        on_duty = [o for o in officers if o.on_duty] or officers
+        if on_duty:
+            return on_duty
+        org = session.get(UnionOrg, org.parent_id) if org.parent_id else None
+    return list(session.execute(select(User).where(User.role == "union_officer", User.on_duty.is_(True),
+                                                   User.is_active.is_(True))).scalars())
+
+
+@dataclass
+class Filed:
+    report: Report
+    receipt: str
+
+
+def submit(*, session: Session, report_in: ReportIn, photos: list[bytes] | None = None,
+           today: date | None = None) -> Filed:
+    """File an anonymous report; the receipt is returned once and only its digest is kept."""
+    today = today or utcnow().date()
+    enterprise = session.get(Enterprise, report_in.enterprise_id) if report_in.enterprise_id else None
+    if report_in.enterprise_id and enterprise is None:
+        raise ValidationFailed(N_("Unknown enterprise."), field="enterprise_id")
+    if enterprise is None and not report_in.region_kato:
+        raise ValidationFailed(N_("Choose the enterprise, or at least the region."), field="region_kato")
+    if report_in.region_kato and session.get(Region, report_in.region_kato) is None:
+        raise ValidationFailed(N_("Unknown region."), field="region_kato")
+    if report_in.sector_code and session.get(Sector, report_in.sector_code) is None:
+        raise ValidationFailed(N_("Unknown sector."), field="sector_code")
+    photos = photos or []
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationFailed(N_("At most 5 photos can be attached."), field="photos")
+    cleaned = [clean_photo(data) for data in photos]
+    triage = nlp.triage(report_in.description)
+    redaction = nlp.redact(report_in.description)
+    union = route(session, enterprise=enterprise, region_kato=report_in.region_kato, sector_code=report_in.sector_code)
+    settings = get_settings()
+    receipt = new_receipt()
+    report = Report(
+        reference=_reference(session), receipt_digest=receipt_digest(receipt), kind=report_in.kind,
+        language=report_in.language, enterprise_id=enterprise.id if enterprise else None,
+        region_kato=enterprise.region_kato if enterprise else report_in.region_kato,
+        sector_code=enterprise.sector_code if enterprise else report_in.sector_code,
+        reporter_category=report_in.category, category=triage.category, urgency=triage.urgency,
+        triage_explanation=triage.explanation, union_org_id=union.id if union else None, received_on=today,
+        acknowledge_by=today + timedelta(days=settings.speaks_ack_days),
+        feedback_by=today + timedelta(days=settings.speaks_feedback_days),
+        description_encrypted=crypto.encrypt_text(report_in.description),
+        redacted_encrypted=crypto.encrypt_text(redaction.text),
+        contact_encrypted=crypto.encrypt_text(report_in.contact) if report_in.contact else None,
+        pii_types=sorted({span["type"] for span in redaction.spans}))
+    # A reporter who chose a category keeps it visible; the model's reading is shown beside it.
+    if report_in.category in CATEGORIES and report_in.category != "not_sure":
+        report.category = report_in.category
+        report.triage_explanation = {**triage.explanation, "reporter_chose": report_in.category}
+    session.add(report)
+    session.flush()
+    for content, media_type in cleaned:
+        session.add(Attachment(report_id=report.id, media_type=media_type, size=len(content),
+                               content_encrypted=crypto.encrypt_bytes(content)))
+    if report.urgency == "imminent":
+        for officer in _on_duty_officers(session, report.union_org_id):
+            notify(session, user=officer, kind="speaks.imminent", urgent=True, link=f"/speaks/reports/{report.id}",
+                   title=_for(officer, N_("⚠ %(ref)s: imminent danger reported"), ref=report.reference),
+                   body=", ".join(w["word"] for w in triage.explanation.get("urgency_words", [])[:5]))
+    session.flush()
+    return Filed(report, receipt)
+
+
+def _throttle(session: Session) -> None:
+    limit = get_settings().speaks_receipt_failures_per_minute
+    since = utcnow() - timedelta(minutes=1)
+    failures = session.execute(select(func.count()).select_from(ReceiptFailure)
+                               .where(ReceiptFailure.at >= since)).scalar_one()
+    if failures >= limit:
+        raise TooManyRequests(N_("Too many wrong receipt codes were tried. Wait a minute and try again."))
+
+
+def find_by_receipt(*, session: Session, receipt: str) -> Report:
+    """The report behind a receipt; wrong codes are counted platform-wide and throttled."""
+    _throttle(session)
+    digits = normalise_receipt(receipt)
+    report = None
+    if len(digits) == RECEIPT_DIGITS:
+        report = session.execute(select(Report).where(Report.receipt_digest == receipt_digest(digits))).scalar()
+    if report is None:
+        session.add(ReceiptFailure(at=utcnow()))
+        session.execute(delete(ReceiptFailure).where(ReceiptFailure.at < utcnow() - timedelta(days=1)))
+        raise NotFound(N_("No report has this receipt code."), field="receipt")
+    return report
+
+
+def reporter_view(*, session: Session, report: Report) -> dict:
+    """What the reporter sees: status, deadlines and the conversation (no internal notes)."""
+    for message in report.messages:
+        if not message.from_reporter and not message.read_by_reporter:
+            message.read_by_reporter = True
+    return {"reference": report.reference, "status": report.status, "kind": report.kind,
+            "category": report.category, "received_on": report.received_on,
+            "acknowledge_by": report.acknowledge_by, "feedback_by": report.feedback_by,
+            "messages": [{"from_reporter": m.from_reporter, "sent_on": m.sent_on,
+                          "body": crypto.decrypt_text(m.body_encrypted)} for m in report.messages]}
+
+
+def reporter_reply(*, session: Session, receipt: str, body: str, today: date | None = None) -> Report:
+    report = find_by_receipt(session=session, receipt=receipt)
+    if report.status in ("closed", "spam"):
+        raise ValidationFailed(N_("This report is closed."), field="body")
+    session.add(Message(report_id=report.id, from_reporter=True, sent_on=today or utcnow().date(),
+                        body_encrypted=crypto.encrypt_text(body)))
+    for officer in _officers_of(session, report.union_org_id):
+        notify(session, user=officer, kind="speaks.reply",
+               title=_for(officer, N_("%(ref)s: the worker replied"), ref=report.reference),
+               link=f"/speaks/reports/{report.id}")
+    session.flush()
+    return report
+
+
+# ---- union side -------------------------------------------------------------------------------
+
+
+def _can_see_all_text(user: User) -> bool:
+    return policy.allowed(user, "speaks.inbox")
+
+
+def inbox_query(*, session: Session, actor: User, status: str = "", urgency: str = "", category: str = "",
+                enterprise_id: int | None = None) -> Select:
+    """Reports the actor may see, newest and most urgent first."""
+    if policy.allowed(actor, "speaks.inbox"):
+        visible = policy.inbox_scope(session, actor, union_org_column=Report.union_org_id,
+                                     enterprise_id_column=Report.enterprise_id)
+    else:
+        policy.require(actor, "speaks.redacted")  # employers: only what the union shared with them
+        visible = policy.scoped(session, actor, Report.enterprise_id) & Report.shared_with_employer.is_(True)
+    query = select(Report).where(visible).order_by(Report.received_on.desc(), Report.id.desc())
+    for column, value in ((Report.status, status), (Report.urgency, urgency), (Report.category, category)):
+        if value:
+            query = query.where(column == value)
+    if enterprise_id:
+        query = query.where(Report.enterprise_id == enterprise_id)
+    return query
+
+
+def get(*, session: Session, actor: User, report_id: int) -> Report:
+    """One report the actor may see, else NotFound."""
+    found = session.execute(inbox_query(session=session, actor=actor).where(Report.id == report_id)).scalar()
+    if found is None:
+        raise NotFound(N_("Not found."))
+    return found
+
+
+def text_for(*, session: Session, actor: User, report: Report) -> str:
+    """The redacted description: what staff and employers see by default."""
+    return crypto.decrypt_text(report.redacted_encrypted)
+
+
+def reveal_original(*, session: Session, actor: User, report_id: int, reason: str) -> str:
+    """The unredacted description, for a union officer who gives a reason (logged)."""
+    report = get(session=session, actor=actor, report_id=report_id)
+    policy.require(actor, "speaks.reveal")
+    _require_reason(reason)
+    audit.record(session, action="speaks.reveal_original", object_type="speaks_report", object_id=report.id,
+                 reason=reason.strip())
+    return crypto.decrypt_text(report.description_encrypted)
+
+
+def reveal_contact(*, session: Session, actor: User, report_id: int, reason: str) -> str:
+    """The reporter's optional contact details, for the assigned union's officer with a logged reason."""
+    report = get(session=session, actor=actor, report_id=report_id)
+    policy.require(actor, "speaks.reveal")
+    _require_reason(reason)
+    if report.contact_encrypted is None:
+        raise NotFound(N_("The worker left no contact details."))
+    audit.record(session, action="speaks.reveal_contact", object_type="speaks_report", object_id=report.id,
+                 reason=reason.strip())
+    return crypto.decrypt_text(report.contact_encrypted)
+
+
+def _require_reason(reason: str) -> None:
+    if len(reason.strip()) < 10:
+        raise ValidationFailed(N_("Say why you need to see this (at least 10 characters)."), field="reason")
+
+
+def _require_handler(actor: User) -> None:
+    policy.require(actor, "speaks.handle")
+
+
+def reply(*, session: Session, actor: User, report_id: int, body: str, today: date | None = None) -> Message:
+    """Write to the anonymous reporter; the first reply acknowledges the report."""
+    report = get(session=session, actor=actor, report_id=report_id)
+    _require_handler(actor)
+    today = today or utcnow().date()
+    message = Message(report_id=report.id, from_reporter=False, author_user_id=actor.id, sent_on=today,
+                      body_encrypted=crypto.encrypt_text(body))
+    session.add(message)
+    if report.status == "new":
+        report.status = "acknowledged"
+        report.acknowledged_on = today
+    session.flush()
+    return message
+
+
+def set_status(*, session: Session, actor: User, report_id: int, status: str, today: date | None = None) -> Report:
+    report = get(session=session, actor=actor, report_id=report_id)
+    _require_handler(actor)
+    if status not in STATUSES:
+        raise ValidationFailed(N_("Unknown status."), field="status")
+    today = today or utcnow().date()
+    report.status = status
+    if status != "new" and report.acknowledged_on is None:
+        report.acknowledged_on = today
+    if status in ("resolved", "closed") and report.resolved_on is None:
+        report.resolved_on = today
+    session.flush()
+    return report
+
+
+def correct_triage(*, session: Session, actor: User, report_id: int, category: str, urgency: str) -> Report:
+    """An officer overrides the automatic triage; the correction is kept for retraining."""
+    report = get(session=session, actor=actor, report_id=report_id)
+    _require_handler(actor)
+    if category not in CATEGORIES:
+        raise ValidationFailed(N_("Unknown category."), field="category")
+    if urgency not in URGENCIES:
+        raise ValidationFailed(N_("Unknown urgency."), field="urgency")
+    session.add(TriageCorrection(report_id=report.id, officer_id=actor.id, old_category=report.category,
+                                 new_category=category, old_urgency=report.urgency, new_urgency=urgency,
+                                 corrected_on=utcnow().date()))
+    report.category, report.urgency, report.triage_by = category, urgency, "officer"
+    session.flush()
+    return report
+
+
+def share_with_employer(*, session: Session, actor: User, report_id: int, shared: bool) -> Report:
+    """Let the enterprise's safety manager see the redacted report (never the original or the contact)."""
+    report = get(session=session, actor=actor, report_id=report_id)
+    _require_handler(actor)
+    if shared and report.enterprise_id is None:
+        raise ValidationFailed(N_("The report names no enterprise."), field="shared")
+    report.shared_with_employer = shared
+    session.flush()
+    return report
+
+
+def convert(*, session: Session, actor: User, report_id: int, target: str) -> tuple[str, int]:
+    """Turn a report into a violation (or an incident record), keeping the link both ways."""
+    report = get(session=session, actor=actor, report_id=report_id)
+    _require_handler(actor)
+    if report.linked_id:
+        raise ValidationFailed(N_("This report is already linked."), field="target")
+    if report.enterprise_id is None:
+        raise ValidationFailed(N_("The report names no enterprise."), field="target")
+    redacted = crypto.decrypt_text(report.redacted_encrypted)
+    if target == "violation":
+        from qorgau.deviations import service as deviations
+
+        created = deviations.create_from_report(session=session, actor=actor, enterprise_id=report.enterprise_id,
+                                                category=report.category, description=redacted,
+                                                source_reference=report.reference,
+                                                imminent=report.urgency == "imminent")
+    elif target == "incident":
+        from qorgau.incidents import service as incidents
+
+        created = incidents.create_from_report(session=session, actor=actor, enterprise_id=report.enterprise_id,
+                                               description=redacted, source_reference=report.reference,
+                                               reported_on=report.received_on)
+    else:
+        raise ValidationFailed(N_("Unknown target."), field="target")
+    report.linked_type, report.linked_id = target, created.id
+    if report.status in ("new", "acknowledged"):
+        report.status = "in_progress"
+    session.flush()
+    return target, created.id
+
+
+def escalate_overdue(*, session: Session, today: date) -> list[Report]:
+    """Reports past their acknowledgement or feedback deadline move one step up the union tree."""
+    open_statuses = ("new", "acknowledged", "in_progress")
+    query = select(Report).where(Report.status.in_(open_statuses))
+    moved = []
+    for report in session.execute(query).scalars():
+        overdue_ack = report.status == "new" and report.acknowledge_by < today
+        overdue_feedback = report.feedback_by < today
+        if not (overdue_ack or overdue_feedback):
+            continue
+        current = session.get(UnionOrg, report.union_org_id) if report.union_org_id else None
+        if current is None or current.parent_id is None:
+            continue
+        report.union_org_id = current.parent_id
+        report.escalation_level += 1
+        settings = get_settings()
+        # The new owner gets a fresh clock.
+        report.acknowledge_by = today + timedelta(days=settings.speaks_ack_days)
+        if overdue_feedback:
+            report.feedback_by = today + timedelta(days=settings.speaks_ack_days * 2)
+        audit.record(session, action="speaks.escalate", object_type="speaks_report", object_id=report.id,
+                     after={"union_org_id": current.parent_id, "level": report.escalation_level},
+                     reason="acknowledgement overdue" if overdue_ack else "feedback overdue", actor="system:escalation")
+        for officer in _officers_of(session, current.parent_id):
+            notify(session, user=officer, kind="speaks.escalated", link=f"/speaks/reports/{report.id}",
+                   title=_for(officer, N_("%(ref)s: overdue report escalated to your union"), ref=report.reference))
+        moved.append(report)
+    session.flush()
+    return moved
+
+
+DIMENSIONS = {"category": Report.category, "urgency": Report.urgency, "region": Report.region_kato,
+              "sector": Report.sector_code, "enterprise": Report.enterprise_id, "kind": Report.kind,
+              "status": Report.status}
+
+
+def statistics(*, session: Session, actor: User, by: list[str], month: bool = False) -> list[dict]:
+    """Counts by any dimensions (and month); cells under 5 are suppressed outside the union."""
+    if not (policy.allowed(actor, "speaks.stats") or policy.allowed(actor, "speaks.inbox")):
+        policy.require(actor, "speaks.stats")
+    unknown = [d for d in by if d not in DIMENSIONS]
+    if unknown:
+        raise ValidationFailed(N_("Unknown dimension."), field="by")
+    columns = [DIMENSIONS[d].label(d) for d in by]
+    if month:
+        columns.append(func.substr(func.cast(Report.received_on, type_=String()), 1, 7).label("month"))
+    query = select(*columns, func.count().label("reports")).where(Report.status != "spam").group_by(*columns)
+    if policy.allowed(actor, "speaks.inbox"):
+        query = query.where(policy.inbox_scope(session, actor, union_org_column=Report.union_org_id,
+                                               enterprise_id_column=Report.enterprise_id))
+    suppress = not policy.allowed(actor, "speaks.inbox")
+    rows = []
+    for row in session.execute(query.order_by(*columns)):
+        data = dict(row._mapping)
+        if suppress and data["reports"] < MIN_CELL:
+            data["reports"] = None
+            data["suppressed"] = True
+        rows.append(data)
+    return rows
+
+
+def corrections(*, session: Session) -> list[tuple[str, str, str]]:
+    """(original text, corrected category, corrected urgency) for retraining the triage model."""
+    query = select(Report.description_encrypted, TriageCorrection.new_category, TriageCorrection.new_urgency) \
+        .join(TriageCorrection, TriageCorrection.report_id == Report.id).order_by(TriageCorrection.id)
+    return [(crypto.decrypt_text(text), category, urgency) for text, category, urgency in session.execute(query)]
+
+
+def counts_for_enterprises(*, session: Session, start: date, end: date) -> list[dict]:
+    """Reports per enterprise in [start, end): total, imminent, acknowledged on time (for the index and risk)."""
+    on_time = func.sum(func.coalesce((Report.acknowledged_on <= Report.acknowledge_by).cast(Integer()), 0))
+    query = (select(Report.enterprise_id, func.count().label("reports"),
+                    func.sum((Report.urgency == "imminent").cast(Integer())).label("imminent"),
+                    on_time.label("acknowledged_on_time"))
+             .where(Report.enterprise_id.is_not(None), Report.received_on >= start, Report.received_on < end,
+                    Report.status != "spam")
+             .group_by(Report.enterprise_id))
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
+__all__ = ["KINDS", "STATUSES", "submit", "find_by_receipt", "reporter_view", "reporter_reply", "inbox_query", "get"]
