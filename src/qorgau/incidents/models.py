@@ -1,0 +1,88 @@
+"""The accident and occupational-disease registry (Labour Code art. 186-190) and exposure denominators."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from qorgau.core.db import Base, UTCDateTime, utcnow
+
+SOURCES = ("employer", "union_inspector", "worker_report", "hospital", "insurer", "import")
+
+
+class Accident(Base):
+    __tablename__ = "incidents_accident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("registry_enterprise.id"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("registry_site.id"), nullable=True)
+    occurred_on: Mapped[date] = mapped_column(Date, index=True)
+    category: Mapped[str] = mapped_column(String(16), index=True)  # light, group, serious, fatal
+    commission: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text, default="")
+    cause: Mapped[str] = mapped_column(String(32), default="unknown", index=True)
+    esaw_deviation: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    esaw_contact: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    union_present: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(16), default="employer", index=True)
+    source_reference: Mapped[str] = mapped_column(String(64), default="")
+    notified_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    investigation_due: Mapped[date] = mapped_column(Date)
+    act_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    employer_fault_percent: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    worker_fault_percent: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dissent: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    victims: Mapped[list[Victim]] = relationship(back_populates="accident", order_by="Victim.id",
+                                                 cascade="all, delete-orphan")
+
+
+class Victim(Base):
+    """One injured worker: an ICLS 'case'. No names: sex, age band and occupation only."""
+
+    __tablename__ = "incidents_victim"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    accident_id: Mapped[int] = mapped_column(ForeignKey("incidents_accident.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(8))  # fatal, serious, light
+    days_lost: Mapped[int] = mapped_column(Integer, default=0)
+    sex: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    age_band: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    isco08: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    employment_status: Mapped[str] = mapped_column(String(16), default="employee")
+
+    accident: Mapped[Accident] = relationship(back_populates="victims")
+
+
+class DiseaseCase(Base):
+    """An occupational disease case (ICD-10), by harmful factor and years of exposure."""
+
+    __tablename__ = "incidents_disease_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("registry_enterprise.id"), index=True)
+    diagnosed_on: Mapped[date] = mapped_column(Date, index=True)
+    icd10: Mapped[str] = mapped_column(String(8))
+    harmful_factor: Mapped[str] = mapped_column(String(120))
+    exposure_years: Mapped[float] = mapped_column(Float, default=0)
+    sex: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    age_band: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    isco08: Mapped[str | None] = mapped_column(String(4), nullable=True)
+
+
+class Denominator(Base):
+    """Workers (annual average) and hours worked of an enterprise in a year."""
+
+    __tablename__ = "incidents_denominator"
+    __table_args__ = (UniqueConstraint("enterprise_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("registry_enterprise.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    workers: Mapped[float] = mapped_column(Float)
+    hours: Mapped[float] = mapped_column(Float)
+    hours_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(16), default="entered")
