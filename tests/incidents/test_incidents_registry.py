@@ -69,3 +69,20 @@ def test_import_with_an_unknown_enterprise_writes_nothing(demo_url, session, tmp
         assert rates.exit_code == 0 and '"base": "per_1m_hours"' in rates.output
     finally:
         get_settings.cache_clear()
+
+
+def test_under_reporting_is_estimated_from_overlapping_sources(sign_in, session):
+    from qorgau.core.db import utcnow
+    from qorgau.core.models import User
+    from qorgau.incidents import service
+
+    analyst = session.execute(select(User).where(User.username == "analyst")).scalar_one()
+    result = service.under_reporting(session=session, actor=analyst, year=utcnow().year - 1)
+    assert result["sources"] == ["hospital", "registry", "union_inspector"]
+    estimate = result["estimate"]
+    assert estimate["method"] == "loglinear"
+    assert estimate["ci_low"] <= estimate["estimate"] <= estimate["ci_high"]
+    assert estimate["estimate"] >= estimate["observed"] >= result["registered"] > 0
+    assert result["concealment"]["ratio"] >= 1
+    page = sign_in("analyst").get("/incidents/under-reporting", cookies={"lang": "kk"})
+    assert page.status_code == 200 and "loglinear" in page.text

@@ -17,13 +17,15 @@ from sqlalchemy.orm import Session
 from qorgau.core.db import utcnow
 from qorgau.incidents import deadlines
 from qorgau.incidents.calendar_kz import Calendar
-from qorgau.incidents.models import Accident, Denominator, Victim
+from qorgau.incidents.models import Accident, Denominator, SourceRecord, Victim
 
 CASES_PER_WORKER_YEAR = 0.17 / 1000
 FATAL_SHARE = 0.17
 NON_UNION_ACCIDENT_SHARE = 0.69
 SECTOR_RISK = {"B": 3.0, "C": 2.0, "F": 2.5, "H": 1.8, "A": 1.5, "D": 1.5, "E": 1.2}
 YEARS = 6
+# Unregistered cases per registered one: the seeds say official statistics under-report badly.
+CONCEALED_PER_REGISTERED = 2.0
 
 
 def _poisson(rng, lam: float) -> int:
@@ -71,7 +73,7 @@ def generate(session: Session, ctx) -> None:
                 due = calendar.add_working_days(occurred, deadlines.INVESTIGATION_DAYS + 1)
                 finished = due < today - timedelta(days=20) or rng.random() < 0.5
                 act_on = min(due + timedelta(days=rng.randint(-6, 4)), today) if finished and due < today else None
-                session.add(Accident(
+                accident = Accident(
                     enterprise_id=enterprise.id, occurred_on=occurred, category=classification.category,
                     commission=classification.commission, cause=cause, union_present=enterprise.has_union,
                     source=rng.choice(["employer"] * 8 + ["union_inspector", "hospital"]), investigation_due=due,
@@ -80,5 +82,25 @@ def generate(session: Session, ctx) -> None:
                     victims=[Victim(outcome=o, days_lost=0 if o == "fatal" else int(rng.expovariate(1 / (60 if o == "serious" else 14))),
                                     sex="m" if rng.random() < 0.8 else "f",
                                     age_band=rng.choice(["15-24", "25-34", "35-44", "45-54", "55-64"]))
-                             for o in outcomes]))
+                             for o in outcomes])
+                session.add(accident)
+                _other_sources(session, rng, enterprise, occurred, accident.victims)
+            # Cases the employer never registered: seen, if at all, only by a hospital or the union.
+            for _ in range(_poisson(rng, lam * CONCEALED_PER_REGISTERED)):
+                occurred = date(year, 1, 1) + timedelta(days=rng.randrange(days_in_year))
+                hidden = Victim(outcome="serious" if rng.random() < 0.3 else "light", sex="m" if rng.random() < 0.8 else "f",
+                                age_band=rng.choice(["15-24", "25-34", "35-44", "45-54", "55-64"]))
+                _other_sources(session, rng, enterprise, occurred, [hidden], hidden_case=True)
     session.flush()
+
+
+def _other_sources(session: Session, rng, enterprise, occurred: date, victims, hidden_case: bool = False) -> None:
+    """Hospital and union-inspector lists see some of the same cases (dates may differ by a day)."""
+    for victim in victims:
+        hospital_chance = 0.9 if victim.outcome in ("fatal", "serious") else (0.45 if hidden_case else 0.55)
+        union_chance = (0.6 if enterprise.has_union else 0.2) * (0.5 if hidden_case else 1)
+        for source, chance in (("hospital", hospital_chance), ("union_inspector", union_chance)):
+            if rng.random() < chance:
+                session.add(SourceRecord(source=source, enterprise_id=enterprise.id, sex=victim.sex,
+                                         event_date=occurred + timedelta(days=rng.choice([0, 0, 0, 1])),
+                                         severity=victim.outcome, age_band=victim.age_band))

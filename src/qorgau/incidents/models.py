@@ -86,3 +86,19 @@ class Denominator(Base):
     hours: Mapped[float] = mapped_column(Float)
     hours_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(16), default="entered")
+
+
+class SourceRecord(Base):
+    """A case as another source saw it (hospital, union inspector, insurer, Worker Speaks), kept apart from
+    the official registry: it feeds only the capture-recapture estimate of under-reporting."""
+
+    __tablename__ = "incidents_source_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("registry_enterprise.id"), index=True)
+    event_date: Mapped[date] = mapped_column(Date, index=True)
+    severity: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    sex: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    age_band: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    reference: Mapped[str] = mapped_column(String(64), default="")

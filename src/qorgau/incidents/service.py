@@ -175,3 +175,44 @@ def counts_for_enterprises(*, session: Session, start: date, end: date) -> list[
 def year_window(years: int, today: date | None = None) -> tuple[date, date]:
     today = today or utcnow().date()
     return today - timedelta(days=365 * years), today
+
+
+def under_reporting(*, session: Session, actor: User, year: int) -> dict:
+    """Estimate the true number of cases in a year from overlapping sources (registry, hospitals, union
+    inspectors, ...) by record linkage and capture-recapture, and the concealment ratio against the registry."""
+    from qorgau.incidents import capture_recapture, linkage
+    from qorgau.incidents.models import SourceRecord
+
+    policy.require(actor, "incidents.stats")
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    registry_rows = session.execute(
+        select(Accident.enterprise_id, Accident.occurred_on, Victim.outcome, Victim.sex, Victim.age_band)
+        .join(Victim).where(policy.scoped(session, actor, Accident.enterprise_id),
+                            Accident.occurred_on >= start, Accident.occurred_on < end)).all()
+    other_rows = session.execute(
+        select(SourceRecord.source, SourceRecord.enterprise_id, SourceRecord.event_date, SourceRecord.severity,
+               SourceRecord.sex, SourceRecord.age_band)
+        .where(policy.scoped(session, actor, SourceRecord.enterprise_id),
+               SourceRecord.event_date >= start, SourceRecord.event_date < end)).all()
+    records = pd.DataFrame(
+        [("registry", e, d, o, s, a) for e, d, o, s, a in registry_rows] + [tuple(r) for r in other_rows],
+        columns=["source", "enterprise_id", "event_date", "severity", "sex", "age_band"])
+    registered = len(registry_rows)
+    sources = sorted(records["source"].unique()) if len(records) else []
+    result = {"year": year, "registered": registered, "sources": sources, "records": len(records)}
+    if registered == 0 or len(sources) < 2:
+        return {**result, "estimate": None, "reason": N_("At least two sources with cases are needed.")}
+    linked = linkage.link_records(records)
+    patterns = linkage.pattern_counts(linked, sources)
+    try:
+        if len(sources) == 2:
+            counts = {tuple(int(row[s]) for s in sources): int(row["count"]) for _, row in patterns.iterrows()}
+            n1 = sum(c for p, c in counts.items() if p[0])
+            n2 = sum(c for p, c in counts.items() if p[1])
+            estimate = capture_recapture.chapman(n1, n2, counts.get((1, 1), 0))
+        else:
+            estimate, _fits = capture_recapture.select_loglinear(patterns, sources)
+    except capture_recapture.CaptureRecaptureError as error:
+        return {**result, "estimate": None, "reason": str(error)}
+    return {**result, "estimate": estimate.as_dict(), "patterns": patterns.to_dict("records"),
+            "concealment": capture_recapture.concealment(estimate, registered)}

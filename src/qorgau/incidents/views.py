@@ -146,3 +146,11 @@ def record_act(accident_id: IdPath, act_on: date = Form(...), employer_fault_per
                                 worker_fault_percent=worker_fault_percent, dissent=dissent)
     db.commit()
     return RedirectResponse(f"/incidents/accidents/{accident_id}", status_code=303)
+
+
+@router.get("/under-reporting")
+def under_reporting(request: Request, year: int = Query(0, ge=0, le=2100), user: User = Depends(require_user),
+                    db: Session = Depends(get_db)):
+    year = year or utcnow().year - 1
+    result = service.under_reporting(session=db, actor=user, year=year)
+    return render(request, "incidents/under_reporting.html", {"r": result, "year": year})
