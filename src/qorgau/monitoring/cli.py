@@ -1,0 +1,218 @@
+"""`qorgau monitoring ...`: exposure calculator, smelter simulator, MQTT ingest worker, limits."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import signal
+import sys
+import threading
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from qorgau.monitoring.exposure import ExposureOptions, ReadingsError, read_readings_csv, summarize_all
+from qorgau.monitoring.substances import KINDS, default_catalogue
+
+app = typer.Typer(help="Online monitoring of hazardous zones: exposure, telemetry simulation, ingest.",
+                  no_args_is_help=True)
+
+
+class OutputFormat(StrEnum):
+    json = "json"
+    table = "table"
+
+
+class Method(StrEnum):
+    step = "step"
+    trapezoid = "trapezoid"
+
+
+class Unmeasured(StrEnum):
+    zero = "zero"
+    measured = "measured"
+
+
+class Encoding(StrEnum):
+    json = "json"
+    binary = "binary"
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def exposure(
+    readings: Path = typer.Argument(..., help="CSV with columns sensor_id,ts,value (ISO-8601 or epoch seconds)."),
+    format: OutputFormat = typer.Option(OutputFormat.json, "--format", help="json or table."),
+    method: Method = typer.Option(Method.step, help="Sample weighting: step (hold forward) or trapezoid."),
+    max_gap: float = typer.Option(300.0, "--max-gap", help="Seconds; longer intervals count as unmeasured."),
+    unmeasured: Unmeasured = typer.Option(Unmeasured.zero, help="Unmeasured time: zero exposure, or average "
+                                          "over measured time only."),
+    stel_limit: float | None = typer.Option(None, "--stel-limit", help="STEL for minutes_over_stel (sensor unit)."),
+    substance: str | None = typer.Option(None, "--substance", help="Catalogue code for every sensor, e.g. so2."),
+) -> None:
+    """TWA-8h, rolling STEL and ceiling per sensor (docs/monitoring/exposure.md explains the method).
+
+    minutes_over_stel needs a STEL: --stel-limit, else the catalogue limit of --substance, else of the
+    substance code found in the sensor id (e.g. 'roast-1.so2'); null when none applies.
+    """
+    catalogue = default_catalogue()
+    if substance is not None and substance.lower() not in catalogue:
+        _fail(f"--substance: unknown code {substance!r}; known: {', '.join(catalogue)}")
+    if not readings.exists():
+        _fail(f"{readings}: no such file")
+    try:
+        data = read_readings_csv(readings)
+        options = ExposureOptions(method.value, max_gap, unmeasured.value)
+        result = summarize_all(data, catalogue, options, stel_limit, substance)
+    except ReadingsError as error:
+        _fail(f"{readings}: {error}")
+    except (ValueError, UnicodeDecodeError) as error:
+        _fail(f"{readings}: {error}")
+    if format is OutputFormat.json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table()
+    cols = ["sensor_id", "twa_8h", "stel_max", "stel_max_at", "ceiling_max", "minutes_over_stel"]
+    for c in cols:
+        table.add_column(c, justify="left" if c in ("sensor_id", "stel_max_at") else "right")
+    for row in result:
+        table.add_row(*["" if row[c] is None else str(row[c]) for c in cols])
+    Console(width=140).print(table)
+
+
+@app.command()
+def substances(format: OutputFormat = typer.Option(OutputFormat.table, "--format")) -> None:
+    """The substance catalogue: effective limits (with their sources) and default A1/A2 levels."""
+    rows = []
+    for code, sub in default_catalogue().items():
+        lv = sub.alarm_levels()
+        row: dict[str, object] = {"code": code, "name": sub.name, "unit": sub.unit, "direction": sub.direction}
+        for kind in KINDS:
+            lim = sub.limit(kind)
+            row[kind] = None if lim is None else {"value": lim.value, "source": lim.source}
+        row["a1"], row["a2"] = (lv.a1, lv.a2) if lv else (None, None)
+        row["alarm_basis"] = lv.basis if lv else None
+        rows.append(row)
+    if format is OutputFormat.json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table()
+    for c in ("code", "unit", "twa_8h", "stel_15", "ceiling", "a1", "a2"):
+        table.add_column(c)
+    for r in rows:
+        cells = []
+        for c in ("code", "unit", "twa_8h", "stel_15", "ceiling", "a1", "a2"):
+            v = r[c]
+            cells.append(f"{v['value']:g} ({v['source']})" if isinstance(v, dict) else ("" if v is None else str(v)))
+        table.add_row(*cells)
+    Console(width=140).print(table)
+
+
+@app.command()
+def simulate(
+    broker_host: str = typer.Option("127.0.0.1", "--broker-host"),
+    broker_port: int = typer.Option(1883, "--broker-port"),
+    sensors: int = typer.Option(40, "--sensors", min=1, help="Number of sensors across the smelter's zones."),
+    rate: float = typer.Option(1.0, "--rate", min=0.0001, help="Readings per second per sensor."),
+    duration: float = typer.Option(60.0, "--duration", min=0.0, help="Seconds to run."),
+    interval: float = typer.Option(1.0, "--interval", min=0.01, help="Seconds per batch (one message per zone)."),
+    encoding: Encoding = typer.Option(Encoding.json, "--encoding"),
+    enterprise_bin: str | None = typer.Option(None, "--enterprise-bin", help="BIN in the topics (demo BIN)."),
+    seed: int = typer.Option(0, "--seed"),
+    http_url: str | None = typer.Option(None, "--http-url", help="POST to this endpoint instead of MQTT."),
+    token: str | None = typer.Option(None, "--token", help="Bearer token for --http-url."),
+    write_sensors: Path | None = typer.Option(None, "--write-sensors", help="Also write the fleet as a CSV."),
+) -> None:
+    """Publish realistic smelter telemetry (diurnal load, drift, leaks, a stuck and a silent sensor)."""
+    from qorgau.monitoring.sensors import write_sensors_csv
+    from qorgau.monitoring.simulate import DEMO_BIN, Simulator, demo_fleet, post_http, publish_mqtt
+    from qorgau.registry.identifiers import bin_problem
+
+    bin_ = enterprise_bin or DEMO_BIN
+    if bin_problem(bin_):
+        _fail(f"--enterprise-bin {bin_!r}: {bin_problem(bin_)}")
+    fleet = demo_fleet(sensors, bin_)
+    if write_sensors:
+        write_sensors_csv(write_sensors, [s.config for s in fleet])
+    sim = Simulator(fleet, seed=seed)
+    if http_url:
+        if not token:
+            _fail("--http-url needs --token")
+        sent = post_http(sim, http_url, token or "", rate, duration, interval)
+    else:
+        try:
+            sent = publish_mqtt(sim, broker_host, broker_port, rate, duration, interval, encoding.value)
+        except OSError as error:
+            _fail(f"cannot reach the broker at {broker_host}:{broker_port}: {error}", 1)
+    typer.echo(json.dumps({"sensors": sensors, **sent}))
+
+
+def load_sink(spec: str, registry: object) -> object:
+    """'memory' or 'package.module:factory' (called with the registry) -> a Sink."""
+    from qorgau.monitoring.pipeline import MemorySink
+
+    if spec == "memory":
+        return MemorySink(keep_readings=False)
+    module, _, attr = spec.partition(":")
+    if not attr:
+        raise ValueError(f"--sink {spec!r}: expected 'memory' or 'module:factory'")
+    return getattr(importlib.import_module(module), attr)(registry)
+
+
+@app.command()
+def ingest(
+    broker_host: str = typer.Option("127.0.0.1", "--broker-host"),
+    broker_port: int = typer.Option(1883, "--broker-port"),
+    sensors_csv: Path | None = typer.Option(None, "--sensors-csv", help="Sensor definitions (see simulate --write-sensors)."),
+    demo_sensors: int = typer.Option(0, "--demo-sensors", help="Use the simulator's fleet of this size."),
+    enterprise_bin: str | None = typer.Option(None, "--enterprise-bin", help="BIN of the demo fleet."),
+    worker_index: int = typer.Option(0, "--worker-index", min=0),
+    workers: int = typer.Option(1, "--workers", min=1, help="Ingest workers sharing the stream."),
+    duration: float | None = typer.Option(None, "--duration", help="Stop after this many seconds."),
+    sink: str = typer.Option("memory", "--sink", help="'memory' or 'module:factory' (phase B: the database)."),
+    client_id: str | None = typer.Option(None, "--client-id"),
+    username: str | None = typer.Option(None, "--username", envvar="QORGAU_MQTT_USERNAME"),
+    password: str | None = typer.Option(None, "--password", envvar="QORGAU_MQTT_PASSWORD"),
+) -> None:
+    """Consume qorgau/v1/# (shared subscription, QoS 1, persistent session) and print counters as JSON."""
+    from qorgau.monitoring.mqtt_worker import IngestWorker, WorkerConfig
+    from qorgau.monitoring.pipeline import Pipeline
+    from qorgau.monitoring.sensors import SensorConfigError, SensorRegistry, read_sensors_csv
+    from qorgau.monitoring.simulate import DEMO_BIN, demo_fleet
+
+    if worker_index >= workers:
+        _fail("--worker-index must be below --workers")
+    try:
+        if sensors_csv:
+            configs = read_sensors_csv(sensors_csv)
+        elif demo_sensors:
+            configs = [s.config for s in demo_fleet(demo_sensors, enterprise_bin or DEMO_BIN)]
+        else:
+            _fail("give --sensors-csv or --demo-sensors (readings of unregistered sensors are dead-lettered)")
+        registry = SensorRegistry(configs)
+        out = load_sink(sink, registry)
+    except (SensorConfigError, ValueError, ImportError, AttributeError) as error:
+        _fail(str(error))
+    pipeline = Pipeline(registry, out, worker=worker_index, workers=workers)  # type: ignore[arg-type]
+    worker = IngestWorker(pipeline, WorkerConfig(host=broker_host, port=broker_port, client_id=client_id,
+                                                 username=username, password=password))
+    if threading.current_thread() is threading.main_thread():  # signals can only be caught there
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: worker.stop())
+    try:
+        counters = worker.run(duration)
+    except OSError as error:
+        _fail(f"cannot reach the broker at {broker_host}:{broker_port}: {error}", 1)
+    typer.echo(json.dumps(counters.as_dict()))
+    sys.stdout.flush()
