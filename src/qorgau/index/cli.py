@@ -110,3 +110,86 @@ def methodology_page(method: Path = typer.Argument(..., exists=True, dir_okay=Fa
         typer.echo(json.dumps(describe(methodology), ensure_ascii=False, indent=2))
     else:
         typer.echo(to_markdown(methodology, locale), nl=False)
+
+
+def _database_user(session, username: str):
+    from sqlalchemy import select
+
+    from qorgau.core.models import User
+
+    user = session.execute(select(User).where(User.username == username.lower())).scalar()
+    if user is None:
+        _fail(f"No user named {username}.")
+    return user
+
+
+@app.command("run")
+def run(period: int = typer.Option(..., "--period", min=2000, max=2100, help="The index year, e.g. 2025"),
+        publish: bool = typer.Option(False, "--publish", help="Publish the result as the period's index, dated today"),
+        seed: int | None = typer.Option(None, "--seed", min=0, help="Monte Carlo seed (default: the year)"),
+        runs: int | None = typer.Option(None, "--runs", min=1, max=20000, help="Replications (default: the methodology's)"),
+        statement: str = typer.Option("", "--statement", help="Note published with the index"),
+        as_user: str = typer.Option("admin", "--as", help="User recorded as the actor (needs index.publish)")) -> None:
+    """Compute the index of a period from the platform's database, with rank intervals; optionally publish it."""
+    from qorgau.core.config import get_settings
+    from qorgau.core.db import unit_of_work
+    from qorgau.core.errors import AppError
+    from qorgau.index import service
+
+    try:
+        with unit_of_work(get_settings().resolved_database_url(), actor=f"cli:{as_user}") as session:
+            actor = _database_user(session, as_user)
+            result = service.run_period(session=session, actor=actor, period=period, seed=seed, runs=runs)
+            published = service.publish(session=session, actor=actor, run_id=result.id, statement=statement) \
+                if publish else None
+            summary = {"run_id": result.id, "period": result.period, "methodology_version": result.methodology_version,
+                       "seed": result.seed, "runs": result.runs, "enterprises": result.enterprises,
+                       "ranked": result.ranked, "insufficient": result.insufficient,
+                       "sources": {name: info["status"] for name, info in result.sources.items()
+                                   if not name.startswith("_")},
+                       "results_sha256": result.results_sha256,
+                       "published_on": published.published_on.isoformat() if published else None}
+    except AppError as error:
+        _fail(error.message % error.params if error.params else error.message)
+    typer.echo(json.dumps(summary, ensure_ascii=False))
+
+
+@app.command("propose")
+def propose(method: Path = typer.Argument(..., exists=True, dir_okay=False, help="Methodology YAML with a new version"),
+            note: str = typer.Option(..., "--note", help="What changes and why"),
+            as_user: str = typer.Option(..., "--as", help="The proposer (needs index.publish)")) -> None:
+    """Step one of a methodology change: store a validated proposal; someone else must approve it."""
+    from qorgau.core.config import get_settings
+    from qorgau.core.db import unit_of_work
+    from qorgau.core.errors import AppError
+    from qorgau.index import service
+
+    try:
+        with unit_of_work(get_settings().resolved_database_url(), actor=f"cli:{as_user}") as session:
+            row = service.propose_methodology(session=session, actor=_database_user(session, as_user),
+                                              yaml_text=method.read_text(encoding="utf-8"), note=note)
+            summary = {"id": row.id, "version": row.version, "status": row.status, "sha256": row.sha256}
+    except AppError as error:
+        _fail(error.message % error.params if error.params else error.message)
+    typer.echo(json.dumps(summary, ensure_ascii=False))
+
+
+@app.command("review")
+def review(methodology_id: int = typer.Argument(..., min=1, help="The proposal's id"),
+           approve: bool = typer.Option(..., "--approve/--reject", help="Approve or reject the proposal"),
+           note: str = typer.Option("", "--note", help="Review note (required to reject)"),
+           as_user: str = typer.Option(..., "--as", help="The reviewer: not the proposer (needs index.publish)")) -> None:
+    """Step two: approve (the version comes into force) or reject a proposed methodology version."""
+    from qorgau.core.config import get_settings
+    from qorgau.core.db import unit_of_work
+    from qorgau.core.errors import AppError
+    from qorgau.index import service
+
+    try:
+        with unit_of_work(get_settings().resolved_database_url(), actor=f"cli:{as_user}") as session:
+            row = service.review_methodology(session=session, actor=_database_user(session, as_user),
+                                             methodology_id=methodology_id, approve=approve, note=note)
+            summary = {"id": row.id, "version": row.version, "status": row.status}
+    except AppError as error:
+        _fail(error.message % error.params if error.params else error.message)
+    typer.echo(json.dumps(summary, ensure_ascii=False))

@@ -1,0 +1,73 @@
+"""Demo Safety Index: the shipped methodology approved, the last two full years computed and published,
+the current year computed as an unpublished run,
+and the demo employer's replies (one published with evidence, one rejected, one awaiting moderation).
+
+Scores come from whatever the other packages' demo data hold; where a source has no data yet the
+indicator is missing and the coverage shows it (enterprises below the minimum coverage are listed as
+insufficient data, not ranked)."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, ImageDraw
+from sqlalchemy.orm import Session
+
+from qorgau.core.db import utcnow
+from qorgau.index import service
+
+REPLIES = {
+    "published": ("Производственный совет по безопасности и охране труда комбината работает с 2019 года и "
+                  "собирается ежеквартально. Все нарушения, выявленные техническим инспектором в цехе "
+                  "электролиза, устранены; фотография восстановленного аварийного выхода приложена."),
+    "rejected": "Не согласны с оценкой.",
+    "pending": ("Комбинат завершил замену вентиляции в обжиговом цехе в октябре. Просим учесть это при "
+                "следующем расчёте индекса: протоколы замеров воздуха рабочей зоны приложены."),
+}
+
+
+def _exit_sign_photo() -> bytes:
+    """A small synthetic picture of a lit emergency-exit sign over an open door (no real photo is shipped)."""
+    image = Image.new("RGB", (480, 320), (214, 219, 224))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((170, 110, 310, 320), fill=(90, 96, 104))
+    draw.rectangle((180, 120, 300, 320), fill=(240, 240, 236))
+    draw.rectangle((175, 30, 305, 90), fill=(0, 140, 70))
+    draw.ellipse((200, 42, 214, 56), fill=(255, 255, 255))
+    draw.line((207, 56, 200, 76), fill=(255, 255, 255), width=5)
+    draw.line((203, 64, 218, 60), fill=(255, 255, 255), width=4)
+    draw.line((200, 76, 212, 86), fill=(255, 255, 255), width=4)
+    draw.rectangle((232, 50, 290, 72), outline=(255, 255, 255), width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def generate(session: Session, ctx) -> None:
+    officer, admin, employer = ctx.users["officer"], ctx.users["admin"], ctx.users["employer"]
+    this_year = utcnow().year
+    service.ensure_methodology(session=session)
+    runs = {}
+    for period in (this_year - 2, this_year - 1, this_year):
+        session.info["actor"] = f"user:{admin.username}"
+        runs[period] = service.run_period(session=session, actor=admin, period=period)
+    for period in (this_year - 2, this_year - 1):
+        session.info["actor"] = f"user:{officer.username}"
+        service.publish(session=session, actor=officer, run_id=runs[period].id,
+                        statement="Индекс рассчитан по данным платформы на конец года.")
+    smelter = ctx.enterprises[0]
+    last = this_year - 1
+    session.info["actor"] = f"user:{employer.username}"
+    published = service.submit_reply(session=session, actor=employer, enterprise_id=smelter.id, period=last,
+                                      body=REPLIES["published"], files=[("exit.png", _exit_sign_photo())])
+    rejected = service.submit_reply(session=session, actor=employer, enterprise_id=smelter.id, period=last,
+                                    body=REPLIES["rejected"])
+    service.submit_reply(session=session, actor=employer, enterprise_id=smelter.id, period=this_year,
+                         body=REPLIES["pending"])
+    session.info["actor"] = f"user:{officer.username}"
+    service.moderate_reply(session=session, actor=officer, reply_id=published.id, publish=True,
+                           note="Сведения подтверждены техническим инспектором профсоюза.")
+    service.moderate_reply(session=session, actor=officer, reply_id=rejected.id, publish=False,
+                           note="Ответ должен объяснять, с какими данными вы не согласны, и содержать подтверждение.")
+    session.info["actor"] = "system:demo"
+    session.flush()
