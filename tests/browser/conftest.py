@@ -46,14 +46,29 @@ def live_server(databases, tmp_path):
     thread.join(timeout=10)
 
 
+_SHARED: dict = {}
+
+
+def _stop_shared() -> None:
+    if "browser" in _SHARED:
+        _SHARED.pop("browser").close()
+        _SHARED.pop("playwright").stop()
+
+
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    """One Chromium per test process, shared even by modules that import these fixtures themselves
+    (a second Playwright in the same process would fail)."""
+    if "browser" not in _SHARED:
+        import atexit
 
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+        from playwright.sync_api import sync_playwright
+
+        _SHARED["playwright"] = sync_playwright().start()
+        _SHARED["browser"] = _SHARED["playwright"].chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                                   args=CHROMIUM_ARGS)
+        atexit.register(_stop_shared)
+    return _SHARED["browser"]
 
 
 @pytest.fixture
