@@ -56,7 +56,7 @@ def main(argv: list[str]) -> int:
                     value = data[key][locale]
                     message.string = tuple(value) if isinstance(value, list) else value
             with catalog_path(package, locale).open("wb") as handle:
-                write_po(handle, catalog, width=120, sort_output=True)
+                write_po(handle, catalog, width=0, sort_output=True)
         return 0
     print(__doc__)
     return 2

@@ -84,7 +84,7 @@ def update(package: str, locale: str) -> int:
     path = catalog_path(package, locale)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
-        write_po(handle, catalog, width=120, omit_header=False, sort_output=True)
+        write_po(handle, catalog, width=0, omit_header=False, sort_output=True)
     text = path.read_text(encoding="utf-8")
     if "Plural-Forms" in text:
         import re
