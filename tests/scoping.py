@@ -101,3 +101,200 @@ NOT_SCOPED: dict[str, str] = {"code": "kk",
                                # runs and methodology versions are national, not an enterprise's objects
                                "index_period": "2025", "published_bin": "000000000000", "index_run_id": "1",
                                "methodology_id": "1"}
+
+
+def _risk_plan_item(session: Session, enterprise_id: int):
+    """A plan item of that enterprise in an inspection plan (made on demand, with a bare model run)."""
+    from qorgau.risk.models import InspectionItem, InspectionPlan, ModelRun
+
+    found = session.execute(select(InspectionItem).where(InspectionItem.enterprise_id == enterprise_id)
+                            .limit(1)).scalar()
+    if found is not None:
+        return found
+    run = ModelRun(status="trained", version="probe", period="2026-01", first_period="2025-01")
+    session.add(run)
+    session.flush()
+    plan = InspectionPlan(run_id=run.id, period="2026-01", model_version="probe", inspectors=1, days=2,
+                          per_inspector_day=0.5, random_share=0.0, effectiveness=0.09, horizon=60, seed=0,
+                          enterprises_scored=1)
+    plan.items.append(InspectionItem(enterprise_id=enterprise_id, position=1, kind="risk", status="proposed",
+                                     rank=1, expected_cases=0.01, p_any=0.01, expected_prevented=0.05, reasons=[]))
+    session.add(plan)
+    session.flush()
+    return plan.items[0]
+
+
+RESOLVERS.update({  # risk (issue 7): a plan reaching an enterprise outside the scope is itself out of scope
+    "risk_plan_id": lambda session, enterprise_id: _risk_plan_item(session, enterprise_id).plan_id,
+    "risk_item_id": lambda session, enterprise_id: _risk_plan_item(session, enterprise_id).id,
+})
+
+
+def _violation(session: Session, enterprise_id: int):
+    """A violation of that enterprise with an action, a photo and evidence (made on demand)."""
+    from datetime import date
+
+    from qorgau.deviations.models import ActionEvidence, CorrectiveAction, Violation, ViolationPhoto
+
+    violation = session.execute(select(Violation).where(Violation.enterprise_id == enterprise_id).limit(1)).scalar()
+    if violation is None:
+        violation = Violation(enterprise_id=enterprise_id, category="electrical", severity="minor",
+                              description="A probe violation.", found_on=date(2026, 1, 5))
+        session.add(violation)
+        session.flush()
+    if not violation.actions:
+        violation.actions.append(CorrectiveAction(kind="corrective", description="Fix it.", responsible="",
+                                                  due_on=date(2026, 1, 20)))
+    action = violation.actions[0]
+    if not action.evidence:
+        action.evidence.append(ActionEvidence(note="Done.", content=b"\xff\xd8probe", media_type="image/jpeg",
+                                              submitted_by_id=_any_user(session), submitted_on=date(2026, 1, 9)))
+    if not violation.photos:
+        violation.photos.append(ViolationPhoto(media_type="image/jpeg", content=b"\xff\xd8probe"))
+    session.flush()
+    return violation
+
+
+def _any_user(session: Session) -> int:
+    from qorgau.core.models import User
+
+    return session.execute(select(User.id).limit(1)).scalar()
+
+
+def _violation_import(session: Session, enterprise_id: int):
+    """An import staged by a user of that enterprise (imports belong to the person who uploaded them)."""
+    from qorgau.core.models import User
+    from qorgau.deviations.models import ViolationImport
+
+    _token(session, enterprise_id)  # makes sure the enterprise has a user
+    user_id = session.execute(select(User.id).where(User.scope_enterprise_id == enterprise_id).limit(1)).scalar()
+    batch = ViolationImport(user_id=user_id, filename="probe.csv", sha256="0" * 64, content=b"bin\n")
+    session.add(batch)
+    session.flush()
+    return batch.id
+
+
+RESOLVERS.update({  # violations (issue 4)
+    "violation_id": lambda session, enterprise_id: _violation(session, enterprise_id).id,
+    "corrective_action_id": lambda session, enterprise_id: _violation(session, enterprise_id).actions[0].id,
+    "violation_photo_id": lambda session, enterprise_id: _violation(session, enterprise_id).photos[0].id,
+    "action_evidence_id": lambda session, enterprise_id: _violation(session, enterprise_id).actions[0].evidence[0].id,
+    "violation_import_id": _violation_import,
+})
+
+
+def _aiwork_table(session: Session, enterprise_id: int):
+    """An employment table of that enterprise's workforce (made on demand)."""
+    from qorgau.aiwork.models import EmploymentRow, EmploymentTable
+
+    found = session.execute(select(EmploymentTable.id).where(EmploymentTable.enterprise_id == enterprise_id)
+                            .limit(1)).scalar()
+    if found is None:
+        table = EmploymentTable(title="probe", source="probe", enterprise_id=enterprise_id, dimensions=[],
+                                row_count=1, employed=10.0)
+        session.add(table)
+        session.flush()
+        session.add(EmploymentRow(table_id=table.id, line=2, isco08="4110", employed=10.0))
+        session.flush()
+        found = table.id
+    return found
+
+
+def _aiwork_plan(session: Session, enterprise_id: int):
+    """A retraining plan drafted for that enterprise (made on demand)."""
+    from datetime import date
+
+    from qorgau.aiwork.models import Plan, PlanItem
+
+    found = session.execute(select(Plan.id).where(Plan.enterprise_id == enterprise_id).limit(1)).scalar()
+    if found is None:
+        plan = Plan(title="probe", enterprise_id=enterprise_id, items=[
+            PlanItem(source_isco="4110", target_isco="3343", people=1, start_on=date(2026, 1, 1),
+                     end_on=date(2026, 6, 1))])
+        session.add(plan)
+        session.flush()
+        found = plan.id
+    return found
+
+
+RESOLVERS.update({  # aiwork (issue 9): enterprise workforce tables and plans are the enterprise's objects
+    "aiwork_table_id": _aiwork_table,
+    "aiwork_plan_id": _aiwork_plan,
+})
+NOT_SCOPED["isco_code"] = "2411"  # aiwork: an ISCO-08 occupation is reference data, not an enterprise's object
+
+
+def _airegister_filing(session: Session, enterprise_id: int):
+    """An AI system filed for that enterprise, routed to its union (made on demand)."""
+    from qorgau.airegister.models import Filing, Version
+    from qorgau.registry.models import Enterprise
+
+    found = session.execute(select(Filing.id).where(Filing.enterprise_id == enterprise_id).limit(1)).scalar()
+    if found is None:
+        enterprise = session.get(Enterprise, enterprise_id)
+        filing = Filing(reference=f"AI-P{enterprise_id:05d}"[:9], enterprise_id=enterprise_id, name="probe",
+                        status="under_review", union_org_id=enterprise.primary_union_id)
+        session.add(filing)
+        session.flush()
+        session.add(Version(filing_id=filing.id, number=1, data={"name": "probe", "purpose": "probe system",
+                                                                  "areas": ["other"]}))
+        session.flush()
+        found = filing.id
+    return found
+
+
+RESOLVERS["filing_id"] = _airegister_filing  # airegister (issue 10): a filing is the enterprise's object
+NOT_SCOPED["filing_version"] = "1"  # airegister: a version number, only meaningful with its filing_id
+
+
+def _monitoring_sensor(session: Session, enterprise_id: int):
+    """A sensor in a zone of that enterprise (made on demand)."""
+    from qorgau.monitoring.models import Sensor
+
+    found = session.execute(select(Sensor).where(Sensor.enterprise_id == enterprise_id).limit(1)).scalar()
+    if found is None:
+        zone_id = _zone(session, enterprise_id)
+        if zone_id is None:
+            return None
+        found = Sensor(code=f"probe-{enterprise_id}.so2", enterprise_id=enterprise_id, zone_id=zone_id,
+                       quantity="so2", unit="ppm")
+        session.add(found)
+        session.flush()
+    return found
+
+
+def _monitoring_alarm(session: Session, enterprise_id: int):
+    """An open alarm of that enterprise (made on demand)."""
+    from qorgau.core.db import utcnow
+    from qorgau.monitoring.models import Alarm
+
+    found = session.execute(select(Alarm.id).where(Alarm.enterprise_id == enterprise_id).limit(1)).scalar()
+    if found is None:
+        sensor = _monitoring_sensor(session, enterprise_id)
+        if sensor is None:
+            return None
+        alarm = Alarm(key=f"probe-{enterprise_id}", sensor_id=sensor.id, zone_id=sensor.zone_id,
+                      enterprise_id=enterprise_id, alarm_type="stel", severity="MAJOR", peak_severity="MAJOR",
+                      status="ACTIVE_UNACK", started_at=utcnow(), last_event_at=utcnow(), violation_type="due")
+        session.add(alarm)
+        session.flush()
+        found = alarm.id
+    return found
+
+
+def _monitoring_sensor_code(session: Session, enterprise_id: int):
+    sensor = _monitoring_sensor(session, enterprise_id)
+    return None if sensor is None else sensor.code
+
+
+def _enterprise_bin(session: Session, enterprise_id: int):
+    from qorgau.registry.models import Enterprise
+
+    return session.execute(select(Enterprise.bin).where(Enterprise.id == enterprise_id)).scalar()
+
+
+RESOLVERS.update({  # monitoring (issue 6): gateway paths name the enterprise by BIN
+    "enterprise_bin": _enterprise_bin,
+    "sensor_code": _monitoring_sensor_code,
+    "alarm_id": _monitoring_alarm,
+})

@@ -120,7 +120,7 @@ def test_public_form_works_without_javascript(client):
 
 
 def test_photos_lose_gps_and_camera_metadata():
-    from qorgau.speaks.media import clean_photo
+    from qorgau.core.media import clean_photo
 
     image = Image.new("RGB", (64, 48), (200, 30, 30))
     exif = image.getexif()
@@ -142,7 +142,7 @@ def test_photos_lose_gps_and_camera_metadata():
 @pytest.mark.parametrize("data", [b"not an image", b"%PDF-1.4 fake"])
 def test_non_images_are_refused(data):
     from qorgau.core.errors import ValidationFailed
-    from qorgau.speaks.media import clean_photo
+    from qorgau.core.media import clean_photo
 
     with pytest.raises(ValidationFailed):
         clean_photo(data)

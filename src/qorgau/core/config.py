@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     speaks_ack_days: int = Field(default=7, description="Days for the union to acknowledge a worker's report.")
     speaks_feedback_days: int = Field(default=90, description="Days for the union to give feedback on a report.")
     speaks_receipt_failures_per_minute: int = Field(default=30, description="Failed receipt look-ups allowed per minute, platform-wide.")
+    deviations_due_days: str = Field(default="gross=3,significant=14,minor=30",
+                                     description="Days to fix a violation's corrective actions, by severity.")
+    deviations_immediate_days: int = Field(default=1, description="Days for an immediate action.")
+    deviations_reminder_days: int = Field(default=2, description="Days before the due date the responsible side is reminded.")
+    deviations_ladder: str = Field(default="safety_manager=0,management=7,sectoral_union=14,state_inspectorate=30",
+                                   description="Escalation ladder: step=days overdue, in order.")
+    deviations_repeat_days: int = Field(default=365, description="Window for flagging repeat violations (same zone and category).")
     notify_webhook_url: str = Field(default="", description="Webhook for urgent notifications.")
 
     def resolved_database_url(self) -> str:

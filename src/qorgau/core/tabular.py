@@ -33,15 +33,27 @@ class ImportFailed(ValidationFailed):
 
 def read_table(data: bytes, filename: str) -> tuple[list[str], list[dict[str, str]]]:
     """Header and rows (dicts of stripped strings) from a CSV (UTF-8, ; or ,) or XLSX file."""
+    header, numbered = read_numbered(data, filename)
+    return header, [row for _number, row in numbered]
+
+
+def read_numbered(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Like read_table, with each row's number in the file (1 = header), blank rows skipped but counted."""
     name = filename.lower()
     if name.endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data)
-    if name.endswith(".csv") or name.endswith(".txt") or not name:
-        return _read_csv(data)
-    raise ImportFailed([Problem(0, "", "Only CSV and XLSX files can be imported.")])
+        header, rows = _read_xlsx(data)
+    elif name.endswith(".csv") or name.endswith(".txt") or not name:
+        header, rows = _read_csv(data)
+    else:
+        raise ImportFailed([Problem(0, "", "Only CSV and XLSX files can be imported.")])
+    duplicated = sorted({h for h in header if h and header.count(h) > 1})
+    if duplicated:
+        raise ImportFailed([Problem(1, h, "The column appears twice in the header.") for h in duplicated])
+    return header, [(number, {h: (r[i] if i < len(r) else "") for i, h in enumerate(header) if h})
+                    for number, r in enumerate(rows, start=2) if any(c for c in r)]
 
 
-def _read_csv(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
+def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -53,8 +65,7 @@ def _read_csv(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
     if not rows:
         raise ImportFailed([Problem(1, "", "The file is empty.")])
     header = [h.strip().lower() for h in rows[0]]
-    return header, [{h: (r[i].strip() if i < len(r) else "") for i, h in enumerate(header)}
-                    for r in rows[1:] if any(c.strip() for c in r)]
+    return header, [[c.strip() for c in r] for r in rows[1:]]
 
 
 def _cell(value) -> str:
@@ -67,7 +78,7 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def _read_xlsx(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
+def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str]]]:
     from openpyxl import load_workbook
 
     try:
@@ -80,8 +91,7 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
     if not rows:
         raise ImportFailed([Problem(1, "", "The file is empty.")])
     header = [h.lower() for h in rows[0]]
-    return header, [{h: (r[i] if i < len(r) else "") for i, h in enumerate(header) if h}
-                    for r in rows[1:] if any(r)]
+    return header, rows[1:]
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:

@@ -9,7 +9,7 @@ from qorgau.core import policy
 from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.core.tabular import ImportFailed, Problem, read_table
+from qorgau.core.tabular import ImportFailed, Problem, read_numbered
 from qorgau.registry.identifiers import bin_problem
 from qorgau.registry.models import Enterprise, Occupation, Region, Sector, Site, UnionOrg, Zone
 from qorgau.registry.schemas import EnterpriseIn, EnterpriseUpdate, SiteIn, UnionOrgIn, ZoneIn
@@ -196,7 +196,7 @@ def _flag(value: str) -> bool | None:
 def import_enterprises(*, session: Session, actor: User, data: bytes, filename: str) -> dict[str, int]:
     """Create or update enterprises by BIN from CSV/XLSX. Any bad row: nothing is written."""
     policy.require(actor, "registry.admin")
-    header, rows = read_table(data, filename)
+    header, rows = read_numbered(data, filename)
     problems: list[Problem] = []
     missing = [c for c in ("bin", "region_kato", "sector_code") if c not in header]
     for column in missing:
@@ -209,7 +209,7 @@ def import_enterprises(*, session: Session, actor: User, data: bytes, filename: 
     sector_codes = set(session.execute(select(Sector.code)).scalars())
     seen: dict[str, int] = {}
     cleaned = []
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         bin_value = row.get("bin", "").replace(" ", "")
         problem = bin_problem(bin_value)
         if problem:

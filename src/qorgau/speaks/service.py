@@ -19,12 +19,12 @@ from qorgau.core.config import get_settings
 from qorgau.core.db import utcnow
 from qorgau.core.errors import NotFound, TooManyRequests, ValidationFailed
 from qorgau.core.i18n_markers import N_
+from qorgau.core.media import clean_photo
 from qorgau.core.models import User
 from qorgau.core.notify import notify
 from qorgau.registry.models import Enterprise, Region, Sector, UnionOrg
 from qorgau.speaks import nlp
 from qorgau.speaks.categories import CATEGORIES, URGENCIES
-from qorgau.speaks.media import clean_photo
 from qorgau.speaks.models import (
     KINDS,
     STATUSES,

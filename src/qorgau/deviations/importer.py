@@ -1,0 +1,378 @@
+"""Import inspectors' spreadsheets of violations: column mapping, preview (a dry run), row-level errors,
+de-duplication, all-or-nothing commit.
+
+Rows are validated in full before anything is written; the write is one bulk insert inside the
+request's transaction, so a failure leaves nothing behind. Bulk inserts bypass the per-row audit
+capture; the import itself is audited once (file hash, counts, first and last id created).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from bisect import bisect_left
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from qorgau.core import audit, i18n, policy
+from qorgau.core.config import get_settings
+from qorgau.core.db import utcnow
+from qorgau.core.errors import NotFound, ValidationFailed
+from qorgau.core.i18n_markers import N_
+from qorgau.core.models import User
+from qorgau.core.tabular import ImportFailed, Problem, read_numbered
+from qorgau.deviations import service
+from qorgau.deviations.models import CorrectiveAction, Violation, ViolationImport
+from qorgau.registry.models import Enterprise, Site, Zone
+from qorgau.speaks.categories import CATEGORIES
+
+# field -> (required, header names it is recognised by, lower case, in en / ru / kk)
+FIELDS: dict[str, tuple[bool, tuple[str, ...]]] = {
+    "enterprise": (True, ("enterprise", "bin", "enterprise_bin", "бин", "предприятие", "организация", "кәсіпорын",
+                          "бсн", "enterprise_id")),
+    "found_on": (True, ("found_on", "date", "date found", "дата", "дата выявления", "анықталған күні", "күні")),
+    "category": (True, ("category", "категория", "вид нарушения", "санат", "санаты")),
+    "severity": (True, ("severity", "тяжесть", "степень", "категория тяжести", "ауырлығы", "дәрежесі")),
+    "description": (True, ("description", "описание", "нарушение", "описание нарушения", "сипаттама",
+                           "бұзушылық")),
+    "site": (False, ("site", "площадка", "цех", "участок", "объект", "алаң", "учаске")),
+    "zone": (False, ("zone", "зона", "рабочая зона", "аймақ")),
+    "rule_reference": (False, ("rule", "rule_reference", "норма", "пункт", "требование", "нормативный акт",
+                               "талап", "норма (пункт)")),
+    "work_stopped": (False, ("work_stopped", "work stopped", "работы остановлены", "остановка работ",
+                             "жұмыс тоқтатылды")),
+    "inspector": (False, ("inspector", "инспектор", "выявил", "инспектор (фио)", "анықтаған")),
+    "action": (False, ("action", "corrective action", "мероприятие", "корректирующее мероприятие",
+                       "меры", "іс-шара", "шара")),
+    "responsible": (False, ("responsible", "ответственный", "жауапты")),
+    "due_on": (False, ("due_on", "due", "due date", "срок", "срок устранения", "мерзімі")),
+    "closed_on": (False, ("closed_on", "closed", "дата устранения", "устранено", "жойылған күні")),
+}
+FIELD_LABELS = {
+    "enterprise": N_("Enterprise (BIN)"), "found_on": N_("Date found"), "category": N_("Category"),
+    "severity": N_("Severity"), "description": N_("Description"), "site": N_("Site"), "zone": N_("Zone"),
+    "rule_reference": N_("Rule broken"), "work_stopped": N_("Work stopped"), "inspector": N_("Inspector"),
+    "action": N_("Corrective action"), "responsible": N_("Responsible person"), "due_on": N_("Due date"),
+    "closed_on": N_("Date closed"),
+}
+SEVERITY_WORDS = {
+    "gross": ("gross", "грубое", "грубая", "өрескел"),
+    "significant": ("significant", "значительное", "значительная", "существенное", "елеулі", "маңызды"),
+    "minor": ("minor", "незначительное", "незначительная", "несущественное", "елеусіз", "болмашы"),
+}
+YES = {"1", "yes", "y", "true", "да", "д", "иә", "ия", "x", "+"}
+NO = {"", "0", "no", "n", "false", "нет", "н", "жоқ", "-"}
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d.%m.%y", "%Y-%m-%dT%H:%M:%S")
+CHUNK = 900  # rows per bulk statement (keeps under SQLite's bound-parameter limit per IN list)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().lower())
+
+
+def proposed_mapping(header: list[str]) -> dict[str, str]:
+    """field -> column, by the names inspectors use (exact name first, then a column containing it)."""
+    mapping: dict[str, str] = {}
+    columns = [_norm(h) for h in header if h]
+    for name, (_required, words) in FIELDS.items():
+        exact = [c for c in columns if c in words and c not in mapping.values()]
+        loose = [c for c in columns if any(len(w) > 3 and w in c for w in words) and c not in mapping.values()]
+        if exact or loose:
+            mapping[name] = (exact or loose)[0]
+    return mapping
+
+
+def _category_lookup() -> dict[str, str]:
+    lookup = {code: code for code in CATEGORIES}
+    for locale in ("en", "ru", "kk"):
+        with i18n.locale_context(locale):
+            lookup.update({_norm(i18n.gettext(label)): code for code, label in CATEGORIES.items()})
+    return lookup
+
+
+@lru_cache(maxsize=8192)  # a backlog repeats the same few hundred dates; strptime is slow
+def _parse_date(text: str) -> date | None:
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass
+class Prepared:
+    rows: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    duplicates_in_file: int = 0
+
+
+class _Places:
+    """Sites and zones of the enterprises in the file, by lower-case name."""
+
+    def __init__(self, session: Session, enterprise_ids: set[int]):
+        self.sites: dict[tuple[int, str], int] = {}
+        self.zones: dict[tuple[int, str], tuple[int, int]] = {}
+        ids = list(enterprise_ids)
+        for i in range(0, len(ids), CHUNK):
+            part = ids[i:i + CHUNK]
+            for site_id, enterprise_id, name in session.execute(
+                    select(Site.id, Site.enterprise_id, Site.name).where(Site.enterprise_id.in_(part))):
+                self.sites[(enterprise_id, _norm(name))] = site_id
+            for zone_id, site_id, enterprise_id, name in session.execute(
+                    select(Zone.id, Zone.site_id, Site.enterprise_id, Zone.name).join(Site)
+                    .where(Site.enterprise_id.in_(part))):
+                self.zones[(enterprise_id, _norm(name))] = (site_id, zone_id)
+
+
+def prepare(session: Session, actor: User, header: list[str], numbered: list[tuple[int, dict]],
+            mapping: dict[str, str], today: date) -> Prepared:
+    """Check every row; collect row-level problems; build the insert values of the good ones."""
+    out = Prepared()
+    unknown = [f for f in mapping if f not in FIELDS]
+    missing_columns = [c for c in mapping.values() if c and c not in header]
+    for name in unknown:
+        out.problems.append(Problem(1, name, N_("Unknown field in the column mapping.")))
+    for column in missing_columns:
+        out.problems.append(Problem(1, column, N_("The file has no such column.")))
+    for name, (required, _words) in FIELDS.items():
+        if required and not mapping.get(name):
+            out.problems.append(Problem(1, name, N_("Choose the column for this required field.")))
+    if out.problems:
+        return out
+    column = {name: mapping.get(name, "") for name in FIELDS}
+
+    def value(row: dict, name: str) -> str:
+        return row.get(column[name], "").strip() if column[name] else ""
+
+    scope = policy.enterprise_scope(session, actor)
+    keys = {value(r, "enterprise") for _n, r in numbered}
+    by_bin: dict[str, int] = {}
+    by_id: dict[str, int] = {}
+    key_list = [k.replace(" ", "") for k in keys if k]
+    for i in range(0, len(key_list), CHUNK):
+        part = key_list[i:i + CHUNK]
+        for enterprise_id, bin_value in session.execute(
+                select(Enterprise.id, Enterprise.bin).where(Enterprise.bin.in_(part), scope)):
+            by_bin[bin_value] = enterprise_id
+        numeric = [int(k) for k in part if k.isdigit() and len(k) < 10]
+        for (enterprise_id,) in session.execute(select(Enterprise.id).where(Enterprise.id.in_(numeric), scope)):
+            by_id[str(enterprise_id)] = enterprise_id
+    places = _Places(session, set(by_bin.values()) | set(by_id.values()))
+    categories = _category_lookup()
+    severities = {_norm(w): code for code, words in SEVERITY_WORDS.items() for w in words}
+    seen: set[str] = set()
+    for number, row in numbered:
+        problems: list[Problem] = []
+
+        def bad(name: str, reason: str, problems: list[Problem] = problems, number: int = number) -> None:
+            problems.append(Problem(number, column[name] or name, reason))
+
+        raw_enterprise = value(row, "enterprise").replace(" ", "")
+        enterprise_id = by_bin.get(raw_enterprise) or by_id.get(raw_enterprise)
+        if enterprise_id is None:
+            bad("enterprise", N_("Unknown enterprise, or outside your scope: give its 12-digit BIN."))
+        found_on = _parse_date(value(row, "found_on"))
+        if found_on is None:
+            bad("found_on", N_("Not a date (use YYYY-MM-DD or DD.MM.YYYY)."))
+        elif found_on > today:
+            bad("found_on", N_("The date is in the future."))
+        category = categories.get(_norm(value(row, "category")))
+        if category is None:
+            bad("category", N_("Unknown category: use one of the 14 hazard categories (code or name)."))
+        severity = severities.get(_norm(value(row, "severity")))
+        if severity is None:
+            bad("severity", N_("Unknown severity: gross, significant or minor."))
+        description = value(row, "description")
+        if len(description) < 3:
+            bad("description", N_("The description is empty."))
+        elif len(description) > 2000:
+            bad("description", N_("The description is longer than 2,000 characters."))
+        site_id = zone_id = None
+        if enterprise_id is not None:
+            if value(row, "zone"):
+                found = places.zones.get((enterprise_id, _norm(value(row, "zone"))))
+                if found is None:
+                    bad("zone", N_("No zone of this name at the enterprise."))
+                else:
+                    site_id, zone_id = found
+            if value(row, "site") and zone_id is None:
+                site_id = places.sites.get((enterprise_id, _norm(value(row, "site"))))
+                if site_id is None:
+                    bad("site", N_("No site of this name at the enterprise."))
+        stopped = _norm(value(row, "work_stopped"))
+        if stopped not in YES and stopped not in NO:
+            bad("work_stopped", N_("Use yes or no."))
+        due_on = closed_on = None
+        if value(row, "due_on"):
+            due_on = _parse_date(value(row, "due_on"))
+            if due_on is None:
+                bad("due_on", N_("Not a date (use YYYY-MM-DD or DD.MM.YYYY)."))
+        if value(row, "closed_on"):
+            closed_on = _parse_date(value(row, "closed_on"))
+            if closed_on is None:
+                bad("closed_on", N_("Not a date (use YYYY-MM-DD or DD.MM.YYYY)."))
+            elif found_on is not None and closed_on < found_on:
+                bad("closed_on", N_("Closed before it was found."))
+        if len(value(row, "rule_reference")) > 300:
+            bad("rule_reference", N_("Longer than 300 characters."))
+        if len(value(row, "action")) > 2000:
+            bad("action", N_("Longer than 2,000 characters."))
+        if len(value(row, "responsible")) > 200 or len(value(row, "inspector")) > 200:
+            bad("responsible" if len(value(row, "responsible")) > 200 else "inspector", N_("Longer than 200 characters."))
+        if problems:
+            out.problems.extend(problems)
+            continue
+        assert found_on is not None and category is not None and severity is not None
+        key = hashlib.sha256("|".join(map(str, (enterprise_id, found_on, site_id, zone_id, category,
+                                                  _norm(description)))).encode()).hexdigest()
+        if key in seen:
+            out.duplicates_in_file += 1
+            continue
+        seen.add(key)
+        out.rows.append({
+            "number": number, "enterprise_id": enterprise_id, "site_id": site_id, "zone_id": zone_id,
+            "category": category, "severity": severity, "description": description,
+            "rule_reference": value(row, "rule_reference"), "work_stopped": stopped in YES, "found_on": found_on,
+            "inspector_name": value(row, "inspector"), "dedup_key": key, "closed_on": closed_on,
+            "action": value(row, "action"), "responsible": value(row, "responsible"), "due_on": due_on})
+    return out
+
+
+def stage(*, session: Session, actor: User, data: bytes, filename: str) -> ViolationImport:
+    """Keep an uploaded file for the mapping and preview steps."""
+    policy.require(actor, "deviations.write")
+    if len(data) > get_settings().upload_max_bytes:
+        raise ValidationFailed(N_("The file is too large."), field="file")
+    header, _rows = read_numbered(data, filename)
+    batch = ViolationImport(user_id=actor.id, filename=filename[:200] or "upload.csv",
+                        sha256=hashlib.sha256(data).hexdigest(), content=data, mapping=proposed_mapping(header))
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def get_batch(*, session: Session, actor: User, import_id: int) -> ViolationImport:
+    batch = session.get(ViolationImport, import_id)
+    if batch is None or (batch.user_id != actor.id and actor.role != "admin"):
+        raise NotFound(N_("Not found."))
+    policy.require(actor, "deviations.write")
+    return batch
+
+
+def preview(*, session: Session, actor: User, import_id: int, mapping: dict[str, str] | None = None,
+            today: date | None = None, show: int = 10) -> dict:
+    """A dry run: the first rows as they will be stored, every problem, and the counts."""
+    batch = get_batch(session=session, actor=actor, import_id=import_id)
+    header, numbered = read_numbered(batch.content, batch.filename)
+    mapping = batch.mapping if mapping is None else mapping
+    prepared = prepare(session, actor, header, numbered, mapping, today or utcnow().date())
+    existing = _existing_keys(session, [r["dedup_key"] for r in prepared.rows])
+    return {"header": header, "mapping": mapping, "rows": prepared.rows[:show], "problems": prepared.problems,
+            "total": len(numbered), "valid": len(prepared.rows), "duplicates_in_file": prepared.duplicates_in_file,
+            "already_imported": len(existing)}
+
+
+def _existing_keys(session: Session, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(keys), CHUNK):
+        found.update(session.execute(select(Violation.dedup_key)
+                                     .where(Violation.dedup_key.in_(keys[i:i + CHUNK]))).scalars())
+    return found
+
+
+def commit(*, session: Session, actor: User, import_id: int, mapping: dict[str, str],
+           today: date | None = None) -> dict:
+    batch = get_batch(session=session, actor=actor, import_id=import_id)
+    if batch.status == "imported":
+        raise ValidationFailed(N_("This file was already imported."), field="import_id")
+    result = import_rows(session=session, actor=actor, data=batch.content, filename=batch.filename,
+                         mapping=mapping, today=today, batch=batch)
+    batch.mapping, batch.status, batch.result = mapping, "imported", result
+    session.flush()
+    return result
+
+
+def import_rows(*, session: Session, actor: User, data: bytes, filename: str, mapping: dict[str, str] | None = None,
+                today: date | None = None, batch: ViolationImport | None = None) -> dict:
+    """Validate the whole file, then write every new row (or, on any problem, nothing)."""
+    policy.require(actor, "deviations.write")
+    today = today or utcnow().date()
+    header, numbered = read_numbered(data, filename)
+    mapping = proposed_mapping(header) if mapping is None else mapping
+    prepared = prepare(session, actor, header, numbered, mapping, today)
+    if prepared.problems:
+        raise ImportFailed(prepared.problems)
+    existing = _existing_keys(session, [r["dedup_key"] for r in prepared.rows])
+    new = [r for r in prepared.rows if r["dedup_key"] not in existing]
+    ids = _insert(session, new, batch.id if batch else None, today)
+    repeats = _flag_repeats(session, new, ids)
+    result = {"rows": len(numbered), "created": len(new), "already_imported": len(prepared.rows) - len(new),
+              "duplicates_in_file": prepared.duplicates_in_file, "repeats": repeats,
+              "first_id": min(ids) if ids else None, "last_id": max(ids) if ids else None}
+    audit.record(session, action="deviations.import", object_type="deviations_import",
+                 object_id=batch.id if batch else "", after={"file": filename,
+                                                             "sha256": hashlib.sha256(data).hexdigest(), **result})
+    return result
+
+
+def _insert(session: Session, rows: list[dict], import_id: int | None, today: date) -> list[int]:
+    ids: list[int] = []
+    now = utcnow()
+    for i in range(0, len(rows), CHUNK):
+        part = rows[i:i + CHUNK]
+        values = [{"enterprise_id": r["enterprise_id"], "site_id": r["site_id"], "zone_id": r["zone_id"],
+                   "category": r["category"], "severity": r["severity"], "description": r["description"],
+                   "rule_reference": r["rule_reference"], "work_stopped": r["work_stopped"],
+                   "found_on": r["found_on"], "status": "closed" if r["closed_on"] else "open",
+                   "closed_on": r["closed_on"], "inspector_name": r["inspector_name"], "source": "import",
+                   "source_reference": f"row {r['number']}", "dedup_key": r["dedup_key"], "import_id": import_id,
+                   "is_repeat": False, "created_at": now} for r in part]
+        # Plain executemany (RETURNING would go row by row on SQLite); the ids come back by the unique key.
+        session.execute(Violation.__table__.insert(), values)
+        by_key = dict(session.execute(select(Violation.dedup_key, Violation.id)
+                                      .where(Violation.dedup_key.in_([r["dedup_key"] for r in part]))).all())
+        created = [by_key[r["dedup_key"]] for r in part]
+        ids.extend(created)
+        actions = [{"violation_id": vid, "kind": "corrective", "description": r["action"],
+                    "responsible": r["responsible"],
+                    "due_on": r["due_on"] or service.due_date(r["severity"], "corrective", r["found_on"]),
+                    "status": "verified" if r["closed_on"] else "open", "verified_on": r["closed_on"],
+                    "done_on": r["closed_on"], "escalation_level": 0}
+                   for vid, r in zip(created, part, strict=True) if r["action"]]
+        if actions:
+            session.execute(CorrectiveAction.__table__.insert(), actions)
+    return ids
+
+
+def _flag_repeats(session: Session, rows: list[dict], ids: list[int]) -> int:
+    """Flag imported violations with an earlier one in the same zone (or site) and category within the window."""
+    window = timedelta(days=get_settings().deviations_repeat_days)
+    placed = [(vid, r) for vid, r in zip(ids, rows, strict=True) if r["zone_id"] or r["site_id"]]
+    if not placed:
+        return 0
+    enterprise_ids = sorted({r["enterprise_id"] for _vid, r in placed})
+    history: dict[tuple, list[tuple[date, int]]] = defaultdict(list)
+    for i in range(0, len(enterprise_ids), CHUNK):
+        for vid, zone_id, site_id, category, found_on in session.execute(
+                select(Violation.id, Violation.zone_id, Violation.site_id, Violation.category, Violation.found_on)
+                .where(Violation.enterprise_id.in_(enterprise_ids[i:i + CHUNK]))):
+            place = ("z", zone_id) if zone_id else ("s", site_id)
+            history[(place, category)].append((found_on, vid))
+    for events in history.values():
+        events.sort()
+    changes = []
+    for vid, r in placed:
+        place = ("z", r["zone_id"]) if r["zone_id"] else ("s", r["site_id"])
+        events = history[(place, r["category"])]
+        position = bisect_left(events, (r["found_on"], vid))  # events before this one, by date then id
+        if position and events[position - 1][0] >= r["found_on"] - window:
+            changes.append({"id": vid, "is_repeat": True, "repeat_of_id": events[position - 1][1]})
+    for i in range(0, len(changes), CHUNK):
+        session.execute(update(Violation), changes[i:i + CHUNK])
+    return len(changes)

@@ -1,0 +1,430 @@
+"""Violations: capture, corrective actions, evidence, verification and closure, lists and statistics.
+
+ActionEscalation lives in `ladder.py`, spreadsheet import in `importer.py`, the inspectors' and committees'
+registry in `people.py`; the functions other packages call are here (`create_from_report`,
+`counts_for_enterprises`, `open_for_enterprises`).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from datetime import date, timedelta
+
+from sqlalchemy import Integer, Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from qorgau.core import audit, policy
+from qorgau.core.config import get_settings
+from qorgau.core.db import utcnow
+from qorgau.core.errors import Forbidden, NotFound, ValidationFailed
+from qorgau.core.i18n_markers import N_
+from qorgau.core.media import clean_photo
+from qorgau.core.models import User
+from qorgau.deviations.models import ActionEvidence, CorrectiveAction, Violation, ViolationPhoto
+from qorgau.deviations.schemas import ActionIn, ViolationIn
+from qorgau.registry.models import Site, Zone
+
+MAX_PHOTOS = 5
+
+
+def parse_days(spec: str, field: str) -> dict[str, int]:
+    """'gross=3,significant=14' -> {'gross': 3, 'significant': 14}, keeping the order."""
+    days = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name, _, value = part.partition("=")
+        if not value.strip().isdigit():
+            raise ValueError(f"{field}: '{part}' is not name=days")
+        days[name.strip()] = int(value)
+    return days
+
+
+def due_date(severity: str, kind: str, found_on: date) -> date:
+    settings = get_settings()
+    if kind == "immediate":
+        return found_on + timedelta(days=settings.deviations_immediate_days)
+    days = parse_days(settings.deviations_due_days, "QORGAU_DEVIATIONS_DUE_DAYS")
+    return found_on + timedelta(days=days.get(severity, 30))
+
+
+def _check_place(session: Session, enterprise_id: int, site_id: int | None, zone_id: int | None) -> tuple:
+    """The site and zone must belong to the enterprise; a zone implies its site."""
+    if zone_id is not None:
+        zone = session.get(Zone, zone_id)
+        if zone is None or zone.site.enterprise_id != enterprise_id:
+            raise ValidationFailed(N_("This zone is not at the chosen enterprise."), field="zone_id")
+        if site_id is not None and site_id != zone.site_id:
+            raise ValidationFailed(N_("This zone is not at the chosen site."), field="zone_id")
+        return zone.site_id, zone_id
+    if site_id is not None:
+        site = session.get(Site, site_id)
+        if site is None or site.enterprise_id != enterprise_id:
+            raise ValidationFailed(N_("This site is not at the chosen enterprise."), field="site_id")
+    return site_id, None
+
+
+def earlier_same_place(session: Session, violation: Violation) -> Violation | None:
+    """The latest earlier violation in the same zone (or site, when no zone) and category within the window."""
+    if violation.zone_id is None and violation.site_id is None:
+        return None
+    window = timedelta(days=get_settings().deviations_repeat_days)
+    place = (Violation.zone_id == violation.zone_id) if violation.zone_id is not None else \
+        (Violation.site_id == violation.site_id)
+    query = (select(Violation).where(place, Violation.category == violation.category,
+                                     Violation.found_on <= violation.found_on,
+                                     Violation.found_on >= violation.found_on - window)
+             .order_by(Violation.found_on.desc(), Violation.id.desc()).limit(1))
+    if violation.id is not None:
+        query = query.where(Violation.id != violation.id)
+    return session.execute(query).scalar()
+
+
+def record(*, session: Session, actor: User, violation_in: ViolationIn, photos: list[bytes] | None = None,
+           source: str = "field", source_reference: str = "", today: date | None = None) -> tuple[Violation, bool]:
+    """Record a violation (and its actions); returns (violation, created). A resent entry with the same
+    client key returns the stored one instead of a second copy."""
+    policy.require_enterprise(session, actor, "deviations.write", violation_in.enterprise_id)
+    if violation_in.client_key:
+        existing = session.execute(select(Violation).where(Violation.client_key == violation_in.client_key)).scalar()
+        if existing is not None:
+            if existing.inspector_id != actor.id:
+                raise ValidationFailed(N_("This entry key is already used."), field="client_key")
+            return existing, False
+    today = today or utcnow().date()
+    found_on = violation_in.found_on or today
+    if found_on > today:
+        raise ValidationFailed(N_("The date cannot be in the future."), field="found_on")
+    site_id, zone_id = _check_place(session, violation_in.enterprise_id, violation_in.site_id, violation_in.zone_id)
+    if len(photos or []) > MAX_PHOTOS:
+        raise ValidationFailed(N_("At most %(n)s photos."), field="photos", params={"n": MAX_PHOTOS})
+    cleaned = [clean_photo(p) for p in photos or [] if p]
+    violation = Violation(
+        enterprise_id=violation_in.enterprise_id, site_id=site_id, zone_id=zone_id, category=violation_in.category,
+        severity=violation_in.severity, description=violation_in.description.strip(),
+        rule_reference=violation_in.rule_reference.strip(), work_stopped=violation_in.work_stopped,
+        found_on=found_on, inspector_id=actor.id, inspector_name=actor.full_name or actor.username,
+        source=source, source_reference=source_reference, client_key=violation_in.client_key)
+    earlier = earlier_same_place(session, violation)
+    if earlier is not None:
+        violation.is_repeat, violation.repeat_of_id = True, earlier.id
+    session.add(violation)
+    session.flush()
+    for content, media_type in cleaned:
+        violation.photos.append(ViolationPhoto(media_type=media_type, content=content))
+    for action_in in violation_in.actions:
+        _new_action(session, violation, action_in, today)
+    if violation.work_stopped:
+        _tell_employer(session, violation, N_("Work stopped: imminent danger recorded by an inspector"), urgent=True)
+    session.flush()
+    return violation, True
+
+
+def _new_action(session: Session, violation: Violation, action_in: ActionIn, today: date) -> CorrectiveAction:
+    due_on = action_in.due_on or due_date(violation.severity, action_in.kind, max(violation.found_on, today))
+    if due_on < violation.found_on:
+        raise ValidationFailed(N_("The due date is before the violation was found."), field="due_on")
+    if violation.status == "closed":
+        raise ValidationFailed(N_("This violation is closed."), field="violation_id")
+    action = CorrectiveAction(kind=action_in.kind, description=action_in.description.strip(),
+                              responsible=action_in.responsible.strip(), due_on=due_on)
+    violation.actions.append(action)
+    violation.status = "open"
+    session.flush()
+    return action
+
+
+def _tell_employer(session: Session, violation: Violation, title: str, urgent: bool = False) -> list[str]:
+    from qorgau.deviations import ladder
+
+    return ladder.tell(session, ladder.employer_users(session, violation.enterprise_id), violation, title, urgent)
+
+
+def create_from_report(*, session: Session, actor: User, enterprise_id: int, category: str, description: str,
+                       source_reference: str, imminent: bool, source: str | None = None) -> Violation:
+    """A violation from a Worker Speaks report (redacted text only) or from monitoring, with the link kept."""
+    if source is None:
+        source = "worker_report" if source_reference.startswith("WS-") else "monitoring"
+    violation, _created = record(session=session, actor=actor, source=source, source_reference=source_reference,
+                                 violation_in=ViolationIn(enterprise_id=enterprise_id, category=category,
+                                                          severity="gross" if imminent else "significant",
+                                                          description=description[:2000] or "-"))
+    return violation
+
+
+def get(*, session: Session, actor: User, violation_id: int) -> Violation:
+    violation = session.get(Violation, violation_id)
+    if violation is None:
+        raise NotFound(N_("Not found."))
+    policy.require_enterprise(session, actor, "deviations.read", violation.enterprise_id)
+    return violation
+
+
+def get_action(*, session: Session, actor: User, action_id: int) -> CorrectiveAction:
+    action = session.get(CorrectiveAction, action_id)
+    if action is None:
+        raise NotFound(N_("Not found."))
+    get(session=session, actor=actor, violation_id=action.violation_id)
+    return action
+
+
+def get_photo(*, session: Session, actor: User, photo_id: int) -> ViolationPhoto:
+    photo = session.get(ViolationPhoto, photo_id)
+    if photo is None:
+        raise NotFound(N_("Not found."))
+    get(session=session, actor=actor, violation_id=photo.violation_id)
+    return photo
+
+
+def get_evidence(*, session: Session, actor: User, evidence_id: int) -> ActionEvidence:
+    evidence = session.get(ActionEvidence, evidence_id)
+    if evidence is None or evidence.content is None:
+        raise NotFound(N_("Not found."))
+    get_action(session=session, actor=actor, action_id=evidence.action_id)
+    return evidence
+
+
+def add_action(*, session: Session, actor: User, violation_id: int, action_in: ActionIn,
+               today: date | None = None) -> CorrectiveAction:
+    violation = get(session=session, actor=actor, violation_id=violation_id)
+    policy.require(actor, "deviations.write")
+    return _new_action(session, violation, action_in, today or utcnow().date())
+
+
+def submit_evidence(*, session: Session, actor: User, action_id: int, note: str, photo: bytes | None = None,
+                    today: date | None = None) -> ActionEvidence:
+    """The employer (or the inspector on its behalf) shows the action is done; the inspector then verifies."""
+    action = get_action(session=session, actor=actor, action_id=action_id)
+    if not (policy.allowed(actor, "deviations.respond") or policy.allowed(actor, "deviations.write")):
+        raise Forbidden(N_("You do not have permission to do this."))
+    if action.status == "verified":
+        raise ValidationFailed(N_("This action is already verified."), field="action_id")
+    note = note.strip()
+    if len(note) < 3:
+        raise ValidationFailed(N_("Describe what was done."), field="note")
+    content, media_type = clean_photo(photo) if photo else (None, "")
+    evidence = ActionEvidence(action_id=action.id, note=note, content=content, media_type=media_type,
+                        submitted_by_id=actor.id, submitted_on=today or utcnow().date())
+    action.evidence.append(evidence)
+    action.status, action.done_on = "done", evidence.submitted_on
+    violation = action.violation
+    if all(a.status != "open" for a in violation.actions):
+        violation.status = "awaiting_verification"
+    session.flush()
+    return evidence
+
+
+def can_verify(session: Session, actor: User, violation: Violation) -> bool:
+    """The inspector who raised it, or a union officer (or administrator) whose scope covers it."""
+    if not policy.allowed(actor, "deviations.verify"):
+        return False
+    if violation.inspector_id == actor.id or actor.role == "admin":
+        return True
+    return actor.role == "union_officer" and policy.can_reach_enterprise(session, actor, violation.enterprise_id)
+
+
+def verify(*, session: Session, actor: User, action_id: int, accept: bool, note: str = "",
+           new_due_on: date | None = None, today: date | None = None) -> CorrectiveAction:
+    """Accept the evidence (the action is verified; the last one closes the violation) or reject it
+    (the action reopens, with a reason and optionally a new due date)."""
+    action = get_action(session=session, actor=actor, action_id=action_id)
+    violation = action.violation
+    if not can_verify(session, actor, violation):
+        raise Forbidden(N_("Only the inspector who recorded the violation or a union officer can verify it."))
+    pending = [e for e in action.evidence if not e.verdict]
+    if action.status != "done" or not pending:
+        raise ValidationFailed(N_("There is no evidence to verify for this action."), field="action_id")
+    today = today or utcnow().date()
+    evidence = pending[-1]
+    evidence.verdict, evidence.verdict_note = ("accepted" if accept else "rejected"), note.strip()
+    evidence.verdict_by_id, evidence.verdict_on = actor.id, today
+    if accept:
+        action.status, action.verified_on, action.verified_by_id = "verified", today, actor.id
+        if all(a.status == "verified" for a in violation.actions):
+            violation.status, violation.closed_on = "closed", today
+            audit.record(session, action="deviations.close", object_type="deviations_violation",
+                         object_id=violation.id, after={"closed_on": today.isoformat()})
+    else:
+        if len(note.strip()) < 3:
+            raise ValidationFailed(N_("Say why the fix is rejected."), field="note")
+        if new_due_on is not None and new_due_on < today:
+            raise ValidationFailed(N_("The new due date is in the past."), field="new_due_on")
+        action.status, action.done_on = "open", None
+        if new_due_on is not None:
+            action.due_on, action.reminded_on = new_due_on, None
+        violation.status = "open"
+    session.flush()
+    return action
+
+
+# Lists -------------------------------------------------------------------------------------------
+
+def violations_query(*, session: Session, actor: User, status: str = "", severity: str = "", category: str = "",
+                     enterprise_id: int | None = None, repeat: bool = False, overdue: bool = False,
+                     today: date | None = None) -> Select:
+    policy.require(actor, "deviations.read")
+    query = select(Violation).where(policy.scoped(session, actor, Violation.enterprise_id))
+    if status:
+        query = query.where(Violation.status == status)
+    if severity:
+        query = query.where(Violation.severity == severity)
+    if category:
+        query = query.where(Violation.category == category)
+    if enterprise_id:
+        query = query.where(Violation.enterprise_id == enterprise_id)
+    if repeat:
+        query = query.where(Violation.is_repeat.is_(True))
+    if overdue:
+        late = select(CorrectiveAction.violation_id).where(CorrectiveAction.status == "open", CorrectiveAction.due_on < (today or utcnow().date()))
+        query = query.where(Violation.id.in_(late))
+    return query.order_by(Violation.found_on.desc(), Violation.id.desc())
+
+
+def open_actions_query(*, session: Session, actor: User, enterprise_id: int | None = None) -> Select:
+    """Open and done-but-unverified actions, oldest violation first, gross first."""
+    policy.require(actor, "deviations.read")
+    query = (select(CorrectiveAction, Violation).join(Violation)
+             .where(CorrectiveAction.status != "verified", policy.scoped(session, actor, Violation.enterprise_id))
+             .order_by(CorrectiveAction.due_on, CorrectiveAction.id))
+    if enterprise_id:
+        query = query.where(Violation.enterprise_id == enterprise_id)
+    return query
+
+
+SEVERITY_RANK = {"gross": 0, "significant": 1, "minor": 2}
+
+
+def open_actions(*, session: Session, actor: User, enterprise_id: int | None = None,
+                 today: date | None = None, limit: int = 500) -> list[dict]:
+    today = today or utcnow().date()
+    rows = session.execute(open_actions_query(session=session, actor=actor, enterprise_id=enterprise_id)
+                           .limit(limit)).all()
+    items = [{"action": a, "violation": v, "age_days": (today - v.found_on).days,
+              "overdue_days": max(0, (today - a.due_on).days) if a.status == "open" else 0} for a, v in rows]
+    return sorted(items, key=lambda i: (SEVERITY_RANK.get(i["violation"].severity, 9), -i["age_days"]))
+
+
+def todo(*, session: Session, actor: User, today: date | None = None) -> dict:
+    """What this person has to act on: evidence to verify, stopped work, overdue actions, due this week."""
+    today = today or utcnow().date()
+    policy.require(actor, "deviations.read")
+    scope = policy.scoped(session, actor, Violation.enterprise_id)
+    to_verify = [(e, a, v) for e, a, v in session.execute(
+        select(ActionEvidence, CorrectiveAction, Violation).join(CorrectiveAction, ActionEvidence.action_id == CorrectiveAction.id).join(Violation)
+        .where(scope, ActionEvidence.verdict == "", CorrectiveAction.status == "done").order_by(ActionEvidence.submitted_on)
+        .limit(200)).all() if can_verify(session, actor, v)]
+    overdue = session.execute(
+        select(CorrectiveAction, Violation).join(Violation).where(scope, CorrectiveAction.status == "open", CorrectiveAction.due_on < today)
+        .order_by(CorrectiveAction.due_on).limit(200)).all()
+    due_soon = session.execute(
+        select(CorrectiveAction, Violation).join(Violation)
+        .where(scope, CorrectiveAction.status == "open", CorrectiveAction.due_on >= today, CorrectiveAction.due_on <= today + timedelta(days=7))
+        .order_by(CorrectiveAction.due_on).limit(200)).all()
+    stopped = session.execute(select(Violation).where(scope, Violation.work_stopped.is_(True),
+                                                      Violation.status != "closed")
+                              .order_by(Violation.found_on).limit(100)).scalars().all()
+    return {"to_verify": to_verify, "overdue": overdue, "due_soon": due_soon, "stopped": stopped}
+
+
+def violation_detail(*, session: Session, actor: User, violation_id: int) -> Violation:
+    violation = get(session=session, actor=actor, violation_id=violation_id)
+    session.execute(select(Violation).where(Violation.id == violation.id)
+                    .options(selectinload(Violation.actions).selectinload(CorrectiveAction.evidence),
+                             selectinload(Violation.escalations))).scalar()
+    return violation
+
+
+def last_place(*, session: Session, actor: User) -> dict:
+    """Enterprise, site and zone of this inspector's last entry, to prefill the next one."""
+    last = session.execute(select(Violation).where(Violation.inspector_id == actor.id)
+                           .order_by(Violation.id.desc()).limit(1)).scalar()
+    if last is None:
+        return {"enterprise_id": actor.scope_enterprise_id}
+    return {"enterprise_id": last.enterprise_id, "site_id": last.site_id, "zone_id": last.zone_id}
+
+
+# Statistics ---------------------------------------------------------------------------------------
+
+GROUPINGS = ("enterprise", "site", "category", "month", "severity")
+
+
+def closure_statistics(*, session: Session, actor: User, by: str, start: date, end: date,
+                       today: date | None = None) -> list[dict]:
+    """Per group: found, closed, closure rate (%), median and 90th-percentile days to close, open, overdue."""
+    policy.require(actor, "deviations.stats")
+    if by not in GROUPINGS:
+        raise ValidationFailed(N_("Unknown grouping."), field="by")
+    today = today or utcnow().date()
+    column = {"enterprise": Violation.enterprise_id, "site": Violation.site_id, "category": Violation.category,
+              "severity": Violation.severity, "month": Violation.found_on}[by]
+    late = select(CorrectiveAction.violation_id).where(CorrectiveAction.status == "open", CorrectiveAction.due_on < today).distinct()
+    rows = session.execute(
+        select(column, Violation.found_on, Violation.closed_on, Violation.id.in_(late))
+        .where(policy.scoped(session, actor, Violation.enterprise_id), Violation.found_on >= start,
+               Violation.found_on < end)).all()
+    groups: dict = defaultdict(lambda: {"found": 0, "closed": 0, "open": 0, "overdue": 0, "days": []})
+    for key, found_on, closed_on, is_late in rows:
+        if by == "month":
+            key = found_on.strftime("%Y-%m")
+        group = groups[key]
+        group["found"] += 1
+        if closed_on is not None:
+            group["closed"] += 1
+            group["days"].append((closed_on - found_on).days)
+        else:
+            group["open"] += 1
+            group["overdue"] += bool(is_late)
+    result = []
+    for key, g in groups.items():
+        days = sorted(g.pop("days"))
+        result.append({"group": key, **g, "closure_rate": round(100.0 * g["closed"] / g["found"], 1),
+                       "median_days": statistics.median(days) if days else None,
+                       "p90_days": days[min(len(days) - 1, int(0.9 * len(days)))] if days else None})
+    return sorted(result, key=lambda r: (str(r["group"]) if by == "month" else -r["found"], str(r["group"])))
+
+
+def counts_for_enterprises(*, session: Session, start: date, end: date, today: date | None = None) -> list[dict]:
+    """Per enterprise, for violations found in [start, end) (read by the Safety Index and the risk model):
+    violations, repeat_violations, due (violations whose every action's deadline has passed),
+    closed_on_time (of those, closed by the last deadline), open_actions (their actions),
+    overdue_actions (of those, past due and not verified by the due date), open_now (still open today)."""
+    cutoff = min(end, today or utcnow().date())
+    last_due = func.max(CorrectiveAction.due_on)
+    per_violation = session.execute(
+        select(Violation.id, Violation.enterprise_id, Violation.is_repeat, Violation.closed_on, last_due,
+               func.count(CorrectiveAction.id),
+               func.sum(((CorrectiveAction.due_on < cutoff) & ((CorrectiveAction.verified_on.is_(None)) |
+                                                     (CorrectiveAction.verified_on > CorrectiveAction.due_on))).cast(Integer)))
+        .outerjoin(CorrectiveAction, CorrectiveAction.violation_id == Violation.id)
+        .where(Violation.found_on >= start, Violation.found_on < end)
+        .group_by(Violation.id, Violation.enterprise_id, Violation.is_repeat, Violation.closed_on)).all()
+    out: dict[int, dict] = {}
+    for _vid, enterprise_id, is_repeat, closed_on, due, actions, late in per_violation:
+        row = out.setdefault(enterprise_id, {"enterprise_id": enterprise_id, "violations": 0, "repeat_violations": 0,
+                                             "due": 0, "closed_on_time": 0, "open_actions": 0,
+                                             "overdue_actions": 0, "open_now": 0})
+        row["violations"] += 1
+        row["repeat_violations"] += bool(is_repeat)
+        row["open_actions"] += actions or 0
+        row["overdue_actions"] += late or 0
+        row["open_now"] += closed_on is None
+        if due is not None and due < cutoff:
+            row["due"] += 1
+            row["closed_on_time"] += closed_on is not None and closed_on <= due
+    return list(out.values())
+
+
+def open_for_enterprises(*, session: Session, enterprise_ids: list[int], today: date | None = None) -> dict[int, dict]:
+    """Open violations and overdue actions today for the given enterprises (for pages of other packages)."""
+    today = today or utcnow().date()
+    out = {e: {"open_violations": 0, "overdue_actions": 0} for e in enterprise_ids}
+    for enterprise_id, n in session.execute(
+            select(Violation.enterprise_id, func.count()).where(Violation.enterprise_id.in_(enterprise_ids),
+                                                               Violation.status != "closed")
+            .group_by(Violation.enterprise_id)):
+        out[enterprise_id]["open_violations"] = n
+    for enterprise_id, n in session.execute(
+            select(Violation.enterprise_id, func.count(CorrectiveAction.id)).join(CorrectiveAction)
+            .where(Violation.enterprise_id.in_(enterprise_ids), CorrectiveAction.status == "open", CorrectiveAction.due_on < today)
+            .group_by(Violation.enterprise_id)):
+        out[enterprise_id]["overdue_actions"] = n
+    return out

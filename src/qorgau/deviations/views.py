@@ -1,0 +1,451 @@
+"""Violation pages: the inspector's to-do list, capture on a phone (offline drafts), a violation's
+actions, evidence, verification and escalation, lists with export, statistics, import, inspectors."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qorgau.core import i18n, policy
+from qorgau.core.db import utcnow
+from qorgau.core.deps import get_db, require_user
+from qorgau.core.errors import AppError
+from qorgau.core.i18n import gettext as _
+from qorgau.core.i18n_markers import N_
+from qorgau.core.models import User
+from qorgau.core.pagination import PageParams, paginate
+from qorgau.core.plugins import NavItem, Panel, PanelItem
+from qorgau.core.tabular import ImportFailed, to_csv, to_xlsx
+from qorgau.core.templating import render
+from qorgau.core.types import IdPath
+from qorgau.deviations import importer, ladder, people, service
+from qorgau.deviations.labels import CATEGORIES, LABELS, SEVERITIES, STATUSES
+from qorgau.deviations.schemas import ActionIn, CommitteeIn, InspectorIn, ViolationIn
+from qorgau.registry import service as registry
+from qorgau.registry.models import Enterprise, Site, Zone
+
+router = APIRouter(prefix="/deviations")
+NAV = [NavItem(N_("Violations"), "/deviations/", "deviations.read")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
+    if not policy.allowed(user, "deviations.read"):
+        return []
+    todo = service.todo(session=db, actor=user)
+    items = [PanelItem(f"#{v.id} · {_(CATEGORIES[v.category])}", f"/deviations/violations/{v.id}",
+                       _("evidence to verify"), "warn") for _e, _a, v in todo["to_verify"][:3]]
+    items += [PanelItem(f"#{v.id} · {a.description[:60]}", f"/deviations/violations/{v.id}",
+                        _("due %(date)s", date=i18n.format_date(a.due_on)), "danger") for a, v in todo["overdue"][:3]]
+    figure = len(todo["to_verify"]) + len(todo["overdue"])
+    return [Panel(title=_("Violations to act on"), order=20, figure=i18n.format_number(figure), items=items,
+                  link="/deviations/", link_label=_("Open the to-do list"), empty=_("Nothing is waiting."))]
+
+
+def _download(header: list[str], rows: list[list], fmt: str, name: str) -> Response:
+    content = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, name)
+    return Response(content, media_type="text/csv" if fmt == "csv" else XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+def _names(db: Session, ids) -> dict[int, str]:
+    return {e.id: i18n.localized(e, "name") for e in registry.enterprises_by_ids(session=db, ids=list(set(ids)))}
+
+
+@router.get("/")
+def todo_page(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    todo = service.todo(session=db, actor=user)
+    enterprise_ids = [v.enterprise_id for _e, _a, v in todo["to_verify"]] + \
+        [v.enterprise_id for _a, v in todo["overdue"] + todo["due_soon"]] + [v.enterprise_id for v in todo["stopped"]]
+    return render(request, "deviations/todo.html", {"todo": todo, "names": _names(db, enterprise_ids),
+                                                    "today": utcnow().date(), **LABELS})
+
+
+# ---- capture ---------------------------------------------------------------------------------------
+
+def _places(db: Session, enterprise_id: int | None) -> tuple[list, list]:
+    if not enterprise_id:
+        return [], []
+    sites = list(db.execute(select(Site).where(Site.enterprise_id == enterprise_id).order_by(Site.name)).scalars())
+    zones = list(db.execute(select(Zone, Site.name).join(Site).where(Site.enterprise_id == enterprise_id)
+                            .order_by(Site.name, Zone.name)).all())
+    return sites, zones
+
+
+def _capture_context(db: Session, user: User, values: dict, **extra) -> dict:
+    enterprises = db.execute(select(Enterprise).where(policy.enterprise_scope(db, user))
+                             .order_by(Enterprise.name_ru).limit(300)).scalars().all()
+    enterprise_id = int(values["enterprise_id"]) if str(values.get("enterprise_id") or "").isdigit() else None
+    sites, zones = _places(db, enterprise_id)
+    return {"values": values, "enterprises": [(e.id, i18n.localized(e, "name")) for e in enterprises],
+            "sites": sites, "zones": zones, **LABELS, **extra}
+
+
+@router.get("/violations/new")
+def capture_form(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    policy.require(user, "deviations.write")
+    values = service.last_place(session=db, actor=user)
+    return render(request, "deviations/capture.html", _capture_context(db, user, values))
+
+
+@router.get("/places")
+def places(request: Request, enterprise_id: int = Query(0, ge=0, le=2**31 - 1), user: User = Depends(require_user),
+           db: Session = Depends(get_db)):
+    """HTMX: the site and zone choices of an enterprise."""
+    if enterprise_id:
+        policy.require_enterprise(db, user, "deviations.read", enterprise_id)
+    sites, zones = _places(db, enterprise_id)
+    return render(request, "deviations/_places.html", {"sites": sites, "zones": zones, "values": {}})
+
+
+@router.post("/violations/new")
+async def capture(request: Request, enterprise_id: str = Form(""), site_id: str = Form(""), zone_id: str = Form(""),
+                  category: str = Form(""), severity: str = Form(""), description: str = Form("", max_length=2000),
+                  rule_reference: str = Form("", max_length=300), work_stopped: str = Form(""),
+                  action: str = Form("", max_length=2000), responsible: str = Form("", max_length=200),
+                  client_key: str = Form("", max_length=64), photos: list[UploadFile] | None = File(None),
+                  user: User = Depends(require_user), db: Session = Depends(get_db)):
+    values = {"enterprise_id": enterprise_id, "site_id": site_id, "zone_id": zone_id, "category": category,
+              "severity": severity, "description": description, "rule_reference": rule_reference,
+              "work_stopped": work_stopped, "action": action, "responsible": responsible}
+
+    def number(text: str) -> int | None:
+        return int(text) if text.isdigit() else None
+
+    try:
+        actions = []
+        if action.strip():
+            actions.append({"kind": "immediate" if work_stopped else "corrective", "description": action.strip(),
+                            "responsible": responsible.strip()})
+        violation_in = ViolationIn.model_validate({
+            "enterprise_id": number(enterprise_id), "site_id": number(site_id), "zone_id": number(zone_id),
+            "category": category, "severity": severity, "description": description.strip(),
+            "rule_reference": rule_reference.strip(), "work_stopped": bool(work_stopped),
+            "client_key": client_key or None, "actions": actions})
+        uploads = [await p.read() for p in (photos or []) if p.filename]
+        violation, _created = service.record(session=db, actor=user, violation_in=violation_in, photos=uploads)
+        db.commit()
+    except ValidationError as error:
+        field = str(error.errors()[0]["loc"][0])
+        return render(request, "deviations/capture.html", _capture_context(
+            db, user, values, error=_("Please check the highlighted field."), error_field=field), status_code=422)
+    except AppError as error:
+        db.rollback()
+        return render(request, "deviations/capture.html", _capture_context(
+            db, user, values, error=_(error.message, **error.params), error_field=error.field),
+            status_code=error.status)
+    return RedirectResponse(f"/deviations/violations/{violation.id}?recorded=1", status_code=303)
+
+
+# ---- one violation ---------------------------------------------------------------------------------
+
+@router.get("/violations/{violation_id}")
+def violation_page(request: Request, violation_id: IdPath, user: User = Depends(require_user),
+                   db: Session = Depends(get_db), error: str = ""):
+    violation = service.violation_detail(session=db, actor=user, violation_id=violation_id)
+    enterprise = registry.enterprise_by_id(session=db, enterprise_id=violation.enterprise_id)
+    site = db.get(Site, violation.site_id) if violation.site_id else None
+    zone = db.get(Zone, violation.zone_id) if violation.zone_id else None
+    return render(request, "deviations/violation.html", {
+        "v": violation, "enterprise": enterprise, "site": site, "zone": zone, "today": utcnow().date(),
+        "can_write": policy.allowed(user, "deviations.write"),
+        "can_respond": policy.allowed(user, "deviations.respond") or policy.allowed(user, "deviations.write"),
+        "can_verify": service.can_verify(db, user, violation), "steps": ladder.STEP_LABELS,
+        "recorded": "recorded" in request.query_params, "error": error, **LABELS})
+
+
+def _back(violation_id: int, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/deviations/violations/{violation_id}{anchor}", status_code=303)
+
+
+def _or_error(request: Request, db: Session, user: User, violation_id: int, error: AppError):
+    db.rollback()
+    message = _(error.message, **error.params)
+    return violation_page(request, violation_id, user, db, error=message)
+
+
+@router.post("/violations/{violation_id}/actions")
+def add_action(request: Request, violation_id: IdPath, kind: str = Form("corrective", max_length=16),
+               description: str = Form("", max_length=2000), responsible: str = Form("", max_length=200),
+               due_on: str = Form("", max_length=10), user: User = Depends(require_user),
+               db: Session = Depends(get_db)):
+    try:
+        action_in = ActionIn.model_validate({"kind": kind, "description": description.strip(),
+                                             "responsible": responsible.strip(),
+                                             "due_on": date.fromisoformat(due_on) if due_on else None})
+        service.add_action(session=db, actor=user, violation_id=violation_id, action_in=action_in)
+        db.commit()
+    except (ValidationError, ValueError):
+        return violation_page(request, violation_id, user, db,
+                              error=_("Describe the action in at least 3 characters and give a valid date."))
+    except AppError as error:
+        return _or_error(request, db, user, violation_id, error)
+    return _back(violation_id, "#actions")
+
+
+@router.post("/actions/{corrective_action_id}/evidence")
+async def evidence(request: Request, corrective_action_id: IdPath, note: str = Form("", max_length=2000),
+                   photo: UploadFile | None = File(None), user: User = Depends(require_user),
+                   db: Session = Depends(get_db)):
+    action = service.get_action(session=db, actor=user, action_id=corrective_action_id)
+    violation_id = action.violation_id
+    try:
+        content = await photo.read() if photo is not None and photo.filename else None
+        service.submit_evidence(session=db, actor=user, action_id=corrective_action_id, note=note, photo=content)
+        db.commit()
+    except AppError as error:
+        return _or_error(request, db, user, violation_id, error)
+    return _back(violation_id, "#actions")
+
+
+@router.post("/actions/{corrective_action_id}/verdict")
+def verdict(request: Request, corrective_action_id: IdPath, accept: str = Form(..., max_length=1),
+            note: str = Form("", max_length=2000), new_due_on: str = Form("", max_length=10),
+            user: User = Depends(require_user), db: Session = Depends(get_db)):
+    action = service.get_action(session=db, actor=user, action_id=corrective_action_id)
+    violation_id = action.violation_id
+    try:
+        new_due = date.fromisoformat(new_due_on) if new_due_on else None
+    except ValueError:
+        new_due = None
+    try:
+        service.verify(session=db, actor=user, action_id=corrective_action_id, accept=accept == "1", note=note,
+                       new_due_on=new_due)
+        db.commit()
+    except AppError as error:
+        return _or_error(request, db, user, violation_id, error)
+    return _back(violation_id, "#actions")
+
+
+@router.get("/photos/{violation_photo_id}")
+def photo(violation_photo_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    found = service.get_photo(session=db, actor=user, photo_id=violation_photo_id)
+    return Response(found.content, media_type=found.media_type, headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/evidence/{action_evidence_id}/photo")
+def evidence_photo(action_evidence_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    found = service.get_evidence(session=db, actor=user, evidence_id=action_evidence_id)
+    return Response(found.content, media_type=found.media_type, headers={"Cache-Control": "private, max-age=3600"})
+
+
+# ---- lists, statistics ----------------------------------------------------------------------------
+
+VIOLATION_COLUMNS = ["id", "enterprise", "found_on", "category", "severity", "status", "work_stopped", "repeat",
+                     "description", "rule_reference", "closed_on", "source"]
+
+
+@router.get("/violations")
+def violations(request: Request, status: str = Query("", max_length=24), severity: str = Query("", max_length=16),
+               category: str = Query("", max_length=32), repeat: str = Query("", max_length=1),
+               overdue: str = Query("", max_length=1), fmt: str = Query("", max_length=4),
+               page: int = Query(1, ge=1, le=100000), user: User = Depends(require_user), db: Session = Depends(get_db)):
+    query = service.violations_query(session=db, actor=user, status=status, severity=severity, category=category,
+                                     repeat=repeat == "1", overdue=overdue == "1")
+    if fmt in ("csv", "xlsx"):
+        rows = db.execute(query.limit(100_000)).scalars().all()
+        names = _names(db, [v.enterprise_id for v in rows])
+        data = [[v.id, names.get(v.enterprise_id, ""), v.found_on, _(CATEGORIES[v.category]),
+                 _(SEVERITIES[v.severity]), _(STATUSES[v.status]), v.work_stopped, v.is_repeat, v.description,
+                 v.rule_reference, v.closed_on, v.source] for v in rows]
+        return _download(VIOLATION_COLUMNS, data, fmt, "violations")
+    paged = paginate(db, query, PageParams(page, 30))
+    filters = {"status": status, "severity": severity, "category": category, "repeat": repeat, "overdue": overdue}
+    base = "/deviations/violations?" + "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    return render(request, "deviations/violations.html", {
+        "paged": paged, "names": _names(db, [v.enterprise_id for v in paged.items]), "filters": filters,
+        "base": base, **LABELS})
+
+
+@router.get("/actions")
+def actions(request: Request, enterprise_id: int | None = Query(None, ge=1, le=2**31 - 1),
+            fmt: str = Query("", max_length=4), user: User = Depends(require_user), db: Session = Depends(get_db)):
+    """Open corrective actions by severity and age: the employer's work list."""
+    items = service.open_actions(session=db, actor=user, enterprise_id=enterprise_id)
+    names = _names(db, [i["violation"].enterprise_id for i in items])
+    if fmt in ("csv", "xlsx"):
+        data = [[i["violation"].id, names.get(i["violation"].enterprise_id, ""), _(SEVERITIES[i["violation"].severity]),
+                 i["action"].description, i["action"].responsible, i["action"].due_on, i["age_days"],
+                 i["overdue_days"], i["action"].status] for i in items]
+        return _download(["violation", "enterprise", "severity", "action", "responsible", "due_on", "age_days",
+                          "overdue_days", "status"], data, fmt, "open-actions")
+    return render(request, "deviations/actions.html", {"items": items, "names": names, "enterprise_id": enterprise_id,
+                                                       **LABELS})
+
+
+@router.get("/stats")
+def stats(request: Request, by: str = Query("category", max_length=16), year: int = Query(0, ge=0, le=2100),
+          fmt: str = Query("", max_length=4), user: User = Depends(require_user), db: Session = Depends(get_db)):
+    year = year or utcnow().year
+    start, end = (date(2000, 1, 1), date(2100, 1, 1)) if by == "month" else (date(year, 1, 1), date(year + 1, 1, 1))
+    rows = service.closure_statistics(session=db, actor=user, by=by, start=start, end=end)
+    labels = _group_labels(db, by, rows)
+    if fmt in ("csv", "xlsx"):
+        data = [[labels.get(r["group"], r["group"]), r["found"], r["closed"], r["closure_rate"], r["median_days"],
+                 r["p90_days"], r["open"], r["overdue"]] for r in rows]
+        return _download([by, "found", "closed", "closure_rate_percent", "median_days_to_close",
+                          "p90_days_to_close", "open", "overdue"], data, fmt, f"violations-by-{by}")
+    return render(request, "deviations/stats.html", {"rows": rows, "by": by, "year": year, "labels": labels,
+                                                     "chart": _chart(rows, labels, by), "groupings": service.GROUPINGS})
+
+
+def _group_labels(db: Session, by: str, rows: list[dict]) -> dict:
+    if by == "enterprise":
+        return _names(db, [r["group"] for r in rows])
+    if by == "site":
+        ids = [r["group"] for r in rows if r["group"]]
+        return {s.id: s.name for s in db.execute(select(Site).where(Site.id.in_(ids))).scalars()} | {None: _("no site")}
+    if by == "category":
+        return {k: _(v) for k, v in CATEGORIES.items()}
+    if by == "severity":
+        return {k: _(v) for k, v in SEVERITIES.items()}
+    return {}
+
+
+def _chart(rows: list[dict], labels: dict, by: str) -> str:
+    if not rows:
+        return ""
+    import plotly.graph_objects as go
+
+    shown = rows if by == "month" else rows[:20]
+    names = [str(labels.get(r["group"], r["group"])) for r in shown]
+    figure = go.Figure()
+    figure.add_bar(x=names, y=[r["found"] for r in shown], name=_("Found"))
+    figure.add_bar(x=names, y=[r["closed"] for r in shown], name=_("Closed"))
+    figure.add_scatter(x=names, y=[r["median_days"] for r in shown], name=_("Median days to close"), yaxis="y2",
+                       mode="lines+markers")
+    figure.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, height=360, barmode="group",
+                         legend={"orientation": "h"}, xaxis={"automargin": True},
+                         yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero"})
+    return figure.to_html(include_plotlyjs=False, full_html=False, config={"displayModeBar": False})
+
+
+# ---- import ---------------------------------------------------------------------------------------
+
+@router.get("/import")
+def import_form(request: Request, user: User = Depends(require_user)):
+    policy.require(user, "deviations.write")
+    return render(request, "deviations/import.html", {"fields": importer.FIELD_LABELS})
+
+
+@router.post("/import")
+async def import_upload(request: Request, file: UploadFile = File(...), user: User = Depends(require_user),
+                        db: Session = Depends(get_db)):
+    try:
+        batch = importer.stage(session=db, actor=user, data=await file.read(), filename=file.filename or "")
+        db.commit()
+    except ImportFailed as error:
+        db.rollback()
+        return render(request, "deviations/import.html", {"fields": importer.FIELD_LABELS, "problems": error.problems},
+                      status_code=422)
+    return RedirectResponse(f"/deviations/import/{batch.id}", status_code=303)
+
+
+@router.get("/import/{violation_import_id}")
+def import_preview(request: Request, violation_import_id: IdPath, user: User = Depends(require_user),
+                   db: Session = Depends(get_db)):
+    batch = importer.get_batch(session=db, actor=user, import_id=violation_import_id)
+    if batch.status == "imported":
+        return render(request, "deviations/import_done.html", {"batch": batch, "result": batch.result})
+    result = importer.preview(session=db, actor=user, import_id=violation_import_id)
+    return render(request, "deviations/import_preview.html", {"batch": batch, "p": result, **_import_labels(db)})
+
+
+def _import_labels(db: Session) -> dict:
+    return {"fields": importer.FIELD_LABELS, "required": {k for k, (req, _w) in importer.FIELDS.items() if req},
+            **LABELS}
+
+
+@router.post("/import/{violation_import_id}")
+async def import_commit(request: Request, violation_import_id: IdPath, user: User = Depends(require_user),
+                        db: Session = Depends(get_db)):
+    form = await request.form()
+    mapping = {name: str(form.get(f"map_{name}", "")) for name in importer.FIELDS if form.get(f"map_{name}")}
+    batch = importer.get_batch(session=db, actor=user, import_id=violation_import_id)
+    if form.get("step") != "commit":
+        batch.mapping = mapping
+        db.commit()
+        return RedirectResponse(f"/deviations/import/{violation_import_id}", status_code=303)
+    try:
+        result = importer.commit(session=db, actor=user, import_id=violation_import_id, mapping=mapping)
+        db.commit()
+    except ImportFailed:
+        db.rollback()
+        batch = importer.get_batch(session=db, actor=user, import_id=violation_import_id)
+        batch.mapping = mapping
+        db.commit()
+        preview = importer.preview(session=db, actor=user, import_id=violation_import_id)
+        return render(request, "deviations/import_preview.html",
+                      {"batch": batch, "p": preview, "failed": True, **_import_labels(db)}, status_code=422)
+    return render(request, "deviations/import_done.html", {"batch": batch, "result": result})
+
+
+# ---- inspectors and committees --------------------------------------------------------------------
+
+@router.get("/people")
+def people_page(request: Request, by: str = Query("region", max_length=16), user: User = Depends(require_user),
+                db: Session = Depends(get_db), error: str = ""):
+    inspectors = people.inspectors(session=db, actor=user)
+    committees = people.committees(session=db, actor=user)
+    coverage = people.coverage(session=db, actor=user, by=by) if policy.allowed(user, "deviations.stats") else []
+    names = _names(db, [i.enterprise_id for i in inspectors] + [c.enterprise_id for c in committees] +
+                   ([r["group"] for r in coverage] if by == "enterprise" else []))
+    group_names = names if by == "enterprise" else (
+        {r.kato: i18n.localized(r, "name") for r in registry.regions(session=db)} if by == "region"
+        else {s.code: i18n.localized(s, "name") for s in registry.sectors(session=db)})
+    enterprises = db.execute(select(Enterprise).where(policy.enterprise_scope(db, user))
+                             .order_by(Enterprise.name_ru).limit(300)).scalars().all()
+    return render(request, "deviations/people.html", {
+        "inspectors": inspectors, "committees": committees, "coverage": coverage, "by": by, "names": names,
+        "group_names": group_names, "today": utcnow().date(), "training_due": people.training_due,
+        "enterprises": [(e.id, i18n.localized(e, "name")) for e in enterprises],
+        "can_edit": policy.allowed(user, "deviations.verify"), "error": error})
+
+
+def _form_date(value: str) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+@router.post("/people/inspectors")
+def add_inspector(request: Request, enterprise_id: int = Form(..., ge=1, le=2**31 - 1),
+                  full_name: str = Form(..., max_length=200), unit: str = Form("", max_length=200),
+                  appointed_on: str = Form(..., max_length=10), trained_on: str = Form("", max_length=10),
+                  training: str = Form("", max_length=300), user: User = Depends(require_user),
+                  db: Session = Depends(get_db)):
+    try:
+        people.add_inspector(session=db, actor=user, inspector_in=InspectorIn.model_validate({
+            "enterprise_id": enterprise_id, "full_name": full_name.strip(), "unit": unit.strip(),
+            "appointed_on": _form_date(appointed_on), "trained_on": _form_date(trained_on),
+            "training": training.strip()}))
+        db.commit()
+    except (ValidationError, ValueError):
+        return people_page(request, "region", user, db, error=_("Give the name (3 characters or more) and valid dates."))
+    except AppError as error:
+        db.rollback()
+        return people_page(request, "region", user, db, error=_(error.message, **error.params))
+    return RedirectResponse("/deviations/people", status_code=303)
+
+
+@router.post("/people/committees")
+def add_committee(request: Request, enterprise_id: int = Form(..., ge=1, le=2**31 - 1),
+                  name: str = Form(..., max_length=200), established_on: str = Form(..., max_length=10),
+                  members: int = Form(..., ge=2, le=500), worker_members: int = Form(..., ge=0, le=500),
+                  chair: str = Form("", max_length=200), last_meeting_on: str = Form("", max_length=10),
+                  user: User = Depends(require_user), db: Session = Depends(get_db)):
+    try:
+        people.add_committee(session=db, actor=user, committee_in=CommitteeIn.model_validate({
+            "enterprise_id": enterprise_id, "name": name.strip(), "established_on": _form_date(established_on),
+            "members": members, "worker_members": worker_members, "chair": chair.strip(),
+            "last_meeting_on": _form_date(last_meeting_on)}))
+        db.commit()
+    except (ValidationError, ValueError):
+        return people_page(request, "region", user, db, error=_("Give the name (3 characters or more) and valid dates."))
+    except AppError as error:
+        db.rollback()
+        return people_page(request, "region", user, db, error=_(error.message, **error.params))
+    return RedirectResponse("/deviations/people", status_code=303)
