@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qorgau.core import audit, i18n, policy
 from qorgau.core.config import get_settings
 from qorgau.core.db import utcnow
-from qorgau.core.errors import NotFound, ValidationFailed
+from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.tabular import ImportFailed, Problem, read_numbered
@@ -309,9 +310,16 @@ def import_rows(*, session: Session, actor: User, data: bytes, filename: str, ma
     if prepared.problems:
         raise ImportFailed(prepared.problems)
     existing = _existing_keys(session, [r["dedup_key"] for r in prepared.rows])
-    new = [r for r in prepared.rows if r["dedup_key"] not in existing]
-    ids = _insert(session, new, batch.id if batch else None, today)
-    repeats = _flag_repeats(session, new, ids)
+    # In date order, so that a repeat always points at a smaller id, inserted before it.
+    new = sorted((r for r in prepared.rows if r["dedup_key"] not in existing), key=lambda r: (r["found_on"], r["number"]))
+    ids = _reserve_ids(session, len(new))
+    for row, violation_id in zip(new, ids, strict=True):
+        row["id"] = violation_id
+    repeats = _mark_repeats(session, new)
+    try:
+        _insert(session, new, batch.id if batch else None)
+    except IntegrityError:  # a violation recorded meanwhile took one of the ids (SQLite)
+        raise Conflict(N_("Another violation was recorded while the file was imported; import it again."))
     result = {"rows": len(numbered), "created": len(new), "already_imported": len(prepared.rows) - len(new),
               "duplicates_in_file": prepared.duplicates_in_file, "repeats": repeats,
               "first_id": min(ids) if ids else None, "last_id": max(ids) if ids else None}
@@ -321,42 +329,53 @@ def import_rows(*, session: Session, actor: User, data: bytes, filename: str, ma
     return result
 
 
-def _insert(session: Session, rows: list[dict], import_id: int | None, today: date) -> list[int]:
-    ids: list[int] = []
+def _reserve_ids(session: Session, count: int) -> list[int]:
+    """Ids for the new rows before they are written, so that repeats and actions can point at them and the
+    whole file goes in as plain inserts (no read-back, no second pass of updates)."""
+    if not count:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.execute(text("SELECT nextval(pg_get_serial_sequence('deviations_violation', 'id')) "
+                                         "FROM generate_series(1, :n)"), {"n": count}).scalars())
+    # SQLite has one writer at a time; a concurrent writer between this read and the insert makes the
+    # insert fail on the primary key and the whole import roll back (nothing half written).
+    last = session.execute(select(func.coalesce(func.max(Violation.id), 0))).scalar_one()
+    return list(range(last + 1, last + count + 1))
+
+
+def _insert(session: Session, rows: list[dict], import_id: int | None) -> None:
     now = utcnow()
     for i in range(0, len(rows), CHUNK):
         part = rows[i:i + CHUNK]
-        values = [{"enterprise_id": r["enterprise_id"], "site_id": r["site_id"], "zone_id": r["zone_id"],
-                   "category": r["category"], "severity": r["severity"], "description": r["description"],
-                   "rule_reference": r["rule_reference"], "work_stopped": r["work_stopped"],
-                   "found_on": r["found_on"], "status": "closed" if r["closed_on"] else "open",
-                   "closed_on": r["closed_on"], "inspector_name": r["inspector_name"], "source": "import",
-                   "source_reference": f"row {r['number']}", "dedup_key": r["dedup_key"], "import_id": import_id,
-                   "is_repeat": False, "created_at": now} for r in part]
-        # Plain executemany (RETURNING would go row by row on SQLite); the ids come back by the unique key.
+        values = [{"id": r["id"], "enterprise_id": r["enterprise_id"], "site_id": r["site_id"],
+                   "zone_id": r["zone_id"], "category": r["category"], "severity": r["severity"],
+                   "description": r["description"], "rule_reference": r["rule_reference"],
+                   "work_stopped": r["work_stopped"], "found_on": r["found_on"],
+                   "status": "closed" if r["closed_on"] else "open", "closed_on": r["closed_on"],
+                   "inspector_name": r["inspector_name"], "source": "import", "source_reference": f"row {r['number']}",
+                   "dedup_key": r["dedup_key"], "import_id": import_id, "is_repeat": r["repeat_of_id"] is not None,
+                   "repeat_of_id": r["repeat_of_id"], "created_at": now} for r in part]
         session.execute(Violation.__table__.insert(), values)
-        by_key = dict(session.execute(select(Violation.dedup_key, Violation.id)
-                                      .where(Violation.dedup_key.in_([r["dedup_key"] for r in part]))).all())
-        created = [by_key[r["dedup_key"]] for r in part]
-        ids.extend(created)
-        actions = [{"violation_id": vid, "kind": "corrective", "description": r["action"],
+        actions = [{"violation_id": r["id"], "kind": "corrective", "description": r["action"],
                     "responsible": r["responsible"],
                     "due_on": r["due_on"] or service.due_date(r["severity"], "corrective", r["found_on"]),
                     "status": "verified" if r["closed_on"] else "open", "verified_on": r["closed_on"],
                     "done_on": r["closed_on"], "escalation_level": 0}
-                   for vid, r in zip(created, part, strict=True) if r["action"]]
+                   for r in part if r["action"]]
         if actions:
             session.execute(CorrectiveAction.__table__.insert(), actions)
-    return ids
 
 
-def _flag_repeats(session: Session, rows: list[dict], ids: list[int]) -> int:
-    """Flag imported violations with an earlier one in the same zone (or site) and category within the window."""
+def _mark_repeats(session: Session, rows: list[dict]) -> int:
+    """Set repeat_of_id on new rows with an earlier violation (on record or earlier in the file) in the same
+    zone (or site) and category within the window."""
     window = timedelta(days=get_settings().deviations_repeat_days)
-    placed = [(vid, r) for vid, r in zip(ids, rows, strict=True) if r["zone_id"] or r["site_id"]]
+    for row in rows:
+        row["repeat_of_id"] = None
+    placed = [r for r in rows if r["zone_id"] or r["site_id"]]
     if not placed:
         return 0
-    enterprise_ids = sorted({r["enterprise_id"] for _vid, r in placed})
+    enterprise_ids = sorted({r["enterprise_id"] for r in placed})
     history: dict[tuple, list[tuple[date, int]]] = defaultdict(list)
     for i in range(0, len(enterprise_ids), CHUNK):
         for vid, zone_id, site_id, category, found_on in session.execute(
@@ -364,15 +383,15 @@ def _flag_repeats(session: Session, rows: list[dict], ids: list[int]) -> int:
                 .where(Violation.enterprise_id.in_(enterprise_ids[i:i + CHUNK]))):
             place = ("z", zone_id) if zone_id else ("s", site_id)
             history[(place, category)].append((found_on, vid))
+    for r in placed:
+        place = ("z", r["zone_id"]) if r["zone_id"] else ("s", r["site_id"])
+        history[(place, r["category"])].append((r["found_on"], r["id"]))
     for events in history.values():
         events.sort()
-    changes = []
-    for vid, r in placed:
+    for r in placed:
         place = ("z", r["zone_id"]) if r["zone_id"] else ("s", r["site_id"])
         events = history[(place, r["category"])]
-        position = bisect_left(events, (r["found_on"], vid))  # events before this one, by date then id
+        position = bisect_left(events, (r["found_on"], r["id"]))  # events before this one, by date then id
         if position and events[position - 1][0] >= r["found_on"] - window:
-            changes.append({"id": vid, "is_repeat": True, "repeat_of_id": events[position - 1][1]})
-    for i in range(0, len(changes), CHUNK):
-        session.execute(update(Violation), changes[i:i + CHUNK])
-    return len(changes)
+            r["repeat_of_id"] = events[position - 1][1]
+    return sum(1 for r in placed if r["repeat_of_id"] is not None)
