@@ -19,10 +19,23 @@ class Redaction:
 
 
 def triage(text: str) -> Triage:
-    from qorgau.speaks import lexicon
+    """The lexicon's category and urgency; urgency raised to imminent when the urgency model says so.
+
+    The explanation keeps the lexicon's deciding stems; words the model weighed come first in
+    `urgency_words`, marked `"source": "model"`, and `raised_by` names the model.
+    """
+    from qorgau.speaks import lexicon, model
 
     result = lexicon.classify(text)
-    return Triage(result.category, result.urgency, result.explanation())
+    explanation = result.explanation()
+    if result.urgency != "imminent":
+        words = model.shipped().imminent(text)
+        if words:
+            explanation.update(urgency_words=words + explanation["urgency_words"], lexicon_urgency=result.urgency,
+                               raised_by="urgency model (char n-gram SVM on the labelled set)")
+            explanation["method"] += " + urgency model"
+            return Triage(result.category, "imminent", explanation)
+    return Triage(result.category, result.urgency, explanation)
 
 
 def redact(text: str) -> Redaction:

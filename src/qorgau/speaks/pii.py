@@ -19,7 +19,10 @@ LOWER = "а-яёәғқңөұүһіa-z"
 WORD = rf"[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)?"
 INITIAL = rf"[{UPPER}]\.\s?"
 SURNAME_ENDINGS = ("ов", "ова", "ев", "ева", "ёв", "ёва", "ин", "ина", "ын", "ына", "ский", "ская", "цкий", "цкая",
-                   "баев", "баева", "беков", "бекова", "ұлы", "қызы", "улы", "кызы", "енко", "ук", "юк", "ич")
+                   "баев", "баева", "беков", "бекова", "ұлы", "қызы", "улы", "кызы", "енко", "ук", "юк", "ич",
+                   # the same endings in Latin transliteration (English-language reports)
+                   "ov", "ova", "ev", "eva", "yev", "yeva", "in", "ina", "yn", "yna", "sky", "skiy", "skaya",
+                   "uly", "kyzy", "ko", "yuk")
 PATRONYMIC_ENDINGS = ("ович", "овна", "евич", "евна", "ьич", "ична", "ұлы", "қызы", "улы", "кызы")
 ROLE_WORDS = ("мастер", "мастера", "мастеру", "бригадир", "бригадира", "бригадиру", "начальник", "начальника",
               "начальнику", "прораб", "прораба", "директор", "директора", "инженер", "инженера", "технолог",
@@ -32,6 +35,14 @@ FIRST_NAMES = {
     "айгүл", "айгуль", "гүлнар", "гульнар", "динара", "жанар", "асем", "әсем", "айжан", "алия", "әлия", "сауле",
     "сәуле", "мадина", "дана", "жанна", "бекзат", "нұрлан", "ерболат", "қайрат", "кайрат", "талгат", "тимур",
     "john", "james", "david", "michael", "anna", "maria", "peter", "sarah",
+}
+# The Cyrillic first names above as they are usually written in Latin letters.
+FIRST_NAMES |= {
+    "ivan", "pyotr", "sergey", "sergei", "alexei", "alexey", "andrey", "andrei", "dmitry", "nikolai", "vladimir",
+    "oleg", "igor", "olga", "elena", "yelena", "natalya", "tatyana", "irina", "svetlana", "viktor", "yuri", "pavel",
+    "aidos", "yerlan", "erlan", "nurlan", "askhat", "baurzhan", "yerzhan", "darkhan", "serik", "marat", "arman",
+    "daniyar", "aigul", "gulnar", "dinara", "zhanar", "assem", "aizhan", "aliya", "saule", "madina", "dana",
+    "zhanna", "bekzat", "yerbolat", "kairat", "talgat", "timur",
 }
 
 
