@@ -428,3 +428,17 @@ def open_for_enterprises(*, session: Session, enterprise_ids: list[int], today: 
             .group_by(Violation.enterprise_id)):
         out[enterprise_id]["overdue_actions"] = n
     return out
+
+
+def inspectors_for_enterprises(*, session: Session, on: date | None = None) -> dict[int, int]:
+    """Technical inspectors in office on a day, per enterprise, from the inspectors' registry."""
+    from sqlalchemy import or_
+
+    from qorgau.deviations.models import TechnicalInspector
+
+    on = on or utcnow().date()
+    return dict(session.execute(
+        select(TechnicalInspector.enterprise_id, func.count())
+        .where(TechnicalInspector.appointed_on <= on,
+               or_(TechnicalInspector.ended_on.is_(None), TechnicalInspector.ended_on > on))
+        .group_by(TechnicalInspector.enterprise_id)).all())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -89,17 +89,24 @@ def registry(session: Session, enterprises: pd.DataFrame, window: Window) -> Sou
     headcount = enterprises["headcount"].astype(float)
     # Members over headcount; more members than workers (retired members) counts as full coverage.
     presence = _rate(_series(members, enterprises), headcount, 100.0).clip(upper=100.0)
-    inspectors = dict(session.execute(
-        select(User.scope_enterprise_id, func.count())
-        .where(User.role == "technical_inspector", User.is_active.is_(True), User.scope_kind == "enterprise",
-               User.scope_enterprise_id.is_not(None))
-        .group_by(User.scope_enterprise_id)).all())
+    # Technical inspectors: the inspectors' registry of the violations package where it exists (every
+    # elected inspector, with or without an account), else the inspectors' accounts on the platform.
+    registered = getattr(_service("deviations"), "inspectors_for_enterprises", None)
+    if registered is not None:
+        inspectors, inspectors_from = registered(session=session, on=window.end - timedelta(days=1)), \
+            "deviations.service.inspectors_for_enterprises"
+    else:
+        inspectors, inspectors_from = dict(session.execute(
+            select(User.scope_enterprise_id, func.count())
+            .where(User.role == "technical_inspector", User.is_active.is_(True), User.scope_kind == "enterprise",
+                   User.scope_enterprise_id.is_not(None))
+            .group_by(User.scope_enterprise_id)).all()), "core: technical inspector accounts"
     per_100 = _rate(_series(inspectors, enterprises), headcount, 100.0)
     committee = enterprises["safety_committee"].astype(float)
     return SourceResult(
         "registry", "used",
         values={"union_presence": presence, "safety_committee": committee, "inspectors_per_100_workers": per_100},
-        functions=["registry: enterprises, primary union members", "core: technical inspector accounts"],
+        functions=["registry: enterprises, primary union members", inspectors_from],
         detail=N_("Registry values are those recorded when the index was computed; the registry keeps no "
                   "history. It records whether a collective agreement exists but not its safety clauses, "
                   "so that indicator has no source yet."))
