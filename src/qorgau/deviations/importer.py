@@ -56,7 +56,7 @@ FIELDS: dict[str, tuple[bool, tuple[str, ...]]] = {
 }
 FIELD_LABELS = {
     "enterprise": N_("Enterprise (BIN)"), "found_on": N_("Date found"), "category": N_("Category"),
-    "severity": N_("Severity"), "description": N_("Description"), "site": N_("Site"), "zone": N_("Zone"),
+    "severity": N_("Severity grade"), "description": N_("Description"), "site": N_("Site"), "zone": N_("Zone"),
     "rule_reference": N_("Rule broken"), "work_stopped": N_("Work stopped"), "inspector": N_("Inspector"),
     "action": N_("Corrective action"), "responsible": N_("Responsible person"), "due_on": N_("Due date"),
     "closed_on": N_("Date closed"),
