@@ -4,6 +4,7 @@ comments, thumbnails) can survive."""
 from __future__ import annotations
 
 import io
+from fractions import Fraction
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -34,3 +35,70 @@ def clean_photo(data: bytes) -> tuple[bytes, str]:
         return buffer.getvalue(), "image/png"
     clean.save(buffer, format="JPEG", quality=85, optimize=True)
     return buffer.getvalue(), "image/jpeg"
+
+
+MAX_SECONDS = 60  # a voice note or a short clip; longer ones are refused rather than cut silently
+VIDEO_MAX_HEIGHT = 720
+
+
+def clean_recording(data: bytes) -> tuple[bytes, str]:
+    """Decode a voice note or a short video and encode it again from its samples and pixels into a new
+    MP4 (H.264 + AAC, or AAC alone): container metadata (GPS location, device, dates), chapters, subtitles,
+    data streams and codec side data of the original cannot survive. Returns (bytes, media type)."""
+    import av
+
+    try:
+        source = av.open(io.BytesIO(data), mode="r", metadata_errors="ignore")
+    except (av.FFmpegError, ValueError):
+        raise ValidationFailed(N_("Attach a photo, a voice note or a short video."), field="photos")
+    with source:
+        video_in = next(iter(source.streams.video), None)
+        audio_in = next(iter(source.streams.audio), None)
+        if video_in is None and audio_in is None:
+            raise ValidationFailed(N_("Attach a photo, a voice note or a short video."), field="photos")
+        duration = float(source.duration / av.time_base) if source.duration else 0.0
+        if duration > MAX_SECONDS:
+            raise ValidationFailed(N_("Recordings can be at most %(n)s seconds long."), field="photos",
+                                   params={"n": MAX_SECONDS})
+        buffer = io.BytesIO()
+        with av.open(buffer, mode="w", format="mp4") as output:
+            video_out = audio_out = None
+            if video_in is not None:
+                width, height = video_in.codec_context.width, video_in.codec_context.height
+                if height > VIDEO_MAX_HEIGHT:
+                    width, height = int(width * VIDEO_MAX_HEIGHT / height), VIDEO_MAX_HEIGHT
+                rate = video_in.average_rate or Fraction(30)
+                video_out = output.add_stream("libx264", rate=rate, options={"preset": "veryfast", "crf": "28"})
+                video_out.width, video_out.height = width // 2 * 2, height // 2 * 2
+                video_out.pix_fmt = "yuv420p"
+            if audio_in is not None:
+                audio_out = output.add_stream("aac", rate=44100, layout="mono")
+            resampler = av.AudioResampler(format="fltp", layout="mono", rate=44100) if audio_out else None
+            streams = [s for s in (video_in, audio_in) if s is not None]
+            frames = 0
+            for frame in source.decode(*streams):
+                if isinstance(frame, av.VideoFrame) and video_out is not None:
+                    frames += 1
+                    if frames > MAX_SECONDS * 60:
+                        raise ValidationFailed(N_("Recordings can be at most %(n)s seconds long."),
+                                               field="photos", params={"n": MAX_SECONDS})
+                    picture = frame.reformat(width=video_out.width, height=video_out.height, format="yuv420p")
+                    # Fresh timing (frame number at the stream's rate): nothing of the original's clock is kept.
+                    picture.pts, picture.time_base = frames - 1, 1 / Fraction(rate)
+                    output.mux(video_out.encode(picture))
+                elif isinstance(frame, av.AudioFrame) and audio_out is not None and resampler is not None:
+                    for chunk in resampler.resample(frame):
+                        chunk.pts = None
+                        output.mux(audio_out.encode(chunk))
+            for stream in (video_out, audio_out):
+                if stream is not None:
+                    output.mux(stream.encode(None))
+    return buffer.getvalue(), "video/mp4" if video_in is not None else "audio/mp4"
+
+
+def clean_attachment(data: bytes) -> tuple[bytes, str]:
+    """A photo re-encoded from pixels, or a recording re-encoded from samples and pixels."""
+    try:
+        return clean_photo(data)
+    except ValidationFailed:
+        return clean_recording(data)

@@ -19,7 +19,7 @@ from qorgau.core.config import get_settings
 from qorgau.core.db import utcnow
 from qorgau.core.errors import NotFound, TooManyRequests, ValidationFailed
 from qorgau.core.i18n_markers import N_
-from qorgau.core.media import clean_photo
+from qorgau.core.media import clean_attachment
 from qorgau.core.models import User
 from qorgau.core.notify import notify
 from qorgau.registry.models import Enterprise, Region, Sector, UnionOrg
@@ -130,7 +130,8 @@ def submit(*, session: Session, report_in: ReportIn, photos: list[bytes] | None 
     photos = photos or []
     if len(photos) > MAX_PHOTOS:
         raise ValidationFailed(N_("At most 5 photos can be attached."), field="photos")
-    cleaned = [clean_photo(data) for data in photos]
+    # Photos re-encoded from pixels, voice notes and videos from samples and pixels: no metadata survives.
+    cleaned = [clean_attachment(data) for data in photos]
     triage = nlp.triage(report_in.description)
     redaction = nlp.redact(report_in.description)
     union = route(session, enterprise=enterprise, region_kato=report_in.region_kato, sector_code=report_in.sector_code)
