@@ -82,6 +82,9 @@ def test_calibration_and_fairness_tables(result):
     assert sum(r["cases"] for r in regions) == result.predictions["y"].sum()
     overall = sum(r["selected_share"] * r["n"] for r in regions) / len(result.predictions)
     assert overall == pytest.approx(0.1, abs=0.002)
+    unions = {r["group"]: r for r in result.fairness["union_presence"]}
+    assert set(unions) == {"union", "no_union"}
+    assert sum(r["cases"] for r in unions.values()) == result.predictions["y"].sum()
 
 
 def test_too_short_a_panel_is_refused():

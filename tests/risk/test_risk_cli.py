@@ -55,11 +55,6 @@ def test_backtest_names_bad_row_and_column(tmp_path):
     assert "row 1, column cases: The required column is missing." in result.stderr
 
 
-def test_backtest_without_panel_says_what_is_missing():
-    result = runner.invoke(app, ["backtest"])
-    assert result.exit_code == 1 and "--panel is required" in result.stderr
-
-
 def test_plan_json_and_table(panel_file):
     result = runner.invoke(app, ["plan", "--panel", str(panel_file), "--inspectors", "3", "--days", "10",
                                  "--format", "json", "--seed", "4", *FAST])

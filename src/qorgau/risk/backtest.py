@@ -10,7 +10,8 @@ known at t; then rank the enterprises observed at t for t+1. Baselines, scored o
 
 Metrics pool the tested periods: capture@k (cases in the top k% of each period's ranking ÷ all cases),
 precision@k (share of selected enterprises with ≥1 case), AUC-PR (average precision for ≥1 case),
-Brier score of P(≥1), calibration bins, and fairness slices by region and size band.
+Brier score of P(≥1), calibration bins, and fairness slices by region, size band, sector and union
+presence (when the panel has a `union` column).
 """
 
 from __future__ import annotations
@@ -122,6 +123,8 @@ def _score_origin(frame: pd.DataFrame, features: list[str], t: int, config: Back
     for group in ("sector", "region"):
         if group in test.columns:
             out[group] = test[group].to_numpy()
+    if "union" in test.columns:
+        out["union_presence"] = np.where(test["union"].to_numpy(float) > 0, "union", "no_union")
     trained = train[train["target"].notna()]
     share_any = float((trained["target"] > 0).mean())
     last = test["cases"].to_numpy(float)
@@ -190,7 +193,7 @@ def run_backtest(panel: Panel, config: BacktestConfig | None = None) -> Backtest
         methods[name] = {**ranking, "auc_pr": metrics.auc_pr(y, predictions[f"score_{name}"].to_numpy()),
                          "brier": metrics.brier(y, predictions[f"p_{name}"].to_numpy())}
     fairness = {column: _fairness(predictions, column, config.fairness_k)
-                for column in ("region", "size_band", "sector") if column in predictions.columns}
+                for column in ("region", "size_band", "sector", "union_presence") if column in predictions.columns}
     calibration = metrics.calibration_bins(y, predictions["p_model"].to_numpy(), predictions["lambda_model"].to_numpy(),
                                            bins=config.bins)
     return BacktestResult(ks=tuple(config.ks), methods=methods, periods=[panel.periods[t + 1] for t in tested],

@@ -123,9 +123,14 @@ class RiskModel:
 
     @classmethod
     def load(cls, path: Path | str) -> RiskModel:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls.from_json(Path(path).read_text(encoding="utf-8"), source=str(path))
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str = "model") -> RiskModel:
+        """A model from the JSON text `save` writes (also what the database keeps for a run)."""
+        data = json.loads(text)
         if data.get("format") != "qorgau-risk-model/1":
-            raise ValueError(f"{path}: not a Qorgau risk model file")
+            raise ValueError(f"{source}: not a Qorgau risk model file")
         booster = lgb.Booster(model_str=data["booster"])
         return cls(booster=booster, features=data["features"], base_rate=data["base_rate"],
                    calibration=data["calibration"], params=data["params"], rounds=data["rounds"],

@@ -1,0 +1,2 @@
+"""AI at work, part 2: the register of employers' AI deployments, their classification, approval by
+worker representatives, job safeguards and tracked conditions (issue 10, decision 0004)."""
