@@ -77,8 +77,9 @@ def skill_names() -> tuple[str, ...]:
     return tuple(_csv("onet_skills.csv")["name"])
 
 
+@lru_cache(maxsize=1)
 def skill_matrix() -> pd.DataFrame:
-    """Only the 35 skill columns of `skill_table`, float."""
+    """Only the 35 skill columns of `skill_table`, float (cached: treat as read-only)."""
     return skill_table()[list(skill_names())].astype(float)
 
 

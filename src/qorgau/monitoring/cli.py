@@ -133,6 +133,8 @@ def simulate(
     http_url: str | None = typer.Option(None, "--http-url", help="POST to this endpoint instead of MQTT."),
     token: str | None = typer.Option(None, "--token", help="Bearer token for --http-url."),
     write_sensors: Path | None = typer.Option(None, "--write-sensors", help="Also write the fleet as a CSV."),
+    from_db: bool = typer.Option(False, "--from-db", help="Simulate the sensors registered in the configured "
+                                 "database (of --enterprise-bin, if given) instead of a made-up fleet."),
 ) -> None:
     """Publish realistic smelter telemetry (diurnal load, drift, leaks, a stuck and a silent sensor)."""
     from qorgau.monitoring.sensors import write_sensors_csv
@@ -142,7 +144,10 @@ def simulate(
     bin_ = enterprise_bin or DEMO_BIN
     if bin_problem(bin_):
         _fail(f"--enterprise-bin {bin_!r}: {bin_problem(bin_)}")
-    fleet = demo_fleet(sensors, bin_)
+    fleet = registered_fleet(enterprise_bin) if from_db else demo_fleet(sensors, bin_)
+    if not fleet:
+        _fail("no active sensors registered in the database" + (f" for {enterprise_bin}" if enterprise_bin else ""))
+    sensors = len(fleet)
     if write_sensors:
         write_sensors_csv(write_sensors, [s.config for s in fleet])
     sim = Simulator(fleet, seed=seed)
@@ -156,6 +161,28 @@ def simulate(
         except OSError as error:
             _fail(f"cannot reach the broker at {broker_host}:{broker_port}: {error}", 1)
     typer.echo(json.dumps({"sensors": sensors, **sent}))
+
+
+def registered_fleet(enterprise_bin: str | None = None) -> list:
+    """The database's active sensors as a simulator fleet (levels like the smelter's zones where known)."""
+    import math
+
+    from qorgau.core.config import get_settings
+    from qorgau.core.db import session_factory
+    from qorgau.monitoring.simulate import SMELTER_ZONES, Channel, SimSensor
+    from qorgau.monitoring.sink import load_sensors
+
+    known = {c.code: c for z in SMELTER_ZONES for c in z.channels}
+    with session_factory(get_settings().resolved_database_url())() as session:
+        configs, _directory = load_sensors(session)
+    fleet = []
+    for cfg in configs:
+        if enterprise_bin and cfg.enterprise_bin != enterprise_bin:
+            continue
+        base = abs(cfg.a1) * 0.4 if math.isfinite(cfg.a1) and cfg.a1 else 1.0
+        channel = known.get(cfg.quantity) or Channel(cfg.quantity, base, 0.3, base * 0.1, 0.01)
+        fleet.append(SimSensor(cfg, channel, cfg.zone))
+    return fleet
 
 
 def load_sink(spec: str, registry: object) -> object:
@@ -215,4 +242,77 @@ def ingest(
     except OSError as error:
         _fail(f"cannot reach the broker at {broker_host}:{broker_port}: {error}", 1)
     typer.echo(json.dumps(counters.as_dict()))
+    sys.stdout.flush()
+
+
+def run_database_worker(url: str, *, host: str, port: int, worker_index: int = 0, workers: int = 1,
+                        duration: float | None = None, client_id: str | None = None, username: str | None = None,
+                        password: str | None = None, violations_as: str | None = None,
+                        config_overrides: dict | None = None, on_start=None) -> dict:
+    """An MQTT ingest worker writing into the database at `url`; returns its counters when it stops."""
+    from sqlalchemy import select
+
+    from qorgau.core.db import session_factory
+    from qorgau.core.models import User
+    from qorgau.monitoring.mqtt_worker import IngestWorker, WorkerConfig
+    from qorgau.monitoring.pipeline import Pipeline
+    from qorgau.monitoring.sink import DatabaseSink, load_registry
+
+    session = session_factory(url)()
+    session.info["actor"] = f"system:monitoring-ingest-{worker_index}"
+    try:
+        actor_id = None
+        if violations_as:
+            actor_id = session.execute(select(User.id).where(User.username == violations_as,
+                                                             User.is_active.is_(True))).scalar()
+            if actor_id is None:
+                raise ValueError(f"--violations-as: no active user {violations_as!r}")
+        registry, directory = load_registry(session)
+        session.commit()
+        sink = DatabaseSink(session, registry, directory, violation_actor_id=actor_id)
+        pipeline = Pipeline(registry, sink, worker=worker_index, workers=workers)
+        sink.attach(pipeline)
+        config = WorkerConfig(host=host, port=port, client_id=client_id or f"qorgau-db-ingest-{worker_index}",
+                              username=username, password=password, **(config_overrides or {}))
+        worker = IngestWorker(pipeline, config)
+        if on_start is not None:
+            on_start(worker)
+        elif threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: worker.stop())
+        counters = worker.run(duration)
+        return {**counters.as_dict(), "sensors": len(registry)}
+    finally:
+        session.close()
+
+
+@app.command("serve-mqtt")
+def serve_mqtt(
+    broker_host: str = typer.Option("127.0.0.1", "--broker-host"),
+    broker_port: int = typer.Option(1883, "--broker-port"),
+    worker_index: int = typer.Option(0, "--worker-index", min=0),
+    workers: int = typer.Option(1, "--workers", min=1, help="Ingest workers sharing the stream."),
+    duration: float | None = typer.Option(None, "--duration", help="Stop after this many seconds."),
+    violations_as: str | None = typer.Option(None, "--violations-as", help="File persistent exceedances as "
+                                             "violations under this user (needs the deviations package)."),
+    client_id: str | None = typer.Option(None, "--client-id"),
+    username: str | None = typer.Option(None, "--username", envvar="QORGAU_MQTT_USERNAME"),
+    password: str | None = typer.Option(None, "--password", envvar="QORGAU_MQTT_PASSWORD"),
+) -> None:
+    """Consume qorgau/v1/# into the configured database: the sensors registered there, readings, rollups,
+    alarms and dead letters; alarms acknowledged in the web inbox reach the engine within a second."""
+    from qorgau.core.config import get_settings
+
+    if worker_index >= workers:
+        _fail("--worker-index must be below --workers")
+    try:
+        counters = run_database_worker(get_settings().resolved_database_url(), host=broker_host, port=broker_port,
+                                       worker_index=worker_index, workers=workers, duration=duration,
+                                       client_id=client_id, username=username, password=password,
+                                       violations_as=violations_as)
+    except ValueError as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(f"cannot reach the broker at {broker_host}:{broker_port}: {error}", 1)
+    typer.echo(json.dumps(counters))
     sys.stdout.flush()

@@ -1,0 +1,523 @@
+"""AI at work pages: exposure dashboard (country, regions on the map, sectors, occupations, sex), scenarios,
+occupation explorer with reskilling pathways, employment-table upload and retraining plans."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from qorgau.aiwork import reference, scenarios, service
+from qorgau.aiwork.gradients import CLASS_DESCRIPTIONS, CLASS_LABELS, CLASSES, COLUMNS, EXPOSED
+from qorgau.aiwork.reskilling import SKILL_LABELS, SKILL_SOURCE
+from qorgau.aiwork.schemas import PlanIn, TableMeta
+from qorgau.core import i18n, policy, tabular
+from qorgau.core.deps import get_db, require_user
+from qorgau.core.errors import AppError
+from qorgau.core.i18n import gettext as _
+from qorgau.core.i18n_markers import N_
+from qorgau.core.models import User
+from qorgau.core.plugins import NavItem, Panel, PanelItem
+from qorgau.core.templating import render
+from qorgau.core.types import IdPath
+from qorgau.registry import service as registry
+
+router = APIRouter(prefix="/aiwork")
+NAV = [NavItem(N_("AI at work"), "/aiwork/", "aiwork.read")]
+GEOJSON = Path(__file__).resolve().parent.parent / "registry" / "data" / "regions.geojson"
+COLORS = {"not_exposed": "#d9e4ec", "minimal": "#a9c4d8", "1": "#fcd9a4", "2": "#f7a65c", "3": "#e0622b",
+          "4": "#a3200f", "unscored": "#cccccc"}
+SEX_LABELS = {"female": N_("Women"), "male": N_("Men"), "unknown": N_("unknown")}
+MAX_PREVIEW_BYTES = 3 * 1024 * 1024
+MAX_UPLOAD_BYTES = 30 * 1024 * 1024
+CONTEXT = {"class_labels": CLASS_LABELS, "class_descriptions": CLASS_DESCRIPTIONS, "classes": CLASSES,
+           "columns": COLUMNS, "exposed_classes": EXPOSED, "colors": COLORS, "sex_labels": SEX_LABELS,
+           "skill_labels": SKILL_LABELS, "skill_source": SKILL_SOURCE, "synthetic_label": service.SYNTHETIC_LABEL,
+           "source_label": service.SOURCE, "scenario_labels": scenarios.SCENARIO_LABELS}
+
+
+def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
+    if not policy.allowed(user, "aiwork.read"):
+        return []
+    table = service.default_table(session=db, actor=user)
+    if table is None:
+        return []
+    items = [PanelItem(_("Exposure dashboard"), f"/aiwork/tables/{table.id}",
+                       _("Synthetic data for demonstration: not official statistics.") if table.synthetic else "",
+                       "warn" if table.synthetic else "")]
+    items += [PanelItem(p.title, f"/aiwork/plans/{p.id}", _("draft")) for p in service.plans(session=db, actor=user)[:3]]
+    return [Panel(title=_("AI at work"), order=60, items=items, link="/aiwork/", link_label=_("AI at work"))]
+
+
+@lru_cache(maxsize=1)
+def _geojson() -> dict:
+    return json.loads(GEOJSON.read_text(encoding="utf-8"))
+
+
+def _figure_html(figure) -> str:
+    return figure.to_html(include_plotlyjs=False, full_html=False, config={"displayModeBar": False})
+
+
+@lru_cache(maxsize=1)
+def _outlines() -> dict[str, tuple[list, list]]:
+    """Region outlines (KATO -> lon, lat with None between rings) for filled polygons on plain axes."""
+    out = {}
+    for feature in _geojson()["features"]:
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        lon, lat = [], []
+        for polygon in polygons:
+            for ring in polygon:
+                lon += [p[0] for p in ring] + [None]
+                lat += [p[1] for p in ring] + [None]
+        out[feature["properties"]["KATO"]] = (lon, lat)
+    return out
+
+
+def _map(rows: list[dict], names: dict[str, str]) -> str:
+    """The Kazakhstan map as filled polygons on plain axes: no base map, so nothing is fetched from a CDN
+    (plotly's geo traces load world topojson from cdn.plot.ly, which closed networks cannot reach)."""
+    import plotly.graph_objects as go
+    from plotly.colors import sample_colorscale
+
+    values = {r["group"]["region"]: 100 * (r["share_exposed"] or 0) for r in rows}
+    low, high = min(values.values()), max(values.values())
+    span = (high - low) or 1.0
+    figure = go.Figure()
+    for kato, (lon, lat) in _outlines().items():
+        value = values.get(kato)
+        color = sample_colorscale("OrRd", [(value - low) / span])[0] if value is not None else "#eeeeee"
+        label = f"{names.get(kato, kato)}: " + (f"{value:.1f}%" if value is not None else "—")
+        figure.add_scatter(x=lon, y=lat, fill="toself", fillcolor=color, mode="lines", name=label,
+                           line={"color": "white", "width": 1}, hoveron="fills", text=label, hoverinfo="text",
+                           showlegend=False, customdata=[kato])
+    figure.add_scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip", marker={
+        "colorscale": "OrRd", "cmin": low, "cmax": high, "color": [low], "showscale": True,
+        "colorbar": {"title": {"text": "%"}, "thickness": 12}})
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.5)  # about 1/cos(48°) at these latitudes
+    figure.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=380, plot_bgcolor="rgba(0,0,0,0)",
+                         paper_bgcolor="rgba(0,0,0,0)")
+    return _figure_html(figure)
+
+
+def _stacked(rows: list[dict], labels: list[str]) -> str:
+    """Horizontal bars: share of each group's jobs in each ILO class (gradients on the right)."""
+    import plotly.graph_objects as go
+
+    figure = go.Figure()
+    for cls in (*CLASSES, "unscored"):
+        figure.add_bar(y=labels, x=[round(100 * (r["shares"][cls] or 0), 2) for r in rows], name=_(CLASS_LABELS[cls]),
+                       orientation="h", marker_color=COLORS[cls], hovertemplate="%{y}: %{x:.1f}%<extra></extra>")
+    figure.update_layout(barmode="stack", height=max(180, 26 * len(rows) + 90), margin={"l": 0, "r": 0, "t": 10, "b": 0},
+                         legend={"orientation": "h", "y": -0.15}, xaxis={"ticksuffix": "%", "range": [0, 100]},
+                         yaxis={"autorange": "reversed"})
+    return _figure_html(figure)
+
+
+def _names(db: Session) -> tuple[dict[str, str], dict[str, str]]:
+    regions = {r.kato: i18n.localized(r, "name") for r in registry.regions(session=db)}
+    sectors = {s.code: f"{s.code} · {i18n.localized(s, 'name')}" for s in registry.sectors(session=db)}
+    return regions, sectors
+
+
+def _dashboard(request: Request, db: Session, user: User, table_id: int | None):
+    if table_id is None:
+        table = service.default_table(session=db, actor=user)
+        if table is None:
+            return render(request, "aiwork/dashboard.html", {**CONTEXT, "d": None})
+        table_id = table.id
+    d = service.dashboard(session=db, actor=user, table_id=table_id, locale=i18n.get_locale())
+    regions, sectors = _names(db)
+    charts = {}
+    if d.get("by_region"):
+        charts["map"] = _map(d["by_region"], regions)
+    if d.get("by_sector"):
+        charts["sector"] = _stacked(d["by_sector"], [sectors.get(r["group"]["sector"], r["group"]["sector"])
+                                                     for r in d["by_sector"]])
+    if d.get("by_sex"):
+        charts["sex"] = _stacked(d["by_sex"], [_(SEX_LABELS.get(r["group"]["sex"], r["group"]["sex"]))
+                                               for r in d["by_sex"]])
+    if d.get("national"):
+        charts["national"] = _stacked([d["national"]], [_("All jobs")])
+    return render(request, "aiwork/dashboard.html", {
+        **CONTEXT, "d": d, "t": d["table"], "charts": charts, "region_names": regions, "sector_names": sectors,
+        "tables": service.tables(session=db, actor=user)})
+
+
+@router.get("/")
+def home(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    return _dashboard(request, db, user, None)
+
+
+@router.get("/tables")
+def tables_page(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    found = service.tables(session=db, actor=user)
+    names = {e.id: i18n.localized(e, "name") for e in registry.enterprises_by_ids(
+        session=db, ids=[t.enterprise_id for t in found if t.enterprise_id])}
+    return render(request, "aiwork/tables.html", {**CONTEXT, "tables": found, "names": names})
+
+
+@router.get("/tables/{aiwork_table_id}")
+def table_dashboard(request: Request, aiwork_table_id: IdPath, user: User = Depends(require_user),
+                    db: Session = Depends(get_db)):
+    return _dashboard(request, db, user, aiwork_table_id)
+
+
+@router.get("/tables/{aiwork_table_id}/export.xlsx")
+def export_table(aiwork_table_id: IdPath, by: str = Query("", max_length=80), user: User = Depends(require_user),
+                 db: Session = Depends(get_db)):
+    """Exposure by group as XLSX; the synthetic label and the source travel with the figures."""
+    dims = [d for d in by.split(",") if d]
+    result = service.exposure_rows(session=db, actor=user, table_id=aiwork_table_id, by=dims)
+    header = [*dims, "employed", *CLASSES, "unscored", "source", "data"]
+    data_label = "synthetic" if result["synthetic"] else "uploaded"
+    rows = [[*r["group"].values(), r["employed"], *[r["by_gradient"][c] for c in CLASSES], r["unscored"],
+             f"ILO 2025 ({service.reference.ILO_SOURCE})", data_label] for r in result["rows"]]
+    body = tabular.to_xlsx(header, rows, sheet_title="AI exposure")
+    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="aiwork_exposure_{aiwork_table_id}.xlsx"'})
+
+
+# ---- scenarios -------------------------------------------------------------------------------------
+
+
+def _float(values: dict, key: str) -> float | None:
+    text = values.get(key, "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise AppError(N_("'%(value)s' is not a number."), field=key, params={"value": text[:40]})
+
+
+def _edits(values: dict, base: scenarios.Assumptions) -> tuple[dict, dict]:
+    """Form fields (ceiling_K, midpoint_K, steepness_K, displaced_4, transformed_4) that differ from the preset."""
+    adoption: dict[str, dict] = {}
+    for row in base.adoption.to_dict(orient="records"):
+        sector = row["sector"]
+        key = "all" if sector == "*" else sector
+        for name, column in (("ceiling", "ceiling"), ("midpoint", "midpoint_year"), ("steepness", "steepness")):
+            value = _float(values, f"{name}_{key}")
+            if value is not None and abs(value - float(row[column])) > 1e-12:
+                adoption.setdefault(sector, {})[column] = value
+    effects: dict[str, dict] = {}
+    for row in base.effects.to_dict(orient="records"):
+        for name, column in (("displaced", "displaced_share"), ("transformed", "transformed_share")):
+            value = _float(values, f"{name}_{row['class']}")
+            if value is not None and abs(value - float(row[column])) > 1e-12:
+                effects.setdefault(str(row["class"]), {})[column] = value
+    return adoption, effects
+
+
+def _assumptions(db: Session, user: User, values: dict) -> scenarios.Assumptions:
+    saved = values.get("saved", "")
+    if saved.isdigit():
+        return service.saved_assumptions(session=db, actor=user, scenario_id=int(saved))
+    preset = values.get("preset", "central")
+    if preset not in scenarios.SCENARIOS:
+        preset = "central"
+    years = [values.get("start_year", "2025"), values.get("end_year", "2035")]
+    if not all(y.isdigit() and 2000 <= int(y) <= 2100 for y in years):
+        raise AppError(N_("Years must be between 2000 and 2100."), field="start_year")
+    base = service.assumptions_from(preset=preset, start_year=int(years[0]), end_year=int(years[1]))
+    adoption, effects = _edits(values, base)
+    return service.assumptions_from(preset=preset, start_year=int(years[0]), end_year=int(years[1]),
+                                    adoption=adoption, effects=effects)
+
+
+def _scenario_page(request: Request, db: Session, user: User, aiwork_table_id: int, values: dict, status: int = 200,
+                   error: str = "", assumptions: scenarios.Assumptions | None = None):
+    try:
+        assumptions = assumptions or _assumptions(db, user, values)
+    except AppError as failure:
+        error = _(failure.message) % failure.params if failure.params else _(failure.message)
+        assumptions, status = service.assumptions_from(preset="central", start_year=2025, end_year=2035), 422
+    result = service.run_scenario(session=db, actor=user, table_id=aiwork_table_id, assumptions=assumptions)
+    import plotly.graph_objects as go
+
+    years = [r["year"] for r in result["totals"]]
+    figure = go.Figure()
+    figure.add_scatter(x=years, y=[r["transformed"] for r in result["totals"]], name=_("Jobs transformed"),
+                       mode="lines+markers")
+    figure.add_scatter(x=years, y=[r["at_risk"] for r in result["totals"]], name=_("Jobs at risk of displacement"),
+                       mode="lines+markers")
+    figure.update_layout(height=320, margin={"l": 0, "r": 0, "t": 10, "b": 0}, legend={"orientation": "h"})
+    _regions, sectors = _names(db)
+    return render(request, "aiwork/scenario.html", {
+        **CONTEXT, "r": result, "t": result["table"], "a": result["assumptions"], "chart": _figure_html(figure),
+        "sector_names": sectors, "error": error, "saved": service.saved_scenarios(session=db, actor=user),
+        "can_save": policy.allowed(user, "aiwork.file")}, status_code=status)
+
+
+@router.get("/tables/{aiwork_table_id}/scenario")
+def scenario_page(request: Request, aiwork_table_id: IdPath, user: User = Depends(require_user),
+                  db: Session = Depends(get_db)):
+    values = {k: v[:40] for k, v in request.query_params.items()}
+    return _scenario_page(request, db, user, aiwork_table_id, values)
+
+
+@router.post("/tables/{aiwork_table_id}/scenario")
+async def save_scenario(request: Request, aiwork_table_id: IdPath, user: User = Depends(require_user),
+                        db: Session = Depends(get_db)):
+    policy.require(user, "aiwork.file")
+    service.get_table(session=db, actor=user, table_id=aiwork_table_id)
+    form = await request.form()
+    values = {k: str(v)[:200] for k, v in form.items()}
+    try:
+        assumptions = _assumptions(db, user, values)
+        scenario = service.save_scenario(session=db, actor=user, name=values.get("name", ""), assumptions=assumptions)
+        db.commit()
+    except AppError as failure:
+        db.rollback()
+        message = _(failure.message) % failure.params if failure.params else _(failure.message)
+        return _scenario_page(request, db, user, aiwork_table_id, values, status=422, error=message)
+    return RedirectResponse(f"/aiwork/tables/{aiwork_table_id}/scenario?saved={scenario.id}", status_code=303)
+
+
+# ---- occupations ----------------------------------------------------------------------------------------
+
+
+def _table_param(value: str) -> int | None:
+    return int(value) if value.isdigit() and 0 < int(value) < 2_147_483_647 else None
+
+
+@router.get("/occupations")
+def occupations_page(request: Request, q: str = Query("", max_length=100), table: str = Query("", max_length=12),
+                     user: User = Depends(require_user), db: Session = Depends(get_db)):
+    found = service.search(actor=user, text=q)
+    for row in found:
+        row["title"] = reference.title(row["isco08"], i18n.get_locale())
+    return render(request, "aiwork/occupations.html", {**CONTEXT, "q": q, "found": found,
+                                                        "table_id": _table_param(table) or ""})
+
+
+@router.get("/occupations/{isco_code}")
+def occupation_page(request: Request, isco_code: str, table: str = Query("", max_length=12),
+                    user: User = Depends(require_user), db: Session = Depends(get_db)):
+    table_id = _table_param(table)
+    if table_id is None:
+        default = service.default_table(session=db, actor=user)
+        table_id = default.id if default else None
+    o = service.occupation(session=db, actor=user, code=isco_code[:4] if len(isco_code) == 4 else "", table_id=table_id,
+                           locale=i18n.get_locale())
+    return render(request, "aiwork/occupation.html", {**CONTEXT, "o": o, "t": o["table"]})
+
+
+# ---- upload ---------------------------------------------------------------------------------------------
+
+
+def _upload_context(db: Session, user: User, values: dict, **extra) -> dict:
+    return {**CONTEXT, "values": values, "enterprises": service.enterprises_for_plans(session=db, actor=user),
+            "enterprise_bound": user.role != "admin" and user.scope_kind == "enterprise", **extra}
+
+
+@router.get("/upload")
+def upload_page(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    policy.require(user, "aiwork.file")
+    values = {"enterprise_id": str(user.scope_enterprise_id or "")}
+    return render(request, "aiwork/upload.html", _upload_context(db, user, values))
+
+
+def _problem_rows(failed: tabular.ImportFailed) -> list[dict]:
+    cells = getattr(failed, "cells", None)
+    if cells is None:
+        return [{"row": p.row, "column": p.column, "message": _(p.reason)} for p in failed.problems]
+    return [{"row": c.row if isinstance(c.row, int) else 1, "column": c.column,
+             "message": _(c.message) % c.params if c.params else _(c.message)} for c in cells]
+
+
+@router.post("/upload")
+async def upload(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    """Check a file and show its preview; on confirmation store it whole (or nothing)."""
+    policy.require(user, "aiwork.file")
+    form = await request.form()
+    values = {k: str(v)[:2000] for k, v in form.items() if isinstance(v, str)}
+    upload_file = form.get("file")
+    data, filename = b"", values.get("filename", "")[:200]
+    if upload_file is not None and not isinstance(upload_file, str) and upload_file.filename:
+        data, filename = await upload_file.read(MAX_UPLOAD_BYTES + 1), upload_file.filename[:200]
+    elif values.get("content"):
+        try:
+            data = base64.b64decode(values["content"], validate=True)
+        except (binascii.Error, ValueError):
+            data = b""
+    values["filename"] = filename
+    context = _upload_context(db, user, values)
+    if not data:
+        return render(request, "aiwork/upload.html", {**context, "error": _("Choose a CSV or XLSX file.")},
+                      status_code=422)
+    if len(data) > MAX_UPLOAD_BYTES:
+        return render(request, "aiwork/upload.html", {**context, "error": _("The file is larger than 30 MB.")},
+                      status_code=422)
+    enterprise = values.get("enterprise_id", "").strip()
+    year = values.get("year", "").strip()
+    try:
+        meta = TableMeta.model_validate({
+            "title": values.get("title", "").strip(), "source": values.get("source", "").strip(),
+            "year": int(year) if year.isdigit() else None, "synthetic": values.get("synthetic") == "1",
+            "enterprise_id": int(enterprise) if enterprise.isdigit() else None}, strict=False)
+    except ValidationError as error:
+        field = str(error.errors()[0]["loc"][0])
+        message = _("Give the table a title and say where the figures come from (source).")
+        return render(request, "aiwork/upload.html", {**context, "error": message, "error_field": field},
+                      status_code=422)
+    try:
+        if values.get("action") != "import":
+            service.check_upload_allowed(db, user, meta.enterprise_id)
+            parsed = service.parse_upload(data=data, filename=filename)
+            content = base64.b64encode(data).decode("ascii") if len(data) <= MAX_PREVIEW_BYTES else ""
+            return render(request, "aiwork/upload.html", {**context, "preview": service.preview(parsed),
+                                                          "content": content})
+        table = service.upload_table(session=db, actor=user, data=data, filename=filename, meta=meta)
+        db.commit()
+    except tabular.ImportFailed as failed:
+        db.rollback()
+        return render(request, "aiwork/upload.html", {**context, "problems": _problem_rows(failed),
+                                                      "total": failed.params.get("n", len(failed.problems))},
+                      status_code=422)
+    except AppError as failure:
+        db.rollback()
+        message = _(failure.message) % failure.params if failure.params else _(failure.message)
+        return render(request, "aiwork/upload.html", {**context, "error": message, "error_field": failure.field},
+                      status_code=failure.status)
+    return RedirectResponse(f"/aiwork/tables/{table.id}", status_code=303)
+
+
+# ---- retraining plans -------------------------------------------------------------------------------
+
+
+@router.get("/plans")
+def plans_page(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    found = service.plans(session=db, actor=user)
+    names = {e.id: i18n.localized(e, "name") for e in registry.enterprises_by_ids(
+        session=db, ids=[p.enterprise_id for p in found if p.enterprise_id])}
+    return render(request, "aiwork/plans.html", {**CONTEXT, "plans": found, "names": names,
+                                                  "people": service.plan_people})
+
+
+def _plan_form_context(db: Session, user: User, values: dict, codes: list[str]) -> dict:
+    locale = i18n.get_locale()
+    table_id = _table_param(values.get("table", ""))
+    if table_id is None:
+        default = service.default_table(session=db, actor=user,
+                                        enterprise_id=_table_param(values.get("enterprise_id", "")))
+        table_id = default.id if default else None
+    table = service.get_table(session=db, actor=user, table_id=table_id) if table_id else None
+    choices = service.exposed_occupations(session=db, actor=user, table_id=table_id, locale=locale) if table_id else []
+    suggestions = service.suggest(session=db, actor=user, codes=codes, table_id=table_id, locale=locale) if codes else []
+    for s in suggestions:
+        gaps = s["pathways"][0].gaps[:4] if s["pathways"] else ()
+        s["training"] = _("Course covering: %(skills)s", skills=", ".join(_(SKILL_LABELS.get(g.skill, g.skill))
+                                                                          for g in gaps)) if gaps else ""
+    return {**CONTEXT, "values": values, "codes": codes, "choices": choices, "suggestions": suggestions, "t": table,
+            "table_id": table_id or "", "enterprises": service.enterprises_for_plans(session=db, actor=user),
+            "today": date.today()}
+
+
+def _codes(raw: list[str]) -> list[str]:
+    codes = []
+    for value in raw:
+        codes += [c.strip() for c in value.replace(";", ",").split(",") if c.strip()]
+    return list(dict.fromkeys(c[:4] for c in codes))[:10]
+
+
+@router.get("/plans/new")
+def new_plan(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    """Step 1: enterprise and exposed occupations; step 2 (with codes): ranked targets to fill the plan."""
+    policy.require(user, "aiwork.file")
+    values = {k: v[:200] for k, v in request.query_params.items() if k != "codes"}
+    codes = _codes(request.query_params.getlist("codes"))
+    try:
+        context = _plan_form_context(db, user, values, codes)
+    except AppError as failure:
+        message = _(failure.message) % failure.params if failure.params else _(failure.message)
+        context = {**_plan_form_context(db, user, values, []), "error": message}
+        return render(request, "aiwork/plan_form.html", context, status_code=failure.status)
+    return render(request, "aiwork/plan_form.html", context)
+
+
+def _plan_from_form(values: dict, form_codes: list[str]) -> PlanIn:
+    items = []
+    for code in form_codes:
+        people = values.get(f"people_{code}", "").strip()
+        if not people or people == "0":
+            continue
+        items.append({"source_isco": code, "target_isco": values.get(f"target_{code}", ""),
+                      "people": int(people) if people.isdigit() else -1,
+                      "training": values.get(f"training_{code}", ""),
+                      "start_on": values.get(f"start_{code}", ""), "end_on": values.get(f"end_{code}", "")})
+    enterprise, table = values.get("enterprise_id", ""), values.get("table", "")
+    return PlanIn.model_validate({
+        "title": values.get("title", "").strip(), "notes": values.get("notes", ""),
+        "enterprise_id": int(enterprise) if enterprise.isdigit() else None,
+        "union_id": None, "table_id": int(table) if table.isdigit() else None, "items": items}, strict=False)
+
+
+_FIELD_MESSAGES = {
+    "title": N_("Give the plan a title."),
+    "items": N_("Give the number of people for at least one occupation."),
+    "people": N_("The number of people must be a whole number from 1 to 1,000,000."),
+    "start_on": N_("Give the start date of the training."),
+    "end_on": N_("Give the end date of the training."),
+    "target_isco": N_("Choose a target occupation."),
+}
+
+
+@router.post("/plans/new")
+async def create_plan(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    policy.require(user, "aiwork.file")
+    form = await request.form()
+    values = {k: str(v)[:2000] for k, v in form.items() if k != "codes"}
+    codes = _codes([str(v) for v in form.getlist("codes")])
+    try:
+        plan_in = _plan_from_form(values, codes)
+        enterprise = plan_in.enterprise_id
+        if enterprise is not None:
+            found = registry.enterprise_by_id(session=db, enterprise_id=enterprise)
+            if found is not None and policy.can_reach_enterprise(db, user, enterprise):
+                plan_in.union_id = found.primary_union_id if _union_visible(db, user, found.primary_union_id) else None
+        plan = service.create_plan(session=db, actor=user, plan_in=plan_in)
+        db.commit()
+    except ValidationError as error:
+        loc = [str(p) for p in error.errors()[0]["loc"]]
+        field = next((p for p in reversed(loc) if p in _FIELD_MESSAGES), loc[0])
+        message = _(_FIELD_MESSAGES.get(field, N_("Check the plan: %(field)s is not valid.")), field=field)
+        if loc[0] == "items" and len(loc) > 1 and loc[1].isdigit() and field != "items":
+            message = _("Row %(n)s:", n=int(loc[1]) + 1) + " " + message
+        return render(request, "aiwork/plan_form.html", {**_plan_form_context(db, user, values, codes),
+                                                          "error": message}, status_code=422)
+    except AppError as failure:
+        db.rollback()
+        message = _(failure.message) % failure.params if failure.params else _(failure.message)
+        return render(request, "aiwork/plan_form.html", {**_plan_form_context(db, user, values, codes),
+                                                          "error": message}, status_code=failure.status)
+    return RedirectResponse(f"/aiwork/plans/{plan.id}", status_code=303)
+
+
+def _union_visible(db: Session, user: User, union_id: int | None) -> bool:
+    if union_id is None:
+        return False
+    reach = policy.reachable_union_ids(db, user)
+    return reach is None or union_id in reach
+
+
+@router.get("/plans/{aiwork_plan_id}")
+def plan_page(request: Request, aiwork_plan_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    plan = service.get_plan(session=db, actor=user, plan_id=aiwork_plan_id)
+    locale = i18n.get_locale()
+    titles = {code: reference.title(code, locale) for item in plan.items for code in (item.source_isco, item.target_isco)}
+    enterprise = registry.enterprise_by_id(session=db, enterprise_id=plan.enterprise_id) if plan.enterprise_id else None
+    return render(request, "aiwork/plan.html", {**CONTEXT, "plan": plan, "titles": titles, "enterprise": enterprise,
+                                                 "people": service.plan_people(plan),
+                                                 "classes_of": service.exposure_for_occupations(
+                                                     session=db, isco_codes=list(titles))})

@@ -1,0 +1,470 @@
+"""Monitoring services: sensors in zones, live status, alarm inbox, HTTP ingest, presence, violations.
+
+Plain keyword-only functions over a Session; they never commit. Every read asks `monitoring.read` and
+the enterprise scope (outside it reads as 404), acknowledging asks `monitoring.ack`, registering
+sensors and sending telemetry ask `monitoring.write`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from qorgau.core import policy
+from qorgau.core.db import utcnow
+from qorgau.core.errors import NotFound, ValidationFailed
+from qorgau.core.i18n_markers import N_
+from qorgau.core.models import User
+from qorgau.core.plugins import optional_module
+from qorgau.monitoring import alarms as alarm_model
+from qorgau.monitoring.models import Alarm, AlarmEvent, DeadLetter, Presence, Rollup, Sensor, SensorState
+from qorgau.monitoring.pipeline import Pipeline
+from qorgau.monitoring.sensors import SensorConfigError, SensorRegistry
+from qorgau.monitoring.sink import PERSISTENT_TYPES, DatabaseSink, SensorInfo, sensor_config, zone_code
+from qorgau.monitoring.substances import default_catalogue
+from qorgau.registry.models import Enterprise, Site, Zone
+
+LOCAL = ZoneInfo("Asia/Almaty")
+SHIFT_MINUTES = 480  # three 8-hour shifts a day, local time 00-08, 08-16, 16-24
+OPEN_STATUSES = ("ACTIVE_UNACK", "ACTIVE_ACK", "CLEARED_UNACK")
+STALE_AFTER_S = 300.0
+ZONE_STATES = {"ok": N_("Normal"), "warning": N_("Warning (A1)"), "alarm": N_("Alarm"), "stale": N_("No data"),
+               "idle": N_("No sensors")}
+PHYSICAL = ("noise", "heat_wbgt")
+
+
+# -- sensors ---------------------------------------------------------------------------------------
+
+def get_zone(*, session: Session, actor: User, zone_id: int) -> Zone:
+    zone = session.get(Zone, zone_id)
+    if zone is None:
+        raise NotFound(N_("Not found."))
+    policy.require_enterprise(session, actor, "monitoring.read", zone.site.enterprise_id)
+    return zone
+
+
+def get_sensor(*, session: Session, actor: User, sensor_id: int) -> Sensor:
+    sensor = session.get(Sensor, sensor_id)
+    if sensor is None:
+        raise NotFound(N_("Not found."))
+    policy.require_enterprise(session, actor, "monitoring.read", sensor.enterprise_id)
+    return sensor
+
+
+def register_sensor(*, session: Session, actor: User, zone_id: int, code: str, quantity: str, label: str = "",
+                    a1: float | None = None, a2: float | None = None, silent_after_s: float = 300.0,
+                    latching: bool = False) -> Sensor:
+    """A sensor in a zone; blank A1/A2 take the substance catalogue's defaults (docs/monitoring/alarms.md)."""
+    zone = session.get(Zone, zone_id)
+    if zone is None:
+        raise NotFound(N_("Not found."))
+    enterprise_id = zone.site.enterprise_id
+    policy.require_enterprise(session, actor, "monitoring.write", enterprise_id)
+    code = code.strip()
+    catalogue = default_catalogue()
+    quantity = quantity.strip().lower()
+    if quantity not in catalogue:
+        raise ValidationFailed(N_("Unknown substance."), field="quantity")
+    if session.execute(select(Sensor.id).where(Sensor.code == code)).first() is not None:
+        raise ValidationFailed(N_("A sensor with this code is already registered."), field="code")
+    for name, value in (("a1", a1), ("a2", a2), ("silent_after_s", silent_after_s)):
+        if value is not None and not math.isfinite(value):
+            raise ValidationFailed(N_("Enter a number."), field=name)
+    if silent_after_s <= 0:
+        raise ValidationFailed(N_("Enter a positive number."), field="silent_after_s")
+    substance = catalogue[quantity]
+    sensor = Sensor(code=code, enterprise_id=enterprise_id, zone_id=zone.id, quantity=quantity, unit=substance.unit,
+                    label=label.strip(), a1=a1, a2=a2, silent_after_s=silent_after_s, latching=latching)
+    if a1 is not None and a2 is not None:
+        rising = substance.direction == "rising"
+        if (a2 < a1) if rising else (a2 > a1):
+            raise ValidationFailed(N_("The alarm level A2 must be beyond the warning level A1."), field="a2")
+    try:
+        sensor_config(sensor, zone.site.enterprise.bin, catalogue)
+    except SensorConfigError as error:
+        raise ValidationFailed(N_("Invalid sensor code: no spaces, '/', '+' or '#', at most 200 bytes."),
+                               field="code") from error
+    session.add(sensor)
+    session.flush()
+    return sensor
+
+
+def sensors_of_zone(session: Session, zone_id: int) -> list[Sensor]:
+    return list(session.execute(select(Sensor).where(Sensor.zone_id == zone_id).order_by(Sensor.code)).scalars())
+
+
+# -- live status -------------------------------------------------------------------------------------
+
+@dataclass
+class SensorStatus:
+    sensor: Sensor
+    value: float | None
+    at: datetime | None
+    level: str  # ok, warning, alarm, stale
+    a1: float
+    a2: float
+
+
+def _level(cfg, value: float | None, ts: float | None, now: float, alarmed: bool) -> str:
+    if alarmed:
+        return "alarm"
+    if value is None or ts is None or now - ts > max(STALE_AFTER_S, cfg.silent_after_s):
+        return "stale"
+    sign = 1.0 if cfg.direction == "rising" else -1.0
+    if math.isfinite(cfg.a2) and sign * value >= sign * cfg.a2:
+        return "alarm"
+    if math.isfinite(cfg.a1) and sign * value >= sign * cfg.a1:
+        return "warning"
+    return "ok"
+
+
+def sensor_statuses(session: Session, sensors: list[Sensor], now: float | None = None) -> list[SensorStatus]:
+    if not sensors:
+        return []
+    now = time.time() if now is None else now
+    ids = [s.id for s in sensors]
+    states = {r.sensor_id: r for r in session.execute(select(SensorState).where(SensorState.sensor_id.in_(ids)))
+              .scalars()}
+    alarmed = set(session.execute(select(Alarm.sensor_id).where(
+        Alarm.sensor_id.in_(ids), Alarm.status.in_(("ACTIVE_UNACK", "ACTIVE_ACK")),
+        Alarm.severity.in_(("MAJOR", "CRITICAL")))).scalars())
+    catalogue = default_catalogue()
+    out = []
+    for sensor in sensors:
+        cfg = sensor_config(sensor, "", catalogue)
+        state = states.get(sensor.id)
+        value, ts = (state.last_value, state.last_ts) if state else (None, None)
+        out.append(SensorStatus(sensor, value, datetime.fromtimestamp(ts, UTC) if ts is not None else None,
+                                _level(cfg, value, ts, now, sensor.id in alarmed), cfg.a1, cfg.a2))
+    return out
+
+
+def headcounts(session: Session, zone_ids: list[int]) -> dict[int, int]:
+    if not zone_ids:
+        return {}
+    rows = session.execute(select(Presence.zone_id, func.count()).where(Presence.zone_id.in_(zone_ids),
+                                                                        Presence.exited_at.is_(None))
+                           .group_by(Presence.zone_id))
+    return {zone_id: count for zone_id, count in rows}
+
+
+def zone_overview(*, session: Session, actor: User, enterprise_id: int) -> list[dict]:
+    """Every zone of the enterprise: its sensors' latest values, worst state, open alarms, people inside."""
+    policy.require_enterprise(session, actor, "monitoring.read", enterprise_id)
+    zones = list(session.execute(select(Zone).join(Site).where(Site.enterprise_id == enterprise_id)
+                                 .order_by(Site.id, Zone.id)).scalars())
+    zone_ids = [z.id for z in zones]
+    sensors = list(session.execute(select(Sensor).where(Sensor.zone_id.in_(zone_ids), Sensor.active.is_(True))
+                                   .order_by(Sensor.code)).scalars()) if zone_ids else []
+    statuses = sensor_statuses(session, sensors)
+    open_alarms = dict(session.execute(select(Alarm.zone_id, func.count()).where(
+        Alarm.zone_id.in_(zone_ids), Alarm.status.in_(OPEN_STATUSES)).group_by(Alarm.zone_id)).all()) \
+        if zone_ids else {}
+    people = headcounts(session, zone_ids)
+    rank = {"idle": 0, "ok": 1, "stale": 2, "warning": 3, "alarm": 4}
+    out = []
+    for zone in zones:
+        mine = [s for s in statuses if s.sensor.zone_id == zone.id]
+        state = max((s.level for s in mine), key=rank.__getitem__, default="idle")
+        inside = people.get(zone.id, 0)
+        out.append({"zone": zone, "sensors": mine, "state": state, "open_alarms": open_alarms.get(zone.id, 0),
+                    "people": inside, "max_headcount": zone.max_headcount,
+                    "over_headcount": zone.max_headcount is not None and inside > zone.max_headcount})
+    return out
+
+
+def monitored_enterprises(*, session: Session, actor: User) -> list[dict]:
+    """Enterprises in scope that have sensors, with their sensor and open-alarm counts."""
+    policy.require(actor, "monitoring.read")
+    sensors = select(Sensor.enterprise_id, func.count().label("n")).where(Sensor.active.is_(True)) \
+        .group_by(Sensor.enterprise_id).subquery()
+    alarms = select(Alarm.enterprise_id, func.count().label("n")).where(Alarm.status.in_(OPEN_STATUSES)) \
+        .group_by(Alarm.enterprise_id).subquery()
+    rows = session.execute(select(Enterprise, sensors.c.n, func.coalesce(alarms.c.n, 0))
+                           .join(sensors, sensors.c.enterprise_id == Enterprise.id)
+                           .outerjoin(alarms, alarms.c.enterprise_id == Enterprise.id)
+                           .where(policy.scoped(session, actor, Enterprise.id)).order_by(Enterprise.id))
+    return [{"enterprise": e, "sensors": n, "open_alarms": a} for e, n, a in rows]
+
+
+def series(*, session: Session, actor: User, sensor_id: int, hours: int = 24, now: datetime | None = None) -> dict:
+    """Per-minute mean and maximum of one sensor over the last `hours`, with its A1/A2 levels."""
+    sensor = get_sensor(session=session, actor=actor, sensor_id=sensor_id)
+    end = (now or utcnow()).timestamp()
+    rows = session.execute(select(Rollup.minute, Rollup.vsum, Rollup.n, Rollup.vmax)
+                           .where(Rollup.sensor_id == sensor.id, Rollup.minute >= int((end - hours * 3600) // 60))
+                           .order_by(Rollup.minute)).all()
+    cfg = sensor_config(sensor, "", default_catalogue())
+    return {"sensor": sensor, "times": [datetime.fromtimestamp(m * 60, UTC) for m, *_ in rows],
+            "mean": [s / n for _m, s, n, _x in rows], "max": [x for *_r, x in rows],
+            "a1": cfg.a1 if math.isfinite(cfg.a1) else None, "a2": cfg.a2 if math.isfinite(cfg.a2) else None,
+            "stel": cfg.stel_limit if math.isfinite(cfg.stel_limit) else None}
+
+
+# -- alarms ----------------------------------------------------------------------------------------
+
+def alarms_query(*, session: Session, actor: User, state: str = "open", enterprise_id: int | None = None,
+                 zone_id: int | None = None) -> Select:
+    """Alarms in scope, newest first: state 'open' (active or unacknowledged), 'unacknowledged' or 'all'."""
+    policy.require(actor, "monitoring.read")
+    query = select(Alarm).where(policy.scoped(session, actor, Alarm.enterprise_id)) \
+        .order_by(Alarm.started_at.desc(), Alarm.id.desc())
+    if state == "open":
+        query = query.where(Alarm.status.in_(OPEN_STATUSES))
+    elif state == "unacknowledged":
+        query = query.where(Alarm.status.in_(("ACTIVE_UNACK", "CLEARED_UNACK")))
+    if enterprise_id is not None:
+        query = query.where(Alarm.enterprise_id == enterprise_id)
+    if zone_id is not None:
+        query = query.where(Alarm.zone_id == zone_id)
+    return query
+
+
+def get_alarm(*, session: Session, actor: User, alarm_id: int) -> Alarm:
+    alarm = session.get(Alarm, alarm_id)
+    if alarm is None:
+        raise NotFound(N_("Not found."))
+    policy.require_enterprise(session, actor, "monitoring.read", alarm.enterprise_id)
+    return alarm
+
+
+def acknowledge(*, session: Session, actor: User, alarm_id: int, note: str = "") -> Alarm:
+    """Acknowledge with a note: reminders and escalation stop; the ingest worker is told on its next unit."""
+    alarm = get_alarm(session=session, actor=actor, alarm_id=alarm_id)
+    policy.require_enterprise(session, actor, "monitoring.ack", alarm.enterprise_id)
+    if alarm.status.endswith("_ACK"):
+        raise ValidationFailed(N_("This alarm is already acknowledged."), field="note")
+    note = note.strip()
+    if len(note) > 2000:
+        raise ValidationFailed(N_("The note is too long (at most 2000 characters)."), field="note")
+    now = utcnow()
+    alarm.status = alarm.status.replace("_UNACK", "_ACK")
+    alarm.acknowledged_at, alarm.acknowledged_by_id = now, actor.id
+    alarm.acknowledged_by = f"user:{actor.username}"
+    alarm.ack_note, alarm.ack_pending, alarm.last_event_at = note, True, now
+    session.add(AlarmEvent(alarm=alarm, kind=alarm_model.ACKNOWLEDGED, at=now, severity=alarm.severity,
+                           status=alarm.status, escalation=alarm.escalation, by=alarm.acknowledged_by, note=note))
+    session.flush()
+    return alarm
+
+
+def _evidence(session: Session, alarm: Alarm) -> str:
+    sensor = alarm.sensor
+    substance = default_catalogue()[sensor.quantity]
+    detail = alarm.detail or {}
+    zone = alarm.zone
+    lines = [
+        f"{alarm_model.ALARM_TYPES.get(alarm.alarm_type, alarm.alarm_type)}: {substance.name} ({substance.formula})",
+        f"Zone: {zone.name} ({zone.site.name}); sensor {sensor.code}",
+        f"Raised: {alarm.started_at.astimezone(LOCAL):%Y-%m-%d %H:%M} (Asia/Almaty); severity {alarm.peak_severity}",
+    ]
+    figures = ", ".join(f"{k} = {v:g}" if isinstance(v, int | float) else f"{k} = {v}" for k, v in detail.items())
+    if figures:
+        lines.append(f"Evidence: {figures} {sensor.unit}")
+    if alarm.value is not None:
+        lines.append(f"Value at raise: {alarm.value:g} {sensor.unit}")
+    if alarm.people_inside is not None:
+        lines.append(f"People in the zone when raised: {alarm.people_inside}")
+    lines.append(f"Monitoring alarm #{alarm.id} ({alarm.key})")
+    return "\n".join(lines)
+
+
+def file_violation(*, session: Session, actor: User, alarm: Alarm) -> int:
+    """Record a persistent exceedance as a violation in `deviations`, with the evidence; returns its id."""
+    deviations = optional_module("deviations", "service")
+    if deviations is None:
+        raise ValidationFailed(N_("The violations register is not installed."), field="alarm")
+    if alarm.violation_id is not None:
+        raise ValidationFailed(N_("A violation is already recorded for this alarm."), field="alarm")
+    category = "physical_environment" if alarm.sensor.quantity in PHYSICAL else "chemical_gas_dust"
+    created = deviations.create_from_report(
+        session=session, actor=actor, enterprise_id=alarm.enterprise_id, category=category,
+        description=_evidence(session, alarm), source_reference=f"monitoring:alarm:{alarm.id}",
+        imminent=alarm.alarm_type == alarm_model.STEL or alarm.peak_severity == "CRITICAL")
+    alarm.violation_type, alarm.violation_id = "violation", int(created.id)
+    session.add(AlarmEvent(alarm=alarm, kind="violation", at=utcnow(), severity=alarm.severity, status=alarm.status,
+                           escalation=alarm.escalation, by=f"user:{actor.username}",
+                           detail={"violation_id": int(created.id)}))
+    session.flush()
+    return int(created.id)
+
+
+def raise_violation(*, session: Session, actor: User, alarm_id: int) -> int:
+    """A person files the violation for an exceedance (or overrides the automatic judgement)."""
+    alarm = get_alarm(session=session, actor=actor, alarm_id=alarm_id)
+    policy.require_enterprise(session, actor, "monitoring.ack", alarm.enterprise_id)
+    return file_violation(session=session, actor=actor, alarm=alarm)
+
+
+def violations_available() -> bool:
+    return optional_module("deviations", "service") is not None
+
+
+def open_alarm_counts(*, session: Session, actor: User) -> dict[str, int]:
+    rows = session.execute(select(Alarm.status, func.count()).where(
+        policy.scoped(session, actor, Alarm.enterprise_id), Alarm.status.in_(OPEN_STATUSES)).group_by(Alarm.status))
+    return dict(rows.all())
+
+
+def dead_letters_query(*, session: Session, actor: User, enterprise_id: int) -> Select:
+    policy.require_enterprise(session, actor, "monitoring.read", enterprise_id)
+    return select(DeadLetter).where(DeadLetter.enterprise_id == enterprise_id) \
+        .order_by(DeadLetter.received_at.desc(), DeadLetter.id.desc())
+
+
+# -- HTTP ingest ------------------------------------------------------------------------------------
+
+@dataclass
+class _Gateway:
+    pipeline: Pipeline
+    sink: DatabaseSink
+    stamp: tuple
+
+
+_GATEWAYS: dict[tuple[str, int], _Gateway] = {}
+_GATEWAY_LOCK = threading.Lock()
+
+
+def _zone_for_telemetry(session: Session, actor: User, enterprise_bin: str, zone_id: int) -> Zone:
+    zone = session.get(Zone, zone_id)
+    if zone is None:
+        raise NotFound(N_("Not found."))
+    policy.require_enterprise(session, actor, "monitoring.write", zone.site.enterprise_id)
+    if zone.site.enterprise.bin != enterprise_bin:
+        raise NotFound(N_("Not found."))
+    return zone
+
+
+def _gateway(session: Session, zone: Zone) -> _Gateway:
+    """The zone's HTTP pipeline, kept in this process so rule state (hysteresis, STEL windows) carries on."""
+    sensors = sensors_of_zone(session, zone.id)
+    stamp = tuple((s.id, s.updated_at, s.active) for s in sensors)
+    key = (str(session.get_bind().url), zone.id)
+    gateway = _GATEWAYS.get(key)
+    if gateway is None or gateway.stamp != stamp:
+        catalogue = default_catalogue()
+        active = [s for s in sensors if s.active]
+        registry = SensorRegistry(sensor_config(s, zone.site.enterprise.bin, catalogue) for s in active)
+        directory = {s.code: SensorInfo(s.id, s.zone_id, s.enterprise_id) for s in active}
+        sink = DatabaseSink(session, registry, directory, commit=False)
+        gateway = _Gateway(Pipeline(registry, sink), sink, stamp)
+        _GATEWAYS[key] = gateway
+    return gateway
+
+
+def ingest_http(*, session: Session, actor: User, enterprise_bin: str, zone_id: int, payload: bytes,
+                sensor_code: str | None = None, received_at: float | None = None) -> dict[str, int]:
+    """One gateway POST, through the same codec, rules and sink as MQTT; returns what became of it."""
+    zone = _zone_for_telemetry(session, actor, enterprise_bin, zone_id)
+    from qorgau.monitoring import codec
+
+    topic = codec.sensor_topic(enterprise_bin, zone_code(zone.id), sensor_code) if sensor_code else \
+        codec.zone_topic(enterprise_bin, zone_code(zone.id))
+    now = time.time() if received_at is None else received_at
+    with _GATEWAY_LOCK:
+        gateway = _gateway(session, zone)
+        gateway.sink.session = session
+        counters = gateway.pipeline.counters
+        before = counters.as_dict()
+        try:
+            gateway.pipeline.submit(topic, payload, now)
+            gateway.pipeline.process(now, release_all=True)
+        except Exception:
+            # The rule state has moved on but nothing is stored: drop it, so the gateway's retry is
+            # evaluated afresh instead of being taken for duplicates.
+            _GATEWAYS.pop((str(session.get_bind().url), zone.id), None)
+            raise
+        after = counters.as_dict()
+    return {"readings": after["readings_in"] - before["readings_in"],
+            "stored": after["readings_stored"] - before["readings_stored"],
+            "duplicates": after["duplicates"] - before["duplicates"], "late": after["late"] - before["late"],
+            "dead_letters": after["dead_letters"] - before["dead_letters"],
+            "alarm_events": after["alarm_events"] - before["alarm_events"]}
+
+
+def forget_gateways(zone_id: int | None = None) -> None:
+    """Drop the HTTP pipelines' rule state, of one zone or all (a process restart does the same)."""
+    with _GATEWAY_LOCK:
+        for key in [k for k in _GATEWAYS if zone_id is None or k[1] == zone_id]:
+            del _GATEWAYS[key]
+
+
+# -- people in zones --------------------------------------------------------------------------------
+
+def record_presence(*, session: Session, actor: User, enterprise_bin: str, zone_id: int,
+                    events: list[dict]) -> dict[str, int]:
+    """Badge entries and exits of a zone ({"badge", "event": "enter"|"exit", "ts"}); returns counts.
+
+    Entering a zone closes an open stay of that badge in another zone of the enterprise (the exit was
+    missed); an exit without an entry is refused with the row named.
+    """
+    zone = _zone_for_telemetry(session, actor, enterprise_bin, zone_id)
+    enterprise_id = zone.site.enterprise_id
+    entered = exited = 0
+    for row, item in enumerate(sorted(events, key=lambda e: e["ts"])):
+        at = item["ts"]
+        open_stay = session.execute(select(Presence).where(Presence.enterprise_id == enterprise_id,
+                                                           Presence.badge == item["badge"],
+                                                           Presence.exited_at.is_(None))).scalar()
+        if item["event"] == "enter":
+            if open_stay is not None:
+                if open_stay.zone_id == zone.id:
+                    continue
+                open_stay.exited_at = at
+            session.add(Presence(zone_id=zone.id, enterprise_id=enterprise_id, badge=item["badge"], entered_at=at))
+            entered += 1
+        else:
+            if open_stay is None or open_stay.zone_id != zone.id:
+                raise ValidationFailed(N_("Row %(row)s: this badge did not enter the zone."), field="events",
+                                       params={"row": row + 1})
+            open_stay.exited_at = at
+            exited += 1
+        session.flush()
+    return {"entered": entered, "exited": exited, "inside": headcounts(session, [zone.id]).get(zone.id, 0)}
+
+
+def people_in_zone(*, session: Session, actor: User, zone_id: int) -> list[Presence]:
+    zone = get_zone(session=session, actor=actor, zone_id=zone_id)
+    return list(session.execute(select(Presence).where(Presence.zone_id == zone.id, Presence.exited_at.is_(None))
+                                .order_by(Presence.entered_at)).scalars())
+
+
+# -- for the Safety Index --------------------------------------------------------------------------
+
+def _epoch_minute(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=LOCAL).timestamp() // 60)
+
+
+def shift_of_minute(minute: int) -> int:
+    """Index of the 8-hour shift (local time, Asia/Almaty = UTC+5) an epoch minute falls in."""
+    return (minute + 300) // SHIFT_MINUTES
+
+
+def counts_for_enterprises(*, session: Session, start: date, end: date) -> list[dict]:
+    """Per enterprise, in [start, end): zone-shifts monitored (a zone with readings in an 8-hour shift)
+    and zone-shifts with an exposure limit exceeded (a STEL or TWA-8h alarm raised in them).
+
+    A system read for the index (no actor): aggregates only, no readings leave the package.
+    """
+    lo, hi = _epoch_minute(start), _epoch_minute(end)
+    shift = ((Rollup.minute + 300) // SHIFT_MINUTES).label("shift")
+    monitored = select(Sensor.enterprise_id, Sensor.zone_id, shift).join(Sensor, Sensor.id == Rollup.sensor_id) \
+        .where(Rollup.minute >= lo, Rollup.minute < hi).distinct().subquery()
+    shifts = dict(session.execute(select(monitored.c.enterprise_id, func.count())
+                                  .group_by(monitored.c.enterprise_id)).all())
+    start_at = datetime(start.year, start.month, start.day, tzinfo=LOCAL)
+    end_at = datetime(end.year, end.month, end.day, tzinfo=LOCAL)
+    exceeded: dict[int, set] = {}
+    for enterprise_id, zone_id, started in session.execute(
+            select(Alarm.enterprise_id, Alarm.zone_id, Alarm.started_at).where(
+                Alarm.alarm_type.in_(PERSISTENT_TYPES), Alarm.started_at >= start_at, Alarm.started_at < end_at)):
+        exceeded.setdefault(enterprise_id, set()).add((zone_id, shift_of_minute(int(started.timestamp() // 60))))
+    return [{"enterprise_id": e, "zone_shifts": int(n), "exceedance_shifts": len(exceeded.get(e, ()))}
+            for e, n in sorted(shifts.items())]

@@ -1,0 +1,214 @@
+"""Monitoring pages: zones with live values (HTMX polling), zone detail with trend chart, alarm inbox."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from qorgau.core import i18n, policy
+from qorgau.core.deps import get_db, require_user
+from qorgau.core.errors import AppError
+from qorgau.core.i18n import gettext as _
+from qorgau.core.i18n_markers import N_
+from qorgau.core.models import User
+from qorgau.core.pagination import PageParams, paginate
+from qorgau.core.plugins import NavItem, Panel, PanelItem
+from qorgau.core.templating import render
+from qorgau.core.types import IdPath
+from qorgau.monitoring import alarms as alarm_model
+from qorgau.monitoring import service
+from qorgau.monitoring.codec import REASONS
+from qorgau.monitoring.substances import default_catalogue
+from qorgau.registry.models import Enterprise
+
+router = APIRouter(prefix="/monitoring")
+NAV = [NavItem(N_("Monitoring"), "/monitoring/", "monitoring.read"),
+       NavItem(N_("Alarms"), "/monitoring/alarms", "monitoring.read")]
+LEVEL_TONES = {"ok": "ok", "warning": "warn", "alarm": "danger", "stale": "", "idle": ""}
+SEVERITY_TONES = {"CRITICAL": "danger", "MAJOR": "danger", "MINOR": "warn", "WARNING": "warn", "INDETERMINATE": ""}
+LIVE_REFRESH_S = 5
+
+
+def _labels() -> dict:
+    return {"states": service.ZONE_STATES, "tones": LEVEL_TONES, "severity_tones": SEVERITY_TONES,
+            "types": alarm_model.ALARM_TYPES, "statuses": alarm_model.STATUS_LABELS,
+            "events": alarm_model.EVENT_LABELS,
+            "severities": {s.name: label for s, label in alarm_model.SEVERITY_LABELS.items()}}
+
+
+def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
+    if not policy.allowed(user, "monitoring.read"):
+        return []
+    query = service.alarms_query(session=db, actor=user, state="unacknowledged")
+    paged = paginate(db, query, PageParams(1, 5))
+    labels = _labels()
+    items = [PanelItem(f"{a.sensor.code} · {_(labels['types'].get(a.alarm_type, a.alarm_type))}",
+                       f"/monitoring/alarms/{a.id}", i18n.format_datetime(a.started_at),
+                       SEVERITY_TONES.get(a.severity, "")) for a in paged.items]
+    return [Panel(title=_("Unacknowledged alarms"), order=25, figure=i18n.format_number(paged.total), items=items,
+                  link="/monitoring/alarms", link_label=_("Alarm inbox"), empty=_("No unacknowledged alarms."))]
+
+
+@router.get("/")
+def index(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    rows = service.monitored_enterprises(session=db, actor=user)
+    if len(rows) == 1:
+        return RedirectResponse(f"/monitoring/enterprises/{rows[0]['enterprise'].id}", status_code=303)
+    return render(request, "monitoring/index.html", {"rows": rows})
+
+
+def _zones_context(db: Session, user: User, enterprise_id: int) -> dict:
+    return {"zones": service.zone_overview(session=db, actor=user, enterprise_id=enterprise_id),
+            "enterprise": db.get(Enterprise, enterprise_id), "refresh_s": LIVE_REFRESH_S,
+            "catalogue": default_catalogue(), **_labels()}
+
+
+@router.get("/enterprises/{enterprise_id}")
+def enterprise_zones(request: Request, enterprise_id: IdPath, user: User = Depends(require_user),
+                     db: Session = Depends(get_db)):
+    return render(request, "monitoring/zones.html", _zones_context(db, user, enterprise_id))
+
+
+@router.get("/enterprises/{enterprise_id}/live")
+def enterprise_live(request: Request, enterprise_id: IdPath, user: User = Depends(require_user),
+                    db: Session = Depends(get_db)):
+    """The zone tiles alone, for HTMX polling."""
+    return render(request, "monitoring/_zone_tiles.html", _zones_context(db, user, enterprise_id))
+
+
+def _chart(data: list[dict]) -> str:
+    import plotly.graph_objects as go
+
+    figure = go.Figure()
+    for d in data:
+        if not d["times"]:
+            continue
+        label = f"{d['sensor'].label or d['sensor'].quantity} ({d['sensor'].unit})"
+        times = [t.astimezone(service.LOCAL).replace(tzinfo=None) for t in d["times"]]  # as the page: Almaty time
+        figure.add_trace(go.Scatter(x=times, y=d["mean"], mode="lines", name=label))
+        for level, name, dash in (("a1", "A1", "dot"), ("a2", "A2", "dash"), ("stel", "STEL", "longdash")):
+            if d[level] is not None:
+                figure.add_trace(go.Scatter(x=[times[0], times[-1]], y=[d[level], d[level]], mode="lines",
+                                            name=f"{label} {name}", line={"dash": dash, "width": 1}))
+    figure.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 30}, height=360,
+                         legend={"orientation": "h", "y": -0.2})
+    return figure.to_html(include_plotlyjs=False, full_html=False, config={"displayModeBar": False})
+
+
+def _zone_page(request: Request, db: Session, user: User, zone_id: int, error: str = "", values: dict | None = None,
+               status_code: int = 200):
+    zone = service.get_zone(session=db, actor=user, zone_id=zone_id)
+    sensors = service.sensors_of_zone(db, zone.id)
+    statuses = service.sensor_statuses(db, sensors)
+    sensor_id = request.query_params.get("sensor")
+    chosen = [s for s in sensors if str(s.id) == sensor_id] or sensors
+    data = [service.series(session=db, actor=user, sensor_id=s.id) for s in chosen]
+    alarms = list(db.execute(service.alarms_query(session=db, actor=user, state="open", zone_id=zone.id)
+                             .limit(50)).scalars())
+    catalogue = default_catalogue()
+    return render(request, "monitoring/zone.html", {
+        "zone": zone, "sensor_rows": statuses, "chart": _chart(data) if any(d["times"] for d in data) else "",
+        "alarms": alarms, "people": service.people_in_zone(session=db, actor=user, zone_id=zone.id),
+        "can_write": policy.allowed(user, "monitoring.write"), "error": error, "values": values or {},
+        "substances": [(code, f"{s.formula or code} · {s.name} ({s.unit})") for code, s in catalogue.items()],
+        "chosen": sensor_id or "", **_labels()}, status_code=status_code)
+
+
+@router.get("/zones/{zone_id}")
+def zone_page(request: Request, zone_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    return _zone_page(request, db, user, zone_id)
+
+
+def _float_or_none(text: str, field: str) -> float | None:
+    text = text.strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise AppError(N_("Enter a number."), field=field) from None
+
+
+@router.post("/zones/{zone_id}/sensors")
+def register_sensor(request: Request, zone_id: IdPath, code: str = Form("", max_length=200),
+                    quantity: str = Form("", max_length=32), label: str = Form("", max_length=200),
+                    a1: str = Form("", max_length=40), a2: str = Form("", max_length=40),
+                    silent_after_s: str = Form("300", max_length=40), latching: str = Form("", max_length=5),
+                    user: User = Depends(require_user), db: Session = Depends(get_db)):
+    values = {"code": code, "quantity": quantity, "label": label, "a1": a1, "a2": a2,
+              "silent_after_s": silent_after_s, "latching": latching}
+    try:
+        if not code.strip():
+            raise AppError(N_("Give the sensor's code."), field="code")
+        silent = _float_or_none(silent_after_s, "silent_after_s")
+        service.register_sensor(session=db, actor=user, zone_id=zone_id, code=code, quantity=quantity, label=label,
+                                a1=_float_or_none(a1, "a1"), a2=_float_or_none(a2, "a2"),
+                                silent_after_s=300.0 if silent is None else silent, latching=latching == "1")
+        db.commit()
+    except AppError as error:
+        if error.status in (403, 404):
+            raise
+        db.rollback()
+        message = _(error.message, **error.params) + (f" ({error.field})" if error.field else "")
+        return _zone_page(request, db, user, zone_id, error=message, values=values, status_code=422)
+    return RedirectResponse(f"/monitoring/zones/{zone_id}", status_code=303)
+
+
+@router.get("/alarms")
+def alarm_inbox(request: Request, state: str = Query("open", max_length=16), page: int = Query(1, ge=1, le=100000),
+                user: User = Depends(require_user), db: Session = Depends(get_db)):
+    if state not in ("open", "unacknowledged", "all"):
+        state = "open"
+    paged = paginate(db, service.alarms_query(session=db, actor=user, state=state), PageParams(page, 50))
+    return render(request, "monitoring/alarms.html", {"paged": paged, "state": state,
+                                                      "counts": service.open_alarm_counts(session=db, actor=user),
+                                                      **_labels()})
+
+
+@router.get("/alarms/{alarm_id}")
+def alarm_page(request: Request, alarm_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db),
+               error: str = ""):
+    alarm = service.get_alarm(session=db, actor=user, alarm_id=alarm_id)
+    return render(request, "monitoring/alarm.html", {
+        "alarm": alarm, "can_ack": policy.allowed(user, "monitoring.ack"), "error": error,
+        "violations": service.violations_available(),
+        "chart": _chart([service.series(session=db, actor=user, sensor_id=alarm.sensor_id)]),
+        **_labels()})
+
+
+@router.post("/alarms/{alarm_id}/acknowledge")
+def acknowledge(request: Request, alarm_id: IdPath, note: str = Form("", max_length=2000),
+                user: User = Depends(require_user), db: Session = Depends(get_db)):
+    try:
+        service.acknowledge(session=db, actor=user, alarm_id=alarm_id, note=note)
+        db.commit()
+    except AppError as error:
+        if error.status in (403, 404):
+            raise
+        db.rollback()
+        return alarm_page(request, alarm_id, user, db, error=_(error.message, **error.params))
+    return RedirectResponse(f"/monitoring/alarms/{alarm_id}", status_code=303)
+
+
+@router.post("/alarms/{alarm_id}/violation")
+def raise_violation(request: Request, alarm_id: IdPath, user: User = Depends(require_user),
+                    db: Session = Depends(get_db)):
+    try:
+        service.raise_violation(session=db, actor=user, alarm_id=alarm_id)
+        db.commit()
+    except AppError as error:
+        if error.status in (403, 404):
+            raise
+        db.rollback()
+        return alarm_page(request, alarm_id, user, db, error=_(error.message, **error.params))
+    return RedirectResponse(f"/monitoring/alarms/{alarm_id}", status_code=303)
+
+
+@router.get("/enterprises/{enterprise_id}/dead-letters")
+def dead_letters(request: Request, enterprise_id: IdPath, page: int = Query(1, ge=1, le=100000),
+                 user: User = Depends(require_user), db: Session = Depends(get_db)):
+    paged = paginate(db, service.dead_letters_query(session=db, actor=user, enterprise_id=enterprise_id),
+                     PageParams(page, 50))
+    return render(request, "monitoring/dead_letters.html", {"paged": paged, "reasons": REASONS,
+                                                            "enterprise": db.get(Enterprise, enterprise_id)})
