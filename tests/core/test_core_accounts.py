@@ -102,6 +102,19 @@ def test_expired_token_is_refused(session, client):
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {plain}"}).status_code == 401
 
 
+def test_a_telemetry_token_cannot_read(session, client):
+    from qorgau.core import security
+    from qorgau.core.models import User
+
+    user = session.execute(select(User).where(User.username == "state")).scalar_one()
+    _token, telemetry = security.create_api_token(session, user=user, scopes=["telemetry"])
+    _token, reader = security.create_api_token(session, user=user, scopes=["read"])
+    session.commit()
+    for path in ("/api/v1/me", "/api/v1/incidents/accidents", "/incidents/"):
+        assert client.get(path, headers={"Authorization": f"Bearer {telemetry}"}).status_code == 403, path
+        assert client.get(path, headers={"Authorization": f"Bearer {reader}"}).status_code == 200, path
+
+
 def test_first_visit_follows_accept_language_and_declares_it(client):
     for header, lang, word in (("kk-KZ,kk;q=0.9", "kk", "Кіру"), ("ru-RU,ru;q=0.9,en;q=0.8", "ru", "Войти"),
                                ("en-GB,en;q=0.9", "en", "Sign in"), ("de-DE,kk;q=0.5", "kk", "Кіру")):

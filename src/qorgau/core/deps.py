@@ -64,6 +64,9 @@ def current_user(request: Request) -> User | None:
 def require_user(request: Request, user: User | None = Depends(load_user)) -> User:
     if user is None:
         raise Unauthorized("Please sign in.")
+    if request.method in ("GET", "HEAD"):
+        # A token limited to telemetry (a gateway in a shop) cannot read what the platform holds.
+        require_scope(request, "read")
     return user
 
 

@@ -7,4 +7,7 @@ shares, severity, direct standardisation), `trend` (Poisson / negative-binomial 
 `capture_recapture` (Chapman, log-linear models), `linkage` (the same event across sources),
 `form300a` (denominator import and hours estimate), `accident_import` (generic accident layout),
 `calendar_kz` (working days and public holidays), `deadlines` (the Labour Code investigation clock).
+
+On the database: `models`, `service` (recording, scope, rates, under-reporting), `workflow` (the investigation
+of one accident), `diseases`, `denominators`, `trends`, `importer`, `views`, `api`, `cli`, `demo`.
 """

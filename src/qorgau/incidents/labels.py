@@ -159,3 +159,17 @@ def label(table: dict[str, str], code: str | None) -> str:
     if code is None:
         return ""
     return table.get(str(code), str(code))
+
+HARMFUL_FACTORS = {
+    "noise": N_("noise"),
+    "vibration": N_("vibration"),
+    "dust": N_("fibrogenic dust"),
+    "chemical": N_("chemical substances"),
+    "physical_load": N_("heavy physical work, strain"),
+    "biological": N_("biological agents"),
+    "radiation": N_("ionising radiation"),
+    "microclimate": N_("heating or cooling microclimate"),
+    "other": N_("other harmful factor"),
+}
+
+AGE_BANDS = ("15-24", "25-34", "35-44", "45-54", "55-64", "65+")

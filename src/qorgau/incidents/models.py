@@ -29,6 +29,7 @@ class Accident(Base):
     source: Mapped[str] = mapped_column(String(16), default="employer", index=True)
     source_reference: Mapped[str] = mapped_column(String(64), default="")
     notified_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    commission_formed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     investigation_due: Mapped[date] = mapped_column(Date)
     act_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     employer_fault_percent: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -38,6 +39,38 @@ class Accident(Base):
 
     victims: Mapped[list[Victim]] = relationship(back_populates="accident", order_by="Victim.id",
                                                  cascade="all, delete-orphan")
+    members: Mapped[list[CommissionMember]] = relationship(order_by="CommissionMember.id",
+                                                           cascade="all, delete-orphan")
+    extensions: Mapped[list[Extension]] = relationship(order_by="Extension.id", cascade="all, delete-orphan")
+
+
+class CommissionMember(Base):
+    """A member of the investigation commission (art. 188): name and role as officials, whether they represent
+    the workers, and their dissenting opinion on the act (art. 190 p.2), if any."""
+
+    __tablename__ = "incidents_commission_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    accident_id: Mapped[int] = mapped_column(ForeignKey("incidents_accident.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(200))
+    workers_representative: Mapped[bool] = mapped_column(Boolean, default=False)
+    dissent: Mapped[str] = mapped_column(Text, default="")
+    dissent_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class Extension(Base):
+    """An extension of the investigation term by the commission's protocol (art. 189 p.1), logged."""
+
+    __tablename__ = "incidents_extension"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    accident_id: Mapped[int] = mapped_column(ForeignKey("incidents_accident.id"), index=True)
+    previous_due: Mapped[date] = mapped_column(Date)
+    new_due: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Victim(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Integer, Select, func, select
 from sqlalchemy.orm import Session
@@ -76,23 +77,21 @@ def get(*, session: Session, actor: User, accident_id: int) -> Accident:
 
 
 def close_investigation(*, session: Session, actor: User, accident_id: int, act_on: date,
-                        employer_fault_percent: int, worker_fault_percent: int, dissent: str = "") -> Accident:
-    """Record the investigation act with the split of fault (percentages add up to at most 100)."""
-    accident = get(session=session, actor=actor, accident_id=accident_id)
-    policy.require(actor, "incidents.write")
-    if employer_fault_percent + worker_fault_percent > 100:
-        raise ValidationFailed(N_("The fault split cannot exceed 100%."), field="worker_fault_percent")
-    if act_on < accident.occurred_on:
-        raise ValidationFailed(N_("The act cannot be dated before the accident."), field="act_on")
-    accident.act_on, accident.dissent = act_on, dissent
-    accident.employer_fault_percent, accident.worker_fault_percent = employer_fault_percent, worker_fault_percent
-    session.flush()
-    return accident
+                        employer_fault_percent: int, worker_fault_percent: int,
+                        dissents: dict[int, str] | None = None) -> Accident:
+    """Record the investigation act with the split of fault and the members' dissent (see workflow.close)."""
+    from qorgau.incidents import workflow
+
+    return workflow.close(session=session, actor=actor, accident_id=accident_id, act_on=act_on,
+                          employer_fault_percent=employer_fault_percent, worker_fault_percent=worker_fault_percent,
+                          dissents=dissents)
 
 
 def overdue_investigations(*, session: Session, actor: User, today: date) -> list[Accident]:
-    query = accidents_query(session=session, actor=actor).where(Accident.act_on.is_(None),
-                                                                 Accident.investigation_due < today)
+    """Open investigations with a step past its term: the notification or the investigation itself."""
+    from qorgau.incidents import workflow
+
+    query = accidents_query(session=session, actor=actor).where(workflow.overdue_condition(today))
     return list(session.execute(query).scalars())
 
 
@@ -107,22 +106,31 @@ def summary(accident: Accident) -> dict:
 def exposure_frame(*, session: Session, actor: User, years: list[int]) -> pd.DataFrame:
     """One row per enterprise-year in scope: entered denominators, else estimated from headcount (flagged)."""
     policy.require(actor, "incidents.stats")
-    enterprises = session.execute(select(Enterprise.id, Enterprise.region_kato, Enterprise.sector_code,
-                                         Enterprise.headcount, Enterprise.has_union)
-                                  .where(policy.enterprise_scope(session, actor))).all()
-    entered = {(d.enterprise_id, d.year): d for d in session.execute(
-        select(Denominator).where(Denominator.year.in_(years))).scalars()}
-    rows = []
-    for enterprise_id, region, sector, headcount, has_union in enterprises:
-        for year in years:
-            found = entered.get((enterprise_id, year))
-            workers = found.workers if found else float(headcount)
-            hours = found.hours if found else float(exposure.estimate_hours([headcount])[0])
-            rows.append({"enterprise_id": enterprise_id, "year": year, "workers": workers, "hours": hours,
-                         "hours_estimated": found is None or found.hours_estimated, "region": region,
-                         "sector": sector, "size_band": exposure.size_band(workers),
-                         "union": "union" if has_union else "no_union"})
-    return pd.DataFrame(rows)
+    scope = policy.enterprise_scope(session, actor)
+    enterprises = pd.DataFrame(session.execute(
+        select(Enterprise.id, Enterprise.region_kato, Enterprise.sector_code, Enterprise.headcount,
+               Enterprise.has_union).where(scope)).all(),
+        columns=["enterprise_id", "region", "sector", "headcount", "has_union"])
+    columns = ["enterprise_id", "year", "workers", "hours", "hours_estimated", "region", "sector", "size_band",
+               "union"]
+    if enterprises.empty or not years:
+        return pd.DataFrame(columns=columns)
+    entered = pd.DataFrame(session.execute(
+        select(Denominator.enterprise_id, Denominator.year, Denominator.workers, Denominator.hours,
+               Denominator.hours_estimated)
+        .join(Enterprise, Enterprise.id == Denominator.enterprise_id)
+        .where(scope, Denominator.year.in_(years))).all(),
+        columns=["enterprise_id", "year", "d_workers", "d_hours", "d_estimated"])
+    frame = enterprises.merge(pd.DataFrame({"year": list(years)}), how="cross")
+    frame = frame.merge(entered, on=["enterprise_id", "year"], how="left")
+    found = frame["d_workers"].notna().to_numpy()
+    headcount = frame["headcount"].to_numpy(dtype=float)
+    frame["workers"] = np.where(found, frame["d_workers"].to_numpy(dtype=float), headcount)
+    frame["hours"] = np.where(found, frame["d_hours"].to_numpy(dtype=float), exposure.estimate_hours(headcount))
+    frame["hours_estimated"] = ~found | frame["d_estimated"].astype("boolean").fillna(True).to_numpy(dtype=bool)
+    frame["size_band"] = exposure.size_bands(frame["workers"].to_numpy())
+    frame["union"] = np.where(frame["has_union"].astype(bool), "union", "no_union")
+    return frame[columns]
 
 
 def cases_frame(*, session: Session, actor: User, years: list[int]) -> pd.DataFrame:
@@ -140,6 +148,12 @@ def cases_frame(*, session: Session, actor: User, years: list[int]) -> pd.DataFr
     return frame
 
 
+def default_years(count: int = 5) -> list[int]:
+    """The last `count` full calendar years."""
+    last = utcnow().year - 1
+    return list(range(last - count + 1, last + 1))
+
+
 def rates_for(*, session: Session, actor: User, by: list[str], base: str = "per_1000_workers",
               severity: str = "all", years: list[int] | None = None) -> list[dict]:
     """Rates with exact Poisson 95% intervals for any slice, its base named in every row."""
@@ -148,9 +162,7 @@ def rates_for(*, session: Session, actor: User, by: list[str], base: str = "per_
         raise ValidationFailed(N_("Unknown dimension."), field="by")
     if base not in rates.BASES:
         raise ValidationFailed(N_("Unknown rate base."), field="base")
-    if years is None:
-        last = utcnow().year - 1
-        years = list(range(last - 4, last + 1))
+    years = years or default_years()
     expo = exposure_frame(session=session, actor=actor, years=years)
     cases = cases_frame(session=session, actor=actor, years=years)
     if expo.empty:

@@ -7,41 +7,50 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from qorgau.core import i18n, policy
 from qorgau.core.db import utcnow
 from qorgau.core.deps import get_db, require_user
-from qorgau.core.errors import AppError
+from qorgau.core.errors import AppError, ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, paginate
 from qorgau.core.plugins import NavItem, Panel, PanelItem
+from qorgau.core.tabular import to_csv, to_xlsx
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
-from qorgau.incidents import labels, service
+from qorgau.incidents import deadlines, denominators, diseases, importer, labels, service, trends, workflow
 from qorgau.incidents.schemas import AccidentIn
+from qorgau.incidents.tables import ImportProblems, parse_number
 from qorgau.registry import service as registry
 
 router = APIRouter(prefix="/incidents")
 NAV = [NavItem(N_("Accidents"), "/incidents/", "incidents.stats"),
        NavItem(N_("Accidents"), "/incidents/accidents", "incidents.read")]
+COMMISSION_ROWS = 6
+MAX_UPLOAD = 10 * 1024 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GEOJSON = Path(__file__).resolve().parent.parent / "registry" / "data" / "regions.geojson"
 
 
 def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
     if not policy.allowed(user, "incidents.read"):
         return []
-    overdue = service.overdue_investigations(session=db, actor=user, today=utcnow().date())
-    items = [PanelItem(f"#{a.id} · {i18n.format_date(a.occurred_on)} · {_(labels.CATEGORIES[a.category])}",
-                       f"/incidents/accidents/{a.id}", _("investigation due %(date)s", date=i18n.format_date(a.investigation_due)),
-                       "danger") for a in overdue[:5]]
+    today = utcnow().date()
+    overdue = service.overdue_investigations(session=db, actor=user, today=today)
+    items = []
+    for a in overdue[:5]:
+        codes = workflow.overdue_codes(a, today)
+        what = "; ".join(_(labels.DEADLINE_STEPS[c]) for c in codes) or _("overdue")
+        items.append(PanelItem(f"#{a.id} · {i18n.format_date(a.occurred_on)} · {_(labels.CATEGORIES[a.category])}",
+                               f"/incidents/accidents/{a.id}", what, "danger"))
     return [Panel(title=_("Overdue accident investigations"), order=30, figure=i18n.format_number(len(overdue)),
-                  items=items, link="/incidents/accidents", link_label=_("All accidents"))]
+                  items=items, link="/incidents/accidents?overdue=1", link_label=_("All accidents"))]
 
 
 @lru_cache(maxsize=1)
@@ -81,14 +90,19 @@ def dashboard(request: Request, base: str = Query("per_1000_workers", max_length
 
 
 @router.get("/accidents")
-def accidents(request: Request, year: int | None = Query(None, ge=1990, le=2100),
+def accidents(request: Request, year: int | None = Query(None, ge=1990, le=2100), overdue: int = Query(0, ge=0, le=1),
               page: int = Query(1, ge=1, le=100000), user: User = Depends(require_user), db: Session = Depends(get_db)):
-    paged = paginate(db, service.accidents_query(session=db, actor=user, year=year), PageParams(page, 30))
+    query = service.accidents_query(session=db, actor=user, year=year)
+    if overdue:
+        query = query.where(workflow.overdue_condition(utcnow().date()))
+    paged = paginate(db, query, PageParams(page, 30))
     names = {e.id: i18n.localized(e, "name") for e in registry.enterprises_by_ids(
         session=db, ids=[a.enterprise_id for a in paged.items])}
-    return render(request, "incidents/accidents.html", {"paged": paged, "names": names, "year": year or "",
-                                                         "categories": labels.CATEGORIES, "today": utcnow().date(),
-                                                         "summary": service.summary})
+    today = utcnow().date()
+    return render(request, "incidents/accidents.html", {
+        "paged": paged, "names": names, "year": year or "", "overdue": overdue, "categories": labels.CATEGORIES,
+        "today": today, "summary": service.summary, "steps": labels.DEADLINE_STEPS,
+        "overdue_codes": {a.id: workflow.overdue_codes(a, today) for a in paged.items}})
 
 
 @router.get("/accidents/new")
@@ -127,25 +141,98 @@ async def create_accident(request: Request, user: User = Depends(require_user), 
     return RedirectResponse(f"/incidents/accidents/{accident.id}", status_code=303)
 
 
-@router.get("/accidents/{accident_id}")
-def accident_page(request: Request, accident_id: IdPath, user: User = Depends(require_user),
-                  db: Session = Depends(get_db)):
+def _accident_page(request: Request, db: Session, user: User, accident_id: int, error: AppError | None = None,
+                   values: dict | None = None):
     accident = service.get(session=db, actor=user, accident_id=accident_id)
+    today = utcnow().date()
+    status = 200
+    if error is not None:
+        db.rollback()
+        accident = service.get(session=db, actor=user, accident_id=accident_id)
+        status = error.status
     return render(request, "incidents/accident.html", {
         "a": accident, "enterprise": registry.enterprise_by_id(session=db, enterprise_id=accident.enterprise_id),
         "categories": labels.CATEGORIES, "commissions": labels.COMMISSION_LEVELS, "causes": labels.CAUSES,
-        "outcomes": labels.OUTCOMES, "today": utcnow().date(), "can_write": policy.allowed(user, "incidents.write")})
+        "outcomes": labels.OUTCOMES, "today": today, "can_write": policy.allowed(user, "incidents.write"),
+        "steps": workflow.steps(accident, today), "statuses": labels.DEADLINE_STATUS,
+        "notification_due": workflow.notification_due(accident), "max_extensions": deadlines.MAX_EXTENSIONS,
+        "error": _(error.message, **error.params) if error else "", "error_field": error.field if error else None,
+        "values": values or {}}, status_code=status)
+
+
+@router.get("/accidents/{accident_id}")
+def accident_page(request: Request, accident_id: IdPath, user: User = Depends(require_user),
+                  db: Session = Depends(get_db)):
+    return _accident_page(request, db, user, accident_id)
+
+
+def _day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(N_("Give a date."), field=field)
+
+
+def _whole(text: str, field: str, default: int | None = None) -> int:
+    text = text.strip()
+    if not text and default is not None:
+        return default
+    if not text.isdigit() or len(text) > 3:
+        raise ValidationFailed(N_("A percentage is between 0 and 100."), field=field)
+    return int(text)
+
+
+async def _workflow_step(request: Request, db: Session, user: User, accident_id: int, action) -> Response:
+    values = {k: str(v) for k, v in (await request.form()).items()}
+    try:
+        action(values)
+        db.commit()
+    except AppError as error:
+        return _accident_page(request, db, user, accident_id, error=error, values=values)
+    return RedirectResponse(f"/incidents/accidents/{accident_id}", status_code=303)
+
+
+@router.post("/accidents/{accident_id}/notification")
+async def record_notification(request: Request, accident_id: IdPath, user: User = Depends(require_user),
+                              db: Session = Depends(get_db)):
+    return await _workflow_step(request, db, user, accident_id, lambda v: workflow.record_notification(
+        session=db, actor=user, accident_id=accident_id, notified_on=_day(v.get("notified_on", ""), "notified_on")))
+
+
+@router.post("/accidents/{accident_id}/commission")
+async def form_commission(request: Request, accident_id: IdPath, user: User = Depends(require_user),
+                          db: Session = Depends(get_db)):
+    def action(v: dict) -> None:
+        representative = v.get("workers_representative", "")
+        members = [workflow.MemberIn(v.get(f"member_name_{i}", "")[:300], v.get(f"member_role_{i}", "")[:300],
+                                     representative == str(i)) for i in range(1, COMMISSION_ROWS + 1)]
+        workflow.form_commission(session=db, actor=user, accident_id=accident_id,
+                                 formed_on=_day(v.get("formed_on", ""), "formed_on"), members=members)
+
+    return await _workflow_step(request, db, user, accident_id, action)
+
+
+@router.post("/accidents/{accident_id}/extensions")
+async def extend_investigation(request: Request, accident_id: IdPath, user: User = Depends(require_user),
+                               db: Session = Depends(get_db)):
+    return await _workflow_step(request, db, user, accident_id, lambda v: workflow.extend(
+        session=db, actor=user, accident_id=accident_id, new_due=_day(v.get("new_due", ""), "new_due"),
+        reason=v.get("reason", "")[:5000]))
 
 
 @router.post("/accidents/{accident_id}/act")
-def record_act(accident_id: IdPath, act_on: date = Form(...), employer_fault_percent: int = Form(..., ge=0, le=100),
-               worker_fault_percent: int = Form(0, ge=0, le=100), dissent: str = Form("", max_length=5000),
-               user: User = Depends(require_user), db: Session = Depends(get_db)):
-    service.close_investigation(session=db, actor=user, accident_id=accident_id, act_on=act_on,
-                                employer_fault_percent=employer_fault_percent,
-                                worker_fault_percent=worker_fault_percent, dissent=dissent)
-    db.commit()
-    return RedirectResponse(f"/incidents/accidents/{accident_id}", status_code=303)
+async def record_act(request: Request, accident_id: IdPath, user: User = Depends(require_user),
+                     db: Session = Depends(get_db)):
+    def action(v: dict) -> None:
+        dissents = {int(k.removeprefix("dissent_")): text[:5000] for k, text in v.items()
+                    if k.startswith("dissent_") and k.removeprefix("dissent_").isdigit() and text.strip()}
+        service.close_investigation(
+            session=db, actor=user, accident_id=accident_id, act_on=_day(v.get("act_on", ""), "act_on"),
+            employer_fault_percent=_whole(v.get("employer_fault_percent", ""), "employer_fault_percent"),
+            worker_fault_percent=_whole(v.get("worker_fault_percent", ""), "worker_fault_percent", 0),
+            dissents=dissents)
+
+    return await _workflow_step(request, db, user, accident_id, action)
 
 
 @router.get("/under-reporting")
@@ -154,3 +241,192 @@ def under_reporting(request: Request, year: int = Query(0, ge=0, le=2100), user:
     year = year or utcnow().year - 1
     result = service.under_reporting(session=db, actor=user, year=year)
     return render(request, "incidents/under_reporting.html", {"r": result, "year": year})
+
+
+# ---- exports -----------------------------------------------------------------------------------------
+
+def _download(header: list[str], rows: list[list], fmt: str, name: str) -> Response:
+    content = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, name)
+    return Response(content, media_type="text/csv" if fmt == "csv" else XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+def _rate_rows(rows: list[dict], names: dict | None = None) -> tuple[list[str], list[list]]:
+    header = [_("Group"), _("Cases"), _("Exposure"), _("Rate"), _("95% interval, low"), _("95% interval, high"),
+              _("Base")]
+    return header, [[(names or {}).get(r["group"], r["group"]), r["cases"], r["exposure"], r["rate"], r["ci_low"],
+                     r["ci_high"], r["base"]] for r in rows]
+
+
+# ---- occupational diseases --------------------------------------------------------------------------
+
+def _disease_form(request: Request, db: Session, user: User, values: dict, error: AppError | None = None):
+    return render(request, "incidents/disease_form.html", {
+        "values": values, "factors": labels.HARMFUL_FACTORS, "age_bands": labels.AGE_BANDS,
+        "error": _(error.message, **error.params) if error else "", "error_field": error.field if error else None},
+        status_code=error.status if error else 200)
+
+
+@router.get("/diseases")
+def disease_list(request: Request, year: int | None = Query(None, ge=1990, le=2100),
+                 page: int = Query(1, ge=1, le=100000), user: User = Depends(require_user),
+                 db: Session = Depends(get_db)):
+    paged = paginate(db, diseases.query(session=db, actor=user, year=year), PageParams(page, 30))
+    names = {e.id: i18n.localized(e, "name") for e in registry.enterprises_by_ids(
+        session=db, ids=[c.enterprise_id for c in paged.items])}
+    rows = []
+    if policy.allowed(user, "incidents.stats"):
+        rows = diseases.rates_for(session=db, actor=user, by=["harmful_factor"], base="per_100k_workers")
+    return render(request, "incidents/diseases.html", {"paged": paged, "names": names, "year": year or "",
+                                                        "factors": labels.HARMFUL_FACTORS, "by_factor": rows})
+
+
+@router.get("/diseases/new")
+def new_disease(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    policy.require(user, "incidents.write")
+    return _disease_form(request, db, user, {"enterprise_id": user.scope_enterprise_id or ""})
+
+
+@router.post("/diseases/new")
+async def create_disease(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    values = {k: str(v)[:300] for k, v in (await request.form()).items()}
+    try:
+        enterprise_id = values.get("enterprise_id", "").strip()
+        if not enterprise_id.isdigit() or len(enterprise_id) > 9:
+            raise ValidationFailed(N_("Give the enterprise."), field="enterprise_id")
+        try:
+            years = float(values.get("exposure_years", "").replace(",", "."))
+        except ValueError:
+            raise ValidationFailed(N_("Years of exposure are between 0 and 70."), field="exposure_years")
+        diseases.record(session=db, actor=user, enterprise_id=int(enterprise_id),
+                        diagnosed_on=_day(values.get("diagnosed_on", ""), "diagnosed_on"),
+                        icd10=values.get("icd10", ""), harmful_factor=values.get("harmful_factor", ""),
+                        exposure_years=years, isco08=values.get("isco08", "").strip() or None,
+                        sex=values.get("sex") or None, age_band=values.get("age_band") or None)
+        db.commit()
+    except AppError as error:
+        db.rollback()
+        return _disease_form(request, db, user, values, error)
+    return RedirectResponse("/incidents/diseases", status_code=303)
+
+
+# ---- denominators ---------------------------------------------------------------------------------
+
+def _denominators_page(request: Request, db: Session, user: User, year: int, page: int = 1, status_code: int = 200,
+                       **extra):
+    paged = paginate(db, denominators.query(session=db, actor=user, year=year), PageParams(page, 50))
+    names = {e.id: i18n.localized(e, "name") for e in registry.enterprises_by_ids(
+        session=db, ids=[d.enterprise_id for d in paged.items])}
+    return render(request, "incidents/denominators.html", {
+        "paged": paged, "names": names, "year": year, "missing": denominators.missing_count(session=db, actor=user, year=year),
+        "can_write": policy.allowed(user, "incidents.write"), "values": {}, "error": "", "error_field": None,
+        "problems": [], **extra}, status_code=status_code)
+
+
+@router.get("/denominators")
+def denominators_page(request: Request, year: int = Query(0, ge=0, le=2100), page: int = Query(1, ge=1, le=100000),
+                      user: User = Depends(require_user), db: Session = Depends(get_db)):
+    return _denominators_page(request, db, user, year or utcnow().year - 1, page)
+
+
+@router.post("/denominators")
+async def save_denominator(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    values = {k: str(v)[:100] for k, v in (await request.form()).items()}
+    year_text = values.get("year", "").strip()
+    year = int(year_text) if year_text.isdigit() and len(year_text) == 4 else utcnow().year - 1
+    try:
+        if not year_text.isdigit() or len(year_text) != 4:
+            raise ValidationFailed(N_("The year must be between 1990 and the current year."), field="year")
+        enterprise_id = values.get("enterprise_id", "").strip()
+        if not enterprise_id.isdigit() or len(enterprise_id) > 9:
+            raise ValidationFailed(N_("Give the enterprise."), field="enterprise_id")
+        numbers = {}
+        for name in ("workers", "hours"):
+            text = values.get(name, "").strip()
+            if not text and name == "hours":
+                numbers[name] = None
+                continue
+            try:
+                numbers[name] = parse_number(text)
+            except ValueError:
+                raise ValidationFailed(N_("Give a number."), field=name)
+        denominators.save(session=db, actor=user, enterprise_id=int(enterprise_id), year=year, **numbers)
+        db.commit()
+    except AppError as error:
+        db.rollback()
+        return _denominators_page(request, db, user, year, values=values, error=_(error.message, **error.params),
+                                  error_field=error.field, status_code=error.status)
+    return RedirectResponse(f"/incidents/denominators?year={year}", status_code=303)
+
+
+@router.post("/denominators/import")
+async def import_denominators(request: Request, file: UploadFile = File(...), year: int = Form(0, ge=0, le=2100),
+                              user: User = Depends(require_user), db: Session = Depends(get_db)):
+    policy.require(user, "incidents.write")
+    year = year or utcnow().year - 1
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        return _denominators_page(request, db, user, year, error=_("The file is larger than 10 MB."),
+                                  status_code=413)
+    try:
+        result = importer.import_file(session=db, actor=user, data=data, filename=file.filename or "upload.csv",
+                                      kind="denominators")
+        db.commit()
+    except ImportProblems as problems:
+        db.rollback()
+        return _denominators_page(request, db, user, year, problems=problems.problems[:200],
+                                  error=_("The file has %(n)s error(s); nothing was imported.",
+                                          n=len(problems.problems)), status_code=422)
+    return _denominators_page(request, db, user, year, imported=result["denominators"])
+
+
+# ---- trends, league tables, the enterprise ---------------------------------------------------------
+
+@router.get("/trends")
+def trends_page(request: Request, base: str = Query("per_1000_workers", max_length=20),
+                severity: str = Query("all", max_length=20), export: str = Query("", pattern="^(|csv|xlsx)$"),
+                table: str = Query("year", pattern="^(year|region|sector|enterprise|diseases)$"),
+                user: User = Depends(require_user), db: Session = Depends(get_db)):
+    policy.require(user, "incidents.stats")
+    if base not in labels.BASE_LABELS:
+        raise ValidationFailed(N_("Unknown rate base."), field="base")
+    if severity not in labels.SEVERITY_FILTERS:
+        raise ValidationFailed(N_("Unknown value."), field="severity")
+    data = trends.overview(session=db, actor=user, base=base, severity=severity)
+    region_names = {r.kato: i18n.localized(r, "name") for r in registry.regions(session=db)}
+    sector_names = {s.code: i18n.localized(s, "name") for s in registry.sectors(session=db)}
+    enterprise_names = {e.id: i18n.localized(e, "name") for e in registry.enterprises_by_ids(
+        session=db, ids=[r["group"] for r in data["enterprises"]])}
+    if export:
+        rows, names = {"year": (data["by_year"], None), "region": (data["regions"], region_names),
+                       "sector": (data["sectors"], sector_names), "enterprise": (data["enterprises"], enterprise_names),
+                       "diseases": (data["diseases_by_year"], None)}[table]
+        header, body = _rate_rows(rows, names)
+        return _download(header, body, export, f"incidents-{table}")
+    return render(request, "incidents/trends.html", {
+        **data, "base": base, "severity": severity, "base_label": labels.BASE_LABELS[base],
+        "bases": labels.BASE_LABELS, "severities": labels.SEVERITY_FILTERS, "region_names": region_names,
+        "sector_names": sector_names, "enterprise_names": enterprise_names})
+
+
+@router.get("/enterprises/{enterprise_id}")
+def enterprise_page(request: Request, enterprise_id: IdPath, base: str = Query("per_1000_workers", max_length=20),
+                    export: str = Query("", pattern="^(|csv|xlsx)$"), user: User = Depends(require_user),
+                    db: Session = Depends(get_db)):
+    if base not in labels.BASE_LABELS:
+        raise ValidationFailed(N_("Unknown rate base."), field="base")
+    data = trends.enterprise(session=db, actor=user, enterprise_id=enterprise_id, base=base)
+    if export:
+        sector = {r["group"]: r for r in data["sector"]}
+        header = [_("Year"), _("Cases"), _("Rate"), _("95% interval, low"), _("95% interval, high"),
+                  _("Sector rate"), _("Sector 95% interval, low"), _("Sector 95% interval, high"), _("Base")]
+        body = [[r["group"], r["cases"], r["rate"], r["ci_low"], r["ci_high"], sector.get(r["group"], {}).get("rate"),
+                 sector.get(r["group"], {}).get("ci_low"), sector.get(r["group"], {}).get("ci_high"), r["base"]]
+                for r in data["own"]]
+        return _download(header, body, export, f"incidents-enterprise-{enterprise_id}")
+    accidents = list(db.execute(service.accidents_query(session=db, actor=user)
+                                .where(service.Accident.enterprise_id == enterprise_id).limit(50)).scalars())
+    return render(request, "incidents/enterprise.html", {
+        **data, "accidents": accidents, "base": base, "bases": labels.BASE_LABELS,
+        "base_label": labels.BASE_LABELS[base], "categories": labels.CATEGORIES, "summary": service.summary,
+        "sector_rows": {r["group"]: r for r in data["sector"]}, "today": utcnow().date()})
