@@ -41,6 +41,7 @@ def test_dashboard_renders_the_map_without_a_cdn(sign_in):
     page = sign_in("state").get("/incidents/", cookies={"lang": "ru"})
     assert page.status_code == 200 and "plotly-graph-div" in page.text
     assert "cdn.plot.ly" not in page.text and "https://" not in page.text.split("<main")[1]
+    assert "\"fill\":\"toself\"" in page.text  # regions as polygons: a geo trace would fetch the world from a CDN
 
 
 def test_import_with_an_unknown_enterprise_writes_nothing(demo_url, session, tmp_path, monkeypatch):

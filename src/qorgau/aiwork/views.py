@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -24,6 +21,7 @@ from qorgau.core.deps import get_db, require_user
 from qorgau.core.errors import AppError
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
+from qorgau.core.maps import region_map
 from qorgau.core.models import User
 from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.templating import render
@@ -32,7 +30,6 @@ from qorgau.registry import service as registry
 
 router = APIRouter(prefix="/aiwork")
 NAV = [NavItem(N_("AI at work"), "/aiwork/", "aiwork.read")]
-GEOJSON = Path(__file__).resolve().parent.parent / "registry" / "data" / "regions.geojson"
 COLORS = {"not_exposed": "#d9e4ec", "minimal": "#a9c4d8", "1": "#fcd9a4", "2": "#f7a65c", "3": "#e0622b",
           "4": "#a3200f", "unscored": "#cccccc"}
 SEX_LABELS = {"female": N_("Women"), "male": N_("Men"), "unknown": N_("unknown")}
@@ -57,56 +54,12 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
     return [Panel(title=_("AI at work"), order=60, items=items, link="/aiwork/", link_label=_("AI at work"))]
 
 
-@lru_cache(maxsize=1)
-def _geojson() -> dict:
-    return json.loads(GEOJSON.read_text(encoding="utf-8"))
-
-
 def _figure_html(figure) -> str:
     return figure.to_html(include_plotlyjs=False, full_html=False, config={"displayModeBar": False})
 
 
-@lru_cache(maxsize=1)
-def _outlines() -> dict[str, tuple[list, list]]:
-    """Region outlines (KATO -> lon, lat with None between rings) for filled polygons on plain axes."""
-    out = {}
-    for feature in _geojson()["features"]:
-        geometry = feature["geometry"]
-        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-        lon, lat = [], []
-        for polygon in polygons:
-            for ring in polygon:
-                lon += [p[0] for p in ring] + [None]
-                lat += [p[1] for p in ring] + [None]
-        out[feature["properties"]["KATO"]] = (lon, lat)
-    return out
-
-
 def _map(rows: list[dict], names: dict[str, str]) -> str:
-    """The Kazakhstan map as filled polygons on plain axes: no base map, so nothing is fetched from a CDN
-    (plotly's geo traces load world topojson from cdn.plot.ly, which closed networks cannot reach)."""
-    import plotly.graph_objects as go
-    from plotly.colors import sample_colorscale
-
-    values = {r["group"]["region"]: 100 * (r["share_exposed"] or 0) for r in rows}
-    low, high = min(values.values()), max(values.values())
-    span = (high - low) or 1.0
-    figure = go.Figure()
-    for kato, (lon, lat) in _outlines().items():
-        value = values.get(kato)
-        color = sample_colorscale("OrRd", [(value - low) / span])[0] if value is not None else "#eeeeee"
-        label = f"{names.get(kato, kato)}: " + (f"{value:.1f}%" if value is not None else "—")
-        figure.add_scatter(x=lon, y=lat, fill="toself", fillcolor=color, mode="lines", name=label,
-                           line={"color": "white", "width": 1}, hoveron="fills", text=label, hoverinfo="text",
-                           showlegend=False, customdata=[kato])
-    figure.add_scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip", marker={
-        "colorscale": "OrRd", "cmin": low, "cmax": high, "color": [low], "showscale": True,
-        "colorbar": {"title": {"text": "%"}, "thickness": 12}})
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.5)  # about 1/cos(48°) at these latitudes
-    figure.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=380, plot_bgcolor="rgba(0,0,0,0)",
-                         paper_bgcolor="rgba(0,0,0,0)")
-    return _figure_html(figure)
+    return region_map({r["group"]["region"]: 100 * (r["share_exposed"] or 0) for r in rows}, names, unit="%")
 
 
 def _stacked(rows: list[dict], labels: list[str]) -> str:

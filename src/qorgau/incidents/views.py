@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -18,6 +15,7 @@ from qorgau.core.deps import get_db, require_user
 from qorgau.core.errors import AppError, ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
+from qorgau.core.maps import region_map
 from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, paginate
 from qorgau.core.plugins import NavItem, Panel, PanelItem
@@ -35,7 +33,6 @@ NAV = [NavItem(N_("Accidents"), "/incidents/", "incidents.stats"),
 COMMISSION_ROWS = 6
 MAX_UPLOAD = 10 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-GEOJSON = Path(__file__).resolve().parent.parent / "registry" / "data" / "regions.geojson"
 
 
 def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
@@ -53,22 +50,8 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
                   items=items, link="/incidents/accidents?overdue=1", link_label=_("All accidents"))]
 
 
-@lru_cache(maxsize=1)
-def _geojson() -> dict:
-    return json.loads(GEOJSON.read_text(encoding="utf-8"))
-
-
 def _map(rows: list[dict], region_names: dict[str, str]) -> str:
-    import plotly.graph_objects as go
-
-    figure = go.Figure(go.Choropleth(
-        geojson=_geojson(), featureidkey="properties.KATO", locations=[r["group"] for r in rows],
-        z=[r["rate"] for r in rows], colorscale="OrRd", marker_line_color="white",
-        text=[region_names.get(r["group"], r["group"]) for r in rows], hovertemplate="%{text}: %{z:.2f}<extra></extra>",
-        colorbar={"title": {"text": "‰"}}))
-    figure.update_geos(fitbounds="locations", visible=False)
-    figure.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=380)
-    return figure.to_html(include_plotlyjs=False, full_html=False, config={"displayModeBar": False})
+    return region_map({r["group"]: r["rate"] for r in rows}, region_names, digits=2)
 
 
 @router.get("/")
