@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from qorgau.core import security
 from qorgau.core.db import utcnow
-from qorgau.core.models import User
+from qorgau.core.models import Notification, User
 from qorgau.monitoring import service
 from qorgau.monitoring.codec import encode_json
 from qorgau.monitoring.models import Alarm, AlarmEvent, DeadLetter, Presence, Reading, Rollup, Sensor
@@ -84,6 +84,10 @@ def test_http_ingest_with_a_telemetry_token_stores_readings_alarms_and_dead_lett
     assert alarm.severity == "CRITICAL" and alarm.value == 15.0
     assert alarm.people_inside == session.execute(select(func.count()).select_from(Presence).where(
         Presence.zone_id == sensor.zone_id, Presence.exited_at.is_(None))).scalar()
+    # The people at the enterprise are told at once (critical), with a link to the alarm.
+    told = session.execute(select(User.username).join(Notification, Notification.user_id == User.id)
+                           .where(Notification.link == f"/monitoring/alarms/{alarm.id}")).scalars().all()
+    assert {"employer", "inspector"} <= set(told) and "officer" not in told
     # The same batch again: a gateway's retry doubles nothing (the engine sees repeats and late readings,
     # the table's key on (sensor, ts) keeps one row each).
     again = client.post(url, content=body, headers={"Authorization": f"Bearer {token}"}).json()
@@ -126,6 +130,24 @@ def test_http_ingest_refuses_without_the_telemetry_scope_or_outside_the_enterpri
     assert client.get("/api/v1/monitoring/alarms", headers={"Authorization": f"Bearer {telemetry}"}).status_code == 403
     session.expire_all()
     assert session.execute(select(func.count()).select_from(Reading).where(Reading.ts >= time.time() - 60)).scalar() == 0
+
+
+def test_escalation_widens_the_circle_of_people_told(session):
+    from qorgau.monitoring import notices
+
+    smelter = session.get(Enterprise, 1)
+    tiers = [{u.username for u in notices.recipients(session, smelter, level)} for level in (0, 1, 2)]
+    assert {"employer", "inspector"} <= tiers[0] and "officer" not in tiers[0]
+    assert tiers[0] <= tiers[1] <= tiers[2] and "officer" in tiers[2]  # the sectoral union's officer
+    assert notices.worth_telling("escalated", "MINOR") and not notices.worth_telling("raised", "WARNING")
+    alarm = session.execute(select(Alarm).limit(1)).scalar_one()
+    sent = notices.send(session, [notices.Notice("escalated", alarm.id, 1, "Электролиз", "stel", "MAJOR", 2)])
+    assert sent == len(tiers[2])
+    session.flush()
+    officer_note = session.execute(select(Notification).join(User, Notification.user_id == User.id)
+                                   .where(User.username == "officer", Notification.link == f"/monitoring/alarms/{alarm.id}")
+                                   ).scalars().first()
+    assert officer_note is not None and "Электролиз" in officer_note.title
 
 
 def test_presence_entries_and_exits(session, client):

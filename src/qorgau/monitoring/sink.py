@@ -34,6 +34,9 @@ from qorgau.monitoring.codec import DeadLetter
 from qorgau.monitoring.models import Alarm, Presence, Sensor
 from qorgau.monitoring.models import AlarmEvent as AlarmEventRow
 from qorgau.monitoring.models import DeadLetter as DeadLetterRow
+from qorgau.monitoring.notices import Notice
+from qorgau.monitoring.notices import send as send_notices
+from qorgau.monitoring.notices import worth_telling as notices_wanted
 from qorgau.monitoring.pipeline import Pipeline, ReadingBatch, RollupBatch
 from qorgau.monitoring.sensors import SensorConfig, SensorRegistry
 from qorgau.monitoring.substances import Catalogue, default_catalogue
@@ -140,6 +143,7 @@ class DatabaseSink:
         self._db_ids: np.ndarray = np.zeros(0, np.int64)
         self._db_ids_version = -1
         self._bins: dict[str, int | None] = {}
+        self._zone_names: dict[int, str] = {}
         self._next_sync = 0.0
         self._next_reload = time.monotonic() + reload_every_s
         self._loaded_at = session.execute(select(func.max(Sensor.updated_at))).scalar()
@@ -319,15 +323,32 @@ class DatabaseSink:
             statement = table.update().where(table.c.id == bindparam("alarm_pk")) \
                 .values({c: bindparam(c) for c in columns})
             connection.execute(statement, params)
+        notices = []
+        first_event = {e.alarm_id: e for e in reversed(events)}
         for row in rows:
-            row["alarm_id"] = alarms[row.pop("key")]["id"]
+            key = row.pop("key")
+            row["alarm_id"] = alarms[key]["id"]
+            if notices_wanted(row["kind"], row["severity"]):
+                event = first_event[key]
+                info = self.directory.get(event.sensor_id)
+                if info is not None:
+                    notices.append(Notice(row["kind"], row["alarm_id"], info.enterprise_id,
+                                          self._zone_name(info.zone_id), event.alarm_type, row["severity"],
+                                          row["escalation"]))
         if rows:
             connection.execute(history.insert(), rows)
+        if notices:
+            send_notices(self.session, notices)
         for key, row in new.items():
             if row["alarm_type"] in PERSISTENT_TYPES:
                 alarm = self.session.get(Alarm, alarms[key]["id"])
                 if alarm is not None:
                     self._violation(alarm)
+
+    def _zone_name(self, zone_id: int) -> str:
+        if zone_id not in self._zone_names:
+            self._zone_names[zone_id] = self.session.execute(select(Zone.name).where(Zone.id == zone_id)).scalar() or ""
+        return self._zone_names[zone_id]
 
     def _violation(self, alarm: Alarm) -> None:
         """A persistent exceedance: file a violation when configured, else mark it for a person."""

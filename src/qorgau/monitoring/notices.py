@@ -1,0 +1,92 @@
+"""Who is told about an alarm, and when: raised and repeated major or critical alarms go to the people
+at the enterprise; each escalation widens the circle (the engine escalates an unacknowledged alarm at
+15 minutes and at 1 hour).
+
+Tier 0: the enterprise's safety managers and the technical inspectors bound to it.
+Tier 1 (first escalation): also the officers of its primary union organisation.
+Tier 2 and above: also the officers of the sectoral union of its sector and of the regional union.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from qorgau.core import i18n
+from qorgau.core.config import get_settings
+from qorgau.core.i18n_markers import N_
+from qorgau.core.models import User
+from qorgau.core.notify import notify
+from qorgau.monitoring import alarms as alarm_model
+from qorgau.monitoring.alarms import Severity
+from qorgau.registry.models import Enterprise, UnionOrg
+
+TITLES = {
+    alarm_model.RAISED: N_("Alarm in %(zone)s: %(type)s, %(severity)s"),
+    alarm_model.REPEAT: N_("Still not acknowledged: alarm in %(zone)s (%(type)s)"),
+    alarm_model.ESCALATED: N_("Alarm escalated to level %(level)s in %(zone)s: nobody acknowledged it"),
+}
+
+
+@dataclass
+class Notice:
+    kind: str
+    alarm_id: int
+    enterprise_id: int
+    zone_name: str
+    alarm_type: str
+    severity: str
+    escalation: int
+
+
+def worth_telling(kind: str, severity: str) -> bool:
+    """Escalations always; raised and repeated alarms when major or critical (warnings stay on the screen)."""
+    if kind == alarm_model.ESCALATED:
+        return True
+    return kind in (alarm_model.RAISED, alarm_model.REPEAT) and Severity[severity] >= Severity.MAJOR
+
+
+def recipients(session: Session, enterprise: Enterprise, escalation: int) -> list[User]:
+    active = User.is_active.is_(True)
+    people = list(session.execute(select(User).where(
+        active, User.scope_kind == "enterprise", User.scope_enterprise_id == enterprise.id,
+        User.role.in_(("employer_safety_manager", "technical_inspector")))).scalars())
+    unions: list[int] = []
+    if escalation >= 1 and enterprise.primary_union_id:
+        unions.append(enterprise.primary_union_id)
+    if escalation >= 2:
+        unions += list(session.execute(select(UnionOrg.id).where(or_(
+            (UnionOrg.kind == "sectoral") & (UnionOrg.sector_code == enterprise.sector_code),
+            (UnionOrg.kind == "regional") & (UnionOrg.region_kato == enterprise.region_kato)))).scalars())
+    if unions:
+        people += list(session.execute(select(User).where(active, User.role == "union_officer",
+                                                          User.scope_union_id.in_(unions))).scalars())
+    return list({u.id: u for u in people}.values())
+
+
+def send(session: Session, notices: Sequence[Notice]) -> int:
+    """In-app notifications (urgent ones also by e-mail/webhook after commit); one per person and alarm."""
+    sent, seen = 0, set()
+    enterprises: dict[int, Enterprise | None] = {}
+    for notice in notices:
+        if notice.enterprise_id not in enterprises:
+            enterprises[notice.enterprise_id] = session.get(Enterprise, notice.enterprise_id)
+        enterprise = enterprises[notice.enterprise_id]
+        if enterprise is None:
+            continue
+        for user in recipients(session, enterprise, notice.escalation):
+            if (user.id, notice.alarm_id, notice.kind) in seen:
+                continue
+            seen.add((user.id, notice.alarm_id, notice.kind))
+            with i18n.locale_context(user.locale or get_settings().default_locale):
+                title = i18n.gettext(TITLES[notice.kind], zone=notice.zone_name, level=notice.escalation,
+                                     type=i18n.gettext(alarm_model.ALARM_TYPES.get(notice.alarm_type, notice.alarm_type)),
+                                     severity=i18n.gettext(alarm_model.SEVERITY_LABELS[Severity[notice.severity]]))
+            notify(session, user=user, kind="monitoring.alarm", title=title,
+                   link=f"/monitoring/alarms/{notice.alarm_id}",
+                   urgent=notice.kind == alarm_model.ESCALATED or notice.severity == "CRITICAL")
+            sent += 1
+    return sent
