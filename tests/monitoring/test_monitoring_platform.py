@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import time
 import types
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -364,3 +364,26 @@ def test_cli_serve_mqtt_and_simulate_from_the_database(demo_url, monkeypatch):
         sink.session.close()
     finally:
         get_settings.cache_clear()
+
+
+def test_retention_keeps_readings_around_alarms_and_all_rollups(session):
+    sensor = _so2_sensor(session)
+    now = utcnow()
+    old = now.timestamp() - 100 * 86400
+    session.execute(Reading.__table__.insert(), [{"sensor_id": sensor.id, "ts": old + i * 60.0, "value": 0.1,
+                                                  "late": False} for i in range(300)])
+    alarm = Alarm(key="retention-probe", sensor_id=sensor.id, zone_id=sensor.zone_id,
+                  enterprise_id=sensor.enterprise_id, alarm_type="threshold", severity="CRITICAL",
+                  peak_severity="CRITICAL", status="CLEARED_ACK", started_at=datetime.fromtimestamp(old + 150 * 60, UTC),
+                  last_event_at=datetime.fromtimestamp(old + 150 * 60, UTC))
+    session.add(alarm)
+    session.flush()
+    rollups = session.execute(select(func.count()).select_from(Rollup)).scalar()
+    result = service.prune_readings(session=session, keep_days=90, around_alarms_s=30 * 60, now=now)
+    kept = session.execute(select(Reading.ts).where(Reading.sensor_id == sensor.id, Reading.ts < old + 300 * 60)
+                           ).scalars().all()
+    # One hour around the alarm (minutes 120-180) survives; the rest of that old stretch is gone.
+    assert sorted(round((t - old) / 60) for t in kept) == list(range(120, 180))
+    assert result["deleted"] >= 240 and session.execute(select(func.count()).select_from(Rollup)).scalar() == rollups
+    assert session.execute(select(func.count()).select_from(Reading)
+                           .where(Reading.ts > now.timestamp() - 86400)).scalar() > 0  # recent ones untouched

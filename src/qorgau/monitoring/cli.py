@@ -316,3 +316,18 @@ def serve_mqtt(
         _fail(f"cannot reach the broker at {broker_host}:{broker_port}: {error}", 1)
     typer.echo(json.dumps(counters))
     sys.stdout.flush()
+
+
+@app.command()
+def prune(keep_days: int = typer.Option(90, "--keep-days", min=1, help="Raw readings kept, in days."),
+          around_alarms_min: int = typer.Option(60, "--around-alarms-min", min=0,
+                                                help="Readings this close to an alarm of their sensor are kept.")) -> None:
+    """Retention: delete raw readings older than --keep-days except around alarms (run it daily);
+    minute rollups, alarms and dead letters stay."""
+    from qorgau.core.config import get_settings
+    from qorgau.core.db import unit_of_work
+    from qorgau.monitoring import service
+
+    with unit_of_work(get_settings().resolved_database_url(), actor="system:retention") as session:
+        result = service.prune_readings(session=session, keep_days=keep_days, around_alarms_s=around_alarms_min * 60.0)
+    typer.echo(json.dumps(result))

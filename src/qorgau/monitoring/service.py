@@ -14,17 +14,26 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from qorgau.core import policy
+from qorgau.core import audit, policy
 from qorgau.core.db import utcnow
 from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.plugins import optional_module
 from qorgau.monitoring import alarms as alarm_model
-from qorgau.monitoring.models import Alarm, AlarmEvent, DeadLetter, Presence, Rollup, Sensor, SensorState
+from qorgau.monitoring.models import (
+    Alarm,
+    AlarmEvent,
+    DeadLetter,
+    Presence,
+    Reading,
+    Rollup,
+    Sensor,
+    SensorState,
+)
 from qorgau.monitoring.pipeline import Pipeline
 from qorgau.monitoring.sensors import SensorConfigError, SensorRegistry
 from qorgau.monitoring.sink import PERSISTENT_TYPES, DatabaseSink, SensorInfo, sensor_config, zone_code
@@ -468,3 +477,44 @@ def counts_for_enterprises(*, session: Session, start: date, end: date) -> list[
         exceeded.setdefault(enterprise_id, set()).add((zone_id, shift_of_minute(int(started.timestamp() // 60))))
     return [{"enterprise_id": e, "zone_shifts": int(n), "exceedance_shifts": len(exceeded.get(e, ()))}
             for e, n in sorted(shifts.items())]
+
+
+# -- retention -------------------------------------------------------------------------------------
+
+def prune_readings(*, session: Session, keep_days: int, around_alarms_s: float = 3600.0,
+                   now: datetime | None = None) -> dict:
+    """Delete raw readings older than `keep_days`, except those within `around_alarms_s` of an alarm of
+    their sensor (the evidence of what happened). Minute rollups, alarms and dead letters are kept."""
+    if keep_days < 1:
+        raise ValidationFailed(N_("Keep at least one day of readings."), field="keep_days")
+    cutoff = (now or utcnow()).timestamp() - keep_days * 86400.0
+    protected: dict[int, list[tuple[float, float]]] = {}
+    for sensor_id, started in session.execute(
+            select(Alarm.sensor_id, Alarm.started_at)
+            .where(Alarm.started_at < datetime.fromtimestamp(cutoff + around_alarms_s, UTC))):
+        at = started.timestamp()
+        protected.setdefault(sensor_id, []).append((at - around_alarms_s, at + around_alarms_s))
+    oldest = dict(session.execute(select(Reading.sensor_id, func.min(Reading.ts)).where(Reading.ts < cutoff)
+                                  .group_by(Reading.sensor_id)).all())
+    ranges = []  # (sensor, from, to): the stretches below the cutoff outside every protected window
+    for sensor_id, start in oldest.items():
+        position = start
+        for low, high in sorted(protected.get(sensor_id, [])):
+            if low > position:
+                ranges.append({"sensor": sensor_id, "low": position, "high": min(low, cutoff)})
+            position = max(position, high)
+            if position >= cutoff:
+                break
+        if position < cutoff:
+            ranges.append({"sensor": sensor_id, "low": position, "high": cutoff})
+    table = Reading.__table__
+    deleted = 0
+    if ranges:
+        statement = table.delete().where(table.c.sensor_id == bindparam("sensor"), table.c.ts >= bindparam("low"),
+                                         table.c.ts < bindparam("high"))
+        deleted = session.connection().execute(statement, ranges).rowcount or 0
+    audit.record(session, action="monitoring.prune", object_type="monitoring_reading",
+                 after={"keep_days": keep_days, "around_alarms_s": around_alarms_s, "deleted": deleted,
+                        "before": datetime.fromtimestamp(cutoff, UTC).isoformat()})
+    return {"deleted": deleted, "cutoff": datetime.fromtimestamp(cutoff, UTC).isoformat(),
+            "sensors": len(oldest), "protected_windows": sum(len(v) for v in protected.values())}
