@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from qorgau.index import engine
-from qorgau.index.methodology import Outliers, default_methodology, parse_methodology
+from qorgau.index.methodology import MethodologyError, Outliers, default_methodology, parse_methodology
 
 X1 = [10.0, 20.0, 30.0, 40.0]  # higher is better
 X2 = [5.0, 1.0, 3.0, 1.0]  # lower is better
@@ -115,6 +115,22 @@ def test_two_level_aggregation_and_missing_values_by_hand():
     assert geometric.pillars.at["C", "p"] == pytest.approx(pillar_c)
     assert geometric.entities.at["C", "score"] == pytest.approx(pillar_c ** (2 / 3) * g(50) ** (1 / 3))
     assert geometric.contributions.sum(axis=1).tolist() == pytest.approx(geometric.entities["score"].tolist())
+
+
+def test_coverage_can_count_only_the_indicators_that_have_data():
+    """1.1's rule: an indicator with a value for nobody does not count against anybody's coverage."""
+    data = frame(a=[0.0, 10.0, 5.0], b=[0.0, 4.0, np.nan], c=[np.nan, np.nan, np.nan])
+    every = PILLARS.format(method="arithmetic").replace("aggregation", "min_coverage: 0.6\naggregation")
+    strict = engine.compute(data, parse_methodology(every))
+    assert strict.entities["coverage"].tolist() == pytest.approx([2 / 3, 2 / 3, 1 / 3])
+    assert list(strict.entities["status"]) == ["ranked", "ranked", "insufficient_data"]
+    available = engine.compute(data, parse_methodology(every.replace("aggregation", "coverage_of: available\naggregation")))
+    assert available.entities["coverage"].tolist() == pytest.approx([1.0, 1.0, 0.5])
+    assert list(available.entities["status"]) == ["ranked", "ranked", "insufficient_data"]
+    lenient = every.replace("min_coverage: 0.6", "min_coverage: 0.5").replace("aggregation", "coverage_of: available\naggregation")
+    assert list(engine.compute(data, parse_methodology(lenient)).entities["status"]) == ["ranked"] * 3
+    with pytest.raises(MethodologyError):
+        parse_methodology(every.replace("aggregation", "coverage_of: some\naggregation"))
 
 
 def test_a_pillar_with_no_data_is_left_out_and_pillar_weights_rescaled():

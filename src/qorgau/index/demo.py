@@ -1,4 +1,5 @@
-"""Demo Safety Index: the shipped methodology approved, the last two full years computed and published,
+"""Demo Safety Index: the shipped methodology approved, then version 1.1 proposed and approved (coverage
+counted against the indicators the platform has data for), the last two full years computed and published,
 the current year computed as an unpublished run,
 and the demo employer's replies (one published with evidence, one rejected, one awaiting moderation).
 
@@ -9,12 +10,15 @@ insufficient data, not ranked)."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from PIL import Image, ImageDraw
 from sqlalchemy.orm import Session
 
 from qorgau.core.db import utcnow
 from qorgau.index import service
+
+V1_1 = Path(service.__file__).with_name("methodology") / "v1_1.yaml"
 
 REPLIES = {
     "published": ("Производственный совет по безопасности и охране труда комбината работает с 2019 года и "
@@ -47,6 +51,14 @@ def generate(session: Session, ctx) -> None:
     officer, admin, employer = ctx.users["officer"], ctx.users["admin"], ctx.users["employer"]
     this_year = utcnow().year
     service.ensure_methodology(session=session)
+    # The federation's methodology change 1.0 -> 1.1, in its two steps (proposed by one, approved by another).
+    session.info["actor"] = f"user:{admin.username}"
+    proposal = service.propose_methodology(session=session, actor=admin, yaml_text=V1_1.read_text(encoding="utf-8"),
+                                           note="Показатели, по которым на платформе нет данных ни по одному "
+                                                "предприятию, не должны снижать охват каждого предприятия.")
+    session.info["actor"] = f"user:{officer.username}"
+    service.review_methodology(session=session, actor=officer, methodology_id=proposal.id, approve=True,
+                               note="Согласовано методической группой федерации.")
     runs = {}
     for period in (this_year - 2, this_year - 1, this_year):
         session.info["actor"] = f"user:{admin.username}"

@@ -29,6 +29,8 @@ STEPS = (
     N_("Enterprises are ranked by score, 1 = safest."),
     N_("A Monte Carlo over the methodological choices gives each enterprise's 5th-95th percentile rank interval."),
 )
+COVERAGE_BASES = {"all": N_("every indicator of the methodology"),
+                  "available": N_("the indicators with data for at least one enterprise in the period")}
 HEADINGS = {
     "steps": N_("How the score is made"),
     "pillars": N_("Pillars and weights"),
@@ -49,6 +51,7 @@ HEADINGS = {
     "rationale": N_("Rationale"),
     "version": N_("Methodology version"),
     "coverage": N_("Minimum data coverage"),
+    "coverage_of": N_("Coverage is counted against"),
     "ties": N_("Ties"),
     "runs": N_("Replications"),
     "choice": N_("Choice"),
@@ -124,6 +127,7 @@ def describe(methodology: Methodology, *, sensitivity: dict[str, float | None] |
         "description": _texts(methodology.description),
         "steps": list(STEPS),
         "min_coverage": methodology.min_coverage,
+        "coverage_of": COVERAGE_BASES[methodology.coverage_of],
         "ties": {"method": methodology.ties, "label": TIES[methodology.ties]},
         "aggregation": {"method": methodology.aggregation.method,
                         "label": AGGREGATIONS[methodology.aggregation.method],
@@ -187,6 +191,7 @@ def to_markdown(methodology: Methodology, locale: str = "en", *,
         lines += [f"## {t(HEADINGS['steps'])}", ""]
         lines += [f"{n}. {t(step)}" for n, step in enumerate(page["steps"], 1)]
         lines += ["", f"- {t(HEADINGS['coverage'])}: {pct(page['min_coverage'], 0)}",
+                  f"- {t(HEADINGS['coverage_of'])}: {t(page['coverage_of'])}",
                   f"- {t(HEADINGS['ties'])}: {t(page['ties']['label'])}", ""]
         lines += [f"## {t(HEADINGS['pillars'])}", "",
                   f"| {t(HEADINGS['pillar'])} | {t(HEADINGS['weight'])} | {t(HEADINGS['share'])} | "

@@ -54,7 +54,14 @@ class Prepared:
 
     @property
     def coverage(self) -> np.ndarray:
-        return self.n_observed / self.raw.shape[1]
+        return self.n_observed / max(self.counted_indicators, 1)
+
+    @property
+    def counted_indicators(self) -> int:
+        """The indicators coverage is counted against (see Methodology.coverage_of)."""
+        if self.methodology.coverage_of == "available":
+            return int((~np.isnan(self.raw)).any(axis=0).sum())
+        return self.raw.shape[1]
 
     def eligible_raw(self) -> np.ndarray:
         return self.raw[self.eligible]
@@ -129,10 +136,11 @@ def prepare(data: pd.DataFrame, methodology: Methodology, *, imputations: tuple[
         raise DataError(problems)
     groups = {name: np.array(["" if pd.isna(v) else str(v).strip() for v in frame[name].tolist()], dtype=object)
               for name in group_columns(methodology, imputations)}
+    prepared = Prepared(methodology=methodology, entity_ids=ids, raw=raw, groups=groups,
+                        eligible=np.zeros(len(ids), dtype=bool))
     observed = (~np.isnan(raw)).sum(axis=1)
-    coverage = observed / max(raw.shape[1], 1)
-    eligible = (observed >= 1) & (coverage >= methodology.min_coverage - 1e-12)
-    return Prepared(methodology=methodology, entity_ids=ids, raw=raw, groups=groups, eligible=eligible)
+    prepared.eligible = (observed >= 1) & (prepared.coverage >= methodology.min_coverage - 1e-12)
+    return prepared
 
 
 # ---------------------------------------------------------------- imputation and outliers

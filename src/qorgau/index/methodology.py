@@ -178,6 +178,9 @@ class Methodology:
     indicators: tuple[Indicator, ...]
     aggregation: Aggregation = field(default_factory=Aggregation)
     min_coverage: float = 0.5
+    # What coverage is counted against: every indicator ("all"), or only those with a value for at least
+    # one enterprise in the run ("available": an indicator no source provides yet counts against nobody).
+    coverage_of: str = "all"
     ties: str = "min"
     uncertainty: Uncertainty = field(default_factory=Uncertainty)
     title: Text = field(default_factory=lambda: Text("Trade Union Safety Index"))
@@ -331,7 +334,8 @@ def _missing(reader: _Reader, value: Any, where: str) -> Missing:
 
 INDICATOR_KEYS = {"id", "label", "pillar", "direction", "weight", "normalisation", "outliers", "missing",
                   "source", "period", "unit", "valid_range", "rationale"}
-TOP_KEYS = {"version", "title", "description", "aggregation", "min_coverage", "ties", "defaults", "pillars",
+COVERAGE_BASES = ("all", "available")
+TOP_KEYS = {"version", "title", "description", "aggregation", "min_coverage", "coverage_of", "ties", "defaults", "pillars",
             "indicators", "uncertainty"}
 
 
@@ -476,12 +480,13 @@ def from_dict(data: Any, *, fallback_version: str = "unversioned") -> Methodolog
             reader.fail(f"pillar {pillar.id!r}", "has no indicators")
 
     min_coverage = reader.real(data, "min_coverage", "methodology", 0.5, low=0.0, high=1.0)
+    coverage_of = reader.choice(data, "coverage_of", "methodology", COVERAGE_BASES, "all")
     ties = reader.choice(data, "ties", "methodology", TIES, "min")
     uncertainty = _uncertainty(reader, data.get("uncertainty"))
     if reader.problems:
         raise MethodologyError(reader.problems)
     return Methodology(version=str(version).strip(), pillars=tuple(pillars), indicators=tuple(indicators),
-                       aggregation=aggregation, min_coverage=min_coverage,
+                       aggregation=aggregation, min_coverage=min_coverage, coverage_of=coverage_of,
                        ties=ties, uncertainty=uncertainty,
                        title=reader.text(data.get("title"), "title", "Trade Union Safety Index"),
                        description=reader.text(data.get("description"), "description"))
