@@ -273,17 +273,23 @@ def preview(*, session: Session, actor: User, import_id: int, mapping: dict[str,
     header, numbered = read_numbered(batch.content, batch.filename)
     mapping = batch.mapping if mapping is None else mapping
     prepared = prepare(session, actor, header, numbered, mapping, today or utcnow().date())
-    existing = _existing_keys(session, [r["dedup_key"] for r in prepared.rows])
+    existing = _existing_keys(session, prepared.rows)
     return {"header": header, "mapping": mapping, "rows": prepared.rows[:show], "problems": prepared.problems,
             "total": len(numbered), "valid": len(prepared.rows), "duplicates_in_file": prepared.duplicates_in_file,
             "already_imported": len(existing)}
 
 
-def _existing_keys(session: Session, keys: list[str]) -> set[str]:
+def _existing_keys(session: Session, rows: list[dict]) -> set[str]:
+    """The rows' keys already imported. Every key of the file's enterprises is read once and compared in
+    Python: long IN lists of keys make PostgreSQL scan the table for each chunk when its statistics are
+    stale, as they are right after a large import."""
+    wanted = {r["dedup_key"] for r in rows}
+    enterprise_ids = sorted({r["enterprise_id"] for r in rows})
     found: set[str] = set()
-    for i in range(0, len(keys), CHUNK):
-        found.update(session.execute(select(Violation.dedup_key)
-                                     .where(Violation.dedup_key.in_(keys[i:i + CHUNK]))).scalars())
+    for i in range(0, len(enterprise_ids), CHUNK):
+        found.update(k for k in session.execute(
+            select(Violation.dedup_key).where(Violation.enterprise_id.in_(enterprise_ids[i:i + CHUNK]),
+                                              Violation.dedup_key.is_not(None))).scalars() if k in wanted)
     return found
 
 
@@ -309,7 +315,7 @@ def import_rows(*, session: Session, actor: User, data: bytes, filename: str, ma
     prepared = prepare(session, actor, header, numbered, mapping, today)
     if prepared.problems:
         raise ImportFailed(prepared.problems)
-    existing = _existing_keys(session, [r["dedup_key"] for r in prepared.rows])
+    existing = _existing_keys(session, prepared.rows)
     # In date order, so that a repeat always points at a smaller id, inserted before it.
     new = sorted((r for r in prepared.rows if r["dedup_key"] not in existing), key=lambda r: (r["found_on"], r["number"]))
     ids = _reserve_ids(session, len(new))
