@@ -298,3 +298,6 @@ RESOLVERS.update({  # monitoring (issue 6): gateway paths name the enterprise by
     "sensor_code": _monitoring_sensor_code,
     "alarm_id": _monitoring_alarm,
 })
+
+
+NOT_SCOPED["substance_limit_id"] = "1"  # the substance catalogue is national, not an enterprise's

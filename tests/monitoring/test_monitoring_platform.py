@@ -387,3 +387,37 @@ def test_retention_keeps_readings_around_alarms_and_all_rollups(session):
     assert result["deleted"] >= 240 and session.execute(select(func.count()).select_from(Rollup)).scalar() == rollups
     assert session.execute(select(func.count()).select_from(Reading)
                            .where(Reading.ts > now.timestamp() - 86400)).scalar() > 0  # recent ones untouched
+
+
+def test_entering_kazakhstan_limits_changes_what_the_sensors_are_held_to(session, sign_in):
+    from qorgau.monitoring.limits import catalogue_for
+    from qorgau.monitoring.models import SubstanceLimit
+    from qorgau.monitoring.sink import load_sensors
+
+    sensor = _so2_sensor(session)
+    shipped = catalogue_for(session)["so2"].limit("twa_8h")
+    officer = sign_in("officer")
+    page = officer.get("/monitoring/substances", cookies={"lang": "ru"})
+    assert page.status_code == 200 and "Внести норматив" in page.text
+    refused = officer.post("/monitoring/substances/limits", data={
+        "code": "so2", "source": "KZ", "kind": "twa_8h", "value": "10", "unit": "mg/m3", "reference": "x"})
+    assert refused.status_code == 422 and session.execute(select(func.count()).select_from(SubstanceLimit)).scalar() == 0
+    entered = officer.post("/monitoring/substances/limits", data={
+        "code": "so2", "source": "KZ", "kind": "twa_8h", "value": "10", "unit": "mg/m3",
+        "reference": "Гигиенические нормативы к воздуху рабочей зоны, приказ МЗ РК, п. 1"}, follow_redirects=False)
+    assert entered.status_code == 303
+    session.expire_all()
+    effective = catalogue_for(session)["so2"].limit("twa_8h")
+    assert effective.source == "KZ" and effective.value == pytest.approx(10 * 24.45 / 64.07, rel=1e-6)
+    assert effective.value != shipped.value and "приказ МЗ РК" in effective.reference
+    configs, _directory = load_sensors(session, catalogue_for(session))
+    config = next(c for c in configs if c.sensor_id == sensor.code)
+    assert config.twa_limit == pytest.approx(effective.value)
+    # Employers and state inspectors read the catalogue but cannot change it; withdrawing restores the shipped value.
+    assert sign_in("employer").post("/monitoring/substances/limits", data={
+        "code": "so2", "source": "KZ", "kind": "twa_8h", "value": "1", "unit": "ppm",
+        "reference": "Документ работодателя"}).status_code == 403
+    row = session.execute(select(SubstanceLimit)).scalar_one()
+    officer.post(f"/monitoring/substances/limits/{row.id}/withdraw")
+    session.expire_all()
+    assert catalogue_for(session)["so2"].limit("twa_8h").source == shipped.source

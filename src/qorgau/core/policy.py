@@ -34,7 +34,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "speaks.inbox", "speaks.handle", "speaks.reveal", "speaks.stats",
         "deviations.read", "deviations.write", "deviations.verify", "deviations.stats",
         "incidents.read", "incidents.write", "incidents.personal", "incidents.stats",
-        "monitoring.read", "monitoring.ack",
+        "monitoring.read", "monitoring.ack", "monitoring.catalogue",
         "risk.read", "index.read", "index.moderate", "index.publish",
         "aiwork.read", "aiwork.file", "aiwork.review", "aiwork.vote",
         "knowledge.read", "knowledge.write", "support.read", "support.write",

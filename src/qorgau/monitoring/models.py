@@ -184,3 +184,21 @@ class DeadLetter(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     row: Mapped[int | None] = mapped_column(Integer, nullable=True)
     payload: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SubstanceLimit(Base):
+    """An exposure limit entered on the platform (e.g. Kazakhstan's hygienic standard), with its source and
+    reference; it takes the place of the shipped limit of the same substance, source and kind."""
+
+    __tablename__ = "monitoring_substance_limit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), index=True)  # substance catalogue code
+    source: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    entered_by_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

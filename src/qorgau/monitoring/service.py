@@ -24,6 +24,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.plugins import optional_module
 from qorgau.monitoring import alarms as alarm_model
+from qorgau.monitoring.limits import catalogue_for
 from qorgau.monitoring.models import (
     Alarm,
     AlarmEvent,
@@ -37,7 +38,6 @@ from qorgau.monitoring.models import (
 from qorgau.monitoring.pipeline import Pipeline
 from qorgau.monitoring.sensors import SensorConfigError, SensorRegistry
 from qorgau.monitoring.sink import PERSISTENT_TYPES, DatabaseSink, SensorInfo, sensor_config, zone_code
-from qorgau.monitoring.substances import default_catalogue
 from qorgau.registry.models import Enterprise, Site, Zone
 
 LOCAL = ZoneInfo("Asia/Almaty")
@@ -77,7 +77,7 @@ def register_sensor(*, session: Session, actor: User, zone_id: int, code: str, q
     enterprise_id = zone.site.enterprise_id
     policy.require_enterprise(session, actor, "monitoring.write", enterprise_id)
     code = code.strip()
-    catalogue = default_catalogue()
+    catalogue = catalogue_for(session)
     quantity = quantity.strip().lower()
     if quantity not in catalogue:
         raise ValidationFailed(N_("Unknown substance."), field="quantity")
@@ -144,7 +144,7 @@ def sensor_statuses(session: Session, sensors: list[Sensor], now: float | None =
     alarmed = set(session.execute(select(Alarm.sensor_id).where(
         Alarm.sensor_id.in_(ids), Alarm.status.in_(("ACTIVE_UNACK", "ACTIVE_ACK")),
         Alarm.severity.in_(("MAJOR", "CRITICAL")))).scalars())
-    catalogue = default_catalogue()
+    catalogue = catalogue_for(session)
     out = []
     for sensor in sensors:
         cfg = sensor_config(sensor, "", catalogue)
@@ -210,7 +210,7 @@ def series(*, session: Session, actor: User, sensor_id: int, hours: int = 24, no
     rows = session.execute(select(Rollup.minute, Rollup.vsum, Rollup.n, Rollup.vmax)
                            .where(Rollup.sensor_id == sensor.id, Rollup.minute >= int((end - hours * 3600) // 60))
                            .order_by(Rollup.minute)).all()
-    cfg = sensor_config(sensor, "", default_catalogue())
+    cfg = sensor_config(sensor, "", catalogue_for(session))
     return {"sensor": sensor, "times": [datetime.fromtimestamp(m * 60, UTC) for m, *_ in rows],
             "mean": [s / n for _m, s, n, _x in rows], "max": [x for *_r, x in rows],
             "a1": cfg.a1 if math.isfinite(cfg.a1) else None, "a2": cfg.a2 if math.isfinite(cfg.a2) else None,
@@ -266,7 +266,7 @@ def acknowledge(*, session: Session, actor: User, alarm_id: int, note: str = "")
 
 def _evidence(session: Session, alarm: Alarm) -> str:
     sensor = alarm.sensor
-    substance = default_catalogue()[sensor.quantity]
+    substance = catalogue_for(session)[sensor.quantity]
     detail = alarm.detail or {}
     zone = alarm.zone
     lines = [
@@ -358,7 +358,7 @@ def _gateway(session: Session, zone: Zone) -> _Gateway:
     key = (str(session.get_bind().url), zone.id)
     gateway = _GATEWAYS.get(key)
     if gateway is None or gateway.stamp != stamp:
-        catalogue = default_catalogue()
+        catalogue = catalogue_for(session)
         active = [s for s in sensors if s.active]
         registry = SensorRegistry(sensor_config(s, zone.site.enterprise.bin, catalogue) for s in active)
         directory = {s.code: SensorInfo(s.id, s.zone_id, s.enterprise_id) for s in active}

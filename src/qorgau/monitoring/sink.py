@@ -93,7 +93,9 @@ def load_sensors(session: Session, catalogue: Catalogue | None = None, since: da
 
 
 def load_registry(session: Session, catalogue: Catalogue | None = None) -> tuple[SensorRegistry, dict[str, SensorInfo]]:
-    configs, directory = load_sensors(session, catalogue)
+    from qorgau.monitoring.limits import catalogue_for
+
+    configs, directory = load_sensors(session, catalogue or catalogue_for(session))
     return SensorRegistry(configs), directory
 
 
@@ -428,6 +430,9 @@ class DatabaseSink:
 
     def reload_sensors(self) -> int:
         """Sensors registered or changed since the last look join the running registry."""
+        from qorgau.monitoring.limits import catalogue_for
+
+        self.catalogue = catalogue_for(self.session)  # limits entered since are used by the sensors reloaded now
         configs, directory = load_sensors(self.session, self.catalogue, since=self._loaded_at)
         if configs:
             self.registry.add_many(configs)

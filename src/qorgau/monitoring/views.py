@@ -17,9 +17,10 @@ from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.monitoring import alarms as alarm_model
-from qorgau.monitoring import service
+from qorgau.monitoring import limits, service
 from qorgau.monitoring.codec import REASONS
-from qorgau.monitoring.substances import default_catalogue
+from qorgau.monitoring.limits import catalogue_for
+from qorgau.monitoring.substances import KIND_LABELS, KINDS, SOURCES
 from qorgau.registry.models import Enterprise
 
 router = APIRouter(prefix="/monitoring")
@@ -61,7 +62,42 @@ def index(request: Request, user: User = Depends(require_user), db: Session = De
 def _zones_context(db: Session, user: User, enterprise_id: int) -> dict:
     return {"zones": service.zone_overview(session=db, actor=user, enterprise_id=enterprise_id),
             "enterprise": db.get(Enterprise, enterprise_id), "refresh_s": LIVE_REFRESH_S,
-            "catalogue": default_catalogue(), **_labels()}
+            "catalogue": catalogue_for(db), **_labels()}
+
+
+@router.get("/substances")
+def substances(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
+               error: str = "", status_code: int = 200):
+    """The substance catalogue: effective limits with their sources, and the limits entered on the platform."""
+    catalogue = catalogue_for(db)
+    rows = [{"substance": s, "limits": {kind: s.limit(kind) for kind in KINDS}} for s in catalogue.values()]
+    return render(request, "monitoring/substances.html", {
+        "rows": rows, "entered": limits.entered_limits(session=db, actor=user), "kinds": KIND_LABELS,
+        "sources": SOURCES, "can_edit": policy.allowed(user, "monitoring.catalogue"), "error": error,
+        "units": sorted({s.unit for s in catalogue.values()} | {"ppm", "ppb", "mg/m3"})},
+        status_code=status_code)
+
+
+@router.post("/substances/limits")
+def add_limit(request: Request, code: str = Form(..., max_length=32), source: str = Form(..., max_length=16),
+              kind: str = Form(..., max_length=16), value: float = Form(..., gt=0, lt=1e9),
+              unit: str = Form(..., max_length=16), reference: str = Form("", max_length=300),
+              user: User = Depends(require_user), db: Session = Depends(get_db)):
+    try:
+        limits.add_limit(session=db, actor=user, code=code, source=source, kind=kind, value=value, unit=unit,
+                         reference=reference)
+        db.commit()
+    except AppError as error:
+        db.rollback()
+        return substances(request, user, db, error=_(error.message, **error.params), status_code=error.status)
+    return RedirectResponse("/monitoring/substances", status_code=303)
+
+
+@router.post("/substances/limits/{substance_limit_id}/withdraw")
+def withdraw_limit(substance_limit_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    limits.withdraw_limit(session=db, actor=user, limit_id=substance_limit_id)
+    db.commit()
+    return RedirectResponse("/monitoring/substances", status_code=303)
 
 
 @router.get("/enterprises/{enterprise_id}")
@@ -106,7 +142,7 @@ def _zone_page(request: Request, db: Session, user: User, zone_id: int, error: s
     data = [service.series(session=db, actor=user, sensor_id=s.id) for s in chosen]
     alarms = list(db.execute(service.alarms_query(session=db, actor=user, state="open", zone_id=zone.id)
                              .limit(50)).scalars())
-    catalogue = default_catalogue()
+    catalogue = catalogue_for(db)
     return render(request, "monitoring/zone.html", {
         "zone": zone, "sensor_rows": statuses, "chart": _chart(data) if any(d["times"] for d in data) else "",
         "alarms": alarms, "people": service.people_in_zone(session=db, actor=user, zone_id=zone.id),
