@@ -421,3 +421,41 @@ def test_entering_kazakhstan_limits_changes_what_the_sensors_are_held_to(session
     officer.post(f"/monitoring/substances/limits/{row.id}/withdraw")
     session.expire_all()
     assert catalogue_for(session)["so2"].limit("twa_8h").source == shipped.source
+
+
+def test_too_many_people_and_a_lone_worker_are_told(session, client):
+    from qorgau.core.models import Notification
+
+    zone = Zone(site_id=session.execute(select(Site.id).where(Site.enterprise_id == 1).limit(1)).scalar(),
+                name="Камера выщелачивания", max_headcount=2)
+    session.add(zone)
+    session.commit()
+    number = session.get(Enterprise, 1).bin
+    token = _token(session, "employer", ["telemetry"])
+    url = f"/api/v1/monitoring/presence/{number}/{zone.id}"
+    now = utcnow()
+
+    def enter(*badges: str, minutes_ago: int = 1) -> dict:
+        events = [{"badge": b, "event": "enter", "ts": (now - timedelta(minutes=minutes_ago)).isoformat()}
+                  for b in badges]
+        return client.post(url, json={"events": events}, headers={"Authorization": f"Bearer {token}"}).json()
+
+    def told(link: str) -> set[str]:
+        session.expire_all()
+        return set(session.execute(select(User.username).join(Notification, Notification.user_id == User.id)
+                                   .where(Notification.link == link)).scalars())
+
+    assert enter("L-1", "L-2")["inside"] == 2 and not told(f"/monitoring/zones/{zone.id}")
+    assert enter("L-3")["inside"] == 3
+    assert {"employer", "inspector"} <= told(f"/monitoring/zones/{zone.id}")
+    # One person alone for too long: told once per stay.
+    lone = Zone(site_id=zone.site_id, name="Бункер", max_headcount=None)
+    session.add(lone)
+    session.commit()
+    client.post(f"/api/v1/monitoring/presence/{number}/{lone.id}", headers={"Authorization": f"Bearer {token}"},
+                json={"events": [{"badge": "L-9", "event": "enter", "ts": (now - timedelta(minutes=90)).isoformat()}]})
+    assert [s.badge for s in service.watch_lone_workers(session=session, now=now, minutes=60)] == ["L-9"]
+    session.commit()
+    assert service.watch_lone_workers(session=session, now=now, minutes=60) == []
+    stay = session.execute(select(Presence).where(Presence.badge == "L-9")).scalar_one()
+    assert "employer" in told(f"/monitoring/zones/{lone.id}?lone={stay.id}")

@@ -331,3 +331,19 @@ def prune(keep_days: int = typer.Option(90, "--keep-days", min=1, help="Raw read
     with unit_of_work(get_settings().resolved_database_url(), actor="system:retention") as session:
         result = service.prune_readings(session=session, keep_days=keep_days, around_alarms_s=around_alarms_min * 60.0)
     typer.echo(json.dumps(result))
+
+
+@app.command("watch-lone-workers")
+def watch_lone_workers(minutes: int = typer.Option(60, "--minutes", min=1, help="Alone longer than this: tell."),
+                       now: str = typer.Option("", "--now", help="ISO time to act as now (default: now)")) -> None:
+    """Tell the enterprise's people about anyone alone in a zone longer than --minutes (run every few minutes)."""
+    from datetime import UTC, datetime
+
+    from qorgau.core.config import get_settings
+    from qorgau.core.db import unit_of_work
+    from qorgau.monitoring import service
+
+    moment = datetime.fromisoformat(now).astimezone(UTC) if now else None
+    with unit_of_work(get_settings().resolved_database_url(), actor="system:lone-worker") as session:
+        told = service.watch_lone_workers(session=session, now=moment, minutes=minutes)
+        typer.echo(json.dumps({"told": [{"zone_id": s.zone_id, "badge": s.badge} for s in told]}))

@@ -90,3 +90,15 @@ def send(session: Session, notices: Sequence[Notice]) -> int:
                    urgent=notice.kind == alarm_model.ESCALATED or notice.severity == "CRITICAL")
             sent += 1
     return sent
+
+
+def tell_enterprise(session: Session, enterprise: Enterprise, *, kind: str, title: str, link: str,
+                    urgent: bool = False, **params) -> list[str]:
+    """Tell the people at the enterprise (tier 0) something about a zone; returns who was told."""
+    told = []
+    for user in recipients(session, enterprise, 0):
+        with i18n.locale_context(user.locale or get_settings().default_locale):
+            text = i18n.gettext(title, **params)
+        notify(session, user=user, kind=kind, title=text, link=link, urgent=urgent)
+        told.append(user.username)
+    return told

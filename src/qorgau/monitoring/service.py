@@ -24,6 +24,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.plugins import optional_module
 from qorgau.monitoring import alarms as alarm_model
+from qorgau.monitoring import notices
 from qorgau.monitoring.limits import catalogue_for
 from qorgau.monitoring.models import (
     Alarm,
@@ -416,6 +417,7 @@ def record_presence(*, session: Session, actor: User, enterprise_bin: str, zone_
     """
     zone = _zone_for_telemetry(session, actor, enterprise_bin, zone_id)
     enterprise_id = zone.site.enterprise_id
+    before = headcounts(session, [zone.id]).get(zone.id, 0)
     entered = exited = 0
     for row, item in enumerate(sorted(events, key=lambda e: e["ts"])):
         at = item["ts"]
@@ -436,7 +438,39 @@ def record_presence(*, session: Session, actor: User, enterprise_bin: str, zone_
             open_stay.exited_at = at
             exited += 1
         session.flush()
-    return {"entered": entered, "exited": exited, "inside": headcounts(session, [zone.id]).get(zone.id, 0)}
+    inside = headcounts(session, [zone.id]).get(zone.id, 0)
+    if zone.max_headcount is not None and before <= zone.max_headcount < inside:
+        # Crossing the zone's limit is told once; it is told again only after the count fell back.
+        notices.tell_enterprise(session, zone.site.enterprise, kind="monitoring.headcount", urgent=True,
+                                title=N_("%(zone)s: %(inside)s people inside, the limit is %(limit)s"),
+                                link=f"/monitoring/zones/{zone.id}", zone=zone.name, inside=inside,
+                                limit=zone.max_headcount)
+    return {"entered": entered, "exited": exited, "inside": inside}
+
+
+def watch_lone_workers(*, session: Session, now: datetime | None = None, minutes: int = 60) -> list[Presence]:
+    """Zones where one person has been alone longer than `minutes`: the people at the enterprise are told
+    once per stay (run it every few minutes: `qorgau monitoring watch-lone-workers`)."""
+    from qorgau.core.models import Notification
+
+    now = now or utcnow()
+    alone = session.execute(select(Presence.zone_id).where(Presence.exited_at.is_(None))
+                            .group_by(Presence.zone_id).having(func.count() == 1)).scalars().all()
+    told = []
+    for stay in session.execute(select(Presence).where(Presence.zone_id.in_(alone), Presence.exited_at.is_(None))
+                                ).scalars():
+        if (now - stay.entered_at).total_seconds() < minutes * 60:
+            continue
+        link = f"/monitoring/zones/{stay.zone_id}?lone={stay.id}"
+        if session.execute(select(Notification.id).where(Notification.link == link).limit(1)).first():
+            continue
+        zone = session.get(Zone, stay.zone_id)
+        notices.tell_enterprise(session, zone.site.enterprise, kind="monitoring.lone_worker", urgent=True, link=link,
+                                title=N_("%(zone)s: badge %(badge)s has been alone for over %(minutes)s minutes"),
+                                zone=zone.name, badge=stay.badge, minutes=minutes)
+        told.append(stay)
+    session.flush()
+    return told
 
 
 def people_in_zone(*, session: Session, actor: User, zone_id: int) -> list[Presence]:
