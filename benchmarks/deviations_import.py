@@ -28,36 +28,16 @@ import platform
 import random
 import tempfile
 import time
-import uuid
 from datetime import date, timedelta
-from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select
+from throwaway_db import throwaway_database
 
-PG_ADMIN_URL = os.environ.get("QORGAU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 HEADER = ["БИН", "Дата выявления", "Цех", "Зона", "Категория", "Тяжесть", "Описание нарушения", "Мероприятие",
           "Ответственный", "Дата устранения"]
 CATEGORIES = ["ppe", "Электробезопасность", "falls_heights", "chemical_gas_dust", "machinery_equipment",
               "Пожар и взрыв", "transport_vehicles"]
 SEVERITIES = ["грубое", "значительное", "незначительное"]
-
-
-def _database(backend: str, folder: Path) -> tuple[str, object]:
-    if backend == "sqlite":
-        return f"sqlite:///{(folder / 'bench.db').as_posix()}", None
-    name = f"qorgau_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name, (admin, name)
-
-
-def _drop(handle) -> None:
-    if handle is None:
-        return
-    admin, name = handle
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _registry(url: str, enterprises: int, rng: random.Random) -> list[tuple[str, str, str]]:
@@ -140,34 +120,30 @@ def run_backend(backend: str, rows: int, baseline_rows: int, seed: int) -> dict:
     from qorgau.deviations import importer
 
     rng = random.Random(seed)
-    with tempfile.TemporaryDirectory() as folder:
-        url, handle = _database(backend, Path(folder))
-        try:
-            upgrade(url)
-            places = _registry(url, 200, rng)
-            data = _file(rows, places, rng)
-            figures: dict = {"rows": rows, "file_mb": round(len(data) / 1e6, 1)}
-            for label in ("import", "reimport"):
-                session = session_factory(url)()
-                session.info["actor"] = "bench"
-                actor = session.execute(select(User).where(User.username == "bench")).scalar()
-                started = time.perf_counter()
-                result = importer.import_rows(session=session, actor=actor, data=data, filename="backlog.csv")
-                session.commit()
-                elapsed = time.perf_counter() - started
-                session.close()
-                figures[f"{label}_seconds"] = round(elapsed, 2)
-                figures[f"{label}_rows_per_s"] = round(rows / elapsed)
-                figures[f"{label}_created"] = result["created"]
-                figures["repeats_flagged"] = figures.get("repeats_flagged") or result["repeats"]
-            figures["baseline_rows"] = baseline_rows
-            figures["baseline_rows_per_s"] = round(_baseline(url, _file(baseline_rows, places, random.Random(seed + 1)),
-                                                         baseline_rows))
-            figures["speedup_vs_baseline"] = round(figures["import_rows_per_s"] / figures["baseline_rows_per_s"], 1)
-            engine_for(url).dispose()
-            return figures
-        finally:
-            _drop(handle)
+    with throwaway_database(backend) as url:
+        upgrade(url)
+        places = _registry(url, 200, rng)
+        data = _file(rows, places, rng)
+        figures: dict = {"rows": rows, "file_mb": round(len(data) / 1e6, 1)}
+        for label in ("import", "reimport"):
+            session = session_factory(url)()
+            session.info["actor"] = "bench"
+            actor = session.execute(select(User).where(User.username == "bench")).scalar()
+            started = time.perf_counter()
+            result = importer.import_rows(session=session, actor=actor, data=data, filename="backlog.csv")
+            session.commit()
+            elapsed = time.perf_counter() - started
+            session.close()
+            figures[f"{label}_seconds"] = round(elapsed, 2)
+            figures[f"{label}_rows_per_s"] = round(rows / elapsed)
+            figures[f"{label}_created"] = result["created"]
+            figures["repeats_flagged"] = figures.get("repeats_flagged") or result["repeats"]
+        figures["baseline_rows"] = baseline_rows
+        figures["baseline_rows_per_s"] = round(_baseline(url, _file(baseline_rows, places, random.Random(seed + 1)),
+                                                     baseline_rows))
+        figures["speedup_vs_baseline"] = round(figures["import_rows_per_s"] / figures["baseline_rows_per_s"], 1)
+        engine_for(url).dispose()
+        return figures
 
 
 def main() -> None:

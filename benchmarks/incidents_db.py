@@ -27,21 +27,18 @@ import itertools
 import json
 import os
 import platform
-import tempfile
 import time
-import uuid
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select, text
+from throwaway_db import throwaway_database
 
 from qorgau.incidents import rates
 from qorgau.incidents.exposure import SIZE_BOUNDS
 
-PG_ADMIN_URL = os.environ.get("QORGAU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DIMENSIONS = ["region", "sector", "size_band", "union", "year"]
 BASE = "per_1m_hours"
 FIRST_YEAR = 2015
@@ -49,25 +46,6 @@ FIRST_YEAR = 2015
 
 def slices() -> list[list[str]]:
     return [list(c) for r in range(1, len(DIMENSIONS) + 1) for c in itertools.combinations(DIMENSIONS, r)]
-
-
-def _database(backend: str, folder: Path) -> tuple[str, object]:
-    if backend == "sqlite":
-        return f"sqlite:///{(folder / 'bench.db').as_posix()}", None
-    name = f"qorgau_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name, (admin, name)
-
-
-def _drop(handle) -> None:
-    if handle is None:
-        return
-    admin, name = handle
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def synthetic(enterprises: int, years: int, seed: int, regions: list[str], sectors: list[str]) -> dict:
@@ -267,34 +245,30 @@ def run_backend(backend: str, enterprises: int, years: int, seed: int) -> dict:
     from qorgau.core.db import engine_for
     from qorgau.core.migrate import upgrade
 
-    with tempfile.TemporaryDirectory() as folder:
-        url, handle = _database(backend, Path(folder))
-        try:
-            upgrade(url)
-            with engine_for(url).connect() as conn:
-                regions = [r for (r,) in conn.execute(text("SELECT kato FROM registry_region ORDER BY kato"))]
-                sectors = [s for (s,) in conn.execute(text("SELECT code FROM registry_sector ORDER BY code"))]
-            data = synthetic(enterprises, years, seed, regions, sectors)
-            load_seconds = load(url, data)
-            span = list(range(FIRST_YEAR, FIRST_YEAR + years))
-            via_sql(url, span[:1])  # warm-up: connections, imports and statement caches, not timed
-            service_out, service_s, service_cpu = timed(via_service, url, span)
-            sql_out, sql_s, sql_cpu = timed(via_sql, url, span)
-            pandas_out, pandas_s, pandas_cpu = timed(via_pandas, url, span)
-            groups = sum(len(t) for t in sql_out.values())
-            figures = {
-                "backend": backend, "load_s": round(load_seconds, 2), "victims": len(data["victims"]),
-                "service_s": round(service_s, 2), "sql_rollup_s": round(sql_s, 2), "pandas_baseline_s": round(pandas_s, 2),
-                "service_cpu_s": round(service_cpu, 2), "sql_rollup_cpu_s": round(sql_cpu, 2),
-                "pandas_baseline_cpu_s": round(pandas_cpu, 2), "groups": groups, "slices": len(sql_out),
-                "max_abs_diff": max(compare(sql_out, pandas_out), compare(service_out, pandas_out)),
-                "speedup_sql_vs_pandas": round(pandas_s / sql_s, 1),
-                "speedup_service_vs_pandas": round(pandas_s / service_s, 2),
-            }
-            engine_for(url).dispose()
-            return figures
-        finally:
-            _drop(handle)
+    with throwaway_database(backend) as url:
+        upgrade(url)
+        with engine_for(url).connect() as conn:
+            regions = [r for (r,) in conn.execute(text("SELECT kato FROM registry_region ORDER BY kato"))]
+            sectors = [s for (s,) in conn.execute(text("SELECT code FROM registry_sector ORDER BY code"))]
+        data = synthetic(enterprises, years, seed, regions, sectors)
+        load_seconds = load(url, data)
+        span = list(range(FIRST_YEAR, FIRST_YEAR + years))
+        via_sql(url, span[:1])  # warm-up: connections, imports and statement caches, not timed
+        service_out, service_s, service_cpu = timed(via_service, url, span)
+        sql_out, sql_s, sql_cpu = timed(via_sql, url, span)
+        pandas_out, pandas_s, pandas_cpu = timed(via_pandas, url, span)
+        groups = sum(len(t) for t in sql_out.values())
+        figures = {
+            "backend": backend, "load_s": round(load_seconds, 2), "victims": len(data["victims"]),
+            "service_s": round(service_s, 2), "sql_rollup_s": round(sql_s, 2), "pandas_baseline_s": round(pandas_s, 2),
+            "service_cpu_s": round(service_cpu, 2), "sql_rollup_cpu_s": round(sql_cpu, 2),
+            "pandas_baseline_cpu_s": round(pandas_cpu, 2), "groups": groups, "slices": len(sql_out),
+            "max_abs_diff": max(compare(sql_out, pandas_out), compare(service_out, pandas_out)),
+            "speedup_sql_vs_pandas": round(pandas_s / sql_s, 1),
+            "speedup_service_vs_pandas": round(pandas_s / service_s, 2),
+        }
+        engine_for(url).dispose()
+        return figures
 
 
 def main() -> None:

@@ -22,8 +22,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_server(databases, tmp_path):
-    """Base URL of a running Qorgau on a fresh copy of the demo database (SQLite)."""
+def served(databases, tmp_path):
+    """(base URL, database URL) of a running Qorgau on a fresh copy of the demo database (SQLite)."""
     import uvicorn
 
     from qorgau.core.config import Settings
@@ -41,9 +41,15 @@ def live_server(databases, tmp_path):
         if time.time() > deadline:
             raise RuntimeError("server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}", url
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(served):
+    """Base URL of a running Qorgau on a fresh copy of the demo database (SQLite)."""
+    return served[0]
 
 
 _SHARED: dict = {}

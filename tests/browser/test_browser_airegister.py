@@ -3,45 +3,11 @@ the vote passes with a condition, the condition falls overdue and escalates (iss
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from datetime import timedelta
 
 import pytest
 
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def served(databases, tmp_path):
-    """Like conftest's live_server, but also gives the database URL (to run the escalation job)."""
-    import uvicorn
-
-    from qorgau.core.config import Settings
-    from qorgau.core.web import create_app
-
-    url = databases.copy("sqlite", "demo")
-    app = create_app(Settings(database_url=url, data_dir=tmp_path / "var", secret_key="browser-test",
-                              data_key="browser-data-key"))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started:
-        if time.time() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{server.config.port}", url
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def _signed_in(browser, base: str, username: str, password: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.browser.conftest import browser, live_server, phone  # noqa: F401  (fixtures)
+from tests.browser.conftest import browser, live_server, phone, served  # noqa: F401  (fixtures)
 from tests.conftest import PASSWORDS
 from tests.index.test_index_flow import TEST_METHOD
 

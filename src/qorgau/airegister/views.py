@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.plugins import NavItem, Panel, PanelItem
-from qorgau.core.tabular import to_csv, to_xlsx
+from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.registry import service as registry
@@ -184,10 +184,7 @@ def register_list(request: Request, status: str = Query("", max_length=32), risk
     rows = service.federation_rows(session=db, actor=user, status=status, risk=risk, eu=eu, sector=sector)
     if fmt in ("csv", "xlsx"):
         data = [[row[c] for c in EXPORT_COLUMNS] for row in rows]
-        content = to_csv(EXPORT_COLUMNS, data) if fmt == "csv" else to_xlsx(EXPORT_COLUMNS, data, "AI register")
-        media = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return Response(content, media_type=media,
-                        headers={"Content-Disposition": f'attachment; filename="ai-register.{fmt}"'})
+        return download(EXPORT_COLUMNS, data, fmt, "ai-register", "AI register")
     summary: dict[str, dict[str, int]] = {"sector": {}, "risk_kz": {}, "status": {}}
     for row in rows:
         for key in summary:

@@ -8,7 +8,7 @@ import binascii
 from datetime import date
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -135,9 +135,7 @@ def export_table(aiwork_table_id: IdPath, by: str = Query("", max_length=80), us
     data_label = "synthetic" if result["synthetic"] else "uploaded"
     rows = [[*r["group"].values(), r["employed"], *[r["by_gradient"][c] for c in CLASSES], r["unscored"],
              f"ILO 2025 ({service.reference.ILO_SOURCE})", data_label] for r in result["rows"]]
-    body = tabular.to_xlsx(header, rows, sheet_title="AI exposure")
-    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="aiwork_exposure_{aiwork_table_id}.xlsx"'})
+    return tabular.download(header, rows, "xlsx", f"aiwork_exposure_{aiwork_table_id}", "AI exposure")
 
 
 # ---- scenarios -------------------------------------------------------------------------------------

@@ -71,11 +71,17 @@ def missing(package: str, locale: str) -> list[str]:
 
 
 def update(package: str, locale: str) -> int:
-    """Add new message ids (untranslated) to the catalog; returns how many were added."""
+    """Add new message ids (untranslated) to the catalog and drop those the code no longer uses; returns
+    how many were added."""
     catalog = load_catalog(package, locale)
     catalog.locale = locale
+    used = extract(package)
+    for message in list(catalog):
+        msgid = message.id[0] if isinstance(message.id, tuple) else message.id
+        if msgid and msgid not in used:
+            catalog.delete(message.id)
     added = 0
-    for msgid, (plural, where) in extract(package).items():
+    for msgid, (plural, where) in used.items():
         if catalog.get(msgid) is None:
             key = (msgid, plural) if plural else msgid
             catalog.add(key, string=("", "") if plural else "",

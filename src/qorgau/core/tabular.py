@@ -113,3 +113,15 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence], sheet_title: str = 
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(header: Sequence[str], rows: Iterable[Sequence], fmt: str, name: str, sheet_title: str = ""):
+    """A CSV or XLSX attachment named `name.fmt`, for the export links of every list."""
+    from starlette.responses import Response
+
+    content = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, sheet_title or name)
+    return Response(content, media_type="text/csv" if fmt == "csv" else XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})

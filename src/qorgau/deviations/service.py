@@ -234,6 +234,10 @@ def verify(*, session: Session, actor: User, action_id: int, accept: bool, note:
     if action.status != "done" or not pending:
         raise ValidationFailed(N_("There is no evidence to verify for this action."), field="action_id")
     today = today or utcnow().date()
+    if not accept and len(note.strip()) < 3:
+        raise ValidationFailed(N_("Say why the fix is rejected."), field="note")
+    if not accept and new_due_on is not None and new_due_on < today:
+        raise ValidationFailed(N_("The new due date is in the past."), field="new_due_on")
     evidence = pending[-1]
     evidence.verdict, evidence.verdict_note = ("accepted" if accept else "rejected"), note.strip()
     evidence.verdict_by_id, evidence.verdict_on = actor.id, today
@@ -244,10 +248,6 @@ def verify(*, session: Session, actor: User, action_id: int, accept: bool, note:
             audit.record(session, action="deviations.close", object_type="deviations_violation",
                          object_id=violation.id, after={"closed_on": today.isoformat()})
     else:
-        if len(note.strip()) < 3:
-            raise ValidationFailed(N_("Say why the fix is rejected."), field="note")
-        if new_due_on is not None and new_due_on < today:
-            raise ValidationFailed(N_("The new due date is in the past."), field="new_due_on")
         action.status, action.done_on = "open", None
         if new_due_on is not None:
             action.due_on, action.reminded_on = new_due_on, None

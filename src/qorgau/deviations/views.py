@@ -20,7 +20,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, paginate
 from qorgau.core.plugins import NavItem, Panel, PanelItem
-from qorgau.core.tabular import ImportFailed, to_csv, to_xlsx
+from qorgau.core.tabular import ImportFailed, download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.deviations import importer, ladder, people, service
@@ -31,7 +31,6 @@ from qorgau.registry.models import Enterprise, Site, Zone
 
 router = APIRouter(prefix="/deviations")
 NAV = [NavItem(N_("Violations"), "/deviations/", "deviations.read")]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
@@ -47,10 +46,6 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
                   link="/deviations/", link_label=_("Open the to-do list"), empty=_("Nothing is waiting."))]
 
 
-def _download(header: list[str], rows: list[list], fmt: str, name: str) -> Response:
-    content = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, name)
-    return Response(content, media_type="text/csv" if fmt == "csv" else XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 
 
 def _names(db: Session, ids) -> dict[int, str]:
@@ -212,7 +207,7 @@ def verdict(request: Request, corrective_action_id: IdPath, accept: str = Form(.
     try:
         new_due = date.fromisoformat(new_due_on) if new_due_on else None
     except ValueError:
-        new_due = None
+        return violation_page(request, violation_id, user, db, error=_("The new due date is not a valid date."))
     try:
         service.verify(session=db, actor=user, action_id=corrective_action_id, accept=accept == "1", note=note,
                        new_due_on=new_due)
@@ -253,7 +248,7 @@ def violations(request: Request, status: str = Query("", max_length=24), severit
         data = [[v.id, names.get(v.enterprise_id, ""), v.found_on, _(CATEGORIES[v.category]),
                  _(SEVERITIES[v.severity]), _(STATUSES[v.status]), v.work_stopped, v.is_repeat, v.description,
                  v.rule_reference, v.closed_on, v.source] for v in rows]
-        return _download(VIOLATION_COLUMNS, data, fmt, "violations")
+        return download(VIOLATION_COLUMNS, data, fmt, "violations")
     paged = paginate(db, query, PageParams(page, 30))
     filters = {"status": status, "severity": severity, "category": category, "repeat": repeat, "overdue": overdue}
     base = "/deviations/violations?" + "&".join(f"{k}={v}" for k, v in filters.items() if v)
@@ -272,7 +267,7 @@ def actions(request: Request, enterprise_id: int | None = Query(None, ge=1, le=2
         data = [[i["violation"].id, names.get(i["violation"].enterprise_id, ""), _(SEVERITIES[i["violation"].severity]),
                  i["action"].description, i["action"].responsible, i["action"].due_on, i["age_days"],
                  i["overdue_days"], i["action"].status] for i in items]
-        return _download(["violation", "enterprise", "severity", "action", "responsible", "due_on", "age_days",
+        return download(["violation", "enterprise", "severity", "action", "responsible", "due_on", "age_days",
                           "overdue_days", "status"], data, fmt, "open-actions")
     return render(request, "deviations/actions.html", {"items": items, "names": names, "enterprise_id": enterprise_id,
                                                        **LABELS})
@@ -288,7 +283,7 @@ def stats(request: Request, by: str = Query("category", max_length=16), year: in
     if fmt in ("csv", "xlsx"):
         data = [[labels.get(r["group"], r["group"]), r["found"], r["closed"], r["closure_rate"], r["median_days"],
                  r["p90_days"], r["open"], r["overdue"]] for r in rows]
-        return _download([by, "found", "closed", "closure_rate_percent", "median_days_to_close",
+        return download([by, "found", "closed", "closure_rate_percent", "median_days_to_close",
                           "p90_days_to_close", "open", "overdue"], data, fmt, f"violations-by-{by}")
     return render(request, "deviations/stats.html", {"rows": rows, "by": by, "year": year, "labels": labels,
                                                      "chart": _chart(rows, labels, by), "groupings": service.GROUPINGS})

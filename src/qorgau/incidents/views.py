@@ -19,7 +19,7 @@ from qorgau.core.maps import region_map
 from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, paginate
 from qorgau.core.plugins import NavItem, Panel, PanelItem
-from qorgau.core.tabular import to_csv, to_xlsx
+from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.incidents import deadlines, denominators, diseases, importer, labels, service, trends, workflow
@@ -32,7 +32,6 @@ NAV = [NavItem(N_("Accidents"), "/incidents/", "incidents.stats"),
        NavItem(N_("Accidents"), "/incidents/accidents", "incidents.read")]
 COMMISSION_ROWS = 6
 MAX_UPLOAD = 10 * 1024 * 1024
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
@@ -228,10 +227,6 @@ def under_reporting(request: Request, year: int = Query(0, ge=0, le=2100), user:
 
 # ---- exports -----------------------------------------------------------------------------------------
 
-def _download(header: list[str], rows: list[list], fmt: str, name: str) -> Response:
-    content = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, name)
-    return Response(content, media_type="text/csv" if fmt == "csv" else XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 
 
 def _rate_rows(rows: list[dict], names: dict | None = None) -> tuple[list[str], list[list]]:
@@ -385,7 +380,7 @@ def trends_page(request: Request, base: str = Query("per_1000_workers", max_leng
                        "sector": (data["sectors"], sector_names), "enterprise": (data["enterprises"], enterprise_names),
                        "diseases": (data["diseases_by_year"], None)}[table]
         header, body = _rate_rows(rows, names)
-        return _download(header, body, export, f"incidents-{table}")
+        return download(header, body, export, f"incidents-{table}")
     return render(request, "incidents/trends.html", {
         **data, "base": base, "severity": severity, "base_label": labels.BASE_LABELS[base],
         "bases": labels.BASE_LABELS, "severities": labels.SEVERITY_FILTERS, "region_names": region_names,
@@ -406,7 +401,7 @@ def enterprise_page(request: Request, enterprise_id: IdPath, base: str = Query("
         body = [[r["group"], r["cases"], r["rate"], r["ci_low"], r["ci_high"], sector.get(r["group"], {}).get("rate"),
                  sector.get(r["group"], {}).get("ci_low"), sector.get(r["group"], {}).get("ci_high"), r["base"]]
                 for r in data["own"]]
-        return _download(header, body, export, f"incidents-enterprise-{enterprise_id}")
+        return download(header, body, export, f"incidents-enterprise-{enterprise_id}")
     accidents = list(db.execute(service.accidents_query(session=db, actor=user)
                                 .where(service.Accident.enterprise_id == enterprise_id).limit(50)).scalars())
     return render(request, "incidents/enterprise.html", {

@@ -70,14 +70,13 @@ def recipients(session: Session, enterprise: Enterprise, escalation: int) -> lis
 def send(session: Session, notices: Sequence[Notice]) -> int:
     """In-app notifications (urgent ones also by e-mail/webhook after commit); one per person and alarm."""
     sent, seen = 0, set()
-    enterprises: dict[int, Enterprise | None] = {}
+    circles: dict[tuple[int, int], list[User]] = {}  # (enterprise, tier) -> people; an alarm storm asks once
     for notice in notices:
-        if notice.enterprise_id not in enterprises:
-            enterprises[notice.enterprise_id] = session.get(Enterprise, notice.enterprise_id)
-        enterprise = enterprises[notice.enterprise_id]
-        if enterprise is None:
-            continue
-        for user in recipients(session, enterprise, notice.escalation):
+        key = (notice.enterprise_id, min(notice.escalation, 2))
+        if key not in circles:
+            enterprise = session.get(Enterprise, notice.enterprise_id)
+            circles[key] = recipients(session, enterprise, key[1]) if enterprise is not None else []
+        for user in circles[key]:
             if (user.id, notice.alarm_id, notice.kind) in seen:
                 continue
             seen.add((user.id, notice.alarm_id, notice.kind))

@@ -16,7 +16,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, paginate
 from qorgau.core.plugins import NavItem, Panel, PanelItem
-from qorgau.core.tabular import to_csv, to_xlsx
+from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.registry import service as registry
@@ -237,10 +237,7 @@ def stats_page(request: Request, by: str = Query("category", max_length=40), fmt
     if fmt in ("csv", "xlsx"):
         header = [*dims, "reports"]
         data = [[row.get(d) for d in dims] + [row["reports"] if row["reports"] is not None else "<5"] for row in rows]
-        content = to_csv(header, data) if fmt == "csv" else to_xlsx(header, data, "Worker Speaks")
-        media = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return Response(content, media_type=media,
-                        headers={"Content-Disposition": f'attachment; filename="worker-speaks-{by}.{fmt}"'})
+        return download(header, data, fmt, f"worker-speaks-{by}", "Worker Speaks")
     chart = _chart(rows, dims[0] if dims else "category")
     return render(request, "speaks/stats.html", {"rows": rows, "by": by, "dims": dims, "chart": chart, **LABELS})
 
