@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from babel.messages.pofile import write_po
 
@@ -19,7 +20,9 @@ from qorgau.core.plugins import CAPABILITIES
 
 
 def _packages(args: list[str]) -> list[str]:
-    return args or ["core", *CAPABILITIES]
+    """The packages named, else every package that exists in the tree (planned ones get no catalog)."""
+    root = Path(__file__).resolve().parent.parent / "src" / "qorgau"
+    return args or [p for p in ("core", *CAPABILITIES) if (root / p).is_dir()]
 
 
 def main(argv: list[str]) -> int:
