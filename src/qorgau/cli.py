@@ -27,10 +27,14 @@ def _url() -> str:
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
+def db_upgrade(check: bool = typer.Option(False, "--check", help="Only report pending migrations and what they "
+                                           "would lock; exit 10 if one locks a large table")) -> None:
     """Apply all migrations and load the reference data (regions, sectors, ISCO-08)."""
     from qorgau.core.migrate import upgrade
 
+    if check:
+        _report_pending()
+        return
     counts = upgrade(_url())
     typer.echo(f"Database is up to date ({counts['regions']} regions, {counts['occupations']} occupations).")
 
@@ -159,6 +163,222 @@ def audit_verify() -> None:
         return
     typer.echo(f"BROKEN at entry {result.broken_id}: {result.reason} ({result.checked} entries before it are intact).")
     raise typer.Exit(1)
+
+
+def _report_pending() -> None:
+    from qorgau.core.migrate import LARGE_TABLE_ROWS, check
+
+    pending = check(_url())
+    if not pending:
+        typer.echo("No pending migrations.")
+        return
+    typer.echo(f"{len(pending)} pending migration(s), in the order they run:")
+    for revision in pending:
+        flag = "  LOCKS A LARGE TABLE" if revision["locks_large_table"] else ""
+        typer.echo(f"- {revision['revision']}: {revision['message'].splitlines()[0] if revision['message'] else ''}{flag}")
+        for op in revision["operations"]:
+            rows = "new" if op["rows"] is None else f"{op['rows']:,} rows"
+            typer.echo(f"    {op['op']:<26} {op['table'] or '-':<32} {rows:>14}  {op['lock']}: {op['why']}")
+    if any(r["locks_large_table"] for r in pending):
+        typer.echo(f"Some operation blocks a table of {LARGE_TABLE_ROWS:,}+ rows: plan a maintenance window "
+                   "(docs/operations.md, Upgrade).")
+        raise typer.Exit(10)
+
+
+# --- operations: jobs, backup and restore, retention ---------------------------------------------
+
+jobs_app = typer.Typer(help="Background jobs and their schedules.", no_args_is_help=True)
+backup_app = typer.Typer(help="Back up the database and files; export the keys as an encrypted bundle.",
+                         invoke_without_command=True)
+retention_app = typer.Typer(help="Retention periods by law and policy.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(backup_app, name="backup")
+app.add_typer(retention_app, name="retention")
+
+
+@jobs_app.command("worker")
+def jobs_worker(workers: int = typer.Option(2, help="Worker threads")) -> None:
+    """Run queued jobs and the periodic schedules (keep one running, e.g. under systemd)."""
+    from qorgau.core import jobs
+
+    settings = get_settings()
+    where = settings.jobs_url.split("@")[-1] if settings.jobs_url else f"{settings.data_dir / 'jobs.db'}"
+    typer.echo(f"Job worker: {workers} thread(s), queue {where}, {len(jobs.discover())} job kinds.")
+    jobs.consumer(settings, workers=workers).run()
+
+
+@jobs_app.command("schedule")
+def jobs_schedule() -> None:
+    """List every job kind and when it runs by itself."""
+    from qorgau.core import jobs
+
+    for kind, spec in sorted(jobs.discover().items()):
+        typer.echo(f"{kind:<28} {spec.schedule_text or 'on demand':<20} {spec.title}")
+
+
+@jobs_app.command("run")
+def jobs_run(kind: str, param: list[str] = typer.Option([], "--param", help="name=value (repeatable)"),
+             queue: bool = typer.Option(False, "--queue", help="Put it on the queue instead of running it here")) -> None:
+    """Run a job now in this process (or put it on the queue), and print its result."""
+    import json
+
+    from qorgau.core import jobs
+    from qorgau.core.db import unit_of_work
+
+    params = {}
+    for item in param:
+        name, _, value = item.partition("=")
+        params[name] = int(value) if value.lstrip("-").isdigit() else value
+    if queue:
+        with unit_of_work(_url(), actor="cli") as session:
+            row = jobs.enqueue(session, kind=kind, params=params, requested_by="cli")
+        typer.echo(f"Queued job {row.id}.")
+        return
+    try:
+        done = jobs.run_now(_url(), kind, params)
+    except LookupError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2)
+    typer.echo(json.dumps({"id": done.id, "state": done.state, "result": done.result, "error": done.error},
+                          ensure_ascii=False))
+    if done.state != "done":
+        raise typer.Exit(1)
+
+
+@jobs_app.command("list")
+def jobs_list(limit: int = typer.Option(20)) -> None:
+    """The latest jobs with state and progress."""
+    from qorgau.core import jobs
+    from qorgau.core.db import unit_of_work
+
+    with unit_of_work(_url(), actor="cli") as session:
+        for row in jobs.recent(session, limit):
+            typer.echo(f"{row.id}\t{row.kind}\t{row.state}\t{row.progress}%\t{row.created_at:%Y-%m-%d %H:%M}\t{row.error[:80]}")
+
+
+@backup_app.callback()
+def backup_now(ctx: typer.Context, to: str = typer.Option("", "--to", help="Folder (default: QORGAU_BACKUP_DIR "
+                                                                      "or <data dir>/backups)")) -> None:
+    """Back up now: database snapshot, files, manifest with checksums. Keys are NOT in it (`backup keys`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pathlib import Path
+
+    from qorgau.core import backup
+
+    path = backup.create_backup(get_settings(), Path(to) if to else None)
+    manifest = backup.read_manifest(path)
+    typer.echo(f"Backup written to {path} ({len(manifest['tables'])} tables, "
+               f"{sum(manifest['tables'].values()):,} rows, schema {', '.join(manifest['schema_revisions'])}).")
+
+
+@backup_app.command("verify")
+def backup_verify(path: str) -> None:
+    """Check a backup's files against its manifest."""
+    from pathlib import Path
+
+    from qorgau.core import backup
+
+    problems = backup.verify(Path(path))
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo("OK: every file matches the manifest.")
+
+
+@backup_app.command("list")
+def backup_list() -> None:
+    """Finished backups in the backup folder, oldest first."""
+    from qorgau.core import backup
+
+    for at, path in backup.finished_backups(get_settings().resolved_backup_dir()):
+        typer.echo(f"{at:%Y-%m-%d %H:%M:%S} UTC\t{path}")
+
+
+@backup_app.command("keys")
+def backup_keys(out: str = typer.Option(..., "--out", help="The bundle file to write"),
+                shares: int = typer.Option(0, "--shares", help="Split among this many custodians instead of a passphrase"),
+                threshold: int = typer.Option(0, "--threshold", help="How many custodians together open it"),
+                shares_dir: str = typer.Option("", "--shares-dir", help="Where to write one share file per custodian"),
+                passphrase: str = typer.Option("", envvar="QORGAU_BUNDLE_PASSPHRASE", hidden=True)) -> None:
+    """Export every key into an encrypted key bundle (passphrase, or Shamir shares among custodians)."""
+    import json
+    from pathlib import Path
+
+    from qorgau.core import backup, keybundle
+
+    material = backup.key_material(get_settings())
+    if shares:
+        folder = Path(shares_dir or Path(out).parent)
+        folder.mkdir(parents=True, exist_ok=True)
+        bundle, words = keybundle.seal_with_shares(material, threshold=threshold, count=shares)
+        for number, share in enumerate(words, 1):
+            share_path = folder / f"share-{number}-of-{shares}.txt"
+            share_path.write_text(share + "\n")
+            share_path.chmod(0o600)
+        typer.echo(f"{shares} shares written to {folder}: give one to each custodian, then delete them here. "
+                   f"Any {threshold} open the bundle.")
+    else:
+        passphrase = passphrase or typer.prompt("Passphrase for the key bundle", hide_input=True,
+                                                confirmation_prompt=True)
+        bundle = keybundle.seal_with_passphrase(material, passphrase)
+    Path(out).write_text(json.dumps(bundle, indent=1))
+    Path(out).chmod(0o600)
+    typer.echo(f"Key bundle with {len(material)} keys written to {out}. Keep it apart from the backups.")
+
+
+@app.command()
+def restore(path: str = typer.Argument(..., help="A backup folder"),
+            keys: str = typer.Option(..., "--keys", help="The key bundle file"),
+            share: list[str] = typer.Option([], "--share", help="A custodian's share file (repeat)"),
+            passphrase: str = typer.Option("", envvar="QORGAU_BUNDLE_PASSPHRASE", hidden=True),
+            force: bool = typer.Option(False, "--force", help="Overwrite a database that is not empty")) -> None:
+    """Restore a backup into QORGAU_DATABASE_URL and QORGAU_DATA_DIR, with the keys from the bundle."""
+    import json
+    from pathlib import Path
+
+    from qorgau.core import backup, keybundle
+
+    bundle = json.loads(Path(keys).read_text())
+    try:
+        if bundle.get("protection", {}).get("kind") == "shares":
+            material = keybundle.open_bundle(bundle, shares=[Path(s).read_text() for s in share])
+        else:
+            material = keybundle.open_bundle(bundle, passphrase=passphrase or typer.prompt(
+                "Passphrase of the key bundle", hide_input=True))
+        report = backup.restore(Path(path), get_settings(), material, force=force)
+    except (keybundle.BundleError, backup.BackupError) as error:
+        typer.echo(f"Not restored: {error}", err=True)
+        raise typer.Exit(2)
+    for difference in report.differences:
+        typer.echo(f"DIFFERENT: {difference}", err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+    typer.echo(f"Restored {report.tables} tables ({report.rows:,} rows), equal to the backup's manifest. "
+               "Run `qorgau audit verify` next.")
+
+
+@retention_app.command("show")
+def retention_show() -> None:
+    """Every retention period with its source."""
+    from qorgau.core import retention
+
+    for stated in retention.rules():
+        typer.echo(f"{stated.key:<28} {stated.action:<10} {stated.period}  [{stated.source}]")
+
+
+@retention_app.command("apply")
+def retention_apply() -> None:
+    """Apply the retention periods now (the `core.retention` job does it daily)."""
+    import json
+
+    from qorgau.core import jobs
+
+    done = jobs.run_now(_url(), "core.retention")
+    typer.echo(json.dumps({"state": done.state, "result": done.result, "error": done.error}))
+    if done.state != "done":
+        raise typer.Exit(1)
 
 
 def _mount_packages() -> None:

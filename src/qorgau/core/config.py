@@ -36,11 +36,21 @@ class Settings(BaseSettings):
                                    description="Escalation ladder: step=days overdue, in order.")
     deviations_repeat_days: int = Field(default=365, description="Window for flagging repeat violations (same zone and category).")
     notify_webhook_url: str = Field(default="", description="Webhook for urgent notifications.")
+    # Operations: background jobs, backups, metrics, logs (docs/operations.md).
+    jobs_url: str = Field(default="", description="redis://host:port/db for the job queue; default: SQLite in <data_dir>.")
+    backup_dir: str = Field(default="", description="Where scheduled backups go; default <data_dir>/backups.")
+    backup_keep: int = Field(default=14, description="Scheduled backups kept (older ones are deleted).")
+    backup_max_age_hours: int = Field(default=26, description="Alert when the last good backup is older.")
+    metrics_token: str = Field(default="", description="Bearer token for /metrics; the endpoint is off without it.")
+    log_format: str = Field(default="text", description="text or json (structured logs with request ids).")
 
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'qorgau.db').as_posix()}"
+
+    def resolved_backup_dir(self) -> Path:
+        return Path(self.backup_dir) if self.backup_dir else self.data_dir / "backups"
 
     def _kept_secret(self, value: str, filename: str) -> str:
         """Use the configured secret, else the one kept in data_dir, else make and keep one."""

@@ -62,3 +62,123 @@ def revision(url: str, package: str, message: str) -> None:
     number = len(existing) + 1
     command.revision(config, message=message, autogenerate=True, head=f"{package}@head",
                      version_path=str(dirs[package]), rev_id=f"{package}_{number:04d}")
+
+
+# --- before an upgrade: what is pending, and what it would lock ------------------------------------
+
+LARGE_TABLE_ROWS = 100_000
+_SECOND_ARG_IS_TABLE = ("create_index", "create_unique_constraint", "create_check_constraint", "create_foreign_key")
+# What each Alembic operation does to an existing PostgreSQL table while it runs.
+_LOCKS = {
+    "create_table": ("none", "new table"),
+    "drop_table": ("brief", "drops the table"),
+    "add_column": ("brief", "catalogue change only"),
+    "drop_column": ("brief", "catalogue change only"),
+    "create_index": ("blocks writes", "builds the index under a SHARE lock (use postgresql_concurrently=True)"),
+    "drop_index": ("brief", "drops the index"),
+    "create_foreign_key": ("blocks writes", "validates every row under SHARE ROW EXCLUSIVE"),
+    "create_unique_constraint": ("blocks writes", "builds a unique index under a SHARE lock"),
+    "create_check_constraint": ("blocks all", "validates every row under ACCESS EXCLUSIVE"),
+    "alter_column": ("brief", "catalogue change only"),
+    "execute": ("review", "raw SQL: read it before upgrading"),
+    "bulk_insert": ("none", "inserts rows"),
+}
+
+
+def _keyword(call, name: str):
+    import ast
+
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return ast.literal_eval(keyword.value) if isinstance(keyword.value, ast.Constant) else "expr"
+    return None
+
+
+def operations(path: Path) -> list[dict]:
+    """The `op.*` calls of a revision's upgrade(), with their table and what they lock."""
+    import ast
+
+    tree = ast.parse(path.read_text())
+    upgrade_fn = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade"), None)
+    found: list[dict] = []
+    if upgrade_fn is None:
+        return found
+    batch_tables: dict[str, str] = {}
+    for node in ast.walk(upgrade_fn):
+        if isinstance(node, ast.With):
+            for item in node.items:
+                call = item.context_expr
+                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                        and call.func.attr == "batch_alter_table" and call.args
+                        and isinstance(call.args[0], ast.Constant) and item.optional_vars is not None
+                        and isinstance(item.optional_vars, ast.Name)):
+                    batch_tables[item.optional_vars.id] = str(call.args[0].value)
+    for node in ast.walk(upgrade_fn):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)):
+            continue
+        owner, name = node.func.value.id, node.func.attr
+        if (owner != "op" and owner not in batch_tables) or name in ("batch_alter_table", "f"):
+            continue
+        strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        if owner in batch_tables:
+            table = batch_tables[owner]
+        elif name in _SECOND_ARG_IS_TABLE and len(strings) >= 2:
+            table = strings[1]
+        elif name == "execute":
+            table = ""
+        else:
+            table = strings[0] if strings else ""
+        lock, why = _LOCKS.get(name, ("review", "operation not classified"))
+        if name == "create_index" and _keyword(node, "postgresql_concurrently"):
+            lock, why = "none", "built concurrently"
+        if name == "add_column" and "nullable=False" in ast.unparse(node) and "server_default" not in ast.unparse(node):
+            lock, why = "blocks all", "NOT NULL column without a default: fails on rows or rewrites the table"
+        if name == "alter_column" and (_keyword(node, "type_") or "type_=" in ast.unparse(node)):
+            lock, why = "blocks all", "type change rewrites the table under ACCESS EXCLUSIVE"
+        if name == "alter_column" and _keyword(node, "nullable") is False:
+            lock, why = "blocks all", "SET NOT NULL scans the table under ACCESS EXCLUSIVE"
+        found.append({"op": name, "table": table, "lock": lock, "why": why, "line": node.lineno})
+    return sorted(found, key=lambda op: op["line"])
+
+
+def row_estimates(url: str, tables: set[str]) -> dict[str, int]:
+    from sqlalchemy import inspect, text
+
+    from qorgau.core.db import engine_for
+
+    counts: dict[str, int] = {}
+    with engine_for(url).connect() as conn:
+        existing = set(inspect(conn).get_table_names())
+        for table in sorted(tables & existing):
+            if url.startswith("postgresql"):
+                value = conn.execute(text("SELECT reltuples::bigint FROM pg_class WHERE relname = :t"), {"t": table}).scalar()
+            else:
+                value = conn.execute(text(f'SELECT count(*) FROM "{table}"')).scalar()
+            counts[table] = max(0, int(value or 0))
+    return counts
+
+
+def check(url: str) -> list[dict]:
+    """Pending revisions, oldest first, each with its operations, table sizes and lock verdicts."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from qorgau.core.db import engine_for
+
+    script = ScriptDirectory.from_config(alembic_config(url))
+    with engine_for(url).connect() as conn:
+        current = MigrationContext.configure(conn).get_current_heads()
+    applied = {rev.revision for rev in script.iterate_revisions(current, "base")} if current else set()
+    pending = [rev for rev in script.walk_revisions() if rev.revision not in applied]
+    pending.reverse()
+    report = []
+    for rev in pending:
+        ops = operations(Path(rev.path))
+        sizes = row_estimates(url, {op["table"] for op in ops if op["table"]})
+        for op in ops:
+            op["rows"] = sizes.get(op["table"])
+            op["large"] = (op["rows"] or 0) >= LARGE_TABLE_ROWS and op["lock"] in ("blocks writes", "blocks all")
+        report.append({"revision": rev.revision, "message": (rev.doc or "").strip(), "operations": ops,
+                       "locks_large_table": any(op["large"] for op in ops)})
+    return report

@@ -65,6 +65,7 @@ PERMISSIONS: dict[str, set[str]] = {
 # The administrator may do everything any role may, plus manage users and reference data.
 PERMISSIONS["admin"] = set().union(*PERMISSIONS.values()) | {
     "users.manage", "registry.admin", "audit.read", "risk.train", "monitoring.write", "index.publish",
+    "operations.read", "privacy.manage",
 }
 
 

@@ -276,6 +276,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                    swagger_favicon_url="/static/favicon.svg")
 
     from qorgau.core import api as core_api
+    from qorgau.core import logs, metrics, ops_views
     from qorgau.core import views as core_views
 
     routers: list[tuple[Any, str, dict[str, Any]]] = [(core_api.router, "", {"responses": ERROR_RESPONSES}),
@@ -283,11 +284,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers += [(m.router, f"/api/v1/{package}", {"tags": [package], "responses": ERROR_RESPONSES})
                 for package, m in modules("api")]
     routers += [(m.router, "", {"include_in_schema": False}) for _package, m in modules("views")]
+    routers += [(ops_views.router, "", {"include_in_schema": False})]  # health, retention, my data
     app.state.route_table = []  # (method, full path) of every route, for tests and docs
     for router, prefix, options in routers:
         app.include_router(router, prefix=prefix, **options)
         for route in router.routes:
             for method in sorted(getattr(route, "methods", set()) - {"HEAD", "OPTIONS"}):
                 app.state.route_table.append((method, prefix + getattr(route, "path", "")))
+    metrics.install(app)  # /metrics and request counts per route (never the anonymous routes)
+    logs.install(app)  # request ids and JSON logs (never for the anonymous routes)
     app.add_middleware(PlatformMiddleware, settings=settings)
     return app

@@ -1,0 +1,92 @@
+"""Background jobs: run in this process, on the embedded SQLite queue and on Redis, with progress."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select
+
+from qorgau.core import jobs
+from qorgau.core.config import Settings
+from qorgau.core.db import session_factory, unit_of_work
+from qorgau.core.models import AuditEntry, Job
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@jobs.job("tests.count_users", title="Count users, reporting progress")
+def _count_users(ctx: jobs.JobContext, fail: int = 0) -> dict:
+    from sqlalchemy import func
+
+    from qorgau.core.models import User
+
+    ctx.progress(40, "counting")
+    with session_factory(ctx.database_url)() as other:  # progress is visible to others while the job runs
+        seen = other.get(Job, ctx.job_id)
+        assert seen is not None and seen.progress == 40 and seen.state == "running"
+    if fail:
+        raise ValueError("asked to fail")
+    return {"users": ctx.session.execute(select(func.count()).select_from(User)).scalar_one()}
+
+
+def _wait_for(url: str, job_id: int, timeout: float = 60.0) -> Job:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with session_factory(url)() as session:
+            row = session.get(Job, job_id)
+            if row is not None and row.state in ("done", "failed"):
+                return row
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
+
+
+def test_run_now_records_result_progress_and_failure(demo_url):
+    done = jobs.run_now(demo_url, "tests.count_users")
+    assert done.state == "done" and done.progress == 100 and done.result == {"users": 6}
+    failed = jobs.run_now(demo_url, "tests.count_users", {"fail": 1})
+    assert failed.state == "failed" and "asked to fail" in failed.error and failed.result is None
+    with session_factory(demo_url)() as session:
+        actions = {(e.action, e.object_id) for e in session.execute(
+            select(AuditEntry).where(AuditEntry.object_type == "core_job")).scalars()}
+        assert ("job.done", str(done.id)) in actions and ("job.failed", str(failed.id)) in actions
+        assert jobs.counts_by_state(session)["failed"] == 1
+    with pytest.raises(LookupError, match="unknown job kind"):
+        jobs.run_now(demo_url, "tests.nothing_like_this")
+
+
+def test_every_package_schedule_is_declared():
+    schedules = {kind for kind, spec in jobs.discover().items() if spec.schedule is not None}
+    assert {"speaks.escalate", "deviations.escalate", "airegister.escalate", "monitoring.lone_workers",
+            "core.backup", "core.backup_check", "core.retention"} <= schedules
+
+
+@pytest.mark.parametrize("queue", ["sqlite", "redis"])
+def test_enqueued_job_runs_on_the_worker_after_commit(db_url, tmp_path, queue):
+    if queue == "redis":
+        redis = pytest.importorskip("redis")
+        try:
+            redis.Redis.from_url(REDIS_URL).ping()
+        except redis.exceptions.ConnectionError:
+            pytest.skip("Redis is not running on 127.0.0.1:6379")
+    settings = Settings(database_url=db_url, data_dir=tmp_path / "var", secret_key="s", data_key="k",
+                        jobs_url=REDIS_URL if queue == "redis" else "")
+    huey = jobs.queue_for(settings)
+    huey.flush()
+    with pytest.raises(RuntimeError), unit_of_work(db_url) as session:  # rolled back: never queued
+        jobs.enqueue(session, kind="tests.count_users", settings=settings)
+        raise RuntimeError("roll back")
+    assert huey.pending_count() == 0
+    with unit_of_work(db_url, actor="test") as session:
+        job_id = jobs.enqueue(session, kind="tests.count_users", settings=settings).id
+        assert huey.pending_count() == 0  # not before the commit
+    assert huey.pending_count() == 1 and jobs.queue_depth(settings) == 1
+    worker = jobs.consumer(settings, workers=1)
+    worker.start()
+    try:
+        finished = _wait_for(db_url, job_id)
+    finally:
+        worker.stop(graceful=True)
+    assert finished.state == "done" and finished.result == {"users": 0} and finished.requested_by == "test"
+    assert huey.pending_count() == 0
+    huey.flush()
