@@ -301,3 +301,5 @@ RESOLVERS.update({  # monitoring (issue 6): gateway paths name the enterprise by
 
 
 NOT_SCOPED["substance_limit_id"] = "1"  # the substance catalogue is national, not an enterprise's
+
+NOT_SCOPED["privacy_request_id"] = "1"  # core: a person's request about their own account; only administrators answer it

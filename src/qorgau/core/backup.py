@@ -37,6 +37,9 @@ FORMAT = 1
 _NOT_FILES = {"keys", "secret_key", "backups", "jobs.db", "jobs.db-wal", "jobs.db-shm"}
 
 
+_KEYS_AS_FILES = {"QORGAU_SECRET_KEY", "QORGAU_DATA_KEY"}  # restored as files at their usual places
+
+
 class BackupError(RuntimeError):
     pass
 
@@ -65,6 +68,9 @@ def key_material(settings: Settings) -> dict[str, str]:
             found[path.relative_to(settings.data_dir).as_posix()] = path.read_text().strip()
     found["secret_key"] = settings.resolved_secret_key()
     found["keys/data_key"] = settings.resolved_data_key()
+    for name, value in sorted(os.environ.items()):  # other keys given only as variables
+        if name.startswith("QORGAU_") and name.endswith(("_KEY", "_KEYS")) and name not in _KEYS_AS_FILES:
+            found[f"env:{name}"] = value
     return found
 
 
@@ -232,6 +238,10 @@ def restore(backup: Path, settings: Settings, keys: dict[str, str], *, force: bo
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with tarfile.open(backup / "files.tar.gz") as archive:
         archive.extractall(settings.data_dir, filter="data")
+    variables = {name.removeprefix("env:"): value for name, value in keys.items() if name.startswith("env:")}
+    if variables:  # keys that were given as variables: written for the administrator to set again
+        keys = {name: value for name, value in keys.items() if not name.startswith("env:")}
+        keys["keys/restored.env"] = "".join(f"{name}={value}\n" for name, value in sorted(variables.items()))
     for name, value in keys.items():
         target = (settings.data_dir / name).resolve()
         if settings.data_dir.resolve() not in target.parents:

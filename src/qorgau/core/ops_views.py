@@ -12,6 +12,7 @@ from qorgau.core.errors import AppError
 from qorgau.core.i18n import gettext as _
 from qorgau.core.models import User
 from qorgau.core.templating import render
+from qorgau.core.types import IdPath
 
 router = APIRouter()
 
@@ -60,10 +61,10 @@ def privacy_requests_page(request: Request, user: User = Depends(require_user), 
                                                          "status_labels": privacy.STATUS_LABELS})
 
 
-@router.post("/admin/privacy/{request_id}")
-def privacy_request_resolve(request_id: int, outcome: str = Form(..., max_length=16),
+@router.post("/admin/privacy/{privacy_request_id}")
+def privacy_request_resolve(privacy_request_id: IdPath, outcome: str = Form(..., max_length=16),
                             answer: str = Form("", max_length=4000),
                             user: User = Depends(require_user), db: Session = Depends(get_db)):
-    privacy.resolve(db, actor=user, request_id=request_id, outcome=outcome, answer=answer)
+    privacy.resolve(db, actor=user, request_id=privacy_request_id, outcome=outcome, answer=answer)
     db.commit()
     return RedirectResponse("/admin/privacy", status_code=303)
