@@ -169,3 +169,20 @@ def test_scheduled_backups_are_pruned_and_an_old_one_alerts(db_url, tmp_path):
     with session_factory(db_url)() as session:
         told = session.execute(select(Notification).where(Notification.kind == "backup_overdue")).scalars().all()
         assert len(told) == 1
+
+
+def test_keys_given_only_as_variables_travel_in_the_bundle(db_url, backend, tmp_path, monkeypatch):
+    if backend != "sqlite":
+        pytest.skip("the key handling is the same on both backends; the restore drill covers PostgreSQL")
+    monkeypatch.setenv("QORGAU_AUDIT_KEY", "audit-key-from-the-environment")
+    settings = Settings(database_url=db_url, data_dir=tmp_path / "var", secret_key="s", data_key="k")
+    folder = backup.create_backup(settings, tmp_path / "backups")
+    bundle = keybundle.seal_with_passphrase(backup.key_material(settings), PASSPHRASE)
+    keys = keybundle.open_bundle(bundle, passphrase=PASSPHRASE)
+    assert keys["env:QORGAU_AUDIT_KEY"] == "audit-key-from-the-environment"
+    target = Settings(database_url=f"sqlite:///{tmp_path / 'new' / 'qorgau.db'}", data_dir=tmp_path / "new")
+    report = backup.restore(folder, target, keys)
+    assert report.ok, report.differences
+    assert (tmp_path / "new" / "keys" / "restored.env").read_text() == "QORGAU_AUDIT_KEY=audit-key-from-the-environment\n"
+    assert (tmp_path / "new" / "keys" / "data_key").read_text() == "k"
+    engine_for(target.resolved_database_url()).dispose()
