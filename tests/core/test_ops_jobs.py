@@ -30,6 +30,10 @@ def _count_users(ctx: jobs.JobContext, fail: int = 0) -> dict:
     return {"users": ctx.session.execute(select(func.count()).select_from(User)).scalar_one()}
 
 
+def _queued_jobs(huey) -> int:
+    return sum(1 for message in huey.pending() if message.name.endswith("run_job"))
+
+
 def _wait_for(url: str, job_id: int, timeout: float = 60.0) -> Job:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -76,17 +80,33 @@ def test_enqueued_job_runs_on_the_worker_after_commit(db_url, tmp_path, queue):
     with pytest.raises(RuntimeError), unit_of_work(db_url) as session:  # rolled back: never queued
         jobs.enqueue(session, kind="tests.count_users", settings=settings)
         raise RuntimeError("roll back")
-    assert huey.pending_count() == 0
+    assert _queued_jobs(huey) == 0
     with unit_of_work(db_url, actor="test") as session:
         job_id = jobs.enqueue(session, kind="tests.count_users", settings=settings).id
-        assert huey.pending_count() == 0  # not before the commit
-    assert huey.pending_count() == 1 and jobs.queue_depth(settings) == 1
-    worker = jobs.consumer(settings, workers=1)
+        assert _queued_jobs(huey) == 0  # not before the commit
+    assert _queued_jobs(huey) == 1 and jobs.queue_depth(settings) >= 1
+    worker = jobs.consumer(settings, workers=1, periodic=False)
     worker.start()
     try:
         finished = _wait_for(db_url, job_id)
     finally:
         worker.stop(graceful=True)
     assert finished.state == "done" and finished.result == {"users": 0} and finished.requested_by == "test"
-    assert huey.pending_count() == 0
+    assert _queued_jobs(huey) == 0
     huey.flush()
+
+
+@jobs.job("tests.write_then_report", title="Write, then report progress")
+def _write_then_report(ctx: jobs.JobContext) -> dict:
+    from qorgau.core.models import LoginFailure
+
+    ctx.session.add(LoginFailure(username="probe"))
+    ctx.session.flush()
+    ctx.progress(50, "half way")  # never waits on its own transaction (SQLite has one writer)
+    return {"ok": True}
+
+
+def test_progress_after_a_write_does_not_wait_on_the_job_itself(db_url):
+    done = jobs.run_now(db_url, "tests.write_then_report")  # a wait on itself would end "database is locked"
+    assert done.state == "done", done.error
+    assert done.progress == 100

@@ -75,10 +75,25 @@ class JobContext:
     def progress(self, percent: float, message: str = "") -> None:
         """Record progress in its own short transaction, so pages see it while the job runs."""
         percent = max(0, min(100, int(percent)))
+        if _holds_sqlite_write_lock(self.session):
+            # SQLite has one writer: a second transaction would wait for this job's own. The progress
+            # goes into the job's transaction instead, and shows when it commits.
+            row = self.session.get(Job, self.job_id)
+            if row is not None:
+                row.progress, row.message = percent, message[:300]
+            return
         with unit_of_work(self.database_url, actor="system:jobs") as session:
             row = session.get(Job, self.job_id)
             if row is not None:
                 row.progress, row.message = percent, message[:300]
+
+
+def _holds_sqlite_write_lock(session: Session) -> bool:
+    if not session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+        return False
+    session.flush()
+    raw = session.connection().connection.dbapi_connection
+    return bool(getattr(raw, "in_transaction", False))
 
 
 REGISTRY: dict[str, JobSpec] = {}
@@ -244,9 +259,9 @@ def run_now(database_url: str, kind: str, params: dict | None = None, *, request
                                         requested_by=requested_by), settings=settings)
 
 
-def consumer(settings: Settings | None = None, *, workers: int = 1):
-    """The huey consumer (with the periodic scheduler) for these settings."""
-    return queue_for(settings).create_consumer(workers=workers, worker_type="thread", periodic=True,
+def consumer(settings: Settings | None = None, *, workers: int = 1, periodic: bool = True):
+    """The huey consumer (with the periodic scheduler unless `periodic=False`) for these settings."""
+    return queue_for(settings).create_consumer(workers=workers, worker_type="thread", periodic=periodic,
                                                check_worker_health=True)
 
 
