@@ -199,9 +199,10 @@ app.add_typer(retention_app, name="retention")
 @jobs_app.command("worker")
 def jobs_worker(workers: int = typer.Option(2, help="Worker threads")) -> None:
     """Run queued jobs and the periodic schedules (keep one running, e.g. under systemd)."""
-    from qorgau.core import jobs
+    from qorgau.core import jobs, logs
 
     settings = get_settings()
+    logs.configure(settings.log_format)
     where = settings.jobs_url.split("@")[-1] if settings.jobs_url else f"{settings.data_dir / 'jobs.db'}"
     typer.echo(f"Job worker: {workers} thread(s), queue {where}, {len(jobs.discover())} job kinds.")
     jobs.consumer(settings, workers=workers).run()
