@@ -231,7 +231,8 @@ def restore(backup: Path, settings: Settings, keys: dict[str, str], *, force: bo
             raise BackupError("this backup is of PostgreSQL; set QORGAU_DATABASE_URL to a postgresql:// database")
         args, env = _pg_args(url)
         cleaning = ["--clean", "--if-exists"] if force else []
-        done = subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", *cleaning,
+        jobs = ["-j", str(min(4, os.cpu_count() or 1))]  # the directory format restores tables in parallel
+        done = subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", *jobs, *cleaning,
                                *args, str(backup / "database.pgdump")], env=env, capture_output=True, text=True)
         if done.returncode:
             raise BackupError(f"pg_restore failed: {done.stderr.strip()[:500]}")
