@@ -36,7 +36,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "incidents.read", "incidents.write", "incidents.personal", "incidents.stats",
         "monitoring.read", "monitoring.ack", "monitoring.catalogue",
         "risk.read", "index.read", "index.moderate", "index.publish",
-        "aiwork.read", "aiwork.file", "aiwork.review", "aiwork.vote",
+        "aiwork.read", "aiwork.file", "aiwork.review", "aiwork.vote", "aiwork.plan_propose", "aiwork.plan_progress",
         "knowledge.read", "knowledge.write", "support.read", "support.write",
     },
     "technical_inspector": _READ_REFERENCE | {
@@ -51,7 +51,8 @@ PERMISSIONS: dict[str, set[str]] = {
         "deviations.read", "deviations.respond", "deviations.stats",
         "incidents.read", "incidents.write",
         "monitoring.read", "monitoring.write", "monitoring.ack",
-        "index.read", "index.reply", "aiwork.read", "aiwork.file", "knowledge.read",
+        "index.read", "index.reply", "aiwork.read", "aiwork.file", "aiwork.plan_agree", "aiwork.plan_progress",
+        "knowledge.read",
     },
     "state_inspector": _READ_REFERENCE | {
         "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
@@ -68,8 +69,18 @@ PERMISSIONS["admin"] = set().union(*PERMISSIONS.values()) | {
 }
 
 
+# Acts of the federation as a whole: held only at national scope (and by administrators), whatever the role grants.
+NATIONAL_ONLY = {"index.publish"}
+
+
+def national(user: User | None) -> bool:
+    """Administrators and users whose scope is the whole country (the federation's own officers)."""
+    return user is not None and (user.role == "admin" or user.scope_kind == "national")
+
+
 def allowed(user: User | None, permission: str) -> bool:
-    return user is not None and user.is_active and permission in PERMISSIONS.get(user.role, set())
+    return (user is not None and user.is_active and permission in PERMISSIONS.get(user.role, set())
+            and (permission not in NATIONAL_ONLY or national(user)))
 
 
 def require(user: User | None, permission: str) -> None:
