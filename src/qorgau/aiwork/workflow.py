@@ -121,9 +121,10 @@ def _people_to_tell(session: Session, plan: Plan, actor: User) -> list[User]:
 def move(*, session: Session, actor: User, plan: Plan, target: str, note: str = "", signatory: str = "",
          signed_on: date | None = None, today: date | None = None) -> Plan:
     """Move a plan (read through service.get_plan, so in the actor's view) to `target`."""
-    wanted = PLAN_MOVES.move(plan.status, target)
+    wanted = PLAN_MOVES.parse(target)
     if not _may(actor, plan, wanted):
         raise Forbidden(N_("You do not have permission to do this."))
+    PLAN_MOVES.move(plan.status, wanted)
     if plan.enterprise_id is not None and not policy.can_reach_enterprise(session, actor, plan.enterprise_id):
         raise NotFound(N_("Not found."))
     today = today or utcnow().date()
