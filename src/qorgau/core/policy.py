@@ -35,7 +35,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "deviations.read", "deviations.write", "deviations.verify", "deviations.stats",
         "incidents.read", "incidents.write", "incidents.personal", "incidents.stats",
         "monitoring.read", "monitoring.ack", "monitoring.catalogue",
-        "risk.read", "index.read", "index.moderate", "index.publish",
+        "risk.read", "risk.plan", "risk.visit", "index.read", "index.moderate", "index.publish",
         "aiwork.read", "aiwork.file", "aiwork.review", "aiwork.vote", "aiwork.plan_propose", "aiwork.plan_progress",
         "knowledge.read", "knowledge.write", "support.read", "support.write",
     },
@@ -44,7 +44,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "deviations.read", "deviations.write", "deviations.verify", "deviations.stats",
         "incidents.read", "incidents.write",
         "monitoring.read", "monitoring.ack",
-        "index.read", "aiwork.read", "aiwork.vote", "knowledge.read",
+        "index.read", "aiwork.read", "aiwork.vote", "knowledge.read", "risk.visit",
     },
     "employer_safety_manager": _READ_REFERENCE | {
         "registry.write", "speaks.redacted",
@@ -57,6 +57,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "state_inspector": _READ_REFERENCE | {
         "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
         "monitoring.read", "risk.read", "risk.plan", "index.read", "aiwork.read", "knowledge.read",
+        "risk.visit", "deviations.write",
     },
     "analyst": _READ_REFERENCE | {
         "speaks.stats", "deviations.stats", "incidents.stats", "risk.read", "risk.train",
