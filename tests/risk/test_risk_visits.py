@@ -132,3 +132,19 @@ def test_the_comparison_intervals_hold_the_estimates(picked, randomly):
 
 def test_too_few_visits_say_so():
     assert visits.compare([1, 2, 3], [0])["verdict"] == "not_enough"
+
+
+def test_the_demo_draws_plans_and_records_outcomes_once_a_model_is_trained(session):
+    from qorgau.core.demo import DemoContext
+    from qorgau.risk import demo
+    from qorgau.risk.models import InspectionPlan, Visit
+
+    _train(session)
+    ctx = DemoContext(seed=7, users={name: _user(session, name) for name in ("state", "officer")})
+    demo._plans_with_outcomes(session, ctx)
+    session.commit()
+    plans = session.execute(select(InspectionPlan)).scalars().all()
+    assert len(plans) == 2 and {p.created_by_id for p in plans} == {ctx.users["state"].id, ctx.users["officer"].id}
+    recorded = session.execute(select(Visit)).scalars().all()
+    assert len(recorded) >= 4 and {v.kind for v in recorded} >= {"random_audit"}
+    assert all((v.outcome == "nothing_found") == (v.gross + v.significant + v.minor == 0) for v in recorded)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -195,9 +196,12 @@ def deactivate_sensor(sensor_id: IdPath, body: DeactivateIn, db: Session = Depen
 
 
 @router.get("/zones/{zone_id}/readings", response_model=list[ZoneReading])
-def zone_readings(zone_id: IdPath, start: float = Query(..., ge=0, le=1e11, description="epoch seconds"),
-                  end: float = Query(..., ge=0, le=1e11, description="epoch seconds"),
+def zone_readings(zone_id: IdPath, start: float | None = Query(None, ge=0, le=1e11, description="epoch seconds"),
+                  end: float | None = Query(None, ge=0, le=1e11, description="epoch seconds"),
                   db: Session = Depends(get_db), user: User = Depends(require_user)):
-    """Readings taken in the zone, by every sensor that was there at the time (moved sensors included)."""
+    """Readings taken in the zone (default: the last 24 hours), by every sensor that was there at the time
+    (moved sensors included)."""
+    end = time.time() if end is None else end
+    start = end - 86_400 if start is None else start
     rows = changes.readings_in_zone(session=db, actor=user, zone_id=zone_id, start=start, end=end)
     return [{"sensor_id": s, "ts": t, "value": v} for s, t, v in rows]
