@@ -19,16 +19,21 @@ def is_small(count: float | None, min_cell: int = MIN_CELL) -> bool:
 
 
 def suppress_small_cells(rows: Iterable[dict], *, count: str, derived: Iterable[str] = (),
-                         min_cell: int = MIN_CELL) -> list[dict]:
+                         min_cell: int = MIN_CELL, complementary: bool = False) -> list[dict]:
     """Copies of `rows` in which each row whose `count` is small has that count and every `derived` figure
-    set to None and `suppressed` True; the other rows are copied unchanged with `suppressed` False."""
+    set to None and `suppressed` True; the other rows are copied unchanged with `suppressed` False.
+
+    `complementary`: when the table's total is known elsewhere (the same cases by another dimension), a single
+    hidden cell could be recovered by subtraction, so the smallest other non-zero cell is hidden with it."""
     hidden = (count, *derived)
-    out = []
-    for row in rows:
-        row = dict(row)
-        small = is_small(row.get(count), min_cell)
-        if small:
+    rows = [dict(row) for row in rows]
+    small = [is_small(row.get(count), min_cell) for row in rows]
+    if complementary and sum(small) == 1:
+        others = [(row[count], i) for i, row in enumerate(rows) if not small[i] and row.get(count)]
+        if others:
+            small[min(others)[1]] = True
+    for row, hide in zip(rows, small, strict=True):
+        if hide:
             row.update(dict.fromkeys(hidden))
-        row["suppressed"] = small
-        out.append(row)
-    return out
+        row["suppressed"] = hide
+    return rows

@@ -24,8 +24,9 @@ TABLES = ("year", "region", "sector")
 
 
 def suppressed(rows: list[dict]) -> list[dict]:
-    """Rate rows with small counts hidden (and the rate and interval that would give them back)."""
-    return disclosure.suppress_small_cells(rows, count="cases", derived=RATE_FIGURES)
+    """Rate rows with small counts hidden (and the rate and interval that would give them back); a lone hidden
+    cell takes the next smallest with it, since every table's total can be had from another table."""
+    return disclosure.suppress_small_cells(rows, count="cases", derived=RATE_FIGURES, complementary=True)
 
 
 def national(*, session: Session, base: str = "per_1000_workers", years: list[int] | None = None) -> dict:
