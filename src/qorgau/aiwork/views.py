@@ -354,7 +354,8 @@ def plans_page(request: Request, user: User = Depends(require_user), db: Session
     names = {e.id: i18n.localized(e, "name") for e in registry.enterprises_by_ids(
         session=db, ids=[p.enterprise_id for p in found if p.enterprise_id])}
     return render(request, "aiwork/plans.html", {**CONTEXT, "plans": found, "names": names,
-                                                  "people": service.plan_people})
+                                                  "people": service.plan_people,
+                                                  "status_labels": workflow.STATUS_LABELS})
 
 
 def _plan_form_context(db: Session, user: User, values: dict, codes: list[str]) -> dict:

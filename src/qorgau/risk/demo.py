@@ -50,7 +50,10 @@ def _plans_with_outcomes(session: Session, ctx) -> None:
         session=session, start=today - timedelta(days=365), end=today)}
     session.info["actor"] = f"user:{state.username}"
     slots = [i for i in plan.items if i.status == "proposed"]
-    for number, item in enumerate(slots[: max(4, len(slots) * 2 // 3)]):
+    picks = [i for i in slots if i.kind != "random_audit"]
+    randoms = [i for i in slots if i.kind == "random_audit"]
+    visited = picks[: max(2, len(picks) * 2 // 3)] + randoms[: max(2, len(randoms) * 2 // 3)]
+    for number, item in enumerate(visited):
         past = record.get(item.enterprise_id, 0)
         found = [visits.FoundViolation(category=category, description=text, work_stopped=rng.random() < 0.1,
                                        severity="gross" if rng.random() < 0.3 + 0.4 * past / (1 + past)
