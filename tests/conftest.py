@@ -23,7 +23,8 @@ os.environ.setdefault("QORGAU_DATA_DIR", os.path.join(os.environ.get("TMPDIR", "
 BACKENDS = [b.strip() for b in os.environ.get("QORGAU_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
 PG_ADMIN_URL = os.environ.get("QORGAU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DEMO_ENTERPRISES = 40
-PASSWORDS = {"admin": "admin-demo-2026", "officer": "officer-demo-2026", "inspector": "inspector-demo-2026",
+PASSWORDS = {"admin": "admin-demo-2026", "officer": "officer-demo-2026", "federation": "Ulytau-ledger-4417",
+             "inspector": "inspector-demo-2026",
              "employer": "employer-demo-2026", "state": "state-demo-2026", "analyst": "analyst-demo-2026"}
 
 

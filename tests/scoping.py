@@ -297,6 +297,7 @@ RESOLVERS.update({  # monitoring (issue 6): gateway paths name the enterprise by
     "enterprise_bin": _enterprise_bin,
     "sensor_code": _monitoring_sensor_code,
     "alarm_id": _monitoring_alarm,
+    "sensor_id": lambda session, enterprise_id: getattr(_monitoring_sensor(session, enterprise_id), "id", None),
 })
 
 

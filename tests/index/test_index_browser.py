@@ -25,7 +25,7 @@ def _signed_in(base: str, username: str) -> httpx.Client:
 
 def _publish_test_index(base: str) -> tuple[dict, str]:
     officer, admin, employer = (_signed_in(base, name) for name in ("officer", "admin", "employer"))
-    proposal = officer.post("/api/v1/index/methodologies", json={"yaml_text": TEST_METHOD, "note": "browser"}).json()
+    proposal = _signed_in(base, "federation").post("/api/v1/index/methodologies", json={"yaml_text": TEST_METHOD, "note": "browser"}).json()
     assert admin.post(f"/api/v1/index/methodologies/{proposal['id']}/review",
                       json={"decision": "approve"}).status_code == 200
     run = admin.post("/api/v1/index/runs", json={"period": YEAR, "runs": 200}).json()

@@ -69,7 +69,7 @@ def _run_and_publish(admin, period: int = YEAR) -> dict:
 def test_methodology_change_is_two_logged_steps_and_scores_name_their_version(client, sign_in, session):
     from qorgau.core.models import AuditEntry
 
-    officer, admin = sign_in("officer"), sign_in("admin")
+    officer, admin = sign_in("federation"), sign_in("admin")
     before = client.get("/api/v1/index/methodology").json()
     assert before["version"] == "1.1" and before["status"] == "approved"
     proposal = _approve_test_method(officer, admin)
@@ -111,7 +111,7 @@ def test_methodology_change_is_two_logged_steps_and_scores_name_their_version(cl
 
 
 def test_run_publish_and_public_ranking_with_intervals_and_insufficient_data(client, sign_in):
-    officer, admin = sign_in("officer"), sign_in("admin")
+    officer, admin = sign_in("federation"), sign_in("admin")
     proposal = _approve_test_method(officer, admin)
     admin.post(f"/api/v1/index/methodologies/{proposal['id']}/review", json={"decision": "approve"})
     run = admin.post("/api/v1/index/runs", json={"period": YEAR, "seed": 11, "runs": 200}).json()
@@ -158,7 +158,7 @@ def test_run_publish_and_public_ranking_with_intervals_and_insufficient_data(cli
 
 
 def test_enterprise_explanation_adds_up_and_shows_trend_and_peers(client, sign_in):
-    officer, admin = sign_in("officer"), sign_in("admin")
+    officer, admin = sign_in("federation"), sign_in("admin")
     proposal = _approve_test_method(officer, admin)
     admin.post(f"/api/v1/index/methodologies/{proposal['id']}/review", json={"decision": "approve"})
     _run_and_publish(admin, YEAR - 1)  # replaces the demo's publication of last year
@@ -197,7 +197,7 @@ def test_reply_with_evidence_is_moderated_then_shown_beside_the_score(client, si
     from qorgau.core.models import User
 
     officer, admin, employer = sign_in("officer"), sign_in("admin"), sign_in("employer")
-    proposal = _approve_test_method(officer, admin)
+    proposal = _approve_test_method(sign_in("federation"), admin)
     admin.post(f"/api/v1/index/methodologies/{proposal['id']}/review", json={"decision": "approve"})
     _run_and_publish(admin)
     enterprise_id = session.execute(select(User.scope_enterprise_id).where(User.username == "employer")).scalar_one()
@@ -272,3 +272,37 @@ def test_home_panels_and_pages_answer_for_every_role(sign_in, client):
     for url in ("/index/", "/index/methodology", "/api/v1/index/periods", "/api/v1/index/methodologies"):
         assert client.get(url).status_code == 200, url
     assert "Safety Index" in client.get("/", cookies={"lang": "en"}).text  # public navigation
+
+
+def _primary_union_officer(session) -> str:
+    """A union officer of one primary organisation (added for this test), signed in by user name."""
+    from qorgau.core import security
+    from qorgau.core.models import User
+    from qorgau.registry.models import UnionOrg
+
+    primary = session.execute(select(UnionOrg).where(UnionOrg.kind == "primary").order_by(UnionOrg.id)).scalars().first()
+    session.add(User(username="primary", role="union_officer", full_name="Primary union officer",
+                     scope_kind="union", scope_union_id=primary.id,
+                     password_hash=security.hash_password("primary-officer-pass-91")))
+    session.commit()
+    return "primary-officer-pass-91"
+
+
+@pytest.mark.parametrize("username, may_publish", [
+    ("admin", True), ("federation", True), ("officer", False), ("primary", False), ("inspector", False),
+    ("employer", False), ("state", False), ("analyst", False)])
+def test_publishing_and_methodology_review_are_national_acts(sign_in, session, username, may_publish):
+    """Each role: only the administrator and officers of national (federation) scope publish and review."""
+    password = _primary_union_officer(session) if username == "primary" else None
+    user = sign_in(username, password) if password else sign_in(username)
+    admin = sign_in("admin")
+    run = admin.post("/api/v1/index/runs", json={"period": YEAR, "runs": 30}).json()
+    published = user.post(f"/api/v1/index/runs/{run['id']}/publish", json={"statement": "Role test."})
+    assert published.status_code == (201 if may_publish else 403), (username, published.text)
+    proposal = user.post("/api/v1/index/methodologies", json={"yaml_text": TEST_METHOD, "note": "role test"})
+    assert proposal.status_code == (201 if may_publish else 403), (username, proposal.text)
+    if may_publish:  # the author's proposal is approved by another person of national scope
+        other = sign_in("federation" if username == "admin" else "admin")
+        review = other.post(f"/api/v1/index/methodologies/{proposal.json()['id']}/review",
+                            json={"decision": "approve", "note": "Checked by the second person."})
+        assert review.status_code == 200 and review.json()["status"] == "approved"

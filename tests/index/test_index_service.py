@@ -22,7 +22,7 @@ def _user(session, username: str):
 def _approve(session, text: str = TEST_METHOD):
     from qorgau.index import service
 
-    row = service.propose_methodology(session=session, actor=_user(session, "officer"), yaml_text=text,
+    row = service.propose_methodology(session=session, actor=_user(session, "federation"), yaml_text=text,
                                       note="test")
     return service.review_methodology(session=session, actor=_user(session, "admin"), methodology_id=row.id,
                                       approve=True)
@@ -120,10 +120,10 @@ def test_cli_proposes_reviews_runs_and_publishes_on_the_database(session, demo_u
     get_settings.cache_clear()
     runner = CliRunner()
     try:
-        proposed = runner.invoke(app, ["propose", str(method), "--note", "registry only", "--as", "officer"])
-        own = runner.invoke(app, ["review", "1", "--approve", "--as", "officer"])
+        proposed = runner.invoke(app, ["propose", str(method), "--note", "registry only", "--as", "federation"])
+        own = runner.invoke(app, ["review", "1", "--approve", "--as", "federation"])
         proposal = json.loads(proposed.output)
-        self_review = runner.invoke(app, ["review", str(proposal["id"]), "--approve", "--as", "officer"])
+        self_review = runner.invoke(app, ["review", str(proposal["id"]), "--approve", "--as", "federation"])
         approved = runner.invoke(app, ["review", str(proposal["id"]), "--approve", "--as", "admin"])
         result = runner.invoke(app, ["run", "--period", str(YEAR), "--publish", "--seed", "3", "--runs", "100"])
         denied = runner.invoke(app, ["run", "--period", str(YEAR), "--as", "employer"])

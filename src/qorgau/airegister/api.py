@@ -34,7 +34,8 @@ def _out(session: Session, filing: Filing) -> dict:
     return {**{k: getattr(filing, k) for k in FilingOut.model_fields if hasattr(filing, k)},
             "data": service.data_of(filing), "classification": service.classification_out(filing),
             "blockers": service.blocker_texts(session=session, filing=filing),
-            "conditions": [{k: getattr(c, k) for k in ("id", "text", "due_on", "status", "met_on", "escalation_level")}
+            "conditions": [{k: getattr(c, k) for k in ("id", "kind", "plan_id", "text", "due_on", "status", "met_on",
+                                                       "escalation_level")}
                            for c in filing.conditions]}
 
 
@@ -144,9 +145,11 @@ def cast_vote(filing_id: IdPath, body: VoteIn, db: Session = Depends(get_db), us
 
 @router.post("/filings/{filing_id}/decision", response_model=FilingOut)
 def decide(filing_id: IdPath, body: DecisionIn, db: Session = Depends(get_db), user: User = Depends(writer)):
-    """Close the vote: approved, approved with conditions, or rejected with reasons."""
+    """Close the vote: approved, approved with conditions, or rejected with reasons. `plan_conditions` require a
+    retraining plan of the enterprise to be agreed with the employer by a date (met when it is agreed)."""
     service.decide(session=db, actor=user, filing_id=filing_id, reasons=body.reasons,
                    conditions=[(c.text, c.due_on) for c in body.conditions],
+                   plan_conditions=[(c.plan_id, c.due_on) for c in body.plan_conditions],
                    review_every_months=body.review_every_months)
     db.commit()
     return _out(db, service.get(session=db, actor=user, filing_id=filing_id))

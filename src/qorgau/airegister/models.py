@@ -114,6 +114,9 @@ class Condition(Base):
     text: Mapped[str] = mapped_column(String(1000))
     due_on: Mapped[date] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | met | overdue
+    # "obligation": met when the union confirms it; "agreed_plan": met once the retraining plan is agreed.
+    kind: Mapped[str] = mapped_column(String(16), default="obligation", server_default="obligation")
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("aiwork_plan.id"), nullable=True)
     met_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     evidence: Mapped[str] = mapped_column(Text, default="")
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)

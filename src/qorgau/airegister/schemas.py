@@ -108,6 +108,8 @@ class ClassificationOut(BaseModel):
 
 class ConditionOut(BaseModel):
     id: int
+    kind: str = "obligation"
+    plan_id: int | None = None
     text: str
     due_on: date
     status: str
@@ -195,9 +197,15 @@ class ConditionIn(_In):
     due_on: date = Field(..., strict=False, description="YYYY-MM-DD")
 
 
+class PlanConditionIn(_In):
+    plan_id: JsonInt = Field(..., ge=1, le=2_147_483_647, description="A retraining plan of the enterprise")
+    due_on: date = Field(..., strict=False, description="YYYY-MM-DD: agreed with the employer by then")
+
+
 class DecisionIn(_In):
     reasons: str = Field("", max_length=5000)
     conditions: list[ConditionIn] = Field(default_factory=list, max_length=30)
+    plan_conditions: list[PlanConditionIn] = Field(default_factory=list, max_length=10)
     review_every_months: JsonInt = Field(12, ge=1, le=60)
 
 

@@ -546,13 +546,15 @@ def vote(*, session: Session, actor: User, filing_id: int, choice: str, note: st
 
 def decide(*, session: Session, actor: User, filing_id: int, reasons: str = "",
            conditions: list[tuple[str, date]] | None = None, review_every_months: int = 12,
-           today: date | None = None) -> Filing:
+           plan_conditions: list[tuple[int, date]] | None = None, today: date | None = None) -> Filing:
     """Close the vote. Passed: approved (with conditions, if any are set); failed: rejected with reasons.
-    Approval is refused while anything in `blockers` stands (e.g. jobs removed without a plan)."""
+    `plan_conditions` (plan id, due date) require a retraining plan of the filing's enterprise to be agreed
+    with the employer by the due date. Approval is refused while anything in `blockers` stands."""
     filing = get(session=session, actor=actor, filing_id=filing_id)
     policy.require(actor, "aiwork.review")
     today = _today(today)
     conditions = conditions or []
+    plans = _required_plans(session, actor, filing, plan_conditions or [], today)
     if filing.status != "voting":
         raise ValidationFailed(N_("Open the vote first."), field="status")
     result = tally(filing)
@@ -577,7 +579,10 @@ def decide(*, session: Session, actor: User, filing_id: int, reasons: str = "",
                                        params={"n": number})
         for text, due_on in conditions:
             session.add(Condition(filing_id=filing.id, text=text.strip(), due_on=due_on))
-        filing.status = "approved_with_conditions" if conditions else "approved"
+        for plan, due_on in plans:
+            session.add(Condition(filing_id=filing.id, text=plan.title, due_on=due_on, kind="agreed_plan",
+                                  plan_id=plan.id))
+        filing.status = "approved_with_conditions" if conditions or plans else "approved"
         filing.review_every_months = review_every_months
         filing.next_review_on = _add_months(today, review_every_months)
     else:
@@ -587,12 +592,51 @@ def decide(*, session: Session, actor: User, filing_id: int, reasons: str = "",
     filing.decided_on, filing.decision_reasons = today, reasons.strip()
     session.flush()
     _event(session, filing, actor, "decided", outcome=filing.status, tally=result, reasons=reasons.strip(),
-           conditions=[{"text": t, "due_on": str(d)} for t, d in conditions])
+           conditions=[{"text": t, "due_on": str(d)} for t, d in conditions]
+           + [{"agreed_plan": p.id, "due_on": str(d)} for p, d in plans])
     _tell(session, _employers(session, filing.enterprise_id), filing, "decided",
           N_("%(ref)s %(name)s: the union decided"))
     session.flush()
     session.expire(filing, ["conditions"])
     return filing
+
+
+def _required_plans(session: Session, actor: User, filing: Filing, wanted: list[tuple[int, date]],
+                    today: date) -> list[tuple]:
+    """The retraining plans a decision requires to be agreed: plans of the filing's enterprise the actor sees."""
+    from qorgau.aiwork import service as aiwork
+
+    found = []
+    for number, (plan_id, due_on) in enumerate(wanted, start=1):
+        plan = aiwork.get_plan(session=session, actor=actor, plan_id=plan_id)
+        if plan.enterprise_id != filing.enterprise_id:
+            raise ValidationFailed(N_("Plan condition %(n)s: the retraining plan is for another enterprise."),
+                                   field="plan_id", params={"n": number})
+        if due_on <= today:
+            raise ValidationFailed(N_("Condition %(n)s: the due date must be after today."), field="plan_due_on",
+                                   params={"n": number})
+        found.append((plan, due_on))
+    return found
+
+
+def plans_of_enterprise(*, session: Session, actor: User, enterprise_id: int) -> list:
+    """Retraining plans of an enterprise the actor sees (what a decision can require to be agreed)."""
+    from qorgau.aiwork import service as aiwork
+
+    if not policy.allowed(actor, "aiwork.review"):
+        return []
+    return [p for p in aiwork.plans(session=session, actor=actor) if p.enterprise_id == enterprise_id]
+
+
+def _plan_agreement(session: Session, condition: Condition) -> str | None:
+    """For an agreed-plan condition: how the plan was agreed (the evidence), or None while it is not."""
+    from qorgau.aiwork.models import Plan
+    from qorgau.aiwork.workflow import PlanStatus
+
+    plan = session.get(Plan, condition.plan_id) if condition.plan_id else None
+    if plan is None or plan.status not in (PlanStatus.AGREED, PlanStatus.IN_PROGRESS, PlanStatus.DONE):
+        return None
+    return f"{plan.employer_signatory}, {plan.agreed_on.isoformat() if plan.agreed_on else ''}"
 
 
 def _add_months(day: date, months: int) -> date:
@@ -619,6 +663,11 @@ def condition_met(*, session: Session, actor: User, filing_id: int, condition_id
     filing = get(session=session, actor=actor, filing_id=filing_id)
     policy.require(actor, "aiwork.review")
     condition = _condition(filing, condition_id)
+    if condition.kind == "agreed_plan":
+        agreed = _plan_agreement(session, condition)
+        if agreed is None:
+            raise ValidationFailed(N_("The retraining plan is not agreed with the employer yet."), field="evidence")
+        evidence = f"{evidence.strip()} ({agreed})".strip() if evidence.strip() else agreed
     if len(evidence.strip()) < 5:
         raise ValidationFailed(N_("Say what shows the condition is met."), field="evidence")
     condition.status, condition.met_on, condition.evidence = "met", _today(today), evidence.strip()
@@ -756,6 +805,15 @@ def escalate(session: Session, now: datetime | date) -> list[dict]:
         _tell(session, _officers(session, current.parent_id), filing, "escalated",
               N_("%(ref)s %(name)s: the decision is overdue and was escalated to your union"))
         done.append({"filing": filing.reference, "step": "review_escalated", "level": filing.escalation_level})
+    plan_conditions = select(Condition).join(Filing).where(Condition.kind == "agreed_plan",
+                                                           Condition.status.in_(("open", "overdue")))
+    for condition in session.execute(plan_conditions.order_by(Condition.id)).scalars():
+        agreed = _plan_agreement(session, condition)
+        if agreed is not None:  # the plan was agreed: the condition is met, whatever the date
+            condition.status, condition.met_on, condition.evidence = "met", today, agreed
+            _event(session, condition.filing, None, "condition_met", condition_id=condition.id, evidence=agreed)
+            done.append({"filing": condition.filing.reference, "step": "condition_met", "condition": condition.id})
+    session.flush()
     overdue = (select(Condition).join(Filing).where(Condition.status.in_(("open", "overdue")), Condition.due_on < today,
                                                     Filing.status.in_(APPROVED)).order_by(Condition.id))
     for condition in session.execute(overdue).scalars():

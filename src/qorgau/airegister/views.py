@@ -293,6 +293,8 @@ def filing_page(request: Request, filing_id: IdPath, v: int = Query(0, ge=0, le=
         "today": utcnow().date(), "my_vote": next((x.choice for x in filing.votes if x.voter_id == user.id), ""),
         "can_file": policy.can_reach_enterprise(db, user, filing.enterprise_id) and policy.allowed(user, "aiwork.file"),
         "can_review": policy.allowed(user, "aiwork.review"), "can_vote": policy.allowed(user, "aiwork.vote"),
+        "plans": service.plans_of_enterprise(session=db, actor=user, enterprise_id=filing.enterprise_id)
+        if filing.status == "voting" else [],
         **LABELS, **request.scope.get("qorgau.airegister", {})})
 
 
@@ -373,10 +375,18 @@ def _conditions(text: str) -> list[tuple[str, date]]:
 @router.post("/airegister/filings/{filing_id}/decision")
 def decide(request: Request, filing_id: IdPath, reasons: str = Form("", max_length=5000),
            conditions: str = Form("", max_length=20000), review_every_months: int = Form(12, ge=1, le=60),
+           plan_id: int | None = Form(None, ge=1, le=2_147_483_647), plan_due_on: str = Form("", max_length=10),
            user: User = Depends(require_user), db: Session = Depends(get_db)):
-    return _act(request, db, user, filing_id, lambda: service.decide(
-        session=db, actor=user, filing_id=filing_id, reasons=reasons, conditions=_conditions(conditions),
-        review_every_months=review_every_months), "#decision")
+    def action():
+        due = _date(plan_due_on, "plan_due_on")
+        if plan_id and due is None:
+            raise ValidationFailed(N_("Give the date by which the plan must be agreed."), field="plan_due_on")
+        plans = [(plan_id, date.fromisoformat(due))] if plan_id and due else []
+        return service.decide(session=db, actor=user, filing_id=filing_id, reasons=reasons,
+                              conditions=_conditions(conditions), plan_conditions=plans,
+                              review_every_months=review_every_months)
+
+    return _act(request, db, user, filing_id, action, "#decision")
 
 
 @router.post("/airegister/filings/{filing_id}/condition")

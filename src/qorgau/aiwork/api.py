@@ -11,11 +11,14 @@ from qorgau.aiwork.schemas import (
     ExposureOut,
     OccupationExposure,
     PlanIn,
+    PlanMoveIn,
     PlanOut,
+    PlanWorkerOut,
     Preset,
     ScenarioOut,
     TableMeta,
     TableOut,
+    WorkerProgressIn,
 )
 from qorgau.core.deps import get_db, require_user, writer
 from qorgau.core.i18n_markers import N_
@@ -110,3 +113,29 @@ def create_plan(body: PlanIn, db: Session = Depends(get_db), user: User = Depend
 @router.get("/plans/{aiwork_plan_id}", response_model=PlanOut)
 def get_plan(aiwork_plan_id: IdPath, db: Session = Depends(get_db), user: User = Depends(require_user)):
     return service.get_plan(session=db, actor=user, plan_id=aiwork_plan_id)
+
+
+@router.post("/plans/{aiwork_plan_id}/status", response_model=PlanOut)
+def move_plan(aiwork_plan_id: IdPath, body: PlanMoveIn, db: Session = Depends(get_db), user: User = Depends(writer)):
+    """Move a plan: draft → proposed (union) → agreed (employer: signatory and date) → in_progress → done, or
+    abandoned with a reason; a proposal goes back to draft with a reason. Illegal moves answer 409."""
+    plan = service.move_plan(session=db, actor=user, plan_id=aiwork_plan_id, status=body.status, note=body.note,
+                             signatory=body.signatory, signed_on=body.signed_on)
+    db.commit()
+    return plan
+
+
+@router.get("/plans/{aiwork_plan_id}/workers", response_model=list[PlanWorkerOut])
+def plan_workers(aiwork_plan_id: IdPath, db: Session = Depends(get_db), user: User = Depends(require_user)):
+    """Progress of each affected worker (by the employer's reference, never a name)."""
+    return service.plan_workers(session=db, actor=user, plan_id=aiwork_plan_id)
+
+
+@router.post("/plans/{aiwork_plan_id}/workers", response_model=PlanWorkerOut)
+def record_worker(aiwork_plan_id: IdPath, body: WorkerProgressIn, db: Session = Depends(get_db),
+                  user: User = Depends(writer)):
+    """Enrol an affected worker on a plan item or move them on (enrolled → training → completed → placed, or left)."""
+    worker = service.record_worker_progress(session=db, actor=user, plan_id=aiwork_plan_id, item_id=body.item_id,
+                                            reference=body.reference, progress=body.progress, note=body.note)
+    db.commit()
+    return worker

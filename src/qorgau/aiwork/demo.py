@@ -1,4 +1,5 @@
-"""Demo data of AI at work: a SYNTHETIC Kazakhstan employment table and one retraining plan draft.
+"""Demo data of AI at work: a SYNTHETIC Kazakhstan employment table, a retraining plan agreed with the employer
+and under way (workers enrolled under personnel numbers), and a plan the union is still drafting.
 
 The table comes from the engine's synthetic generator (`synthetic.generate`): a multinomial sample of
 DEMO_SAMPLE workers over region x OKED section x ISCO-08 unit group x sex, each count scaled up to a
@@ -9,12 +10,13 @@ synthetic in the database and labelled so on every page that shows it.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
 from qorgau.aiwork import reskilling, service, synthetic
 from qorgau.aiwork.schemas import PlanIn, PlanItemIn, TableMeta
+from qorgau.core.db import utcnow
 
 NATIONAL_EMPLOYED = 9_000_000
 DEMO_SAMPLE = 30_000
@@ -39,19 +41,48 @@ def _table(session: Session, ctx, seed: int):
                                filename="synthetic_kz_employment.csv")
 
 
-def generate(session: Session, ctx) -> None:
-    rng = ctx.rng("aiwork")
-    table = _table(session, ctx, seed=7)
-    enterprise = ctx.enterprises[0]
-    officer = ctx.users["officer"]
+def _plan_in(ctx, rng, enterprise, table, title: str, sources) -> PlanIn:
     items = []
-    for code, people in PLAN_SOURCES:
+    for code, people in sources:
         best = reskilling.rank_targets(code, top=3).pathways
         target = best[rng.randrange(len(best))]
         gaps = ", ".join(g.skill for g in target.gaps[:4]) or "on-the-job induction"
         items.append(PlanItemIn(source_isco=code, target_isco=target.isco08, people=people,
                                 training=f"Course: {gaps}", start_on=date(2026, 9, 1), end_on=date(2027, 2, 28)))
-    plan_in = PlanIn(title=f"Retraining plan draft {enterprise.name_en or enterprise.name_ru}"[:200],
-                     enterprise_id=enterprise.id, union_id=enterprise.primary_union_id, table_id=table.id,
-                     notes="Demo draft for negotiation; built from the synthetic employment table.", items=items)
-    service.create_plan(session=session, actor=officer, plan_in=plan_in)
+    return PlanIn(title=f"{title} {enterprise.name_en or enterprise.name_ru}"[:200], enterprise_id=enterprise.id,
+                  union_id=enterprise.primary_union_id, table_id=table.id,
+                  notes="Demo plan for negotiation; built from the synthetic employment table.", items=items)
+
+
+def generate(session: Session, ctx) -> None:
+    rng = ctx.rng("aiwork")
+    table = _table(session, ctx, seed=7)
+    enterprise = ctx.enterprises[0]
+    officer, employer = ctx.users["officer"], ctx.users["employer"]
+    today = utcnow().date()
+    # One plan agreed with the employer and under way (workers enrolled), one still the union's draft.
+    session.info["actor"] = f"user:{officer.username}"
+    agreed = service.create_plan(session=session, actor=officer,
+                                 plan_in=_plan_in(ctx, rng, enterprise, table, "Retraining plan", PLAN_SOURCES))
+    service.move_plan(session=session, actor=officer, plan_id=agreed.id, status="proposed",
+                      note="Направляем проект плана на согласование работодателю.")
+    session.info["actor"] = f"user:{employer.username}"
+    service.move_plan(session=session, actor=employer, plan_id=agreed.id, status="agreed",
+                      signatory="Нурпеисов А. К., директор по персоналу", signed_on=today - timedelta(days=20))
+    session.info["actor"] = f"user:{officer.username}"
+    service.move_plan(session=session, actor=officer, plan_id=agreed.id, status="in_progress",
+                      note="Первая группа приступила к обучению.")
+    session.info["actor"] = f"user:{employer.username}"
+    first = agreed.items[0]
+    for number in range(12):
+        reference = f"ТН-{4100 + number}"
+        service.record_worker_progress(session=session, actor=employer, plan_id=agreed.id, item_id=first.id,
+                                       reference=reference, progress="enrolled")
+        for step in ("training", "completed", "placed")[:number % 4]:
+            service.record_worker_progress(session=session, actor=employer, plan_id=agreed.id, item_id=first.id,
+                                           reference=reference, progress=step)
+    session.info["actor"] = f"user:{officer.username}"
+    service.create_plan(session=session, actor=officer, plan_in=_plan_in(
+        ctx, rng, enterprise, table, "Retraining plan draft", (("4311", 15),)))
+    session.info["actor"] = "system:demo"
+    session.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qorgau.core.db import Base, UTCDateTime, utcnow
@@ -74,13 +74,52 @@ class Plan(Base):
     union_id: Mapped[int | None] = mapped_column(ForeignKey("registry_union_org.id"), nullable=True, index=True)
     table_id: Mapped[int | None] = mapped_column(ForeignKey("aiwork_employment_table.id"), nullable=True)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)  # drafted from a synthetic table
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # workflow.PlanStatus
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "union": drafted by the union side (the employer sees it from "proposed" on); "employer": the employer's own.
+    drafted_by: Mapped[str] = mapped_column(String(16), default="union", server_default="union")
+    employer_signatory: Mapped[str | None] = mapped_column(String(200), nullable=True)  # who signed for the employer
+    agreed_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # the date of the employer's signature
+    abandoned_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     items: Mapped[list[PlanItem]] = relationship(back_populates="plan", order_by="PlanItem.id",
                                                  cascade="all, delete-orphan")
+    steps: Mapped[list[PlanStep]] = relationship(back_populates="plan", order_by="PlanStep.id",
+                                                 cascade="all, delete-orphan")
+
+
+class PlanStep(Base):
+    """One move of a plan from one status to another: who, when, and what they said."""
+
+    __tablename__ = "aiwork_plan_step"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("aiwork_plan.id"), index=True)
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    plan: Mapped[Plan] = relationship(back_populates="steps")
+
+
+class PlanWorker(Base):
+    """Progress of one affected worker through a plan item, under a reference the employer keeps (a personnel
+    number): no name is stored."""
+
+    __tablename__ = "aiwork_plan_worker"
+    __table_args__ = (UniqueConstraint("item_id", "reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("aiwork_plan_item.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(40))
+    progress: Mapped[str] = mapped_column(String(16), default="enrolled")  # workflow.WorkerProgress
+    note: Mapped[str] = mapped_column(Text, default="")
+    updated_on: Mapped[date] = mapped_column(Date)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
 
 
 class PlanItem(Base):

@@ -98,6 +98,7 @@ class PlanIn(BaseModel):
 
 class PlanItemOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+    id: int
     source_isco: str
     target_isco: str
     people: int
@@ -117,10 +118,40 @@ class PlanOut(BaseModel):
     union_id: int | None
     table_id: int | None
     synthetic: bool
-    status: str
+    status: str = Field(description="draft, proposed, agreed, in_progress, done or abandoned")
     notes: str
     created_at: datetime
+    drafted_by: str = Field(description="union (the employer sees it from 'proposed' on) or employer")
+    employer_signatory: str | None
+    agreed_on: date | None
+    abandoned_reason: str | None
     items: list[PlanItemOut]
+
+
+class PlanMoveIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    status: Literal["draft", "proposed", "agreed", "in_progress", "done", "abandoned"]
+    note: str = Field("", max_length=2000, description="Required (10+ characters) to abandon or return to draft")
+    signatory: str = Field("", max_length=200, description="The employer's signatory and position (to agree)")
+    signed_on: date | None = Field(None, strict=False, description="YYYY-MM-DD: when the employer signed (to agree)")
+
+
+class WorkerProgressIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    item_id: JsonInt = Field(..., ge=1, le=2_147_483_647)
+    reference: str = Field(..., min_length=1, max_length=40, description="A personnel number, never a name")
+    progress: Literal["enrolled", "training", "completed", "placed", "left"]
+    note: str = Field("", max_length=2000)
+
+
+class PlanWorkerOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    item_id: int
+    reference: str
+    progress: str
+    note: str
+    updated_on: date
 
 
 class OccupationExposure(BaseModel):

@@ -6,16 +6,18 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, insert, or_, select
+from sqlalchemy import ColumnElement, and_, insert, or_, select
 from sqlalchemy.orm import Session
 
-from qorgau.aiwork import employment, exposure, reference, reskilling, scenarios, synthetic
+from qorgau.aiwork import employment, exposure, reference, reskilling, scenarios, synthetic, workflow
 from qorgau.aiwork.gradients import CLASS_LABELS, COLUMNS, EXPOSED, SOURCE, explain, occupation_classes
-from qorgau.aiwork.models import EmploymentRow, EmploymentTable, Plan, PlanItem, Scenario
+from qorgau.aiwork.models import EmploymentRow, EmploymentTable, Plan, PlanItem, PlanWorker, Scenario
 from qorgau.aiwork.schemas import PlanIn, TableMeta
+from qorgau.aiwork.workflow import SHOWN_TO_EMPLOYER
 from qorgau.core import audit, policy
 from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
@@ -42,7 +44,11 @@ def _table_visible(session: Session, actor: User) -> ColumnElement[bool]:
 
 
 def _plan_visible(session: Session, actor: User) -> ColumnElement[bool]:
-    return policy.inbox_scope(session, actor, union_org_column=Plan.union_id, enterprise_id_column=Plan.enterprise_id)
+    visible = policy.inbox_scope(session, actor, union_org_column=Plan.union_id, enterprise_id_column=Plan.enterprise_id)
+    if policy.allowed(actor, "aiwork.plan_propose"):
+        return visible
+    # A plan the union drafts is the union's own until it is proposed to the employer.
+    return and_(visible, or_(Plan.drafted_by != "union", Plan.status.in_(SHOWN_TO_EMPLOYER)))
 
 
 # ---- employment tables --------------------------------------------------------------------------------
@@ -500,7 +506,8 @@ def create_plan(*, session: Session, actor: User, plan_in: PlanIn) -> Plan:
                               skill_gaps=[g.skill for g in gaps]))
     plan = Plan(title=plan_in.title.strip(), enterprise_id=plan_in.enterprise_id, union_id=plan_in.union_id,
                 table_id=table.id if table else None, synthetic=bool(table and table.synthetic),
-                notes=plan_in.notes, created_by_id=actor.id, items=items)
+                notes=plan_in.notes, created_by_id=actor.id, items=items,
+                drafted_by="union" if policy.allowed(actor, "aiwork.plan_propose") else "employer")
     session.add(plan)
     session.flush()
     return plan
@@ -528,6 +535,26 @@ def get_plan(*, session: Session, actor: User, plan_id: int) -> Plan:
     if plan is None:
         raise NotFound(N_("Not found."))
     return plan
+
+
+def move_plan(*, session: Session, actor: User, plan_id: int, status: str, note: str = "", signatory: str = "",
+              signed_on: date | None = None) -> Plan:
+    """Move a retraining plan along draft → proposed → agreed → in progress → done (or abandoned)."""
+    plan = get_plan(session=session, actor=actor, plan_id=plan_id)
+    return workflow.move(session=session, actor=actor, plan=plan, target=status, note=note, signatory=signatory,
+                         signed_on=signed_on)
+
+
+def record_worker_progress(*, session: Session, actor: User, plan_id: int, item_id: int, reference: str,
+                           progress: str, note: str = "") -> PlanWorker:
+    """Enrol an affected worker or move them on (see workflow.record_progress)."""
+    plan = get_plan(session=session, actor=actor, plan_id=plan_id)
+    return workflow.record_progress(session=session, actor=actor, plan=plan, item_id=item_id, reference=reference,
+                                    progress=progress, note=note)
+
+
+def plan_workers(*, session: Session, actor: User, plan_id: int) -> list[PlanWorker]:
+    return workflow.workers(session=session, plan=get_plan(session=session, actor=actor, plan_id=plan_id))
 
 
 def plan_people(plan: Plan) -> int:

@@ -7,18 +7,18 @@ import base64
 import binascii
 from datetime import date
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from qorgau.aiwork import reference, scenarios, service
+from qorgau.aiwork import reference, scenarios, service, workflow
 from qorgau.aiwork.gradients import CLASS_DESCRIPTIONS, CLASS_LABELS, CLASSES, COLUMNS, EXPOSED
 from qorgau.aiwork.reskilling import SKILL_LABELS, SKILL_SOURCE
 from qorgau.aiwork.schemas import PlanIn, TableMeta
 from qorgau.core import i18n, policy, tabular
 from qorgau.core.deps import get_db, require_user
-from qorgau.core.errors import AppError
+from qorgau.core.errors import AppError, ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.maps import region_map
@@ -50,7 +50,8 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
     items = [PanelItem(_("Exposure dashboard"), f"/aiwork/tables/{table.id}",
                        _("Synthetic data for demonstration: not official statistics.") if table.synthetic else "",
                        "warn" if table.synthetic else "")]
-    items += [PanelItem(p.title, f"/aiwork/plans/{p.id}", _("draft")) for p in service.plans(session=db, actor=user)[:3]]
+    items += [PanelItem(p.title, f"/aiwork/plans/{p.id}", _(workflow.STATUS_LABELS[workflow.PlanStatus(p.status)]))
+              for p in service.plans(session=db, actor=user)[:3]]
     return [Panel(title=_("AI at work"), order=60, items=items, link="/aiwork/", link_label=_("AI at work"))]
 
 
@@ -353,7 +354,8 @@ def plans_page(request: Request, user: User = Depends(require_user), db: Session
     names = {e.id: i18n.localized(e, "name") for e in registry.enterprises_by_ids(
         session=db, ids=[p.enterprise_id for p in found if p.enterprise_id])}
     return render(request, "aiwork/plans.html", {**CONTEXT, "plans": found, "names": names,
-                                                  "people": service.plan_people})
+                                                  "people": service.plan_people,
+                                                  "status_labels": workflow.STATUS_LABELS})
 
 
 def _plan_form_context(db: Session, user: User, values: dict, codes: list[str]) -> dict:
@@ -464,11 +466,61 @@ def _union_visible(db: Session, user: User, union_id: int | None) -> bool:
 
 @router.get("/plans/{aiwork_plan_id}")
 def plan_page(request: Request, aiwork_plan_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db)):
-    plan = service.get_plan(session=db, actor=user, plan_id=aiwork_plan_id)
+    return _plan_page(request, db, user, aiwork_plan_id)
+
+
+def _plan_page(request: Request, db: Session, user: User, plan_id: int, error: AppError | None = None,
+               values: dict | None = None):
+    plan = service.get_plan(session=db, actor=user, plan_id=plan_id)
     locale = i18n.get_locale()
     titles = {code: reference.title(code, locale) for item in plan.items for code in (item.source_isco, item.target_isco)}
     enterprise = registry.enterprise_by_id(session=db, enterprise_id=plan.enterprise_id) if plan.enterprise_id else None
-    return render(request, "aiwork/plan.html", {**CONTEXT, "plan": plan, "titles": titles, "enterprise": enterprise,
-                                                 "people": service.plan_people(plan),
-                                                 "classes_of": service.exposure_for_occupations(
-                                                     session=db, isco_codes=list(titles))})
+    workers = service.plan_workers(session=db, actor=user, plan_id=plan.id)
+    return render(request, "aiwork/plan.html", {
+        **CONTEXT, "plan": plan, "titles": titles, "enterprise": enterprise, "people": service.plan_people(plan),
+        "classes_of": service.exposure_for_occupations(session=db, isco_codes=list(titles)),
+        "status_labels": workflow.STATUS_LABELS, "move_labels": workflow.MOVE_LABELS,
+        "moves": workflow.moves_for(user, plan), "workers": workers, "progress_labels": workflow.PROGRESS_LABELS,
+        "progress_summary": workflow.progress_summary(workers),
+        "may_record_progress": policy.allowed(user, "aiwork.plan_progress")
+        and plan.status in (workflow.PlanStatus.AGREED, workflow.PlanStatus.IN_PROGRESS),
+        "authors": workflow.step_authors(session=db, plan=plan),
+        "error": _(error.message, **error.params) if error else "", "error_field": error.field if error else None,
+        "values": values or {}}, status_code=error.status if error else 200)
+
+
+@router.post("/plans/{aiwork_plan_id}/status")
+def move_plan(request: Request, aiwork_plan_id: IdPath, status: str = Form(..., max_length=16),
+              note: str = Form("", max_length=2000), signatory: str = Form("", max_length=200),
+              signed_on: str = Form("", max_length=10), user: User = Depends(require_user),
+              db: Session = Depends(get_db)):
+    values = {"status": status, "note": note, "signatory": signatory, "signed_on": signed_on}
+    try:
+        day = date.fromisoformat(signed_on) if signed_on else None
+    except ValueError:
+        error = ValidationFailed(N_("Enter the date as YYYY-MM-DD."), field="signed_on")
+        return _plan_page(request, db, user, aiwork_plan_id, error=error, values=values)
+    try:
+        service.move_plan(session=db, actor=user, plan_id=aiwork_plan_id, status=status, note=note,
+                          signatory=signatory, signed_on=day)
+        db.commit()
+    except AppError as error:
+        db.rollback()
+        return _plan_page(request, db, user, aiwork_plan_id, error=error, values=values)
+    return RedirectResponse(f"/aiwork/plans/{aiwork_plan_id}", status_code=303)
+
+
+@router.post("/plans/{aiwork_plan_id}/workers")
+def record_worker(request: Request, aiwork_plan_id: IdPath, item_id: int = Form(..., ge=1, le=2_147_483_647),
+                  reference_code: str = Form(..., alias="reference", max_length=40),
+                  progress: str = Form(..., max_length=16), note: str = Form("", max_length=2000),
+                  user: User = Depends(require_user), db: Session = Depends(get_db)):
+    try:
+        service.record_worker_progress(session=db, actor=user, plan_id=aiwork_plan_id, item_id=item_id,
+                                       reference=reference_code, progress=progress, note=note)
+        db.commit()
+    except AppError as error:
+        db.rollback()
+        return _plan_page(request, db, user, aiwork_plan_id, error=error,
+                          values={"reference": reference_code, "progress": progress, "note": note})
+    return RedirectResponse(f"/aiwork/plans/{aiwork_plan_id}#workers", status_code=303)

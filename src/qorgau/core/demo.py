@@ -71,6 +71,7 @@ GIANTS = [  # (ru, kk, en, sector, region prefix, headcount)
 DEMO_USERS = [  # username, role, password, full name
     ("admin", "admin", "admin-demo-2026", "Администратор платформы"),
     ("officer", "union_officer", "officer-demo-2026", "Айгүл Серікова"),
+    ("federation", "union_officer", "Ulytau-ledger-4417", "Сәуле Омарова"),
     ("inspector", "technical_inspector", "inspector-demo-2026", "Ерлан Жақсыбеков"),
     ("employer", "employer_safety_manager", "employer-demo-2026", "Ольга Ким"),
     ("state", "state_inspector", "state-demo-2026", "Нурлан Абенов"),
@@ -208,6 +209,7 @@ def run_demo(url: str, *, seed: int = 7, enterprises: int = 1000) -> list[tuple[
                 progress.advance(task)
             smelter = ctx.enterprises[0]
             scopes = {"admin": ("national", None), "officer": ("union", ctx.unions["sector:C"].id),
+                      "federation": ("national", None),
                       "inspector": ("enterprise", smelter.id), "employer": ("enterprise", smelter.id),
                       "state": ("national", None), "analyst": ("national", None)}
             for username, role, password, full_name in DEMO_USERS:

@@ -35,8 +35,8 @@ PERMISSIONS: dict[str, set[str]] = {
         "deviations.read", "deviations.write", "deviations.verify", "deviations.stats",
         "incidents.read", "incidents.write", "incidents.personal", "incidents.stats",
         "monitoring.read", "monitoring.ack", "monitoring.catalogue",
-        "risk.read", "index.read", "index.moderate", "index.publish",
-        "aiwork.read", "aiwork.file", "aiwork.review", "aiwork.vote",
+        "risk.read", "risk.plan", "risk.visit", "index.read", "index.moderate", "index.publish",
+        "aiwork.read", "aiwork.file", "aiwork.review", "aiwork.vote", "aiwork.plan_propose", "aiwork.plan_progress",
         "knowledge.read", "knowledge.write", "support.read", "support.write",
     },
     "technical_inspector": _READ_REFERENCE | {
@@ -44,18 +44,20 @@ PERMISSIONS: dict[str, set[str]] = {
         "deviations.read", "deviations.write", "deviations.verify", "deviations.stats",
         "incidents.read", "incidents.write",
         "monitoring.read", "monitoring.ack",
-        "index.read", "aiwork.read", "aiwork.vote", "knowledge.read",
+        "index.read", "aiwork.read", "aiwork.vote", "knowledge.read", "risk.visit",
     },
     "employer_safety_manager": _READ_REFERENCE | {
         "registry.write", "speaks.redacted",
         "deviations.read", "deviations.respond", "deviations.stats",
         "incidents.read", "incidents.write",
         "monitoring.read", "monitoring.write", "monitoring.ack",
-        "index.read", "index.reply", "aiwork.read", "aiwork.file", "knowledge.read",
+        "index.read", "index.reply", "aiwork.read", "aiwork.file", "aiwork.plan_agree", "aiwork.plan_progress",
+        "knowledge.read",
     },
     "state_inspector": _READ_REFERENCE | {
         "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
         "monitoring.read", "risk.read", "risk.plan", "index.read", "aiwork.read", "knowledge.read",
+        "risk.visit", "deviations.write",
     },
     "analyst": _READ_REFERENCE | {
         "speaks.stats", "deviations.stats", "incidents.stats", "risk.read", "risk.train",
@@ -69,8 +71,18 @@ PERMISSIONS["admin"] = set().union(*PERMISSIONS.values()) | {
 }
 
 
+# Acts of the federation as a whole: held only at national scope (and by administrators), whatever the role grants.
+NATIONAL_ONLY = {"index.publish"}
+
+
+def national(user: User | None) -> bool:
+    """Administrators and users whose scope is the whole country (the federation's own officers)."""
+    return user is not None and (user.role == "admin" or user.scope_kind == "national")
+
+
 def allowed(user: User | None, permission: str) -> bool:
-    return user is not None and user.is_active and permission in PERMISSIONS.get(user.role, set())
+    return (user is not None and user.is_active and permission in PERMISSIONS.get(user.role, set())
+            and (permission not in NATIONAL_ONLY or national(user)))
 
 
 def require(user: User | None, permission: str) -> None:

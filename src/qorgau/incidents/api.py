@@ -9,7 +9,7 @@ from qorgau.core.deps import get_db, require_user, writer
 from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, page_params, paginate
 from qorgau.core.types import IdPath
-from qorgau.incidents import service
+from qorgau.incidents import public, service
 from qorgau.incidents.schemas import AccidentIn, AccidentOut, RateRow
 
 router = APIRouter()
@@ -51,3 +51,11 @@ def rates(by: str = Query("region", max_length=80, description="Comma-separated:
           user: User = Depends(require_user)):
     """Rates with exact Poisson 95% intervals over the last five full years; every row names its base."""
     return service.rates_for(session=db, actor=user, by=[b for b in by.split(",") if b], base=base, severity=severity)
+
+
+@router.get("/public/rates", response_model=list[RateRow])
+def public_rates(by: str = Query("region", pattern="^(year|region|sector)$"),
+                 db: Session = Depends(get_db)):
+    """National accident rates per 1,000 workers over the last five full years, for everyone; cells with fewer
+    than 5 cases are hidden (cases, rate and interval null, `suppressed` true)."""
+    return public.national(session=db)[f"by_{by}"]

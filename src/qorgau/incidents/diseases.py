@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from qorgau.core import policy
@@ -63,10 +63,14 @@ def query(*, session: Session, actor: User, year: int | None = None) -> Select:
 
 def cases_frame(*, session: Session, actor: User, years: list[int]) -> pd.DataFrame:
     policy.require(actor, "incidents.stats")
+    return disease_cases(session=session, years=years, where=policy.scoped(session, actor, DiseaseCase.enterprise_id))
+
+
+def disease_cases(*, session: Session, years: list[int], where: ColumnElement[bool]) -> pd.DataFrame:
+    """Cases matching `where` diagnosed in `years` (the caller has decided what the reader may see)."""
     year_of = func.extract("year", DiseaseCase.diagnosed_on)
     q = (select(DiseaseCase.enterprise_id, year_of.label("year"), DiseaseCase.harmful_factor)
-         .where(policy.scoped(session, actor, DiseaseCase.enterprise_id),
-                DiseaseCase.diagnosed_on >= date(min(years), 1, 1),
+         .where(where, DiseaseCase.diagnosed_on >= date(min(years), 1, 1),
                 DiseaseCase.diagnosed_on < date(max(years) + 1, 1, 1)))
     frame = pd.DataFrame(session.execute(q).all(), columns=["enterprise_id", "year", "harmful_factor"])
     frame["year"] = frame["year"].astype(int) if len(frame) else frame["year"]

@@ -53,9 +53,10 @@ class AccidentOut(BaseModel):
 
 class RateRow(BaseModel):
     group: dict | str | int | None
-    cases: int
+    cases: int | None = Field(description="null where the cell is hidden (fewer than 5 cases)")
     exposure: float
     rate: float | None
     ci_low: float | None
     ci_high: float | None
     base: str
+    suppressed: bool = False

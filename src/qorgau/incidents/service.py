@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Integer, Select, func, select
+from sqlalchemy import ColumnElement, Integer, Select, func, select
 from sqlalchemy.orm import Session
 
 from qorgau.core import policy
@@ -106,10 +106,14 @@ def summary(accident: Accident) -> dict:
 def exposure_frame(*, session: Session, actor: User, years: list[int]) -> pd.DataFrame:
     """One row per enterprise-year in scope: entered denominators, else estimated from headcount (flagged)."""
     policy.require(actor, "incidents.stats")
-    scope = policy.enterprise_scope(session, actor)
+    return enterprise_exposure(session=session, years=years, where=policy.enterprise_scope(session, actor))
+
+
+def enterprise_exposure(*, session: Session, years: list[int], where: ColumnElement[bool]) -> pd.DataFrame:
+    """Exposure rows of the enterprises matching `where` (the caller has decided what the reader may see)."""
     enterprises = pd.DataFrame(session.execute(
         select(Enterprise.id, Enterprise.region_kato, Enterprise.sector_code, Enterprise.headcount,
-               Enterprise.has_union).where(scope)).all(),
+               Enterprise.has_union).where(where)).all(),
         columns=["enterprise_id", "region", "sector", "headcount", "has_union"])
     columns = ["enterprise_id", "year", "workers", "hours", "hours_estimated", "region", "sector", "size_band",
                "union"]
@@ -119,7 +123,7 @@ def exposure_frame(*, session: Session, actor: User, years: list[int]) -> pd.Dat
         select(Denominator.enterprise_id, Denominator.year, Denominator.workers, Denominator.hours,
                Denominator.hours_estimated)
         .join(Enterprise, Enterprise.id == Denominator.enterprise_id)
-        .where(scope, Denominator.year.in_(years))).all(),
+        .where(where, Denominator.year.in_(years))).all(),
         columns=["enterprise_id", "year", "d_workers", "d_hours", "d_estimated"])
     frame = enterprises.merge(pd.DataFrame({"year": list(years)}), how="cross")
     frame = frame.merge(entered, on=["enterprise_id", "year"], how="left")
@@ -136,11 +140,15 @@ def exposure_frame(*, session: Session, actor: User, years: list[int]) -> pd.Dat
 def cases_frame(*, session: Session, actor: User, years: list[int]) -> pd.DataFrame:
     """One row per victim in scope and years, with the accident's attributes."""
     policy.require(actor, "incidents.stats")
+    return victim_cases(session=session, years=years, where=policy.scoped(session, actor, Accident.enterprise_id))
+
+
+def victim_cases(*, session: Session, years: list[int], where: ColumnElement[bool]) -> pd.DataFrame:
+    """Victim rows of the accidents matching `where` (the caller has decided what the reader may see)."""
     year_of = func.extract("year", Accident.occurred_on)
     query = (select(Accident.enterprise_id, year_of.label("year"), Victim.outcome, Victim.days_lost, Accident.cause,
                     Accident.union_present)
-             .join(Victim).where(policy.scoped(session, actor, Accident.enterprise_id),
-                                 Accident.occurred_on >= date(min(years), 1, 1),
+             .join(Victim).where(where, Accident.occurred_on >= date(min(years), 1, 1),
                                  Accident.occurred_on < date(max(years) + 1, 1, 1)))
     frame = pd.DataFrame(session.execute(query).all(),
                          columns=["enterprise_id", "year", "outcome", "days_lost", "cause", "union_present"])

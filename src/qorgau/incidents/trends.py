@@ -71,8 +71,11 @@ def enterprise(*, session: Session, actor: User, enterprise_id: int, base: str, 
     ent = session.get(Enterprise, enterprise_id)
     span = service.default_years(TREND_YEARS)
     out = {"enterprise": ent, "years": span, "own": [], "sector": [], "diseases": 0}
-    if not policy.allowed(actor, "incidents.stats"):
-        return out
+    if not policy.allowed(actor, "incidents.stats"):  # an employer: small cells hidden, no trend fitted on them
+        from qorgau.incidents import public
+
+        return {**out, **public.enterprise(session=session, actor=actor, enterprise_id=enterprise_id, base=base,
+                                           severity=severity, years=span), "trend": {}}
     expo = service.exposure_frame(session=session, actor=actor, years=span)
     cases = service.cases_frame(session=session, actor=actor, years=span)
     own_expo = expo[expo["enterprise_id"] == enterprise_id]

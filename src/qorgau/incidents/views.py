@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from qorgau.core import i18n, policy
 from qorgau.core.db import utcnow
-from qorgau.core.deps import get_db, require_user
+from qorgau.core.deps import get_db, load_user, require_user
 from qorgau.core.errors import AppError, ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
@@ -22,14 +22,25 @@ from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
-from qorgau.incidents import deadlines, denominators, diseases, importer, labels, service, trends, workflow
+from qorgau.incidents import (
+    deadlines,
+    denominators,
+    diseases,
+    importer,
+    labels,
+    public,
+    service,
+    trends,
+    workflow,
+)
 from qorgau.incidents.schemas import AccidentIn
 from qorgau.incidents.tables import ImportProblems, parse_number
 from qorgau.registry import service as registry
 
 router = APIRouter(prefix="/incidents")
 NAV = [NavItem(N_("Accidents"), "/incidents/", "incidents.stats"),
-       NavItem(N_("Accidents"), "/incidents/accidents", "incidents.read")]
+       NavItem(N_("Accidents"), "/incidents/accidents", "incidents.read"),
+       NavItem(N_("Accident statistics"), "/incidents/statistics", public=True)]
 COMMISSION_ROWS = 6
 MAX_UPLOAD = 10 * 1024 * 1024
 
@@ -408,3 +419,13 @@ def enterprise_page(request: Request, enterprise_id: IdPath, base: str = Query("
         **data, "accidents": accidents, "base": base, "bases": labels.BASE_LABELS,
         "base_label": labels.BASE_LABELS[base], "categories": labels.CATEGORIES, "summary": service.summary,
         "sector_rows": {r["group"]: r for r in data["sector"]}, "today": utcnow().date()})
+
+
+@router.get("/statistics")
+def public_statistics(request: Request, db: Session = Depends(get_db), user: User | None = Depends(load_user)):
+    """National accident and disease statistics for everyone, small cells hidden."""
+    data = public.national(session=db)
+    return render(request, "incidents/public.html", {
+        **data, "region_names": {r.kato: i18n.localized(r, "name") for r in registry.regions(session=db)},
+        "sector_names": {s.code: i18n.localized(s, "name") for s in registry.sectors(session=db)},
+        "factors": {key: _(label) for key, label in labels.HARMFUL_FACTORS.items()}})

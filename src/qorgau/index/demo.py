@@ -1,4 +1,5 @@
-"""Demo Safety Index: the shipped methodology approved, then version 1.1 proposed and approved (coverage
+"""Demo Safety Index: the shipped methodology approved, then version 1.1 proposed by the administrator and approved
+by the federation's officer (coverage
 counted against the indicators the platform has data for), the last two full years computed and published,
 the current year computed as an unpublished run,
 and the demo employer's replies (one published with evidence, one rejected, one awaiting moderation).
@@ -49,23 +50,25 @@ def _exit_sign_photo() -> bytes:
 
 def generate(session: Session, ctx) -> None:
     officer, admin, employer = ctx.users["officer"], ctx.users["admin"], ctx.users["employer"]
+    federation = ctx.users["federation"]  # publishing and approving the methodology are national acts
     this_year = utcnow().year
     service.ensure_methodology(session=session)
-    # The federation's methodology change 1.0 -> 1.1, in its two steps (proposed by one, approved by another).
+    # The federation's methodology change 1.0 -> 1.1, in its two steps (proposed by one, approved by another,
+    # both of national scope).
     session.info["actor"] = f"user:{admin.username}"
     proposal = service.propose_methodology(session=session, actor=admin, yaml_text=V1_1.read_text(encoding="utf-8"),
                                            note="Показатели, по которым на платформе нет данных ни по одному "
                                                 "предприятию, не должны снижать охват каждого предприятия.")
-    session.info["actor"] = f"user:{officer.username}"
-    service.review_methodology(session=session, actor=officer, methodology_id=proposal.id, approve=True,
+    session.info["actor"] = f"user:{federation.username}"
+    service.review_methodology(session=session, actor=federation, methodology_id=proposal.id, approve=True,
                                note="Согласовано методической группой федерации.")
     runs = {}
     for period in (this_year - 2, this_year - 1, this_year):
         session.info["actor"] = f"user:{admin.username}"
         runs[period] = service.run_period(session=session, actor=admin, period=period)
     for period in (this_year - 2, this_year - 1):
-        session.info["actor"] = f"user:{officer.username}"
-        service.publish(session=session, actor=officer, run_id=runs[period].id,
+        session.info["actor"] = f"user:{federation.username}"
+        service.publish(session=session, actor=federation, run_id=runs[period].id,
                         statement="Индекс рассчитан по данным платформы на конец года.")
     smelter = ctx.enterprises[0]
     last = this_year - 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -13,16 +14,23 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, page_params, paginate
 from qorgau.core.types import IdPath
-from qorgau.monitoring import service
+from qorgau.monitoring import changes, service
 from qorgau.monitoring.schemas import (
     AcknowledgeIn,
     AlarmOut,
+    CalibrationIn,
+    CalibrationOut,
+    DeactivateIn,
     IngestOut,
+    MoveIn,
+    MoveOut,
     PresenceIn,
     PresenceOut,
     SensorIn,
     SensorOut,
+    SensorUpdateIn,
     ZoneOut,
+    ZoneReading,
 )
 
 router = APIRouter()
@@ -146,3 +154,54 @@ def acknowledge(alarm_id: IdPath, body: AcknowledgeIn, db: Session = Depends(get
     alarm = service.acknowledge(session=db, actor=user, alarm_id=alarm_id, note=body.note)
     db.commit()
     return _alarm_out(alarm)
+
+
+@router.patch("/sensors/{sensor_id}", response_model=SensorOut)
+def update_sensor(sensor_id: IdPath, body: SensorUpdateIn, db: Session = Depends(get_db), user: User = Depends(writer)):
+    """Change a sensor's label, levels, hysteresis, silence timeout or latching (only the fields sent)."""
+    sensor = changes.update_sensor(session=db, actor=user, sensor_id=sensor_id,
+                                   changes=body.model_dump(exclude_unset=True))
+    db.commit()
+    return _sensor_out(service.sensor_statuses(db, [sensor])[0])
+
+
+@router.post("/sensors/{sensor_id}/calibrations", response_model=CalibrationOut, status_code=201)
+def record_calibration(sensor_id: IdPath, body: CalibrationIn, db: Session = Depends(get_db),
+                       user: User = Depends(writer)):
+    """Record a calibration of the sensor (reference, who, certificate, next due date)."""
+    row = changes.record_calibration(session=db, actor=user, sensor_id=sensor_id, **body.model_dump())
+    db.commit()
+    return row
+
+
+@router.post("/sensors/{sensor_id}/move", response_model=MoveOut, status_code=201)
+def move_sensor(sensor_id: IdPath, body: MoveIn, db: Session = Depends(get_db), user: User = Depends(writer)):
+    """Move the sensor to another zone of its enterprise from now on; its earlier readings stay in the old zone."""
+    move = changes.move_sensor(session=db, actor=user, sensor_id=sensor_id, zone_id=body.zone_id,
+                               reason=body.reason)
+    db.commit()
+    service.forget_gateways(move.from_zone_id)
+    service.forget_gateways(move.to_zone_id)
+    return move
+
+
+@router.post("/sensors/{sensor_id}/deactivate", response_model=SensorOut)
+def deactivate_sensor(sensor_id: IdPath, body: DeactivateIn, db: Session = Depends(get_db),
+                      user: User = Depends(writer)):
+    """Deactivate the sensor with a reason; its readings and alarms are kept."""
+    sensor = changes.deactivate_sensor(session=db, actor=user, sensor_id=sensor_id, reason=body.reason)
+    db.commit()
+    service.forget_gateways(sensor.zone_id)
+    return _sensor_out(service.sensor_statuses(db, [sensor])[0])
+
+
+@router.get("/zones/{zone_id}/readings", response_model=list[ZoneReading])
+def zone_readings(zone_id: IdPath, start: float | None = Query(None, ge=0, le=1e11, description="epoch seconds"),
+                  end: float | None = Query(None, ge=0, le=1e11, description="epoch seconds"),
+                  db: Session = Depends(get_db), user: User = Depends(require_user)):
+    """Readings taken in the zone (default: the last 24 hours), by every sensor that was there at the time
+    (moved sensors included)."""
+    end = time.time() if end is None else end
+    start = end - 86_400 if start is None else start
+    rows = changes.readings_in_zone(session=db, actor=user, zone_id=zone_id, start=start, end=end)
+    return [{"sensor_id": s, "ts": t, "value": v} for s, t, v in rows]

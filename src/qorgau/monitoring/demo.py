@@ -96,3 +96,43 @@ def generate(session: Session, ctx) -> None:
         service.acknowledge(session=session, actor=employer, alarm_id=first.id,
                             note="Вентиляция проверена; бригада покинула зону до снижения показаний.")
     session.flush()
+    if employer is not None:
+        _plan_and_calibrations(session, employer, zones, [s for _z, s, _c in fleet], utcnow().date())
+        session.flush()
+
+
+def _site_plan_picture(width: int, height: int, boxes: list[tuple[int, int, int, int]]) -> bytes:
+    """A drawn (not photographed) plan of the site: walls, the zones' halls and a road."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height), (245, 243, 236))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, height - 60, width, height - 30), fill=(200, 200, 200))  # the road
+    for box in boxes:
+        draw.rectangle(box, fill=(226, 226, 220), outline=(90, 90, 90), width=4)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _plan_and_calibrations(session: Session, employer, zones, sensors, today) -> None:
+    """The demo site's plan with an outline per zone, and the last calibration of each sensor."""
+    from datetime import timedelta
+
+    from qorgau.monitoring import changes
+
+    width, height = 900, 520
+    boxes = [(40 + 290 * i, 60, 40 + 290 * i + 250, 400) for i in range(len(zones))]
+    changes.save_site_plan(session=session, actor=employer, site_id=zones[0].site_id,
+                           image=_site_plan_picture(width, height, boxes),
+                           outlines={z.id: [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+                                     for z, (x0, y0, x1, y1) in zip(zones, boxes, strict=False)})
+    for number, sensor in enumerate(sensors):
+        done = today - timedelta(days=20 + 7 * number)
+        changes.record_calibration(session=session, actor=employer, sensor_id=sensor.id, calibrated_on=done,
+                                   reference=f"{sensor.label or sensor.quantity}: поверочная газовая смесь, баллон "
+                                             f"№{4400 + number}", performed_by="ТОО «Метрология-Восток»",
+                                   certificate=f"СП-{done.year}-{1200 + number}",
+                                   next_due_on=done + timedelta(days=180))

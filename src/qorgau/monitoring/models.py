@@ -13,12 +13,13 @@ shift plain integer arithmetic on both SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -52,6 +53,7 @@ class Sensor(Base):
     silent_after_s: Mapped[float] = mapped_column(Float, default=300.0)
     latching: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    deactivated_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -202,3 +204,50 @@ class SubstanceLimit(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     entered_by_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SensorMove(Base):
+    """A sensor taken from one zone to another at a moment: readings before it stay in the zone they were
+    taken in (a reading's zone is the `from_zone` of the first move after it, else the sensor's zone)."""
+
+    __tablename__ = "monitoring_sensor_move"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("monitoring_sensor.id"), index=True)
+    from_zone_id: Mapped[int] = mapped_column(ForeignKey("registry_zone.id"))
+    to_zone_id: Mapped[int] = mapped_column(ForeignKey("registry_zone.id"))
+    ts: Mapped[float] = mapped_column(Float)  # epoch seconds, like the readings
+    reason: Mapped[str] = mapped_column(Text, default="")
+    moved_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
+
+
+class Calibration(Base):
+    """A calibration of a sensor: when, against what reference, by whom, the certificate, the next due date."""
+
+    __tablename__ = "monitoring_calibration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("monitoring_sensor.id"), index=True)
+    calibrated_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(300))  # e.g. "H2S 10 ppm in N2, cylinder 4471"
+    performed_by: Mapped[str] = mapped_column(String(200))
+    certificate: Mapped[str] = mapped_column(String(100), default="")
+    next_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SitePlan(Base):
+    """An uploaded plan of a site (re-encoded PNG) with the outline of each zone in its pixels."""
+
+    __tablename__ = "monitoring_site_plan"
+    __audit_exclude__ = ("image",)  # the picture itself; its size and outlines are audited
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("registry_site.id"), primary_key=True)
+    image: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    outlines: Mapped[dict] = mapped_column(JSON, default=dict)  # zone id (str) -> [[x, y], ...]
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -101,3 +101,68 @@ class AcknowledgeIn(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     note: str = Field("", max_length=2000)
+
+
+class SensorUpdateIn(BaseModel):
+    """Only the fields sent are changed."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    label: str | None = Field(None, max_length=200)
+    a1: float | None = Field(None, ge=-1e9, le=1e9, allow_inf_nan=False)
+    a2: float | None = Field(None, ge=-1e9, le=1e9, allow_inf_nan=False)
+    hysteresis: float | None = Field(None, ge=0, le=1e9, allow_inf_nan=False)
+    silent_after_s: float | None = Field(None, gt=0, le=7 * 86400, allow_inf_nan=False)
+    latching: bool | None = None
+
+
+class CalibrationIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    calibrated_on: date = Field(..., strict=False, description="YYYY-MM-DD")
+    reference: str = Field(..., min_length=1, max_length=300, description="Reference gas or standard")
+    performed_by: str = Field(..., min_length=1, max_length=200)
+    certificate: str = Field("", max_length=100)
+    next_due_on: date | None = Field(None, strict=False, description="YYYY-MM-DD")
+    note: str = Field("", max_length=2000)
+
+
+class CalibrationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    sensor_id: int
+    calibrated_on: date
+    reference: str
+    performed_by: str
+    certificate: str
+    next_due_on: date | None
+
+
+class MoveIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    zone_id: int = Field(..., ge=1, le=2_147_483_647)
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class MoveOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    sensor_id: int
+    from_zone_id: int
+    to_zone_id: int
+    ts: float
+
+
+class DeactivateIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class ZoneReading(BaseModel):
+    sensor_id: int
+    ts: float
+    value: float

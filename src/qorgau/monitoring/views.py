@@ -17,7 +17,7 @@ from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.monitoring import alarms as alarm_model
-from qorgau.monitoring import limits, service
+from qorgau.monitoring import limits, sensor_views, service
 from qorgau.monitoring.codec import REASONS
 from qorgau.monitoring.limits import catalogue_for
 from qorgau.monitoring.substances import KIND_LABELS, KINDS, SOURCES
@@ -62,7 +62,17 @@ def index(request: Request, user: User = Depends(require_user), db: Session = De
 def _zones_context(db: Session, user: User, enterprise_id: int) -> dict:
     return {"zones": service.zone_overview(session=db, actor=user, enterprise_id=enterprise_id),
             "enterprise": db.get(Enterprise, enterprise_id), "refresh_s": LIVE_REFRESH_S,
-            "catalogue": catalogue_for(db), **_labels()}
+            "catalogue": catalogue_for(db), **_labels(), **sensor_views.plan_context(db, user, enterprise_id)}
+
+
+def zones_page_context(db: Session, user: User, enterprise_id: int) -> dict:
+    """The live page: zone tiles, site plans, and the enterprise's region on the map when no plan is uploaded."""
+    context = _zones_context(db, user, enterprise_id)
+    enterprise = context["enterprise"]
+    if not context["site_plans"]:
+        context["location_map"] = sensor_views.location_map(enterprise, f"{i18n.localized(enterprise, 'name')}, "
+                                                                        f"{enterprise.town}")
+    return context
 
 
 @router.get("/substances")
@@ -103,7 +113,7 @@ def withdraw_limit(substance_limit_id: IdPath, user: User = Depends(require_user
 @router.get("/enterprises/{enterprise_id}")
 def enterprise_zones(request: Request, enterprise_id: IdPath, user: User = Depends(require_user),
                      db: Session = Depends(get_db)):
-    return render(request, "monitoring/zones.html", _zones_context(db, user, enterprise_id))
+    return render(request, "monitoring/zones.html", zones_page_context(db, user, enterprise_id))
 
 
 @router.get("/enterprises/{enterprise_id}/live")
@@ -248,3 +258,6 @@ def dead_letters(request: Request, enterprise_id: IdPath, page: int = Query(1, g
                      PageParams(page, 50))
     return render(request, "monitoring/dead_letters.html", {"paged": paged, "reasons": REASONS,
                                                             "enterprise": db.get(Enterprise, enterprise_id)})
+
+
+router.include_router(sensor_views.router)  # sensor changes and site plans, under /monitoring

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from qorgau.core import i18n, policy
@@ -11,8 +11,16 @@ from qorgau.core.i18n import gettext as _
 from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, page_params, paginate
 from qorgau.core.types import IdPath
-from qorgau.risk import service, views
-from qorgau.risk.schemas import DecisionIn, DecisionOut, EnterpriseRiskOut, PlanOut, ScoreOut
+from qorgau.risk import service, views, visits
+from qorgau.risk.schemas import (
+    DecisionIn,
+    DecisionOut,
+    EnterpriseRiskOut,
+    PlanOut,
+    ScoreOut,
+    VisitIn,
+    VisitOut,
+)
 
 router = APIRouter()
 
@@ -70,3 +78,21 @@ def decision(risk_item_id: IdPath, body: DecisionIn, db: Session = Depends(get_d
                           position=body.position, replacement_item_id=body.replacement_item_id)
     db.commit()
     return {k: getattr(made, k) for k in DecisionOut.model_fields}
+
+
+@router.post("/items/{risk_item_id}/visit", response_model=VisitOut, status_code=201)
+def record_visit(risk_item_id: IdPath, body: VisitIn, db: Session = Depends(get_db), user: User = Depends(writer)):
+    """Record the outcome of a planned visit: the violations found (recorded as violations) or nothing found."""
+    found = [visits.FoundViolation(**v.model_dump()) for v in body.violations]
+    visit = visits.record_visit(session=db, actor=user, item_id=risk_item_id, visited_on=body.visited_on,
+                                violations=found, nothing_found=body.nothing_found)
+    db.commit()
+    return visit
+
+
+@router.get("/visits/backtest")
+def visits_backtest(plan_id: int | None = Query(None, ge=1, le=2_147_483_647), db: Session = Depends(get_db),
+                    user: User = Depends(require_user)) -> dict:
+    """Serious (gross) violations per visit: the model's picks against the random audit slots, with exact Poisson
+    intervals per group and bootstrap intervals for the difference and the ratio."""
+    return visits.backtest(session=db, actor=user, plan_id=plan_id)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qorgau.core.db import Base, UTCDateTime, utcnow
@@ -129,3 +129,26 @@ class PlanDecision(Base):
     replacement_item_id: Mapped[int | None] = mapped_column(ForeignKey("risk_plan_item.id"), nullable=True)
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Visit(Base):
+    """The outcome of a planned visit, recorded through the violations capability: how many violations of each
+    severity were found, whether work was stopped, or that nothing was found. A label for the model and the
+    material of the plan's own backtest (model picks against random audit slots)."""
+
+    __tablename__ = "risk_visit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("risk_plan_item.id"), unique=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("risk_plan.id"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("registry_enterprise.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # the item's kind when visited: risk, swap or random_audit
+    visited_on: Mapped[date] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(16))  # violations_found | nothing_found
+    gross: Mapped[int] = mapped_column(Integer, default=0)
+    significant: Mapped[int] = mapped_column(Integer, default=0)
+    minor: Mapped[int] = mapped_column(Integer, default=0)
+    work_stopped: Mapped[bool] = mapped_column(Boolean, default=False)
+    violation_ids: Mapped[list] = mapped_column(JSON, default=list)  # deviations_violation ids
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

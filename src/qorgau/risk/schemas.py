@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -87,3 +88,36 @@ class DecisionOut(BaseModel):
     from_position: int | None
     to_position: int | None
     replacement_item_id: int | None
+
+
+class FoundIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    category: str = Field(..., min_length=1, max_length=32, description="A violations category")
+    severity: Literal["gross", "significant", "minor"]
+    description: str = Field(..., min_length=3, max_length=2000)
+    work_stopped: bool = False
+    rule_reference: str = Field("", max_length=300)
+    zone_id: JsonInt | None = Field(None, ge=1, le=2_147_483_647)
+
+
+class VisitIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    visited_on: date = Field(..., strict=False, description="YYYY-MM-DD")
+    nothing_found: bool = False
+    violations: list[FoundIn] = Field(default_factory=list, max_length=50)
+
+
+class VisitOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    item_id: int
+    plan_id: int
+    enterprise_id: int
+    kind: str
+    visited_on: date
+    outcome: str
+    gross: int
+    significant: int
+    minor: int
+    work_stopped: bool
+    violation_ids: list[int]

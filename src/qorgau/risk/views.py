@@ -21,7 +21,7 @@ from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.registry import service as registry
 from qorgau.risk import plan as engine
-from qorgau.risk import service
+from qorgau.risk import service, visit_views, visits
 from qorgau.risk.backtest import METHOD_LABELS
 from qorgau.risk.features import SOURCES, catalogue_records
 from qorgau.risk.models import InspectionItem
@@ -171,7 +171,11 @@ def _plan_context(db: Session, user: User, plan_id: int) -> dict:
             "why": {i.id: pick_words(i, plan.enterprises_scored) for i in plan.items},
             "prevented": sum(i.expected_prevented for i in active), "active": len(active),
             "kinds": KIND_LABELS, "statuses": STATUS_LABELS, "actions": service.ACTION_LABELS,
-            "can_decide": policy.allowed(user, "risk.plan")}
+            "can_decide": policy.allowed(user, "risk.plan"), "can_visit": policy.allowed(user, "risk.visit"),
+            "visits": {v.item_id: v for v in db.execute(visits.visits_query(session=db, actor=user,
+                                                                             plan_id=plan.id)).scalars()},
+            "comparison": visits.backtest(session=db, actor=user, plan_id=plan.id), "verdicts": visits.VERDICTS,
+            "outcomes": visits.OUTCOME_LABELS}
 
 
 @router.get("/plans/{risk_plan_id}")
@@ -215,7 +219,8 @@ def model_card(request: Request, user: User = Depends(require_user), db: Session
                      for key in ("union_presence", "size_band", "region") if metrics.get("fairness", {}).get(key)],
         "group_labels": GROUP_LABELS, "sources": SOURCES,
         "features": [(f, service.feature_label(f)) for f in (run.features if run else [])],
-        "region_names": {r.kato: i18n.localized(r, "name") for r in registry.regions(session=db)}})
+        "region_names": {r.kato: i18n.localized(r, "name") for r in registry.regions(session=db)},
+        "comparison": visits.backtest(session=db, actor=user), "verdicts": visits.VERDICTS})
 
 
 @router.get("/features")
@@ -224,3 +229,6 @@ def features(request: Request, user: User = Depends(require_user), db: Session =
     run = service.latest_trained_run(session=db)
     used = set(run.features) if run is not None else set()
     return render(request, "risk/features.html", {"records": catalogue_records(), "used": used, "run": run})
+
+
+router.include_router(visit_views.router)  # the visit outcome form, under /risk

@@ -14,7 +14,7 @@ from argon2.low_level import Type, hash_secret_raw
 from sqlalchemy import Integer, Select, String, delete, func, select
 from sqlalchemy.orm import Session
 
-from qorgau.core import audit, crypto, i18n, policy
+from qorgau.core import audit, crypto, disclosure, i18n, policy
 from qorgau.core.config import get_settings
 from qorgau.core.db import utcnow
 from qorgau.core.errors import NotFound, TooManyRequests, ValidationFailed
@@ -37,7 +37,7 @@ from qorgau.speaks.models import (
 from qorgau.speaks.schemas import ReportIn
 
 RECEIPT_DIGITS = 16
-MIN_CELL = 5  # aggregates shown outside the union hide cells with fewer reports
+MIN_CELL = disclosure.MIN_CELL  # aggregates shown outside the union hide cells with fewer reports
 MAX_PHOTOS = 5
 
 
@@ -424,15 +424,10 @@ def statistics(*, session: Session, actor: User, by: list[str], month: bool = Fa
     if policy.allowed(actor, "speaks.inbox"):
         query = query.where(policy.inbox_scope(session, actor, union_org_column=Report.union_org_id,
                                                enterprise_id_column=Report.enterprise_id))
-    suppress = not policy.allowed(actor, "speaks.inbox")
-    rows = []
-    for row in session.execute(query.order_by(*columns)):
-        data = dict(row._mapping)
-        if suppress and data["reports"] < MIN_CELL:
-            data["reports"] = None
-            data["suppressed"] = True
-        rows.append(data)
-    return rows
+    rows = [dict(row._mapping) for row in session.execute(query.order_by(*columns))]
+    if policy.allowed(actor, "speaks.inbox"):
+        return rows
+    return disclosure.suppress_small_cells(rows, count="reports")
 
 
 def corrections(*, session: Session) -> list[tuple[str, str, str]]:

@@ -1,0 +1,78 @@
+"""The visit outcome form: what a planned visit found, recorded as violations (or nothing found); mounted under
+/risk by views.py."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from qorgau.core import policy
+from qorgau.core.deps import get_db, require_user
+from qorgau.core.errors import AppError, NotFound, ValidationFailed
+from qorgau.core.i18n import gettext as _
+from qorgau.core.i18n_markers import N_
+from qorgau.core.models import User
+from qorgau.core.templating import render
+from qorgau.core.types import IdPath
+from qorgau.registry import service as registry
+from qorgau.risk import visits
+from qorgau.risk.models import InspectionItem
+
+router = APIRouter()
+ROWS = 4  # violation rows on the form
+
+
+def _item(db: Session, user: User, item_id: int) -> InspectionItem:
+    item = db.get(InspectionItem, item_id)
+    if item is None:
+        raise NotFound(N_("Not found."))
+    policy.require_enterprise(db, user, "risk.visit", item.enterprise_id)
+    return item
+
+
+def _form(request: Request, db: Session, user: User, item: InspectionItem, values: dict | None = None,
+          error: AppError | None = None):
+    from qorgau.deviations.labels import CATEGORIES, SEVERITIES
+
+    enterprise = registry.enterprise_by_id(session=db, enterprise_id=item.enterprise_id)
+    return render(request, "risk/visit.html", {
+        "item": item, "enterprise": enterprise, "rows": ROWS, "values": values or {}, "categories": CATEGORIES,
+        "severities": SEVERITIES, "error": _(error.message, **error.params) if error else "",
+        "error_field": error.field if error else None}, status_code=error.status if error else 200)
+
+
+@router.get("/items/{risk_item_id}/visit")
+def visit_form(request: Request, risk_item_id: IdPath, user: User = Depends(require_user),
+               db: Session = Depends(get_db)):
+    return _form(request, db, user, _item(db, user, risk_item_id))
+
+
+@router.post("/items/{risk_item_id}/visit")
+async def record_visit(request: Request, risk_item_id: IdPath, user: User = Depends(require_user),
+                       db: Session = Depends(get_db)):
+    item = _item(db, user, risk_item_id)
+    values = {k: str(v)[:2000] for k, v in (await request.form()).items()}
+    try:
+        try:
+            visited_on = date.fromisoformat(values.get("visited_on", ""))
+        except ValueError:
+            raise ValidationFailed(N_("A date is written YYYY-MM-DD."), field="visited_on") from None
+        found = [visits.FoundViolation(category=values.get(f"category_{n}", ""),
+                                       severity=values.get(f"severity_{n}", ""),
+                                       description=values.get(f"description_{n}", "").strip(),
+                                       work_stopped=values.get(f"stopped_{n}") == "1")
+                 for n in range(1, ROWS + 1) if values.get(f"description_{n}", "").strip()]
+        visits.record_visit(session=db, actor=user, item_id=item.id, visited_on=visited_on, violations=found,
+                            nothing_found=values.get("nothing_found") == "1")
+        db.commit()
+    except AppError as error:
+        if error.status in (403, 404):
+            raise
+        db.rollback()
+        return _form(request, db, user, db.get(InspectionItem, risk_item_id), values, error)
+    if policy.allowed(user, "risk.read"):
+        return RedirectResponse(f"/risk/plans/{item.plan_id}#visits", status_code=303)
+    return RedirectResponse("/deviations/", status_code=303)
