@@ -16,10 +16,10 @@ from qorgau.speaks import lexicon, model, nlp, pii
 from qorgau.speaks.categories import CATEGORIES, URGENCIES
 
 ROOT = Path(__file__).resolve().parents[2]
-# Measured on all 477 reports (benchmark, overlap match, 2026-12-01): person kk 0.969, ru 0.968, en 0.778;
-# iin, phone and e-mail 1.000 in every language. Floors sit a few points below.
+# Measured on all 477 reports (overlap match, after the occupation words were added): person kk 1.000,
+# ru 0.968, en 1.000; iin, phone and e-mail 1.000 in every language. Floors sit a few points below.
 RECALL_FLOORS = {
-    ("kk", "person"): 0.93, ("ru", "person"): 0.93, ("en", "person"): 0.72,
+    ("kk", "person"): 0.95, ("ru", "person"): 0.93, ("en", "person"): 0.95,
     **{(lang, kind): 0.97 for lang in ev.LANGS for kind in ("iin", "phone", "email")},
 }
 # Lexicon v2 on the held-out half (stems tuned on the other half): category macro-F1 kk 0.866, ru 0.868,
