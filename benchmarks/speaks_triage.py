@@ -14,7 +14,7 @@ Material, all in one run, lexicon v2 as the same-run baseline:
 
 Systems: majority; lexicon_v1 (frozen); lexicon_v2 (stems only); service_v2 (lexicon v2 + urgency model:
 what triage did before this version); triage (current `nlp.triage_many`: category model + lexicon
-urgency + urgency model + severity rules); and for the category alone `tfidf` (the alternative to the
+urgency + urgency model + imminent model + severity rules); and for the category alone `tfidf` (the alternative to the
 embedding: TF-IDF character 2-4-grams + the same lexicon and rule features -> the same logistic
 regression) and `e5_only` (the embedding alone).
 
@@ -48,7 +48,7 @@ import numpy as np
 from typer.testing import CliRunner
 
 from qorgau.registry.identifiers import has_valid_check_digit
-from qorgau.speaks import category_model, embedding, lexicon, lexicon_v1, model, nlp, pii
+from qorgau.speaks import category_model, embedding, imminent_model, lexicon, lexicon_v1, model, nlp, pii
 from qorgau.speaks import evaluation as ev
 from qorgau.speaks.cli import app
 
@@ -100,7 +100,7 @@ def alternative(kind: str, train_texts, train_labels, train_vectors, test_texts,
     return list(clf.predict(x_test))
 
 
-def systems_on(texts: list[str], vectors: np.ndarray, categoriser, urgency_model) -> dict:
+def systems_on(texts: list[str], vectors: np.ndarray, categoriser, urgency_model, imminent) -> dict:
     out: dict = {}
     for name, module in (("lexicon_v1", lexicon_v1), ("lexicon_v2", lexicon)):
         verdicts = [module.classify(t) for t in texts]
@@ -108,7 +108,8 @@ def systems_on(texts: list[str], vectors: np.ndarray, categoriser, urgency_model
     lex_c, lex_u = out["lexicon_v2"]
     out["service_v2"] = (lex_c, [u if u == "imminent" or not urgency_model.imminent(t) else "imminent"
                                  for t, u in zip(texts, lex_u, strict=True)])
-    verdicts = nlp.triage_many(texts, vectors=vectors, categoriser=categoriser, urgency_model=urgency_model)
+    verdicts = nlp.triage_many(texts, vectors=vectors, categoriser=categoriser, urgency_model=urgency_model,
+                               imminent=imminent)
     out["triage"] = ([v.category for v in verdicts], [v.urgency for v in verdicts])
     return out
 
@@ -192,7 +193,9 @@ def main() -> None:  # noqa: C901 - one run, one report
     test = [i for i, r in enumerate(own) if ev.story_of(r) in held_out]
     categoriser = fit_categoriser([texts[i] for i in tune], [own[i]["category"] for i in tune], own_vectors[tune])
     urgency_tune = fit_urgency_model([texts[i] for i in tune], [own[i]["urgency"] for i in tune])
-    systems = systems_on(texts, own_vectors, categoriser, urgency_tune)
+    imminent_tune = imminent_model.ImminentModel(imminent_model.fit([texts[i] for i in tune],
+                                                                    [own[i]["urgency"] for i in tune], own_vectors[tune]))
+    systems = systems_on(texts, own_vectors, categoriser, urgency_tune, imminent_tune)
     majority = (Counter(own[i]["category"] for i in tune).most_common(1)[0][0],
                 Counter(own[i]["urgency"] for i in tune).most_common(1)[0][0])
     systems["majority"] = ([majority[0]] * len(own), [majority[1]] * len(own))
@@ -224,7 +227,8 @@ def main() -> None:  # noqa: C901 - one run, one report
     full_own = ev.load()
     full_vectors = np.load(category_model.EMBEDDINGS).astype(np.float32)
     full_texts = [r["text"] for r in full_own]
-    systems = systems_on(ind_texts, ind_vectors, category_model.load(category_model.SHIPPED), model.shipped())
+    systems = systems_on(ind_texts, ind_vectors, category_model.load(category_model.SHIPPED), model.shipped(),
+                         imminent_model.load(imminent_model.SHIPPED))
     for kind in ("tfidf", "e5_only"):
         systems[kind] = (alternative(kind, full_texts, [r["category"] for r in full_own], full_vectors,
                                      ind_texts, ind_vectors), None)
@@ -251,7 +255,8 @@ def main() -> None:  # noqa: C901 - one run, one report
     if args.quick:
         osha = osha[::3]
     osha_texts = [r["text"] for r in osha]
-    osha_systems = systems_on(osha_texts, embedding.embed(osha_texts), category_model.shipped(), model.shipped())
+    osha_systems = systems_on(osha_texts, embedding.embed(osha_texts), category_model.load(category_model.SHIPPED),
+                              model.shipped(), imminent_model.load(imminent_model.SHIPPED))
     shares: dict = {}
     for name, (_, urgs) in osha_systems.items():
         shares[name] = {o: r3(ev.urgent_share([u for u, r in zip(urgs, osha, strict=True) if r["outcome"] == o]))

@@ -76,6 +76,14 @@ def test_embedding_runs_without_the_network(monkeypatch):
     assert vectors[1] @ vectors[2] > vectors[1] @ other
 
 
+def test_a_learned_model_raises_a_danger_the_lexicon_misses_and_says_so():
+    text = "сварщик лежит на дне цистерны и молчит, туда полез второй"
+    assert lexicon.classify(text).urgency != "imminent"
+    verdict = nlp.triage(text)
+    assert verdict.urgency == "imminent", verdict.explanation
+    assert verdict.explanation["raised_by"]
+
+
 def test_shipped_model_is_a_fit_of_the_labelled_set():
     """category_model.json is what `_build_category_model.py --reuse-embeddings` fits (rebuild when it fails)."""
     rows = category_model._labelled()[1]
@@ -87,7 +95,10 @@ def test_shipped_model_is_a_fit_of_the_labelled_set():
 
 
 def test_officer_corrections_retrain_the_model(tmp_path, monkeypatch):
+    from qorgau.speaks import imminent_model
+
     monkeypatch.setattr(category_model, "LEARNED", tmp_path / "learned.json")
+    monkeypatch.setattr(imminent_model, "LEARNED", tmp_path / "imminent_learned.json")
     text = "в бытовке сломан кулер и нет чайника"
     before = category_model.shipped().decide([text], embedding.embed([text]))[0].category
     corrections = [(text, "labor_rights", "normal"), ("бытовка без кулера и чайника уже месяц", "labor_rights", "normal"),
@@ -98,5 +109,7 @@ def test_officer_corrections_retrain_the_model(tmp_path, monkeypatch):
         assert text not in (tmp_path / "learned.json").read_text(encoding="utf-8")  # weights only, no texts
         after = category_model.shipped().decide([text], embedding.embed([text]))[0]
         assert after.category == "labor_rights", before
+        assert (tmp_path / "imminent_learned.json").exists()
     finally:
         category_model.shipped.cache_clear()
+        imminent_model.shipped.cache_clear()

@@ -151,7 +151,8 @@ def shipped() -> CategoryModel:
 
 
 def retrain(corrections: list[tuple[str, str, str]]) -> dict:
-    """Refit on the labelled reports plus officers' corrections; writes LEARNED (weights only, no texts)."""
+    """Refit on the labelled reports plus officers' corrections (and the imminent model on their urgencies);
+    writes LEARNED and imminent_model.LEARNED (weights only, no texts)."""
     _, rows = _labelled()
     texts = [row["text"] for row in rows] + [text for text, _, _ in corrections]
     labels = [row["category"] for row in rows] + [category for _, category, _ in corrections]
@@ -160,5 +161,11 @@ def retrain(corrections: list[tuple[str, str, str]]) -> dict:
     fitted["corrections"] = len(corrections)
     LEARNED.write_text(json.dumps(fitted, separators=(",", ":")), encoding="utf-8")
     shipped.cache_clear()
+    from qorgau.speaks import imminent_model
+
+    urgencies = [row["urgency"] for row in rows] + [urgency for _, _, urgency in corrections]
+    imminent = imminent_model.fit(texts, urgencies, vectors)
+    imminent_model.LEARNED.write_text(json.dumps({**imminent, "corrections": len(corrections)}), encoding="utf-8")
+    imminent_model.shipped.cache_clear()
     return fitted
 

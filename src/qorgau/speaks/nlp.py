@@ -3,7 +3,8 @@
 Triage of a report, in order:
 1. category: the category model (embedding + lexicon scores + severity rules -> linear classifier,
    `category_model.py`); its explanation is the chosen category's lexicon stems and nearest labelled reports;
-2. urgency: the lexicon's (`lexicon.py`), raised to imminent when the urgency model says so (`model.py`);
+2. urgency: the lexicon's (`lexicon.py`), raised to imminent when the urgency model (`model.py`) or the
+   imminent model (`imminent_model.py`, embedding + lexicon + rules) says so;
 3. severity rules (`severity.py`): a death, amputation, loss of consciousness, fire or explosion,
    collapse or entrapment, electrocution, gas poisoning or fall from height makes it at least `high`,
    and `imminent` when the danger is still present. Rules only ever raise the urgency.
@@ -38,19 +39,21 @@ def _raise(urgency: str, floor: str | None) -> str:
     return max(urgency, floor, key=URGENCY_ORDER.index)
 
 
-def triage_many(texts: list[str], *, vectors=None, categoriser=None, urgency_model=None) -> list[Triage]:
+def triage_many(texts: list[str], *, vectors=None, categoriser=None, urgency_model=None,
+                imminent=None) -> list[Triage]:
     """Triage several reports; their embeddings are computed in one batch.
 
-    `vectors`, `categoriser` and `urgency_model` replace the embeddings and the shipped models (the
-    benchmark passes models fitted on part of the labelled set).
+    `vectors`, `categoriser`, `urgency_model` and `imminent` replace the embeddings and the shipped models
+    (the benchmark passes models fitted on part of the labelled set).
     """
-    from qorgau.speaks import category_model, embedding, lexicon, model, severity
+    from qorgau.speaks import category_model, embedding, imminent_model, lexicon, model, severity
 
     vectors = embedding.embed(list(texts)) if vectors is None else vectors
     verdicts = (categoriser or category_model.shipped()).decide(list(texts), vectors)
     urgency_model = urgency_model or model.shipped()
+    imminence = (imminent or imminent_model.shipped()).probability(list(texts), vectors)
     out = []
-    for text, verdict in zip(texts, verdicts, strict=True):
+    for text, verdict, p_imminent in zip(texts, verdicts, imminence, strict=True):
         lexical = lexicon.classify(text)
         urgency, method = lexical.urgency, METHOD
         urgency_words = lexical.urgency_words
@@ -63,6 +66,10 @@ def triage_many(texts: list[str], *, vectors=None, categoriser=None, urgency_mod
                 explanation.update(lexicon_urgency=urgency,
                                    raised_by="urgency model (char n-gram SVM on the labelled set)")
                 urgency, urgency_words, method = "imminent", words + urgency_words, method + " + urgency model"
+        if urgency != "imminent" and p_imminent >= imminent_model.THRESHOLD:
+            explanation.update(lexicon_urgency=lexical.urgency, imminent_probability=round(float(p_imminent), 3),
+                               raised_by="imminent model (embedding + lexicon + severity rules)")
+            urgency, method = "imminent", method + " + imminent model"
         found = severity.assess(text)
         if found.fired:
             explanation["severity"] = found.as_dict()

