@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -18,10 +16,10 @@ from qorgau.speaks import lexicon, model, nlp, pii
 from qorgau.speaks.categories import CATEGORIES, URGENCIES
 
 ROOT = Path(__file__).resolve().parents[2]
-# Measured on all 477 reports (benchmark, overlap match, 2026-12-01): person kk 0.969, ru 0.968, en 0.778;
-# iin, phone and e-mail 1.000 in every language. Floors sit a few points below.
+# Measured on all 477 reports (overlap match, after the occupation words were added): person kk 1.000,
+# ru 0.968, en 1.000; iin, phone and e-mail 1.000 in every language. Floors sit a few points below.
 RECALL_FLOORS = {
-    ("kk", "person"): 0.93, ("ru", "person"): 0.93, ("en", "person"): 0.72,
+    ("kk", "person"): 0.95, ("ru", "person"): 0.93, ("en", "person"): 0.95,
     **{(lang, kind): 0.97 for lang in ev.LANGS for kind in ("iin", "phone", "email")},
 }
 # Lexicon v2 on the held-out half (stems tuned on the other half): category macro-F1 kk 0.866, ru 0.868,
@@ -167,14 +165,22 @@ def test_triage_raises_to_imminent_on_the_model_and_says_why():
     assert calm.urgency == "low" and "raised_by" not in calm.explanation
 
 
-def test_benchmark_runs_quick():
-    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "speaks_triage.py"), "--quick"],
-                            capture_output=True, text=True, timeout=600, cwd=ROOT)
-    assert result.returncode == 0, result.stderr[-2000:]
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
-    assert figures["benchmark"] == "speaks_triage" and figures["quick"] is True
+def test_independent_set_is_separate_and_covers_every_category_language_and_urgency():
+    independent = ev.load(ev.INDEPENDENT)
+    assert len(independent) >= 150
+    own_texts = {row["text"] for row in ev.load()}
+    assert not own_texts & {row["text"] for row in independent}
     for lang in ev.LANGS:
-        per = figures["triage"][lang]
-        assert {"majority/held_out", "lexicon_v1/held_out", "lexicon_v2/held_out", "service/held_out"} <= set(per)
-        assert set(figures["pii"][lang]) >= set(ev.PII_TYPES)
-    assert figures["throughput_cli_in_process"]["reports_per_s"] > 0
+        mine = [row for row in independent if row["lang"] == lang]
+        assert {row["category"] for row in mine} == set(CATEGORIES), lang
+        assert {row["urgency"] for row in mine} == set(URGENCIES), lang
+    provenance = (ev.INDEPENDENT.parent / "PROVENANCE.md").read_text(encoding="utf-8")
+    assert "Never used for tuning" in provenance
+
+
+def test_osha_sample_has_outcomes_and_no_victim_names():
+    osha = ev.load_osha()
+    counts = Counter(row["outcome"] for row in osha)
+    assert sum(counts.values()) >= 300 and set(counts) == set(ev.OUTCOMES)
+    assert not any(re.search(r"\(\d{1,3}\)", row["text"]) for row in osha)  # "Name (age)" was replaced
+    assert ev.urgent_share(["high", "normal", "imminent", "low"]) == 0.5 and ev.urgent_share([]) is None

@@ -33,6 +33,12 @@ def test_iin_needs_a_valid_check_digit():
     ("Шебер Серікбаев Айдос респиратор бермеді", "Серікбаев Айдос"),
     ("Бригадир Нұрланов Ерлан Болатұлы бізге айқайлайды", "Нұрланов Ерлан Болатұлы"),
     ("Foreman John Smith told us to skip the lockout", "John Smith"),
+    # An occupation or an introduction before the name is not part of it, at a sentence start too.
+    ("Электрик Асқар Темірұлы жалғыз жіберіледі", "Асқар Темірұлы"),
+    ("Диспетчер Ольга Петрова не отвечает", "Ольга Петрова"),
+    ("Мен Ержан, мастерге айттым", "Ержан"),
+    ("wagons roll away. Driver Sergey Kim, call me", "Sergey Kim"),
+    ("Ask Timur Abenov about the bunkers", "Timur Abenov"),
 ])
 def test_names_in_russian_kazakh_and_english(text, name):
     spans = [s for s in find(text) if s.type == "person"]
@@ -46,6 +52,7 @@ def test_emails_and_placeholders():
 
 def test_places_and_equipment_are_not_names():
     assert find("В цехе электролиза на Шахте Ленина сломан Конвейер") == []
+    assert find("The operator Says Stop when the Conveyor jams") == []
 
 
 @given(st.text(alphabet=st.characters(categories=("L", "N", "P", "Zs")), max_size=200))

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 app = typer.Typer(help="Worker Speaks: triage, training, deadlines.", no_args_is_help=True)
+BATCH = 64
 
 
 @app.command()
@@ -17,7 +18,7 @@ def triage(infile: Path = typer.Argument(..., exists=True, dir_okay=False, help=
     """Category, urgency, redacted text and personal-data spans for each line of IN.jsonl."""
     from qorgau.speaks import nlp
 
-    results, problems = [], []
+    items, problems = [], []
     for number, line in enumerate(infile.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -28,15 +29,19 @@ def triage(infile: Path = typer.Argument(..., exists=True, dir_okay=False, help=
         except (json.JSONDecodeError, ValueError) as error:
             problems.append(f"line {number}: {error}")
             continue
-        verdict = nlp.triage(item["text"])
-        redaction = nlp.redact(item["text"])
-        results.append({"id": item["id"], "category": verdict.category, "urgency": verdict.urgency,
-                        "redacted_text": redaction.text, "pii": redaction.spans})
+        items.append(item)
     if problems:
         for problem in problems:
             typer.echo(problem, err=True)
         typer.echo(f"{len(problems)} bad line(s); nothing written.", err=True)
         raise typer.Exit(1)
+    results = []
+    for start in range(0, len(items), BATCH):  # embeddings are computed a batch at a time
+        batch = items[start:start + BATCH]
+        for item, verdict in zip(batch, nlp.triage_many([item["text"] for item in batch]), strict=True):
+            redaction = nlp.redact(item["text"])
+            results.append({"id": item["id"], "category": verdict.category, "urgency": verdict.urgency,
+                            "redacted_text": redaction.text, "pii": redaction.spans})
     with out.open("w", encoding="utf-8") as handle:
         for result in results:
             handle.write(json.dumps(result, ensure_ascii=False) + "\n")
@@ -45,16 +50,18 @@ def triage(infile: Path = typer.Argument(..., exists=True, dir_okay=False, help=
 
 @app.command()
 def train(min_count: int = typer.Option(2, help="How often a word must recur in corrected reports")) -> None:
-    """Learn extra category stems from officers' triage corrections in the database."""
+    """Learn from officers' triage corrections: extra lexicon stems, and the category model refitted."""
     from qorgau.core.config import get_settings
     from qorgau.core.db import unit_of_work
-    from qorgau.speaks import lexicon, service
+    from qorgau.speaks import category_model, lexicon, service
 
     with unit_of_work(get_settings().resolved_database_url(), actor="cli:speaks-train") as session:
         corrections = service.corrections(session=session)
     learned = lexicon.learn(corrections, min_count=min_count)
+    refitted = category_model.retrain(corrections) if corrections else None
     typer.echo(json.dumps({"corrections": len(corrections),
-                           "learned_stems": {k: len(v) for k, v in learned.items()}}))
+                           "learned_stems": {k: len(v) for k, v in learned.items()},
+                           "category_model": "refitted" if refitted else "unchanged (no corrections)"}))
 
 
 @app.command()

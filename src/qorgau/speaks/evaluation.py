@@ -13,7 +13,13 @@ from pathlib import Path
 
 from qorgau.speaks.categories import CATEGORIES, URGENCIES
 
-LABELLED = Path(__file__).resolve().parent / "data" / "labelled_reports.jsonl"
+DATA = Path(__file__).resolve().parent / "data"
+LABELLED = DATA / "labelled_reports.jsonl"
+# Written separately, never used for tuning (data/independent/PROVENANCE.md).
+INDEPENDENT = DATA / "independent" / "reports.jsonl"
+# Real US OSHA narratives, public domain (data/osha/PROVENANCE.md).
+OSHA_FILES = (DATA / "osha" / "fatality_sample.tsv", DATA / "osha" / "severe_injury_sample.tsv")
+OUTCOMES = ("fatal", "amputation", "hospitalised")
 LANGS = ("kk", "ru", "en")
 PII_TYPES = ("person", "iin", "phone", "email")
 REQUIRED = {"id", "lang", "text", "category", "urgency", "pii"}
@@ -40,6 +46,26 @@ def load(path: Path = LABELLED) -> list[dict]:
                 raise ValueError(f"{path.name} line {number}: pii span {span} does not match the text")
         rows.append(row)
     return rows
+
+
+def load_osha() -> list[dict]:
+    """The OSHA narratives: {"id", "outcome", "text"}; a bad line raises ValueError naming file and line."""
+    rows = []
+    for path in OSHA_FILES:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        header = lines[0].split("\t")
+        for number, line in enumerate(lines[1:], start=2):
+            cells = dict(zip(header, line.split("\t"), strict=False))
+            if cells.get("outcome") not in OUTCOMES or not cells.get("narrative"):
+                raise ValueError(f"{path.name} line {number}: needs an outcome in {OUTCOMES} and a narrative")
+            rows.append({"id": cells.get("id") or cells.get("inspection"), "outcome": cells["outcome"],
+                         "text": cells["narrative"]})
+    return rows
+
+
+def urgent_share(urgencies: list[str]) -> float | None:
+    """Share of reports triaged imminent or high."""
+    return sum(u in ("imminent", "high") for u in urgencies) / len(urgencies) if urgencies else None
 
 
 def story_of(row: dict) -> str:

@@ -1,8 +1,23 @@
-"""The one place the web service calls the triage model and the redactor (see triage.py, redaction.py)."""
+"""The one place the web service and the CLI call the triage and the redactor (docs/speaks/triage.md).
+
+Triage of a report, in order:
+1. category: the category model (embedding + lexicon scores + severity rules -> linear classifier,
+   `category_model.py`); its explanation is the chosen category's lexicon stems and nearest labelled reports;
+2. urgency: the lexicon's (`lexicon.py`), raised to imminent when the urgency model (`model.py`) or the
+   imminent model (`imminent_model.py`, embedding + lexicon + rules) says so;
+3. severity rules (`severity.py`): a death, amputation, loss of consciousness, fire or explosion,
+   collapse or entrapment, electrocution, gas poisoning or fall from height makes it at least `high`,
+   and `imminent` when the danger is still present. Rules only ever raise the urgency.
+
+CPU work (the embedding): call from a worker thread or a plain `def` route, never on the event loop.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+URGENCY_ORDER = ("low", "normal", "high", "imminent")
+METHOD = "category model (multilingual-e5-small + lexicon v2 -> logistic regression); urgency: lexicon v2"
 
 
 @dataclass
@@ -18,24 +33,59 @@ class Redaction:
     spans: list[dict]
 
 
-def triage(text: str) -> Triage:
-    """The lexicon's category and urgency; urgency raised to imminent when the urgency model says so.
+def _raise(urgency: str, floor: str | None) -> str:
+    if floor is None:
+        return urgency
+    return max(urgency, floor, key=URGENCY_ORDER.index)
 
-    The explanation keeps the lexicon's deciding stems; words the model weighed come first in
-    `urgency_words`, marked `"source": "model"`, and `raised_by` names the model.
+
+def triage_many(texts: list[str], *, vectors=None, categoriser=None, urgency_model=None,
+                imminent=None) -> list[Triage]:
+    """Triage several reports; their embeddings are computed in one batch.
+
+    `vectors`, `categoriser`, `urgency_model` and `imminent` replace the embeddings and the shipped models
+    (the benchmark passes models fitted on part of the labelled set).
     """
-    from qorgau.speaks import lexicon, model
+    from qorgau.speaks import category_model, embedding, imminent_model, lexicon, model, severity
 
-    result = lexicon.classify(text)
-    explanation = result.explanation()
-    if result.urgency != "imminent":
-        words = model.shipped().imminent(text)
-        if words:
-            explanation.update(urgency_words=words + explanation["urgency_words"], lexicon_urgency=result.urgency,
-                               raised_by="urgency model (char n-gram SVM on the labelled set)")
-            explanation["method"] += " + urgency model"
-            return Triage(result.category, "imminent", explanation)
-    return Triage(result.category, result.urgency, explanation)
+    vectors = embedding.embed(list(texts)) if vectors is None else vectors
+    verdicts = (categoriser or category_model.shipped()).decide(list(texts), vectors)
+    urgency_model = urgency_model or model.shipped()
+    imminence = (imminent or imminent_model.shipped()).probability(list(texts), vectors)
+    out = []
+    for text, verdict, p_imminent in zip(texts, verdicts, imminence, strict=True):
+        lexical = lexicon.classify(text)
+        urgency, method = lexical.urgency, METHOD
+        urgency_words = lexical.urgency_words
+        explanation: dict = {"category": verdict.category, "category_source": "model",
+                             "category_probability": verdict.probability, "category_words": verdict.words,
+                             "nearest": verdict.nearest, "lexicon_category": lexical.category}
+        if urgency != "imminent":
+            words = urgency_model.imminent(text)
+            if words:
+                explanation.update(lexicon_urgency=urgency,
+                                   raised_by="urgency model (char n-gram SVM on the labelled set)")
+                urgency, urgency_words, method = "imminent", words + urgency_words, method + " + urgency model"
+        if urgency != "imminent" and p_imminent >= imminent_model.THRESHOLD:
+            explanation.update(lexicon_urgency=lexical.urgency, imminent_probability=round(float(p_imminent), 3),
+                               raised_by="imminent model (embedding + lexicon + severity rules)")
+            urgency, method = "imminent", method + " + imminent model"
+        found = severity.assess(text)
+        if found.fired:
+            explanation["severity"] = found.as_dict()
+            raised = _raise(urgency, found.floor)
+            if raised != urgency:
+                explanation.setdefault("lexicon_urgency", lexical.urgency)
+                explanation["raised_by"] = "severity rules: " + ", ".join(f["rule"] for f in found.fired)
+                urgency, method = raised, method + " + severity rules"
+        explanation.update(urgency_words=urgency_words, method=method)
+        out.append(Triage(verdict.category, urgency, explanation))
+    return out
+
+
+def triage(text: str) -> Triage:
+    """Category and urgency of one report, with what decided them."""
+    return triage_many([text])[0]
 
 
 def redact(text: str) -> Redaction:

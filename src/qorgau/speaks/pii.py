@@ -28,13 +28,30 @@ ROLE_WORDS = ("мастер", "мастера", "мастеру", "бригад�
               "начальнику", "прораб", "прораба", "директор", "директора", "инженер", "инженера", "технолог",
               "менеджер", "старший", "шебер", "шебері", "бригадирі", "бастық", "бастығы", "басшы", "инженері",
               "foreman", "supervisor", "manager", "boss", "mr", "mrs", "ms", "mr.", "mrs.", "ms.")
+# Occupations and introductions that come before a name ("электрик Асқар Темірұлы", "driver Sergey Kim",
+# "Мен Ержан"), in the forms reports use; a capitalised one at the start of a sentence is not part of the name.
+# Unlike a role word above, one of them marks a name only when a word after it looks like a name.
+INTRO_WORDS = (
+    "электрик", "электрика", "электрику", "электромонтер", "электромонтёр", "водитель", "водителя", "оператор",
+    "оператора", "диспетчер", "диспетчера", "кладовщик", "кладовщица", "сторож", "охранник", "сварщик", "слесарь",
+    "механик", "медсестра", "врач", "бухгалтер", "кассир", "машинист", "стропальщик", "крановщик", "монтажник",
+    "обходчик", "лаборант", "лаборантка", "технолог", "начальница", "коллега", "напарник", "зовут", "я",
+    "жүргізуші", "диспетчері", "қоймашы", "күзетші", "дәнекерші", "мейірбике", "дәрігер", "кассир", "машинист",
+    "монтажшы", "зертханашы", "әріптесім", "мен", "атым",
+    "electrician", "driver", "operator", "dispatcher", "storekeeper", "guard", "welder", "mechanic", "fitter",
+    "engineer", "nurse", "doctor", "accountant", "cashier", "lead", "leader", "rigger", "scaffolder", "walker",
+    "technician", "coworker", "colleague", "ask", "call", "contact", "i'm", "am", "named", "is")
+BASE_ROLE_WORDS = frozenset(ROLE_WORDS)
+ROLE_WORDS += INTRO_WORDS
 FIRST_NAMES = {
     "иван", "петр", "пётр", "сергей", "алексей", "андрей", "дмитрий", "николай", "владимир", "олег", "игорь",
     "ольга", "елена", "наталья", "татьяна", "ирина", "светлана", "мария", "анна", "виктор", "юрий", "павел",
     "айдос", "ерлан", "нурлан", "асхат", "бауыржан", "ержан", "дархан", "серик", "серік", "марат", "арман", "данияр",
     "айгүл", "айгуль", "гүлнар", "гульнар", "динара", "жанар", "асем", "әсем", "айжан", "алия", "әлия", "сауле",
     "сәуле", "мадина", "дана", "жанна", "бекзат", "нұрлан", "ерболат", "қайрат", "кайрат", "талгат", "тимур",
-    "john", "james", "david", "michael", "anna", "maria", "peter", "sarah",
+    "john", "james", "david", "michael", "anna", "maria", "peter", "sarah", "robert", "william", "thomas", "daniel",
+    "mark", "paul", "andrew", "richard", "george", "steven", "kevin", "brian", "mary", "linda", "susan", "karen",
+    "emily", "emma", "laura", "jessica", "lisa", "nancy",
 }
 # The Cyrillic first names above as they are usually written in Latin letters.
 FIRST_NAMES |= {
@@ -109,6 +126,9 @@ def _names(text: str) -> list[Span]:
         # A second capitalised word belongs to the name only if it looks like one.
         if len(words) == 2 and not _is_name_word(words[1]) and not _is_name_word(words[0]):
             words = words[:1]
+        role_word = match.group(0)[:match.start(1) - match.start()].strip().lower()
+        if role_word in INTRO_WORDS and role_word not in BASE_ROLE_WORDS and not any(map(_is_name_word, words)):
+            continue
         value = " ".join(words)
         spans.append(Span("person", match.start(1), match.start(1) + len(value), value))
     return spans + _natasha_persons(text)

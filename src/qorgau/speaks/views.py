@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
@@ -78,7 +79,8 @@ async def speak_submit(request: Request, kind: str = Form("hazard"), enterprise_
             "region_kato": region_kato or None, "sector_code": sector_code or None, "category": category,
             "description": description.strip(), "contact": contact.strip(), "language": i18n.get_locale()})
         uploads = [await p.read() for p in (photos or []) if p.filename]
-        filed = service.submit(session=db, report_in=report_in, photos=uploads)
+        # Triage embeds the text (CPU work): off the event loop.
+        filed = await run_in_threadpool(service.submit, session=db, report_in=report_in, photos=uploads)
         db.commit()
     except ValidationError as error:
         field = str(error.errors()[0]["loc"][0])

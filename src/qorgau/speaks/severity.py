@@ -1,0 +1,177 @@
+"""Severity rules: a report that describes a death, an amputation, loss of consciousness, a fire or
+explosion, a collapse or entrapment, electrocution, gas poisoning or a fall from height is at least `high`,
+and `imminent` when the danger is still present (docs/speaks/triage.md, "Severity rules").
+
+Each rule is a handful of regular expressions per language, written for morphology rather than for
+words: Russian aspect and case ("погиб", "погибшего", "оторвало", "отрезало"), Kazakh suffixes and
+compound verbs ("қаза тапты", "қаза болды", "қайтыс болды", Latin "qaza tapty"), English forms
+("died", "killed", "fatally", "amputated"), and common misspellings ("пагиб", "ftally", "гарит").
+A match right after a negation ("никто не погиб", "no one was killed") or before a Kazakh one
+("қаза тапқан жоқ") does not count. The officer sees the rules that fired and the words they matched.
+
+The rules are a floor under the category model and the lexicon, never a ceiling: they can only raise
+the urgency.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from qorgau.core.i18n_markers import N_
+
+W = r"[\w'-]*"  # the rest of a word (inflected ending)
+NEAR = r"(?:\s+[\w'-]+){0,3}\s+"  # up to three words in between
+BODY_RU = r"(?:пал[ье]ц|пальц|кист|рук|ног|фаланг|ступн|глаз)" + W
+BODY_KK = r"(?:саусақ|саусағ|қол|аяқ|башпай|көз|sausa[qg])" + W
+BODY_EN = r"(?:fingers?|fingertips?|thumbs?|hands?|arms?|legs?|toes?|foot|feet|eyes?)\b"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    label: str
+    patterns: dict[str, tuple[str, ...]]  # language -> regular expressions on the normalised text
+    exclude: tuple[str, ...] = ()  # phrases that look like the rule but are not ("killing me")
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("death", N_("Death"), {
+        "ru": (r"п[ао]гиб" + W, r"ск[ао]нчал" + W, r"\bумер(?:ла|ли)?\b", r"умира" + W, r"\bсмерт(?!ельно опасн)" + W,
+               r"насмерть", r"летальн" + W, r"\bтруп" + W, r"\bмертв" + W, r"\bубил[оаи]?\b", r"\bубит" + W),
+        "kk": (r"қаза\s+(?:тап|бол)" + W, r"қайтыс\s+бол" + W, r"көз\s+жұм" + W, r"\bөл(?:ді|іп|ген|ім|іпті)" + W,
+               r"мерт\s+бол" + W, r"qaza\s+(?:tap|bol)" + W, r"qa[iı]t[yı]s\s+bol" + W),
+        "en": (r"\bdie[ds]?\b", r"\bdead\b", r"\bdeaths?\b", r"\bkill(?:ed|ing|s)?\b", r"\bfatal(?:ly|ity|ities)?\b",
+               r"\bftally\b", r"\bdeceased\b", r"passed away", r"lost (?:his|her|their) li(?:fe|ves)"),
+    }, exclude=(r"(?:dead|өлген|мертв\w*|дохл\w*)\s+(?:pigeons?|birds?|rats?|mice|animals?|көгершін\w*|құс\w*|егеуқұйрық\w*|"
+                r"тышқан\w*|голуб\w*|птиц\w*|крыс\w*|мыш\w*)", r"half dead", r"killing me", r"kill(?:ed|s)? (?:the )?(?:power|switch|engine|breaker|lights?)", r"kill switch",
+                r"dead ?(?:end|line|battery|bolt)", r"death ?trap", r"\bdeadlines?\b", r"\bfatal error")),
+    Rule("amputation", N_("Amputation"), {
+        "ru": (r"ампут" + W, r"(?:отрез|оторв|отруб|отсек|откус|отхват|раздроб)" + W + NEAR.replace("{0,3}", "{0,2}")
+               + BODY_RU, BODY_RU + NEAR.replace("{0,3}", "{0,2}") + r"(?:отрез|оторв|отруб|отсек|отхват)" + W,
+               r"лишил" + W + r"\s+(?:\w+\s+)?" + BODY_RU),
+        "kk": (r"ампут" + W, BODY_KK + NEAR.replace("{0,3}", "{0,2}")
+               + r"(?:кесіп\s+кет|кесіліп\s+түс|жұлып\s+кет|жұлынып|үзіп\s+кет|үзіліп\s+түс|kesip\s+ket)" + W),
+        "en": (r"amput" + W, r"\bsever(?:ed|ing)\b", r"\bdegloved\b",
+               r"(?:lost|cut off|sliced off|chopped off|tore off|ripped off)" + NEAR.replace("{0,3}", "{0,2}") + BODY_EN,
+               r"(?:lost|cut off|sliced off|chopped off|tore off|ripped off)\s+" + BODY_EN,
+               BODY_EN + r"\s+(?:was |were )?(?:cut|torn|ripped|sliced|chopped) off"),
+    }),
+    Rule("unconscious", N_("Loss of consciousness"), {
+        "ru": (r"потерял" + W + r"\s+сознани" + W, r"без\s+сознани" + W, r"обморо" + W, r"не\s+дышит",
+               r"в\s+себя\s+не\s+приход" + W, r"откачива" + W, r"отключил(?:ся|ась)\b"),
+        "kk": (r"ес(?:інен|тен)\s+тан" + W, r"ес-түссіз", r"есін\s+жоғалт" + W, r"талып\s+(?:қал|құла|түс)" + W,
+               r"дем\s+алмай" + W, r"esinen\s+tan" + W),
+        "en": (r"unconscious", r"passed out", r"blacked out", r"\bfaint(?:ed|s)?\b", r"lost consciousness",
+               r"unresponsive", r"not breathing", r"\bcollapsed\b(?! (?:trench|roof|wall|scaffold|floor))"),
+    }),
+    Rule("fire_explosion", N_("Fire or explosion"), {
+        "ru": (r"п[ао]жар(?!н)" + W, r"возгоран" + W, r"загорел" + W, r"\bгорит\b", r"\bгорел" + W, r"\bгарит\b",
+               r"взрыв" + W, r"взорв" + W, r"\bхлопок\b", r"\bпламя\b", r"вспыхнул" + W),
+        "kk": (r"\bөрт(?!\s+(?:сөндіргіш|дабыл|қауіпсіздіг))" + W, r"жарылыс" + W, r"жарылды", r"жарылып",
+               r"жанып\s+(?:жатыр|кетті|кеткен|тұр)", r"от\s+алды", r"тұтан" + W, r"\bört\b" + W),
+        "en": (r"\bfires?\b(?!\s+(?:drills?|exits?|doors?|extinguishers?|alarms?|escapes?|safety|hazards?|codes?|marshal))",
+               r"\bon fire\b", r"caught fire", r"\bburning\b", r"\bflames?\b", r"explo(?:ded|sion|sions|de|des)\b",
+               r"\bblast\b"),
+    }, exclude=(r"(?:to|will|gonna|would|threat\w* to|going to) fire\b", r"\bfire (?:him|her|me|us|them|anyone|people|everyone|workers)\b",
+                r"\bfired\b")),
+    Rule("collapse_entrapment", N_("Collapse or entrapment"), {
+        "ru": (r"обруш" + W, r"обвал" + W, r"\bзавал(?!\w* работ)" + W, r"засыпал" + W + r"\s+(?:землей|грунтом|породой)",
+               r"придавил" + W, r"зажал" + W, r"зажат" + W, r"защемил" + W, r"раздавил" + W, r"задавил" + W,
+               r"застрял" + W, r"\bзаперт" + W, r"затянул" + W + r"\s+в", r"затянуло", r"засасыва" + W, r"\bзавяз" + W),
+        "kk": (r"опырыл" + W, r"астында\s+қал" + W, r"қысылып\s+қал" + W, r"басып\s+қал" + W, r"тартып\s+(?:кет|бар)" + W,
+               r"батып\s+қал" + W, r"қамалып\s+қал" + W, r"үйіндіде"),
+        "en": (r"collaps(?:e|ed|es|ing)\b", r"caved? in", r"cave-in", r"\btrapped\b", r"\bpinned\b", r"\bcrush(?:ed|ing)\b",
+               r"\bburied\b", r"\bengulfed\b", r"\bentangled\b", r"caught (?:in|between|under)\b", r"pulled into",
+               r"stuck (?:in|inside|under|up to)\b", r"\b(?:run|ran) over\b"),
+    }),
+    Rule("electrocution", N_("Electrocution"), {
+        "ru": (r"удар" + W + r"\s+током", r"током\s+(?:\w+\s+)?(?:удар|убил|шибан|дерн|тряхн|пораз)" + W,
+               r"(?:шибанул|дернул|тряхнул)" + W + r"\s+(?:\w+\s+)?током", r"электротравм" + W, r"поражени" + W + r"\s+(?:\w+\s+)?током"),
+        "kk": (r"ток\s+(?:соқ|соғ|ұр)" + W, r"тогы\s+(?:соқ|соғ)" + W, r"tok\s+so[qg]" + W),
+        "en": (r"electrocut" + W, r"electric(?:al)? shock", r"\bzapped\b", r"\bshocked\b", r"(?:got|get|received) a shock"),
+    }),
+    Rule("gas_poisoning", N_("Poisoning by gas"), {
+        "ru": (r"отрав" + W, r"надыша" + W, r"\bуг[ао]р" + W, r"задохн" + W, r"задыха" + W, r"удушь" + W, r"асфикс" + W,
+               r"(?:газ|аммиак|хлор|сероводород|угарн" + W + r")\s+(?:\w+\s+)?трав" + W),
+        "kk": (r"улан(?:ып|ды|ған|у)" + W, r"тұншы[қғ]" + W, r"ulan(?:yp|dy)" + W),
+        "en": (r"poison" + W, r"overcome by", r"asphyxi" + W, r"ashyxi" + W, r"carbon monoxide", r"hydrogen sulfide",
+               r"\bh2s\b", r"suffocat" + W),
+    }),
+    Rule("fall_from_height", N_("Fall from height"), {
+        "ru": (r"(?:упал|сорвал|свалил|падени|выпал|слетел)" + W + r"\s+(?:\w+\s+)?(?:с|со)\s+(?!ног\b)", r"с\s+высоты",
+               r"разбил(?:ся|ась)\b"),
+        "kk": (r"\w+(?:дан|ден|тан|тен|нан|нен)\s+(?:\S+\s+){0,3}құла(?:п|ды|ған|у|йды)\b", r"биіктіктен",
+               r"\w+(?:dan|den|tan|ten)\s+qula(?:p|dy|gan)\b"),
+        "en": (r"\bf[ae]ll(?:s|ing)?\s+(?:about\s+|approximately\s+|nearly\s+|some\s+)?\d+", r"\bf[ae]ll(?:s|ing)?\s+(?:from|off|through|into|down)\b",
+               r"\bf[ae]ll(?:s|ing)?\s+\w+\s+(?:from|off|through)\b", r"fall from height"),
+    }),
+)
+
+# The danger is still there: now, still, again, ongoing, people inside, nobody stopped it.
+PRESENT = {
+    "ru": (r"\b(?:прямо\s+)?(?:сейчас|щас|счас)\b", r"до сих пор", r"все еще", r"\bеще\s+(?:внутри|там|горит)",
+           r"\bопять\b", r"\bснова\b", r"продолжа" + W, r"так и работа" + W, r"не\s+(?:останов|отключ|сняли|убрали)" + W,
+           r"\bсрочно\b", r"помогите", r"\bбегом\b", r"\bгорит\b", r"\bгарит\b", r"не\s+(?:дышит|отвечает|отвечают)",
+           r"засасыва" + W, r"сыпется", r"там\s+(?:человек|люди)", r"люди\s+(?:еще\s+)?внутри"),
+    "kk": (r"\bқазір\b", r"\bәлі\b", r"қайтадан", r"\bтағы\b", r"жалғастыр" + W, r"\bшұғыл\b", r"көмектесің" + W,
+           r"жанып\s+(?:жатыр|тұр)", r"жауап\s+бермей\s+(?:жатыр|тұр)", r"ағып\s+(?:жатыр|тұр)", r"тартып\s+барады",
+           r"\bqazir\b", r"\báli\b", r"\bali\b"),
+    "en": (r"\bnow\b", r"\bstill\b(?!\s+(?:in\s+(?:the\s+)?hospital|recovering|off work|on leave))", r"\bagain\b",
+           r"\bongoing\b", r"continu" + W, r"\basap\b", r"\bhelp\b", r"\burgent\b", r"back (?:up )?on it",
+           r"is burning", r"(?:is|are) trapped", r"(?:isn't|isnt|is not) (?:answering|breathing)"),
+}
+NEGATION_BEFORE = re.compile(r"(?:\bне|\bни|никто(?: не)?|\bnot|\bnever|\bnobody|\bno one|\bno-one|\bnoone|\bnone|n't)"
+                             r"(?:\s+(?:was|were|got|has been|have been|is|been|был|была|были))?\s+$")
+NEGATION_AFTER = re.compile(r"^\S*\s*(?:жоқ|емес)\b|^\w*(?:мады|меді|бады|беді|пады|педі)\b")
+
+
+def normalise(text: str) -> str:
+    text = text.lower().replace("ё", "е").replace("’", "'")
+    return re.sub(r"\s+", " ", re.sub(r"[^\w'\- ]", " ", text)).strip()
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+def _matches(patterns, text: str) -> list[re.Match]:
+    found = []
+    for pattern in patterns:
+        for match in _compiled(pattern).finditer(text):
+            before, after = text[max(0, match.start() - 24):match.start()], text[match.end():match.end() + 20]
+            if not NEGATION_BEFORE.search(before) and not NEGATION_AFTER.search(after):
+                found.append(match)
+    return found
+
+
+@dataclass
+class Assessment:
+    floor: str | None  # "imminent", "high" or None when no rule fired
+    fired: list[dict]  # [{"rule", "label", "words"}], shown to the officer
+    present: list[str]  # the words saying the danger is still there
+
+    def as_dict(self) -> dict:
+        return {"floor": self.floor, "rules": self.fired, "present_words": self.present}
+
+
+def assess(text: str) -> Assessment:
+    """The severity rules that fire on `text`, and the urgency floor they set."""
+    normal = normalise(text)
+    fired = []
+    for rule in RULES:
+        if any(_compiled(p).search(normal) for p in rule.exclude):
+            cleaned = normal
+            for p in rule.exclude:
+                cleaned = _compiled(p).sub(" ", cleaned)
+        else:
+            cleaned = normal
+        words = sorted({m.group(0).strip() for lang in rule.patterns for m in _matches(rule.patterns[lang], cleaned)})
+        if words:
+            fired.append({"rule": rule.code, "label": rule.label, "words": words[:4]})
+    if not fired:
+        return Assessment(None, [], [])
+    present = sorted({m.group(0).strip() for lang in PRESENT for m in _matches(PRESENT[lang], normal)})
+    return Assessment("imminent" if present else "high", fired, present[:4])

@@ -1,0 +1,109 @@
+"""Severity rules: each rule fires in Kazakh, Russian and English, through inflection and misspelling, not on
+look-alikes or negations, and makes a report at least high (imminent while the danger is still there)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qorgau.speaks import severity
+from qorgau.speaks.evaluation import load
+
+CASES = {
+    "death": {
+        "kk": ["Жұмысшы конвейерде қаза тапты", "кеше слесарь ауруханада қайтыс болды", "екі адам қаза болды",
+               "jumysshy qaza tapty"],
+        "ru": ["Рабочий погиб на месте", "родственники погибшего требуют расследования", "стропальщик скончался",
+               "пагиб слесарь на участке", "электрика убило током"],
+        "en": ["Employee died after falling 30 feet", "a worker was killed by a falling beam", "fatally crushed by a loader",
+               "worker ftally struck by a truck"],
+    },
+    "amputation": {
+        "kk": ["прессте оператордың екі саусағын кесіп кетті", "саусағы кесіліп түсті", "аяғын ампутациялады"],
+        "ru": ["Работнику отрезало два пальца на прессе", "оторвало кисть руки", "палец ампутировали в больнице"],
+        "en": ["his fingertip was amputated", "she lost two fingers in the press", "the saw severed his thumb"],
+    },
+    "unconscious": {
+        "kk": ["зертханашы есінен танып қалды", "ыстықтан екі адам талып қалды"],
+        "ru": ["оператор потерял сознание у котла", "лежит без сознания", "упала в обморок от жары"],
+        "en": ["the welder passed out", "found him unconscious", "two people fainted in the heat"],
+    },
+    "fire_explosion": {
+        "kk": ["қоймада өрт шықты", "қазандықта жарылыс болды", "кабель жанып кетті"],
+        "ru": ["пожар на складе ГСМ", "в цехе произошёл взрыв", "загорелась проводка в щитовой", "ПАЖАР в цеху"],
+        "en": ["fire in the paint store", "the tank exploded", "the dryer caught fire"],
+    },
+    "collapse_entrapment": {
+        "kk": ["траншеяның қабырғасы опырылып түсті", "жұмысшы кабинада қысылып қалды"],
+        "ru": ["в забое обрушилась кровля", "рабочего придавило плитой", "засыпало грунтом в траншее"],
+        "en": ["the trench caved in", "a worker is trapped under the beam", "his arm was caught in the rollers"],
+    },
+    "electrocution": {
+        "kk": ["электригті ток соқты", "монтажшыны ток соғып кетті"],
+        "ru": ["электрика ударило током", "его шибануло током от щита", "электротравма на подстанции"],
+        "en": ["a lineman was electrocuted", "he got an electric shock from the panel", "got zapped by the welder"],
+    },
+    "gas_poisoning": {
+        "kk": ["слесарь газдан уланып қалды", "құдықта тұншығып қалды"],
+        "ru": ["рабочий отравился сероводородом", "надышался парами растворителя", "угорел в гараже"],
+        "en": ["he was overcome by fumes in the tank", "carbon monoxide poisoning in the garage", "asphyxiated in the silo"],
+    },
+    "fall_from_height": {
+        "kk": ["монтажшы 6 метрден құлап түсті", "шатырдан құлады", "биіктіктен құлаған"],
+        "ru": ["монтажник упал с лесов", "сорвался с крыши", "падение с высоты на стройке"],
+        "en": ["a roofer fell from the roof", "he fell 12 feet off the platform", "fell through a skylight"],
+    },
+}
+
+
+@pytest.mark.parametrize("rule,lang,text", [(rule, lang, text) for rule, by_lang in CASES.items()
+                                            for lang, texts in by_lang.items() for text in texts])
+def test_each_rule_fires_in_each_language(rule, lang, text):
+    found = severity.assess(text)
+    assert rule in [f["rule"] for f in found.fired], (rule, lang, text, found.fired)
+    assert found.floor in ("high", "imminent")
+    fired = next(f for f in found.fired if f["rule"] == rule)
+    assert fired["words"] and fired["label"]  # what the officer is shown
+
+
+def test_every_rule_is_covered_in_every_language():
+    assert set(CASES) == {rule.code for rule in severity.RULES}
+    for rule in severity.RULES:
+        assert set(rule.patterns) == {"kk", "ru", "en"}
+        assert all(len(CASES[rule.code][lang]) >= 2 for lang in ("kk", "ru", "en")), rule.code
+
+
+@pytest.mark.parametrize("text", [
+    "никто не погиб, но кожух надо поставить", "no one was killed but the guard is missing", "ешкім қаза тапқан жоқ",
+    "my feet are killing me after the shift", "please kill the power before the repair", "he fell asleep at the wheel",
+    "чуть не упал с лесов", "threatens to fire anyone who complains", "the fire exit is blocked by pallets",
+    "предлагаю провести учебную пожарную тревогу", "өрт сөндіргіштер бос", "лампа не горит в коридоре",
+    "dead pigeons in the ventilation ducts", "қолымыз апта сайын кесіледі", "ауысымнан кейін құлақ шыңылдайды",
+    "зарплату задерживают третий месяц",
+])
+def test_look_alikes_and_negations_do_not_fire(text):
+    assert severity.assess(text).fired == [], text
+
+
+@pytest.mark.parametrize("text", [
+    "пожар на складе, всё горит прямо сейчас", "в колодце человек без сознания, не отвечает",
+    "a worker died here yesterday and the scaffold still has no guardrails", "траншея опырылды, адам әлі астында қалды",
+    "he fell from the scaffold and the crew is back on it again today",
+])
+def test_danger_still_present_is_imminent(text):
+    found = severity.assess(text)
+    assert found.floor == "imminent" and found.present, (text, found)
+
+
+@pytest.mark.parametrize("text", [
+    "вчера рабочий погиб на месте, работы остановлены", "an employee's fingertip was amputated by the press",
+    "кеше монтажшы шатырдан құлады, ауруханада",
+])
+def test_past_event_is_high_not_imminent(text):
+    assert severity.assess(text).floor == "high", text
+
+
+def test_rules_rarely_fire_on_calm_labelled_reports():
+    """On the labelled set no report labelled normal or low sets off a rule."""
+    calm = [row for row in load() if row["urgency"] in ("normal", "low")]
+    fired = [row["text"] for row in calm if severity.assess(row["text"]).fired]
+    assert fired == []
