@@ -58,6 +58,7 @@ class ParsedTable:
     lines: np.ndarray
     synthetic_rows: int = 0
     cells: list[employment.CellProblem] = field(default_factory=list)
+    occupations: dict = field(default_factory=dict)  # how SOC codes were converted to ISCO-08, when they were
 
 
 def _failed(cells: list[employment.CellProblem], total: int | None = None) -> ImportFailed:
@@ -85,6 +86,9 @@ def parse_upload(*, data: bytes, filename: str) -> ParsedTable:
     ignored = [c for c in header if c and c not in STORED_DIMENSIONS and c not in employment.REQUIRED]
     frame = pd.DataFrame(rows, columns=[c for c in header if c])
     frame.index = pd.RangeIndex(2, len(frame) + 2)
+    frame, occupations = employment.from_soc(frame)
+    if occupations:
+        ignored = [c for c in ignored if c not in (occupations["column"], "o_group", employment.OES_EMPLOYED)]
     cells: list[employment.CellProblem] = []
     for dim in dims:
         limit = STORED_DIMENSIONS[dim][1]
@@ -107,7 +111,7 @@ def parse_upload(*, data: bytes, filename: str) -> ParsedTable:
     synthetic_rows = 0
     if "data_label" in frame.columns:
         synthetic_rows = int((frame["data_label"].str.strip().str.casefold() == synthetic.DATA_LABEL).sum())
-    return ParsedTable(table, dims, ignored, frame.index.to_numpy(), synthetic_rows)
+    return ParsedTable(table, dims, ignored, frame.index.to_numpy(), synthetic_rows, occupations=occupations)
 
 
 def preview(parsed: ParsedTable, *, rows: int = 10) -> dict:
@@ -116,7 +120,7 @@ def preview(parsed: ParsedTable, *, rows: int = 10) -> dict:
     head = parsed.table.head(rows).astype({"isco08": str})
     return {"rows": len(parsed.table), "employed": float(parsed.table["employed"].sum()),
             "dimensions": parsed.dimensions, "ignored_columns": parsed.ignored_columns,
-            "synthetic_rows": parsed.synthetic_rows, "national": _group_rows(national, [])[0],
+            "synthetic_rows": parsed.synthetic_rows, "occupations": parsed.occupations, "national": _group_rows(national, [])[0],
             "head": [{"line": int(line), **{k: (str(v) if k != "employed" else float(v)) for k, v in row.items()}}
                      for line, row in zip(parsed.lines[:rows], head.to_dict(orient="records"), strict=False)]}
 
