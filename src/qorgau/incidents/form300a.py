@@ -45,8 +45,6 @@ TYPE_COLUMNS = ("total_injuries", "total_skin_disorders", "total_respiratory_con
                 "total_hearing_loss", "total_other_illnesses")
 YEAR_RANGE = (1990, 2100)
 OSHA_BASE = 200_000
-YES = {"yes", "y", "1", "true", "да", "иә", "ия"}
-NO = {"no", "n", "0", "false", "нет", "жоқ"}
 
 
 def trir(deaths: float, dafw: float, djtr: float, other: float, hours: float) -> float:
@@ -287,12 +285,15 @@ def denominators_frame(rows: list[Denominator], hours_per_worker: float = DEFAUL
 
 
 def _yes_no(value: object) -> object:
-    text = str(value).strip().lower()
-    if text in YES:
-        return True
-    if text in NO:
-        return False
-    return None if text == "" else value
+    from qorgau.core.imports import CellError, parse_yes_no
+
+    text = str(value).strip()
+    if text == "":
+        return None
+    try:
+        return parse_yes_no(text)
+    except CellError:
+        return value
 
 
 # OSHA measures from the Form 300A totals themselves: the cases each one counts.

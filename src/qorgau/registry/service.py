@@ -184,13 +184,16 @@ def zones_of_enterprise(*, session: Session, enterprise_id: int) -> list[Zone]:
 
 IMPORT_COLUMNS = ("bin", "name_ru", "name_kk", "name_en", "region_kato", "sector_code", "headcount", "town",
                   "has_union", "collective_agreement", "safety_committee")
-_TRUE = {"1", "true", "yes", "да", "иә", "y", "+"}
-_FALSE = {"0", "false", "no", "нет", "жоқ", "n", "-", ""}
-
-
 def _flag(value: str) -> bool | None:
-    value = value.strip().lower()
-    return True if value in _TRUE else False if value in _FALSE else None
+    """Yes/no in kk/ru/en by the core word lists; a blank flag is no."""
+    from qorgau.core.imports import CellError, parse_yes_no
+
+    if not value.strip():
+        return False
+    try:
+        return parse_yes_no(value)
+    except CellError:
+        return None
 
 
 def import_enterprises(*, session: Session, actor: User, data: bytes, filename: str) -> dict[str, int]:
