@@ -59,50 +59,50 @@ class ZeroHours(StrEnum):
 
 
 def read_cases(path: Path, missing: str = "refuse", notes: list | None = None) -> pd.DataFrame:
-    """Cases from the generic accident layout, or a plain table: enterprise_id, year[, outcome, cases, days_lost, ...].
+    """Cases from the generic accident layout, or a table of counts (`formats.CASE_COUNTS`): enterprise_id, year
+    [, outcome, cases, days_lost, other columns kept for slicing].
 
     A blank count is refused (row and column named) unless `missing` is drop (the row is left out) or zero
     (read as 0); each row handled so is appended to `notes`. Missing is never silently zero.
     """
+    from qorgau.core.imports import FileProblems, read_table
     from qorgau.incidents.accident_import import parse_accidents
-    from qorgau.incidents.tables import RowProblem, parse_number, read_rows
+    from qorgau.incidents.formats import CASE_COUNTS
+    from qorgau.incidents.tables import RowProblem
 
-    header, rows = read_rows(path)
-    if all(c in header for c in CASE_LAYOUT):
+    try:
+        table = read_table(path.read_bytes(), path.name)
+    except FileProblems as error:
+        raise ImportProblems([RowProblem(p.row, p.column, p.text()) for p in error.problems], path.name)
+    if all(c in table.header for c in CASE_LAYOUT):
         return parse_accidents(path)
-    problems = [RowProblem(1, c, "required column is missing") for c in ("enterprise_id", "year") if c not in header]
-    if problems:
-        raise ImportProblems(problems, path.name)
+    parsed = CASE_COUNTS.read(table)
+    problems = [RowProblem(p.row, p.column, p.text()) for p in parsed.problems]
+    rows = dict(table.numbered())
     records = []
-    for number, row in rows:
-        record: dict = dict(row)
-        dropped = False
-        for column, integer in (("year", True), ("cases", True), ("days_lost", False)):
-            if column not in header:
+    for number, record in parsed.records:
+        values = {**rows[number], **{k: v for k, v in record.model_dump().items() if k in parsed.mapping}}
+        if "outcome" in parsed.mapping and record.outcome is None:
+            problems.append(RowProblem(number, parsed.mapping["outcome"], "blank: write fatal, serious or light"))
+            continue
+        if "cases" in parsed.mapping and record.cases is None:
+            if missing == "refuse":
+                problems.append(RowProblem(number, parsed.mapping["cases"],
+                                           "blank; write the number (0 if none), or use --missing drop|zero"))
                 continue
-            text = row.get(column, "")
-            if not text and column != "year" and missing != "refuse":
-                if notes is not None:
-                    notes.append(RowProblem(number, column, "blank: row left out" if missing == "drop"
-                                            else "blank: read as 0 as asked"))
-                dropped = dropped or missing == "drop"
-                record[column] = 0
+            if notes is not None:
+                notes.append(RowProblem(number, parsed.mapping["cases"], "blank: row left out" if missing == "drop"
+                                        else "blank: read as 0 as asked"))
+            if missing == "drop":
                 continue
-            try:
-                record[column] = parse_number(text, integer=integer)
-            except ValueError as error:
-                reason = str(error) if text else "blank; write the number (0 if none), or use --missing drop|zero"
-                problems.append(RowProblem(number, column, reason))
-        outcome = row.get("outcome", "").lower()
-        if "outcome" in header and outcome not in ("fatal", "serious", "light"):
-            problems.append(RowProblem(number, "outcome", f"{outcome!r} is not fatal, serious or light"))
-        if not row.get("enterprise_id"):
-            problems.append(RowProblem(number, "enterprise_id", "blank"))
-        if not dropped:
-            records.append(record)
+            values["cases"] = 0
+        if "days_lost" in parsed.mapping and values.get("days_lost") is None:
+            values["days_lost"] = 0.0  # days lost are summed for severity only; a blank adds none
+        records.append(values)
     if problems:
         raise ImportProblems(problems, path.name)
-    return pd.DataFrame(records, columns=header)
+    columns = [*parsed.mapping, *[c for c in table.header if c and c not in parsed.mapping.values()]]
+    return pd.DataFrame(records, columns=columns)
 
 
 def _summary(notes: list, what: str) -> dict:
