@@ -142,6 +142,36 @@ def upload_table(*, session: Session, actor: User, data: bytes, filename: str, m
     return store_table(session=session, actor=actor, parsed=parsed, meta=meta, filename=filename)
 
 
+def _check_employment(*, session: Session, actor: User, data: bytes, filename: str, options: dict):
+    """Dry run of an employment table for the core import flow: every bad cell, nothing written."""
+    from qorgau.core.imports import Problem
+    from qorgau.core.imports.flow import Checked
+
+    check_upload_allowed(session, actor, options.get("enterprise_id"))
+    try:
+        parsed = parse_upload(data=data, filename=filename)
+    except ImportFailed as failed:
+        cells = getattr(failed, "cells", None)
+        if cells is None:
+            return Checked(problems=[Problem(p.row, p.column, p.reason) for p in failed.problems])
+        return Checked(problems=[Problem(c.row if isinstance(c.row, int) else 1, c.column, c.message, dict(c.params))
+                                 for c in cells])
+    return Checked(counts={"rows": len(parsed.table)})
+
+
+def _write_employment(*, session: Session, actor: User, data: bytes, filename: str, options: dict) -> dict:
+    meta = TableMeta.model_validate(options["meta"], strict=False)
+    table = upload_table(session=session, actor=actor, data=data, filename=filename, meta=meta)
+    return {"table_id": table.id, "rows": table.row_count}
+
+
+def employment_importer():
+    """The employment-table upload on the core staged import flow."""
+    from qorgau.core.imports.flow import Importer
+
+    return Importer("aiwork.employment", "aiwork.file", _check_employment, _write_employment)
+
+
 def store_table(*, session: Session, actor: User | None, parsed: ParsedTable, meta: TableMeta,
                 filename: str = "") -> EmploymentTable:
     """Write a validated table and its rows in one batch (a table labelled synthetic by any row is synthetic)."""
