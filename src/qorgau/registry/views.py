@@ -16,7 +16,6 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, paginate
 from qorgau.core.plugins import NavItem, Panel, PanelItem
-from qorgau.core.tabular import ImportFailed
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.registry import service
