@@ -94,3 +94,47 @@ def test_yes_no_words_in_three_languages():
     assert [cells.parse_yes_no(w) for w in ("жоқ", "нет", "No", "-", "0")] == [False] * 5
     with pytest.raises(cells.CellError):
         cells.parse_yes_no("maybe")
+
+
+def test_staged_files_are_checked_committed_once_and_audited(session, tmp_path):
+    import os
+
+    from sqlalchemy import select
+
+    from qorgau.core.errors import NotFound, ValidationFailed
+    from qorgau.core.imports import flow
+    from qorgau.core.models import AuditEntry, User
+
+    admin = session.execute(select(User).where(User.role == "admin")).scalars().first()
+    written: list[int] = []
+
+    def check(*, session, actor, data, filename, options):
+        parsed = FORMAT.read(read_table(data, filename))
+        return flow.Checked(counts={"rows": len(parsed.records)}, problems=parsed.problems)
+
+    def write(*, session, actor, data, filename, options):
+        written.append(1)
+        return {"rows": 1}
+
+    importer = flow.Importer("core.test", "registry.admin", check, write)
+    bad = flow.stage(actor=admin, importer=importer, data=b"bin,employed\n1,\n", filename="bad.csv",
+                     data_dir=tmp_path)
+    assert flow.preview(session=session, actor=admin, importer=importer, token=bad, data_dir=tmp_path).problems
+    with pytest.raises(ValidationFailed):
+        flow.commit(session=session, actor=admin, importer=importer, token=bad, data_dir=tmp_path)
+    assert written == []  # any problem and nothing is written
+    good = flow.stage(actor=admin, importer=importer, data=b"bin,employed\n1,5\n", filename="good.csv",
+                      data_dir=tmp_path)
+    assert flow.commit(session=session, actor=admin, importer=importer, token=good, data_dir=tmp_path) == {"rows": 1}
+    session.commit()  # the audit trail is written with the unit of work
+    event = session.execute(select(AuditEntry).where(AuditEntry.object_type == "core.test")).scalar_one()
+    assert event.after["sha256"] == good and event.after["filename"] == "good.csv"
+    with pytest.raises(NotFound):
+        flow.commit(session=session, actor=admin, importer=importer, token=good, data_dir=tmp_path)  # gone once imported
+    with pytest.raises(NotFound):
+        flow.preview(session=session, actor=admin, importer=importer, token="../" + "0" * 61, data_dir=tmp_path)
+    old = tmp_path / "imports" / str(admin.id) / f"{bad}.bin"
+    os.utime(old, (0, 0))
+    flow.stage(actor=admin, importer=importer, data=b"bin,employed\n2,5\n", filename="new.csv", data_dir=tmp_path)
+    assert not old.exists()  # staged files not imported within a day are forgotten
+    session.rollback()

@@ -325,22 +325,23 @@ def _upload_steps(request: Request, db: Session, user: User, values: dict, data:
                       status_code=422)
     importer = service.employment_importer()
     options = {"enterprise_id": meta.enterprise_id, "meta": meta.model_dump(mode="json")}
+    data_dir = request.app.state.settings.data_dir
     try:
         if data:
-            token = stage(actor=user, importer=importer, data=data, filename=filename)
+            token = stage(actor=user, importer=importer, data=data, filename=filename, data_dir=data_dir)
         if values.get("action") != "import":
             service.check_upload_allowed(db, user, meta.enterprise_id)
             parsed = service.parse_upload(data=data, filename=filename)
             return render(request, "aiwork/upload.html", {**context, "preview": service.preview(parsed),
                                                           "token": token})
-        checked = preview(session=db, actor=user, importer=importer, token=token, options=options)
+        checked = preview(session=db, actor=user, importer=importer, token=token, options=options, data_dir=data_dir)
         if checked.problems:
             db.rollback()
             return render(request, "aiwork/upload.html", {
                 **context, "problems": [{"row": p.row, "column": p.column, "message": p.text(_)}
                                         for p in checked.problems], "total": len(checked.problems)},
                 status_code=422)
-        result = commit(session=db, actor=user, importer=importer, token=token, options=options)
+        result = commit(session=db, actor=user, importer=importer, token=token, options=options, data_dir=data_dir)
         db.commit()
     except tabular.ImportFailed as failed:
         db.rollback()

@@ -360,12 +360,13 @@ def import_denominators(request: Request, file: UploadFile = File(...), year: in
         return _denominators_page(request, db, user, year, error=_("The file is larger than 10 MB."),
                                   status_code=413)
     try:
-        token = stage(actor=user, importer=importer.DENOMINATORS, data=data, filename=file.filename or "upload.csv")
+        token = stage(actor=user, importer=importer.DENOMINATORS, data=data, filename=file.filename or "upload.csv",
+                      data_dir=request.app.state.settings.data_dir)
     except FileProblems as error:
         return _denominators_page(request, db, user, year, problems=_shown(error.problems), status_code=422,
                                   error=_("The file has %(n)s error(s); nothing was imported.", n=len(error.problems)))
     checked = preview(session=db, actor=user, importer=importer.DENOMINATORS, token=token,
-                      options={"zero_hours": zero_hours})
+                      options={"zero_hours": zero_hours}, data_dir=request.app.state.settings.data_dir)
     db.rollback()
     return _denominators_page(request, db, user, year, staged={"token": token, "checked": checked,
                                                                "zero_hours": zero_hours},
@@ -385,7 +386,7 @@ def commit_denominators(request: Request, token: str = Form(..., max_length=64),
     zero_hours = zero_hours if zero_hours in ZERO_HOURS_CHOICES else "drop"
     try:
         result = commit(session=db, actor=user, importer=importer.DENOMINATORS, token=token,
-                        options={"zero_hours": zero_hours})
+                        options={"zero_hours": zero_hours}, data_dir=request.app.state.settings.data_dir)
         db.commit()
     except AppError as error:
         db.rollback()

@@ -168,10 +168,12 @@ def import_file(request: Request, file: UploadFile = File(...), user: User = Dep
     importer = service.enterprises_importer()
     context = {"columns": service.IMPORT_COLUMNS, "filename": file.filename}
     try:
-        token = stage(actor=user, importer=importer, data=file.file.read(), filename=file.filename or "")
+        token = stage(actor=user, importer=importer, data=file.file.read(), filename=file.filename or "",
+                      data_dir=request.app.state.settings.data_dir)
     except FileProblems as failed:
         return render(request, "registry/import.html", {**context, "problems": failed.problems}, status_code=422)
-    checked = preview(session=db, actor=user, importer=importer, token=token)
+    checked = preview(session=db, actor=user, importer=importer, token=token,
+                      data_dir=request.app.state.settings.data_dir)
     db.rollback()
     if checked.problems:
         return render(request, "registry/import.html", {**context, "problems": checked.problems}, status_code=422)
@@ -187,7 +189,8 @@ def import_commit(request: Request, token: str = Form(..., max_length=64), filen
     importer = service.enterprises_importer()
     context = {"columns": service.IMPORT_COLUMNS, "filename": filename}
     try:
-        counts = commit(session=db, actor=user, importer=importer, token=token)
+        counts = commit(session=db, actor=user, importer=importer, token=token,
+                        data_dir=request.app.state.settings.data_dir)
     except AppError as error:
         db.rollback()
         return render(request, "registry/import.html", {**context, "error": _(error.message, **error.params)},

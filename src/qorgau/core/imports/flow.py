@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from qorgau.core.imports.reader import check_size
 from qorgau.core.models import User
 
 _TOKEN = re.compile(r"^[0-9a-f]{64}$")
+KEEP_STAGED_S = 24 * 3600  # a file uploaded and never imported is forgotten after a day
 
 
 @dataclass
@@ -51,26 +53,38 @@ class Importer:
     write: Callable[..., dict]
 
 
-def _folder(actor: User) -> Path:
-    return get_settings().data_dir / "imports" / str(actor.id)
+def _folder(actor: User, data_dir: Path | None = None) -> Path:
+    """The user's staging folder under the data folder (the app's, when the caller passes it)."""
+    return (data_dir or get_settings().data_dir) / "imports" / str(actor.id)
 
 
-def stage(*, actor: User, importer: Importer, data: bytes, filename: str) -> str:
+def stage(*, actor: User, importer: Importer, data: bytes, filename: str, data_dir: Path | None = None) -> str:
     """Keep the uploaded file for the preview and commit steps; its token is its SHA-256."""
     policy.require(actor, importer.permission)
     check_size(data, filename)
     token = hashlib.sha256(data).hexdigest()
-    folder = _folder(actor)
+    folder = _folder(actor, data_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    _forget_old(folder)
     (folder / f"{token}.bin").write_bytes(data)
     (folder / f"{token}.json").write_text(json.dumps({"filename": filename[:200], "kind": importer.kind}))
     return token
 
 
-def _load(actor: User, importer: Importer, token: str) -> tuple[bytes, str]:
+def _forget_old(folder: Path) -> None:
+    cutoff = time.time() - KEEP_STAGED_S
+    for path in folder.iterdir():
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue
+
+
+def _load(actor: User, importer: Importer, token: str, data_dir: Path | None) -> tuple[bytes, str]:
     if not _TOKEN.match(token or ""):
         raise NotFound(N_("Not found."))
-    folder = _folder(actor)
+    folder = _folder(actor, data_dir)
     try:
         meta = json.loads((folder / f"{token}.json").read_text())
         data = (folder / f"{token}.bin").read_bytes()
@@ -81,21 +95,24 @@ def _load(actor: User, importer: Importer, token: str) -> tuple[bytes, str]:
     return data, meta.get("filename", "upload.csv")
 
 
-def preview(*, session: Session, actor: User, importer: Importer, token: str, options: dict | None = None) -> Checked:
+def preview(*, session: Session, actor: User, importer: Importer, token: str, options: dict | None = None,
+            data_dir: Path | None = None) -> Checked:
     """The dry run on the staged file: nothing is written."""
     policy.require(actor, importer.permission)
-    data, filename = _load(actor, importer, token)
+    data, filename = _load(actor, importer, token, data_dir)
     try:
         return importer.check(session=session, actor=actor, data=data, filename=filename, options=options or {})
     except FileProblems as error:
         return Checked(problems=error.problems)
 
 
-def commit(*, session: Session, actor: User, importer: Importer, token: str, options: dict | None = None) -> dict:
+def commit(*, session: Session, actor: User, importer: Importer, token: str, options: dict | None = None,
+           data_dir: Path | None = None) -> dict:
     """Check again, and on no problem write everything and record the import; any problem and nothing is written."""
     policy.require(actor, importer.permission)
-    data, filename = _load(actor, importer, token)
-    checked = preview(session=session, actor=actor, importer=importer, token=token, options=options)
+    data, filename = _load(actor, importer, token, data_dir)
+    checked = preview(session=session, actor=actor, importer=importer, token=token, options=options,
+                      data_dir=data_dir)
     if checked.problems:
         raise ValidationFailed(N_("The file has %(n)s error(s); nothing was imported."),
                                params={"n": len(checked.problems)})
@@ -105,5 +122,5 @@ def commit(*, session: Session, actor: User, importer: Importer, token: str, opt
                         "notes": len(checked.notes)})
     session.flush()
     for suffix in (".bin", ".json"):
-        (_folder(actor) / f"{token}{suffix}").unlink(missing_ok=True)
+        (_folder(actor, data_dir) / f"{token}{suffix}").unlink(missing_ok=True)
     return counts
