@@ -58,3 +58,11 @@ def test_aiwork_examples():
     assert regions == {"350000000": 1640.0, "710000000": 85.0, "750000000": 40.0}
     soc = _json(app, "exposure", EXAMPLES / "employment_soc.csv", "--format", "json")
     assert soc[0]["employed"] == pytest.approx(1_002_930 + 11_270 + 657_840)
+
+
+def test_enterprises_example_through_the_registry_import(sign_in):
+    client = sign_in("admin")
+    response = client.post("/api/v1/registry/enterprises/import",
+                           files={"file": ("enterprises.csv", (EXAMPLES / "enterprises.csv").read_bytes(), "text/csv")})
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] + response.json()["updated"] == 1
