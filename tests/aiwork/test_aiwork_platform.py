@@ -82,8 +82,9 @@ def test_a_good_upload_is_previewed_then_shows_in_the_dashboard_figures(session,
     preview = _upload(officer, GOOD_CSV, action="preview")
     assert preview.status_code == 200 and 'id="preview"' in preview.text
     assert _count(session, EmploymentTable) == before  # the preview writes nothing
-    content = re.search(r'name="content" value="([^"]+)"', preview.text).group(1)
-    stored = officer.post("/aiwork/upload", data={**META, "filename": "employment.csv", "content": content,
+    token = re.search(r'name="token" value="([0-9a-f]{64})"', preview.text).group(1)  # staged, not in the page
+    assert 'name="content"' not in preview.text
+    stored = officer.post("/aiwork/upload", data={**META, "filename": "employment.csv", "token": token,
                                                   "action": "import", "csrf_token": officer.headers["X-CSRF-Token"]},
                           follow_redirects=False)
     assert stored.status_code == 303, stored.text[:500]
@@ -91,6 +92,11 @@ def test_a_good_upload_is_previewed_then_shows_in_the_dashboard_figures(session,
     table = session.get(EmploymentTable, table_id)
     assert table.row_count == 6 and table.employed == 8700 and not table.synthetic
     assert table.dimensions == ["region", "sector", "sex"] and table.source == "Test survey 2025"
+    from qorgau.core.models import AuditEntry
+
+    event = session.execute(select(AuditEntry).where(AuditEntry.action == "import",
+                                                     AuditEntry.object_type == "aiwork.employment")).scalars().all()
+    assert event and event[-1].after["counts"]["table_id"] == table_id
 
     engine_table = employment.validate(_frame(GOOD_CSV), dims=["region", "sector", "sex"])
     national = exposure.aggregate(engine_table).iloc[0]

@@ -20,12 +20,14 @@ Softw 19(5); its tests/testPapersResults.R and examples list the data and the pu
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from qorgau.incidents import capture_recapture as cr
 
@@ -230,3 +232,31 @@ def test_six_sources_use_forward_selection():
     best, fits = cr.select_loglinear(frame, names)
     assert len(fits) < len(cr.candidate_interactions(6))  # not all 32,768 subsets
     assert best.ci_low < 800 < best.ci_high
+
+
+# Hepatitis A, Taiwan 1995: three lists (P, Q, E), Chao, Tsay, Lin, Shau & Chao (2001), Stat Med 20:3123.
+HEPATITIS_A = [(1, 1, 1, 28), (1, 1, 0, 21), (1, 0, 1, 17), (1, 0, 0, 69), (0, 1, 1, 18), (0, 1, 0, 55),
+               (0, 0, 1, 63)]
+
+
+def test_default_model_is_testable_and_the_spread_warns(tmp_path):
+    from qorgau.incidents.cli import app as cli_app
+
+    frame = pd.DataFrame(HEPATITIS_A, columns=["p", "q", "e", "count"])
+    _best, fits = cr.select_loglinear(frame, ["p", "q", "e"])
+    saturated = min(fits, key=cr.aic_of)
+    assert saturated.df == 0 and round(saturated.estimate) == 1313  # what plain AIC would have chosen
+    path = tmp_path / "hepatitis.csv"
+    frame.to_csv(path, index=False)
+    result = CliRunner().invoke(cli_app, ["capture-recapture", str(path)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["estimate"]["df"] >= 1 and round(out["estimate"]["estimate"]) == 527
+    assert out["estimate"]["model"] == "p + q + e + p:q + q:e"
+    spread = out["spread"]
+    assert [round(x) for x in spread["testable_range"]] == [388, 527]
+    assert spread["untestable"][0]["df"] == 0 and round(spread["high"]) == 1313
+    assert spread["ratio"] == pytest.approx(saturated.estimate / out["estimate"]["estimate"])
+    assert any("disagree by a factor of 2.49" in w for w in out["warnings"])
+    assert any("no testable model fits" in w for w in out["warnings"])
+    assert all(m["testable"] == (m["df"] >= 1) for m in out["models"])

@@ -35,8 +35,11 @@ def test_rates_file_json_shape_and_values(files):
     result = runner.invoke(app, ["rates-file", "--cases", str(files / "cases.csv"), "--exposure",
                                  str(files / "exposure.csv"), "--by", "region", "--base", "per_1m_hours"])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.stdout)
-    assert [list(r) for r in rows] == [["group", "cases", "exposure", "rate", "ci_low", "ci_high", "base"]] * 2
+    out = json.loads(result.stdout)
+    assert list(out) == ["base", "rows", "notes", "warnings"]
+    rows = out["rows"]
+    assert [list(r) for r in rows] == [["group", "cases", "exposure", "rate", "ci_low", "ci_high", "base",
+                                        "hours_estimated_share"]] * 2
     karaganda = next(r for r in rows if r["group"] == "KZ-KAR")
     # E2's hours are estimated: 500 x 1,800 = 900,000; region total 2,700,000 hours, 3 cases.
     assert karaganda["cases"] == 3 and karaganda["exposure"] == 2_700_000.0
@@ -46,11 +49,12 @@ def test_rates_file_json_shape_and_values(files):
 def test_rates_file_fatal_by_union_and_csv(files):
     args = ["rates-file", "--cases", str(files / "cases.csv"), "--exposure", str(files / "exposure.csv")]
     result = runner.invoke(app, [*args, "--by", "union", "--severity", "fatal"])
-    rows = {r["group"]: r for r in json.loads(result.stdout)}
+    rows = {r["group"]: r for r in json.loads(result.stdout)["rows"]}
     assert rows[True]["cases"] == 1 and rows[False]["cases"] == 0 and rows[False]["exposure"] == 2500.0
     result = runner.invoke(app, [*args, "--by", "region", "--by", "cause", "--format", "csv"])
     lines = result.stdout.strip().splitlines()
-    assert lines[0] == "region,cause,cases,exposure,rate,ci_low,ci_high,base" and len(lines) == 4
+    assert lines[0] == "region,cause,cases,exposure,rate,ci_low,ci_high,base,workers_estimated_share"
+    assert len(lines) == 4
 
 
 def test_rates_file_errors_exit_non_zero(files):

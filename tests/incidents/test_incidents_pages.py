@@ -54,6 +54,7 @@ def test_a_disease_case_with_a_bad_icd10_code_is_refused_with_the_field_named(si
 
 
 def test_denominators_are_entered_estimated_and_imported_all_or_nothing(sign_in, session):
+    from qorgau.core.models import AuditEntry
     from qorgau.incidents.models import Denominator
 
     officer = sign_in("admin")
@@ -81,9 +82,22 @@ def test_denominators_are_entered_estimated_and_imported_all_or_nothing(sign_in,
     assert session.execute(select(func.count()).select_from(Denominator)).scalar_one() == before
     osha = ("establishment_id,year_filing_for,annual_average_employees,total_hours_worked,total_deaths,"
             "total_dafw_cases,total_djtr_cases,total_other_cases\n4,2020,50,,0,1,0,2\n6,2020,10,18000,0,0,0,0\n")
-    done = officer.post("/incidents/denominators/import", data={"csrf_token": token, "year": "2020"},
-                        files={"file": ("300a.csv", osha.encode(), "text/csv")})
+    staged = officer.post("/incidents/denominators/import", data={"csrf_token": token, "year": "2020"},
+                          files={"file": ("300a.csv", osha.encode(), "text/csv")})
+    assert staged.status_code == 200 and "Preview: nothing is imported yet" in staged.text
+    session.expire_all()
+    assert session.execute(select(func.count()).select_from(Denominator)).scalar_one() == before  # a dry run
+    file_token = staged.text.split('name="token" value="', 1)[1].split('"', 1)[0]
+    done = officer.post("/incidents/denominators/import/commit",
+                        data={"csrf_token": token, "year": "2020", "token": file_token, "zero_hours": "drop"})
     assert done.status_code == 200 and "2 rows imported" in done.text
+    session.expire_all()
+    event = session.execute(select(AuditEntry).where(AuditEntry.action == "import",
+                                                     AuditEntry.object_type == "incidents.denominators")).scalar_one()
+    assert event.after["counts"] == {"denominators": 2} and event.after["filename"] == "300a.csv"
+    again = officer.post("/incidents/denominators/import/commit",
+                         data={"csrf_token": token, "year": "2020", "token": file_token})
+    assert again.status_code == 404  # the staged file is gone once imported
     session.expire_all()
     imported = {d.enterprise_id: d for d in session.execute(
         select(Denominator).where(Denominator.year == 2020, Denominator.enterprise_id.in_([4, 6]))).scalars()}

@@ -14,7 +14,10 @@ from qorgau.monitoring.cli import app, load_sink
 from qorgau.monitoring.pipeline import MemorySink
 
 runner = CliRunner()
-KEYS = ["sensor_id", "twa_8h", "stel_max", "stel_max_at", "ceiling_max", "minutes_over_stel"]
+KEYS = ["sensor_id", "twa_8h", "twa_8h_measured_share", "stel_max", "stel_max_at", "stel_measured_share",
+        "ceiling_max", "minutes_over_stel", "interval_s", "max_gap_s", "readings", "missing_readings",
+        "measured_share", "min_measured", "warnings", "unit", "substance", "stel_limit", "negative_readings"]
+SHORT = ["sensor_id", "twa_8h", "stel_max", "stel_max_at", "ceiling_max", "minutes_over_stel"]
 
 
 @pytest.fixture
@@ -29,11 +32,13 @@ def readings(tmp_path):
 
 
 def test_exposure_json_has_exactly_the_issue_keys(readings):
-    res = runner.invoke(app, ["exposure", str(readings), "--format", "json"])
+    res = runner.invoke(app, ["exposure", str(readings), "--format", "json", "--unit", "ppm", "--min-measured", "0",
+                              "--max-gap", "300"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
-    assert [list(r) for r in out] == [KEYS, KEYS]
-    h2s, x7 = out
+    assert [list(r) for r in out] == [[*KEYS, "stel_limit_source"], KEYS]
+    assert out[0]["stel_limit_source"] == "EU 10 ppm" and out[0]["stel_limit"] == 10
+    h2s, x7 = ({k: r[k] for k in SHORT} for r in out)
     # H2S STEL (EU) = 10 ppm: the 15-min average exceeds 10 while the window holds > 90 s of the
     # 08:10-08:15 pulse, i.e. for window ends in (08:11:30, 08:25] (the last sample): 13.5 minutes
     assert h2s == {"sensor_id": "shop-1.h2s", "twa_8h": 1.04167, "stel_max": 33.3333,

@@ -93,3 +93,28 @@ def test_create_enterprise_checks_bin(sign_in):
     assert created.status_code == 201
     dup = client.post("/api/v1/registry/enterprises", json=body)
     assert dup.status_code == 409
+
+
+def test_import_page_previews_then_imports_all_rows_with_an_audit_event(sign_in, session):
+    from qorgau.core.models import AuditEntry
+    from qorgau.registry.models import Enterprise
+
+    bin_value = complete_with_check_digit("11054000017")
+    csv_text = f"bin,name_ru,region_kato,sector_code,headcount,has_union\n{bin_value},ТОО «Тест»,710000000,F,12,да\n"
+    client = sign_in("admin")
+    before = session.execute(select(func.count()).select_from(Enterprise)).scalar_one()
+    page = client.post("/registry/import", files={"file": ("e.csv", csv_text.encode("cp1251", "replace"),
+                                                           "text/csv")}, cookies={"lang": "en"})
+    assert page.status_code == 200 and "Preview: nothing is imported yet" in page.text
+    session.expire_all()
+    assert session.execute(select(func.count()).select_from(Enterprise)).scalar_one() == before
+    token = page.text.split('name="token" value="', 1)[1].split('"', 1)[0]
+    csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    done = client.post("/registry/import/commit", data={"token": token, "filename": "e.csv", "csrf_token": csrf},
+                       cookies={"lang": "en"})
+    assert done.status_code == 200 and "1 created, 0 updated" in done.text
+    session.expire_all()
+    created = session.execute(select(Enterprise).where(Enterprise.bin == bin_value)).scalar_one()
+    assert created.has_union is True and created.name_ru == "ТОО «Тест»"  # read back from Windows-1251
+    event = session.execute(select(AuditEntry).where(AuditEntry.object_type == "registry.enterprises")).scalar_one()
+    assert event.action == "import" and event.after["counts"] == {"created": 1, "updated": 0}

@@ -39,12 +39,23 @@ def _check_format(fmt: str) -> None:
         raise typer.Exit(2)
 
 
-def _load(path: Path, dims: list[str]) -> pd.DataFrame:
+def _load(path: Path, dims: list[str], unmatched: str = "refuse") -> pd.DataFrame:
     try:
         raw = employment.read_table(path)
     except (OSError, ValueError) as error:
         typer.echo(f"Error: cannot read {path}: {error}", err=True)
         raise typer.Exit(2)
+    raw, soc = employment.from_soc(raw, unmatched)
+    if soc:
+        share = soc["employment_split_share"]
+        typer.echo(f"Note: {path.name}: occupations in {soc['classification']}, column {soc['column']}, converted to "
+                   f"ISCO-08 through the {soc['crosswalk']} crosswalk; {soc['rows_split']} of {soc['soc_rows']} "
+                   f"codes ({share:.1%} of employment) split equally across several ISCO-08 codes"
+                   + (f"; {soc['subtotal_rows_left_out']} subtotal rows left out" if "subtotal_rows_left_out" in soc
+                      else "")
+                   + (f"; {soc['unmatched_rows_dropped']} SOC codes with no ISCO-08 match left out "
+                      f"({soc['unmatched_employment_share']:.1%} of employment)" if "unmatched_rows_dropped" in soc
+                      else ""), err=True)
     try:
         return employment.validate(raw, dims=dims)
     except employment.EmploymentInputError as error:
@@ -63,14 +74,19 @@ def exposure_command(
     by: str = typer.Option("", "--by", help="Comma-separated dimension columns, e.g. region,sector,sex"),
     fmt: str = typer.Option("table", "--format", help="json or table"),
     split: str = typer.Option("equal", "--split", help="How codes above unit-group level are split: equal or table"),
+    unmatched: str = typer.Option("refuse", "--unmatched", help="SOC codes with no ISCO-08 match in the "
+                                  "crosswalk: refuse the file, or drop them (counted)"),
 ) -> None:
     """Jobs by ILO 2025 exposure class (Not Exposed, Minimal, Gradients 1-4, unscored) per group."""
     _check_format(fmt)
     if split not in ("equal", "table"):
         typer.echo("Error: --split must be equal or table", err=True)
         raise typer.Exit(2)
+    if unmatched not in ("refuse", "drop"):
+        typer.echo("Error: --unmatched must be refuse or drop", err=True)
+        raise typer.Exit(2)
     dims = [d.strip() for d in by.split(",") if d.strip()]
-    table = _load(path, dims)
+    table = _load(path, dims, unmatched)
     result = exposure.aggregate(table, by=dims, split=split)
     records = exposure.to_records(result, dims)
     if fmt == "json":

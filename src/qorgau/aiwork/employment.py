@@ -76,15 +76,76 @@ def region_codes() -> dict[str, str]:
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV or XLSX employment table as strings; the index is the file's line (row) number."""
+    """Read a CSV or XLSX employment table as strings (the core reader); the index is the file's line number."""
+    from qorgau.core.imports import read_table as read_any
+
     path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, dtype=str, keep_default_na=False)
-    else:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame.index = pd.RangeIndex(2, len(frame) + 2)  # line 1 is the header
+    table = read_any(path.read_bytes(), path.name, header_style="lower")
+    width = len(table.header)
+    rows = [(number, [*r, *[""] * (width - len(r))][:width]) for number, r in enumerate(table.rows, start=2)
+            if any(c for c in r)]
+    frame = pd.DataFrame([r for _n, r in rows], columns=table.header, dtype=str)
+    frame.index = pd.Index([n for n, _r in rows])  # line 1 is the header
     return frame
+
+
+SOC_COLUMNS = ("soc2010", "soc2018", "soc", "occ_code")
+OES_EMPLOYED = "tot_emp"
+
+
+def soc_column(frame: pd.DataFrame) -> str | None:
+    """The SOC code column of a table that has no isco08 column (BLS OES: occ_code), or None."""
+    if "isco08" in frame.columns:
+        return None
+    return next((c for c in SOC_COLUMNS if c in frame.columns), None)
+
+
+def from_soc(frame: pd.DataFrame, unmatched: str = "refuse") -> tuple[pd.DataFrame, dict]:
+    """Employment by US SOC (2010, or 2018 where the code is unchanged) as rows by ISCO-08, and what was done.
+
+    Each SOC code's workers are split equally across the ISCO-08 codes the shipped BLS crosswalk maps it to
+    (the crosswalk gives no employment weights); the report states the share of employment so split, and the
+    SOC codes with no ISCO-08 match: refused as problems, or with `unmatched="drop"` left out and counted
+    (rows and share of employment). A BLS OES file keeps only its `detailed` rows
+    (the others are subtotals), and its TOT_EMP is read with commas as thousands separators.
+    """
+    column = soc_column(frame)
+    if column is None:
+        return frame, {}
+    work = frame.copy()
+    report: dict = {"classification": "SOC 2010 (SOC 2018 codes matched where unchanged)", "column": column,
+                    "crosswalk": "BLS ISCO-08 to 2010 SOC (2012, updated 2015)", "split": "equal"}
+    if "o_group" in work.columns:
+        keep = work["o_group"].str.strip().str.lower() == "detailed"
+        report["subtotal_rows_left_out"] = int((~keep).sum())
+        work = work[keep]
+    if "employed" not in work.columns and OES_EMPLOYED in work.columns:
+        text = work[OES_EMPLOYED].astype(str).str.strip()
+        work["employed"] = text.where(~text.isin(["**", "*", "#", "-", ""]), "").str.replace(",", "", regex=False)
+    codes = work[column].astype(str).str.strip().str[:7]
+    pairs = reference.crosswalk()
+    targets = pairs.groupby("soc2010")["isco08"].apply(list).to_dict()
+    matched = codes.map(lambda c: targets.get(c, []))
+    missing = matched.str.len() == 0
+    report["unmatched_soc"] = sorted(set(codes[missing]))
+    if unmatched == "drop" and missing.any():
+        numbers_all = pd.to_numeric(work["employed"], errors="coerce").fillna(0)
+        total_all = float(numbers_all.sum())
+        report.update(unmatched_rows_dropped=int(missing.sum()),
+                      unmatched_employment_share=float(numbers_all[missing].sum()) / total_all if total_all else None)
+        work, codes, matched = work[~missing], codes[~missing], matched[~missing]
+    expanded = work.assign(_targets=matched).explode("_targets")
+    weight = 1.0 / expanded.groupby(level=0)["_targets"].transform("size").astype(float)
+    numbers = pd.to_numeric(expanded["employed"], errors="coerce")
+    split_mask = expanded.groupby(level=0)["_targets"].transform("size") > 1
+    employed_total = float(pd.to_numeric(work["employed"], errors="coerce").fillna(0).sum())
+    split_total = float(numbers[split_mask].fillna(0).groupby(level=0).first().sum())
+    report.update(soc_rows=int(len(work)), rows_split=int(split_mask.groupby(level=0).first().sum()),
+                  employment_split_share=split_total / employed_total if employed_total else None)
+    expanded["isco08"] = expanded["_targets"].fillna(expanded[column].astype(str))
+    expanded["employed"] = (numbers * weight).map(lambda v: "" if pd.isna(v) else repr(float(v))).where(
+        numbers.notna(), expanded["employed"])
+    return expanded.drop(columns=["_targets"]), report
 
 
 _BLANK = object()
@@ -157,10 +218,9 @@ def _isco(value: object) -> str | None:
 
 
 def _region(value: object) -> str | None:
-    value = str(value).strip()
-    if len(value) != 9 or not value.isdigit():
-        return None
-    return region_codes().get(value[:2])
+    from qorgau.aiwork.places import region_kato
+
+    return region_kato(value, region_codes())
 
 
 def _sector(value: object) -> str | None:
@@ -181,7 +241,8 @@ MISSING_VALUE = N_("The value is missing; write it, or 'unknown'.")
 MISSING_MESSAGES = {"isco08": N_("The ISCO-08 code is missing.")}
 DIMENSION_RULES = {
     "region": (_unknown_or(_region),
-               N_("'%(value)s' is not the KATO code of one of Kazakhstan's 20 regions (9 digits).")),
+               N_("'%(value)s' is not one of Kazakhstan's 20 regions (a 9-digit KATO code, its 2-digit prefix, or "
+                  "the region's name in Kazakh, Russian or English).")),
     "sector": (_unknown_or(_sector), N_("'%(value)s' is not an OKED section (A-U) or OKED code.")),
     "sex": (_unknown_or(lambda v: SEX_VALUES.get(str(v).strip().casefold())),
             N_("'%(value)s' is not a sex (female or male).")),

@@ -64,6 +64,7 @@ class ParsedTable:
     lines: np.ndarray
     synthetic_rows: int = 0
     cells: list[employment.CellProblem] = field(default_factory=list)
+    occupations: dict = field(default_factory=dict)  # how SOC codes were converted to ISCO-08, when they were
 
 
 def _failed(cells: list[employment.CellProblem], total: int | None = None) -> ImportFailed:
@@ -91,6 +92,9 @@ def parse_upload(*, data: bytes, filename: str) -> ParsedTable:
     ignored = [c for c in header if c and c not in STORED_DIMENSIONS and c not in employment.REQUIRED]
     frame = pd.DataFrame(rows, columns=[c for c in header if c])
     frame.index = pd.RangeIndex(2, len(frame) + 2)
+    frame, occupations = employment.from_soc(frame)
+    if occupations:
+        ignored = [c for c in ignored if c not in (occupations["column"], "o_group", employment.OES_EMPLOYED)]
     cells: list[employment.CellProblem] = []
     for dim in dims:
         limit = STORED_DIMENSIONS[dim][1]
@@ -113,7 +117,7 @@ def parse_upload(*, data: bytes, filename: str) -> ParsedTable:
     synthetic_rows = 0
     if "data_label" in frame.columns:
         synthetic_rows = int((frame["data_label"].str.strip().str.casefold() == synthetic.DATA_LABEL).sum())
-    return ParsedTable(table, dims, ignored, frame.index.to_numpy(), synthetic_rows)
+    return ParsedTable(table, dims, ignored, frame.index.to_numpy(), synthetic_rows, occupations=occupations)
 
 
 def preview(parsed: ParsedTable, *, rows: int = 10) -> dict:
@@ -122,7 +126,7 @@ def preview(parsed: ParsedTable, *, rows: int = 10) -> dict:
     head = parsed.table.head(rows).astype({"isco08": str})
     return {"rows": len(parsed.table), "employed": float(parsed.table["employed"].sum()),
             "dimensions": parsed.dimensions, "ignored_columns": parsed.ignored_columns,
-            "synthetic_rows": parsed.synthetic_rows, "national": _group_rows(national, [])[0],
+            "synthetic_rows": parsed.synthetic_rows, "occupations": parsed.occupations, "national": _group_rows(national, [])[0],
             "head": [{"line": int(line), **{k: (str(v) if k != "employed" else float(v)) for k, v in row.items()}}
                      for line, row in zip(parsed.lines[:rows], head.to_dict(orient="records"), strict=False)]}
 
@@ -142,6 +146,36 @@ def upload_table(*, session: Session, actor: User, data: bytes, filename: str, m
     check_upload_allowed(session, actor, meta.enterprise_id)
     parsed = parse_upload(data=data, filename=filename)
     return store_table(session=session, actor=actor, parsed=parsed, meta=meta, filename=filename)
+
+
+def _check_employment(*, session: Session, actor: User, data: bytes, filename: str, options: dict):
+    """Dry run of an employment table for the core import flow: every bad cell, nothing written."""
+    from qorgau.core.imports import Problem
+    from qorgau.core.imports.flow import Checked
+
+    check_upload_allowed(session, actor, options.get("enterprise_id"))
+    try:
+        parsed = parse_upload(data=data, filename=filename)
+    except ImportFailed as failed:
+        cells = getattr(failed, "cells", None)
+        if cells is None:
+            return Checked(problems=[Problem(p.row, p.column, p.reason) for p in failed.problems])
+        return Checked(problems=[Problem(c.row if isinstance(c.row, int) else 1, c.column, c.message, dict(c.params))
+                                 for c in cells])
+    return Checked(counts={"rows": len(parsed.table)})
+
+
+def _write_employment(*, session: Session, actor: User, data: bytes, filename: str, options: dict) -> dict:
+    meta = TableMeta.model_validate(options["meta"], strict=False)
+    table = upload_table(session=session, actor=actor, data=data, filename=filename, meta=meta)
+    return {"table_id": table.id, "rows": table.row_count}
+
+
+def employment_importer():
+    """The employment-table upload on the core staged import flow."""
+    from qorgau.core.imports.flow import Importer
+
+    return Importer("aiwork.employment", "aiwork.file", _check_employment, _write_employment)
 
 
 def store_table(*, session: Session, actor: User | None, parsed: ParsedTable, meta: TableMeta,

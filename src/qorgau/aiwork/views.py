@@ -3,14 +3,13 @@ occupation explorer with reskilling pathways, employment-table upload and retrai
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import date
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from qorgau.aiwork import reference, scenarios, service, workflow
 from qorgau.aiwork.gradients import CLASS_DESCRIPTIONS, CLASS_LABELS, CLASSES, COLUMNS, EXPOSED
@@ -33,7 +32,6 @@ NAV = [NavItem(N_("AI at work"), "/aiwork/", "aiwork.read")]
 COLORS = {"not_exposed": "#d9e4ec", "minimal": "#a9c4d8", "1": "#fcd9a4", "2": "#f7a65c", "3": "#e0622b",
           "4": "#a3200f", "unscored": "#cccccc"}
 SEX_LABELS = {"female": N_("Women"), "male": N_("Men"), "unknown": N_("unknown")}
-MAX_PREVIEW_BYTES = 3 * 1024 * 1024
 MAX_UPLOAD_BYTES = 30 * 1024 * 1024
 CONTEXT = {"class_labels": CLASS_LABELS, "class_descriptions": CLASS_DESCRIPTIONS, "classes": CLASSES,
            "columns": COLUMNS, "exposed_classes": EXPOSED, "colors": COLORS, "sex_labels": SEX_LABELS,
@@ -290,7 +288,7 @@ def _problem_rows(failed: tabular.ImportFailed) -> list[dict]:
 
 @router.post("/upload")
 async def upload(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
-    """Check a file and show its preview; on confirmation store it whole (or nothing)."""
+    """Check a file and show its preview (the file is staged); on confirmation store it whole (or nothing)."""
     policy.require(user, "aiwork.file")
     form = await request.form()
     values = {k: str(v)[:2000] for k, v in form.items() if isinstance(v, str)}
@@ -298,14 +296,17 @@ async def upload(request: Request, user: User = Depends(require_user), db: Sessi
     data, filename = b"", values.get("filename", "")[:200]
     if upload_file is not None and not isinstance(upload_file, str) and upload_file.filename:
         data, filename = await upload_file.read(MAX_UPLOAD_BYTES + 1), upload_file.filename[:200]
-    elif values.get("content"):
-        try:
-            data = base64.b64decode(values["content"], validate=True)
-        except (binascii.Error, ValueError):
-            data = b""
     values["filename"] = filename
+    return await run_in_threadpool(_upload_steps, request, db, user, values, data, filename)
+
+
+def _upload_steps(request: Request, db: Session, user: User, values: dict, data: bytes, filename: str):
+    """The CPU part of the upload (parsing, staging, storing), off the event loop."""
+    from qorgau.core.imports.flow import commit, preview, stage
+
     context = _upload_context(db, user, values)
-    if not data:
+    token = values.get("token", "") if not data else ""
+    if not data and not token:
         return render(request, "aiwork/upload.html", {**context, "error": _("Choose a CSV or XLSX file.")},
                       status_code=422)
     if len(data) > MAX_UPLOAD_BYTES:
@@ -323,14 +324,25 @@ async def upload(request: Request, user: User = Depends(require_user), db: Sessi
         message = _("Give the table a title and say where the figures come from (source).")
         return render(request, "aiwork/upload.html", {**context, "error": message, "error_field": field},
                       status_code=422)
+    importer = service.employment_importer()
+    options = {"enterprise_id": meta.enterprise_id, "meta": meta.model_dump(mode="json")}
+    data_dir = request.app.state.settings.data_dir
     try:
+        if data:
+            token = stage(actor=user, importer=importer, data=data, filename=filename, data_dir=data_dir)
         if values.get("action") != "import":
             service.check_upload_allowed(db, user, meta.enterprise_id)
             parsed = service.parse_upload(data=data, filename=filename)
-            content = base64.b64encode(data).decode("ascii") if len(data) <= MAX_PREVIEW_BYTES else ""
             return render(request, "aiwork/upload.html", {**context, "preview": service.preview(parsed),
-                                                          "content": content})
-        table = service.upload_table(session=db, actor=user, data=data, filename=filename, meta=meta)
+                                                          "token": token})
+        checked = preview(session=db, actor=user, importer=importer, token=token, options=options, data_dir=data_dir)
+        if checked.problems:
+            db.rollback()
+            return render(request, "aiwork/upload.html", {
+                **context, "problems": [{"row": p.row, "column": p.column, "message": p.text(_)}
+                                        for p in checked.problems], "total": len(checked.problems)},
+                status_code=422)
+        result = commit(session=db, actor=user, importer=importer, token=token, options=options, data_dir=data_dir)
         db.commit()
     except tabular.ImportFailed as failed:
         db.rollback()
@@ -342,7 +354,7 @@ async def upload(request: Request, user: User = Depends(require_user), db: Sessi
         message = _(failure.message) % failure.params if failure.params else _(failure.message)
         return render(request, "aiwork/upload.html", {**context, "error": message, "error_field": failure.field},
                       status_code=failure.status)
-    return RedirectResponse(f"/aiwork/tables/{table.id}", status_code=303)
+    return RedirectResponse(f"/aiwork/tables/{result['table_id']}", status_code=303)
 
 
 # ---- retraining plans -------------------------------------------------------------------------------

@@ -38,60 +38,18 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[dict[str, st
 
 
 def read_numbered(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Like read_table, with each row's number in the file (1 = header), blank rows skipped but counted."""
-    name = filename.lower()
-    if name.endswith((".xlsx", ".xlsm")):
-        header, rows = _read_xlsx(data)
-    elif name.endswith(".csv") or name.endswith(".txt") or not name:
-        header, rows = _read_csv(data)
-    else:
-        raise ImportFailed([Problem(0, "", "Only CSV and XLSX files can be imported.")])
-    duplicated = sorted({h for h in header if h and header.count(h) > 1})
-    if duplicated:
-        raise ImportFailed([Problem(1, h, "The column appears twice in the header.") for h in duplicated])
-    return header, [(number, {h: (r[i] if i < len(r) else "") for i, h in enumerate(header) if h})
-                    for number, r in enumerate(rows, start=2) if any(c for c in r)]
+    """Like read_table, with each row's number in the file (1 = header), blank rows skipped but counted.
 
-
-def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFailed([Problem(0, "", "The CSV file is not UTF-8 text.")])
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows = list(reader)
-    if not rows:
-        raise ImportFailed([Problem(1, "", "The file is empty.")])
-    header = [h.strip().lower() for h in rows[0]]
-    return header, [[c.strip() for c in r] for r in rows[1:]]
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str]]]:
-    from openpyxl import load_workbook
+    The file is read by the platform's one reader (`qorgau.core.imports`); its problems come back as ImportFailed.
+    """
+    from qorgau.core.imports import FileProblems
+    from qorgau.core.imports import read_table as read_any
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise ImportFailed([Problem(0, "", "The file is not a readable XLSX workbook.")])
-    sheet = workbook.worksheets[0]
-    rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    if not rows:
-        raise ImportFailed([Problem(1, "", "The file is empty.")])
-    header = [h.lower() for h in rows[0]]
-    return header, rows[1:]
+        table = read_any(data, filename or "upload.csv", header_style="lower")
+    except FileProblems as error:
+        raise ImportFailed([Problem(p.row, p.column, p.text()) for p in error.problems])
+    return table.header, table.numbered()
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:

@@ -13,7 +13,7 @@ import re
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 
 from sqlalchemy import func, select, text
@@ -25,6 +25,7 @@ from qorgau.core.config import get_settings
 from qorgau.core.db import utcnow
 from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
+from qorgau.core.imports import cells
 from qorgau.core.models import User
 from qorgau.core.tabular import ImportFailed, Problem, read_numbered
 from qorgau.deviations import service
@@ -66,9 +67,6 @@ SEVERITY_WORDS = {
     "significant": ("significant", "значительное", "значительная", "существенное", "елеулі", "маңызды"),
     "minor": ("minor", "незначительное", "незначительная", "несущественное", "елеусіз", "болмашы"),
 }
-YES = {"1", "yes", "y", "true", "да", "д", "иә", "ия", "x", "+"}
-NO = {"", "0", "no", "n", "false", "нет", "н", "жоқ", "-"}
-DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d.%m.%y", "%Y-%m-%dT%H:%M:%S")
 CHUNK = 900  # rows per bulk statement (keeps under SQLite's bound-parameter limit per IN list)
 
 
@@ -98,12 +96,20 @@ def _category_lookup() -> dict[str, str]:
 
 @lru_cache(maxsize=8192)  # a backlog repeats the same few hundred dates; strptime is slow
 def _parse_date(text: str) -> date | None:
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.strptime(text.strip(), pattern).date()
-        except ValueError:
-            continue
-    return None
+    try:
+        return cells.parse_date(text)
+    except cells.CellError:
+        return None
+
+
+def _yes_no(text: str) -> bool | None:
+    """Work stopped: yes/no in kk/ru/en (the core word lists); a blank cell means it was not stopped."""
+    if not text.strip():
+        return False
+    try:
+        return cells.parse_yes_no(text)
+    except cells.CellError:
+        return None
 
 
 @dataclass
@@ -131,117 +137,138 @@ class _Places:
                 self.zones[(enterprise_id, _norm(name))] = (site_id, zone_id)
 
 
+def _mapping_problems(header: list[str], mapping: dict[str, str]) -> list[Problem]:
+    """The mapping names known fields, existing columns, and a column for every required field."""
+    problems = [Problem(1, name, N_("Unknown field in the column mapping.")) for name in mapping if name not in FIELDS]
+    problems += [Problem(1, c, N_("The file has no such column.")) for c in mapping.values() if c and c not in header]
+    problems += [Problem(1, name, N_("Choose the column for this required field."))
+                 for name, (required, _words) in FIELDS.items() if required and not mapping.get(name)]
+    return problems
+
+
+class _Lookups:
+    """What the rows of a file are checked against: its enterprises in the actor's scope, their sites and zones,
+    categories and severity words."""
+
+    def __init__(self, session: Session, actor: User, keys: set[str]):
+        scope = policy.enterprise_scope(session, actor)
+        self.by_key: dict[str, int] = {}
+        key_list = [k.replace(" ", "") for k in keys if k]
+        for i in range(0, len(key_list), CHUNK):
+            part = key_list[i:i + CHUNK]
+            for enterprise_id, bin_value in session.execute(
+                    select(Enterprise.id, Enterprise.bin).where(Enterprise.bin.in_(part), scope)):
+                self.by_key[bin_value] = enterprise_id
+            numeric = [int(k) for k in part if k.isdigit() and len(k) < 10]
+            for (enterprise_id,) in session.execute(select(Enterprise.id).where(Enterprise.id.in_(numeric), scope)):
+                self.by_key.setdefault(str(enterprise_id), enterprise_id)
+        self.places = _Places(session, set(self.by_key.values()))
+        self.categories = _category_lookup()
+        self.severities = {_norm(w): code for code, words in SEVERITY_WORDS.items() for w in words}
+
+
+class _RowCheck:
+    """One row read through the mapping: typed values, and a problem for each bad cell."""
+
+    def __init__(self, number: int, row: dict, column: dict[str, str]):
+        self.number, self.row, self.column, self.problems = number, row, column, []
+
+    def value(self, name: str) -> str:
+        return self.row.get(self.column[name], "").strip() if self.column[name] else ""
+
+    def bad(self, name: str, reason: str) -> None:
+        self.problems.append(Problem(self.number, self.column[name] or name, reason))
+
+    def date(self, name: str, *, required: bool) -> date | None:
+        if not required and not self.value(name):
+            return None
+        parsed = _parse_date(self.value(name))
+        if parsed is None:
+            self.bad(name, N_("Not a date (use YYYY-MM-DD or DD.MM.YYYY)."))
+        return parsed
+
+    def longer(self, name: str, limit: int, reason: str) -> None:
+        if len(self.value(name)) > limit:
+            self.bad(name, reason)
+
+
+def _place(check: _RowCheck, lookups: _Lookups, enterprise_id: int) -> tuple[int | None, int | None]:
+    """The site and zone named on the row, at its enterprise."""
+    site_id = zone_id = None
+    if check.value("zone"):
+        found = lookups.places.zones.get((enterprise_id, _norm(check.value("zone"))))
+        if found is None:
+            check.bad("zone", N_("No zone of this name at the enterprise."))
+        else:
+            site_id, zone_id = found
+    if check.value("site") and zone_id is None:
+        site_id = lookups.places.sites.get((enterprise_id, _norm(check.value("site"))))
+        if site_id is None:
+            check.bad("site", N_("No site of this name at the enterprise."))
+    return site_id, zone_id
+
+
+def _check_row(check: _RowCheck, lookups: _Lookups, today: date) -> dict | None:
+    """The insert values of one row, or None with its problems in check.problems."""
+    enterprise_id = lookups.by_key.get(check.value("enterprise").replace(" ", ""))
+    if enterprise_id is None:
+        check.bad("enterprise", N_("Unknown enterprise, or outside your scope: give its 12-digit BIN."))
+    found_on = check.date("found_on", required=True)
+    if found_on is not None and found_on > today:
+        check.bad("found_on", N_("The date is in the future."))
+    category = lookups.categories.get(_norm(check.value("category")))
+    if category is None:
+        check.bad("category", N_("Unknown category: use one of the 14 hazard categories (code or name)."))
+    severity = lookups.severities.get(_norm(check.value("severity")))
+    if severity is None:
+        check.bad("severity", N_("Unknown severity: gross, significant or minor."))
+    description = check.value("description")
+    if len(description) < 3:
+        check.bad("description", N_("The description is empty."))
+    check.longer("description", 2000, N_("The description is longer than 2,000 characters."))
+    site_id, zone_id = _place(check, lookups, enterprise_id) if enterprise_id is not None else (None, None)
+    stopped = _yes_no(check.value("work_stopped"))
+    if stopped is None:
+        check.bad("work_stopped", N_("Use yes or no."))
+    due_on, closed_on = check.date("due_on", required=False), check.date("closed_on", required=False)
+    if closed_on is not None and found_on is not None and closed_on < found_on:
+        check.bad("closed_on", N_("Closed before it was found."))
+    check.longer("rule_reference", 300, N_("Longer than 300 characters."))
+    check.longer("action", 2000, N_("Longer than 2,000 characters."))
+    check.longer("responsible", 200, N_("Longer than 200 characters."))
+    check.longer("inspector", 200, N_("Longer than 200 characters."))
+    if check.problems:
+        return None
+    key = hashlib.sha256("|".join(map(str, (enterprise_id, found_on, site_id, zone_id, category,
+                                              _norm(description)))).encode()).hexdigest()
+    return {"number": check.number, "enterprise_id": enterprise_id, "site_id": site_id, "zone_id": zone_id,
+            "category": category, "severity": severity, "description": description,
+            "rule_reference": check.value("rule_reference"), "work_stopped": bool(stopped), "found_on": found_on,
+            "inspector_name": check.value("inspector"), "dedup_key": key, "closed_on": closed_on,
+            "action": check.value("action"), "responsible": check.value("responsible"), "due_on": due_on}
+
+
 def prepare(session: Session, actor: User, header: list[str], numbered: list[tuple[int, dict]],
             mapping: dict[str, str], today: date) -> Prepared:
     """Check every row; collect row-level problems; build the insert values of the good ones."""
-    out = Prepared()
-    unknown = [f for f in mapping if f not in FIELDS]
-    missing_columns = [c for c in mapping.values() if c and c not in header]
-    for name in unknown:
-        out.problems.append(Problem(1, name, N_("Unknown field in the column mapping.")))
-    for column in missing_columns:
-        out.problems.append(Problem(1, column, N_("The file has no such column.")))
-    for name, (required, _words) in FIELDS.items():
-        if required and not mapping.get(name):
-            out.problems.append(Problem(1, name, N_("Choose the column for this required field.")))
+    out = Prepared(problems=_mapping_problems(header, mapping))
     if out.problems:
         return out
     column = {name: mapping.get(name, "") for name in FIELDS}
-
-    def value(row: dict, name: str) -> str:
-        return row.get(column[name], "").strip() if column[name] else ""
-
-    scope = policy.enterprise_scope(session, actor)
-    keys = {value(r, "enterprise") for _n, r in numbered}
-    by_bin: dict[str, int] = {}
-    by_id: dict[str, int] = {}
-    key_list = [k.replace(" ", "") for k in keys if k]
-    for i in range(0, len(key_list), CHUNK):
-        part = key_list[i:i + CHUNK]
-        for enterprise_id, bin_value in session.execute(
-                select(Enterprise.id, Enterprise.bin).where(Enterprise.bin.in_(part), scope)):
-            by_bin[bin_value] = enterprise_id
-        numeric = [int(k) for k in part if k.isdigit() and len(k) < 10]
-        for (enterprise_id,) in session.execute(select(Enterprise.id).where(Enterprise.id.in_(numeric), scope)):
-            by_id[str(enterprise_id)] = enterprise_id
-    places = _Places(session, set(by_bin.values()) | set(by_id.values()))
-    categories = _category_lookup()
-    severities = {_norm(w): code for code, words in SEVERITY_WORDS.items() for w in words}
+    keys = {row.get(column["enterprise"], "").strip() for _n, row in numbered}
+    lookups = _Lookups(session, actor, keys)
     seen: set[str] = set()
     for number, row in numbered:
-        problems: list[Problem] = []
-
-        def bad(name: str, reason: str, problems: list[Problem] = problems, number: int = number) -> None:
-            problems.append(Problem(number, column[name] or name, reason))
-
-        raw_enterprise = value(row, "enterprise").replace(" ", "")
-        enterprise_id = by_bin.get(raw_enterprise) or by_id.get(raw_enterprise)
-        if enterprise_id is None:
-            bad("enterprise", N_("Unknown enterprise, or outside your scope: give its 12-digit BIN."))
-        found_on = _parse_date(value(row, "found_on"))
-        if found_on is None:
-            bad("found_on", N_("Not a date (use YYYY-MM-DD or DD.MM.YYYY)."))
-        elif found_on > today:
-            bad("found_on", N_("The date is in the future."))
-        category = categories.get(_norm(value(row, "category")))
-        if category is None:
-            bad("category", N_("Unknown category: use one of the 14 hazard categories (code or name)."))
-        severity = severities.get(_norm(value(row, "severity")))
-        if severity is None:
-            bad("severity", N_("Unknown severity: gross, significant or minor."))
-        description = value(row, "description")
-        if len(description) < 3:
-            bad("description", N_("The description is empty."))
-        elif len(description) > 2000:
-            bad("description", N_("The description is longer than 2,000 characters."))
-        site_id = zone_id = None
-        if enterprise_id is not None:
-            if value(row, "zone"):
-                found = places.zones.get((enterprise_id, _norm(value(row, "zone"))))
-                if found is None:
-                    bad("zone", N_("No zone of this name at the enterprise."))
-                else:
-                    site_id, zone_id = found
-            if value(row, "site") and zone_id is None:
-                site_id = places.sites.get((enterprise_id, _norm(value(row, "site"))))
-                if site_id is None:
-                    bad("site", N_("No site of this name at the enterprise."))
-        stopped = _norm(value(row, "work_stopped"))
-        if stopped not in YES and stopped not in NO:
-            bad("work_stopped", N_("Use yes or no."))
-        due_on = closed_on = None
-        if value(row, "due_on"):
-            due_on = _parse_date(value(row, "due_on"))
-            if due_on is None:
-                bad("due_on", N_("Not a date (use YYYY-MM-DD or DD.MM.YYYY)."))
-        if value(row, "closed_on"):
-            closed_on = _parse_date(value(row, "closed_on"))
-            if closed_on is None:
-                bad("closed_on", N_("Not a date (use YYYY-MM-DD or DD.MM.YYYY)."))
-            elif found_on is not None and closed_on < found_on:
-                bad("closed_on", N_("Closed before it was found."))
-        if len(value(row, "rule_reference")) > 300:
-            bad("rule_reference", N_("Longer than 300 characters."))
-        if len(value(row, "action")) > 2000:
-            bad("action", N_("Longer than 2,000 characters."))
-        if len(value(row, "responsible")) > 200 or len(value(row, "inspector")) > 200:
-            bad("responsible" if len(value(row, "responsible")) > 200 else "inspector", N_("Longer than 200 characters."))
-        if problems:
-            out.problems.extend(problems)
+        check = _RowCheck(number, row, column)
+        record = _check_row(check, lookups, today)
+        out.problems.extend(check.problems)
+        if record is None:
             continue
-        assert found_on is not None and category is not None and severity is not None
-        key = hashlib.sha256("|".join(map(str, (enterprise_id, found_on, site_id, zone_id, category,
-                                                  _norm(description)))).encode()).hexdigest()
-        if key in seen:
+        if record["dedup_key"] in seen:
             out.duplicates_in_file += 1
             continue
-        seen.add(key)
-        out.rows.append({
-            "number": number, "enterprise_id": enterprise_id, "site_id": site_id, "zone_id": zone_id,
-            "category": category, "severity": severity, "description": description,
-            "rule_reference": value(row, "rule_reference"), "work_stopped": stopped in YES, "found_on": found_on,
-            "inspector_name": value(row, "inspector"), "dedup_key": key, "closed_on": closed_on,
-            "action": value(row, "action"), "responsible": value(row, "responsible"), "due_on": due_on})
+        seen.add(record["dedup_key"])
+        out.rows.append(record)
     return out
 
 

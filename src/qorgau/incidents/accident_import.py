@@ -28,13 +28,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from qorgau.core.imports import CellError, parse_yes_no
 from qorgau.incidents.labels import CAUSES, EMPLOYMENT_STATUS, ESAW_CONTACT, ESAW_DEVIATION, OUTCOMES
 from qorgau.incidents.tables import ImportProblems, RowProblem, parse_date, parse_number, read_rows
 
 REQUIRED = ("accident_id", "date", "enterprise_id", "outcome")
 AGE_BANDS = ("15-24", "25-34", "35-44", "45-54", "55-64", "65+")
-YES = {"yes", "y", "1", "true", "да", "иә", "ия"}
-NO = {"no", "n", "0", "false", "нет", "жоқ"}
 SEX = {"m": "m", "male": "m", "м": "m", "f": "f", "female": "f", "ж": "f"}
 
 
@@ -109,10 +108,13 @@ def parse_accidents(data: bytes | str | Path, filename: str = "", today: date | 
         if agent and not (re.fullmatch(r"\d{2}", agent) and (int(agent) <= 20 or agent == "99")):
             bad("esaw_agent", f"{agent!r} is not an ESAW material agent group (00-20 or 99)")
         record["esaw_agent"] = agent or None
-        union = row.get("union_present", "").lower()
-        if union and union not in YES | NO:
-            bad("union_present", f"{union!r} is not yes or no")
-        record["union"] = True if union in YES else False if union in NO else None
+        union = row.get("union_present", "")
+        record["union"] = None
+        if union:
+            try:
+                record["union"] = parse_yes_no(union)
+            except CellError as error:
+                bad("union_present", str(error))
         for column in ("region", "sector"):
             record[column] = row.get(column) or None
         known = accidents.get(record["accident_id"])

@@ -10,7 +10,11 @@ Three or more sources: log-linear models (Fienberg 1972; IWGDMF 1995) fitted as 
 observed cells of the incomplete contingency table, with main effects and chosen two-way interactions;
 the unobserved cell is exp(intercept). The standard error is sqrt(f0 + f0^2 var(intercept)) and the interval
 is the multinomial profile likelihood (Cormack 1992), as in Rcapture (Baillargeon & Rivest 2007). Models
-are compared by AIC. Estimates rest on the model: a wrong dependence structure can badly mislead
+are compared by AIC among the models that can be tested, i.e. that leave at least one degree of freedom
+(the saturated model fits every cell exactly, so its fit says nothing; IWGDMF 1995, Hook & Regal 1997).
+Following Hook & Regal (1997), the estimates of every plausible model (AIC within 2 of the best, Burnham &
+Anderson 2002) are shown with their spread, and a warning is given when they disagree by more than a
+stated factor (default 1.5). Estimates rest on the model: a wrong dependence structure can badly mislead
 (Cormack, Chang & Smith 2000, "a cautionary tale", which is one of the tests).
 """
 
@@ -245,7 +249,8 @@ def select_loglinear(patterns: pd.DataFrame | Mapping, sources: Sequence[str] | 
     stable = [f for f in fits if f.extra.get("stable")]
     if not stable:
         raise CaptureRecaptureError("no log-linear model could be fitted to this table")
-    best = min(stable, key=aic_of)
+    testable = [f for f in stable if (f.df or 0) >= 1]
+    best = min(testable or stable, key=aic_of)
     pairs = _pairs(sources, best.extra["interactions"])
     return _estimate(sources, full, y, pairs, alpha, profile=True), fits
 
@@ -269,6 +274,58 @@ def _forward(sources: list[str], full: np.ndarray, y: np.ndarray, alpha: float) 
         remaining.remove(pair)
         current = aic_of(fit)
     return fits
+
+
+PLAUSIBLE_DELTA_AIC = 2.0
+DISAGREEMENT_FACTOR = 1.5
+
+
+FIT_P = 0.05
+
+
+def model_spread(fits: Sequence[Estimate], best: Estimate, factor: float = DISAGREEMENT_FACTOR,
+                 delta_aic: float = PLAUSIBLE_DELTA_AIC) -> dict:
+    """How far the estimate depends on the model (after Hook & Regal 1997).
+
+    Plausible models are the testable ones (df >= 1) within `delta_aic` of the best AIC or with an adequate
+    fit (deviance goodness-of-fit p >= 0.05); the saturated model (df 0) cannot be tested and is shown
+    beside them. A warning is given when no testable model fits, and when the plausible and saturated
+    estimates differ by more than `factor` (largest / smallest); the Akaike-weighted average is reported.
+    """
+    stable = [f for f in fits if f.extra.get("stable") and f.aic is not None]
+    testable = [f for f in stable if (f.df or 0) >= 1]
+    untestable = [f for f in stable if (f.df or 0) < 1]
+
+    def fit_p(f: Estimate) -> float:
+        return float(stats.chi2.sf(f.deviance or 0.0, f.df)) if f.df else float("nan")
+
+    plausible = sorted((f for f in testable if aic_of(f) - aic_of(best) <= delta_aic or fit_p(f) >= FIT_P),
+                       key=aic_of)
+    out: dict = {"rule": f"testable models (df >= 1) within {delta_aic:g} AIC of the best or fitting at p >= {FIT_P:g}; "
+                         "the saturated model (df 0) beside them (Hook & Regal 1997; Burnham & Anderson 2002)",
+                 "factor": factor, "warnings": [],
+                 "plausible": [{"model": f.model, "estimate": f.estimate, "df": f.df, "aic": f.aic,
+                                "fit_p": fit_p(f)} for f in plausible],
+                 "untestable": [{"model": f.model, "estimate": f.estimate, "df": f.df} for f in untestable],
+                 "testable_range": [min(f.estimate for f in testable), max(f.estimate for f in testable)]
+                 if testable else None}
+    if not testable:
+        out["warnings"].append("no model leaves a degree of freedom to test it: the estimate rests on an untested "
+                               "model")
+        return out
+    if all(fit_p(f) < FIT_P for f in testable):
+        out["warnings"].append(f"no testable model fits the data (best goodness-of-fit p = "
+                               f"{max(fit_p(f) for f in testable):.2g}): the sources depend on each other in ways "
+                               "these models do not capture, so every estimate is doubtful")
+    estimates = [f.estimate for f in plausible] + [f.estimate for f in untestable]
+    weights = np.exp(-0.5 * (np.array([aic_of(f) for f in plausible]) - aic_of(best)))
+    out.update(low=min(estimates), high=max(estimates), ratio=max(estimates) / min(estimates),
+               model_averaged=float(np.dot(weights, [f.estimate for f in plausible]) / weights.sum()))
+    if out["ratio"] > factor:
+        out["warnings"].append(f"plausible models disagree by a factor of {out['ratio']:.2f} (more than {factor:g}): "
+                               f"{out['low']:.0f} to {out['high']:.0f}; the choice of model matters more than the "
+                               "interval")
+    return out
 
 
 def aic_of(fit: Estimate) -> float:

@@ -46,86 +46,196 @@ def _dump(rows: list[dict] | dict) -> str:
     return json.dumps(_clean(rows), ensure_ascii=False)
 
 
-def read_cases(path: Path) -> pd.DataFrame:
-    """Cases from the generic accident layout, or a plain table: enterprise_id, year[, outcome, cases, days_lost, ...]."""
-    from qorgau.incidents.accident_import import parse_accidents
-    from qorgau.incidents.tables import RowProblem, parse_number, read_rows
+class Missing(StrEnum):
+    refuse = "refuse"
+    drop = "drop"
+    zero = "zero"
 
-    header, rows = read_rows(path)
-    if all(c in header for c in CASE_LAYOUT):
+
+class ZeroHours(StrEnum):
+    drop = "drop"
+    estimate = "estimate"
+    refuse = "refuse"
+
+
+def read_cases(path: Path, missing: str = "refuse", notes: list | None = None) -> pd.DataFrame:
+    """Cases from the generic accident layout, or a table of counts (`formats.CASE_COUNTS`): enterprise_id, year
+    [, outcome, cases, days_lost, other columns kept for slicing].
+
+    A blank count is refused (row and column named) unless `missing` is drop (the row is left out) or zero
+    (read as 0); each row handled so is appended to `notes`. Missing is never silently zero.
+    """
+    from qorgau.core.imports import FileProblems, read_table
+    from qorgau.incidents.accident_import import parse_accidents
+    from qorgau.incidents.formats import CASE_COUNTS
+    from qorgau.incidents.tables import RowProblem
+
+    try:
+        table = read_table(path.read_bytes(), path.name)
+    except FileProblems as error:
+        raise ImportProblems([RowProblem(p.row, p.column, p.text()) for p in error.problems], path.name)
+    if all(c in table.header for c in CASE_LAYOUT):
         return parse_accidents(path)
-    problems = [RowProblem(1, c, "required column is missing") for c in ("enterprise_id", "year") if c not in header]
-    if problems:
-        raise ImportProblems(problems, path.name)
+    parsed = CASE_COUNTS.read(table)
+    problems = [RowProblem(p.row, p.column, p.text()) for p in parsed.problems]
+    rows = dict(table.numbered())
     records = []
-    for number, row in rows:
-        record: dict = dict(row)
-        for column, integer in (("year", True), ("cases", True), ("days_lost", False)):
-            if column not in header:
+    for number, record in parsed.records:
+        values = {**rows[number], **{k: v for k, v in record.model_dump().items() if k in parsed.mapping}}
+        if "outcome" in parsed.mapping and record.outcome is None:
+            problems.append(RowProblem(number, parsed.mapping["outcome"], "blank: write fatal, serious or light"))
+            continue
+        if "cases" in parsed.mapping and record.cases is None:
+            if missing == "refuse":
+                problems.append(RowProblem(number, parsed.mapping["cases"],
+                                           "blank; write the number (0 if none), or use --missing drop|zero"))
                 continue
-            text = row.get(column, "")
-            if not text and column != "year":
-                record[column] = 0
+            if notes is not None:
+                notes.append(RowProblem(number, parsed.mapping["cases"], "blank: row left out" if missing == "drop"
+                                        else "blank: read as 0 as asked"))
+            if missing == "drop":
                 continue
-            try:
-                record[column] = parse_number(text, integer=integer)
-            except ValueError as error:
-                problems.append(RowProblem(number, column, str(error) if text else "blank"))
-        outcome = row.get("outcome", "").lower()
-        if "outcome" in header and outcome not in ("fatal", "serious", "light"):
-            problems.append(RowProblem(number, "outcome", f"{outcome!r} is not fatal, serious or light"))
-        if not row.get("enterprise_id"):
-            problems.append(RowProblem(number, "enterprise_id", "blank"))
-        records.append(record)
+            values["cases"] = 0
+        if "days_lost" in parsed.mapping and values.get("days_lost") is None:
+            values["days_lost"] = 0.0  # days lost are summed for severity only; a blank adds none
+        records.append(values)
     if problems:
         raise ImportProblems(problems, path.name)
-    return pd.DataFrame(records, columns=header)
+    columns = [*parsed.mapping, *[c for c in table.header if c and c not in parsed.mapping.values()]]
+    return pd.DataFrame(records, columns=columns)
+
+
+def _summary(notes: list, what: str) -> dict:
+    return {"rows": len(notes), "what": what, "list": [n.as_dict() for n in notes]}
+
+
+def _estimated_shares(exposure_df: pd.DataFrame, rows: list[dict], keys: list[str], denominator: str) -> None:
+    """Add to each rate row the share of its denominator estimated (hours from headcount, or workers from hours)."""
+    flag = "hours_estimated" if denominator == "hours" else "workers_estimated"
+    if flag not in exposure_df.columns:
+        return
+    frame = exposure_df.assign(_est=exposure_df[denominator].where(exposure_df[flag].astype(bool), 0.0))
+    usable = [k for k in keys if k in frame.columns]
+    sums = frame.groupby(usable, dropna=False)[["_est", denominator]].sum() if usable else None
+    total = float(frame[denominator].sum())
+    for row in rows:
+        if sums is None or len(usable) < len(keys):
+            estimated, exposure = float(frame["_est"].sum()), total
+        else:
+            group = row["group"]
+            label = tuple(group[k] for k in usable) if isinstance(group, dict) else group
+            try:
+                estimated, exposure = (float(v) for v in sums.loc[label])
+            except KeyError:
+                estimated, exposure = 0.0, 0.0
+        row[f"{flag}_share"] = estimated / exposure if exposure else None
+
+
+def _flat(row: dict) -> dict:
+    out: dict = {}
+    for key, value in row.items():
+        if key == "group":
+            continue
+        if isinstance(value, dict):
+            out.update({f"{key}_{k}" if k != "rate" else key: v for k, v in value.items()})
+        else:
+            out[key] = value
+    return out
 
 
 def _rows_to_csv(rows: list[dict]) -> str:
     buffer = io.StringIO()
     group_keys: list[str] = []
+    columns: list[str] = []
     for row in rows:
         if isinstance(row["group"], dict):
             group_keys += [k for k in row["group"] if k not in group_keys]
-    header = (group_keys or ["group"]) + ["cases", "exposure", "rate", "ci_low", "ci_high", "base"]
+        columns += [k for k in _flat(row) if k not in columns]
     writer = csv.writer(buffer)
-    writer.writerow(header)
+    writer.writerow((group_keys or ["group"]) + columns)
     for row in rows:
         group = [row["group"].get(k) for k in group_keys] if group_keys else [row["group"]]
-        writer.writerow(group + [row[c] for c in header[len(group):]])
+        flat = _flat(row)
+        writer.writerow(group + [flat.get(c) for c in columns])
     return buffer.getvalue()
 
 
 @app.command("rates-file")
-def rates_file(cases: Path = typer.Option(..., "--cases", exists=True, dir_okay=False,
-                                          help="CSV/XLSX of cases: the accident layout, or enterprise_id, year, outcome"),
-               exposure: Path = typer.Option(..., "--exposure", exists=True, dir_okay=False,
-                                             help="CSV/XLSX of workers and hours per enterprise and year (Form 300A too)"),
-               by: list[str] = typer.Option([], "--by", help="Slice column(s): region, sector, size_band, union, "
-                                            "year, enterprise, or a case column such as cause; repeat to cross"),
-               base: str = typer.Option("per_1000_workers", "--base", help=f"One of: {', '.join(BASES)}"),
+def rates_file(exposure: Path = typer.Option(..., "--exposure", exists=True, dir_okay=False,
+                                             help="CSV/XLSX of workers and hours per enterprise and year; an OSHA "
+                                                  "Form 300A file gives its own case totals"),
+               cases: Path | None = typer.Option(None, "--cases", exists=True, dir_okay=False,
+                                                 help="CSV/XLSX of cases: the accident layout, or enterprise_id, "
+                                                      "year, outcome[, cases]; leave out for a Form 300A file"),
+               by: list[str] = typer.Option([], "--by", help="Slice column(s): region (or state), industry (NAICS "
+                                            "or OKED), size, year, union, enterprise, or a case column such as "
+                                            "cause; repeat to cross"),
+               base: str = typer.Option("", "--base", help=f"One of: {', '.join(BASES)} (default per_1000_workers; "
+                                        "per_200k_hours for Form 300A totals)"),
                severity: str = typer.Option("all", "--severity", help=f"One of: {', '.join(SEVERITIES)}"),
                hours_per_worker: float = typer.Option(1800.0, help="Hours a worker when hours must be estimated"),
+               missing: Missing = typer.Option(Missing.refuse, "--missing",
+                                               help="A blank case count: refuse the file, drop the row, or read 0"),
+               zero_hours: ZeroHours = typer.Option(ZeroHours.drop, "--zero-hours",
+                                                    help="Zero hours with workers present: drop the row, estimate "
+                                                         "hours from workers, or refuse the file"),
                output: OutputFormat = typer.Option(OutputFormat.json, "--format")) -> None:
-    """Rates with exact Poisson 95% intervals for any slice, computed from files (no database)."""
-    from qorgau.incidents.form300a import denominators_frame, parse_denominators
+    """Rates with exact Poisson 95% intervals for any slice, computed from files (no database).
+
+    JSON: {"rows": [...], "base", "notes": what was dropped, estimated or assumed, "warnings"}.
+    """
+    from qorgau.incidents.form300a import (
+        denominators_frame,
+        has_case_totals,
+        osha_rates,
+        parse_denominators,
+        slice_columns,
+    )
     from qorgau.incidents.rates import RateError, rates_table
 
+    base = base or ("per_1000_workers" if cases else "per_200k_hours")
     if base not in BASES:
         _fail(f"--base: unknown base {base!r}; use one of: {', '.join(BASES)}")
     if severity not in SEVERITIES:
         _fail(f"--severity: unknown severity {severity!r}; use one of: {', '.join(SEVERITIES)}")
+    exposure_notes: list = []
+    case_notes: list = []
     try:
-        cases_df = read_cases(cases)
-        exposure_df = denominators_frame(parse_denominators(exposure, hours_per_worker=hours_per_worker),
+        exposure_df = denominators_frame(parse_denominators(exposure, hours_per_worker=hours_per_worker,
+                                                            zero_hours=zero_hours.value, notes=exposure_notes),
                                          hours_per_worker)
-        rows = rates_table(cases_df, exposure_df, by or None, base, severity)
+        keys = slice_columns(exposure_df, list(by))
+        if cases is None:
+            if not has_case_totals(exposure_df):
+                _fail(f"{exposure.name}: no cases: give --cases, or a Form 300A file with its case totals")
+            rows = osha_rates(exposure_df, list(by), base)
+        else:
+            rows = rates_table(read_cases(cases, missing.value, case_notes), exposure_df, keys, base, severity)
+            _estimated_shares(exposure_df, rows, ["enterprise_id" if k == "enterprise" else k for k in keys],
+                              BASES[base].denominator)
     except ImportProblems as error:
         _fail(str(error))
     except RateError as error:
         _fail(f"error: {error}")
-    typer.echo(_dump(rows) if output == OutputFormat.json else _rows_to_csv(rows).rstrip("\n"))
+    if output == OutputFormat.csv:
+        typer.echo(_rows_to_csv(rows).rstrip("\n"))
+        return
+    warnings = []
+    estimated = [r for r in rows if (r.get("hours_estimated_share") or r.get("workers_estimated_share"))]
+    if estimated:
+        warnings.append(f"{len(estimated)} of {len(rows)} group(s) rest partly on estimated "
+                        f"{'hours' if BASES[base].denominator == 'hours' else 'workers'} "
+                        f"({hours_per_worker:g} hours a worker)")
+    if case_notes:
+        warnings.append(f"{len(case_notes)} blank case count(s) handled as --missing {missing.value}")
+    if exposure_notes:
+        warnings.append(f"{len(exposure_notes)} row(s) with zero hours and workers present: --zero-hours "
+                        f"{zero_hours.value}")
+    typer.echo(_dump({"base": base, "rows": rows, "notes": {
+        "missing_cases": _summary(case_notes, f"--missing {missing.value}"),
+        "zero_hours": _summary(exposure_notes, f"--zero-hours {zero_hours.value}"),
+        "hours_estimated_rows": int(exposure_df["hours_estimated"].sum()) if len(exposure_df) else 0,
+        "hours_per_worker": hours_per_worker}, "warnings": warnings}))
 
 
 @app.command("capture-recapture")
@@ -138,7 +248,11 @@ def capture_recapture_cmd(
                                        help="Source holding the registered (official) cases, for the concealment ratio"),
         target: float = typer.Option(None, "--target", help="Target concealment ratio (estimated true / registered)"),
         interaction: list[str] = typer.Option([], "--interaction",
-                                              help="Fix the model: two-way interaction a:b (repeat); default AIC")) -> None:
+                                              help="Fix the model: two-way interaction a:b (repeat); default: "
+                                                   "lowest AIC among testable models (df >= 1)"),
+        disagreement: float = typer.Option(1.5, "--disagreement",
+                                           help="Warn when plausible models' estimates differ by more than this "
+                                                "factor")) -> None:
     """Estimate the true number of cases from overlapping sources (Chapman or log-linear), as JSON."""
     from qorgau.incidents import capture_recapture as cr
     from qorgau.incidents.linkage import LinkageError, LinkageRules
@@ -175,7 +289,10 @@ def capture_recapture_cmd(
         else:
             estimate, fits = cr.select_loglinear(table, sources)
             result["models"] = [{"model": f.model, "estimate": f.estimate, "deviance": f.deviance, "df": f.df,
-                                 "aic": f.aic} for f in sorted(fits, key=cr.aic_of)]
+                                 "aic": f.aic, "testable": (f.df or 0) >= 1} for f in sorted(fits, key=cr.aic_of)]
+            result["selection"] = "lowest AIC among models with df >= 1 (the saturated model cannot be tested)"
+            result["spread"] = cr.model_spread(fits, estimate, disagreement)
+            result["warnings"] = result["spread"]["warnings"]
         result["estimate"] = estimate.as_dict()
         if registered:
             if registered not in sources:

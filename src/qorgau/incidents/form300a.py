@@ -4,7 +4,7 @@ Accepted columns (header names are case-insensitive; the first name found in eac
 
 | meaning | names | required |
 |---|---|---|
-| enterprise | enterprise_id, bin, establishment_id, establishment_name, ein, id | yes |
+| enterprise | enterprise_id, bin, establishment_id, id, establishment_name, ein | yes |
 | year | year, year_filing_for | yes |
 | annual average workers | workers, annual_average_employees | yes, unless hours are given |
 | hours worked | hours, total_hours_worked | no: blank hours are estimated from workers and flagged |
@@ -16,7 +16,9 @@ Other columns (region, sector, size_band, union, naics_code, ...) are kept as en
 `union` yes/no values become True/False, and `size_band` is derived from workers when absent.
 
 TRIR = (deaths + DAFW + DJTR + other) x 200,000 / hours; DART = (DAFW + DJTR) x 200,000 / hours (OSHA).
-Any error anywhere means no rows: `ImportProblems` lists every row, column and reason.
+Any error anywhere means no rows: `ImportProblems` lists every row, column and reason. A row with zero hours
+worked but workers present is handled per `zero_hours`: refused, dropped, or its hours estimated from the
+workers; a dropped or estimated row is listed in `notes`.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from qorgau.incidents.exposure import DEFAULT_HOURS_PER_WORKER, MAX_HOURS_PER_WO
 from qorgau.incidents.tables import ImportProblems, RowProblem, parse_number, read_rows
 from qorgau.registry.identifiers import bin_problem
 
-# EIN names a company, which can have several establishments, so the establishment name comes first.
-ID_COLUMNS = ("enterprise_id", "bin", "establishment_id", "establishment_name", "ein", "id")
+# The establishment's id is the key; a name can repeat (two sites called "Warehouse") and is only a fallback.
+# EIN names a company, which can have several establishments, so it comes last.
+ID_COLUMNS = ("enterprise_id", "bin", "establishment_id", "id", "establishment_name", "ein")
+ZERO_HOURS = ("refuse", "drop", "estimate")
 YEAR_COLUMNS = ("year", "year_filing_for")
 WORKER_COLUMNS = ("workers", "annual_average_employees")
 HOUR_COLUMNS = ("hours", "total_hours_worked")
@@ -41,8 +45,6 @@ TYPE_COLUMNS = ("total_injuries", "total_skin_disorders", "total_respiratory_con
                 "total_hearing_loss", "total_other_illnesses")
 YEAR_RANGE = (1990, 2100)
 OSHA_BASE = 200_000
-YES = {"yes", "y", "1", "true", "да", "иә", "ия"}
-NO = {"no", "n", "0", "false", "нет", "жоқ"}
 
 
 def trir(deaths: float, dafw: float, djtr: float, other: float, hours: float) -> float:
@@ -170,7 +172,8 @@ class _Row:
         return None if value is None else int(value)
 
 
-def _parse_row(cells: _Row, layout: _Layout, hours_per_worker: float) -> Denominator | None:
+def _parse_row(cells: _Row, layout: _Layout, hours_per_worker: float, zero_hours: str = "refuse",
+               notes: list[RowProblem] | None = None) -> Denominator | None:
     """One denominator, or None when the row had a problem (recorded in cells.problems)."""
     before = len(cells.problems)
     enterprise = cells.row.get(layout.enterprise, "")
@@ -191,6 +194,13 @@ def _parse_row(cells: _Row, layout: _Layout, hours_per_worker: float) -> Denomin
             cells.bad(layout.hours or layout.workers, "give hours worked or the annual average number of workers")
     counts = {c: cells.count(c) for c in CASE_COLUMNS} if layout.with_cases else {}
     days = {c: cells.number_of(c, integer=True, required=False) for c in layout.days}
+    if hours is not None and hours <= 0 and workers and zero_hours != "refuse" and len(cells.problems) == before:
+        if zero_hours == "drop":
+            _note(notes, cells.number, layout.hours, "zero hours worked with workers present: row left out")
+            return None
+        hours, estimated = workers * hours_per_worker, True
+        _note(notes, cells.number, layout.hours, "zero hours worked with workers present: hours estimated "
+              f"as {workers:g} workers x {hours_per_worker:g} hours")
     if hours is not None and hours <= 0 and (workers or any(counts.values())):
         cells.bad(layout.hours, "hours worked must be positive when there are workers or cases")
     if hours is not None and workers and hours / workers > MAX_HOURS_PER_WORKER:
@@ -212,9 +222,21 @@ def _parse_row(cells: _Row, layout: _Layout, hours_per_worker: float) -> Denomin
                        attributes={c: cells.row.get(c, "") for c in layout.extra})
 
 
+def _note(notes: list[RowProblem] | None, row: int, column: str | None, reason: str) -> None:
+    if notes is not None:
+        notes.append(RowProblem(row, column or "", reason))
+
+
 def parse_denominators(data: bytes | str | Path, filename: str = "",
-                       hours_per_worker: float = DEFAULT_HOURS_PER_WORKER) -> list[Denominator]:
-    """Every row of a denominator file, or ImportProblems listing every error (then no row is returned)."""
+                       hours_per_worker: float = DEFAULT_HOURS_PER_WORKER, zero_hours: str = "refuse",
+                       notes: list[RowProblem] | None = None) -> list[Denominator]:
+    """Every row of a denominator file, or ImportProblems listing every error (then no row is returned).
+
+    Rows dropped or estimated under `zero_hours` are appended to `notes` (row, column, what was done).
+    """
+    if zero_hours not in ZERO_HOURS:
+        raise ValueError(f"zero_hours must be one of {ZERO_HOURS}, not {zero_hours!r}")
+    notes = [] if notes is None else notes
     header, rows = read_rows(data, filename)
     source = filename or (Path(data).name if isinstance(data, Path) else "")
     layout = _layout(header, source)
@@ -222,7 +244,10 @@ def parse_denominators(data: bytes | str | Path, filename: str = "",
     out: list[Denominator] = []
     first_row: dict[tuple[str, int], int] = {}
     for number, row in rows:
-        parsed = _parse_row(_Row(number, row, problems), layout, hours_per_worker)
+        handled = len(notes)
+        parsed = _parse_row(_Row(number, row, problems), layout, hours_per_worker, zero_hours, notes)
+        if parsed is None and len(notes) > handled:
+            continue  # dropped as asked, and noted
         enterprise, year_text = row.get(layout.enterprise, ""), row.get(layout.year, "")
         key = (enterprise, parsed.year if parsed else -1)
         if parsed is None and enterprise and year_text.isdigit():
@@ -260,9 +285,81 @@ def denominators_frame(rows: list[Denominator], hours_per_worker: float = DEFAUL
 
 
 def _yes_no(value: object) -> object:
-    text = str(value).strip().lower()
-    if text in YES:
-        return True
-    if text in NO:
-        return False
-    return None if text == "" else value
+    from qorgau.core.imports import CellError, parse_yes_no
+
+    text = str(value).strip()
+    if text == "":
+        return None
+    try:
+        return parse_yes_no(text)
+    except CellError:
+        return value
+
+
+# OSHA measures from the Form 300A totals themselves: the cases each one counts.
+OSHA_MEASURES: dict[str, tuple[str, ...]] = {
+    "trir": ("deaths", "dafw", "djtr", "other"),
+    "dart": ("dafw", "djtr"),
+    "dafw": ("dafw",),
+    "fatality": ("deaths",),
+}
+# Slice names a user types, and the columns of a 300A or Kazakh file that hold them (first found is used).
+SLICE_ALIASES: dict[str, tuple[str, ...]] = {
+    "region": ("region", "state", "kato"),
+    "state": ("state", "region"),
+    "industry": ("naics_code", "naics", "oked", "sector"),
+    "naics": ("naics_code", "naics"),
+    "oked": ("oked", "sector"),
+    "size": ("size_band", "size"),
+    "enterprise": ("enterprise_id",),
+}
+
+
+def slice_columns(frame: pd.DataFrame, by: list[str]) -> list[str]:
+    """The frame's columns for slice names such as region, industry or size (a column name is used as is)."""
+    out = []
+    for name in by:
+        if name in frame.columns:
+            out.append(name)
+            continue
+        found = next((c for c in SLICE_ALIASES.get(name, ()) if c in frame.columns), None)
+        out.append(found or name)
+    return out
+
+
+def has_case_totals(frame: pd.DataFrame) -> bool:
+    return all(c in frame.columns for c in ("deaths", "dafw", "djtr", "other")) and frame["deaths"].notna().all()
+
+
+def osha_rates(frame: pd.DataFrame, by: list[str], base: str = "per_200k_hours") -> list[dict]:
+    """TRIR, DART, DAFW and fatality rates per slice from the 300A totals of the file, exact Poisson intervals.
+
+    Each group also gives its establishments, hours, workers and the share of its hours estimated from headcount.
+    """
+    from qorgau.incidents.rates import RateError, get_base, grouped_rates, to_records
+
+    keys = slice_columns(frame, by)
+    missing = [k for k in keys if k not in frame.columns]
+    if missing:
+        raise RateError(f"the Form 300A file has no column(s) {', '.join(missing)} to slice by; "
+                        f"it has: {', '.join(map(str, frame.columns))}")
+    if not has_case_totals(frame):
+        raise RateError("the file has no Form 300A case totals (total_deaths, total_dafw_cases, total_djtr_cases, "
+                        "total_other_cases); give the cases with --cases")
+    b = get_base(base)
+    work = frame.assign(estimated_hours=frame["hours"].where(frame["hours_estimated"].astype(bool), 0.0),
+                        establishments=1)
+    records: list[dict] = []
+    for measure, parts in OSHA_MEASURES.items():
+        table = grouped_rates(work.assign(cases=sum(work[p].astype(float) for p in parts)), keys or None, b)
+        for i, row in enumerate(to_records(table, keys or None)):
+            if measure == "trir":
+                records.append({"group": row["group"], "base": b.name})
+            records[i][measure] = {k: row[k] for k in ("cases", "rate", "ci_low", "ci_high")}
+    sums = (work.groupby(keys, dropna=False, sort=True, observed=True) if keys else work.groupby(lambda _i: 0))[
+        ["hours", "workers", "estimated_hours", "establishments"]].sum().reset_index(drop=True)
+    for record, (_i, total) in zip(records, sums.iterrows(), strict=True):
+        record.update(establishments=int(total["establishments"]), hours=float(total["hours"]),
+                      workers=float(total["workers"]),
+                      hours_estimated_share=float(total["estimated_hours"] / total["hours"]) if total["hours"] else None)
+    return records

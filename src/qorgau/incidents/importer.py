@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.core import policy
+from qorgau.core.imports import Problem
+from qorgau.core.imports.flow import Checked, Importer
 from qorgau.core.models import User
 from qorgau.incidents import deadlines
 from qorgau.incidents.accident_import import parse_accidents
@@ -34,11 +36,41 @@ def _resolver(session: Session, actor: User):
     return resolve
 
 
-def import_file(*, session: Session, actor: User, data: bytes, filename: str, kind: str) -> dict:
+def _core_problems(problems: list[RowProblem]) -> list[Problem]:
+    return [Problem(p.row, p.column, p.reason) for p in problems]
+
+
+def check_denominators(*, session: Session, actor: User, data: bytes, filename: str, options: dict) -> Checked:
+    """Dry run of a denominators file (Form 300A too): rows as they would be stored, notes and every problem."""
+    notes: list[RowProblem] = []
+    try:
+        rows = parse_denominators(data, filename, zero_hours=options.get("zero_hours", "refuse"), notes=notes)
+    except ImportProblems as error:
+        return Checked(problems=_core_problems(error.problems))
+    resolve = _resolver(session, actor)
+    problems = [RowProblem(r.row, "enterprise_id", "unknown enterprise or outside your scope")
+                for r in rows if resolve(r.enterprise_id) is None]
+    preview = [{"row": r.row, "enterprise": r.enterprise_id, "year": r.year, "workers": r.workers, "hours": r.hours,
+                "hours_estimated": r.hours_estimated} for r in rows[:10]]
+    return Checked(rows=preview, counts={"rows": len(rows), "hours_estimated": sum(r.hours_estimated for r in rows),
+                                         "left_out": sum("left out" in n.reason for n in notes)},
+                   notes=_core_problems(notes), problems=_core_problems(problems))
+
+
+def write_denominators(*, session: Session, actor: User, data: bytes, filename: str, options: dict) -> dict:
+    return import_file(session=session, actor=actor, data=data, filename=filename, kind="denominators",
+                       zero_hours=options.get("zero_hours", "refuse"))
+
+
+DENOMINATORS = Importer("incidents.denominators", "incidents.write", check_denominators, write_denominators)
+
+
+def import_file(*, session: Session, actor: User, data: bytes, filename: str, kind: str,
+                zero_hours: str = "refuse") -> dict:
     policy.require(actor, "incidents.write")
     resolve = _resolver(session, actor)
     if kind == "denominators":
-        rows = parse_denominators(data, filename)
+        rows = parse_denominators(data, filename, zero_hours=zero_hours)
         problems = [RowProblem(r.row, "enterprise_id", "unknown enterprise or outside your scope")
                     for r in rows if resolve(r.enterprise_id) is None]
         if problems:

@@ -34,7 +34,7 @@ from qorgau.incidents import (
     workflow,
 )
 from qorgau.incidents.schemas import AccidentIn
-from qorgau.incidents.tables import ImportProblems, parse_number
+from qorgau.incidents.tables import parse_number
 from qorgau.registry import service as registry
 
 router = APIRouter(prefix="/incidents")
@@ -348,24 +348,61 @@ async def save_denominator(request: Request, user: User = Depends(require_user),
     return RedirectResponse(f"/incidents/denominators?year={year}", status_code=303)
 
 
+ZERO_HOURS_CHOICES = ("drop", "estimate", "refuse")
+
+
+def _shown(problems) -> list[dict]:
+    """Problems of the core import path, each reason in the reader's language."""
+    return [{"row": p.row, "column": p.column, "reason": p.text(_)} for p in problems[:200]]
+
+
 @router.post("/denominators/import")
-async def import_denominators(request: Request, file: UploadFile = File(...), year: int = Form(0, ge=0, le=2100),
-                              user: User = Depends(require_user), db: Session = Depends(get_db)):
-    policy.require(user, "incidents.write")
+def import_denominators(request: Request, file: UploadFile = File(...), year: int = Form(0, ge=0, le=2100),
+                        zero_hours: str = Form("drop", max_length=10),
+                        user: User = Depends(require_user), db: Session = Depends(get_db)):
+    """Upload: the file is kept, and the dry run shows what would be imported and every problem."""
+    from qorgau.core.imports import FileProblems
+    from qorgau.core.imports.flow import preview, stage
+
     year = year or utcnow().year - 1
-    data = await file.read(MAX_UPLOAD + 1)
+    zero_hours = zero_hours if zero_hours in ZERO_HOURS_CHOICES else "drop"
+    data = file.file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         return _denominators_page(request, db, user, year, error=_("The file is larger than 10 MB."),
                                   status_code=413)
     try:
-        result = importer.import_file(session=db, actor=user, data=data, filename=file.filename or "upload.csv",
-                                      kind="denominators")
+        token = stage(actor=user, importer=importer.DENOMINATORS, data=data, filename=file.filename or "upload.csv",
+                      data_dir=request.app.state.settings.data_dir)
+    except FileProblems as error:
+        return _denominators_page(request, db, user, year, problems=_shown(error.problems), status_code=422,
+                                  error=_("The file has %(n)s error(s); nothing was imported.", n=len(error.problems)))
+    checked = preview(session=db, actor=user, importer=importer.DENOMINATORS, token=token,
+                      options={"zero_hours": zero_hours}, data_dir=request.app.state.settings.data_dir)
+    db.rollback()
+    return _denominators_page(request, db, user, year, staged={"token": token, "checked": checked,
+                                                               "zero_hours": zero_hours},
+                              problems=_shown(checked.problems), status_code=422 if checked.problems else 200,
+                              error=_("The file has %(n)s error(s); nothing was imported.", n=len(checked.problems))
+                              if checked.problems else "")
+
+
+@router.post("/denominators/import/commit")
+def commit_denominators(request: Request, token: str = Form(..., max_length=64), year: int = Form(0, ge=0, le=2100),
+                        zero_hours: str = Form("drop", max_length=10),
+                        user: User = Depends(require_user), db: Session = Depends(get_db)):
+    """Commit the previewed file: all rows, or none when anything is wrong."""
+    from qorgau.core.imports.flow import commit
+
+    year = year or utcnow().year - 1
+    zero_hours = zero_hours if zero_hours in ZERO_HOURS_CHOICES else "drop"
+    try:
+        result = commit(session=db, actor=user, importer=importer.DENOMINATORS, token=token,
+                        options={"zero_hours": zero_hours}, data_dir=request.app.state.settings.data_dir)
         db.commit()
-    except ImportProblems as problems:
+    except AppError as error:
         db.rollback()
-        return _denominators_page(request, db, user, year, problems=problems.problems[:200],
-                                  error=_("The file has %(n)s error(s); nothing was imported.",
-                                          n=len(problems.problems)), status_code=422)
+        return _denominators_page(request, db, user, year, error=_(error.message, **error.params),
+                                  status_code=error.status)
     return _denominators_page(request, db, user, year, imported=result["denominators"])
 
 

@@ -46,30 +46,51 @@ def _fail(message: str, code: int = 2) -> None:
 
 @app.command()
 def exposure(
-    readings: Path = typer.Argument(..., help="CSV with columns sensor_id,ts,value (ISO-8601 or epoch seconds)."),
+    readings: Path = typer.Argument(..., help="CSV/XLSX with columns sensor_id,ts,value[,unit][,substance] "
+                                    "(ISO-8601 or epoch seconds)."),
     format: OutputFormat = typer.Option(OutputFormat.json, "--format", help="json or table."),
     method: Method = typer.Option(Method.step, help="Sample weighting: step (hold forward) or trapezoid."),
-    max_gap: float = typer.Option(300.0, "--max-gap", help="Seconds; longer intervals count as unmeasured."),
+    max_gap: float | None = typer.Option(None, "--max-gap", help="Seconds; longer intervals count as unmeasured. "
+                                         "Default: 1.5 x each sensor's inferred sampling interval."),
     unmeasured: Unmeasured = typer.Option(Unmeasured.zero, help="Unmeasured time: zero exposure, or average "
                                           "over measured time only."),
+    min_measured: float = typer.Option(0.75, "--min-measured", help="Share of a window that must be measured for "
+                                       "its TWA or STEL to count; otherwise null with a warning."),
+    unit: str | None = typer.Option(None, "--unit", help="Unit of every reading without a unit column: ppm, ppb, "
+                                    "mg/m3, ug/m3, %LEL, %vol, degC WBGT, dB(A). Never guessed."),
     stel_limit: float | None = typer.Option(None, "--stel-limit", help="STEL for minutes_over_stel (sensor unit)."),
     substance: str | None = typer.Option(None, "--substance", help="Catalogue code for every sensor, e.g. so2."),
 ) -> None:
     """TWA-8h, rolling STEL and ceiling per sensor (docs/monitoring/exposure.md explains the method).
 
-    minutes_over_stel needs a STEL: --stel-limit, else the catalogue limit of --substance, else of the
-    substance code found in the sensor id (e.g. 'roast-1.so2'); null when none applies.
+    minutes_over_stel needs a STEL: --stel-limit (in the readings' unit), else the catalogue limit of
+    --substance (or a substance column, or a code in the sensor id) converted to the readings' unit, which
+    must be stated (a unit column or --unit); null when none applies. Missing markers (-200, n/a, :, x, -)
+    and negative concentrations are missing data, never zero.
     """
+    from qorgau.core.imports import FileProblems
+    from qorgau.monitoring.units import UnitError, canonical_unit
+
     catalogue = default_catalogue()
     if substance is not None and substance.lower() not in catalogue:
         _fail(f"--substance: unknown code {substance!r}; known: {', '.join(catalogue)}")
     if not readings.exists():
         _fail(f"{readings}: no such file")
     try:
-        data = read_readings_csv(readings)
-        options = ExposureOptions(method.value, max_gap, unmeasured.value)
-        result = summarize_all(data, catalogue, options, stel_limit, substance)
-    except ReadingsError as error:
+        if unit is not None:
+            unit = canonical_unit(unit)
+    except UnitError as error:
+        _fail(f"--unit: {error}")
+    units: dict[str, str] = {}
+    substances: dict[str, str] = {}
+    try:
+        data = read_readings_csv(readings, units, substances)
+        unknown = sorted({c for c in substances.values() if c not in catalogue})
+        if unknown:
+            _fail(f"{readings}: substance column: unknown code(s) {', '.join(unknown)}")
+        options = ExposureOptions(method.value, max_gap, unmeasured.value, min_measured=min_measured)
+        result = summarize_all(data, catalogue, options, stel_limit, substance, units, unit, substances)
+    except (ReadingsError, FileProblems) as error:
         _fail(f"{readings}: {error}")
     except (ValueError, UnicodeDecodeError) as error:
         _fail(f"{readings}: {error}")
@@ -80,12 +101,16 @@ def exposure(
     from rich.table import Table
 
     table = Table()
-    cols = ["sensor_id", "twa_8h", "stel_max", "stel_max_at", "ceiling_max", "minutes_over_stel"]
+    cols = ["sensor_id", "unit", "interval_s", "measured_share", "twa_8h", "stel_max", "stel_max_at", "ceiling_max",
+            "minutes_over_stel"]
     for c in cols:
-        table.add_column(c, justify="left" if c in ("sensor_id", "stel_max_at") else "right")
+        table.add_column(c, justify="left" if c in ("sensor_id", "unit", "stel_max_at") else "right")
     for row in result:
         table.add_row(*["" if row[c] is None else str(row[c]) for c in cols])
-    Console(width=140).print(table)
+    Console(width=160).print(table)
+    for row in result:
+        for warning in row["warnings"]:
+            typer.echo(f"{row['sensor_id']}: {warning}", err=True)
 
 
 @app.command()

@@ -19,11 +19,19 @@ Method (docs/monitoring/exposure.md has the worked examples):
   breakpoints {t_i, t_i + T}, so evaluating there is exact; for trapezoids the breakpoints plus each
   piece's turning point are evaluated.
 * Noise (``energy_db``): levels are averaged as energy, 10*log10(mean(10^(L/10))), i.e. LEX,8h.
+* Real loggers (``summarize``). The sampling interval of each sensor is inferred (the median step) and
+  reported; with ``max_gap_s=None`` a step longer than 1.5 intervals is a gap. A missing reading (blank,
+  a declared marker such as -200, "n/a", ":", "x", "–", or a negative concentration) ends the previous
+  reading's interval and is unmeasured itself: it is never a zero. Every window's measured share is
+  reported, and a TWA or STEL whose best window rests on less than ``min_measured`` of measured time is
+  ``null`` with a warning, never 0.
+* Units. Readings carry a unit (a ``unit`` column or the caller's option); the limit is converted to it
+  (ppm, ppb, mg/m3, ug/m3 with the molar volume 24.45 L/mol at 25 degC and 101.325 kPa; %LEL, degC WBGT
+  and dB(A) only to themselves). A unit is never inferred from a sensor's name: without one no limit applies.
 """
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -54,9 +62,10 @@ class ExposureOptions:
     """How samples are weighted and how gaps and unmeasured time count."""
 
     method: str = "step"
-    max_gap_s: float = 300.0
+    max_gap_s: float | None = 300.0  # None: 1.5 x the sensor's inferred sampling interval
     unmeasured: str = "zero"
     averaging: str = "arithmetic"
+    min_measured: float = 0.0  # share of a window that must be measured for its average to count
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -65,28 +74,38 @@ class ExposureOptions:
             raise ValueError(f"unmeasured must be one of {UNMEASURED}, not {self.unmeasured!r}")
         if self.averaging not in AVERAGING:
             raise ValueError(f"averaging must be one of {AVERAGING}, not {self.averaging!r}")
-        if not self.max_gap_s > 0:
+        if self.max_gap_s is not None and not self.max_gap_s > 0:
             raise ValueError("max_gap_s must be positive")
+        if not 0.0 <= self.min_measured <= 1.0:
+            raise ValueError("min_measured must be a share between 0 and 1")
 
 
 class Series:
     """One sensor's readings with cumulative exposure C(t) and measured time M(t), both piecewise."""
 
-    def __init__(self, ts: np.ndarray, values: np.ndarray, options: ExposureOptions = ExposureOptions()):
+    def __init__(self, ts: np.ndarray, values: np.ndarray, options: ExposureOptions = ExposureOptions(),
+                 missing: np.ndarray | None = None):
         ts = np.asarray(ts, dtype=np.float64)
         values = np.asarray(values, dtype=np.float64)
         if ts.ndim != 1 or ts.shape != values.shape or ts.size == 0:
             raise ValueError("ts and values must be equal-length, non-empty 1-D arrays")
-        if not (np.all(np.isfinite(ts)) and np.all(np.isfinite(values))):
+        absent = np.zeros(ts.shape, dtype=bool) if missing is None else np.asarray(missing, dtype=bool)
+        if not (np.all(np.isfinite(ts)) and np.all(np.isfinite(values[~absent]))):
             raise ValueError("ts and values must be finite")
         if np.any(np.diff(ts) <= 0):
             raise ValueError("ts must be strictly increasing")
         self.options = options
+        self.missing = absent
+        values = np.where(absent, 0.0, values)
         self.ts, self.raw = ts, values
-        self.x = np.power(10.0, values / 10.0) if options.averaging == "energy_db" else values
+        self.x = np.where(absent, 0.0, np.power(10.0, values / 10.0)) if options.averaging == "energy_db" else values
         dt = np.diff(ts)
         self.dt = dt
-        self.measured = dt <= options.max_gap_s
+        self.interval_s = sampling_interval(ts)
+        self.max_gap_s = options.max_gap_s if options.max_gap_s is not None else 1.5 * (self.interval_s or 0.0)
+        self.measured = (dt <= self.max_gap_s) & ~absent[:-1]
+        if options.method == "trapezoid":
+            self.measured &= ~absent[1:]
         x = self.x
         if options.method == "step":
             piece = x[:-1] * dt
@@ -148,14 +167,23 @@ class Series:
         return root[ok]
 
     def window_averages(self, ends: np.ndarray, period: float) -> np.ndarray:
-        """Average exposure (in x units) over windows (e - period, e]; NaN where nothing was measured."""
+        """Average exposure (in x units) over windows (e - period, e]; NaN where nothing was measured, or where
+        less than `min_measured` of the window was."""
         c1, m1 = self.cumulative(ends)
         c0, m0 = self.cumulative(ends - period)
         w, mw = c1 - c0, m1 - m0
         if self.options.unmeasured == "zero":
-            return w / period
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(mw > 0, w / mw, np.nan)
+            average = w / period
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                average = np.where(mw > 0, w / mw, np.nan)
+        if self.options.min_measured > 0:
+            average = np.where(mw / period >= self.options.min_measured - 1e-12, average, np.nan)
+        return average
+
+    def measured_shares(self, ends: np.ndarray, period: float) -> np.ndarray:
+        """The share of each window (e - period, e] that was measured."""
+        return (self.cumulative(ends)[1] - self.cumulative(ends - period)[1]) / period
 
     def to_level(self, x: float) -> float | None:
         """Convert an average back to the reading's scale (dB for energy averaging)."""
@@ -169,27 +197,38 @@ class Series:
         return 10.0 ** (level / 10.0) if self.options.averaging == "energy_db" else level
 
 
+def sampling_interval(ts: np.ndarray) -> float | None:
+    """A sensor's sampling interval: the median step between its readings (None for a single reading)."""
+    steps = np.diff(np.asarray(ts, dtype=np.float64))
+    return float(np.median(steps)) if steps.size else None
+
+
 @dataclass(frozen=True)
 class WindowStats:
-    """The largest window average, when its window ended, and the time spent above a limit."""
+    """The largest window average, when its window ended, the time spent above a limit, and how much of the
+    best window was measured (None when no window qualified)."""
 
     max_value: float | None
     max_at: float | None
     seconds_over: float | None
+    measured_share: float | None = None
+    best_share: float | None = None  # the best measured share of any window, to explain a None
 
 
 def rolling(series: Series, period: float, limit: float | None = None) -> WindowStats:
     """Max of the rolling `period` average, its end time, and the time above `limit` (if given)."""
     ends = series.window_ends(period)
     avg = series.window_averages(ends, period)
+    shares = series.measured_shares(ends, period)
+    best = float(np.max(shares)) if shares.size else 0.0
     if not np.any(np.isfinite(avg)):
-        return WindowStats(None, None, 0.0 if limit is not None else None)
+        return WindowStats(None, None, 0.0 if limit is not None else None, None, best)
     k = int(np.nanargmax(avg))
     over = None
     if limit is not None:
         over = time_above(ends, avg, series.to_x(limit))
     level = series.to_level(float(avg[k]))
-    return WindowStats(level, None if level is None else float(ends[k]), over)
+    return WindowStats(level, None if level is None else float(ends[k]), over, float(shares[k]), best)
 
 
 def time_above(t: np.ndarray, y: np.ndarray, limit: float) -> float:
@@ -220,18 +259,35 @@ def stel(ts: np.ndarray, values: np.ndarray, limit: float | None = None,
 
 
 def summarize(sensor_id: str, ts: np.ndarray, values: np.ndarray, stel_limit: float | None = None,
-              options: ExposureOptions = ExposureOptions()) -> dict:
-    """The CLI's per-sensor record: twa_8h, stel_max, stel_max_at, ceiling_max, minutes_over_stel."""
-    series = Series(ts, values, options)
+              options: ExposureOptions = ExposureOptions(), missing: np.ndarray | None = None) -> dict:
+    """The CLI's per-sensor record: twa_8h, stel_max, stel_max_at, ceiling_max, minutes_over_stel, with the
+    sampling interval, the gap used, the measured share overall and of each reported window, and warnings."""
+    series = Series(ts, values, options, missing)
     eight = rolling(series, EIGHT_HOURS)
     short = rolling(series, FIFTEEN_MINUTES, stel_limit)
+    present = ~series.missing
+    span = float(series.ts[-1] - series.ts[0])
+    warnings = []
+    for name, stats in (("twa_8h", eight), ("stel_max", short)):
+        if stats.max_value is None:
+            warnings.append(f"{name} is null: no window had at least {options.min_measured:.0%} of its time measured "
+                            f"(best {stats.best_share or 0:.1%})")
     return {
         "sensor_id": sensor_id,
         "twa_8h": _round(eight.max_value),
+        "twa_8h_measured_share": _round(eight.measured_share),
         "stel_max": _round(short.max_value),
         "stel_max_at": iso(short.max_at) if short.max_at is not None else None,
-        "ceiling_max": _round(float(np.max(series.raw))),
+        "stel_measured_share": _round(short.measured_share),
+        "ceiling_max": _round(float(np.max(series.raw[present]))) if present.any() else None,
         "minutes_over_stel": None if short.seconds_over is None else round(short.seconds_over / 60.0, 3),
+        "interval_s": _round(series.interval_s),
+        "max_gap_s": _round(series.max_gap_s),
+        "readings": int(series.ts.size),
+        "missing_readings": int(series.missing.sum()),
+        "measured_share": _round(float(series.M[-1]) / span) if span > 0 else None,
+        "min_measured": options.min_measured,
+        "warnings": warnings,
     }
 
 
@@ -262,14 +318,28 @@ def _iso(text: str) -> float:
     return dt.timestamp()
 
 
-def read_readings_csv(path: Path | str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Read `sensor_id,ts,value` rows; per sensor sorted (ts, value). Bad rows raise ReadingsError."""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return read_readings(csv.reader(fh))
+# Declared missing-value markers (UCI Air Quality uses -200; Eurostat ':'; others 'n/a', 'x', dashes).
+MISSING_MARKERS = frozenset({"", "-200", "-200.0", "n/a", "na", "nan", "null", "none", ":", "x", "-", "–", "—"})
 
 
-def read_readings(rows: Iterable[Sequence[str]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Parse rows (the first is the header) into per-sensor sorted arrays."""
+def read_readings_csv(path: Path | str, units: dict[str, str] | None = None,
+                      substances: dict[str, str] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Read `sensor_id,ts,value[,unit][,substance]` rows; per sensor sorted (ts, value), NaN where missing."""
+    from qorgau.core.imports import read_table
+
+    table = read_table(Path(path).read_bytes(), Path(path).name)
+    return read_readings([table.header, *table.rows], units, substances)
+
+
+def read_readings(rows: Iterable[Sequence[str]], units: dict[str, str] | None = None,
+                  substances: dict[str, str] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Parse rows (the first is the header) into per-sensor sorted arrays; a missing marker is NaN.
+
+    A `unit` column fills `units` (sensor -> canonical unit; one unit per sensor), a `substance` column
+    fills `substances` (sensor -> catalogue code).
+    """
+    from qorgau.monitoring.units import UnitError, canonical_unit
+
     it = iter(rows)
     header = [h.strip().lower() for h in next(it, [])]
     need = ("sensor_id", "ts", "value")
@@ -277,12 +347,14 @@ def read_readings(rows: Iterable[Sequence[str]]) -> dict[str, tuple[np.ndarray, 
     if missing:
         raise ReadingsError(1, missing[0], f"header must name the columns {', '.join(need)}")
     col = {c: header.index(c) for c in need}
+    unit_col = header.index("unit") if "unit" in header else None
+    substance_col = header.index("substance") if "substance" in header else None
     seen: dict[str, dict[float, int]] = {}
     data: dict[str, tuple[list[float], list[float]]] = {}
     for row_no, row in enumerate(it, start=2):
         if not row or all(not c.strip() for c in row):
             continue
-        if len(row) < len(header):
+        if len(row) < 3:
             raise ReadingsError(row_no, need[len(row)] if len(row) < 3 else "value", "missing column")
         sensor = row[col["sensor_id"]].strip()
         if not sensor:
@@ -291,12 +363,27 @@ def read_readings(rows: Iterable[Sequence[str]]) -> dict[str, tuple[np.ndarray, 
             ts = parse_ts(row[col["ts"]])
         except ValueError as error:
             raise ReadingsError(row_no, "ts", str(error))
-        try:
-            value = float(row[col["value"]])
-        except ValueError:
-            raise ReadingsError(row_no, "value", f"not a number: {row[col['value']]!r}")
-        if not math.isfinite(value):
-            raise ReadingsError(row_no, "value", f"not a finite number: {row[col['value']]!r}")
+        text = row[col["value"]].strip() if col["value"] < len(row) else ""
+        value = float("nan")
+        if text.lower() not in MISSING_MARKERS:
+            try:
+                value = float(text.replace(",", "."))
+            except ValueError:
+                raise ReadingsError(row_no, "value", f"not a number: {text!r}")
+            if not math.isfinite(value):
+                raise ReadingsError(row_no, "value", f"not a finite number: {text!r}")
+            if value == -200:
+                value = float("nan")
+        if unit_col is not None and units is not None and unit_col < len(row) and row[unit_col].strip():
+            try:
+                unit = canonical_unit(row[unit_col])
+            except UnitError as error:
+                raise ReadingsError(row_no, "unit", str(error))
+            if units.setdefault(sensor, unit) != unit:
+                raise ReadingsError(row_no, "unit", f"sensor {sensor!r} is in {units[sensor]} on an earlier row")
+        code = row[substance_col].strip().lower() if substance_col is not None and substance_col < len(row) else ""
+        if code and substances is not None:
+            substances.setdefault(sensor, code)
         first = seen.setdefault(sensor, {}).setdefault(ts, row_no)
         if first != row_no:
             raise ReadingsError(row_no, "ts", f"duplicate timestamp for sensor {sensor!r} (also row {first})")
@@ -313,7 +400,10 @@ def read_readings(rows: Iterable[Sequence[str]]) -> dict[str, tuple[np.ndarray, 
 
 def stel_limit_for(sensor_id: str, catalogue: Catalogue, stel_limit: float | None = None,
                    substance: str | None = None) -> tuple[float | None, Substance | None]:
-    """The STEL to count minutes against: --stel-limit, else --substance, else a code in the sensor id."""
+    """The STEL to count minutes against: --stel-limit, else --substance, else a code in the sensor id.
+
+    The limit is in the substance's catalogue unit; `summarize_all` converts it to the readings' unit.
+    """
     sub = catalogue[substance] if substance else catalogue.match_sensor(sensor_id)
     if stel_limit is not None:
         return stel_limit, sub
@@ -323,16 +413,59 @@ def stel_limit_for(sensor_id: str, catalogue: Catalogue, stel_limit: float | Non
     return (lim.value if lim else None), sub
 
 
+def _limit_in_unit(sub: Substance, unit: str | None, record: dict) -> float | None:
+    """The substance's short-term limit converted to the readings' unit; None with a warning when impossible."""
+    from qorgau.monitoring.units import UnitError, convert, needs_molar_volume
+
+    lim = sub.short_term_limit()
+    if lim is None:
+        return None
+    if unit is None:
+        record["warnings"].append(f"no unit for the readings (a unit column or --unit): the {sub.code} limit "
+                                  f"({lim.value:g} {sub.unit}) is not applied")
+        return None
+    try:
+        value = convert(lim.value, sub.unit, unit, sub.mw)
+    except UnitError as error:
+        record["warnings"].append(f"the {sub.code} limit is not applied: {error}")
+        return None
+    if needs_molar_volume(sub.unit, unit):
+        record["molar_volume_l_per_mol"] = 24.45
+    record["stel_limit_source"] = f"{lim.source} {lim.value:g} {sub.unit}"
+    return value
+
+
 def summarize_all(readings: dict[str, tuple[np.ndarray, np.ndarray]], catalogue: Catalogue,
                   options: ExposureOptions = ExposureOptions(), stel_limit: float | None = None,
-                  substance: str | None = None) -> list[dict]:
-    """Summaries for every sensor, sorted by sensor id; noise sensors are energy-averaged."""
+                  substance: str | None = None, units: dict[str, str] | None = None,
+                  unit: str | None = None, substances: dict[str, str] | None = None) -> list[dict]:
+    """Summaries for every sensor, sorted by sensor id; noise sensors are energy-averaged.
+
+    The readings' unit is the sensor's `units` entry, else `unit`; a negative concentration is missing data.
+    """
+    from qorgau.monitoring.units import canonical_unit
+
     out = []
     for sensor in sorted(readings):
         ts, values = readings[sensor]
-        limit, sub = stel_limit_for(sensor, catalogue, stel_limit, substance)
+        sensor_unit = (units or {}).get(sensor) or (canonical_unit(unit) if unit else None)
+        code = substance or (substances or {}).get(sensor)
+        sub = catalogue[code] if code else catalogue.match_sensor(sensor)
+        missing = np.isnan(values)
+        negative = ~missing & (values < 0) & (sensor_unit != "degC WBGT")
         opts = options
-        if sub is not None and sub.averaging != options.averaging:
-            opts = ExposureOptions(options.method, options.max_gap_s, options.unmeasured, sub.averaging)
-        out.append(summarize(sensor, ts, values, limit, opts))
+        averaging = sub.averaging if sub is not None else ("energy_db" if sensor_unit == "dBA" else None)
+        if averaging and averaging != options.averaging:
+            opts = ExposureOptions(options.method, options.max_gap_s, options.unmeasured, averaging,
+                                   options.min_measured)
+        record = {"warnings": []}
+        limit = stel_limit if stel_limit is not None else (_limit_in_unit(sub, sensor_unit, record) if sub else None)
+        summary = summarize(sensor, ts, values, limit, opts, missing | negative)
+        summary.update(unit=sensor_unit, substance=sub.code if sub else None, stel_limit=limit,
+                       negative_readings=int(negative.sum()))
+        summary["warnings"] = record.pop("warnings") + summary["warnings"]
+        if negative.any():
+            summary["warnings"].append(f"{int(negative.sum())} negative reading(s) counted as missing")
+        summary.update(record)
+        out.append(summary)
     return out

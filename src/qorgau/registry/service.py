@@ -184,18 +184,20 @@ def zones_of_enterprise(*, session: Session, enterprise_id: int) -> list[Zone]:
 
 IMPORT_COLUMNS = ("bin", "name_ru", "name_kk", "name_en", "region_kato", "sector_code", "headcount", "town",
                   "has_union", "collective_agreement", "safety_committee")
-_TRUE = {"1", "true", "yes", "да", "иә", "y", "+"}
-_FALSE = {"0", "false", "no", "нет", "жоқ", "n", "-", ""}
-
-
 def _flag(value: str) -> bool | None:
-    value = value.strip().lower()
-    return True if value in _TRUE else False if value in _FALSE else None
+    """Yes/no in kk/ru/en by the core word lists; a blank flag is no."""
+    from qorgau.core.imports import CellError, parse_yes_no
+
+    if not value.strip():
+        return False
+    try:
+        return parse_yes_no(value)
+    except CellError:
+        return None
 
 
-def import_enterprises(*, session: Session, actor: User, data: bytes, filename: str) -> dict[str, int]:
-    """Create or update enterprises by BIN from CSV/XLSX. Any bad row: nothing is written."""
-    policy.require(actor, "registry.admin")
+def _validated_enterprises(session: Session, data: bytes, filename: str) -> tuple[list[dict], list[Problem]]:
+    """Every row of an enterprises file checked: the values to store, and every problem."""
     header, rows = read_numbered(data, filename)
     problems: list[Problem] = []
     missing = [c for c in ("bin", "region_kato", "sector_code") if c not in header]
@@ -204,7 +206,7 @@ def import_enterprises(*, session: Session, actor: User, data: bytes, filename: 
     if not (set(header) & {"name_ru", "name_kk", "name_en"}):
         problems.append(Problem(1, "name_ru", "Give at least one name column: name_ru, name_kk or name_en."))
     if problems:
-        raise ImportFailed(problems)
+        return [], problems
     region_codes = set(session.execute(select(Region.kato)).scalars())
     sector_codes = set(session.execute(select(Sector.code)).scalars())
     seen: dict[str, int] = {}
@@ -238,6 +240,41 @@ def import_enterprises(*, session: Session, actor: User, data: bytes, filename: 
         cleaned.append({"bin": bin_value, **names, "region_kato": row.get("region_kato", ""), "sector_code": sector,
                         "headcount": int(headcount_text) if headcount_text.isdigit() else 0,
                         "town": row.get("town", "")[:120], **flags})
+    return cleaned, problems
+
+
+def check_enterprises(*, session: Session, actor: User, data: bytes, filename: str, options: dict):
+    """Dry run for the staged import page: how many enterprises would be created and updated, every problem."""
+    from qorgau.core.imports import Problem as FileProblem
+    from qorgau.core.imports.flow import Checked
+
+    policy.require(actor, "registry.admin")
+    try:
+        cleaned, problems = _validated_enterprises(session, data, filename)
+    except ImportFailed as failed:
+        cleaned, problems = [], failed.problems
+    known = set(session.execute(select(Enterprise.bin).where(
+        Enterprise.bin.in_([c["bin"] for c in cleaned]))).scalars()) if cleaned else set()
+    return Checked(rows=cleaned[:10], counts={"created": sum(c["bin"] not in known for c in cleaned),
+                                              "updated": sum(c["bin"] in known for c in cleaned)},
+                   problems=[FileProblem(p.row, p.column, p.reason) for p in problems])
+
+
+def _write_enterprises(*, session: Session, actor: User, data: bytes, filename: str, options: dict) -> dict:
+    return import_enterprises(session=session, actor=actor, data=data, filename=filename)
+
+
+def enterprises_importer():
+    """The enterprises upload on the core staged import flow."""
+    from qorgau.core.imports.flow import Importer
+
+    return Importer("registry.enterprises", "registry.admin", check_enterprises, _write_enterprises)
+
+
+def import_enterprises(*, session: Session, actor: User, data: bytes, filename: str) -> dict[str, int]:
+    """Create or update enterprises by BIN from CSV/XLSX. Any bad row: nothing is written."""
+    policy.require(actor, "registry.admin")
+    cleaned, problems = _validated_enterprises(session, data, filename)
     if problems:
         raise ImportFailed(problems)
     existing = {e.bin: e for e in session.execute(

@@ -16,7 +16,6 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, paginate
 from qorgau.core.plugins import NavItem, Panel, PanelItem
-from qorgau.core.tabular import ImportFailed
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.registry import service
@@ -161,13 +160,41 @@ def import_form(request: Request, user: User = Depends(require_user)):
 @router.post("/import")
 def import_file(request: Request, file: UploadFile = File(...), user: User = Depends(require_user),
                 db: Session = Depends(get_db)):
+    """Upload: the file is staged and checked (a dry run); nothing is written until the import is confirmed."""
+    from qorgau.core.imports import FileProblems
+    from qorgau.core.imports.flow import preview, stage
+
     policy.require(user, "registry.admin")
+    importer = service.enterprises_importer()
     context = {"columns": service.IMPORT_COLUMNS, "filename": file.filename}
     try:
-        counts = service.import_enterprises(session=db, actor=user, data=file.file.read(), filename=file.filename or "")
-    except ImportFailed as failed:
-        db.rollback()
+        token = stage(actor=user, importer=importer, data=file.file.read(), filename=file.filename or "",
+                      data_dir=request.app.state.settings.data_dir)
+    except FileProblems as failed:
         return render(request, "registry/import.html", {**context, "problems": failed.problems}, status_code=422)
+    checked = preview(session=db, actor=user, importer=importer, token=token,
+                      data_dir=request.app.state.settings.data_dir)
+    db.rollback()
+    if checked.problems:
+        return render(request, "registry/import.html", {**context, "problems": checked.problems}, status_code=422)
+    return render(request, "registry/import.html", {**context, "checked": checked, "token": token})
+
+
+@router.post("/import/commit")
+def import_commit(request: Request, token: str = Form(..., max_length=64), filename: str = Form("", max_length=200),
+                  user: User = Depends(require_user), db: Session = Depends(get_db)):
+    """Import the previewed file: every row, or none."""
+    from qorgau.core.imports.flow import commit
+
+    importer = service.enterprises_importer()
+    context = {"columns": service.IMPORT_COLUMNS, "filename": filename}
+    try:
+        counts = commit(session=db, actor=user, importer=importer, token=token,
+                        data_dir=request.app.state.settings.data_dir)
+    except AppError as error:
+        db.rollback()
+        return render(request, "registry/import.html", {**context, "error": _(error.message, **error.params)},
+                      status_code=error.status)
     db.commit()
     return render(request, "registry/import.html", {**context, "counts": counts})
 

@@ -1,0 +1,46 @@
+"""Problems found in a file: a message id and its parameters at a row and column, shown in the reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a file: spreadsheet row (1 = header, 0 = the whole file), column, message id, params."""
+
+    row: int
+    column: str
+    message: str
+    params: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def text(self, translate: Callable[[str], str] | None = None) -> str:
+        """The reason, translated by `translate` (a gettext function) when given, with its parameters filled in."""
+        template = translate(self.message) if translate else self.message
+        try:
+            return template % self.params if self.params else template
+        except (KeyError, TypeError, ValueError):
+            return template
+
+    @property
+    def reason(self) -> str:
+        return self.text()
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column or '-'}: {self.text()}"
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "reason": self.text(), "message": self.message,
+                "params": dict(self.params)}
+
+
+class FileProblems(ValueError):
+    """The file cannot be read: every problem is listed, and nothing of it is used."""
+
+    def __init__(self, problems: list[Problem], source: str = ""):
+        self.problems = sorted(problems, key=lambda p: (p.row, p.column))
+        self.source = source
+        head = f"{source}: " if source else ""
+        lines = "\n".join(str(p) for p in self.problems[:50])
+        super().__init__(f"{head}{len(self.problems)} problem(s), nothing was imported:\n{lines}")
