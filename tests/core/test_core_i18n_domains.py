@@ -73,3 +73,55 @@ def test_plural_forms_follow_the_package_catalog():
     with i18n.locale_context("ru"):
         text = i18n.translate_plural("%(num)s enterprise", "%(num)s enterprises", 5, "registry")
         assert text % {"num": 5} == "5 предприятий"
+
+
+def test_the_language_switcher_remembers_a_signed_in_users_choice(sign_in, session):
+    from sqlalchemy import select
+
+    from qorgau.core.models import User
+
+    client = sign_in("inspector")
+    response = client.get("/lang/kk?next=/", follow_redirects=False)
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.execute(select(User.locale).where(User.username == "inspector")).scalar_one() == "kk"
+    client.get("/lang/ru?next=/", follow_redirects=False)
+    session.expire_all()
+    assert session.execute(select(User.locale).where(User.username == "inspector")).scalar_one() == "ru"
+
+
+def test_a_bad_parameter_is_explained_in_the_readers_language(sign_in):
+    client = sign_in("officer")
+    client.cookies.set("lang", "ru")
+    page = client.get("/registry/enterprises?page=abc")
+    assert page.status_code == 422
+    assert "Введите целое число." in page.text
+    assert "valid integer" not in page.text
+    api = client.get("/api/v1/registry/enterprises?page=abc", headers={"Accept-Language": "kk"})
+    assert api.json()["error"]["message"] in ("Бүтін сан енгізіңіз.", "Введите целое число.")
+
+
+def test_a_date_ending_in_a_full_stop_is_not_followed_by_another():
+    import datetime
+
+    with i18n.locale_context("ru"):
+        date = i18n.format_date(datetime.date(2026, 3, 8))
+        assert date.endswith("г.")
+        assert i18n.fill("Извещены %(date)s.", {"date": date}) == f"Извещены {date}"
+        assert not env.from_string('{{ _("Published on %(date)s.", date=d) }}').render(d=date).endswith("..")
+
+
+def test_the_menu_lists_each_page_once_under_its_own_name(session):
+    from sqlalchemy import select
+
+    from qorgau.core.models import User
+    from qorgau.core.templating import nav_items
+
+    for username in ("admin", "officer", "inspector", "state"):
+        user = session.execute(select(User).where(User.username == username)).scalar_one()
+        items = nav_items(user)
+        for locale in ("kk", "ru"):
+            with i18n.locale_context(locale):
+                labels = [i18n.translate(item.label) for item in items]
+            assert len(labels) == len(set(labels)), (username, locale, labels)
+        assert len({item.url for item in items}) == len(items), username

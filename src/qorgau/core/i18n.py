@@ -159,14 +159,22 @@ def translate_plural(singular: str, plural: str, n: int, domain: str | None = No
     return _lookup((singular, form), domain, locale) or (singular if n == 1 else plural)
 
 
+def fill(text: str, params: dict) -> str:
+    """`text % params`, without doubling a full stop when a value ends with one ("2026 г." + ".")."""
+    for key, value in params.items():
+        if isinstance(value, str) and value.endswith("."):
+            text = text.replace(f"%({key})s.", f"%({key})s")
+    return text % params
+
+
 def gettext(message: str, **params) -> str:
     text = translate(message, caller_domain(2, skip=(__name__,)))
-    return text % params if params else text
+    return fill(text, params) if params else text
 
 
 def ngettext(singular: str, plural: str, n: int, **params) -> str:
     params.setdefault("num", n)
-    return translate_plural(singular, plural, n, caller_domain(2, skip=(__name__,))) % params
+    return fill(translate_plural(singular, plural, n, caller_domain(2, skip=(__name__,))), params)
 
 
 def mark(message: str, domain: str | None = None) -> Msg:

@@ -63,7 +63,7 @@ def _in_domain(context, domain: str, message: str, **variables) -> str:
     text = i18n.translate(message, domain)
     if context.eval_ctx.autoescape:
         text = Markup(text)
-    return text % variables
+    return i18n.fill(text, variables)
 
 
 @pass_context
@@ -72,7 +72,7 @@ def _plural_in_domain(context, domain: str, singular: str, plural: str, num: int
     text = i18n.translate_plural(singular, plural, num, domain)
     if context.eval_ctx.autoescape:
         text = Markup(text)
-    return text % variables
+    return i18n.fill(text, variables)
 
 
 _TEMPLATE_DOMAINS = template_domains()
@@ -102,10 +102,12 @@ env = _build_env()
 def nav_items(user) -> list:
     from qorgau.core import policy
 
-    items = []
+    items, seen = [], set()
     for _package, views in modules("views"):
         for item in getattr(views, "NAV", []):
-            if item.public or (item.permission and policy.allowed(user, item.permission)):
+            granted = item.public or (item.permission and policy.allowed(user, item.permission))
+            if granted and (item.url, str(item.label)) not in seen:  # one entry per page, whatever grants it
+                seen.add((item.url, str(item.label)))
                 items.append(item)
     return items
 
