@@ -125,3 +125,22 @@ def test_the_menu_lists_each_page_once_under_its_own_name(session):
                 labels = [i18n.translate(item.label) for item in items]
             assert len(labels) == len(set(labels)), (username, locale, labels)
         assert len({item.url for item in items}) == len(items), username
+
+
+def test_the_speak_form_and_receipt_speak_the_readers_language_without_inline_script(client):
+    import re
+
+    client.cookies.set("lang", "kk")
+    page = client.get("/speak/?q=Ертис")
+    assert "Файлдарды таңдау" in page.text and 'type="file"' in page.text
+    token = client.cookies.get("qorgau_csrf")
+    receipt = client.post("/speak/new", data={"csrf_token": token, "enterprise_id": "1", "kind": "hazard",
+                                              "category": "not_sure",
+                                              "description": "Респиратор жоқ, цехте шаң көп, желдету істемейді."})
+    assert receipt.status_code == 200
+    assert 'id="receipt-copy"' in receipt.text and "Кодты көшіру" in receipt.text
+    assert 'id="receipt-save"' in receipt.text
+    # Every script is a file: no inline code for a Content-Security-Policy to forbid.
+    for tag in re.findall(r"<script[^>]*>(.*?)</script>", page.text + receipt.text, re.S):
+        assert not tag.strip()
+    assert client.get("/static/speaks/speak.js").status_code == 200
