@@ -7,6 +7,8 @@ other English word, so a new untranslated string anywhere is caught, and the lis
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import PASSWORDS
@@ -32,18 +34,19 @@ _METHODOLOGY = {"platform", "default", "the", "methodology", "shipped", "with", 
                 "pillar", "index", "trade", "union", "safety", "version", "one", "change", "what", "coverage", "is",
                 "counted", "against", "in", "every", "indicator", "counts", "an", "that", "source", "on"}
 
-# Outstanding English, by page: data the packages store or ship in English only. Each entry says why.
+# Outstanding English, by page (every number in the path written as 1, so the same page matches on every
+# backend): data the packages store or ship in English only. Each entry says why.
 KNOWN_GAPS: dict[str, set[str]] = {
     # demo employment table and plan texts written in English by the aiwork demo
     "/": set(), "/aiwork/": _SYNTHETIC_TABLE, "/aiwork/tables": _SYNTHETIC_TABLE,
     "/aiwork/plans/new": _SYNTHETIC_TABLE,
     "/aiwork/plans/1": {"for", "negotiation", "built", "from", "the", "synthetic", "employment", "table", "course",
                         "on-the-job", "induction"},
-    "/aiwork/tables/2/scenario": {"exp", "not", "exposed", "minimal", "all"},
+    "/aiwork/tables/1/scenario": {"exp", "not", "exposed", "minimal", "all"},
     # column names of the upload formats (identifiers a file must carry)
-    "/aiwork/upload": _FILE_COLUMNS, "/deviations/import/1": _FILE_COLUMNS, "/deviations/import/4": _FILE_COLUMNS,
+    "/aiwork/upload": _FILE_COLUMNS, "/deviations/import/1": _FILE_COLUMNS,
     "/incidents/denominators": _FILE_COLUMNS,
-    "/airegister/filings/3": {"condition", "overdue", "since"},  # a suspension reason stored as English text
+    "/airegister/filings/1": {"condition", "overdue", "since"},  # a suspension reason stored as English text
     "/incidents/accidents/1": {"art"},
     "/incidents/under-reporting": {"loglinear", "hospital", "registry", "union", "multinomial", "profile",
                                    "likelihood"},
@@ -57,7 +60,7 @@ KNOWN_GAPS: dict[str, set[str]] = {
 KNOWN_GAPS["/"] = _SENSORS
 # Pages whose body is reference text published in English only, not checked word by word.
 REFERENCE_PAGES = {
-    "/aiwork/occupations/2411": "the ILO's ISCO-08 definition and task statements (published in English only)",
+    "/aiwork/occupations/1": "the ILO's ISCO-08 definition and task statements (published in English only)",
     "/audit": "the audit log shows stored field names and values as recorded",
     "/index/methodologies/new": "the methodology editor holds the YAML document (English keys and notes)",
     "/monitoring/substances": "the substance catalogue's limit sources and notes as published (EU, NIOSH)",
@@ -75,10 +78,11 @@ def test_no_english_words_on_any_page(app, session, sign_in, locale):
             response = client.get(url, follow_redirects=False)
             if response.status_code != 200 or "text/html" not in response.headers.get("content-type", ""):
                 continue
-            if url in REFERENCE_PAGES:
+            page = re.sub(r"/\d+(?=/|$)", "/1", url)
+            if page in REFERENCE_PAGES:
                 continue
             visited += 1
-            words = english_words(response.text, DEMO_WORDS | KNOWN_GAPS.get(url, set()))
+            words = english_words(response.text, DEMO_WORDS | KNOWN_GAPS.get(page, set()))
             if words:
                 problems.setdefault(url, [])
                 problems[url] += [w for w in words if w not in problems[url]]
