@@ -73,9 +73,18 @@ def demo(seed: int = typer.Option(7, help="Random seed: the same seed gives the 
 
     upgrade(_url())
     credentials = run_demo(_url(), seed=seed, enterprises=enterprises)
-    typer.echo("\nDemo sign-ins (user name / password):")
-    for username, password, role in credentials:
-        typer.echo(f"  {username:<14} {password:<18} {role}")
+    typer.echo("\nDemo sign-ins:")
+    typer.echo(sign_in_table(credentials))
+
+
+def sign_in_table(credentials: list[tuple[str, str, str]]) -> str:
+    """User name, password and role in aligned columns, whatever their lengths."""
+    rows = [("User name", "Password", "Role"), *credentials]
+    widths = [max(len(str(row[column])) for row in rows) for column in range(3)]
+    lines = ["  " + "   ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    lines.insert(1, "  " + "   ".join("-" * width for width in widths))
+    return "\n".join(lines)
 
 
 @user_app.command("create")

@@ -30,10 +30,11 @@ def test_titles_and_translations():
     titles = reference.isco_titles()
     assert titles["level"].value_counts().to_dict() == {4: 436, 3: 130, 2: 43, 1: 10}
     translated = titles[(titles["title_kk"] != "") & (titles["title_ru"] != "")]
-    assert set(translated["level"]) == {1, 2} and len(translated) == 53
+    assert set(translated["level"]) == {1, 2, 3, 4} and len(translated) == 619  # every group, all four levels
     assert reference.title("2", "ru") == "Специалисты-профессионалы"
-    assert reference.title("2411", "kk") == "Accountants"  # English fallback
-    assert reference.is_translated("25", "kk") and not reference.is_translated("2511", "ru")
+    assert reference.title("2411", "kk") == "Бухгалтерлер"
+    assert reference.title("4110", "ru") == "Офисные служащие широкого профиля"  # НК РК 01-2017 wording
+    assert reference.is_translated("25", "kk") and reference.is_translated("2511", "ru")
 
 
 def test_skills_have_35_columns_and_imputation_is_flagged():
@@ -45,9 +46,10 @@ def test_skills_have_35_columns_and_imputation_is_flagged():
 def test_search_in_three_languages():
     assert "2411" in reference.search_occupations("accountant").index
     assert "2511" in reference.search_occupations("Systems analysts").index
-    # Unit groups are not translated yet; a Russian or Kazakh group title brings its unit groups.
+    # A Russian or Kazakh group title brings its unit groups, and unit groups match by their own titles.
     hits = reference.search_occupations("информационно-коммуникационных технологий", limit=50)
-    assert set(hits.index) == {u for u in reference.unit_groups() if u[:2] in ("25", "35")}
+    assert set(hits.index) >= {u for u in reference.unit_groups() if u[:2] in ("25", "35")} | {"1330", "2434"}
+    assert "8111" in reference.search_occupations("Кеншілер", limit=50).index
     assert "2221" in reference.search_occupations("денсаулық сақтау", limit=50).index
 
 

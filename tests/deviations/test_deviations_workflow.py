@@ -235,6 +235,6 @@ def test_lists_statistics_and_exports(sign_in):
     sheet = officer.get("/deviations/violations?fmt=xlsx")
     assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
     csv = officer.get("/deviations/stats?by=category&fmt=csv")
-    assert csv.status_code == 200 and "closure_rate_percent" in csv.text
+    assert csv.status_code == 200 and "Категория" in csv.text.splitlines()[0] and "closure_rate" not in csv.text
     coverage = officer.get("/api/v1/deviations/coverage?by=region").json()
     assert coverage and all(r["per_100_workers"] is None or r["per_100_workers"] >= 0 for r in coverage)

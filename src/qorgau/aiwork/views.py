@@ -32,6 +32,8 @@ NAV = [NavItem(N_("AI at work"), "/aiwork/", "aiwork.read")]
 COLORS = {"not_exposed": "#d9e4ec", "minimal": "#a9c4d8", "1": "#fcd9a4", "2": "#f7a65c", "3": "#e0622b",
           "4": "#a3200f", "unscored": "#cccccc"}
 SEX_LABELS = {"female": N_("Women"), "male": N_("Men"), "unknown": N_("unknown")}
+EXPORT_DIMENSIONS = {"region": N_("Region"), "sector": N_("Sector"), "sex": N_("Sex"), "age_band": N_("Age band"),
+                     "enterprise": N_("Enterprise")}
 MAX_UPLOAD_BYTES = 30 * 1024 * 1024
 CONTEXT = {"class_labels": CLASS_LABELS, "class_descriptions": CLASS_DESCRIPTIONS, "classes": CLASSES,
            "columns": COLUMNS, "exposed_classes": EXPOSED, "colors": COLORS, "sex_labels": SEX_LABELS,
@@ -130,11 +132,23 @@ def export_table(aiwork_table_id: IdPath, by: str = Query("", max_length=80), us
     """Exposure by group as XLSX; the synthetic label and the source travel with the figures."""
     dims = [d for d in by.split(",") if d]
     result = service.exposure_rows(session=db, actor=user, table_id=aiwork_table_id, by=dims)
-    header = [*dims, "employed", *CLASSES, "unscored", "source", "data"]
-    data_label = "synthetic" if result["synthetic"] else "uploaded"
-    rows = [[*r["group"].values(), r["employed"], *[r["by_gradient"][c] for c in CLASSES], r["unscored"],
-             f"ILO 2025 ({service.reference.ILO_SOURCE})", data_label] for r in result["rows"]]
-    return tabular.download(header, rows, "xlsx", f"aiwork_exposure_{aiwork_table_id}", "AI exposure")
+    # Headers and words in the reader's language; a region or sector keeps its code beside its name.
+    names = {"region": {r.kato: i18n.localized(r, "name") for r in registry.regions(session=db)},
+             "sector": {s.code: i18n.localized(s, "name") for s in registry.sectors(session=db)},
+             "sex": {k: _(v) for k, v in SEX_LABELS.items()}}
+    header: list[str] = []
+    for dim in dims:
+        header += [_(EXPORT_DIMENSIONS.get(dim, dim))] + ([_("Code")] if dim in ("region", "sector") else [])
+    header += [_("Employed"), *[_(CLASS_LABELS[c]) for c in COLUMNS], _("Source"), _("Data")]
+    data_label = _(service.SYNTHETIC_LABEL) if result["synthetic"] else _("Uploaded table")
+    rows = []
+    for r in result["rows"]:
+        cells: list = []
+        for dim, value in r["group"].items():
+            cells += [names.get(dim, {}).get(value, value)] + ([value] if dim in ("region", "sector") else [])
+        rows.append([*cells, r["employed"], *[r["by_gradient"][c] for c in CLASSES], r["unscored"],
+                     f"ILO 2025 ({service.reference.ILO_SOURCE})", data_label])
+    return tabular.download(header, rows, "xlsx", f"aiwork_exposure_{aiwork_table_id}", _("AI exposure"))
 
 
 # ---- scenarios -------------------------------------------------------------------------------------

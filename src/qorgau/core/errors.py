@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from qorgau.core.i18n import mark
+
 
 class AppError(Exception):
     status = 400
@@ -9,7 +11,8 @@ class AppError(Exception):
 
     def __init__(self, message: str, *, field: str | None = None, params: dict | None = None):
         super().__init__(message)
-        self.message = message  # an English message id, translated when shown
+        # An English message id, translated when shown from the catalog of the package that raised it.
+        self.message = mark(message, _raiser_domain())
         self.field = field
         self.params = params or {}
 
@@ -42,3 +45,9 @@ class Conflict(AppError):
 class TooManyRequests(AppError):
     status = 429
     code = "too_many_requests"
+
+
+def _raiser_domain() -> str | None:
+    from qorgau.core.i18n import caller_domain
+
+    return caller_domain(3, skip=(__name__,))

@@ -2,12 +2,19 @@
 
 Catalogs are the .po files in `src/qorgau/<package>/translations/{kk,ru}.po` (English is the source
 language); they are compiled in memory at start-up, so no build step is needed.
+
+Each package is its own translation domain, so no package can change another's words: a message
+written in package P (a module `qorgau.P.*` calling `_()`, a template under `P/templates`, or a
+message id marked with `N_()` or raised in an error there) is looked up in P's catalog first, then in
+core's. A message id that has lost its package (read back from storage, say) is looked up in every
+catalog as a last resort.
 """
 
 from __future__ import annotations
 
 import contextvars
 import io
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -28,23 +35,92 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 _current = contextvars.ContextVar("qorgau_locale", default="en")
 
 
+CORE = "core"
+
+
+class Msg(str):
+    """A message id that remembers the package (translation domain) it was written in."""
+
+    __slots__ = ("domain",)
+    domain: str | None
+
+    def __new__(cls, message: str, domain: str | None = None) -> Msg:
+        made = super().__new__(cls, message)
+        made.domain = domain
+        return made
+
+    def __reduce__(self):
+        return (Msg, (str(self), self.domain))
+
+
 def catalog_files(locale: str) -> list[Path]:
     return sorted(PACKAGE_ROOT.glob(f"*/translations/{locale}.po"))
 
 
+@lru_cache(maxsize=1)
+def domains() -> frozenset[str]:
+    """The packages that have catalogs."""
+    return frozenset(path.parent.parent.name for path in PACKAGE_ROOT.glob("*/translations/*.po"))
+
+
+def domain_of_module(module: str | None) -> str | None:
+    """`qorgau.risk.plan` -> "risk"; modules outside a package with catalogs -> None."""
+    if not module or not module.startswith("qorgau."):
+        return None
+    package = module.split(".")[1]
+    return package if package in domains() else CORE
+
+
+def caller_domain(depth: int = 2, skip: tuple[str, ...] = ()) -> str | None:
+    """The translation domain of the module `depth` frames up, skipping frames of the modules in `skip`."""
+    frame = sys._getframe(depth)
+    while frame is not None and frame.f_globals.get("__name__") in skip:
+        frame = frame.f_back  # type: ignore[assignment]
+    return domain_of_module(frame.f_globals.get("__name__")) if frame is not None else None
+
+
+def _load(path: Path, locale: str) -> Translations:
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+@lru_cache(maxsize=64)
+def domain_translations(domain: str, locale: str) -> Translations | None:
+    """One package's catalog, or None when it has none."""
+    path = PACKAGE_ROOT / domain / "translations" / f"{locale}.po"
+    return _load(path, locale) if path.is_file() else None
+
+
 @lru_cache(maxsize=8)
 def translations(locale: str) -> Translations:
+    """Every catalog merged (the last wins): only the last resort for a message id without a package."""
     merged: Translations | None = None
     for path in catalog_files(locale):
-        with path.open("rb") as handle:
-            catalog = read_po(handle, locale=locale)
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog)
-        buffer.seek(0)
-        loaded = Translations(fp=buffer)
+        loaded = _load(path, locale)
         # The first catalog is the base so that its plural rule (not the default n != 1) applies.
         merged = loaded if merged is None else merged.merge(loaded)
     return merged or Translations()
+
+
+def _chain(domain: str | None, locale: str) -> list[Translations]:
+    chain = []
+    for name in (domain, CORE):
+        if name and (found := domain_translations(name, locale)) is not None and found not in chain:
+            chain.append(found)
+    return chain
+
+
+def _lookup(key: str | tuple[str, int], domain: str | None, locale: str) -> str | None:
+    for catalog in _chain(domain, locale):
+        found = catalog._catalog.get(key)  # Babel's compiled catalog: msgid (or (msgid, n)) -> text
+        if found:
+            return found
+    found = translations(locale)._catalog.get(key)
+    return found or None
 
 
 def get_locale() -> str:
@@ -64,26 +140,48 @@ def locale_context(locale: str) -> Iterator[None]:
         _current.reset(token)
 
 
-def translate(message: str) -> str:
-    """The translation in the current locale, not yet filled with parameters."""
-    return message if get_locale() == "en" else translations(get_locale()).gettext(message)
+def translate(message: str, domain: str | None = None) -> str:
+    """The translation in the current locale, not yet filled with parameters. The message's own
+    package (a `Msg`) wins over `domain`, the package of the code asking."""
+    locale = get_locale()
+    if locale == "en" or not message:
+        return message
+    return _lookup(message, getattr(message, "domain", None) or domain, locale) or message
 
 
-def translate_plural(singular: str, plural: str, n: int) -> str:
+def translate_plural(singular: str, plural: str, n: int, domain: str | None = None) -> str:
     locale = get_locale()
     if locale == "en":
         return singular if n == 1 else plural
-    return translations(locale).ngettext(singular, plural, n)
+    domain = getattr(singular, "domain", None) or domain
+    chain = _chain(domain, locale) or [translations(locale)]
+    form = chain[0].plural(n)
+    return _lookup((singular, form), domain, locale) or (singular if n == 1 else plural)
+
+
+def fill(text: str, params: dict) -> str:
+    """`text % params`, without doubling a full stop when a value ends with one ("2026 г." + ".")."""
+    for key, value in params.items():
+        if isinstance(value, str) and value.endswith("."):
+            text = text.replace(f"%({key})s.", f"%({key})s")
+    return text % params
 
 
 def gettext(message: str, **params) -> str:
-    text = translate(message)
-    return text % params if params else text
+    text = translate(message, caller_domain(2, skip=(__name__,)))
+    return fill(text, params) if params else text
 
 
 def ngettext(singular: str, plural: str, n: int, **params) -> str:
     params.setdefault("num", n)
-    return translate_plural(singular, plural, n) % params
+    return fill(translate_plural(singular, plural, n, caller_domain(2, skip=(__name__,))), params)
+
+
+def mark(message: str, domain: str | None = None) -> Msg:
+    """A message id to translate later, tied to `domain` or to the package of the calling module."""
+    if isinstance(message, Msg) and message.domain:
+        return message
+    return Msg(message, domain or caller_domain(2, skip=(__name__,)))
 
 
 _ = gettext

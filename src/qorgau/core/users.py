@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from qorgau.core import policy, security
 from qorgau.core.errors import Conflict, ValidationFailed
+from qorgau.core.i18n import LOCALES
 from qorgau.core.models import User
 from qorgau.registry.models import Enterprise, Region, UnionOrg
 
@@ -55,3 +56,13 @@ def create(session: Session, *, username: str, role: str, password: str, full_na
     session.add(user)
     session.flush()
     return user
+
+
+def save_locale(session: Session, *, user: User, locale: str) -> bool:
+    """Remember the language a signed-in user chose (for pages on other devices and for e-mail);
+    returns whether anything changed."""
+    if locale not in LOCALES or user.locale == locale:
+        return False
+    user.locale = locale
+    session.flush()
+    return True

@@ -97,11 +97,16 @@ def logout(request: Request, user: User | None = Depends(load_user), db: Session
 
 
 @router.get("/lang/{code}")
-def switch_language(request: Request, code: str, next: str = "/"):
+def switch_language(request: Request, code: str, next: str = "/", user: User | None = Depends(load_user),
+                    db: Session = Depends(get_db)):
+    """The language for this browser (a cookie) and, when signed in, for the user everywhere: pages on
+    other devices, notifications and e-mail follow `user.locale`."""
     response = RedirectResponse(_safe_next(next), status_code=303)
     if code in i18n.LOCALES:
         response.set_cookie("lang", code, max_age=365 * 86400, samesite="lax", path="/",
                             secure=is_secure(request.scope, request.app.state.settings))
+        if user is not None and user_service.save_locale(db, user=user, locale=code):
+            db.commit()
     return response
 
 

@@ -208,6 +208,32 @@ def _error_response(scope, status: int, code: str, message: str, field: str | No
                   status_code=status)
 
 
+# Pydantic's English messages, by error type, as message ids in the reader's language.
+VALIDATION_MESSAGES = {
+    "int_parsing": N_("Enter a whole number."), "int_from_float": N_("Enter a whole number."),
+    "float_parsing": N_("Enter a number."), "decimal_parsing": N_("Enter a number."),
+    "bool_parsing": N_("Choose yes or no."), "missing": N_("This field is required."),
+    "date_parsing": N_("Enter a date as YYYY-MM-DD."), "date_from_datetime_parsing": N_("Enter a date as YYYY-MM-DD."),
+    "datetime_parsing": N_("Enter a date and time."), "datetime_from_date_parsing": N_("Enter a date and time."),
+    "string_too_short": N_("This field is too short."), "string_too_long": N_("This text is too long (at most %(max_length)s characters)."),
+    "greater_than": N_("The value must be greater than %(gt)s."), "greater_than_equal": N_("The value must be at least %(ge)s."),
+    "less_than": N_("The value must be less than %(lt)s."), "less_than_equal": N_("The value must be at most %(le)s."),
+    "enum": N_("Choose one of the offered values."), "literal_error": N_("Choose one of the offered values."),
+    "extra_forbidden": N_("This field is not expected here."), "string_type": N_("Enter text."),
+    "int_type": N_("Enter a whole number."), "list_type": N_("Enter a list of values."),
+    "too_long": N_("Too many values."), "too_short": N_("Too few values."),
+    "string_pattern_mismatch": N_("The value does not have the expected form."),
+}
+
+
+def validation_message(error: dict) -> tuple[str, dict]:
+    """A pydantic error as a translatable message id and its parameters (numbers in the locale's form)."""
+    message = VALIDATION_MESSAGES.get(error.get("type", ""), N_("The value is not valid."))
+    params = {key: i18n.format_number(value) if isinstance(value, int | float) else str(value)
+              for key, value in (error.get("ctx") or {}).items()}
+    return message, params
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(request: Request, error: AppError):
@@ -221,8 +247,8 @@ def install_error_handlers(app: FastAPI) -> None:
         first = error.errors()[0] if error.errors() else {}
         location = [str(part) for part in first.get("loc", []) if part not in ("body", "query", "path", "form")]
         field = ".".join(location) or None
-        message = first.get("msg") or N_("Invalid input.")
-        return _error_response(request.scope, 422, "validation_error", message, field)
+        message, params = validation_message(first)
+        return _error_response(request.scope, 422, "validation_error", message, field, params)
 
     @app.exception_handler(DataError)
     async def data_error(request: Request, error: DataError):

@@ -24,7 +24,7 @@ from qorgau.core.tabular import ImportFailed, download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.deviations import importer, ladder, people, service
-from qorgau.deviations.labels import CATEGORIES, LABELS, SEVERITIES, STATUSES
+from qorgau.deviations.labels import ACTION_STATUSES, CATEGORIES, LABELS, SEVERITIES, SOURCES, STATUSES
 from qorgau.deviations.schemas import ActionIn, CommitteeIn, InspectorIn, ViolationIn
 from qorgau.registry import service as registry
 from qorgau.registry.models import Enterprise, Site, Zone
@@ -231,8 +231,20 @@ def evidence_photo(action_evidence_id: IdPath, user: User = Depends(require_user
 
 # ---- lists, statistics ----------------------------------------------------------------------------
 
-VIOLATION_COLUMNS = ["id", "enterprise", "found_on", "category", "severity", "status", "work_stopped", "repeat",
-                     "description", "rule_reference", "closed_on", "source"]
+# Export headers read like the page: in the reader's language, one row per record, words beside codes.
+VIOLATION_COLUMNS = [N_("No."), N_("Enterprise"), N_("Found on"), N_("Category"), N_("Severity"), N_("Status"),
+                     N_("Work stopped"), N_("Repeat"), N_("Description"), N_("Rule breached"), N_("Closed on"),
+                     N_("Source")]
+ACTION_COLUMNS = [N_("Violation No."), N_("Enterprise"), N_("Severity"), N_("Corrective action"), N_("Responsible"),
+                  N_("Due date"), N_("Age, days"), N_("Overdue, days"), N_("Status")]
+STATS_COLUMNS = [N_("Found"), N_("Closed"), N_("Closure rate, %%"), N_("Median days to close"),
+                 N_("90%% closed within, days"), N_("Open"), N_("Overdue")]
+GROUP_NAMES = {"enterprise": N_("Enterprise"), "site": N_("Site"), "category": N_("Category"), "month": N_("Month"),
+               "severity": N_("Severity")}
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else _("yes") if value else _("no")
 
 
 @router.get("/violations")
@@ -246,9 +258,9 @@ def violations(request: Request, status: str = Query("", max_length=24), severit
         rows = db.execute(query.limit(100_000)).scalars().all()
         names = _names(db, [v.enterprise_id for v in rows])
         data = [[v.id, names.get(v.enterprise_id, ""), v.found_on, _(CATEGORIES[v.category]),
-                 _(SEVERITIES[v.severity]), _(STATUSES[v.status]), v.work_stopped, v.is_repeat, v.description,
-                 v.rule_reference, v.closed_on, v.source] for v in rows]
-        return download(VIOLATION_COLUMNS, data, fmt, "violations")
+                 _(SEVERITIES[v.severity]), _(STATUSES[v.status]), _yes_no(v.work_stopped), _yes_no(v.is_repeat),
+                 v.description, v.rule_reference, v.closed_on, _(SOURCES.get(v.source, v.source))] for v in rows]
+        return download([_(c) for c in VIOLATION_COLUMNS], data, fmt, "violations")
     paged = paginate(db, query, PageParams(page, 30))
     filters = {"status": status, "severity": severity, "category": category, "repeat": repeat, "overdue": overdue}
     base = "/deviations/violations?" + "&".join(f"{k}={v}" for k, v in filters.items() if v)
@@ -266,9 +278,8 @@ def actions(request: Request, enterprise_id: int | None = Query(None, ge=1, le=2
     if fmt in ("csv", "xlsx"):
         data = [[i["violation"].id, names.get(i["violation"].enterprise_id, ""), _(SEVERITIES[i["violation"].severity]),
                  i["action"].description, i["action"].responsible, i["action"].due_on, i["age_days"],
-                 i["overdue_days"], i["action"].status] for i in items]
-        return download(["violation", "enterprise", "severity", "action", "responsible", "due_on", "age_days",
-                          "overdue_days", "status"], data, fmt, "open-actions")
+                 i["overdue_days"], _(ACTION_STATUSES.get(i["action"].status, i["action"].status))] for i in items]
+        return download([_(c) for c in ACTION_COLUMNS], data, fmt, "open-actions")
     return render(request, "deviations/actions.html", {"items": items, "names": names, "enterprise_id": enterprise_id,
                                                        **LABELS})
 
@@ -283,8 +294,8 @@ def stats(request: Request, by: str = Query("category", max_length=16), year: in
     if fmt in ("csv", "xlsx"):
         data = [[labels.get(r["group"], r["group"]), r["found"], r["closed"], r["closure_rate"], r["median_days"],
                  r["p90_days"], r["open"], r["overdue"]] for r in rows]
-        return download([by, "found", "closed", "closure_rate_percent", "median_days_to_close",
-                          "p90_days_to_close", "open", "overdue"], data, fmt, f"violations-by-{by}")
+        header = [_(GROUP_NAMES.get(by, by))] + [_(c) % {} for c in STATS_COLUMNS]
+        return download(header, data, fmt, f"violations-by-{by}")
     return render(request, "deviations/stats.html", {"rows": rows, "by": by, "year": year, "labels": labels,
                                                      "chart": _chart(rows, labels, by), "groupings": service.GROUPINGS})
 

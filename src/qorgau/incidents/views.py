@@ -38,9 +38,9 @@ from qorgau.incidents.tables import parse_number
 from qorgau.registry import service as registry
 
 router = APIRouter(prefix="/incidents")
-NAV = [NavItem(N_("Accidents"), "/incidents/", "incidents.stats"),
+NAV = [NavItem(N_("Accident statistics"), "/incidents/", "incidents.stats"),
        NavItem(N_("Accidents"), "/incidents/accidents", "incidents.read"),
-       NavItem(N_("Accident statistics"), "/incidents/statistics", public=True)]
+       NavItem(N_("Public accident statistics"), "/incidents/statistics", public=True)]
 COMMISSION_ROWS = 6
 MAX_UPLOAD = 10 * 1024 * 1024
 

@@ -38,8 +38,19 @@ FAIRNESS_LABELS = {"union_presence": N_("Union presence"), "size_band": N_("Ente
 GROUP_LABELS = {"union": N_("with a union"), "no_union": N_("without a union")}
 
 
-def _shown(value: str) -> str:
-    return _(value) if value == engine.NONE_ON_RECORD else value
+def _shown(item: dict) -> str:
+    """A feature's value in the reader's number format (the stored `shown` text is English)."""
+    value, feature = item.get("value"), item.get("feature", "")
+    if value is None or item.get("shown") == engine.NONE_ON_RECORD:
+        return _(engine.NONE_ON_RECORD)
+    value = float(value)
+    if feature.endswith("_ratio"):
+        return i18n.format_number(value, 1) + "×"
+    if feature.endswith("_share_12m"):
+        return i18n.format_percent(value)
+    if value.is_integer():
+        return i18n.format_number(int(value))
+    return i18n.format_number(value, 2 if abs(value) < 100 else 0)
 
 
 def words(explanation: dict, limit: int = 3) -> list[str]:
@@ -56,7 +67,7 @@ def words(explanation: dict, limit: int = 3) -> list[str]:
         factor = i18n.format_number(c["factor"], 2)
         text = (N_("%(label)s: %(value)s raises the expected count ×%(factor)s") if c["contribution"] > 0
                 else N_("%(label)s: %(value)s lowers the expected count ×%(factor)s"))
-        out.append(_(text, label=label, value=_shown(c["shown"]), factor=factor))
+        out.append(_(text, label=label, value=_shown(c), factor=factor))
     return out
 
 
@@ -65,7 +76,7 @@ def pick_words(item: InspectionItem, total: int) -> str:
     head = _(engine.RANK_TEXT, rank=item.rank, total=total)
     if item.kind == "random_audit":
         return f"{_(engine.RANDOM_TEXT)} ({head})"
-    reasons = [_(engine.REASON_TEXT, label=_(service.feature_label(r["feature"])), value=_shown(r["shown"]))
+    reasons = [_(engine.REASON_TEXT, label=_(service.feature_label(r["feature"])), value=_shown(r))
                for r in item.reasons]
     return f"{head}: " + ("; ".join(reasons) if reasons else _(engine.NOTHING_TEXT))
 
@@ -86,7 +97,7 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
 
 def run_message(run) -> str:
     if run is None:
-        return _("The risk model has not been trained yet (qorgau risk train).")
+        return _("The risk model has not been trained yet; an administrator trains it.")
     if run.status != "trained":
         return _(run.message, **run.message_params)
     return ""
@@ -119,7 +130,7 @@ def enterprise_page(request: Request, enterprise_id: IdPath, user: User = Depend
     contributions, average = [], None
     if score is not None:
         average, items = service.worded(score.explanation)
-        contributions = [{**c, "label": service.feature_label(c["feature"]), "shown": _shown(c["shown"])}
+        contributions = [{**c, "label": service.feature_label(c["feature"]), "shown": _shown(c)}
                          for c in items[:8]]
     figure = service.history_figure(info["history"] + ([score] if score else []))
     return render(request, "risk/enterprise.html", {
