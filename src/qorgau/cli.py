@@ -96,7 +96,7 @@ def user_create(username: str, role: str = typer.Option(..., help="admin, union_
 
 @token_app.command("create")
 def token_create(user: str = typer.Option(..., "--user", help="User name the token acts for"),
-                 expires_days: int = typer.Option(90, help="Days until it expires"),
+                 expires_days: int = typer.Option(90, min=1, help="Days until it expires (at least 1)"),
                  scope: list[str] = typer.Option(["read"], help="read, write, telemetry (repeatable)"),
                  name: str = typer.Option("", help="What the token is for")) -> None:
     """Print a new API token (shown once; stored only as a hash)."""
@@ -121,6 +121,7 @@ def token_create(user: str = typer.Option(..., "--user", help="User name the tok
 @token_app.command("list")
 def token_list(user: str = typer.Option("", "--user")) -> None:
     """List tokens (prefix, owner, scopes, expiry, state), never their values."""
+    from qorgau.core import security
     from qorgau.core.db import unit_of_work
     from qorgau.core.models import ApiToken, User
 
@@ -129,7 +130,7 @@ def token_list(user: str = typer.Option("", "--user")) -> None:
         if user:
             query = query.where(User.username == user.lower())
         for token, owner in session.execute(query):
-            state = "revoked" if token.revoked_at else "active"
+            state = security.token_state(token)
             typer.echo(f"{token.id}\t{token.prefix}…\t{owner}\t{token.scopes}\t{token.expires_at or '-'}\t{state}")
 
 

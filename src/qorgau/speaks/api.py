@@ -54,11 +54,13 @@ def file_report(body: ReportIn, db: Session = Depends(get_db)):
 
 
 @router.post("/public/follow", response_model=ReporterView,
-             responses={429: {"description": "Too many wrong receipts platform-wide; wait a minute"}})
+             responses={429: {"description": "Many wrong receipts with these first digits today: answer the "
+                                             "challenge in params (SHA-256 of '<challenge>:<proof>' with "
+                                             "`bits` leading zero bits) or resend after `seconds`"}})
 def follow(body: FollowIn, db: Session = Depends(get_db)):
     """Read your report's status and the union's replies with your receipt."""
     try:
-        report = service.find_by_receipt(session=db, receipt=body.receipt)
+        report = service.find_by_receipt(session=db, receipt=body.receipt, challenge=body.challenge, proof=body.proof)
     finally:
         db.commit()  # the failed attempt is counted even when the look-up fails
     view = service.reporter_view(session=db, report=report)
@@ -70,7 +72,8 @@ def follow(body: FollowIn, db: Session = Depends(get_db)):
 def reporter_reply(body: ReplyIn, db: Session = Depends(get_db)):
     """Write back to the union, anonymously."""
     try:
-        report = service.reporter_reply(session=db, receipt=body.receipt, body=body.body)
+        report = service.reporter_reply(session=db, receipt=body.receipt, body=body.body, challenge=body.challenge,
+                                        proof=body.proof)
     except Exception:
         db.commit()
         raise
