@@ -21,6 +21,7 @@ import shutil
 import struct
 import subprocess
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import LargeBinary, MetaData, select
@@ -132,7 +133,7 @@ def _times_in_binary(blob: bytes) -> list[datetime]:
 def _raw_database_text(url: str, tmp_path) -> str:
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
-        raw = b"".join(open(p, "rb").read() for p in (path, path + "-wal") if os.path.exists(p))
+        raw = b"".join(Path(p).read_bytes() for p in (path, path + "-wal") if os.path.exists(p))
         return raw.decode("latin-1")
     if shutil.which("pg_dump") is None:
         return ""
@@ -164,12 +165,10 @@ def test_no_stored_byte_places_a_report_closer_than_its_day(app, demo_url, sessi
                                                            worker_client, tmp_path):
     from qorgau.core import audit, crypto
     from qorgau.core.config import get_settings
-    from qorgau.core.models import AuditEntry, AuditHeld, Notification
+    from qorgau.core.models import AuditEntry, AuditHeld, Notification, User
+    from qorgau.registry.models import Enterprise
     from qorgau.speaks import service
     from qorgau.speaks.models import Message, Report
-
-    from qorgau.core.models import User
-    from qorgau.registry.models import Enterprise
 
     # The officer works in the primary union of the enterprise the worker reports on.
     officer = session.execute(select(User).where(User.username == "officer")).scalar_one()
