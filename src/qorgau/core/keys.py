@@ -139,11 +139,11 @@ def start_data_key_rotation(settings: Settings | None = None) -> str:
     changes: the caller just resumes the re-encryption.
     """
     settings = settings or get_settings()
-    if settings.data_key:
-        raise KeyFromEnvironment("QORGAU_DATA_KEY is set: put the old key in <data dir>/keys/previous/ and "
-                                 "set the new one, then run the re-encryption")
     if settings.previous_data_keys():
         return crypto.key_id(settings.resolved_data_key()).hex()
+    if settings.data_key:
+        raise KeyFromEnvironment("QORGAU_DATA_KEY is set: put the old key in <data dir>/keys/previous/<any name>.key "
+                                 "and set the new one, then run the command again")
     old = settings.resolved_data_key()
     _write_secret(_keys_dir(settings) / "previous" / f"{crypto.key_id(old).hex()}.key", old)
     new = secrets.token_urlsafe(48)
