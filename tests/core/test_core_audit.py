@@ -206,3 +206,26 @@ def test_audit_key_rotation_keeps_old_entries_verifiable(demo_url, monkeypatch, 
     assert result.exit_code == 0, result.output
     assert (keys / "audit_key").read_text() != "test-audit-key"
     assert _verify(demo_url, monkeypatch).exit_code == 0
+
+
+def test_the_checkpoint_command_releases_held_entries_and_anchors_the_chain(demo_url, session, monkeypatch,
+                                                                            tmp_path):
+    from datetime import date
+
+    from qorgau.cli import app as cli_app
+    from qorgau.core.config import get_settings
+    from qorgau.core.models import AuditEntry, AuditHeld
+
+    path = _checkpoints_in(tmp_path, monkeypatch)
+    session.add(AuditHeld(id=123457, day=date(2026, 1, 5), entry={
+        "actor": "anonymous", "action": "create", "object_type": "speaks_report", "object_id": "123457",
+        "before": None, "after": {"status": "new"}, "reason": ""}))
+    session.commit()
+    monkeypatch.setenv("QORGAU_DATABASE_URL", demo_url)
+    get_settings.cache_clear()
+    result = CliRunner().invoke(cli_app, ["audit", "checkpoint"])
+    assert result.exit_code == 0 and "1 held entries released" in result.output, result.output
+    session.expire_all()
+    released = session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).scalar_one()
+    assert released.object_id == "123457" and released.at.isoformat() == "2026-01-05T00:00:00+00:00"
+    assert path.exists() and _verify(demo_url, monkeypatch).exit_code == 0
