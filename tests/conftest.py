@@ -18,6 +18,8 @@ from sqlalchemy import create_engine, text
 # Keys for encryption at rest and signing: fixed for tests, and never the developer's own var/ folder.
 os.environ.setdefault("QORGAU_SECRET_KEY", "test-secret-key")
 os.environ.setdefault("QORGAU_DATA_KEY", "test-data-key")
+os.environ.setdefault("QORGAU_AUDIT_KEY", "test-audit-key")
+os.environ.setdefault("QORGAU_AUDIT_CHECKPOINT_SECONDS", "-1")  # tests write checkpoints where they test them
 os.environ.setdefault("QORGAU_DATA_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), f"qorgau-test-{os.getpid()}"))
 
 BACKENDS = [b.strip() for b in os.environ.get("QORGAU_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]

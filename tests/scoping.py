@@ -304,3 +304,20 @@ RESOLVERS.update({  # monitoring (issue 6): gateway paths name the enterprise by
 NOT_SCOPED["substance_limit_id"] = "1"  # the substance catalogue is national, not an enterprise's
 
 NOT_SCOPED["privacy_request_id"] = "1"  # core: a person's request about their own account; only administrators answer it
+
+def _enterprise_user(session: Session, enterprise_id: int):
+    """An account of that enterprise (only administrators may enable or disable accounts)."""
+    from qorgau.core import security
+    from qorgau.core.models import User
+
+    found = session.execute(select(User.id).where(User.scope_enterprise_id == enterprise_id).limit(1)).scalar()
+    if found is not None:
+        return found
+    user = User(username=f"probe-{enterprise_id}", role="employer_safety_manager", scope_kind="enterprise",
+                scope_enterprise_id=enterprise_id, password_hash=security.hash_password("probe password 2026"))
+    session.add(user)
+    session.flush()
+    return user.id
+
+
+RESOLVERS["user_id"] = _enterprise_user  # core: account administration

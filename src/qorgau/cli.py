@@ -16,10 +16,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for integrations and sensor gateways.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+keys_app = typer.Typer(help="Key rotation: data key, session secret, audit key.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 
 
 def _url() -> str:
@@ -109,7 +111,7 @@ def user_create(username: str, role: str = typer.Option(..., help="admin, union_
 
 @token_app.command("create")
 def token_create(user: str = typer.Option(..., "--user", help="User name the token acts for"),
-                 expires_days: int = typer.Option(90, help="Days until it expires"),
+                 expires_days: int = typer.Option(90, min=1, help="Days until it expires (at least 1)"),
                  scope: list[str] = typer.Option(["read"], help="read, write, telemetry (repeatable)"),
                  name: str = typer.Option("", help="What the token is for")) -> None:
     """Print a new API token (shown once; stored only as a hash)."""
@@ -134,6 +136,7 @@ def token_create(user: str = typer.Option(..., "--user", help="User name the tok
 @token_app.command("list")
 def token_list(user: str = typer.Option("", "--user")) -> None:
     """List tokens (prefix, owner, scopes, expiry, state), never their values."""
+    from qorgau.core import security
     from qorgau.core.db import unit_of_work
     from qorgau.core.models import ApiToken, User
 
@@ -142,7 +145,7 @@ def token_list(user: str = typer.Option("", "--user")) -> None:
         if user:
             query = query.where(User.username == user.lower())
         for token, owner in session.execute(query):
-            state = "revoked" if token.revoked_at else "active"
+            state = security.token_state(token)
             typer.echo(f"{token.id}\t{token.prefix}…\t{owner}\t{token.scopes}\t{token.expires_at or '-'}\t{state}")
 
 
@@ -159,9 +162,23 @@ def token_revoke(token_id: int) -> None:
     typer.echo("Revoked.")
 
 
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Release held anonymous entries of past days, then write a signed checkpoint (run it from a scheduler)."""
+    from qorgau.core import audit, audit_anchor
+    from qorgau.core.db import engine_for, unit_of_work
+
+    with unit_of_work(_url(), actor="system:audit") as session:
+        released = audit.release_held(session)
+    with engine_for(_url()).connect() as connection:
+        body = audit_anchor.write_checkpoint(connection)
+    typer.echo(f"Checkpoint: {body['count']} entries, head {body['head_id']} ({released} held entries released) "
+               f"-> {get_settings().audit_checkpoint_file()}")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Check the audit log's hash chain; report the first broken link, if any."""
+    """Check the keyed chain and the checkpoints kept outside the database; report the first problem."""
     from qorgau.core import audit
     from qorgau.core.db import unit_of_work
 
@@ -389,6 +406,65 @@ def retention_apply() -> None:
     typer.echo(json.dumps({"state": done.state, "result": done.result, "error": done.error}))
     if done.state != "done":
         raise typer.Exit(1)
+@keys_app.command("rotate-data-key")
+def keys_rotate_data_key(batch_size: int = typer.Option(200, min=1, help="Rows per transaction")) -> None:
+    """New data key; re-encrypt every ciphertext (resumable: run it again after an interruption); retire the old key."""
+    from qorgau.core import audit, keys
+    from qorgau.core.db import engine_for, unit_of_work
+
+    try:
+        key_id = keys.start_data_key_rotation()
+    except keys.KeyFromEnvironment as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2)
+    engine = engine_for(_url())
+
+    def report(table: str, scanned: int, rewritten: int) -> None:
+        typer.echo(f"  {table}: {scanned} rows scanned, {rewritten} rewritten so far")
+
+    progress = keys.reencrypt(engine.connect, batch_size=batch_size, on_batch=report)
+    with engine.connect() as connection:
+        left = keys.remaining(connection)
+    if left:
+        typer.echo(f"{left} ciphertexts still use an old key; run the command again.", err=True)
+        raise typer.Exit(1)
+    retired = keys.retire_previous_data_keys()
+    with unit_of_work(_url(), actor="cli") as session:
+        audit.record(session, action="keys.rotate_data_key", object_type="core_key", object_id=key_id,
+                     after={"rewritten": progress.rewritten, "retired": retired})
+    typer.echo(f"Data key {key_id} in use; {progress.total_rewritten} rows re-encrypted; retired: "
+               f"{', '.join(retired) or 'none'} (in <data dir>/keys/retired: destroy once no backup needs them).")
+
+
+@keys_app.command("rotate-session-secret")
+def keys_rotate_session_secret() -> None:
+    """New session secret: everyone is signed out (receipts keep working)."""
+    from qorgau.core import keys
+
+    try:
+        keys.rotate_session_secret()
+    except keys.KeyFromEnvironment as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2)
+    typer.echo("Session secret replaced: restart the server; every session has ended.")
+
+
+@keys_app.command("rotate-audit-key")
+def keys_rotate_audit_key() -> None:
+    """New audit key for new entries; the old one is kept (keys/audit_previous) to verify older entries."""
+    from qorgau.core import audit, audit_anchor, keys
+    from qorgau.core.db import engine_for, unit_of_work
+
+    try:
+        key_id = keys.start_audit_key_rotation()
+    except keys.KeyFromEnvironment as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2)
+    with unit_of_work(_url(), actor="cli") as session:
+        audit.record(session, action="keys.rotate_audit_key", object_type="core_key", object_id=key_id)
+    with engine_for(_url()).connect() as connection:
+        audit_anchor.write_checkpoint(connection)
+    typer.echo(f"Audit key {key_id} in use from now on; restart the server.")
 
 
 def _mount_packages() -> None:

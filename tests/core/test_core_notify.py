@@ -56,3 +56,34 @@ def test_urgent_notification_goes_out_after_commit_only(demo_url, webhook):
         titles = session.execute(select(Notification.title)
                                  .where(Notification.kind.in_(["test", "imminent"]))).scalars().all()
     assert titles == ["Газ в цехе"]
+
+
+def test_notifications_are_rendered_in_the_readers_language(demo_url, sign_in, webhook):
+    """Stored as a message id and parameters: the page shows them in the reader's language, the e-mail
+    and webhook in the recipient's saved one."""
+    from qorgau.core.db import unit_of_work
+    from qorgau.core.models import Notification, User
+    from qorgau.core.notify import notify
+
+    with unit_of_work(demo_url) as session:
+        officer = session.execute(select(User).where(User.username == "officer")).scalar_one()
+        officer.locale = "kk"
+        notify(session, user=officer, kind="speaks.reply", title="%(ref)s: the worker replied",
+               params={"ref": "WS-TEST42"}, link="/speaks", urgent=True)
+    with unit_of_work(demo_url) as session:
+        stored = session.execute(select(Notification).where(Notification.kind == "speaks.reply",
+                                                            Notification.link == "/speaks")).scalar_one()
+        assert stored.title == "%(ref)s: the worker replied" and stored.params == {"ref": "WS-TEST42"}
+    client = sign_in("officer")
+    pages = {lang: client.get(f"/notifications?lang={lang}").text for lang in ("en", "ru", "kk")}
+    assert "WS-TEST42: the worker replied" in pages["en"]
+    assert "WS-TEST42" in pages["ru"] and "WS-TEST42: the worker replied" not in pages["ru"]
+    assert pages["ru"] != pages["kk"]
+    deadline = time.time() + 5
+    while not webhook and time.time() < deadline:
+        time.sleep(0.05)
+    from qorgau.core import i18n
+
+    with i18n.locale_context("kk"):
+        expected = i18n.gettext("%(ref)s: the worker replied", ref="WS-TEST42")
+    assert [m["title"] for m in webhook] == [expected] and expected != "WS-TEST42: the worker replied"

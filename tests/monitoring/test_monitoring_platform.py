@@ -147,7 +147,7 @@ def test_escalation_widens_the_circle_of_people_told(session):
     officer_note = session.execute(select(Notification).join(User, Notification.user_id == User.id)
                                    .where(User.username == "officer", Notification.link == f"/monitoring/alarms/{alarm.id}")
                                    ).scalars().first()
-    assert officer_note is not None and "Электролиз" in officer_note.title
+    assert officer_note is not None and "Электролиз" in officer_note.shown[0]  # rendered when read
 
 
 def test_presence_entries_and_exits(session, client):

@@ -29,7 +29,6 @@ from qorgau.airegister.models import (
 )
 from qorgau.airegister.schemas import FilingIn
 from qorgau.core import audit, i18n, policy
-from qorgau.core.config import get_settings
 from qorgau.core.db import utcnow
 from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
@@ -66,11 +65,6 @@ def _event(session: Session, filing: Filing, actor: User | None, kind: str, /, *
                  after=detail or None, actor=None if actor else "system:airegister")
 
 
-def _for(user: User, message: str, **params) -> str:
-    with i18n.locale_context(user.locale or get_settings().default_locale):
-        return i18n.gettext(message, **params)
-
-
 def _officers(session: Session, union_org_id: int | None) -> list[User]:
     """Officers of the union or, failing that, of the nearest union above it."""
     org = session.get(UnionOrg, union_org_id) if union_org_id else None
@@ -91,7 +85,7 @@ def _employers(session: Session, enterprise_id: int) -> list[User]:
 def _tell(session: Session, users: list[User], filing: Filing, kind: str, message: str, **params) -> None:
     for user in users:
         notify(session, user=user, kind=f"airegister.{kind}", link=f"/airegister/filings/{filing.id}",
-               title=_for(user, message, ref=filing.reference, name=filing.name, **params))
+               title=message, params={"ref": filing.reference, "name": filing.name, **params})
 
 
 def route(session: Session, enterprise: Enterprise) -> UnionOrg | None:

@@ -1,8 +1,16 @@
-"""The audit log: every write, with actor, action, object, time, before and after, hash-chained.
+"""The audit log: every write, with actor, action, object, time, before and after, keyed and chained.
 
 Writes are captured automatically from the ORM flush (no service can forget), and services add
 business events (e.g. "revealed a reporter's contact, reason ...") with `record`. Entries are
 written at commit time inside the same transaction, so a rolled-back change leaves no entry.
+
+Each entry's hash is an HMAC-SHA256, under an audit key kept outside the database, of its content and
+the previous entry's hash: whoever can write the database but not read the key cannot recompute the
+chain. Signed checkpoints (count, head id, head hash, time) are written outside the database
+(`qorgau.core.audit_anchor`), so deleting the tail is detected too.
+
+Actions of anonymous reporters are not timed: their entries wait in `core_audit_held` (random id, the
+day only) and join the chain, in random order and dated to their day, once that day is over.
 """
 
 from __future__ import annotations
@@ -11,15 +19,18 @@ import datetime as dt
 import decimal
 import enum
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import delete, event, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
+from qorgau.core.config import get_settings
 from qorgau.core.db import Base, utcnow
-from qorgau.core.models import AuditEntry
+from qorgau.core.models import AuditEntry, AuditHeld, random_id
 
 GENESIS = "0" * 64
 _PENDING = "audit_pending"
@@ -83,14 +94,18 @@ class _Pending:
     reason: str = ""
     coarse_time: bool = False  # anonymous reporters' actions are dated to the day, never timed
 
+    def as_dict(self) -> dict:
+        return {"actor": self.actor, "action": self.action, "object_type": self.object_type,
+                "object_id": self.object_id, "before": self.before, "after": self.after, "reason": self.reason}
+
 
 def record(session: Session, *, action: str, object_type: str, object_id: Any = "",
            before: dict | None = None, after: dict | None = None, reason: str = "",
-           actor: str | None = None) -> None:
-    """Add a business event to this unit of work's audit trail."""
+           actor: str | None = None, anonymous_channel: bool = False) -> None:
+    """Add a business event to this unit of work's audit trail (held to its day for the anonymous channel)."""
     session.info.setdefault(_PENDING, []).append(_Pending(
-        actor or session.info.get("actor", "system"), action, object_type, str(object_id),
-        before, after, reason))
+        actor or session.info.get("actor", "system"), action, object_type, str(object_id), before, after,
+        reason, coarse_time=anonymous_channel))
 
 
 @event.listens_for(Session, "before_flush")
@@ -123,18 +138,48 @@ def _capture_after(session: Session, _ctx) -> None:
     for obj in session.deleted:
         if id(obj) in captured:
             pending.append(_Pending(actor, "delete", obj.__tablename__, _object_id(obj),
-                                    captured[id(obj)][0], None))
+                                    captured[id(obj)][0], None, coarse_time=_coarse(obj, actor)))
 
 
 def _coarse(obj: Any, actor: str) -> bool:
+    """Writes of the anonymous channel (reports, messages, the notifications they cause) wait for their day."""
     return actor == "anonymous" and getattr(obj, "__audit_coarse_time__", False)
 
 
+def _payload(prev_hash: str, at: str, actor: str, action: str, object_type: str, object_id: str,
+             before: Any, after: Any, reason: str) -> bytes:
+    return json.dumps([prev_hash, at, actor, action, object_type, object_id, before, after, reason],
+                      sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
 def entry_hash(prev_hash: str, at: str, actor: str, action: str, object_type: str, object_id: str,
-               before: Any, after: Any, reason: str) -> str:
-    payload = json.dumps([prev_hash, at, actor, action, object_type, object_id, before, after, reason],
-                         sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
+               before: Any, after: Any, reason: str, *, key: str | None = None) -> str:
+    """HMAC-SHA256 of the entry under the audit key (the current one unless given)."""
+    key = key if key is not None else get_settings().resolved_audit_key()
+    payload = _payload(prev_hash, at, actor, action, object_type, object_id, before, after, reason)
+    return hmac.new(_mac_key(key), payload, hashlib.sha256).hexdigest()
+
+
+def legacy_entry_hash(*fields: Any) -> str:
+    """The unkeyed SHA-256 of the first format (only to re-key chains written before keys existed)."""
+    return hashlib.sha256(_payload(*fields)).hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _mac_key(key: str) -> bytes:
+    return hashlib.sha256(("qorgau-audit-entry:" + key).encode()).digest()
+
+
+@lru_cache(maxsize=8)
+def audit_key_id(key: str) -> str:
+    return hashlib.sha256(("qorgau-audit-key-id:" + key).encode()).hexdigest()[:12]
+
+
+def audit_keys() -> dict[str, str]:
+    """Audit keys by id: the current one and those of earlier periods (to verify their entries)."""
+    settings = get_settings()
+    keys = [settings.resolved_audit_key(), *settings.previous_audit_keys()]
+    return {audit_key_id(k): k for k in keys}
 
 
 def _last_hash(session: Session) -> str:
@@ -148,24 +193,52 @@ def _write_pending(session: Session) -> None:
     pending: list[_Pending] = session.info.pop(_PENDING, [])
     if not pending:
         return
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+    today = utcnow().date()
+    timed = [item for item in pending if not item.coarse_time]
+    for item in pending:
+        if item.coarse_time:
+            session.execute(insert(AuditHeld), [{"id": random_id(session, AuditHeld), "day": today,
+                                                 "entry": item.as_dict()}])
+    if timed:
+        _append(session, _release_rows(session, before=today) + [(utcnow(), item.as_dict()) for item in timed])
+        session.info["audit_appended"] = True
+
+
+def _release_rows(session: Session, *, before: dt.date) -> list[tuple[dt.datetime, dict]]:
+    """Held entries of days that are over, in random (id) order, dated to their day; removed from the hold."""
+    held = session.execute(select(AuditHeld).where(AuditHeld.day < before)
+                           .order_by(AuditHeld.day, AuditHeld.id)).scalars().all()
+    if not held:
+        return []
+    session.execute(delete(AuditHeld).where(AuditHeld.id.in_([h.id for h in held])))
+    return [(dt.datetime.combine(h.day, dt.time(), tzinfo=dt.UTC), h.entry) for h in held]
+
+
+def release_held(session: Session, *, today: dt.date | None = None) -> int:
+    """Append the held anonymous entries of past days to the chain (the daily job; commits also do it)."""
+    rows = _release_rows(session, before=today or utcnow().date())
+    if rows:
+        _append(session, rows)
+        session.info["audit_appended"] = True
+    return len(rows)
+
+
+def _append(session: Session, rows: list[tuple[dt.datetime, dict]]) -> None:
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
         # Serialise appends so the chain has one tail even with many writers.
         session.execute(text("SELECT pg_advisory_xact_lock(7243001)"))
+    key = get_settings().resolved_audit_key()
+    key_id = audit_key_id(key)
     prev = _last_hash(session)
-    rows = []
-    for item in pending:
-        at = utcnow()
-        if item.coarse_time:
-            at = at.replace(hour=0, minute=0, second=0, microsecond=0)
-        stamp = at.isoformat()
-        digest = entry_hash(prev, stamp, item.actor, item.action, item.object_type, item.object_id,
-                            item.before, item.after, item.reason)
-        rows.append({"at": at, "actor": item.actor, "action": item.action, "object_type": item.object_type,
-                     "object_id": item.object_id, "before": item.before, "after": item.after,
-                     "reason": item.reason, "prev_hash": prev, "hash": digest})
+    values = []
+    for at, item in rows:
+        digest = entry_hash(prev, at.isoformat(), item["actor"], item["action"], item["object_type"],
+                            item["object_id"], item["before"], item["after"], item["reason"], key=key)
+        values.append({**item, "at": at, "prev_hash": prev, "hash": digest, "key_id": key_id})
         prev = digest
-    session.execute(insert(AuditEntry), rows)
+    session.execute(insert(AuditEntry), values)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -185,20 +258,39 @@ class VerifyResult:
         return self.broken_id is None
 
 
-def verify(session: Session) -> VerifyResult:
-    """Walk the chain from the start; report the first entry whose link or content does not match."""
+def verify(session: Session, *, checkpoints: list[dict] | None = None) -> VerifyResult:
+    """Walk the chain from the start; report the first entry whose link or keyed hash does not match.
+
+    With the checkpoints written outside the database (default: read from the configured sink), also
+    report a chain shorter than a checkpoint or a head that differs from it (truncation, re-hash).
+    """
+    from qorgau.core import audit_anchor
+
+    keys = audit_keys()
     prev = GENESIS
     checked = 0
+    heads: dict[int, str] = {}
+    anchors = audit_anchor.read_checkpoints() if checkpoints is None else checkpoints
+    wanted = {int(c["head_id"]) for c in anchors}
     query = select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=2000)
     for entry in session.execute(query).scalars():
         if entry.prev_hash != prev:
             return VerifyResult(checked, entry.id, "link to the previous entry is broken")
-        expected = entry_hash(prev, entry.at.astimezone(dt.UTC).isoformat(), entry.actor, entry.action, entry.object_type,
-                              entry.object_id, entry.before, entry.after, entry.reason)
-        if expected != entry.hash:
-            return VerifyResult(checked, entry.id, "content does not match its hash")
+        key = keys.get(entry.key_id)
+        if key is None:
+            return VerifyResult(checked, entry.id, "entry is not keyed with a known audit key")
+        expected = entry_hash(prev, entry.at.astimezone(dt.UTC).isoformat(), entry.actor, entry.action,
+                              entry.object_type, entry.object_id, entry.before, entry.after, entry.reason, key=key)
+        if not hmac.compare_digest(expected, entry.hash):
+            return VerifyResult(checked, entry.id, "content does not match its keyed hash")
         prev = entry.hash
         checked += 1
+        if entry.id in wanted:
+            heads[entry.id] = entry.hash
+    for anchor in anchors:
+        problem = audit_anchor.check(anchor, checked=checked, heads=heads)
+        if problem:
+            return VerifyResult(checked, int(anchor["head_id"]), problem)
     return VerifyResult(checked)
 
 
@@ -208,3 +300,6 @@ def history(session: Session, *, object_type: str, object_id: Any, limit: int = 
                                       AuditEntry.object_id == str(object_id))
              .order_by(AuditEntry.id.desc()).limit(limit))
     return list(session.execute(query).scalars())
+
+
+from qorgau.core import audit_anchor as _audit_anchor  # noqa: E402,F401  (registers the checkpoint writer)

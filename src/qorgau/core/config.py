@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -17,17 +18,28 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", description="SQLAlchemy URL; default sqlite:///<data_dir>/qorgau.db")
     secret_key: str = Field(default="", description="Signs sessions; generated into <data_dir> if unset.")
     data_key: str = Field(default="", description="Encrypts reports at rest; generated into <data_dir>/keys.")
+    audit_key: str = Field(default="", description="Keys the audit chain (HMAC); generated into <data_dir>/keys.")
+    audit_checkpoint_path: str = Field(default="", description="File the signed audit checkpoints are appended to; "
+                                       "default <data_dir>/audit/checkpoints.jsonl. Keep it off the database host.")
+    audit_checkpoint_webhook: str = Field(default="", description="Also POST each audit checkpoint here.")
+    audit_checkpoint_seconds: int = Field(default=300, description="At most one checkpoint per this many seconds "
+                                          "after commits (and on `qorgau audit checkpoint`).")
     secure_cookies: bool | None = Field(default=None, description="Force the Secure cookie flag; default: on behind TLS.")
     default_locale: str = "ru"
     session_hours: int = 12
     login_max_failures: int = 5
     login_window_minutes: int = 15
     login_lockout_minutes: int = 15
+    login_failure_keep_days: int = Field(default=30, description="Failed sign-ins older than this are deleted.")
     upload_max_bytes: int = 25 * 1024 * 1024
     smtp_url: str = Field(default="", description="smtp://user:pass@host:port for e-mail notifications.")
     speaks_ack_days: int = Field(default=7, description="Days for the union to acknowledge a worker's report.")
     speaks_feedback_days: int = Field(default=90, description="Days for the union to give feedback on a report.")
-    speaks_receipt_failures_per_minute: int = Field(default=30, description="Failed receipt look-ups allowed per minute, platform-wide.")
+    speaks_receipt_free_failures: int = Field(default=20, description="Wrong receipt codes a day per four-digit prefix "
+                                              "before that prefix's look-ups need a proof of work.")
+    speaks_receipt_pow_bits: int = Field(default=18, description="Proof-of-work difficulty (leading zero bits of SHA-256).")
+    speaks_receipt_wait_seconds: int = Field(default=20, description="Wait asked of a browser without JavaScript instead "
+                                             "of the proof of work.")
     deviations_due_days: str = Field(default="gross=3,significant=14,minor=30",
                                      description="Days to fix a violation's corrective actions, by severity.")
     deviations_immediate_days: int = Field(default=1, description="Days for an immediate action.")
@@ -70,6 +82,39 @@ class Settings(BaseSettings):
 
     def resolved_data_key(self) -> str:
         return self._kept_secret(self.data_key, "keys/data_key")
+
+    def previous_data_keys(self) -> list[str]:
+        """Keys being rotated out: still read until `qorgau keys rotate-data-key` has rewritten everything."""
+        folder = self.data_dir / "keys" / "previous"
+        return [p.read_text().strip() for p in sorted(folder.glob("*.key"))] if folder.is_dir() else []
+
+    def resolved_audit_key(self) -> str:
+        return self._kept_secret(self.audit_key, "keys/audit_key")
+
+    def previous_audit_keys(self) -> list[str]:
+        """Audit keys of earlier periods, kept to verify the entries they keyed."""
+        folder = self.data_dir / "keys" / "audit_previous"
+        return [p.read_text().strip() for p in sorted(folder.glob("*.key"))] if folder.is_dir() else []
+
+    def resolved_receipt_pepper(self) -> str:
+        """Salts receipt digests; kept apart from the session secret so that secret can rotate."""
+        path = self.data_dir / "keys" / "receipt_pepper"
+        if path.exists():
+            return path.read_text().strip()
+        # Made once from the session secret, as the digests written before this file existed were.
+        derived = hashlib.sha256(("receipt:" + self.resolved_secret_key()).encode()).hexdigest()
+        return _keep(path, derived)
+
+    def audit_checkpoint_file(self) -> Path:
+        return Path(self.audit_checkpoint_path) if self.audit_checkpoint_path else \
+            self.data_dir / "audit" / "checkpoints.jsonl"
+
+
+def _keep(path: Path, value: str) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
 
 
 @lru_cache

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import secrets
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qorgau.core.db import Base, UTCDateTime, utcnow
+
+RANDOM_ID_FLOOR = 1 << 20
+
+
+def random_id(session, model) -> int:
+    """A random primary key (below 2^31): rows of anonymous origin carry no insertion order."""
+    while True:
+        candidate = RANDOM_ID_FLOOR + secrets.randbelow((1 << 31) - 1 - RANDOM_ID_FLOOR)
+        if session.get(model, candidate) is None:
+            return candidate
 
 
 class User(Base):
@@ -61,11 +72,14 @@ class ApiToken(Base):
 
 
 class LoginFailure(Base):
+    """A failed sign-in: the name tried and a keyed digest of the client (never its address)."""
+
     __tablename__ = "core_login_failure"
     __audited__ = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(32), default="", index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
@@ -86,22 +100,53 @@ class AuditEntry(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16), default="")  # the audit key that keyed `hash` (HMAC)
+
+
+class AuditHeld(Base):
+    """An audit entry of an anonymous action, held until its day is over and then appended to the chain.
+
+    Random id, the day only: nothing orders it among the day's other actions.
+    """
+
+    __tablename__ = "core_audit_held"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    entry: Mapped[dict] = mapped_column(JSON)
 
 
 class Notification(Base):
-    """An in-app message to one user (e-mail and webhook delivery are attempted beside it)."""
+    """An in-app message to one user (e-mail and webhook delivery are attempted beside it).
+
+    Stored as a message id and its parameters, rendered in the reader's language when shown. Ids are
+    random; notifications caused by an anonymous reporter are dated to the day only.
+    """
 
     __tablename__ = "core_notification"
+    __audit_coarse_time__ = True  # when an anonymous reporter's action causes it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
-    title: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(String(300))  # message id (English), formatted with params
+    body: Mapped[str] = mapped_column(Text, default="")  # message id, or plain text when params say so
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
     link: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
+    @property
+    def shown(self) -> tuple[str, str]:
+        """(title, body) in the current locale."""
+        from qorgau.core.notify import render
+
+        return render(self)
+
+    @property
+    def dated_to_day(self) -> bool:
+        return bool((self.params or {}).get("_day"))
 
 class Job(Base):
     """A background job's state and progress (the queue carries only its id; see core.jobs).

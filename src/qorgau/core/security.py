@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from qorgau.core.db import utcnow
@@ -47,27 +47,64 @@ class SignInResult:
     locked_until: datetime | None = None
 
 
+LOCKED = N_("Too many failed sign-ins. Try again later.")
+WRONG = N_("Wrong user name or password.")
+MAX_DELAY_MINUTES = 24 * 60
+
+
+def client_key(secret_key: str, address: str | None) -> str:
+    """A keyed digest of the client address: enough to tell clients apart, never the address itself."""
+    return hmac.new(hashlib.sha256(("login-client:" + secret_key).encode()).digest(),
+                    (address or "").encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def authenticate(session: Session, *, username: str, password: str, max_failures: int,
-                 window_minutes: int, lockout_minutes: int) -> SignInResult:
-    """Check a password with throttling: too many failures in the window lock the account for a while."""
+                 window_minutes: int, lockout_minutes: int, client: str = "", keep_days: int = 30) -> SignInResult:
+    """Check a password, throttled per user name AND client, with delays that grow.
+
+    After `max_failures` wrong passwords for one name from one client within the window, that client
+    waits `lockout_minutes` for that name, doubling with each further failure (up to a day). Other
+    clients, the real user included, are not held up. Known and unknown names get the same answers
+    (and the same Argon2 work), so the answers reveal no names.
+    """
     now = utcnow()
-    username = username.strip().lower()
+    username = username.strip().lower()[:64]
+    since = now - timedelta(minutes=max(window_minutes, MAX_DELAY_MINUTES))
+    recent = list(session.execute(select(LoginFailure.at).where(
+        LoginFailure.username == username, LoginFailure.client == client, LoginFailure.at >= since)
+        .order_by(LoginFailure.at.desc()).limit(max_failures + 12)).scalars())
+    locked_until = _locked_until(recent, now=now, max_failures=max_failures, window_minutes=window_minutes,
+                                 lockout_minutes=lockout_minutes)
+    if locked_until is not None:
+        verify_password(_DUMMY_HASH, password)  # the same work as an ordinary answer
+        return SignInResult(None, LOCKED, locked_until)
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is not None and user.locked_until and user.locked_until > now:
-        return SignInResult(None, N_("Too many failed sign-ins. Try again later."), user.locked_until)
     valid = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is not None and valid and user.is_active:
-        session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+        session.execute(delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.client == client))
         return SignInResult(user)
-    session.add(LoginFailure(username=username, at=now))
+    session.add(LoginFailure(username=username, client=client, at=now))
+    session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=keep_days)))
     session.flush()
-    since = now - timedelta(minutes=window_minutes)
-    failures = session.execute(select(func.count()).select_from(LoginFailure).where(
-        LoginFailure.username == username, LoginFailure.at >= since)).scalar_one()
-    if user is not None and failures >= max_failures:
-        user.locked_until = now + timedelta(minutes=lockout_minutes)
-        return SignInResult(None, N_("Too many failed sign-ins. Try again later."), user.locked_until)
-    return SignInResult(None, N_("Wrong user name or password."))
+    locked_until = _locked_until([now, *recent], now=now, max_failures=max_failures, window_minutes=window_minutes,
+                                 lockout_minutes=lockout_minutes)
+    if locked_until is not None:
+        return SignInResult(None, LOCKED, locked_until)
+    return SignInResult(None, WRONG)
+
+
+def _locked_until(failures: list[datetime], *, now: datetime, max_failures: int, window_minutes: int,
+                  lockout_minutes: int) -> datetime | None:
+    """Newest first: the failures within the window decide; each one past the limit doubles the wait."""
+    if not failures:
+        return None
+    in_window = [at for at in failures if at >= failures[0] - timedelta(minutes=window_minutes)]
+    excess = len(in_window) - max_failures
+    if excess < 0:
+        return None
+    delay = min(lockout_minutes * (2 ** min(excess, 16)), MAX_DELAY_MINUTES)
+    until = failures[0] + timedelta(minutes=delay)
+    return until if until > now else None
 
 
 class SessionSigner:
@@ -98,13 +135,15 @@ def _token_digest(token: str) -> str:
 
 def create_api_token(session: Session, *, user: User, name: str = "", scopes: list[str] | None = None,
                      expires_days: int | None = 90) -> tuple[ApiToken, str]:
-    """Make a token; the plain value is returned once and never stored."""
+    """Make a token; the plain value is returned once and never stored. `None` days: never expires."""
     scopes = scopes or ["read"]
     unknown = set(scopes) - set(TOKEN_SCOPES)
     if unknown:
         raise ValueError(f"unknown token scope(s): {', '.join(sorted(unknown))}")
+    if expires_days is not None and expires_days < 1:
+        raise ValueError("a token must be valid for at least one day (leave the expiry out for none)")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires = utcnow() + timedelta(days=expires_days) if expires_days else None
+    expires = utcnow() + timedelta(days=expires_days) if expires_days is not None else None
     token = ApiToken(user_id=user.id, name=name, prefix=plain[:12], token_hash=_token_digest(plain),
                      scopes=",".join(scopes), expires_at=expires)
     session.add(token)
@@ -123,6 +162,20 @@ def user_for_token(session: Session, plain: str) -> tuple[User, ApiToken] | None
     if not token.user.is_active:
         return None
     return token.user, token
+
+
+def token_state(token: ApiToken, now: datetime | None = None) -> str:
+    """active, expired or revoked."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= (now or utcnow()):
+        return "expired"
+    return "active"
+
+
+def end_sessions(user: User) -> None:
+    """Every session cookie of this user stops working (sign-out, password change, disabling)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
 
 
 def revoke_api_token(session: Session, *, token_id: int) -> ApiToken | None:

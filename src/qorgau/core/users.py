@@ -1,17 +1,18 @@
-"""Accounts: create users bound to a role and a scope."""
+"""Accounts: create users bound to a role and a scope; change passwords; disable accounts."""
 
 from __future__ import annotations
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from qorgau.core import policy, security
+from qorgau.core import audit, passwords, policy, security
 from qorgau.core.errors import Conflict, ValidationFailed
 from qorgau.core.i18n import LOCALES
+from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.registry.models import Enterprise, Region, UnionOrg
 
-MIN_PASSWORD = 10
+MIN_PASSWORD = passwords.MIN_LENGTH
 
 
 def search_query(*, q: str = "") -> Select:
@@ -33,9 +34,7 @@ def create(session: Session, *, username: str, role: str, password: str, full_na
         raise ValidationFailed("Unknown role.", field="role")
     if scope_kind not in policy.SCOPE_KINDS:
         raise ValidationFailed("Unknown scope.", field="scope_kind")
-    if len(password) < MIN_PASSWORD:
-        raise ValidationFailed("The password must have at least %(n)s characters.", field="password",
-                               params={"n": MIN_PASSWORD})
+    passwords.check(password)
     if session.execute(select(User.id).where(User.username == username)).first():
         raise Conflict("This user name is taken.", field="username")
     user = User(username=username, full_name=full_name, role=role, email=email, locale=locale,
@@ -66,3 +65,32 @@ def save_locale(session: Session, *, user: User, locale: str) -> bool:
     user.locale = locale
     session.flush()
     return True
+def change_password(session: Session, *, user: User, current: str, new: str) -> None:
+    """The user's own change: the current password is asked; every other session of theirs ends."""
+    if not security.verify_password(user.password_hash, current):
+        raise ValidationFailed(N_("The current password is wrong."), field="current")
+    set_password(session, user=user, password=new)
+
+
+def set_password(session: Session, *, user: User, password: str) -> None:
+    """A new password (policy checked); every session of the user ends."""
+    passwords.check(password)
+    user.password_hash = security.hash_password(password)
+    security.end_sessions(user)
+    audit.record(session, action="password_changed", object_type="core_user", object_id=user.id)
+    session.flush()
+
+
+def set_active(session: Session, *, actor: User, user_id: int, active: bool) -> User:
+    """An administrator enables or disables an account; disabling ends its sessions."""
+    policy.require(actor, "users.manage")
+    user = session.get(User, user_id)
+    if user is None:
+        raise ValidationFailed(N_("No such user."), field="user_id")
+    if not active and user.id == actor.id:
+        raise ValidationFailed(N_("You cannot disable your own account."), field="user_id")
+    user.is_active = active
+    if not active:
+        security.end_sessions(user)
+    session.flush()
+    return user

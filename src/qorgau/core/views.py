@@ -18,6 +18,7 @@ from qorgau.core.models import AuditEntry, Notification, User
 from qorgau.core.pagination import PageParams, paginate
 from qorgau.core.plugins import modules
 from qorgau.core.templating import render
+from qorgau.core.types import IdPath
 from qorgau.core.web import is_secure
 
 router = APIRouter()
@@ -38,12 +39,13 @@ def home_panels(request: Request, db: Session, user: User) -> list:
             panels.extend(provider(request, db, user))
     unread = db.execute(select(Notification).where(Notification.user_id == user.id,
                                                    Notification.read_at.is_(None))
-                        .order_by(Notification.id.desc()).limit(5)).scalars().all()
+                        .order_by(Notification.created_at.desc()).limit(5)).scalars().all()
     from qorgau.core.plugins import Panel, PanelItem
 
     panels.append(Panel(title=_("Notifications"), order=1, link="/notifications", link_label=_("All notifications"),
                         empty=_("Nothing new."),
-                        items=[PanelItem(n.title, n.link, i18n.format_datetime(n.created_at), "warn") for n in unread]))
+                        items=[PanelItem(n.shown[0], n.link, i18n.format_date(n.created_at) if n.dated_to_day
+                                         else i18n.format_datetime(n.created_at), "warn") for n in unread]))
     return sorted(panels, key=lambda p: p.order)
 
 
@@ -64,10 +66,12 @@ def login_form(request: Request, next: str = "/"):
 def login(request: Request, username: str = Form(..., max_length=64), password: str = Form(..., max_length=256),
           next: str = Form("/"), db: Session = Depends(get_db)):
     settings = request.app.state.settings
+    client = security.client_key(settings.resolved_secret_key(), request.client.host if request.client else None)
     result = security.authenticate(db, username=username, password=password,
                                    max_failures=settings.login_max_failures,
                                    window_minutes=settings.login_window_minutes,
-                                   lockout_minutes=settings.login_lockout_minutes)
+                                   lockout_minutes=settings.login_lockout_minutes,
+                                   client=client, keep_days=settings.login_failure_keep_days)
     db.info["actor"] = f"user:{username.strip().lower()[:60]}"
     if result.user is None:
         if result.locked_until:
@@ -89,6 +93,7 @@ def login(request: Request, username: str = Form(..., max_length=64), password: 
 @router.post("/logout")
 def logout(request: Request, user: User | None = Depends(load_user), db: Session = Depends(get_db)):
     if user is not None:
+        security.end_sessions(user)  # the cookie, even if kept somewhere, no longer opens a session
         audit.record(db, action="sign_out", object_type="core_user", object_id=user.id)
         db.commit()
     response = RedirectResponse("/", status_code=303)
@@ -113,7 +118,7 @@ def switch_language(request: Request, code: str, next: str = "/", user: User | N
 @router.get("/notifications")
 def notifications(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
     items = db.execute(select(Notification).where(Notification.user_id == user.id)
-                       .order_by(Notification.id.desc()).limit(200)).scalars().all()
+                       .order_by(Notification.created_at.desc()).limit(200)).scalars().all()
     return render(request, "notifications.html", {"items": items})
 
 
@@ -153,9 +158,41 @@ def users_create(request: Request, username: str = Form(..., max_length=64), ful
         query = user_service.search_query(q="")
         return render(request, "users.html", {"paged": paginate(db, query, PageParams(1, 50)), "q": "",
                                               "roles": policy.ROLES, "scope_kinds": policy.SCOPE_KINDS,
-                                              "error": _(error.message), "error_field": error.field},
+                                              "error": _(error.message, **error.params),
+                                              "error_field": error.field},
                       status_code=422)
     return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/active")
+def users_active(user_id: IdPath, active: str = Form("0", max_length=1), user: User = Depends(require_user),
+                 db: Session = Depends(get_db)):
+    user_service.set_active(db, actor=user, user_id=user_id, active=active == "1")
+    db.commit()
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/account/password")
+def account_form(request: Request, user: User = Depends(require_user)):
+    return render(request, "account.html", {})
+
+
+@router.post("/account/password")
+def account_password(request: Request, current: str = Form(..., max_length=256), new: str = Form(..., max_length=256),
+                     user: User = Depends(require_user), db: Session = Depends(get_db)):
+    try:
+        user_service.change_password(db, user=user, current=current, new=new)
+        db.commit()
+    except AppError as error:
+        db.rollback()
+        return render(request, "account.html", {"error": _(error.message, **error.params),
+                                                "error_field": error.field}, status_code=422)
+    # This browser stays signed in with a cookie of the new epoch; every other session has ended.
+    response = render(request, "account.html", {"changed": True})
+    response.set_cookie(security.SESSION_COOKIE, request.app.state.signer.dumps(user),
+                        max_age=request.app.state.signer.max_age, httponly=True, samesite="lax",
+                        secure=is_secure(request.scope, request.app.state.settings), path="/")
+    return response
 
 
 @router.get("/audit")

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from qorgau.core import audit, i18n
+from qorgau.core import audit
 from qorgau.core.config import get_settings
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
@@ -71,9 +71,7 @@ def tell(session: Session, users: list[User], violation: Violation, title: str, 
          **params) -> list[str]:
     told = []
     for user in users:
-        with i18n.locale_context(user.locale or get_settings().default_locale):
-            text = i18n.gettext(title, **params)
-        notify(session, user=user, kind="deviations", title=f"{text} · #{violation.id}",
+        notify(session, user=user, kind="deviations", title=title, params={**params, "_tail": f" · #{violation.id}"},
                link=f"/deviations/violations/{violation.id}", urgent=urgent)
         told.append(user.username)
     return told
@@ -113,11 +111,8 @@ def _step(session: Session, action: CorrectiveAction, violation: Violation, ente
         title = N_("Corrective action due on %(date)s")
     else:
         title = N_("Overdue corrective action escalated to: %(step)s")
-    told = []
-    for user in {u.id: u for u in people}.values():
-        with i18n.locale_context(user.locale or get_settings().default_locale):
-            params = {"date": i18n.format_date(action.due_on), "step": i18n.gettext(STEP_LABELS.get(step, step))}
-        told += tell(session, [user], violation, title, urgent=level >= 3, **params)
+    params = {"date": {"date": action.due_on.isoformat()}, "step": {"msg": STEP_LABELS.get(step, step)}}
+    told = tell(session, list({u.id: u for u in people}.values()), violation, title, urgent=level >= 3, **params)
     row = ActionEscalation(violation_id=violation.id, action_id=action.id, step=step, level=level, on=today,
                      days_overdue=max(overdue, 0), notified=told)
     session.add(row)

@@ -22,8 +22,7 @@ import pandas as pd
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from qorgau.core import audit, i18n, policy
-from qorgau.core.config import get_settings
+from qorgau.core import audit, policy
 from qorgau.core.db import utcnow
 from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
@@ -460,12 +459,6 @@ def peers(*, session: Session, score: Score, actor: User | None = None, scoped: 
 # ---------------------------------------------------------------- replies
 
 
-def _for(user: User, message: str) -> str:
-    """A notification title in the recipient's language."""
-    with i18n.locale_context(user.locale or get_settings().default_locale):
-        return i18n.gettext(message)
-
-
 def _officers_reaching(session: Session, enterprise_id: int) -> list[User]:
     officers = session.execute(select(User).where(User.role == "union_officer", User.is_active.is_(True))).scalars()
     return [u for u in officers if policy.can_reach_enterprise(session, u, enterprise_id)]
@@ -495,7 +488,7 @@ def submit_reply(*, session: Session, actor: User, enterprise_id: int, period: i
     session.flush()
     for officer in _officers_reaching(session, enterprise_id):
         notify(session, user=officer, kind="index.reply", link="/index/replies",
-               title=_for(officer, N_("An enterprise replied to its Safety Index score")))
+               title=N_("An enterprise replied to its Safety Index score"))
     return reply
 
 
@@ -542,8 +535,8 @@ def moderate_reply(*, session: Session, actor: User, reply_id: int, publish: boo
     author = session.get(User, reply.submitted_by_id) if reply.submitted_by_id else None
     if author is not None:
         notify(session, user=author, kind="index.reply", link="/index/replies",
-               title=_for(author, N_("Your reply to the Safety Index was published") if publish
-                          else N_("Your reply to the Safety Index was not published")))
+               title=N_("Your reply to the Safety Index was published") if publish
+               else N_("Your reply to the Safety Index was not published"))
     return reply
 
 

@@ -230,9 +230,9 @@ def propose(request: Request, yaml_text: str = Form(..., max_length=200_000), no
         row = service.propose_methodology(session=db, actor=user, yaml_text=yaml_text, note=note)
         db.commit()
     except AppError as error:
-        db.rollback()
         if error.status == 403:
-            raise
+            raise  # before the rollback: the error page still shows who is signed in
+        db.rollback()
         return render(request, "index/methodology_form.html",
                       {"yaml_text": yaml_text, "note": note, "error": _(error.message, **error.params),
                        "error_field": error.field}, status_code=error.status)
@@ -262,9 +262,9 @@ def review(request: Request, methodology_id: IdPath, decision: str = Form(..., p
                                    approve=decision == "approve", note=note)
         db.commit()
     except AppError as error:
-        db.rollback()
         if error.status in (403, 404):
-            raise
+            raise  # before the rollback: the error page still shows who is signed in
+        db.rollback()
         row = service.get_methodology(session=db, actor=user, methodology_id=methodology_id)
         return _methodology_page(request, db, user, row, status_code=error.status,
                                  error=_(error.message, **error.params))

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from qorgau.core import i18n
-from qorgau.core.config import get_settings
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
@@ -80,11 +78,10 @@ def send(session: Session, notices: Sequence[Notice]) -> int:
             if (user.id, notice.alarm_id, notice.kind) in seen:
                 continue
             seen.add((user.id, notice.alarm_id, notice.kind))
-            with i18n.locale_context(user.locale or get_settings().default_locale):
-                title = i18n.gettext(TITLES[notice.kind], zone=notice.zone_name, level=notice.escalation,
-                                     type=i18n.gettext(alarm_model.ALARM_TYPES.get(notice.alarm_type, notice.alarm_type)),
-                                     severity=i18n.gettext(alarm_model.SEVERITY_LABELS[Severity[notice.severity]]))
-            notify(session, user=user, kind="monitoring.alarm", title=title,
+            params = {"zone": notice.zone_name, "level": notice.escalation,
+                      "type": {"msg": alarm_model.ALARM_TYPES.get(notice.alarm_type, notice.alarm_type)},
+                      "severity": {"msg": alarm_model.SEVERITY_LABELS[Severity[notice.severity]]}}
+            notify(session, user=user, kind="monitoring.alarm", title=TITLES[notice.kind], params=params,
                    link=f"/monitoring/alarms/{notice.alarm_id}",
                    urgent=notice.kind == alarm_model.ESCALATED or notice.severity == "CRITICAL")
             sent += 1
@@ -96,8 +93,6 @@ def tell_enterprise(session: Session, enterprise: Enterprise, *, kind: str, titl
     """Tell the people at the enterprise (tier 0) something about a zone; returns who was told."""
     told = []
     for user in recipients(session, enterprise, 0):
-        with i18n.locale_context(user.locale or get_settings().default_locale):
-            text = i18n.gettext(title, **params)
-        notify(session, user=user, kind=kind, title=text, link=link, urgent=urgent)
+        notify(session, user=user, kind=kind, title=title, params=params, link=link, urgent=urgent)
         told.append(user.username)
     return told

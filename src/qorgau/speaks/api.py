@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -54,11 +55,15 @@ def file_report(body: ReportIn, db: Session = Depends(get_db)):
 
 
 @router.post("/public/follow", response_model=ReporterView,
-             responses={429: {"description": "Too many wrong receipts platform-wide; wait a minute"}})
+             responses={429: {"description": "Many wrong receipts with these first digits today: answer the "
+                                             "challenge in params (SHA-256 of '<challenge>:<proof>' with "
+                                             "`bits` leading zero bits) or resend after `seconds`"}})
 def follow(body: FollowIn, db: Session = Depends(get_db)):
     """Read your report's status and the union's replies with your receipt."""
     try:
-        report = service.find_by_receipt(session=db, receipt=body.receipt)
+        report = service.find_by_receipt(session=db, receipt=body.receipt, challenge=body.challenge, proof=body.proof)
+    except service.ChallengeRequired as asked:
+        return _challenge_answer(asked)
     finally:
         db.commit()  # the failed attempt is counted even when the look-up fails
     view = service.reporter_view(session=db, report=report)
@@ -70,7 +75,11 @@ def follow(body: FollowIn, db: Session = Depends(get_db)):
 def reporter_reply(body: ReplyIn, db: Session = Depends(get_db)):
     """Write back to the union, anonymously."""
     try:
-        report = service.reporter_reply(session=db, receipt=body.receipt, body=body.body)
+        report = service.reporter_reply(session=db, receipt=body.receipt, body=body.body, challenge=body.challenge,
+                                        proof=body.proof)
+    except service.ChallengeRequired as asked:
+        db.commit()
+        return _challenge_answer(asked)
     except Exception:
         db.commit()
         raise
@@ -151,3 +160,13 @@ def stats(by: str = Query("category", max_length=100, description="Comma-separat
           month: bool = False, db: Session = Depends(get_db), user: User = Depends(require_user)):
     """Report counts; outside the union, cells under 5 reports are suppressed."""
     return service.statistics(session=db, actor=user, by=[b.strip() for b in by.split(",") if b.strip()], month=month)
+
+
+def _challenge_answer(asked: service.ChallengeRequired) -> JSONResponse:
+    """429 in the usual error shape, with the challenge to answer (or the seconds to wait)."""
+    from qorgau.core.web import error_body
+
+    body = error_body(asked.code, asked.message, asked.field, {"seconds": asked.challenge.wait_seconds})
+    body["error"]["challenge"] = {"token": asked.challenge.token, "bits": asked.challenge.bits,
+                                  "wait_seconds": asked.challenge.wait_seconds}
+    return JSONResponse(body, status_code=429)

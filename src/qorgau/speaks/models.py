@@ -2,17 +2,18 @@
 
 Nothing here can identify a reporter: no address, no user agent, no precise time (dates only for
 everything the reporter does); text, contact details and attachments are encrypted with the data key,
-which the database does not hold.
+which the database does not hold (AES-GCM, no timestamp in the ciphertext). Reports, messages and
+attachments have random ids, so their order says nothing either (see docs/speaks/anonymity.md).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from qorgau.core.db import Base, UTCDateTime
+from qorgau.core.db import Base
 
 STATUSES = ("new", "acknowledged", "in_progress", "resolved", "closed", "spam")
 KINDS = ("hazard", "complaint", "suggestion")
@@ -84,13 +85,16 @@ class Attachment(Base):
 
 
 class ReceiptFailure(Base):
-    """A failed receipt look-up: only when it happened (platform-wide throttle; nothing about who)."""
+    """Wrong receipt codes tried today, per first four digits: no time, nothing about who."""
 
-    __tablename__ = "speaks_receipt_failure"
+    __tablename__ = "speaks_receipt_counter"
+    __table_args__ = (UniqueConstraint("prefix", "day"),)
     __audited__ = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    prefix: Mapped[str] = mapped_column(String(4))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class TriageCorrection(Base):

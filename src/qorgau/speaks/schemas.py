@@ -36,6 +36,8 @@ class Receipt(BaseModel):
 class FollowIn(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
     receipt: str = Field(..., min_length=16, max_length=40)
+    challenge: str = Field("", max_length=400, description="From a 429 answer's params, when asked")
+    proof: str = Field("", max_length=20, description="Answer to the challenge (see the 429 answer)")
 
 
 class ReplyIn(FollowIn):

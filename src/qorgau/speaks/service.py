@@ -5,25 +5,25 @@ Reporter-side functions take no actor: the reporter is anonymous and nothing abo
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from argon2.low_level import Type, hash_secret_raw
-from sqlalchemy import Integer, Select, String, delete, func, select
+from sqlalchemy import Integer, Select, String, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from qorgau.core import audit, crypto, disclosure, i18n, policy
+from qorgau.core import audit, crypto, disclosure, policy
 from qorgau.core.config import get_settings
 from qorgau.core.db import utcnow
 from qorgau.core.errors import NotFound, TooManyRequests, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.media import clean_attachment
-from qorgau.core.models import User
+from qorgau.core.models import User, random_id
 from qorgau.core.notify import notify
 from qorgau.registry.models import Enterprise, Region, Sector, UnionOrg
-from qorgau.speaks import nlp
+from qorgau.speaks import nlp, proof_of_work
 from qorgau.speaks.categories import CATEGORIES, URGENCIES
 from qorgau.speaks.models import (
     KINDS,
@@ -53,7 +53,7 @@ def normalise_receipt(receipt: str) -> str:
 
 def receipt_digest(receipt: str) -> str:
     """Argon2id of the receipt digits with a platform-wide salt, so a report can be found by its digest."""
-    salt = hashlib.sha256(("receipt:" + get_settings().resolved_secret_key()).encode()).digest()[:16]
+    salt = bytes.fromhex(get_settings().resolved_receipt_pepper())[:16]
     raw = hash_secret_raw(normalise_receipt(receipt).encode(), salt, time_cost=3, memory_cost=64 * 1024,
                           parallelism=2, hash_len=32, type=Type.ID)
     return raw.hex()
@@ -80,12 +80,6 @@ def route(session: Session, *, enterprise: Enterprise | None, region_kato: str |
             if org is not None:
                 return org
     return session.execute(select(UnionOrg).where(UnionOrg.kind == "federation").limit(1)).scalar()
-
-
-def _for(user: User, message: str, **params) -> str:
-    """A message in the recipient's language."""
-    with i18n.locale_context(user.locale or get_settings().default_locale):
-        return i18n.gettext(message, **params)
 
 
 def _officers_of(session: Session, union_org_id: int | None) -> list[User]:
@@ -138,7 +132,7 @@ def submit(*, session: Session, report_in: ReportIn, photos: list[bytes] | None 
     settings = get_settings()
     receipt = new_receipt()
     report = Report(
-        reference=_reference(session), receipt_digest=receipt_digest(receipt), kind=report_in.kind,
+        id=random_id(session, Report), reference=_reference(session), receipt_digest=receipt_digest(receipt), kind=report_in.kind,
         language=report_in.language, enterprise_id=enterprise.id if enterprise else None,
         region_kato=enterprise.region_kato if enterprise else report_in.region_kato,
         sector_code=enterprise.sector_code if enterprise else report_in.sector_code,
@@ -157,36 +151,85 @@ def submit(*, session: Session, report_in: ReportIn, photos: list[bytes] | None 
     session.add(report)
     session.flush()
     for content, media_type in cleaned:
-        session.add(Attachment(report_id=report.id, media_type=media_type, size=len(content),
+        session.add(Attachment(id=random_id(session, Attachment), report_id=report.id, media_type=media_type,
+                               size=len(content),
                                content_encrypted=crypto.encrypt_bytes(content)))
     if report.urgency == "imminent":
         for officer in _on_duty_officers(session, report.union_org_id):
             notify(session, user=officer, kind="speaks.imminent", urgent=True, link=f"/speaks/reports/{report.id}",
-                   title=_for(officer, N_("⚠ %(ref)s: imminent danger reported"), ref=report.reference),
-                   body=", ".join(w["word"] for w in triage.explanation.get("urgency_words", [])[:5]))
+                   title=N_("⚠ %(ref)s: imminent danger reported"), params={"ref": report.reference},
+                   body=", ".join(w["word"] for w in triage.explanation.get("urgency_words", [])[:5]),
+                   anonymous_channel=True)
     session.flush()
     return Filed(report, receipt)
 
 
-def _throttle(session: Session) -> None:
-    limit = get_settings().speaks_receipt_failures_per_minute
-    since = utcnow() - timedelta(minutes=1)
-    failures = session.execute(select(func.count()).select_from(ReceiptFailure)
-                               .where(ReceiptFailure.at >= since)).scalar_one()
-    if failures >= limit:
-        raise TooManyRequests(N_("Too many wrong receipt codes were tried. Wait a minute and try again."))
+class ChallengeRequired(TooManyRequests):
+    """Wrong codes for this receipt's first digits piled up today: answer the challenge first."""
+
+    def __init__(self, challenge: proof_of_work.Challenge):
+        super().__init__(N_("Many wrong receipt codes starting like yours were tried today. Your browser "
+                            "answers a short check first; without JavaScript, wait %(seconds)s seconds and "
+                            "send the form again."), field="receipt",
+                         params={"seconds": challenge.wait_seconds, "challenge": challenge.token,
+                                 "bits": challenge.bits})
+        self.challenge = challenge
 
 
-def find_by_receipt(*, session: Session, receipt: str) -> Report:
-    """The report behind a receipt; wrong codes are counted platform-wide and throttled."""
-    _throttle(session)
+def _prefix(digits: str) -> str:
+    return digits[:4]
+
+
+def failures_today(session: Session, prefix: str, today: date) -> int:
+    found = session.execute(select(ReceiptFailure.failures).where(ReceiptFailure.prefix == prefix,
+                                                                  ReceiptFailure.day == today)).scalar()
+    return found or 0
+
+
+def _count_failure(session: Session, prefix: str, today: date) -> None:
+    bumped = session.execute(update(ReceiptFailure).where(ReceiptFailure.prefix == prefix, ReceiptFailure.day == today)
+                             .values(failures=ReceiptFailure.failures + 1))
+    if not bumped.rowcount:
+        try:
+            with session.begin_nested():
+                session.add(ReceiptFailure(prefix=prefix, day=today, failures=1))
+        except IntegrityError:  # another request counted the first failure at the same moment
+            session.execute(update(ReceiptFailure).where(ReceiptFailure.prefix == prefix, ReceiptFailure.day == today)
+                            .values(failures=ReceiptFailure.failures + 1))
+    session.execute(delete(ReceiptFailure).where(ReceiptFailure.day < today - timedelta(days=1)))
+
+
+def _check_challenge(session: Session, prefix: str, today: date, challenge: str, proof: str) -> None:
+    settings = get_settings()
+    if failures_today(session, prefix, today) < settings.speaks_receipt_free_failures:
+        return
+    secret = settings.resolved_secret_key()
+    if challenge and proof_of_work.accept(secret, token=challenge, proof=proof, prefix=prefix):
+        return
+    raise ChallengeRequired(proof_of_work.issue(secret, prefix=prefix, bits=settings.speaks_receipt_pow_bits,
+                                                wait_seconds=settings.speaks_receipt_wait_seconds))
+
+
+def receipt_pass(receipt: str) -> str:
+    """Lets the worker who just opened their report reply without a second challenge."""
+    return proof_of_work.issue_pass(get_settings().resolved_secret_key(), prefix=_prefix(normalise_receipt(receipt)))
+
+
+def find_by_receipt(*, session: Session, receipt: str, challenge: str = "", proof: str = "") -> Report:
+    """The report behind a receipt.
+
+    Wrong codes are counted per first four digits and day. Up to `speaks_receipt_free_failures` a day
+    nothing more is asked; beyond, look-ups starting with those digits need a solved challenge (or a
+    short wait without JavaScript), checked before the costly digest. Nobody is ever locked out.
+    """
     digits = normalise_receipt(receipt)
+    prefix, today = _prefix(digits), utcnow().date()
+    _check_challenge(session, prefix, today, challenge, proof)
     report = None
     if len(digits) == RECEIPT_DIGITS:
         report = session.execute(select(Report).where(Report.receipt_digest == receipt_digest(digits))).scalar()
     if report is None:
-        session.add(ReceiptFailure(at=utcnow()))
-        session.execute(delete(ReceiptFailure).where(ReceiptFailure.at < utcnow() - timedelta(days=1)))
+        _count_failure(session, prefix, today)
         raise NotFound(N_("No report has this receipt code."), field="receipt")
     return report
 
@@ -203,16 +246,16 @@ def reporter_view(*, session: Session, report: Report) -> dict:
                           "body": crypto.decrypt_text(m.body_encrypted)} for m in report.messages]}
 
 
-def reporter_reply(*, session: Session, receipt: str, body: str, today: date | None = None) -> Report:
-    report = find_by_receipt(session=session, receipt=receipt)
+def reporter_reply(*, session: Session, receipt: str, body: str, today: date | None = None,
+                   challenge: str = "", proof: str = "") -> Report:
+    report = find_by_receipt(session=session, receipt=receipt, challenge=challenge, proof=proof)
     if report.status in ("closed", "spam"):
         raise ValidationFailed(N_("This report is closed."), field="body")
-    session.add(Message(report_id=report.id, from_reporter=True, sent_on=today or utcnow().date(),
-                        body_encrypted=crypto.encrypt_text(body)))
+    session.add(Message(id=random_id(session, Message), report_id=report.id, from_reporter=True,
+                        sent_on=today or utcnow().date(), body_encrypted=crypto.encrypt_text(body)))
     for officer in _officers_of(session, report.union_org_id):
-        notify(session, user=officer, kind="speaks.reply",
-               title=_for(officer, N_("%(ref)s: the worker replied"), ref=report.reference),
-               link=f"/speaks/reports/{report.id}")
+        notify(session, user=officer, kind="speaks.reply", title=N_("%(ref)s: the worker replied"),
+               params={"ref": report.reference}, link=f"/speaks/reports/{report.id}", anonymous_channel=True)
     session.flush()
     return report
 
@@ -291,8 +334,8 @@ def reply(*, session: Session, actor: User, report_id: int, body: str, today: da
     report = get(session=session, actor=actor, report_id=report_id)
     _require_handler(actor)
     today = today or utcnow().date()
-    message = Message(report_id=report.id, from_reporter=False, author_user_id=actor.id, sent_on=today,
-                      body_encrypted=crypto.encrypt_text(body))
+    message = Message(id=random_id(session, Message), report_id=report.id, from_reporter=False,
+                      author_user_id=actor.id, sent_on=today, body_encrypted=crypto.encrypt_text(body))
     session.add(message)
     if report.status == "new":
         report.status = "acknowledged"
@@ -399,7 +442,7 @@ def escalate_overdue(*, session: Session, today: date) -> list[Report]:
                      reason="acknowledgement overdue" if overdue_ack else "feedback overdue", actor="system:escalation")
         for officer in _officers_of(session, current.parent_id):
             notify(session, user=officer, kind="speaks.escalated", link=f"/speaks/reports/{report.id}",
-                   title=_for(officer, N_("%(ref)s: overdue report escalated to your union"), ref=report.reference))
+                   title=N_("%(ref)s: overdue report escalated to your union"), params={"ref": report.reference})
         moved.append(report)
     session.flush()
     return moved

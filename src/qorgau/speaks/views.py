@@ -101,33 +101,43 @@ def follow_form(request: Request):
     return render(request, "speaks/speak_follow.html", {})
 
 
-def _thread(request: Request, db: Session, receipt: str, **extra):
-    report = service.find_by_receipt(session=db, receipt=receipt)
+def _thread(request: Request, db: Session, receipt: str, challenge: str = "", proof: str = "", **extra):
+    report = service.find_by_receipt(session=db, receipt=receipt, challenge=challenge, proof=proof)
     view = service.reporter_view(session=db, report=report)
     db.commit()
-    return render(request, "speaks/speak_thread.html", {"view": view, "receipt": receipt, **LABELS, **extra},
+    return render(request, "speaks/speak_thread.html",
+                  {"view": view, "receipt": receipt, "receipt_pass": service.receipt_pass(receipt), **LABELS, **extra},
                   headers={"Cache-Control": "no-store"})
 
 
+def _follow_error(request: Request, db: Session, error: AppError, receipt: str):
+    db.commit()  # keep the failed attempt's count
+    challenge = getattr(error, "challenge", None)
+    return render(request, "speaks/speak_follow.html",
+                  {"error": _(error.message, **error.params), "challenge": challenge,
+                   "receipt": receipt if challenge else ""},
+                  status_code=error.status, headers={"Cache-Control": "no-store"})
+
+
 @router.post("/speak/follow")
-def follow(request: Request, receipt: str = Form(..., max_length=40), db: Session = Depends(get_db)):
+def follow(request: Request, receipt: str = Form(..., max_length=40), challenge: str = Form("", max_length=400),
+           proof: str = Form("", max_length=20), db: Session = Depends(get_db)):
     try:
-        return _thread(request, db, receipt)
+        return _thread(request, db, receipt, challenge, proof)
     except AppError as error:
-        db.commit()  # keep the failed attempt's count
-        return render(request, "speaks/speak_follow.html", {"error": _(error.message)}, status_code=error.status)
+        return _follow_error(request, db, error, receipt)
 
 
 @router.post("/speak/follow/reply")
 def follow_reply(request: Request, receipt: str = Form(..., max_length=40), body: str = Form(..., max_length=5000),
+                 challenge: str = Form("", max_length=400), proof: str = Form("", max_length=20),
                  db: Session = Depends(get_db)):
     try:
         if body.strip():
-            service.reporter_reply(session=db, receipt=receipt, body=body.strip())
-        return _thread(request, db, receipt, sent=bool(body.strip()))
+            service.reporter_reply(session=db, receipt=receipt, body=body.strip(), challenge=challenge, proof=proof)
+        return _thread(request, db, receipt, challenge, proof, sent=bool(body.strip()))
     except AppError as error:
-        db.commit()
-        return render(request, "speaks/speak_follow.html", {"error": _(error.message)}, status_code=error.status)
+        return _follow_error(request, db, error, receipt)
 
 
 # ---- union side ----------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 import qorgau.core.db
 
 
-revision = 'core_0002_ops_jobs'
-down_revision = 'core_0001'
+revision = 'core_0003_ops_jobs'
+down_revision = 'core_0002_aesgcm'
 branch_labels = None
 depends_on = None
 
