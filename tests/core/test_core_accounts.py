@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from tests.conftest import PASSWORDS, csrf_of
 
 ROLE_LABELS = {"admin": "Administrator", "officer": "Union officer", "inspector": "Technical inspector",
-               "employer": "Employer safety manager", "state": "State labour inspector", "analyst": "Analyst"}
+               "employer": "Employer safety manager", "state": "State labour inspector", "analyst": "Analyst",
+               "federation": "Union officer"}
 
 
 @pytest.mark.parametrize("username", sorted(PASSWORDS))

@@ -15,7 +15,7 @@ from tests.conftest import PASSWORDS
 from tests.language import english_words, page_urls
 
 # The demo's own data (names of people, systems and plans, report texts), not interface text.
-DEMO_WORDS = {"probe", "demo", "admin", "analyst", "employer", "inspector", "officer", "state", "done", "vision",
+DEMO_WORDS = {"probe", "demo", "federation", "admin", "analyst", "employer", "inspector", "officer", "state", "done", "vision",
               "safety", "screening", "ertis", "copper-zinc", "smelter", "retraining", "plan", "draft", "unconscious",
               "leak", "right", "now", "urgent"}
 

@@ -30,8 +30,10 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from qorgau.core import i18n
 from qorgau.core.config import Settings, get_settings
 from qorgau.core.db import unit_of_work, utcnow
+from qorgau.core.i18n_markers import N_
 from qorgau.core.models import Job
 from qorgau.core.states import Transitions
 
@@ -60,6 +62,14 @@ class JobSpec:
     schedule: crontab | None = None
     schedule_text: str = ""
     title: str = ""
+    schedule_words: tuple[str, dict] | None = None  # (message id, params): the schedule in the reader's language
+
+    def when(self) -> str:
+        """The schedule in the current locale (empty when the job runs only on demand)."""
+        if self.schedule_words is None:
+            return ""
+        msgid, params = self.schedule_words
+        return i18n.gettext(msgid) % params
 
 
 @dataclass
@@ -99,11 +109,12 @@ def _holds_sqlite_write_lock(session: Session) -> bool:
 REGISTRY: dict[str, JobSpec] = {}
 
 
-def job(kind: str, *, schedule: crontab | None = None, schedule_text: str = "", title: str = ""):
+def job(kind: str, *, schedule: crontab | None = None, schedule_text: str = "", title: str = "",
+        schedule_words: tuple[str, dict] | None = None):
     """Declare a job kind (and optionally its periodic schedule)."""
 
     def register(func: Callable[..., dict | None]) -> Callable[..., dict | None]:
-        REGISTRY[kind] = JobSpec(kind, func, schedule, schedule_text, title or kind)
+        REGISTRY[kind] = JobSpec(kind, func, schedule, schedule_text, title or kind, schedule_words)
         return func
 
     return register
@@ -112,11 +123,13 @@ def job(kind: str, *, schedule: crontab | None = None, schedule_text: str = "", 
 def daily(hour: int, minute: int = 0) -> dict[str, Any]:
     """`schedule=` and `schedule_text=` for a job run once a day (times in UTC)."""
     return {"schedule": crontab(minute=str(minute), hour=str(hour)),
-            "schedule_text": f"daily {hour:02d}:{minute:02d} UTC"}
+            "schedule_text": f"daily {hour:02d}:{minute:02d} UTC",
+            "schedule_words": (N_("daily at %(time)s UTC"), {"time": f"{hour:02d}:{minute:02d}"})}
 
 
 def every_minutes(minutes: int) -> dict[str, Any]:
-    return {"schedule": crontab(minute=f"*/{minutes}"), "schedule_text": f"every {minutes} min"}
+    return {"schedule": crontab(minute=f"*/{minutes}"), "schedule_text": f"every {minutes} min",
+            "schedule_words": (N_("every %(minutes)s min"), {"minutes": minutes})}
 
 
 def discover() -> dict[str, JobSpec]:

@@ -27,7 +27,7 @@ def health(session: Session, *, actor: User, settings: Settings) -> dict:
     for kind, spec in sorted(specs.items()):
         if spec.schedule is not None:
             success = jobs.last_success(session, kind)
-            scheduled.append({"kind": kind, "title": spec.title, "when": spec.schedule_text,
+            scheduled.append({"kind": kind, "title": spec.title, "when": spec.when(),
                               "last_success": success.finished_at if success else None,
                               "result": success.result if success else None})
     return {
