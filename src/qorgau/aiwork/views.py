@@ -17,6 +17,7 @@ from qorgau.aiwork.gradients import CLASS_DESCRIPTIONS, CLASS_LABELS, CLASSES, C
 from qorgau.aiwork.reskilling import SKILL_LABELS, SKILL_SOURCE
 from qorgau.aiwork.schemas import PlanIn, TableMeta
 from qorgau.core import i18n, policy, tabular
+from qorgau.core.charts import figure_json
 from qorgau.core.deps import get_db, require_user
 from qorgau.core.errors import AppError
 from qorgau.core.i18n import gettext as _
@@ -55,7 +56,7 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
 
 
 def _figure_html(figure) -> str:
-    return figure.to_html(include_plotlyjs=False, full_html=False, config={"displayModeBar": False})
+    return figure_json(figure)
 
 
 def _map(rows: list[dict], names: dict[str, str]) -> str:
