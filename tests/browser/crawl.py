@@ -195,6 +195,10 @@ def sign_in(context, base: str, username: str, password: str) -> None:
     assert response.status == 303, f"sign-in of {username} failed: {response.status}"
 
 
+def _is_page(response) -> bool:
+    return response.status == 200 and "text/html" in response.headers.get("content-type", "")
+
+
 def crawl(browser, base: str, paths: list[str], role: str | None, password: str | None,
           checks: list[Check] | None = None) -> tuple[list[str], int]:
     """Visit every path at each viewport and locale; (problems found, pages checked)."""
@@ -203,6 +207,7 @@ def crawl(browser, base: str, paths: list[str], role: str | None, password: str 
     visited = 0
     axe_source = AXE.read_text(encoding="utf-8")
     current: dict[str, Visit | None] = {"visit": None}
+    pages: list[str] | None = None
 
     def on_console(message) -> None:
         if current["visit"] is not None and message.type == "error":
@@ -219,19 +224,20 @@ def crawl(browser, base: str, paths: list[str], role: str | None, password: str 
             context.add_init_script(script=axe_source)
         if role is not None:
             sign_in(context, base, role, password or "")
+        if pages is None:  # which paths answer this role with a page (once: the same at every width)
+            pages = [path for path in paths if _is_page(context.request.get(base + path, max_redirects=0))]
         page = context.new_page()
         page.on("console", on_console)
         page.on("pageerror", on_error)
         for locale in LOCALES:
             context.add_cookies([{"name": "lang", "value": locale, "url": base}])
-            for path in paths:
+            for path in pages:
                 visit = Visit(path, role, locale, viewport)
                 current["visit"] = visit
                 response = page.goto(base + path, wait_until="load")
-                if response is None or response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
-                    continue  # not this role's page (403/404) or not a page
-                if path != "/login" and page.url.split("?")[0].endswith("/login"):
-                    continue  # sign-in required
+                if response is None or not _is_page(response):
+                    problems.append(f"{visit}: answered {response and response.status} on the second look")
+                    continue
                 visited += 1
                 for check in checks:
                     problems += [f"{visit}: {problem}" for problem in check(page, visit)]
