@@ -161,6 +161,14 @@ def _published(session) -> tuple[str, str] | None:
     return None if row is None else (str(row[0]), row[1])
 
 
+def _existing_plan(session) -> tuple[int | None, int | None]:
+    """An existing inspection plan and item: making one would add a model run, which changes /risk/ itself."""
+    from qorgau.risk.models import InspectionItem
+
+    item = session.execute(select(InspectionItem).limit(1)).scalar()
+    return (None, None) if item is None else (item.plan_id, item.id)
+
+
 def page_paths(route_table: Iterable[tuple[str, str]], session, username: str | None) -> list[str]:
     """The paths of every HTML page, with ids of objects the role can reach (made where missing)."""
     from qorgau.core.models import User
@@ -171,6 +179,7 @@ def page_paths(route_table: Iterable[tuple[str, str]], session, username: str | 
     published = _published(session)
     if published:
         fixed["index_period"], fixed["published_bin"] = published
+    fixed["risk_plan_id"], fixed["risk_item_id"] = _existing_plan(session)
     values: dict[str, object] = {}
     paths = []
     for method, path in route_table:
