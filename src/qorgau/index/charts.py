@@ -43,10 +43,10 @@ def rank_intervals(rows) -> str | None:
                  "thickness": 1.5, "width": 3},
         hovertemplate="%{customdata[0]}<br>" + _("Score") + " %{customdata[1]:.1f}<br>" + _("Rank")
         + " %{y} (%{customdata[2]}–%{customdata[3]})<extra></extra>", name=_("Rank")))
-    figure.update_yaxes(autorange="reversed", title=_("Rank (1 = safest)"),
-                        gridcolor="#e5eaf0", zeroline=False)
-    figure.update_xaxes(title=_("Enterprises in order of rank"), showticklabels=len(rows) <= LABELLED_POINTS,
-                        tickangle=-45)
+    figure.update_yaxes(autorange="reversed", title={"text": _("Rank (1 = safest)"), "font": {"size": 12}, "standoff": 4},
+                        gridcolor="#e5eaf0", zeroline=False, automargin=True)
+    figure.update_xaxes(title={"text": _("Enterprises in order of rank"), "font": {"size": 12}},
+                        showticklabels=len(rows) <= LABELLED_POINTS, tickangle=-45, automargin=True)
     figure.update_layout(height=460 if len(rows) <= LABELLED_POINTS else 380, showlegend=False)
     return _html(figure)
 
