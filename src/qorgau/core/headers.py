@@ -46,7 +46,8 @@ def security_headers(scope, settings: Settings | None = None) -> list[tuple[byte
 
 
 class SecurityHeadersMiddleware:
-    """Adds the headers above to every HTTP response (replacing any of the same name)."""
+    """Adds the headers above to every HTTP response, except those a route set itself (e.g. a stricter
+    `Content-Security-Policy: sandbox` on an uploaded file)."""
 
     def __init__(self, app, settings: Settings | None = None):
         self.app = app
@@ -56,12 +57,12 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         extra = security_headers(scope, self.settings)
-        names = {name for name, _value in extra}
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
-                message["headers"] = kept + extra
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _value in headers}
+                message["headers"] = headers + [(k, v) for k, v in extra if k not in present]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
