@@ -10,6 +10,8 @@ Budget: first visit <= 600 KB, repeat visit <= 100 KB, on every page.
 
     python benchmarks/page_weight.py [--roles anonymous,officer] [--enterprises 40] [--database URL]
 
+(--database: a demo database written with the test keys, QORGAU_DATA_KEY=test-data-key.)
+
 Prints one line per page; the last line is one JSON object.
 """
 
@@ -105,6 +107,8 @@ def main(argv: list[str] | None = None) -> dict:
                 cdp = context.new_cdp_session(page)
                 cdp.send("Network.enable")
                 response = page.request.get(base + path, max_redirects=0)
+                if response.status >= 500:
+                    raise RuntimeError(f"{role} {path}: server error {response.status}")
                 if response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
                     context.close()
                     continue

@@ -29,7 +29,7 @@ NOT_PAGES = re.compile(r"^/api/|^/lang/|^/healthz$|^/readyz$|^/speak$|/photos?/|
                        r"/yaml$|\.xlsx$|/places$|/live$|/logout$|^/speak/enterprises$")
 TAP = 44  # px: the least height of a control a thumb must hit
 CONTROLS = ("button, .button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, summary, "
-            ".langs a, .menu nav a, .pager a")
+            ".langs a, .menu nav a, .public a, .pager a")
 
 
 @dataclass
@@ -234,7 +234,13 @@ def crawl(browser, base: str, paths: list[str], role: str | None, password: str 
         if role is not None:
             sign_in(context, base, role, password or "")
         if pages is None:  # which paths answer this role with a page (once: the same at every width)
-            pages = [path for path in paths if _is_page(context.request.get(base + path, max_redirects=0))]
+            pages = []
+            for path in paths:
+                answer = context.request.get(base + path, max_redirects=0)
+                if answer.status >= 500:
+                    problems.append(f"{role or 'anonymous'} {path}: server error {answer.status}")
+                elif _is_page(answer):
+                    pages.append(path)
         page = context.new_page()
         page.on("console", on_console)
         page.on("pageerror", on_error)

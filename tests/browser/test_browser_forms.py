@@ -29,7 +29,7 @@ def test_sign_in_and_violation_forms_show_they_are_sending_and_send_once(live_se
     phone.get_by_label("Имя пользователя").fill("inspector")
     phone.get_by_label("Пароль").fill("inspector-demo-2026")
     button = phone.get_by_role("button", name="Войти")
-    button.click()
+    button.click(no_wait_after=True)  # the answer is held back
     expect(phone.locator("main form button[type=submit]")).to_be_disabled()  # (the CSP forbids wait_for_function's eval)
     assert phone.get_by_role("status").inner_text() == "Отправляется…"
     assert len(held) == 1
@@ -44,7 +44,7 @@ def test_sign_in_and_violation_forms_show_they_are_sending_and_send_once(live_se
     phone.locator("input[name=severity][value=significant]").check()
     phone.get_by_label("Что нарушено", exact=False).fill(text)
     submit = phone.locator("#capture-form button[type=submit]")
-    submit.click()
+    submit.click(no_wait_after=True)
     expect(submit).to_be_disabled()
     assert phone.locator("#capture-form .sending-note").inner_text() == "Отправляется…"
     assert phone.locator("#capture-form").get_attribute("aria-busy") == "true"
