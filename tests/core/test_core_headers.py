@@ -27,6 +27,7 @@ def test_every_response_carries_the_security_headers(client):
     assert client.get("/speak/").headers["referrer-policy"] == "no-referrer"
     assert client.get("/speak/follow").headers["referrer-policy"] == "no-referrer"
     assert client.get("/login").headers["referrer-policy"] == "same-origin"
+    assert client.get("/speaks/inbox", follow_redirects=False).headers["referrer-policy"] == "same-origin"
 
 
 def test_hsts_behind_tls(client):

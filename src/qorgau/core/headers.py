@@ -16,7 +16,7 @@ from qorgau.core.config import Settings
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
        "form-action 'self'; frame-src 'none'; frame-ancestors 'none'")
-ANONYMOUS_PAGES = ("/speak", "/api/v1/speaks/public")
+ANONYMOUS_PAGES = ("/speak/", "/api/v1/speaks/public")
 HSTS = "max-age=31536000; includeSubDomains"
 
 
@@ -34,7 +34,7 @@ def over_tls(scope, settings: Settings | None) -> bool:
 
 
 def security_headers(scope, settings: Settings | None = None) -> list[tuple[bytes, bytes]]:
-    anonymous = scope["path"].startswith(ANONYMOUS_PAGES)
+    anonymous = scope["path"] == "/speak" or scope["path"].startswith(ANONYMOUS_PAGES)
     headers = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
                (b"x-frame-options", b"DENY"),
                (b"referrer-policy", b"no-referrer" if anonymous else b"same-origin"),
