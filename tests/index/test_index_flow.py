@@ -144,7 +144,7 @@ def test_run_publish_and_public_ranking_with_intervals_and_insufficient_data(cli
     assert first["name"] in text
     low, high = int(first["rank_p05"]), int(first["rank_p95"])
     assert f"{low}–{high}" in text, "the rank interval is printed"
-    assert "error_y" in text and "/static-pkg/plotly.min.js" in text, "intervals are drawn as error bars"
+    assert "error_y" in text and "/static/vendor/plotly-basic.min.js" in text, "intervals are drawn as error bars"
     insufficient_part = text.split('id="insufficient"')[1]
     assert insufficient[0]["name"] in insufficient_part
     ranked_table = text.split('id="ranking"')[1].split('id="insufficient"')[0]

@@ -79,7 +79,7 @@ def test_training_on_the_demo_scores_every_enterprise_and_shows_only_those_in_sc
     assert outside.name_kk not in page.text
     inside = session.get(Enterprise, rows[0]["enterprise_id"])
     detail = client.get(f"/risk/enterprises/{inside.id}")
-    assert detail.status_code == 200 and "plotly.min.js" in detail.text and "risk-history" in detail.text
+    assert detail.status_code == 200 and "plotly-basic.min.js" in detail.text and 'class="plot"' in detail.text
     assert "cdn.plot.ly" not in detail.text
     api = client.get(f"/api/v1/risk/enterprises/{inside.id}").json()
     assert api["status"] == "trained" and api["score"]["rank_in_scope"] == 1 and len(api["history"]) > 0

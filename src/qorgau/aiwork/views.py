@@ -16,6 +16,7 @@ from qorgau.aiwork.gradients import CLASS_DESCRIPTIONS, CLASS_LABELS, CLASSES, C
 from qorgau.aiwork.reskilling import SKILL_LABELS, SKILL_SOURCE
 from qorgau.aiwork.schemas import PlanIn, TableMeta
 from qorgau.core import i18n, policy, tabular
+from qorgau.core.charts import figure_json
 from qorgau.core.deps import get_db, require_user
 from qorgau.core.errors import AppError, ValidationFailed
 from qorgau.core.i18n import gettext as _
@@ -56,7 +57,7 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
 
 
 def _figure_html(figure) -> str:
-    return figure.to_html(include_plotlyjs=False, full_html=False, config={"displayModeBar": False})
+    return figure_json(figure)
 
 
 def _map(rows: list[dict], names: dict[str, str]) -> str:
@@ -64,16 +65,24 @@ def _map(rows: list[dict], names: dict[str, str]) -> str:
 
 
 def _stacked(rows: list[dict], labels: list[str]) -> str:
-    """Horizontal bars: share of each group's jobs in each ILO class (gradients on the right)."""
+    """Horizontal bars: share of each group's jobs in each ILO class (gradients on the right).
+
+    Long group names are cut on the axis (whole in the hover) and the legend has room for one class
+    per line, so nothing is clipped on a 360-pixel phone."""
     import plotly.graph_objects as go
 
+    short = [label if len(label) <= 26 else label[:25] + "…" for label in labels]
     figure = go.Figure()
     for cls in (*CLASSES, "unscored"):
-        figure.add_bar(y=labels, x=[round(100 * (r["shares"][cls] or 0), 2) for r in rows], name=_(CLASS_LABELS[cls]),
-                       orientation="h", marker_color=COLORS[cls], hovertemplate="%{y}: %{x:.1f}%<extra></extra>")
-    figure.update_layout(barmode="stack", height=max(180, 26 * len(rows) + 90), margin={"l": 0, "r": 0, "t": 10, "b": 0},
-                         legend={"orientation": "h", "y": -0.15}, xaxis={"ticksuffix": "%", "range": [0, 100]},
-                         yaxis={"autorange": "reversed"})
+        figure.add_bar(y=short, x=[round(100 * (r["shares"][cls] or 0), 2) for r in rows], name=_(CLASS_LABELS[cls]),
+                       orientation="h", marker_color=COLORS[cls], customdata=labels,
+                       hovertemplate="%{customdata}: %{x:.1f}%<extra></extra>")
+    legend_room = 28 * (len(CLASSES) + 1)
+    figure.update_layout(barmode="stack", height=26 * len(rows) + 60 + legend_room,
+                         margin={"l": 0, "r": 8, "t": 10, "b": 10},
+                         legend={"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0},
+                         xaxis={"ticksuffix": "%", "range": [0, 100]},
+                         yaxis={"autorange": "reversed", "automargin": True})
     return _figure_html(figure)
 
 

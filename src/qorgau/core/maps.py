@@ -10,6 +10,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from qorgau.core.charts import figure_json
+
 GEOJSON = Path(__file__).resolve().parent.parent / "registry" / "data" / "regions.geojson"
 
 
@@ -32,7 +34,7 @@ def outlines() -> dict[str, tuple[list, list]]:
 
 def region_map(values: dict[str, float | None], names: dict[str, str], unit: str = "", digits: int = 1,
                height: int = 380) -> str:
-    """HTML of the map (plotly.js must be on the page); regions without a value are grey."""
+    """The map as chart JSON (see `qorgau.core.charts`); regions without a value are grey."""
     import plotly.graph_objects as go
     from plotly.colors import sample_colorscale
 
@@ -54,4 +56,4 @@ def region_map(values: dict[str, float | None], names: dict[str, str], unit: str
     figure.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.5)  # about 1/cos(48°) at these latitudes
     figure.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=height, plot_bgcolor="rgba(0,0,0,0)",
                          paper_bgcolor="rgba(0,0,0,0)")
-    return figure.to_html(include_plotlyjs=False, full_html=False, config={"displayModeBar": False})
+    return figure_json(figure)

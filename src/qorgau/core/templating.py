@@ -12,6 +12,8 @@ from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
 
 from qorgau.core import i18n
+from qorgau.core.assets import static_url
+from qorgau.core.charts import chart_scripts, plot
 from qorgau.core.plugins import CAPABILITIES, modules
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +98,7 @@ def _build_env() -> Environment:
         format_date=i18n.format_date, format_datetime=i18n.format_datetime,
         format_number=i18n.format_number, format_percent=i18n.format_percent,
         localized=i18n.localized, town=_town, LOCALES=i18n.LOCALES, LOCALE_NAMES=i18n.LOCALE_NAMES,
+        static_url=static_url, plot=plot, chart_scripts=chart_scripts,
     )
     env.filters.update(date=i18n.format_date, datetime=i18n.format_datetime, number=i18n.format_number,
                        percent=i18n.format_percent)

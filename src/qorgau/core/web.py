@@ -14,19 +14,20 @@ from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request as StarletteRequest
 
 from qorgau.core import i18n, security
+from qorgau.core.assets import CachedStaticFiles, static_url
 from qorgau.core.config import Settings, get_settings
 from qorgau.core.db import session_factory
 from qorgau.core.deps import load_user
 from qorgau.core.errors import AppError
+from qorgau.core.headers import SecurityHeadersMiddleware
 from qorgau.core.i18n_markers import N_
 from qorgau.core.plugins import CAPABILITIES, modules
 from qorgau.core.templating import render
@@ -283,23 +284,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for package in CAPABILITIES:  # a package's own assets, e.g. /static/deviations/offline.js
         package_static = STATIC_DIR.parent.parent / package / "static"
         if package_static.is_dir():
-            app.mount(f"/static/{package}", StaticFiles(directory=package_static), name=f"static-{package}")
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
-    @app.get("/static-pkg/plotly.min.js", include_in_schema=False)
-    def plotly_js():
-        import plotly
-
-        path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-        return FileResponse(path, media_type="application/javascript",
-                            headers={"Cache-Control": "public, max-age=86400"})
+            app.mount(f"/static/{package}", CachedStaticFiles(directory=package_static), name=f"static-{package}")
+    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/api/docs", include_in_schema=False)
-    def api_docs():
-        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Qorgau API",
-                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-                                   swagger_css_url="/static/swagger/swagger-ui.css",
-                                   swagger_favicon_url="/static/favicon.svg")
+    def api_docs():  # Swagger UI started by a static script: the CSP allows no inline script
+        return HTMLResponse(
+            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Qorgau API</title>'
+            f'<link rel="stylesheet" href="{static_url("swagger/swagger-ui.css")}">'
+            f'<link rel="icon" href="{static_url("favicon.svg")}"></head><body><div id="swagger-ui" '
+            'data-openapi-url="/api/openapi.json"></div>'
+            f'<script src="{static_url("swagger/swagger-ui-bundle.js")}"></script>'
+            f'<script src="{static_url("swagger/init.js")}"></script></body></html>')
 
     from qorgau.core import api as core_api
     from qorgau.core import logs, metrics, ops_views
@@ -320,4 +316,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics.install(app)  # /metrics and request counts per route (never the anonymous routes)
     logs.install(app)  # request ids and JSON logs (never for the anonymous routes)
     app.add_middleware(PlatformMiddleware, settings=settings)
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     return app

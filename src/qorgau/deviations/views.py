@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.core import i18n, policy
+from qorgau.core.charts import figure_json
 from qorgau.core.db import utcnow
 from qorgau.core.deps import get_db, require_user
 from qorgau.core.errors import AppError
@@ -328,7 +329,7 @@ def _chart(rows: list[dict], labels: dict, by: str) -> str:
     figure.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, height=360, barmode="group",
                          legend={"orientation": "h"}, xaxis={"automargin": True},
                          yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero"})
-    return figure.to_html(include_plotlyjs=False, full_html=False, config={"displayModeBar": False})
+    return figure_json(figure)
 
 
 # ---- import ---------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""Plotly charts of the index pages as HTML fragments (the page loads /static-pkg/plotly.min.js itself)."""
+"""Plotly charts of the index pages as chart JSON (drawn by the page through `qorgau.core.charts`)."""
 
 from __future__ import annotations
 
+from qorgau.core.charts import figure_json
 from qorgau.core.i18n import gettext as _
 
 CONFIG = {"displayModeBar": False, "responsive": True}
@@ -12,7 +13,7 @@ LABELLED_POINTS = 40  # above this many enterprises the axis shows positions, na
 def _html(figure, left: int = 60) -> str:
     figure.update_layout(margin={"l": left, "r": 16, "t": 16, "b": 60}, plot_bgcolor="#fff", paper_bgcolor="#fff",
                          font={"family": "system-ui, sans-serif", "size": 13})
-    return figure.to_html(include_plotlyjs=False, full_html=False, config=CONFIG)
+    return figure_json(figure, **CONFIG)
 
 
 def _short(text: str, limit: int = 28) -> str:
@@ -42,10 +43,10 @@ def rank_intervals(rows) -> str | None:
                  "thickness": 1.5, "width": 3},
         hovertemplate="%{customdata[0]}<br>" + _("Score") + " %{customdata[1]:.1f}<br>" + _("Rank")
         + " %{y} (%{customdata[2]}–%{customdata[3]})<extra></extra>", name=_("Rank")))
-    figure.update_yaxes(autorange="reversed", title=_("Rank (1 = safest)"),
-                        gridcolor="#e5eaf0", zeroline=False)
-    figure.update_xaxes(title=_("Enterprises in order of rank"), showticklabels=len(rows) <= LABELLED_POINTS,
-                        tickangle=-45)
+    figure.update_yaxes(autorange="reversed", title={"text": _("Rank (1 = safest)"), "font": {"size": 12}, "standoff": 4},
+                        gridcolor="#e5eaf0", zeroline=False, automargin=True)
+    figure.update_xaxes(title={"text": _("Enterprises in order of rank"), "font": {"size": 12}},
+                        showticklabels=len(rows) <= LABELLED_POINTS, tickangle=-45, automargin=True)
     figure.update_layout(height=460 if len(rows) <= LABELLED_POINTS else 380, showlegend=False)
     return _html(figure)
 

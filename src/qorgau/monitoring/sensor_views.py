@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from qorgau.core import policy
+from qorgau.core.charts import figure_json
 from qorgau.core.deps import get_db, require_user
 from qorgau.core.errors import AppError, ValidationFailed
 from qorgau.core.i18n import gettext as _
@@ -40,7 +41,7 @@ def location_map(enterprise: Enterprise, label: str, height: int = 320) -> str:
     figure.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.5)
     figure.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=height, plot_bgcolor="rgba(0,0,0,0)",
                          paper_bgcolor="rgba(0,0,0,0)")
-    return figure.to_html(include_plotlyjs=False, full_html=False, config={"displayModeBar": False})
+    return figure_json(figure)
 
 
 def plan_context(db: Session, user: User, enterprise_id: int) -> dict:

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from qorgau.core import i18n, policy
+from qorgau.core.charts import figure_json
 from qorgau.core.deps import get_db, require_user
 from qorgau.core.errors import AppError
 from qorgau.core.i18n import gettext as _
@@ -139,7 +140,7 @@ def _chart(data: list[dict]) -> str:
                                             name=f"{label} {name}", line={"dash": dash, "width": 1}))
     figure.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 30}, height=360,
                          legend={"orientation": "h", "y": -0.2})
-    return figure.to_html(include_plotlyjs=False, full_html=False, config={"displayModeBar": False})
+    return figure_json(figure)
 
 
 def _zone_page(request: Request, db: Session, user: User, zone_id: int, error: str = "", values: dict | None = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -10,6 +9,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from qorgau.core import i18n, policy
+from qorgau.core.charts import figure_json
 from qorgau.core.deps import get_db, require_user
 from qorgau.core.errors import AppError
 from qorgau.core.i18n import gettext as _
@@ -136,8 +136,17 @@ def enterprise_page(request: Request, enterprise_id: IdPath, user: User = Depend
     return render(request, "risk/enterprise.html", {
         **info, "contributions": contributions, "words": words(score.explanation, 5) if score else [],
         "average": average, "message": run_message(service.latest_run(session=db)),
-        "figure": json.dumps(figure), "labels": {"observed": _("Serious or fatal cases observed"),
-                                                 "expected": _("Expected by the model")}})
+        "chart": _history_chart(figure)})
+
+
+def _history_chart(figure: dict) -> str:
+    import plotly.graph_objects as go
+
+    chart = go.Figure()
+    chart.add_bar(x=figure["months"], y=figure["observed"], name=_("Serious or fatal cases observed"))
+    chart.add_scatter(x=figure["months"], y=figure["expected"], mode="lines+markers", name=_("Expected by the model"))
+    chart.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 40}, height=300, legend={"orientation": "h"})
+    return figure_json(chart)
 
 
 @router.get("/plans")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qorgau.core import crypto, i18n, policy
+from qorgau.core.charts import figure_json
 from qorgau.core.deps import get_db, load_user, require_user
 from qorgau.core.errors import AppError, NotFound
 from qorgau.core.i18n import gettext as _
@@ -263,7 +264,7 @@ def _chart(rows: list[dict], dim: str) -> str:
     figure = go.Figure(go.Bar(x=[r["reports"] for r in shown], y=names, orientation="h"))
     figure.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, height=40 + 28 * len(shown),
                          yaxis={"autorange": "reversed", "automargin": True})
-    return figure.to_html(include_plotlyjs=False, full_html=False, config={"displayModeBar": False})
+    return figure_json(figure)
 
 
 @router.get("/speak")

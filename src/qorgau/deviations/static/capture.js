@@ -109,18 +109,26 @@
     form.querySelector("[name=client_key]").value = "";
   }
 
+  // While an entry is on its way the button is disabled and the page says so (the shared app.js), so an
+  // inspector on a slow network does not tap again; a second submit while busy is ignored.
+  function busy(on) {
+    if (!window.qorgau) return;
+    if (on) window.qorgau.markSending(form); else window.qorgau.release(form);
+  }
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    if (form.getAttribute("data-busy")) return;
+    busy(true);
     entryFromForm().then(function (entry) {
-      if (!navigator.onLine) { queue(entry); return; }
+      if (!navigator.onLine) { queue(entry); busy(false); return; }
       form.querySelector("[name=client_key]").value = entry.fields.client_key;
       return post(entry).then(function (response) {
         if (response.ok && response.redirected) { window.location.href = response.url; return; }
         return response.text().then(function (html) {  // the form again, with the problem marked
           document.open(); document.write(html); document.close();
         });
-      }).catch(function () { queue(entry); });
-    });
+      }).catch(function () { queue(entry); busy(false); });
+    }).catch(function () { busy(false); });
   });
   window.addEventListener("online", flush);
   show();
