@@ -1,6 +1,6 @@
 """Maintainer script: derive the compact CSVs in `data/` from the shared source files (never run at run time).
 
-Usage: python -m qorgau.aiwork._build_data [SHARED_DATA_ROOT]   (default /work/shared/data)
+Usage: python -m qorgau.aiwork._build_data SOURCE_DATA_ROOT   (the folder of the public source files)
 
 Every step is documented in data/PROVENANCE.md; hand-written files (kk/ru titles, scenario assumptions,
 synthetic parameters) are not touched.
@@ -136,7 +136,10 @@ def _esco(root: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    root = Path(argv[0]) if argv else Path("/work/shared/data")
+    if not argv:
+        print(__doc__)
+        return 2
+    root = Path(argv[0])
     isco = _isco(root)
     units = set(isco[isco["level"] == "4"]["code"])
     _ilo(root)
