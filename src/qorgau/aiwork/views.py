@@ -11,13 +11,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from qorgau.aiwork import reference, scenarios, service
 from qorgau.aiwork.gradients import CLASS_DESCRIPTIONS, CLASS_LABELS, CLASSES, COLUMNS, EXPOSED
 from qorgau.aiwork.reskilling import SKILL_LABELS, SKILL_SOURCE
 from qorgau.aiwork.schemas import PlanIn, TableMeta
 from qorgau.core import i18n, policy, tabular
-from qorgau.core.deps import get_db, require_user
+from qorgau.core.deps import form_data, get_db, require_user
 from qorgau.core.errors import AppError
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
@@ -218,11 +219,10 @@ def scenario_page(request: Request, aiwork_table_id: IdPath, user: User = Depend
 
 
 @router.post("/tables/{aiwork_table_id}/scenario")
-async def save_scenario(request: Request, aiwork_table_id: IdPath, user: User = Depends(require_user),
-                        db: Session = Depends(get_db)):
+def save_scenario(request: Request, aiwork_table_id: IdPath, user: User = Depends(require_user),
+                  db: Session = Depends(get_db), form: FormData = Depends(form_data)):
     policy.require(user, "aiwork.file")
     service.get_table(session=db, actor=user, table_id=aiwork_table_id)
-    form = await request.form()
     values = {k: str(v)[:200] for k, v in form.items()}
     try:
         assumptions = _assumptions(db, user, values)
@@ -288,15 +288,15 @@ def _problem_rows(failed: tabular.ImportFailed) -> list[dict]:
 
 
 @router.post("/upload")
-async def upload(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+def upload(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
+           form: FormData = Depends(form_data)):
     """Check a file and show its preview; on confirmation store it whole (or nothing)."""
     policy.require(user, "aiwork.file")
-    form = await request.form()
     values = {k: str(v)[:2000] for k, v in form.items() if isinstance(v, str)}
     upload_file = form.get("file")
     data, filename = b"", values.get("filename", "")[:200]
     if upload_file is not None and not isinstance(upload_file, str) and upload_file.filename:
-        data, filename = await upload_file.read(MAX_UPLOAD_BYTES + 1), upload_file.filename[:200]
+        data, filename = upload_file.file.read(MAX_UPLOAD_BYTES + 1), upload_file.filename[:200]
     elif values.get("content"):
         try:
             data = base64.b64decode(values["content"], validate=True)
@@ -425,9 +425,9 @@ _FIELD_MESSAGES = {
 
 
 @router.post("/plans/new")
-async def create_plan(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+def create_plan(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
+                form: FormData = Depends(form_data)):
     policy.require(user, "aiwork.file")
-    form = await request.form()
     values = {k: str(v)[:2000] for k, v in form.items() if k != "codes"}
     codes = _codes([str(v) for v in form.getlist("codes")])
     try:

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from qorgau.core import limits
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 
@@ -40,6 +41,7 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[dict[str, st
 def read_numbered(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Like read_table, with each row's number in the file (1 = header), blank rows skipped but counted."""
     name = filename.lower()
+    limits.check_size(data)
     if name.endswith((".xlsx", ".xlsm")):
         header, rows = _read_xlsx(data)
     elif name.endswith(".csv") or name.endswith(".txt") or not name:
@@ -61,7 +63,7 @@ def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows = list(reader)
+    rows = list(limits.limited_rows(reader))
     if not rows:
         raise ImportFailed([Problem(1, "", "The file is empty.")])
     header = [h.strip().lower() for h in rows[0]]
@@ -81,24 +83,42 @@ def _cell(value) -> str:
 def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str]]]:
     from openpyxl import load_workbook
 
+    limits.check_zip(data)  # from the archive's directory, before openpyxl inflates anything
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
         raise ImportFailed([Problem(0, "", "The file is not a readable XLSX workbook.")])
     sheet = workbook.worksheets[0]
-    rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
+    try:
+        rows = [[_cell(v) for v in row] for row in limits.limited_rows(sheet.iter_rows(values_only=True))]
+    finally:
+        workbook.close()
     if not rows:
         raise ImportFailed([Problem(1, "", "The file is empty.")])
     header = [h.lower() for h in rows[0]]
     return header, rows[1:]
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A cell a spreadsheet cannot run as a formula (OWASP CSV injection): text beginning with = + - @,
+    a tab or a carriage return gets a leading apostrophe. Numbers, dates and empty cells are unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _safe(rows: Iterable[Sequence]) -> Iterable[list]:
+    return ([neutralise(cell) for cell in row] for row in rows)
+
+
 def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([neutralise(h) for h in header])
+    writer.writerows(_safe(rows))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -107,9 +127,9 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence], sheet_title: str = 
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
+    sheet.append([neutralise(h) for h in header])
+    for row in _safe(rows):
+        sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -197,19 +197,34 @@ class Simulator:
 
 
 def publish_mqtt(sim: Simulator, host: str, port: int, rate_hz: float, duration_s: float,
-                 interval_s: float = 1.0, encoding: str = "json", qos: int = 1) -> dict[str, int]:
-    """Publish in real time, one batch per zone every `interval_s`, for `duration_s`."""
-    import paho.mqtt.client as mqtt
+                 interval_s: float = 1.0, encoding: str = "json", qos: int = 1,
+                 confirm_timeout_s: float = 60.0) -> dict[str, int]:
+    """Publish in real time, one batch per zone every `interval_s`, for `duration_s`.
 
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="", protocol=mqtt.MQTTv5)
-    client.connect(host, port)
+    A broker that goes away does not stop the simulator: paho reconnects in the background (same client
+    id, session kept) and sends again what the broker had not confirmed; batches keep being produced
+    meanwhile and wait in paho's queue. `unconfirmed` counts QoS-1 messages never confirmed in the end."""
+    import uuid
+
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"qorgau-sim-{uuid.uuid4().hex[:12]}",
+                         protocol=mqtt.MQTTv5)
+    client.max_queued_messages_set(0)
+    client.reconnect_delay_set(min_delay=0.1, max_delay=2)
+    sent = {"messages": 0, "readings": 0, "disconnects": 0, "unconfirmed": 0}
+    client.on_disconnect = lambda *args: sent.__setitem__("disconnects", sent["disconnects"] + 1)
+    properties = Properties(PacketTypes.CONNECT)
+    properties.SessionExpiryInterval = 3600
+    client.connect(host, port, properties=properties)
     client.loop_start()
-    sent = {"messages": 0, "readings": 0}
     emitted = sim.emitted
     try:
         t = time.time()
         end = t + duration_s
-        infos = []
+        infos: list = []
         while t < end:
             nxt = min(t + interval_s, end)
             wait = nxt - time.time()
@@ -220,14 +235,24 @@ def publish_mqtt(sim: Simulator, host: str, port: int, rate_hz: float, duration_
                 sent["messages"] += 1
             t = nxt
             if len(infos) > 10_000:  # paho holds at most 65,535 unacknowledged QoS-1 publishes
-                infos.pop(0).wait_for_publish(10)
-        for info in infos:
-            info.wait_for_publish(10)
+                infos = _confirmed(infos[:1000], 10.0) + infos[1000:]
+        sent["unconfirmed"] = len(_confirmed(infos, confirm_timeout_s)) if qos else 0
         sent["readings"] = sim.emitted - emitted
     finally:
         client.loop_stop()
         client.disconnect()
     return sent
+
+
+def _confirmed(infos: list, timeout_s: float) -> list:
+    """Wait (tolerating disconnects: paho resends after reconnecting) until the broker has confirmed the
+    messages or the time is up; returns those still unconfirmed."""
+    deadline = time.monotonic() + timeout_s
+    waiting = [i for i in infos if not i.is_published()]
+    while waiting and time.monotonic() < deadline:
+        time.sleep(0.02)
+        waiting = [i for i in waiting if not i.is_published()]
+    return waiting
 
 
 def post_http(sim: Simulator, url: str, token: str, rate_hz: float, duration_s: float,

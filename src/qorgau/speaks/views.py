@@ -66,10 +66,10 @@ def speak_enterprises(request: Request, q: str = Query("", max_length=100), db: 
 
 
 @router.post("/speak/new")
-async def speak_submit(request: Request, kind: str = Form("hazard"), enterprise_id: str = Form(""),
-                       region_kato: str = Form(""), sector_code: str = Form(""), category: str = Form("not_sure"),
-                       description: str = Form(""), contact: str = Form(""),
-                       photos: list[UploadFile] | None = File(None), db: Session = Depends(get_db)):
+def speak_submit(request: Request, kind: str = Form("hazard"), enterprise_id: str = Form(""),
+                 region_kato: str = Form(""), sector_code: str = Form(""), category: str = Form("not_sure"),
+                 description: str = Form(""), contact: str = Form(""),
+                 photos: list[UploadFile] | None = File(None), db: Session = Depends(get_db)):
     values = {"kind": kind, "enterprise_id": enterprise_id, "region_kato": region_kato, "sector_code": sector_code,
               "category": category, "description": description, "contact": contact}
     try:
@@ -77,7 +77,7 @@ async def speak_submit(request: Request, kind: str = Form("hazard"), enterprise_
             "kind": kind, "enterprise_id": int(enterprise_id) if enterprise_id.isdigit() else None,
             "region_kato": region_kato or None, "sector_code": sector_code or None, "category": category,
             "description": description.strip(), "contact": contact.strip(), "language": i18n.get_locale()})
-        uploads = [await p.read() for p in (photos or []) if p.filename]
+        uploads = [p.file.read() for p in (photos or []) if p.filename]
         filed = service.submit(session=db, report_in=report_in, photos=uploads)
         db.commit()
     except ValidationError as error:
