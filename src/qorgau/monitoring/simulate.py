@@ -9,6 +9,7 @@ and one falls silent part-way through. Everything is vectorised over sensors and
 from __future__ import annotations
 
 import json
+import math
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -163,8 +164,9 @@ class Simulator:
 
     def readings(self, t0: float, t1: float, rate_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(sensor index, ts, value) for every sensor every 1/rate s in [t0, t1), silent sensor excluded."""
-        step = 1.0 / rate_hz
-        times = np.arange(t0, t1, step)
+        # On a grid of absolute ticks, so that back-to-back windows [t0, t1), [t1, t2) never share a reading
+        # (np.arange(t0, t1, step) can include t1 itself when the float difference is a hair over a step).
+        times = np.arange(math.ceil(t0 * rate_hz - 1e-9), math.ceil(t1 * rate_hz - 1e-9)) / rate_hz
         if times.size == 0:
             return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
         # Sample in slices of at most 5 minutes so leaks are rescheduled as time passes.
@@ -216,6 +218,8 @@ def publish_mqtt(sim: Simulator, host: str, port: int, rate_hz: float, duration_
     client.reconnect_delay_set(min_delay=0.1, max_delay=2)
     sent = {"messages": 0, "readings": 0, "disconnects": 0, "unconfirmed": 0}
     client.on_disconnect = lambda *args: sent.__setitem__("disconnects", sent["disconnects"] + 1)
+    confirmed: set[int] = set()  # message ids the broker acknowledged (also after a resend)
+    client.on_publish = lambda _client, _userdata, mid, *rest: confirmed.add(mid)
     properties = Properties(PacketTypes.CONNECT)
     properties.SessionExpiryInterval = 3600
     client.connect(host, port, properties=properties)
@@ -235,8 +239,8 @@ def publish_mqtt(sim: Simulator, host: str, port: int, rate_hz: float, duration_
                 sent["messages"] += 1
             t = nxt
             if len(infos) > 10_000:  # paho holds at most 65,535 unacknowledged QoS-1 publishes
-                infos = _confirmed(infos[:1000], 10.0) + infos[1000:]
-        sent["unconfirmed"] = len(_confirmed(infos, confirm_timeout_s)) if qos else 0
+                infos = _confirmed(infos[:1000], confirmed, 10.0) + infos[1000:]
+        sent["unconfirmed"] = len(_confirmed(infos, confirmed, confirm_timeout_s)) if qos else 0
         sent["readings"] = sim.emitted - emitted
     finally:
         client.loop_stop()
@@ -244,14 +248,21 @@ def publish_mqtt(sim: Simulator, host: str, port: int, rate_hz: float, duration_
     return sent
 
 
-def _confirmed(infos: list, timeout_s: float) -> list:
-    """Wait (tolerating disconnects: paho resends after reconnecting) until the broker has confirmed the
-    messages or the time is up; returns those still unconfirmed."""
+def _confirmed(infos: list, confirmed: set[int], timeout_s: float) -> list:
+    """Wait (tolerating disconnects: paho keeps what it could not send and resends it after reconnecting)
+    until the broker has acknowledged the messages or the time is up; returns those still unconfirmed."""
     deadline = time.monotonic() + timeout_s
-    waiting = [i for i in infos if not i.is_published()]
+
+    def pending(info) -> bool:
+        if info.mid in confirmed:
+            confirmed.discard(info.mid)  # paho reuses an id once it is acknowledged
+            return False
+        return True
+
+    waiting = [i for i in infos if pending(i)]
     while waiting and time.monotonic() < deadline:
         time.sleep(0.02)
-        waiting = [i for i in waiting if not i.is_published()]
+        waiting = [i for i in waiting if pending(i)]
     return waiting
 
 

@@ -88,8 +88,8 @@ def speak_submit(request: Request, kind: str = Form("hazard"), enterprise_id: st
                                                                        error_field=field), status_code=422)
     except AppError as error:
         db.rollback()
-        return render(request, "speaks/speak_form.html", _form_context(db, values=values, error=_(error.message),
-                                                                       error_field=error.field), status_code=422)
+        return render(request, "speaks/speak_form.html", _form_context(
+            db, values=values, error=_(error.message, **error.params), error_field=error.field), status_code=422)
     return render(request, "speaks/speak_receipt.html", {"receipt": filed.receipt, "reference": filed.report.reference},
                   headers={"Cache-Control": "no-store"})
 
