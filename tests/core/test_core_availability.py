@@ -11,7 +11,13 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
-from qorgau.core.drills import long_recording_mkv, pixel_bomb_png, zip_bomb_xlsx
+from qorgau.core.drills import (
+    PrivatePostgres,
+    environment_ready,
+    long_recording_mkv,
+    pixel_bomb_png,
+    zip_bomb_xlsx,
+)
 from tests.availability import client, serve, together
 
 pytestmark = pytest.mark.timeout(600)
@@ -131,3 +137,42 @@ def test_fifty_concurrent_clients_get_no_pool_errors(app):
 
         results = together(*[lambda http=http: visit(http) for http in clients])
     assert [r for r in results if r != [200, 200, 200]] == []
+
+
+@pytest.mark.skipif(not environment_ready(), reason="no PostgreSQL server binaries to start a private cluster")
+def test_a_database_outage_answers_a_translated_503_everywhere_and_the_app_recovers(tmp_path):
+    """The database stopped under a running app: pages, forms and the API answer 503 (HTML or the JSON
+    error shape), /readyz says why, and once the database is back everything answers again by itself."""
+    from fastapi.testclient import TestClient
+
+    from qorgau.core.config import Settings
+    from qorgau.core.db import engine_for
+    from qorgau.core.migrate import upgrade
+    from qorgau.core.web import create_app
+
+    with PrivatePostgres() as pg:
+        url = pg.create_database("web")
+        upgrade(url)
+        app = create_app(Settings(database_url=url, data_dir=tmp_path / "var", secret_key="k", data_key="d"))
+        with TestClient(app) as http:
+            http.headers["Accept-Language"] = "ru"
+            assert http.get("/speak/").status_code == 200 and http.get("/readyz").status_code == 200
+            token = http.cookies.get("qorgau_csrf")
+            pg.stop()
+            page = http.get("/speak/")
+            assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
+            assert "Сервис ненадолго недоступен" in page.text and page.headers["retry-after"]
+            form = http.post("/speak/new", data={"kind": "hazard", "description": "Outage report text",
+                                                 "region_kato": "750000000", "csrf_token": token})
+            assert form.status_code == 503
+            api = http.post("/api/v1/speaks/public/reports", json={"kind": "hazard", "description": "x" * 20})
+            assert api.status_code == 503 and api.json()["error"]["code"] == "database_unavailable"
+            ready = http.get("/readyz")
+            assert ready.status_code == 503
+            assert ready.json()["error"] == {"code": "not_ready", "field": "database",
+                                             "message": "Не готов: база данных не отвечает."}
+            assert http.get("/healthz").status_code == 200  # the process itself is fine
+            pg.start()
+            assert http.get("/readyz").status_code == 200
+            assert http.get("/speak/").status_code == 200
+        engine_for(url).dispose()
