@@ -232,7 +232,8 @@ def web_during_outage(outage_s: float, clients: int) -> dict:
                 calls = [lambda: http.get("/speak/"), lambda: http.get("/readyz"),
                          lambda: http.post("/speak/new", data={"kind": "hazard", "region_kato": "750000000",
                                                                "description": "Drill report text", "csrf_token": token}),
-                         lambda: http.post("/api/v1/speaks/public/reports", json={"kind": "hazard"})]
+                         lambda: http.post("/api/v1/speaks/public/reports", json={
+                             "kind": "hazard", "region_kato": "750000000", "description": "Drill report via the API"})]
                 i = 0
                 while not stop.is_set():
                     try:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -53,7 +52,7 @@ def start_server(url: str, folder: str) -> tuple[subprocess.Popen, str]:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+            if httpx.get(base + "/healthz", timeout=10).status_code == 200:
                 return process, base
         except httpx.HTTPError:
             time.sleep(0.2)
@@ -126,6 +125,16 @@ def mixed_steps(region: str):
     return steps
 
 
+def first_region(url: str) -> str:
+    from sqlalchemy import select
+
+    from qorgau.core.db import session_factory
+    from qorgau.registry.models import Region
+
+    with session_factory(url)() as session:
+        return session.execute(select(Region.kato).order_by(Region.kato)).scalars().first()
+
+
 def one_backend(backend: str, args) -> dict:
     from qorgau.core.demo import run_demo
     from qorgau.core.migrate import upgrade
@@ -135,8 +144,7 @@ def one_backend(backend: str, args) -> dict:
         run_demo(url, seed=7, enterprises=args.enterprises)
         process, base = start_server(url, folder)
         try:
-            region = re.search(r'name="region_kato".*?<option value="(\d+)"',
-                               httpx.get(base + "/speak/").text, re.S).group(1)
+            region = first_region(url)
             clients = [new_client(base, signed_in=True) for _ in range(args.clients)]
             healthz = run_clients(clients, args.healthz_seconds,
                                   lambda http, i: [("healthz", lambda: http.get("/healthz"), (200,))])
