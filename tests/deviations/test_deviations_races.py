@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from tests.availability import client, serve, together
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(900)  # the first test may build the demo template
 
 
 def _count(app, *where) -> int:
