@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from qorgau.airegister import classify as rules
 from qorgau.airegister import service
@@ -18,7 +19,7 @@ from qorgau.airegister.models import STATUSES, Filing
 from qorgau.airegister.schemas import FilingIn
 from qorgau.core import i18n, policy
 from qorgau.core.db import utcnow
-from qorgau.core.deps import get_db, require_user
+from qorgau.core.deps import form_data, get_db, require_user
 from qorgau.core.errors import AppError, ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
@@ -212,9 +213,9 @@ def new_form(request: Request, user: User = Depends(require_user), db: Session =
 
 
 @router.post("/airegister/new")
-async def create(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+def create(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
+           form: FormData = Depends(form_data)):
     policy.require(user, "aiwork.file")
-    form = await request.form()
     try:
         enterprise_id = _int(str(form.get("enterprise_id", "")), "enterprise_id")
         filing = service.create(session=db, actor=user, enterprise_id=enterprise_id, filing_in=form_to_filing(form))
@@ -238,9 +239,9 @@ def edit_form(request: Request, filing_id: IdPath, user: User = Depends(require_
 
 
 @router.post("/airegister/filings/{filing_id}/edit")
-async def edit(request: Request, filing_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db)):
+def edit(request: Request, filing_id: IdPath, user: User = Depends(require_user),
+         db: Session = Depends(get_db), form: FormData = Depends(form_data)):
     filing = service.get(session=db, actor=user, filing_id=filing_id)
-    form = await request.form()
     try:
         service.update(session=db, actor=user, filing_id=filing.id, filing_in=form_to_filing(form),
                        change_note=str(form.get("change_note", "")))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from qorgau.aiwork import reference, scenarios, service, workflow
 from qorgau.aiwork.gradients import CLASS_DESCRIPTIONS, CLASS_LABELS, CLASSES, COLUMNS, EXPOSED
@@ -17,7 +17,7 @@ from qorgau.aiwork.reskilling import SKILL_LABELS, SKILL_SOURCE
 from qorgau.aiwork.schemas import PlanIn, TableMeta
 from qorgau.core import i18n, policy, tabular
 from qorgau.core.charts import figure_json
-from qorgau.core.deps import get_db, require_user
+from qorgau.core.deps import form_data, get_db, require_user
 from qorgau.core.errors import AppError, ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
@@ -240,11 +240,10 @@ def scenario_page(request: Request, aiwork_table_id: IdPath, user: User = Depend
 
 
 @router.post("/tables/{aiwork_table_id}/scenario")
-async def save_scenario(request: Request, aiwork_table_id: IdPath, user: User = Depends(require_user),
-                        db: Session = Depends(get_db)):
+def save_scenario(request: Request, aiwork_table_id: IdPath, user: User = Depends(require_user),
+                  db: Session = Depends(get_db), form: FormData = Depends(form_data)):
     policy.require(user, "aiwork.file")
     service.get_table(session=db, actor=user, table_id=aiwork_table_id)
-    form = await request.form()
     values = {k: str(v)[:200] for k, v in form.items()}
     try:
         assumptions = _assumptions(db, user, values)
@@ -310,21 +309,21 @@ def _problem_rows(failed: tabular.ImportFailed) -> list[dict]:
 
 
 @router.post("/upload")
-async def upload(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
-    """Check a file and show its preview (the file is staged); on confirmation store it whole (or nothing)."""
+def upload(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
+           form: FormData = Depends(form_data)):
+    """Check a file and show its preview; on confirmation store it whole (or nothing); the file is staged."""
     policy.require(user, "aiwork.file")
-    form = await request.form()
     values = {k: str(v)[:2000] for k, v in form.items() if isinstance(v, str)}
     upload_file = form.get("file")
     data, filename = b"", values.get("filename", "")[:200]
     if upload_file is not None and not isinstance(upload_file, str) and upload_file.filename:
-        data, filename = await upload_file.read(MAX_UPLOAD_BYTES + 1), upload_file.filename[:200]
+        data, filename = upload_file.file.read(MAX_UPLOAD_BYTES + 1), upload_file.filename[:200]
     values["filename"] = filename
-    return await run_in_threadpool(_upload_steps, request, db, user, values, data, filename)
+    return _upload_steps(request, db, user, values, data, filename)
 
 
 def _upload_steps(request: Request, db: Session, user: User, values: dict, data: bytes, filename: str):
-    """The CPU part of the upload (parsing, staging, storing), off the event loop."""
+    """Parse, stage or store the upload (a plain def route: this runs in the threadpool)."""
     from qorgau.core.imports.flow import commit, preview, stage
 
     context = _upload_context(db, user, values)
@@ -462,9 +461,9 @@ _FIELD_MESSAGES = {
 
 
 @router.post("/plans/new")
-async def create_plan(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+def create_plan(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
+                form: FormData = Depends(form_data)):
     policy.require(user, "aiwork.file")
-    form = await request.form()
     values = {k: str(v)[:2000] for k, v in form.items() if k != "codes"}
     codes = _codes([str(v) for v in form.getlist("codes")])
     try:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from qorgau.core import policy, security
 from qorgau.core.deps import get_db, require_user, writer
 from qorgau.core.errors import NotFound
+from qorgau.core.i18n_markers import N_
 from qorgau.core.models import ApiToken, User
 from qorgau.core.types import IdPath, JsonInt
 
@@ -33,14 +34,20 @@ def healthz() -> Health:
 @router.get("/readyz", response_model=Health, tags=["platform"],
             responses={503: {"description": "The database is unreachable"}})
 def readyz(db: Session = Depends(get_db)):
-    """The database answers."""
+    """The database answers; otherwise 503 saying why (unreachable, or every connection busy)."""
+    from fastapi.responses import JSONResponse
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from qorgau.core.web import error_body
+
     try:
         db.execute(text("SELECT 1"))
+    except PoolTimeout:
+        body = error_body("not_ready", N_("Not ready: every database connection is busy."), "database")
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
     except Exception:
-        from fastapi.responses import JSONResponse
-
-        return JSONResponse({"error": {"code": "not_ready", "message": "database unreachable", "field": None}},
-                            status_code=503)
+        body = error_body("not_ready", N_("Not ready: the database does not answer."), "database")
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "30"})
     return Health(status="ok")
 
 

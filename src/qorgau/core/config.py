@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     login_failure_keep_days: int = Field(default=30, description="Failed sign-ins older than this are deleted.")
     upload_max_bytes: int = 25 * 1024 * 1024
+    db_pool_size: int = Field(default=40, description="Database connections per process: one per worker thread "
+                                                       "(the threadpool runs 40), so no request waits on the pool.")
     smtp_url: str = Field(default="", description="smtp://user:pass@host:port for e-mail notifications.")
     speaks_ack_days: int = Field(default=7, description="Days for the union to acknowledge a worker's report.")
     speaks_feedback_days: int = Field(default=90, description="Days for the union to give feedback on a report.")

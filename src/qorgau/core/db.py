@@ -54,11 +54,26 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+BUSY_TIMEOUT_SECONDS = 30
+
+
+def pool_size() -> int:
+    """Connections per process, sized for the worker threads (one each) plus the event loop's own."""
+    from qorgau.core.config import get_settings
+
+    return max(get_settings().db_pool_size, 1)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # WAL lets readers run beside the one writer; the busy timeout makes a second writer wait its turn
+        # instead of failing. File databases get a pool as large as the worker threads.
+        options = {"pool_size": pool_size(), "max_overflow": 10, "pool_timeout": 30} if url != "sqlite://" \
+            and ":memory:" not in url else {}
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS},
+                               **options)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -66,10 +81,12 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # pre-ping replaces connections a database restart broke, so the app recovers from an outage by itself
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size(), max_overflow=10, pool_timeout=30)
 
 
 @lru_cache(maxsize=8)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from qorgau.core import security
 from qorgau.core.errors import Forbidden, Unauthorized
@@ -20,6 +21,12 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
     finally:
         session.close()
+
+
+async def form_data(request: Request) -> FormData:
+    """The submitted form, parsed on the event loop (cheap, the body is already buffered), so that the
+    route that uses it is a plain `def` and its work runs in the threadpool, never on the loop."""
+    return await request.form()
 
 
 def _bearer(request: Request) -> str | None:

@@ -40,7 +40,8 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[dict[str, st
 def read_numbered(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Like read_table, with each row's number in the file (1 = header), blank rows skipped but counted.
 
-    The file is read by the platform's one reader (`qorgau.core.imports`); its problems come back as ImportFailed.
+    The file is read by the platform's one reader (`qorgau.core.imports`, which enforces the size limits of
+    `qorgau.core.limits`); its problems come back as ImportFailed.
     """
     from qorgau.core.imports import FileProblems
     from qorgau.core.imports import read_table as read_any
@@ -52,11 +53,26 @@ def read_numbered(data: bytes, filename: str) -> tuple[list[str], list[tuple[int
     return table.header, table.numbered()
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A cell a spreadsheet cannot run as a formula (OWASP CSV injection): text beginning with = + - @,
+    a tab or a carriage return gets a leading apostrophe. Numbers, dates and empty cells are unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _safe(rows: Iterable[Sequence]) -> Iterable[list]:
+    return ([neutralise(cell) for cell in row] for row in rows)
+
+
 def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([neutralise(h) for h in header])
+    writer.writerows(_safe(rows))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -65,9 +81,9 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence], sheet_title: str = 
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
+    sheet.append([neutralise(h) for h in header])
+    for row in _safe(rows):
+        sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -16,7 +16,8 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request as StarletteRequest
@@ -33,6 +34,9 @@ from qorgau.core.plugins import CAPABILITIES, modules
 from qorgau.core.templating import render
 
 access_log = logging.getLogger("qorgau.access")
+problems = logging.getLogger("qorgau.web")
+DATABASE_UNAVAILABLE = N_("The service is briefly unavailable (the database does not answer). Nothing you sent "
+                          "was saved; try again in a minute.")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # The anonymous reporting channel leaves no trace in the access log, not even a time.
@@ -61,6 +65,7 @@ ERROR_RESPONSES = {
     413: {"description": "Too large", "model": ErrorOut},
     422: {"description": "Invalid input", "model": ErrorOut},
     429: {"description": "Too many requests", "model": ErrorOut},
+    503: {"description": "The database is unavailable for a moment; retry later", "model": ErrorOut},
 }
 
 
@@ -130,8 +135,14 @@ class PlatformMiddleware:
             if b"%00" in scope.get("query_string", b""):
                 response = _error_response(scope, 400, "bad_request", N_("The address contains a NUL character."))
                 return await response(scope, receive, send_wrapper)
-            if scope["method"] in UNSAFE_METHODS and _needs_csrf_check(scope, cookies):
-                receive, problem = await self._check_csrf(scope, receive, csrf)
+            if scope["method"] in UNSAFE_METHODS:
+                body = await self._buffer_body(scope, receive)
+                if body is None:
+                    response = _error_response(scope, 413, "too_large", N_("The upload is larger than %(n)s MB."),
+                                               params={"n": self.settings.upload_max_bytes // (1024 * 1024)})
+                    return await response(scope, receive, send_wrapper)
+                receive = _replay(body, receive)
+                problem = await self._check_csrf(scope, body, csrf) if _needs_csrf_check(scope, cookies) else None
                 if problem:
                     response = _error_response(scope, 403, "csrf_failed", problem)
                     return await response(scope, receive, send_wrapper)
@@ -142,40 +153,57 @@ class PlatformMiddleware:
                 access_log.info("%s %s %s %.1fms", scope["method"], scope["path"], status_holder["status"],
                                 (time.perf_counter() - started) * 1000)
 
-    async def _check_csrf(self, scope, receive, expected: str):
-        """Buffer the body, find the token (header or form field), and replay the body downstream."""
+    @property
+    def body_limit(self) -> int:
+        return self.settings.upload_max_bytes + 1_000_000  # the files plus the form around them
+
+    async def _buffer_body(self, scope, receive) -> bytes | None:
+        """The whole body, or None past the limit (judged on the declared length first): answered 413."""
+        declared = _header(scope, b"content-length")
+        if declared.isdigit() and int(declared) > self.body_limit:
+            return None
         chunks, size = [], 0
         while True:
             message = await receive()
-            body = message.get("body", b"")
-            size += len(body)
-            if size > self.settings.upload_max_bytes + 1_000_000:
-                return receive, N_("The upload is too large.")
-            chunks.append(body)
+            if message["type"] == "http.disconnect":
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.body_limit:
+                return None
             if not message.get("more_body"):
                 break
-        body = b"".join(chunks)
-        sent = False
+        return b"".join(chunks)
 
-        async def replay():
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return {"type": "http.disconnect"}
-
+    async def _check_csrf(self, scope, body: bytes, expected: str):
+        """Find the token (header or form field) in the buffered body; the problem, or None."""
         supplied = _header(scope, b"x-csrf-token")
         content_type = _header(scope, b"content-type")
         if not supplied and content_type.startswith("application/x-www-form-urlencoded"):
             supplied = parse_qs(body.decode("utf-8", "replace")).get("csrf_token", [""])[0]
         elif not supplied and content_type.startswith("multipart/form-data"):
-            form = await StarletteRequest(scope, replay).form()
+            form = await StarletteRequest(scope, _replay(body, None)).form()
             supplied = str(form.get("csrf_token") or "")
             await form.close()
-            sent = False
         if not expected or not supplied or not hmac.compare_digest(expected, supplied):
-            return replay, N_("The form has expired or was not sent from this site. Reload the page and try again.")
-        return replay, None
+            return N_("The form has expired or was not sent from this site. Reload the page and try again.")
+        return None
+
+
+def _replay(body: bytes, receive):
+    """A receive channel that gives the buffered body once, then whatever the client sends (disconnect)."""
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        if receive is None:
+            return {"type": "http.disconnect"}
+        return await receive()
+
+    return replay
 
 
 def _needs_csrf_check(scope, cookies: dict[str, str]) -> bool:
@@ -255,6 +283,26 @@ def install_error_handlers(app: FastAPI) -> None:
     async def data_error(request: Request, error: DataError):
         # e.g. a NUL character, which PostgreSQL text cannot hold: the input, not the server, is at fault.
         return _error_response(request.scope, 422, "validation_error", N_("The input contains characters that cannot be stored."))
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(request: Request, error: IntegrityError):
+        # Two requests wrote the same unique thing at the same moment (the same file imported twice, a form
+        # sent from two tabs): the one that lost is told so, and nothing of it was kept.
+        problems.info("unique conflict on %s %s", request.method, request.url.path)
+        return _error_response(request.scope, 409, "conflict", N_("The same data was just saved by another "
+                                                                   "request; nothing was saved twice. Reload to see it."))
+
+    async def database_unavailable(request: Request, error: Exception):
+        # An outage (or every connection busy) is the server's state, not a bug: a clean, translated 503
+        # that tells the client to come back; the pool's pre-ping brings the app back by itself after it.
+        problems.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                         type(error).__name__)
+        response = _error_response(request.scope, 503, "database_unavailable", DATABASE_UNAVAILABLE)
+        response.headers["Retry-After"] = "30"
+        return response
+
+    for error_class in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
+        app.add_exception_handler(error_class, database_unavailable)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):

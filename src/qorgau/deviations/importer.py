@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -323,7 +323,12 @@ def _existing_keys(session: Session, rows: list[dict]) -> set[str]:
 def commit(*, session: Session, actor: User, import_id: int, mapping: dict[str, str],
            today: date | None = None) -> dict:
     batch = get_batch(session=session, actor=actor, import_id=import_id)
-    if batch.status == "imported":
+    # Claim the batch with one conditional UPDATE: a second import of it at the same moment waits for the
+    # first transaction on the row (PostgreSQL) or the write lock (SQLite), then finds it imported.
+    claimed = session.execute(update(ViolationImport).where(ViolationImport.id == batch.id,
+                                                            ViolationImport.status != "imported")
+                              .values(status="imported").execution_options(synchronize_session=False)).rowcount
+    if not claimed:
         raise ValidationFailed(N_("This file was already imported."), field="import_id")
     result = import_rows(session=session, actor=actor, data=batch.content, filename=batch.filename,
                          mapping=mapping, today=today, batch=batch)

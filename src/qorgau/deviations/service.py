@@ -12,6 +12,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from sqlalchemy import Integer, Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from qorgau.core import audit, policy
@@ -107,8 +108,18 @@ def record(*, session: Session, actor: User, violation_in: ViolationIn, photos: 
     earlier = earlier_same_place(session, violation)
     if earlier is not None:
         violation.is_repeat, violation.repeat_of_id = True, earlier.id
-    session.add(violation)
-    session.flush()
+    try:
+        with session.begin_nested():  # the same entry sent twice at once meets on the client key
+            session.add(violation)
+            session.flush()
+    except IntegrityError:
+        existing = session.execute(select(Violation).where(Violation.client_key == violation_in.client_key)).scalar() \
+            if violation_in.client_key else None
+        if existing is None:
+            raise
+        if existing.inspector_id != actor.id:
+            raise ValidationFailed(N_("This entry key is already used."), field="client_key")
+        return existing, False
     for content, media_type in cleaned:
         violation.photos.append(ViolationPhoto(media_type=media_type, content=content))
     for action_in in violation_in.actions:

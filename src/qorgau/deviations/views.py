@@ -10,11 +10,12 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
-from qorgau.core import i18n, policy
+from qorgau.core import i18n, once, policy
 from qorgau.core.charts import figure_json
 from qorgau.core.db import utcnow
-from qorgau.core.deps import get_db, require_user
+from qorgau.core.deps import form_data, get_db, require_user
 from qorgau.core.errors import AppError
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
@@ -79,7 +80,7 @@ def _capture_context(db: Session, user: User, values: dict, **extra) -> dict:
     enterprise_id = int(values["enterprise_id"]) if str(values.get("enterprise_id") or "").isdigit() else None
     sites, zones = _places(db, enterprise_id)
     return {"values": values, "enterprises": [(e.id, i18n.localized(e, "name")) for e in enterprises],
-            "sites": sites, "zones": zones, **LABELS, **extra}
+            "sites": sites, "zones": zones, "form_token": once.issue(), **LABELS, **extra}
 
 
 @router.get("/violations/new")
@@ -100,12 +101,13 @@ def places(request: Request, enterprise_id: int = Query(0, ge=0, le=2**31 - 1), 
 
 
 @router.post("/violations/new")
-async def capture(request: Request, enterprise_id: str = Form(""), site_id: str = Form(""), zone_id: str = Form(""),
-                  category: str = Form(""), severity: str = Form(""), description: str = Form("", max_length=2000),
-                  rule_reference: str = Form("", max_length=300), work_stopped: str = Form(""),
-                  action: str = Form("", max_length=2000), responsible: str = Form("", max_length=200),
-                  client_key: str = Form("", max_length=64), photos: list[UploadFile] | None = File(None),
-                  user: User = Depends(require_user), db: Session = Depends(get_db)):
+def capture(request: Request, enterprise_id: str = Form(""), site_id: str = Form(""), zone_id: str = Form(""),
+            category: str = Form(""), severity: str = Form(""), description: str = Form("", max_length=2000),
+            rule_reference: str = Form("", max_length=300), work_stopped: str = Form(""),
+            action: str = Form("", max_length=2000), responsible: str = Form("", max_length=200),
+            client_key: str = Form("", max_length=64), photos: list[UploadFile] | None = File(None),
+            form_token: str = Form("", max_length=64), user: User = Depends(require_user),
+            db: Session = Depends(get_db)):
     values = {"enterprise_id": enterprise_id, "site_id": site_id, "zone_id": zone_id, "category": category,
               "severity": severity, "description": description, "rule_reference": rule_reference,
               "work_stopped": work_stopped, "action": action, "responsible": responsible}
@@ -123,8 +125,14 @@ async def capture(request: Request, enterprise_id: str = Form(""), site_id: str 
             "category": category, "severity": severity, "description": description.strip(),
             "rule_reference": rule_reference.strip(), "work_stopped": bool(work_stopped),
             "client_key": client_key or None, "actions": actions})
-        uploads = [await p.read() for p in (photos or []) if p.filename]
+        # The offline queue sends its own client_key per entry; a plain form post is made once by its token.
+        earlier = None if client_key else once.claim(db, form_token, "deviations.capture")
+        if earlier is not None:
+            db.commit()
+            return RedirectResponse(earlier or "/deviations/violations", status_code=303)
+        uploads = [p.file.read() for p in (photos or []) if p.filename]
         violation, _created = service.record(session=db, actor=user, violation_in=violation_in, photos=uploads)
+        once.settle(db, form_token, "deviations.capture", f"/deviations/violations/{violation.id}?recorded=1")
         db.commit()
     except ValidationError as error:
         field = str(error.errors()[0]["loc"][0])
@@ -142,7 +150,12 @@ async def capture(request: Request, enterprise_id: str = Form(""), site_id: str 
 
 @router.get("/violations/{violation_id}")
 def violation_page(request: Request, violation_id: IdPath, user: User = Depends(require_user),
-                   db: Session = Depends(get_db), error: str = ""):
+                   db: Session = Depends(get_db)):
+    return _violation_page(request, violation_id, user, db)
+
+
+def _violation_page(request: Request, violation_id: int, user: User, db: Session, error: str = "",
+                    status_code: int = 200):
     violation = service.violation_detail(session=db, actor=user, violation_id=violation_id)
     enterprise = registry.enterprise_by_id(session=db, enterprise_id=violation.enterprise_id)
     site = db.get(Site, violation.site_id) if violation.site_id else None
@@ -152,7 +165,7 @@ def violation_page(request: Request, violation_id: IdPath, user: User = Depends(
         "can_write": policy.allowed(user, "deviations.write"),
         "can_respond": policy.allowed(user, "deviations.respond") or policy.allowed(user, "deviations.write"),
         "can_verify": service.can_verify(db, user, violation), "steps": ladder.STEP_LABELS,
-        "recorded": "recorded" in request.query_params, "error": error, **LABELS})
+        "recorded": "recorded" in request.query_params, "error": error, **LABELS}, status_code=status_code)
 
 
 def _back(violation_id: int, anchor: str = "") -> RedirectResponse:
@@ -162,7 +175,7 @@ def _back(violation_id: int, anchor: str = "") -> RedirectResponse:
 def _or_error(request: Request, db: Session, user: User, violation_id: int, error: AppError):
     db.rollback()
     message = _(error.message, **error.params)
-    return violation_page(request, violation_id, user, db, error=message)
+    return _violation_page(request, violation_id, user, db, error=message, status_code=error.status)
 
 
 @router.post("/violations/{violation_id}/actions")
@@ -177,21 +190,21 @@ def add_action(request: Request, violation_id: IdPath, kind: str = Form("correct
         service.add_action(session=db, actor=user, violation_id=violation_id, action_in=action_in)
         db.commit()
     except (ValidationError, ValueError):
-        return violation_page(request, violation_id, user, db,
-                              error=_("Describe the action in at least 3 characters and give a valid date."))
+        return _violation_page(request, violation_id, user, db, status_code=422,
+                               error=_("Describe the action in at least 3 characters and give a valid date."))
     except AppError as error:
         return _or_error(request, db, user, violation_id, error)
     return _back(violation_id, "#actions")
 
 
 @router.post("/actions/{corrective_action_id}/evidence")
-async def evidence(request: Request, corrective_action_id: IdPath, note: str = Form("", max_length=2000),
-                   photo: UploadFile | None = File(None), user: User = Depends(require_user),
-                   db: Session = Depends(get_db)):
+def evidence(request: Request, corrective_action_id: IdPath, note: str = Form("", max_length=2000),
+             photo: UploadFile | None = File(None), user: User = Depends(require_user),
+             db: Session = Depends(get_db)):
     action = service.get_action(session=db, actor=user, action_id=corrective_action_id)
     violation_id = action.violation_id
     try:
-        content = await photo.read() if photo is not None and photo.filename else None
+        content = photo.file.read() if photo is not None and photo.filename else None
         service.submit_evidence(session=db, actor=user, action_id=corrective_action_id, note=note, photo=content)
         db.commit()
     except AppError as error:
@@ -208,7 +221,8 @@ def verdict(request: Request, corrective_action_id: IdPath, accept: str = Form(.
     try:
         new_due = date.fromisoformat(new_due_on) if new_due_on else None
     except ValueError:
-        return violation_page(request, violation_id, user, db, error=_("The new due date is not a valid date."))
+        return _violation_page(request, violation_id, user, db, status_code=422,
+                               error=_("The new due date is not a valid date."))
     try:
         service.verify(session=db, actor=user, action_id=corrective_action_id, accept=accept == "1", note=note,
                        new_due_on=new_due)
@@ -341,10 +355,10 @@ def import_form(request: Request, user: User = Depends(require_user)):
 
 
 @router.post("/import")
-async def import_upload(request: Request, file: UploadFile = File(...), user: User = Depends(require_user),
-                        db: Session = Depends(get_db)):
+def import_upload(request: Request, file: UploadFile = File(...), user: User = Depends(require_user),
+                  db: Session = Depends(get_db)):
     try:
-        batch = importer.stage(session=db, actor=user, data=await file.read(), filename=file.filename or "")
+        batch = importer.stage(session=db, actor=user, data=file.file.read(), filename=file.filename or "")
         db.commit()
     except ImportFailed as error:
         db.rollback()
@@ -369,9 +383,8 @@ def _import_labels(db: Session) -> dict:
 
 
 @router.post("/import/{violation_import_id}")
-async def import_commit(request: Request, violation_import_id: IdPath, user: User = Depends(require_user),
-                        db: Session = Depends(get_db)):
-    form = await request.form()
+def import_commit(request: Request, violation_import_id: IdPath, user: User = Depends(require_user),
+                  db: Session = Depends(get_db), form: FormData = Depends(form_data)):
     mapping = {name: str(form.get(f"map_{name}", "")) for name in importer.FIELDS if form.get(f"map_{name}")}
     batch = importer.get_batch(session=db, actor=user, import_id=violation_import_id)
     if form.get("step") != "commit":

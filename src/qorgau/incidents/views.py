@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from qorgau.core import i18n, policy
 from qorgau.core.db import utcnow
-from qorgau.core.deps import get_db, load_user, require_user
+from qorgau.core.deps import form_data, get_db, load_user, require_user
 from qorgau.core.errors import AppError, ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
@@ -105,8 +106,8 @@ def new_accident(request: Request, user: User = Depends(require_user), db: Sessi
 
 
 @router.post("/accidents/new")
-async def create_accident(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
-    form = await request.form()
+def create_accident(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
+                    form: FormData = Depends(form_data)):
     values = {k: str(v) for k, v in form.items()}
     victims = []
     for outcome in ("fatal", "serious", "light"):
@@ -175,8 +176,8 @@ def _whole(text: str, field: str, default: int | None = None) -> int:
     return int(text)
 
 
-async def _workflow_step(request: Request, db: Session, user: User, accident_id: int, action) -> Response:
-    values = {k: str(v) for k, v in (await request.form()).items()}
+def _workflow_step(request: Request, form: FormData, db: Session, user: User, accident_id: int, action) -> Response:
+    values = {k: str(v) for k, v in form.items()}
     try:
         action(values)
         db.commit()
@@ -186,15 +187,15 @@ async def _workflow_step(request: Request, db: Session, user: User, accident_id:
 
 
 @router.post("/accidents/{accident_id}/notification")
-async def record_notification(request: Request, accident_id: IdPath, user: User = Depends(require_user),
-                              db: Session = Depends(get_db)):
-    return await _workflow_step(request, db, user, accident_id, lambda v: workflow.record_notification(
+def record_notification(request: Request, accident_id: IdPath, user: User = Depends(require_user),
+                        db: Session = Depends(get_db), form: FormData = Depends(form_data)):
+    return _workflow_step(request, form, db, user, accident_id, lambda v: workflow.record_notification(
         session=db, actor=user, accident_id=accident_id, notified_on=_day(v.get("notified_on", ""), "notified_on")))
 
 
 @router.post("/accidents/{accident_id}/commission")
-async def form_commission(request: Request, accident_id: IdPath, user: User = Depends(require_user),
-                          db: Session = Depends(get_db)):
+def form_commission(request: Request, accident_id: IdPath, user: User = Depends(require_user),
+                    db: Session = Depends(get_db), form: FormData = Depends(form_data)):
     def action(v: dict) -> None:
         representative = v.get("workers_representative", "")
         members = [workflow.MemberIn(v.get(f"member_name_{i}", "")[:300], v.get(f"member_role_{i}", "")[:300],
@@ -202,20 +203,20 @@ async def form_commission(request: Request, accident_id: IdPath, user: User = De
         workflow.form_commission(session=db, actor=user, accident_id=accident_id,
                                  formed_on=_day(v.get("formed_on", ""), "formed_on"), members=members)
 
-    return await _workflow_step(request, db, user, accident_id, action)
+    return _workflow_step(request, form, db, user, accident_id, action)
 
 
 @router.post("/accidents/{accident_id}/extensions")
-async def extend_investigation(request: Request, accident_id: IdPath, user: User = Depends(require_user),
-                               db: Session = Depends(get_db)):
-    return await _workflow_step(request, db, user, accident_id, lambda v: workflow.extend(
+def extend_investigation(request: Request, accident_id: IdPath, user: User = Depends(require_user),
+                         db: Session = Depends(get_db), form: FormData = Depends(form_data)):
+    return _workflow_step(request, form, db, user, accident_id, lambda v: workflow.extend(
         session=db, actor=user, accident_id=accident_id, new_due=_day(v.get("new_due", ""), "new_due"),
         reason=v.get("reason", "")[:5000]))
 
 
 @router.post("/accidents/{accident_id}/act")
-async def record_act(request: Request, accident_id: IdPath, user: User = Depends(require_user),
-                     db: Session = Depends(get_db)):
+def record_act(request: Request, accident_id: IdPath, user: User = Depends(require_user),
+               db: Session = Depends(get_db), form: FormData = Depends(form_data)):
     def action(v: dict) -> None:
         dissents = {int(k.removeprefix("dissent_")): text[:5000] for k, text in v.items()
                     if k.startswith("dissent_") and k.removeprefix("dissent_").isdigit() and text.strip()}
@@ -225,7 +226,7 @@ async def record_act(request: Request, accident_id: IdPath, user: User = Depends
             worker_fault_percent=_whole(v.get("worker_fault_percent", ""), "worker_fault_percent", 0),
             dissents=dissents)
 
-    return await _workflow_step(request, db, user, accident_id, action)
+    return _workflow_step(request, form, db, user, accident_id, action)
 
 
 @router.get("/under-reporting")
@@ -277,8 +278,9 @@ def new_disease(request: Request, user: User = Depends(require_user), db: Sessio
 
 
 @router.post("/diseases/new")
-async def create_disease(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
-    values = {k: str(v)[:300] for k, v in (await request.form()).items()}
+def create_disease(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
+                   form: FormData = Depends(form_data)):
+    values = {k: str(v)[:300] for k, v in form.items()}
     try:
         enterprise_id = values.get("enterprise_id", "").strip()
         if not enterprise_id.isdigit() or len(enterprise_id) > 9:
@@ -319,8 +321,9 @@ def denominators_page(request: Request, year: int = Query(0, ge=0, le=2100), pag
 
 
 @router.post("/denominators")
-async def save_denominator(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
-    values = {k: str(v)[:100] for k, v in (await request.form()).items()}
+def save_denominator(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
+                     form: FormData = Depends(form_data)):
+    values = {k: str(v)[:100] for k, v in form.items()}
     year_text = values.get("year", "").strip()
     year = int(year_text) if year_text.isdigit() and len(year_text) == 4 else utcnow().year - 1
     try:

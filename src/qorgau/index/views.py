@@ -326,11 +326,11 @@ def draft_enterprise(request: Request, index_run_id: IdPath, enterprise_id: IdPa
 
 
 @router.post("/enterprises/{enterprise_id}/replies")
-async def submit_reply(request: Request, enterprise_id: IdPath, period: int = Form(..., ge=2000, le=2100),
-                       body: str = Form(..., max_length=5000), evidence: list[UploadFile] | None = File(None),
-                       back: str = Form("", max_length=300), db: Session = Depends(get_db),
-                       user: User = Depends(require_user)):
-    files = [(f.filename or "", await f.read(service.evidence.MAX_BYTES + 1)) for f in (evidence or []) if f.filename]
+def submit_reply(request: Request, enterprise_id: IdPath, period: int = Form(..., ge=2000, le=2100),
+                 body: str = Form(..., max_length=5000), evidence: list[UploadFile] | None = File(None),
+                 back: str = Form("", max_length=300), db: Session = Depends(get_db),
+                 user: User = Depends(require_user)):
+    files = [(f.filename or "", f.file.read(service.evidence.MAX_BYTES + 1)) for f in (evidence or []) if f.filename]
     service.submit_reply(session=db, actor=user, enterprise_id=enterprise_id, period=period, body=body, files=files)
     db.commit()
     target = back if back.startswith("/index/") and not back.startswith("//") else "/index/replies"

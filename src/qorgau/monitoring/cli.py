@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import threading
+import time
 from enum import StrEnum
 from pathlib import Path
 
@@ -323,24 +324,60 @@ def serve_mqtt(
     client_id: str | None = typer.Option(None, "--client-id"),
     username: str | None = typer.Option(None, "--username", envvar="QORGAU_MQTT_USERNAME"),
     password: str | None = typer.Option(None, "--password", envvar="QORGAU_MQTT_PASSWORD"),
+    health_file: Path | None = typer.Option(None, "--health-file", help="Where the worker writes its state "
+                                            "every second; default <data dir>/monitoring-ingest-<index>.json."),
 ) -> None:
     """Consume qorgau/v1/# into the configured database: the sensors registered there, readings, rollups,
-    alarms and dead letters; alarms acknowledged in the web inbox reach the engine within a second."""
+    alarms and dead letters; alarms acknowledged in the web inbox reach the engine within a second.
+    A database outage holds acknowledgements until the readings are stored (see `ingest-health`)."""
     from qorgau.core.config import get_settings
 
     if worker_index >= workers:
         _fail("--worker-index must be below --workers")
+    health = health_file or default_health_file(worker_index)
+    health.parent.mkdir(parents=True, exist_ok=True)
     try:
         counters = run_database_worker(get_settings().resolved_database_url(), host=broker_host, port=broker_port,
                                        worker_index=worker_index, workers=workers, duration=duration,
                                        client_id=client_id, username=username, password=password,
-                                       violations_as=violations_as)
+                                       violations_as=violations_as,
+                                       config_overrides={"health_file": str(health)})
     except ValueError as error:
         _fail(str(error))
     except OSError as error:
         _fail(f"cannot reach the broker at {broker_host}:{broker_port}: {error}", 1)
     typer.echo(json.dumps(counters))
     sys.stdout.flush()
+
+
+def default_health_file(worker_index: int) -> Path:
+    from qorgau.core.config import get_settings
+
+    return get_settings().data_dir / f"monitoring-ingest-{worker_index}.json"
+
+
+@app.command("ingest-health")
+def ingest_health(worker_index: int = typer.Option(0, "--worker-index", min=0),
+                  health_file: Path | None = typer.Option(None, "--health-file"),
+                  stale_after: float = typer.Option(10.0, "--stale-after", help="Seconds without an update "
+                                                    "after which the worker counts as stopped.")) -> None:
+    """Print the ingest worker's state as JSON; exit 0 when it is running with broker and database, 1 when
+    it is held up (database or broker unavailable), 2 when it has stopped updating its state."""
+    path = health_file or default_health_file(worker_index)
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError):
+        typer.echo(json.dumps({"status": "unknown", "reason": f"no state in {path}"}))
+        raise typer.Exit(2)
+    age = time.time() - float(state.get("at", 0))
+    if age > stale_after:
+        status, code = "stopped", 2
+    elif state.get("database") != "ok" or state.get("broker") != "connected":
+        status, code = "degraded", 1
+    else:
+        status, code = "ok", 0
+    typer.echo(json.dumps({"status": status, "age_s": round(age, 1), **state}))
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -7,6 +7,12 @@ are acknowledged (manual PUBACK).
 A crash before the commit therefore means redelivery, never loss: the session (clean_start=False,
 session expiry) keeps unacknowledged QoS-1 messages at the broker while the worker is away.
 
+When the sink cannot commit (the database is down), the worker keeps running: it holds every
+acknowledgement, retries the commit with a growing delay (up to `retry_max_s`), and acknowledges once the
+readings are stored. The broker keeps what is not acknowledged (in flight, then queued for the session),
+so an outage costs a delay, never a reading. `state()` says where the worker stands; with `health_file`
+set it is also written there every tick, for `qorgau monitoring ingest-health`.
+
 Workers subscribe to `$share/qorgau-ingest/qorgau/v1/#`, which the broker hands out round-robin,
 and each also to its own `qorgau/internal/v1/qorgau-ingest/<k>`, where peers forward the readings
 of sensors it owns (see pipeline.py).
@@ -14,7 +20,9 @@ of sensors it owns (see pipeline.py).
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -48,6 +56,8 @@ class WorkerConfig:
     max_delay_s: float = 0.05
     tick_s: float = 1.0
     reconnect_max_s: float = 5.0
+    retry_max_s: float = 10.0
+    health_file: str | None = None
     shared: bool = True
 
     def subscription(self) -> str:
@@ -77,6 +87,8 @@ class IngestWorker:
         self._units: list[_Unit] = []
         self.connected = threading.Event()
         self.reconnects = 0
+        self._retry_at = 0.0
+        self._retry_delay = 0.0
         cid = self.config.client_id or f"qorgau-ingest-{pipeline.worker}"
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=cid,
                                   protocol=mqtt.MQTTv5, manual_ack=True)
@@ -96,6 +108,40 @@ class IngestWorker:
     def stop(self) -> None:
         """Ask the loop to finish its work, acknowledge and disconnect."""
         self._stop.set()
+
+    def state(self) -> dict:
+        """Where the worker stands: broker connection, database, acknowledgements held back."""
+        since = self.pipeline.uncommitted_since
+        return {"broker": "connected" if self.connected.is_set() else "disconnected",
+                "database": "ok" if since is None else "unavailable",
+                "database_unavailable_s": None if since is None else round(time.time() - since, 1),
+                "unacknowledged_messages": len(self._acks) + sum(len(u.acks) for u in self._units),
+                "reconnects": self.reconnects, "at": round(time.time(), 3), "pid": os.getpid(),
+                "counters": self.counters.as_dict()}
+
+    def _write_health(self) -> None:
+        if not self.config.health_file:
+            return
+        temporary = self.config.health_file + ".tmp"
+        try:
+            with open(temporary, "w") as handle:
+                json.dump(self.state(), handle)
+            os.replace(temporary, self.config.health_file)
+        except OSError as error:
+            log.warning("cannot write the health file: %s", error)
+
+    def _retry_commit(self, now: float) -> None:
+        """While the sink holds uncommitted work, try again now and then (doubling the delay)."""
+        if self.pipeline.uncommitted_since is None:
+            self._retry_delay = 0.0
+            return
+        if now < self._retry_at:
+            return
+        if self.pipeline.retry_commit():
+            self._retry_delay = 0.0
+            return
+        self._retry_delay = min(max(self._retry_delay * 2, 0.25), self.config.retry_max_s)
+        self._retry_at = now + self._retry_delay
 
     # -- callbacks (run inside client.loop, i.e. on this worker's thread) ---------------------------
 
@@ -166,7 +212,9 @@ class IngestWorker:
                     self._unit(now)
             if now >= next_tick:
                 self.pipeline.tick(now)
+                self._write_health()
                 next_tick = now + self.config.tick_s
+            self._retry_commit(now)
             self._send_acks(now)
         self._shutdown()
         return self.counters
@@ -212,8 +260,8 @@ class IngestWorker:
 
     def _send_acks(self, now: float, force: bool = False) -> None:
         """Acknowledge units whose readings are committed and whose forwards the broker has."""
-        if not self._units:
-            return
+        if not self._units or self.pipeline.uncommitted_since is not None:
+            return  # the sink still holds uncommitted work: nothing is stored until it commits
         hold = float(self.pipeline.hold_s or 0.0)
         keep = []
         for unit in self._units:
@@ -238,9 +286,11 @@ class IngestWorker:
             self.client.loop(timeout=0.02)
             if self._first is not None and time.monotonic() < accept_until:
                 self._unit(time.time(), flush=True)
+            self._retry_commit(time.time())
             self._send_acks(time.time(), force=True)
             if not self._units and (self._first is None or time.monotonic() >= accept_until):
                 break
         for _ in range(5):  # let the last PUBACKs reach the socket
             self.client.loop(timeout=0.01)
         self.client.disconnect()
+        self._write_health()

@@ -10,6 +10,7 @@ shared subscriptions hand messages out round-robin.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -25,6 +26,12 @@ from qorgau.monitoring.sensors import SensorRegistry
 from qorgau.monitoring.windows import MINUTE, Closed, MinuteBuckets, last_of_segment, segment_starts
 
 MAX_FORWARD_ROWS = 200_000
+log = logging.getLogger(__name__)
+
+
+class SinkUnavailable(Exception):
+    """The sink could not commit (e.g. the database is down). It keeps the unit and everything written
+    after it, and stores them all at the next commit that succeeds; until then nothing is acknowledged."""
 
 
 @dataclass
@@ -161,6 +168,7 @@ class Counters:
     forwarded: int = 0
     received_forwarded: int = 0
     units_of_work: int = 0
+    commit_failures: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -199,6 +207,28 @@ class Pipeline:
         self._held: list[_Held] = []
         self._letters: list[DeadLetter] = []
         self.pending = 0  # readings submitted and not yet evaluated or forwarded
+        self.uncommitted_since: float | None = None  # the sink has work it could not commit yet
+
+    # -- committing ----------------------------------------------------------------------------------
+
+    def _commit(self) -> bool:
+        """Commit the sink; on SinkUnavailable remember it (the sink keeps the work) and carry on."""
+        try:
+            self.sink.commit()
+        except SinkUnavailable as error:
+            self.counters.commit_failures += 1
+            if self.uncommitted_since is None:
+                self.uncommitted_since = time.time()
+                log.warning("the sink cannot commit (%s); holding acknowledgements and retrying", error)
+            return False
+        if self.uncommitted_since is not None:
+            log.warning("the sink commits again after %.1f s", time.time() - self.uncommitted_since)
+        self.uncommitted_since = None
+        return True
+
+    def retry_commit(self) -> bool:
+        """Try again to store what the sink holds; True once everything is committed."""
+        return self._commit()
 
     # -- input -------------------------------------------------------------------------------------
 
@@ -247,7 +277,7 @@ class Pipeline:
             self.sink.write_dead_letters(self._letters)
             self.counters.dead_letters += len(self._letters)
             self._letters = []
-        self.sink.commit()
+        self._commit()
         self.counters.units_of_work += 1
         return forwards
 
@@ -326,17 +356,17 @@ class Pipeline:
             self.sink.write_alarm_events(events)
             self.counters.alarm_events += len(events)
         self._write_rollups(self.rollup_buckets.close_before(math.floor((now - self.rollup_grace_s) / MINUTE)))
-        self.sink.commit()
+        self._commit()
 
     def flush(self, now: float) -> dict[int, list[bytes]]:
         """Process everything held and emit every open rollup (graceful stop)."""
         forwards = self.process(now, release_all=True)
         self._write_rollups(self.rollup_buckets.close(np.flatnonzero(self.rollup_buckets.has)))
-        self.sink.commit()
+        self._commit()
         return forwards
 
     def acknowledge(self, alarm_id: str, now: float, by: str | None = None) -> None:
         events = self.engine.acknowledge(alarm_id, now, by)
         self.sink.write_alarm_events(events)
         self.counters.alarm_events += len(events)
-        self.sink.commit()
+        self._commit()

@@ -9,6 +9,7 @@ and one falls silent part-way through. Everything is vectorised over sensors and
 from __future__ import annotations
 
 import json
+import math
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -163,8 +164,9 @@ class Simulator:
 
     def readings(self, t0: float, t1: float, rate_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(sensor index, ts, value) for every sensor every 1/rate s in [t0, t1), silent sensor excluded."""
-        step = 1.0 / rate_hz
-        times = np.arange(t0, t1, step)
+        # On a grid of absolute ticks, so that back-to-back windows [t0, t1), [t1, t2) never share a reading
+        # (np.arange(t0, t1, step) can include t1 itself when the float difference is a hair over a step).
+        times = np.arange(math.ceil(t0 * rate_hz - 1e-9), math.ceil(t1 * rate_hz - 1e-9)) / rate_hz
         if times.size == 0:
             return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
         # Sample in slices of at most 5 minutes so leaks are rescheduled as time passes.
@@ -197,19 +199,36 @@ class Simulator:
 
 
 def publish_mqtt(sim: Simulator, host: str, port: int, rate_hz: float, duration_s: float,
-                 interval_s: float = 1.0, encoding: str = "json", qos: int = 1) -> dict[str, int]:
-    """Publish in real time, one batch per zone every `interval_s`, for `duration_s`."""
-    import paho.mqtt.client as mqtt
+                 interval_s: float = 1.0, encoding: str = "json", qos: int = 1,
+                 confirm_timeout_s: float = 60.0) -> dict[str, int]:
+    """Publish in real time, one batch per zone every `interval_s`, for `duration_s`.
 
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="", protocol=mqtt.MQTTv5)
-    client.connect(host, port)
+    A broker that goes away does not stop the simulator: paho reconnects in the background (same client
+    id, session kept) and sends again what the broker had not confirmed; batches keep being produced
+    meanwhile and wait in paho's queue. `unconfirmed` counts QoS-1 messages never confirmed in the end."""
+    import uuid
+
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"qorgau-sim-{uuid.uuid4().hex[:12]}",
+                         protocol=mqtt.MQTTv5)
+    client.max_queued_messages_set(0)
+    client.reconnect_delay_set(min_delay=0.1, max_delay=2)
+    sent = {"messages": 0, "readings": 0, "disconnects": 0, "unconfirmed": 0}
+    client.on_disconnect = lambda *args: sent.__setitem__("disconnects", sent["disconnects"] + 1)
+    confirmed: set[int] = set()  # message ids the broker acknowledged (also after a resend)
+    client.on_publish = lambda _client, _userdata, mid, *rest: confirmed.add(mid)
+    properties = Properties(PacketTypes.CONNECT)
+    properties.SessionExpiryInterval = 3600
+    client.connect(host, port, properties=properties)
     client.loop_start()
-    sent = {"messages": 0, "readings": 0}
     emitted = sim.emitted
     try:
         t = time.time()
         end = t + duration_s
-        infos = []
+        infos: list = []
         while t < end:
             nxt = min(t + interval_s, end)
             wait = nxt - time.time()
@@ -220,14 +239,31 @@ def publish_mqtt(sim: Simulator, host: str, port: int, rate_hz: float, duration_
                 sent["messages"] += 1
             t = nxt
             if len(infos) > 10_000:  # paho holds at most 65,535 unacknowledged QoS-1 publishes
-                infos.pop(0).wait_for_publish(10)
-        for info in infos:
-            info.wait_for_publish(10)
+                infos = _confirmed(infos[:1000], confirmed, 10.0) + infos[1000:]
+        sent["unconfirmed"] = len(_confirmed(infos, confirmed, confirm_timeout_s)) if qos else 0
         sent["readings"] = sim.emitted - emitted
     finally:
         client.loop_stop()
         client.disconnect()
     return sent
+
+
+def _confirmed(infos: list, confirmed: set[int], timeout_s: float) -> list:
+    """Wait (tolerating disconnects: paho keeps what it could not send and resends it after reconnecting)
+    until the broker has acknowledged the messages or the time is up; returns those still unconfirmed."""
+    deadline = time.monotonic() + timeout_s
+
+    def pending(info) -> bool:
+        if info.mid in confirmed:
+            confirmed.discard(info.mid)  # paho reuses an id once it is acknowledged
+            return False
+        return True
+
+    waiting = [i for i in infos if pending(i)]
+    while waiting and time.monotonic() < deadline:
+        time.sleep(0.02)
+        waiting = [i for i in waiting if pending(i)]
+    return waiting
 
 
 def post_http(sim: Simulator, url: str, token: str, rate_hz: float, duration_s: float,

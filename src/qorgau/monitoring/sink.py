@@ -9,6 +9,12 @@ after `commit` returns.
 Between units the sink also brings the worker up to date with the database: sensors registered or
 changed in the web application join the running registry, and alarms acknowledged in the inbox are
 acknowledged in the engine that owns them (so reminders and escalation stop there too).
+
+A database outage does not stop the worker: every write since the last successful commit is kept in a
+journal; when a statement or the commit fails for want of a connection, the transaction is rolled back,
+`commit` raises `SinkUnavailable` (so nothing is acknowledged to the broker), and the next commit replays
+the journal in one new transaction. The writes are idempotent per transaction (readings ON CONFLICT DO
+NOTHING; rollups and alarms re-read what the database holds), so a replay stores each reading once.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from datetime import UTC, datetime
 import numpy as np
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from qorgau.core.db import session_factory
@@ -37,7 +45,7 @@ from qorgau.monitoring.models import DeadLetter as DeadLetterRow
 from qorgau.monitoring.notices import Notice
 from qorgau.monitoring.notices import send as send_notices
 from qorgau.monitoring.notices import worth_telling as notices_wanted
-from qorgau.monitoring.pipeline import Pipeline, ReadingBatch, RollupBatch
+from qorgau.monitoring.pipeline import Pipeline, ReadingBatch, RollupBatch, SinkUnavailable
 from qorgau.monitoring.sensors import SensorConfig, SensorRegistry
 from qorgau.monitoring.substances import Catalogue, default_catalogue
 from qorgau.registry.models import Enterprise, Site, Zone
@@ -48,6 +56,8 @@ log = logging.getLogger(__name__)
 # average, not a single reading): raising one of them is a "persistent exceedance".
 PERSISTENT_TYPES = (alarm_model.STEL, alarm_model.TWA)
 CHUNK = 5_000  # rows per INSERT statement
+# The database is unreachable or restarting (not a bug in a statement): keep the work and retry.
+UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,8 @@ class DatabaseSink:
         self._next_reload = time.monotonic() + reload_every_s
         self._loaded_at = session.execute(select(func.max(Sensor.updated_at))).scalar()
         self.dialect = session.get_bind().dialect.name
+        self._journal: list[tuple] = []  # writes since the last successful commit, replayed after a failure
+        self._failed = False
 
     def attach(self, pipeline: Pipeline) -> None:
         """The pipeline this sink serves (to hand it acknowledgements made in the inbox)."""
@@ -213,6 +225,59 @@ class DatabaseSink:
     # -- Sink protocol ---------------------------------------------------------------------------
 
     def write_readings(self, batch: ReadingBatch) -> None:
+        self._journaled(self._write_readings, batch)
+
+    def write_rollups(self, batch: RollupBatch) -> None:
+        self._journaled(self._write_rollups, batch)
+
+    def write_alarm_events(self, events: Sequence[AlarmEvent]) -> None:
+        self._journaled(self._write_alarm_events, list(events))
+
+    def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        self._journaled(self._write_dead_letters, list(letters))
+
+    def _journaled(self, write, *args) -> None:
+        """Run a write now (unless the transaction has already failed) and keep it until a commit succeeds."""
+        if not self.do_commit:
+            write(*args)
+            return
+        self._journal.append((write, args))
+        if self._failed:
+            return
+        try:
+            write(*args)
+        except UNAVAILABLE as error:
+            self._fail(error)
+
+    def _fail(self, error: Exception) -> None:
+        if not self._failed:
+            log.warning("database unavailable (%s); %s writes kept for a retry", type(error).__name__,
+                        len(self._journal))
+        self._failed = True
+        with contextlib.suppress(Exception):
+            self.session.rollback()
+
+    def _commit_journal(self) -> None:
+        """Commit the transaction, first replaying the journal into a fresh one after a failure."""
+        try:
+            if self._failed:
+                with contextlib.suppress(Exception):
+                    self.session.rollback()
+                for write, args in self._journal:
+                    write(*args)
+            self.session.commit()
+        except UNAVAILABLE as error:
+            self._fail(error)
+            raise SinkUnavailable(f"{type(error).__name__}: {str(error).splitlines()[0][:200]}") from error
+        self._journal.clear()
+        self._failed = False
+
+    @property
+    def held_writes(self) -> int:
+        """Writes waiting for the database (0 when everything is committed)."""
+        return len(self._journal) if self._failed else 0
+
+    def _write_readings(self, batch: ReadingBatch) -> None:
         if not len(batch):
             return
         sid = self._ids()[batch.sensor_idx]
@@ -227,7 +292,7 @@ class DatabaseSink:
             last = np.flatnonzero(np.r_[s2[1:] != s2[:-1], True])
             self._upsert("state", [s2[last].tolist(), t2[last].tolist(), v2[last].tolist()])
 
-    def write_rollups(self, batch: RollupBatch) -> None:
+    def _write_rollups(self, batch: RollupBatch) -> None:
         if not len(batch):
             return
         sid = self._ids()[batch.sensor_idx]
@@ -257,7 +322,7 @@ class DatabaseSink:
                                   "acknowledged": r.acknowledged_at is not None, "changes": {}}) for r in rows)
         return found
 
-    def write_alarm_events(self, events: Sequence[AlarmEvent]) -> None:
+    def _write_alarm_events(self, events: Sequence[AlarmEvent]) -> None:
         """Alarm rows and their history, with batched Core statements: this is the engine's state, written
         at the rate alarms happen (an alarm storm included); what people do to alarms goes through the ORM
         and the audit (service.acknowledge, violations)."""
@@ -369,7 +434,7 @@ class DatabaseSink:
             log.warning("violation for alarm %s not filed: %s", alarm.key, error)
             alarm.violation_type = "due"
 
-    def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+    def _write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         rows = [{"received_at": _when(d.received_at), "enterprise_id": self._enterprise_of(d.topic),
                  "topic": d.topic[:500], "reason": d.reason, "detail": d.detail, "row": d.row,
                  "payload": bytes(d.payload)} for d in letters]
@@ -386,17 +451,23 @@ class DatabaseSink:
         return self._bins[number]
 
     def commit(self) -> None:
+        """Commit the unit of work; raises SinkUnavailable (keeping the work) when the database is away."""
         if not self.do_commit:
             self.session.flush()
             return
-        self.session.commit()
+        self._commit_journal()
         now = time.monotonic()
-        if self.pipeline is not None and now >= self._next_sync:
-            self._next_sync = now + self.sync_every_s
-            self.sync_acknowledgements()
-        if now >= self._next_reload:
-            self._next_reload = now + self.reload_every_s
-            self.reload_sensors()
+        try:
+            if self.pipeline is not None and now >= self._next_sync:
+                self._next_sync = now + self.sync_every_s
+                self.sync_acknowledgements()
+            if now >= self._next_reload:
+                self._next_reload = now + self.reload_every_s
+                self.reload_sensors()
+        except (SinkUnavailable, *UNAVAILABLE) as error:  # the next commit tries again
+            log.warning("keeping the worker in step with the database failed: %s", error)
+            with contextlib.suppress(Exception):
+                self.session.rollback()
 
     # -- keeping the worker in step with the database ----------------------------------------------
 
@@ -425,7 +496,7 @@ class DatabaseSink:
             done += 1
         if events:
             self.write_alarm_events(events)
-        self.session.commit()
+        self._commit_journal()
         return done
 
     def reload_sensors(self) -> int:

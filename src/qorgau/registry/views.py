@@ -7,9 +7,10 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from qorgau.core import audit, i18n, policy
-from qorgau.core.deps import get_db, require_user
+from qorgau.core.deps import form_data, get_db, require_user
 from qorgau.core.errors import AppError
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
@@ -80,9 +81,9 @@ def new_enterprise(request: Request, user: User = Depends(require_user), db: Ses
 
 
 @router.post("/enterprises/new")
-async def create_enterprise(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+def create_enterprise(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
+                      form: FormData = Depends(form_data)):
     policy.require(user, "registry.write")
-    form = dict(await request.form())
     values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
     try:
         body = EnterpriseIn.model_validate({
@@ -116,9 +117,8 @@ def enterprise_detail(request: Request, enterprise_id: IdPath, user: User = Depe
 
 
 @router.post("/enterprises/{enterprise_id}")
-async def update_enterprise(request: Request, enterprise_id: IdPath, user: User = Depends(require_user),
-                            db: Session = Depends(get_db)):
-    form = await request.form()
+def update_enterprise(request: Request, enterprise_id: IdPath, user: User = Depends(require_user),
+                      db: Session = Depends(get_db), form: FormData = Depends(form_data)):
     headcount = str(form.get("headcount", "")).strip()
     update = EnterpriseUpdate(
         name_ru=str(form.get("name_ru", ""))[:300], name_kk=str(form.get("name_kk", ""))[:300],

@@ -8,9 +8,10 @@ from datetime import date
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from qorgau.core import policy
-from qorgau.core.deps import get_db, require_user
+from qorgau.core.deps import form_data, get_db, require_user
 from qorgau.core.errors import AppError, NotFound, ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
@@ -51,10 +52,10 @@ def visit_form(request: Request, risk_item_id: IdPath, user: User = Depends(requ
 
 
 @router.post("/items/{risk_item_id}/visit")
-async def record_visit(request: Request, risk_item_id: IdPath, user: User = Depends(require_user),
-                       db: Session = Depends(get_db)):
+def record_visit(request: Request, risk_item_id: IdPath, user: User = Depends(require_user),
+                 db: Session = Depends(get_db), form: FormData = Depends(form_data)):
     item = _item(db, user, risk_item_id)
-    values = {k: str(v)[:2000] for k, v in (await request.form()).items()}
+    values = {k: str(v)[:2000] for k, v in form.items()}
     try:
         try:
             visited_on = date.fromisoformat(values.get("visited_on", ""))

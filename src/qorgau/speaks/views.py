@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
@@ -68,10 +67,10 @@ def speak_enterprises(request: Request, q: str = Query("", max_length=100), db: 
 
 
 @router.post("/speak/new")
-async def speak_submit(request: Request, kind: str = Form("hazard"), enterprise_id: str = Form(""),
-                       region_kato: str = Form(""), sector_code: str = Form(""), category: str = Form("not_sure"),
-                       description: str = Form(""), contact: str = Form(""),
-                       photos: list[UploadFile] | None = File(None), db: Session = Depends(get_db)):
+def speak_submit(request: Request, kind: str = Form("hazard"), enterprise_id: str = Form(""),
+                 region_kato: str = Form(""), sector_code: str = Form(""), category: str = Form("not_sure"),
+                 description: str = Form(""), contact: str = Form(""),
+                 photos: list[UploadFile] | None = File(None), db: Session = Depends(get_db)):
     values = {"kind": kind, "enterprise_id": enterprise_id, "region_kato": region_kato, "sector_code": sector_code,
               "category": category, "description": description, "contact": contact}
     try:
@@ -79,9 +78,8 @@ async def speak_submit(request: Request, kind: str = Form("hazard"), enterprise_
             "kind": kind, "enterprise_id": int(enterprise_id) if enterprise_id.isdigit() else None,
             "region_kato": region_kato or None, "sector_code": sector_code or None, "category": category,
             "description": description.strip(), "contact": contact.strip(), "language": i18n.get_locale()})
-        uploads = [await p.read() for p in (photos or []) if p.filename]
-        # Triage embeds the text (CPU work): off the event loop.
-        filed = await run_in_threadpool(service.submit, session=db, report_in=report_in, photos=uploads)
+        uploads = [p.file.read() for p in (photos or []) if p.filename]
+        filed = service.submit(session=db, report_in=report_in, photos=uploads)
         db.commit()
     except ValidationError as error:
         field = str(error.errors()[0]["loc"][0])
@@ -91,8 +89,8 @@ async def speak_submit(request: Request, kind: str = Form("hazard"), enterprise_
                                                                        error_field=field), status_code=422)
     except AppError as error:
         db.rollback()
-        return render(request, "speaks/speak_form.html", _form_context(db, values=values, error=_(error.message),
-                                                                       error_field=error.field), status_code=422)
+        return render(request, "speaks/speak_form.html", _form_context(
+            db, values=values, error=_(error.message, **error.params), error_field=error.field), status_code=422)
     return render(request, "speaks/speak_receipt.html", {"receipt": filed.receipt, "reference": filed.report.reference},
                   headers={"Cache-Control": "no-store"})
 

@@ -14,11 +14,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from qorgau.core import limits
 from qorgau.core.i18n_markers import N_
 from qorgau.core.imports.problems import FileProblems, Problem
 
 DELIMITERS = (",", ";", "\t", "|")
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 @dataclass
@@ -48,18 +48,11 @@ def normalise_header(name: object) -> str:
 
 
 def check_size(data: bytes, filename: str) -> None:
-    """The upload size and XLSX expansion limits (the hardening limits of `core.limits` when present)."""
-    try:
-        from qorgau.core import limits  # type: ignore[attr-defined]
-    except ImportError:
-        limits = None
-    checker = getattr(limits, "check_upload", None) if limits else None
-    if checker is not None:
-        checker(data, filename)
-        return
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise FileProblems([Problem(0, "", N_("The file is larger than %(limit)s MB."),
-                                    {"limit": MAX_UPLOAD_BYTES // (1024 * 1024)})], filename)
+    """The upload limits of `core.limits`: size, and for XLSX the archive's directory, before any parsing."""
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        limits.check_zip(data)
+    else:
+        limits.check_size(data)
 
 
 def read_table(data: bytes | str, filename: str = "", *, header_style: str = "snake") -> Table:
@@ -75,7 +68,8 @@ def read_table(data: bytes | str, filename: str = "", *, header_style: str = "sn
     elif name.endswith((".csv", ".txt", ".tsv")) or not name or "." not in name:
         text, encoding = decode(raw, filename)
         delimiter = sniff_delimiter(text)
-        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        rows = [[c.strip() for c in r]
+                for r in limits.limited_rows(csv.reader(io.StringIO(text), delimiter=delimiter))]
         table = Table([], [], encoding=encoding, delimiter=delimiter, source=filename)
     else:
         raise FileProblems([Problem(0, "", N_("Only CSV and XLSX files can be imported."))], filename)
@@ -149,6 +143,7 @@ def _xlsx_rows(raw: bytes, filename: str) -> list[list[str]]:
     except Exception:
         raise FileProblems([Problem(0, "", N_("The file is not a readable XLSX workbook."))], filename)
     try:
-        return [[_cell(v) for v in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        sheet_rows = workbook.worksheets[0].iter_rows(values_only=True)
+        return [[_cell(v) for v in row] for row in limits.limited_rows(sheet_rows)]
     finally:
         workbook.close()

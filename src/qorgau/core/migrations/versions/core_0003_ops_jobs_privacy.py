@@ -1,7 +1,7 @@
 """background jobs and personal-data requests
 
-Revision ID: core_0002_ops_jobs
-Revises: core_0001
+Revision ID: core_0003_ops_jobs
+Revises: core_0002_aesgcm
 """
 from alembic import op
 import sqlalchemy as sa
