@@ -286,7 +286,7 @@ def test_filing_through_the_form_names_the_bad_line(sign_in, session):
     good = employer.post("/airegister/new", data={**form, "occupations": "4222; 20; 0"}, follow_redirects=False)
     assert good.status_code == 303
     page = employer.get(good.headers["location"])
-    assert "Бот" in page.text and "EU-ART50" in page.text
+    assert "Бот" in page.text and "Регламент ЕС об ИИ (2024/1689), ст. 50(1)" in page.text
 
 
 def test_cli_escalate_with_now(demo_url, session, monkeypatch):

@@ -88,7 +88,7 @@ def test_reskill_bad_code():
 def test_occupation_and_scenario_and_synthetic(employment_csv, tmp_path):
     occ = json.loads(runner.invoke(app, ["occupation", "4110", "--format", "json"]).stdout)
     assert occ["class"] == "4" and occ["tasks"] and "eloundou_2024_us" in occ["alternative_lenses_us_based"]
-    assert occ["title"]["ru"] == "General Office Clerks"  # unit groups are not translated yet
+    assert occ["title"]["ru"] == "Офисные служащие широкого профиля"
     unscored = json.loads(runner.invoke(app, ["occupation", "1439", "--format", "json"]).stdout)
     assert unscored["class"] == "unscored" and "tasks" not in unscored
     scen = json.loads(runner.invoke(app, ["scenario", str(employment_csv), "--format", "json"]).stdout)

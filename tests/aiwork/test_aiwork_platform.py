@@ -104,7 +104,7 @@ def test_a_good_upload_is_previewed_then_shows_in_the_dashboard_figures(session,
     page = officer.get(f"/aiwork/tables/{table_id}", cookies={"lang": "en"})
     assert page.status_code == 200
     assert f'data-figure="national-exposed">{national["exposed"]:,.0f}<' in page.text
-    assert "plotly-graph-div" in page.text and "Synthetic data for demonstration" not in page.text
+    assert 'class="plot" role="img"' in page.text and "Synthetic data for demonstration" not in page.text
     api = officer.get(f"/api/v1/aiwork/tables/{table_id}/exposure?by=region").json()
     assert api["synthetic"] is False and len(api["rows"]) == 3
     for row in api["rows"]:

@@ -11,6 +11,7 @@ from qorgau.core import jobs
 from qorgau.core.config import Settings
 from qorgau.core.db import session_factory, unit_of_work
 from qorgau.core.models import AuditEntry, Job
+from tests.conftest import PASSWORDS
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -47,7 +48,7 @@ def _wait_for(url: str, job_id: int, timeout: float = 60.0) -> Job:
 
 def test_run_now_records_result_progress_and_failure(demo_url):
     done = jobs.run_now(demo_url, "tests.count_users")
-    assert done.state == "done" and done.progress == 100 and done.result == {"users": 6}
+    assert done.state == "done" and done.progress == 100 and done.result == {"users": len(PASSWORDS)}  # one demo user per sign-in
     failed = jobs.run_now(demo_url, "tests.count_users", {"fail": 1})
     assert failed.state == "failed" and "asked to fail" in failed.error and failed.result is None
     with session_factory(demo_url)() as session:

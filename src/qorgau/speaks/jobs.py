@@ -43,7 +43,8 @@ def _delete_receipt_failures(session, cutoff) -> int:
 
     from qorgau.speaks.models import ReceiptFailure
 
-    return session.execute(delete(ReceiptFailure).where(ReceiptFailure.at < cutoff)).rowcount or 0
+    # failures are counted per receipt prefix and day (no time of day is kept)
+    return session.execute(delete(ReceiptFailure).where(ReceiptFailure.day < cutoff.date())).rowcount or 0
 
 
 rule(key="speaks.closed_reports", package="speaks", days=365, action=Action.ANONYMISE,
