@@ -111,3 +111,22 @@ def test_progress_after_a_write_does_not_wait_on_the_job_itself(db_url):
     done = jobs.run_now(db_url, "tests.write_then_report")  # a wait on itself would end "database is locked"
     assert done.state == "done", done.error
     assert done.progress == 100
+
+
+def test_the_audit_checkpoint_runs_as_a_scheduled_job(demo_url, tmp_path, monkeypatch):
+    """The hourly job writes a signed checkpoint outside the database, and `audit verify` accepts it."""
+    from qorgau.core import audit
+    from qorgau.core.config import get_settings
+
+    target = tmp_path / "checkpoints.jsonl"
+    monkeypatch.setenv("QORGAU_AUDIT_CHECKPOINT_PATH", str(target))
+    get_settings.cache_clear()
+    try:
+        assert "core.audit_checkpoint" in jobs.discover()
+        done = jobs.run_now(demo_url, "core.audit_checkpoint")
+        assert done.state == "done", done.error
+        assert target.exists() and done.result["count"] > 0
+        with session_factory(demo_url)() as session:
+            assert audit.verify(session).ok
+    finally:
+        get_settings.cache_clear()
