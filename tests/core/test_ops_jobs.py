@@ -130,3 +130,13 @@ def test_the_audit_checkpoint_runs_as_a_scheduled_job(demo_url, tmp_path, monkey
             assert audit.verify(session).ok
     finally:
         get_settings.cache_clear()
+
+
+def test_risk_training_is_a_monthly_job(demo_url):
+    """Training runs as a job; with the small demo's few serious cases it stores an honest 'insufficient data'
+    run (or a model), and the job says which."""
+    spec = jobs.discover()["risk.train"]
+    assert spec.schedule is not None and "monthly" in spec.schedule_text
+    done = jobs.run_now(demo_url, "risk.train", {"rounds": 5})
+    assert done.state == "done", done.error
+    assert done.result["status"] in ("trained", "insufficient_data") and done.result["run"] > 0

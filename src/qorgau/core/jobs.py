@@ -127,6 +127,14 @@ def daily(hour: int, minute: int = 0) -> dict[str, Any]:
             "schedule_words": (N_("daily at %(time)s UTC"), {"time": f"{hour:02d}:{minute:02d}"})}
 
 
+def monthly(day: int, hour: int, minute: int = 0) -> dict[str, Any]:
+    """`schedule=` and `schedule_text=` for a job run once a month (times in UTC)."""
+    return {"schedule": crontab(minute=str(minute), hour=str(hour), day=str(day)),
+            "schedule_text": f"monthly, day {day} {hour:02d}:{minute:02d} UTC",
+            "schedule_words": (N_("monthly on day %(day)s at %(time)s UTC"),
+                               {"day": day, "time": f"{hour:02d}:{minute:02d}"})}
+
+
 def every_minutes(minutes: int) -> dict[str, Any]:
     return {"schedule": crontab(minute=f"*/{minutes}"), "schedule_text": f"every {minutes} min",
             "schedule_words": (N_("every %(minutes)s min"), {"minutes": minutes})}
