@@ -41,7 +41,9 @@ def test_filing_review_vote_with_condition_and_escalation(served, browser, phone
     employer.get_by_role("button", name="Сохранить как черновик").click()
     employer.wait_for_url("**/airegister/filings/*")
     filing_url = employer.url
-    assert "EU-ART50" in employer.locator("#classification").inner_text()
+    classification = employer.locator("#classification").inner_text()
+    assert "EU-ART50" not in classification  # rule codes are not shown: the rule is worded in Russian
+    assert "Регламент ЕС об ИИ (2024/1689), ст. 50(1)" in classification  # the EU transparency rule fired
     employer.get_by_role("button", name="Направить в профсоюз").click()
     employer.wait_for_load_state()
     assert employer.locator("#status").inner_text() == "На рассмотрении профсоюза"

@@ -21,8 +21,9 @@ def test_officer_reads_the_exposure_map_and_drafts_a_retraining_plan(live_server
     phone.goto(live_server + "/aiwork/")
     assert phone.get_by_role("heading", level=1).inner_text() == "AI at work: exposure of jobs to generative AI"
     assert "Synthetic data for demonstration: not official statistics." in phone.locator("[data-synthetic]").inner_text()
-    phone.locator("#regions .plotly-graph-div .scatterlayer .trace").first.wait_for(state="attached")
-    assert phone.locator("#regions .plotly-graph-div .scatterlayer .trace").count() >= 20  # the 20 regions
+    # charts are drawn by static/charts.js from the JSON in <div class="plot">: Plotly marks the div js-plotly-plot
+    phone.locator("#regions .plot.js-plotly-plot .scatterlayer .trace").first.wait_for(state="attached")
+    assert phone.locator("#regions .plot.js-plotly-plot .scatterlayer .trace").count() >= 20  # the 20 regions
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     phone.screenshot(path=str(ARTIFACTS / "aiwork-dashboard-phone.png"), full_page=True)
 

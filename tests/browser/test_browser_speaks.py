@@ -7,6 +7,7 @@ import io
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +36,12 @@ def test_worker_reports_in_kazakh_and_reads_the_reply(live_server, phone, browse
     phone.get_by_role("button", name="Хабарламаны жіберу").click()
     receipt = phone.locator("#receipt").inner_text().strip()
     assert len(receipt.replace(" ", "")) == 16
+    # report ids are random, so the inbox order cannot single it out: the worker's thread names the reference
+    phone.goto(live_server + "/speak/follow")
+    phone.get_by_label("Түбіртек коды (16 цифр)").fill(receipt)
+    phone.get_by_role("button", name="Ашу").click()
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("WS-")
+    reference = phone.get_by_role("heading", level=1).inner_text().split()[-1]
 
     officer = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU").new_page()
     officer.goto(live_server + "/login")
@@ -42,7 +49,7 @@ def test_worker_reports_in_kazakh_and_reads_the_reply(live_server, phone, browse
     officer.get_by_label("Пароль").fill("officer-demo-2026")
     officer.get_by_role("button", name="Войти").click()
     officer.goto(live_server + "/speaks/inbox?status=new")
-    officer.locator("table a").first.click()
+    officer.get_by_role("link", name=reference, exact=True).click()
     assert "респиратор" in officer.locator(".report-text").first.inner_text()
     image = officer.locator("img.photo").first
     assert image.evaluate("img => img.naturalWidth") == 120

@@ -17,14 +17,19 @@ from qorgau.core.errors import ValidationFailed
 from qorgau.core.limits import LimitExceeded, TableLimits
 
 
+def _refusal(data: bytes, filename: str) -> str:
+    """The reason an upload is refused: a 422 naming the file's problem, nothing imported."""
+    with pytest.raises(tabular.ImportFailed) as refused:
+        tabular.read_table(data, filename)
+    assert refused.value.status == 422
+    return " ".join(problem.reason for problem in refused.value.problems)
+
+
 def test_a_zip_bomb_workbook_is_refused_from_its_directory_before_parsing():
     bomb = zip_bomb_xlsx(inflated_mb=300)
     assert len(bomb) < 2_000_000  # small on the wire, 300 MB of sheet XML inside
     started = time.process_time()
-    with pytest.raises(LimitExceeded) as refused:
-        tabular.read_table(bomb, "bomb.xlsx")
-    assert refused.value.status == 422 and refused.value.field == "file"
-    assert "zip bomb" in refused.value.message
+    assert "zip bomb" in _refusal(bomb, "bomb.xlsx")
     # Refused from the central directory: nowhere near the CPU that inflating 300 MB would take.
     assert time.process_time() - started < 2.0
 
@@ -54,19 +59,16 @@ def zipfile_writer(buffer):
 def test_csv_rows_columns_and_cells_are_capped_while_reading(monkeypatch):
     monkeypatch.setattr(limits, "TABLE_LIMITS", TableLimits(max_rows=100, max_columns=10, max_cells=500))
     rows = "\n".join(["a,b"] + [f"{i},x" for i in range(150)]).encode()
-    with pytest.raises(LimitExceeded, match="rows"):
-        tabular.read_table(rows, "t.csv")
+    assert "rows" in _refusal(rows, "t.csv")
     wide = ",".join(f"c{i}" for i in range(11)).encode()
-    with pytest.raises(LimitExceeded, match="columns"):
-        tabular.read_table(wide, "t.csv")
+    assert "columns" in _refusal(wide, "t.csv")
     ok = "\n".join(["a,b"] + [f"{i},x" for i in range(50)]).encode()
     assert len(tabular.read_table(ok, "t.csv")[1]) == 50
 
 
 def test_a_file_over_the_byte_limit_is_refused_before_reading(monkeypatch):
     monkeypatch.setattr(limits, "TABLE_LIMITS", TableLimits(max_bytes=1000))
-    with pytest.raises(LimitExceeded, match="larger"):
-        tabular.read_table(b"a,b\n" + b"1,2\n" * 500, "t.csv")
+    assert "larger" in _refusal(b"a,b\n" + b"1,2\n" * 500, "t.csv")
 
 
 def test_a_pixel_bomb_is_refused_from_its_header_and_never_reaches_the_video_decoder(monkeypatch):

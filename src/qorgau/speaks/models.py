@@ -52,7 +52,9 @@ class Report(Base):
     linked_type: Mapped[str | None] = mapped_column(String(16), nullable=True)  # violation | incident
     linked_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
-    messages: Mapped[list[Message]] = relationship(back_populates="report", order_by="Message.id")
+    # random ids carry no order and messages are dated to the day: their place in the thread orders them
+    messages: Mapped[list[Message]] = relationship(back_populates="report",
+                                                   order_by="[Message.sent_on, Message.position]")
     attachments: Mapped[list[Attachment]] = relationship(back_populates="report", order_by="Attachment.id")
 
 
@@ -65,6 +67,7 @@ class Message(Base):
     from_reporter: Mapped[bool] = mapped_column(Boolean)
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
     sent_on: Mapped[date] = mapped_column(Date)
+    position: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 1, 2, … within its report
     body_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     read_by_reporter: Mapped[bool] = mapped_column(Boolean, default=False)
 

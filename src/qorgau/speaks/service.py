@@ -246,13 +246,19 @@ def reporter_view(*, session: Session, report: Report) -> dict:
                           "body": crypto.decrypt_text(m.body_encrypted)} for m in report.messages]}
 
 
+def _next_position(session: Session, report_id: int) -> int:
+    """The place of a new message in its report's thread (ids are random, so they cannot order it)."""
+    last = session.execute(select(func.max(Message.position)).where(Message.report_id == report_id)).scalar()
+    return (last or 0) + 1
+
+
 def reporter_reply(*, session: Session, receipt: str, body: str, today: date | None = None,
                    challenge: str = "", proof: str = "") -> Report:
     report = find_by_receipt(session=session, receipt=receipt, challenge=challenge, proof=proof)
     if report.status in ("closed", "spam"):
         raise ValidationFailed(N_("This report is closed."), field="body")
     session.add(Message(id=random_id(session, Message), report_id=report.id, from_reporter=True,
-                        sent_on=today or utcnow().date(), body_encrypted=crypto.encrypt_text(body)))
+                        position=_next_position(session, report.id), sent_on=today or utcnow().date(), body_encrypted=crypto.encrypt_text(body)))
     for officer in _officers_of(session, report.union_org_id):
         notify(session, user=officer, kind="speaks.reply", title=N_("%(ref)s: the worker replied"),
                params={"ref": report.reference}, link=f"/speaks/reports/{report.id}", anonymous_channel=True)
@@ -335,7 +341,7 @@ def reply(*, session: Session, actor: User, report_id: int, body: str, today: da
     _require_handler(actor)
     today = today or utcnow().date()
     message = Message(id=random_id(session, Message), report_id=report.id, from_reporter=False,
-                      author_user_id=actor.id, sent_on=today, body_encrypted=crypto.encrypt_text(body))
+                      position=_next_position(session, report.id), author_user_id=actor.id, sent_on=today, body_encrypted=crypto.encrypt_text(body))
     session.add(message)
     if report.status == "new":
         report.status = "acknowledged"

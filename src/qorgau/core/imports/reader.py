@@ -11,10 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from qorgau.core import limits
+from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.imports.problems import FileProblems, Problem
 
@@ -49,10 +52,20 @@ def normalise_header(name: object) -> str:
 
 def check_size(data: bytes, filename: str) -> None:
     """The upload limits of `core.limits`: size, and for XLSX the archive's directory, before any parsing."""
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        limits.check_zip(data)
-    else:
-        limits.check_size(data)
+    with refused_as_problems(filename):
+        if filename.lower().endswith((".xlsx", ".xlsm")):
+            limits.check_zip(data)
+        else:
+            limits.check_size(data)
+
+
+@contextmanager
+def refused_as_problems(filename: str) -> Iterator[None]:
+    """A file refused by a limit is reported like any other unreadable file: as a problem of the file."""
+    try:
+        yield
+    except ValidationFailed as error:
+        raise FileProblems([Problem(0, "", error.message, error.params)], filename) from None
 
 
 def read_table(data: bytes | str, filename: str = "", *, header_style: str = "snake") -> Table:
@@ -68,8 +81,9 @@ def read_table(data: bytes | str, filename: str = "", *, header_style: str = "sn
     elif name.endswith((".csv", ".txt", ".tsv")) or not name or "." not in name:
         text, encoding = decode(raw, filename)
         delimiter = sniff_delimiter(text)
-        rows = [[c.strip() for c in r]
-                for r in limits.limited_rows(csv.reader(io.StringIO(text), delimiter=delimiter))]
+        with refused_as_problems(filename):
+            rows = [[c.strip() for c in r]
+                    for r in limits.limited_rows(csv.reader(io.StringIO(text), delimiter=delimiter))]
         table = Table([], [], encoding=encoding, delimiter=delimiter, source=filename)
     else:
         raise FileProblems([Problem(0, "", N_("Only CSV and XLSX files can be imported."))], filename)
@@ -144,6 +158,7 @@ def _xlsx_rows(raw: bytes, filename: str) -> list[list[str]]:
         raise FileProblems([Problem(0, "", N_("The file is not a readable XLSX workbook."))], filename)
     try:
         sheet_rows = workbook.worksheets[0].iter_rows(values_only=True)
-        return [[_cell(v) for v in row] for row in limits.limited_rows(sheet_rows)]
+        with refused_as_problems(filename):
+            return [[_cell(v) for v in row] for row in limits.limited_rows(sheet_rows)]
     finally:
         workbook.close()
