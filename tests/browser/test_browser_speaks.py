@@ -52,7 +52,7 @@ def test_worker_reports_in_kazakh_and_reads_the_reply(live_server, phone, browse
     officer.get_by_role("link", name=reference, exact=True).click()
     assert "респиратор" in officer.locator(".report-text").first.inner_text()
     image = officer.locator("img.photo").first
-    assert image.evaluate("img => img.naturalWidth") == 120
+    expect(image).to_have_js_property("naturalWidth", 120)  # retried until the photo has loaded
     officer.get_by_label("Ответить работнику (анонимно)").fill("Рақмет! Инспектор бүгін цехты тексереді.")
     officer.get_by_role("button", name="Отправить").click()
 
