@@ -40,29 +40,9 @@ from qorgau.core.migrate import upgrade
 from qorgau.monitoring.broker import PrivateBroker
 from qorgau.monitoring.cli import run_database_worker
 from qorgau.monitoring.codec import encode_binary, zone_topic
-from qorgau.monitoring.models import Reading, Rollup, Sensor
-from qorgau.monitoring.simulate import DEMO_BIN, SimSensor, Simulator, demo_fleet, publish_mqtt
+from qorgau.monitoring.models import Reading, Rollup
+from qorgau.monitoring.simulate import DEMO_BIN, SimSensor, Simulator, publish_mqtt, register_fleet
 from qorgau.monitoring.sink import load_sensors
-from qorgau.registry.models import Enterprise, Site, Zone
-
-
-def register(url: str, sensors: int) -> tuple[list, int]:
-    fleet = demo_fleet(sensors, DEMO_BIN)
-    with unit_of_work(url) as session:
-        enterprise = Enterprise(bin=DEMO_BIN, name_en="Drill smelter", region_kato="750000000", sector_code="C")
-        session.add(enterprise)
-        session.flush()
-        site = Site(enterprise_id=enterprise.id, name="Site")
-        session.add(site)
-        session.flush()
-        zone = Zone(site_id=site.id, name="Roasting")
-        session.add(zone)
-        session.flush()
-        for s in fleet:
-            session.add(Sensor(code=s.config.sensor_id, enterprise_id=enterprise.id, zone_id=zone.id,
-                               quantity=s.config.quantity, unit=s.config.unit))
-        zone_id = zone.id
-    return fleet, zone_id
 
 
 def counts(url: str) -> tuple[int, int, int]:
@@ -113,7 +93,7 @@ def database_outage(outage_s: float, sensors: int) -> dict:
     with PrivatePostgres() as pg, PrivateBroker() as broker:
         url = pg.create_database("drill")
         upgrade(url)
-        fleet, zone_id = register(url, sensors)
+        fleet, zone_id = register_fleet(url, sensors)
         ids = [s.config.sensor_id for s in fleet]
         worker = Worker(url, broker.port)
         publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="drill-pub", protocol=mqtt.MQTTv5)
@@ -159,7 +139,7 @@ def broker_restart(sensors: int) -> dict:
     with tempfile.TemporaryDirectory() as folder, PrivateBroker() as broker:
         url = f"sqlite:///{folder}/drill.db"
         upgrade(url)
-        fleet, _zone = register(url, sensors)
+        fleet, _zone = register_fleet(url, sensors)
         with session_factory(url)() as session:
             configs, _directory = load_sensors(session)
         channels = {s.config.sensor_id: s.channel for s in fleet}

@@ -16,40 +16,17 @@ from sqlalchemy import func, select
 from tests.monitoring.test_monitoring_db_mqtt import DbWorker
 from tests.monitoring.test_monitoring_mqtt import publisher, wait_for
 
-from qorgau.core.db import engine_for, session_factory, unit_of_work
+from qorgau.core.db import engine_for, session_factory
 from qorgau.core.drills import PrivatePostgres, environment_ready
 from qorgau.core.migrate import upgrade
 from qorgau.monitoring.broker import PrivateBroker, find_mosquitto
 from qorgau.monitoring.codec import encode_binary, zone_topic
 from qorgau.monitoring.models import Alarm, Reading, Rollup, Sensor
-from qorgau.monitoring.simulate import DEMO_BIN, Simulator, demo_fleet, publish_mqtt
-from qorgau.registry.models import Enterprise, Site, Zone
+from qorgau.monitoring.simulate import DEMO_BIN, Simulator, publish_mqtt, register_fleet
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.timeout(400),
               pytest.mark.skipif(find_mosquitto() is None, reason="mosquitto is not installed")]
 OUTAGE_S = float(os.environ.get("QORGAU_TEST_OUTAGE_S", "30"))
-
-
-def register_fleet(url: str, sensors: int) -> tuple[list, int]:
-    """One smelter zone with `sensors` simulated sensors registered in the database at `url`."""
-    fleet = demo_fleet(sensors, DEMO_BIN)
-    with unit_of_work(url) as session:
-        enterprise = session.execute(select(Enterprise).where(Enterprise.bin == DEMO_BIN)).scalar()
-        if enterprise is None:
-            enterprise = Enterprise(bin=DEMO_BIN, name_en="Outage smelter", region_kato="750000000", sector_code="C")
-            session.add(enterprise)
-            session.flush()
-        site = Site(enterprise_id=enterprise.id, name="Outage site")
-        session.add(site)
-        session.flush()
-        zone = Zone(site_id=site.id, name="Roasting")
-        session.add(zone)
-        session.flush()
-        for s in fleet:
-            session.add(Sensor(code=s.config.sensor_id, enterprise_id=enterprise.id, zone_id=zone.id,
-                               quantity=s.config.quantity, unit=s.config.unit))
-        zone_id = zone.id
-    return fleet, zone_id
 
 
 def as_registered(url: str, fleet: list) -> list:

@@ -291,3 +291,31 @@ def post_http(sim: Simulator, url: str, token: str, rate_hz: float, duration_s: 
                 print(json.dumps({"error": str(error), "path": path}))
         t = nxt
     return sent
+
+
+def register_fleet(url: str, sensors: int) -> tuple[list, int]:
+    """One smelter zone with `sensors` simulated sensors registered in the database at `url` (fault drills)."""
+    from sqlalchemy import select
+
+    from qorgau.core.db import unit_of_work
+    from qorgau.monitoring.models import Sensor
+    from qorgau.registry.models import Enterprise, Site, Zone
+
+    fleet = demo_fleet(sensors, DEMO_BIN)
+    with unit_of_work(url) as session:
+        enterprise = session.execute(select(Enterprise).where(Enterprise.bin == DEMO_BIN)).scalar()
+        if enterprise is None:
+            enterprise = Enterprise(bin=DEMO_BIN, name_en="Drill smelter", region_kato="750000000", sector_code="C")
+            session.add(enterprise)
+            session.flush()
+        site = Site(enterprise_id=enterprise.id, name="Drill site")
+        session.add(site)
+        session.flush()
+        zone = Zone(site_id=site.id, name="Roasting")
+        session.add(zone)
+        session.flush()
+        for s in fleet:
+            session.add(Sensor(code=s.config.sensor_id, enterprise_id=enterprise.id, zone_id=zone.id,
+                               quantity=s.config.quantity, unit=s.config.unit))
+        zone_id = zone.id
+    return fleet, zone_id
