@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 CAPABILITIES = ("registry", "speaks", "deviations", "incidents", "monitoring", "risk", "index", "aiwork",
-                "airegister", "knowledge", "support")
+                "airegister", "knowledge", "support", "training")
 
 
 def optional_module(package: str, module: str) -> ModuleType | None:
@@ -33,6 +33,7 @@ def modules(module: str) -> list[tuple[str, ModuleType]]:
 def load_all_models() -> None:
     """Import every package's models so the metadata knows every table."""
     import qorgau.core.models  # noqa: F401
+    import qorgau.core.documents  # noqa: F401
     import qorgau.core.once  # noqa: F401
 
     modules("models")

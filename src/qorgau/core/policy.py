@@ -38,6 +38,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "risk.read", "risk.plan", "risk.visit", "index.read", "index.moderate", "index.publish",
         "aiwork.read", "aiwork.file", "aiwork.review", "aiwork.vote", "aiwork.plan_propose", "aiwork.plan_progress",
         "knowledge.read", "knowledge.write", "support.read", "support.write",
+        "training.read", "training.enrol_union", "training.report",
     },
     "technical_inspector": _READ_REFERENCE | {
         "speaks.inbox", "speaks.handle",
@@ -45,6 +46,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "incidents.read", "incidents.write",
         "monitoring.read", "monitoring.ack",
         "index.read", "aiwork.read", "aiwork.vote", "knowledge.read", "risk.visit",
+        "training.read",
     },
     "employer_safety_manager": _READ_REFERENCE | {
         "registry.write", "speaks.redacted",
@@ -52,16 +54,16 @@ PERMISSIONS: dict[str, set[str]] = {
         "incidents.read", "incidents.write",
         "monitoring.read", "monitoring.write", "monitoring.ack",
         "index.read", "index.reply", "aiwork.read", "aiwork.file", "aiwork.plan_agree", "aiwork.plan_progress",
-        "knowledge.read",
+        "knowledge.read", "training.read", "training.enrol_employer", "training.report",
     },
     "state_inspector": _READ_REFERENCE | {
         "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
         "monitoring.read", "risk.read", "risk.plan", "index.read", "aiwork.read", "knowledge.read",
-        "risk.visit", "deviations.write",
+        "risk.visit", "deviations.write", "training.read", "training.report",
     },
     "analyst": _READ_REFERENCE | {
         "speaks.stats", "deviations.stats", "incidents.stats", "risk.read", "risk.train",
-        "index.read", "aiwork.read", "knowledge.read",
+        "index.read", "aiwork.read", "knowledge.read", "training.read", "training.report",
     },
 }
 # The administrator may do everything any role may, plus manage users and reference data.

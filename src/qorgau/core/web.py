@@ -346,11 +346,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             f'<script src="{static_url("swagger/init.js")}"></script></body></html>')
 
     from qorgau.core import api as core_api
-    from qorgau.core import logs, metrics, ops_views
+    from qorgau.core import documents, logs, metrics, ops_views
     from qorgau.core import views as core_views
 
     routers: list[tuple[Any, str, dict[str, Any]]] = [(core_api.router, "", {"responses": ERROR_RESPONSES}),
-               (core_views.router, "", {"include_in_schema": False})]
+               (core_views.router, "", {"include_in_schema": False}),
+               (documents.api_router, "/api/v1/documents", {"tags": ["documents"], "responses": ERROR_RESPONSES}),
+               (documents.router, "", {"include_in_schema": False})]  # the public check page of issued documents
     routers += [(m.router, f"/api/v1/{package}", {"tags": [package], "responses": ERROR_RESPONSES})
                 for package, m in modules("api")]
     routers += [(m.router, "", {"include_in_schema": False}) for _package, m in modules("views")]

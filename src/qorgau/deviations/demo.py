@@ -60,14 +60,15 @@ def generate(session: Session, ctx) -> None:
     unionised = [e for e in ctx.enterprises if e.has_union]
     zones_of = _places(session, [e.id for e in unionised])
     inspectors, committees, violations, actions = [], [], [], []
+    trainings: dict[tuple[int, str], date] = {}  # (enterprise, unit) -> last paper-recorded safety training
     for enterprise in unionised:
         count = max(1, min(25, enterprise.headcount // rng.randint(60, 160)))
         for n in range(count):
             trained = today - timedelta(days=rng.randint(30, 1600)) if rng.random() < 0.85 else None
             inspectors.append({"enterprise_id": enterprise.id, "full_name": rng.choice(NAMES),
-                               "unit": f"{n + 1}", "appointed_on": today - timedelta(days=rng.randint(90, 3000)),
-                               "trained_on": trained, "training": "Обучение по безопасности и охране труда (40 ч)"
-                               if trained else ""})
+                               "unit": f"{n + 1}", "appointed_on": today - timedelta(days=rng.randint(90, 3000))})
+            if trained:
+                trainings[(enterprise.id, f"{n + 1}")] = trained
         if enterprise.safety_committee:
             members = rng.randint(4, 12)
             committees.append({"enterprise_id": enterprise.id, "name": "Производственный совет по безопасности",
@@ -106,6 +107,15 @@ def generate(session: Session, ctx) -> None:
                             "verified_on": closed_on, "escalation_level": 0})
     if inspectors:
         session.execute(insert(TechnicalInspector), inspectors)
+        # Their last safety training, recorded from paper, goes to the training centre (the one source).
+        from qorgau.training import cycle
+
+        rows = session.execute(select(TechnicalInspector.id, TechnicalInspector.enterprise_id, TechnicalInspector.unit,
+                                      TechnicalInspector.full_name)).all()
+        cycle.record_many(session, [{"inspector_id": i, "enterprise_id": e, "person_name": name,
+                                     "trained_on": trainings[(e, unit)],
+                                     "title": "Обучение по безопасности и охране труда (40 ч)"}
+                                    for i, e, unit, name in rows if (e, unit) in trainings])
     if committees:
         session.execute(insert(SafetyCommittee), committees)
     now = utcnow()

@@ -141,7 +141,8 @@ class ViolationImport(Base):
 
 
 class TechnicalInspector(Base):
-    """A union technical inspector: where, since when, trained when."""
+    """A union technical inspector: where and since when. Their periodic safety training lives in the
+    training centre (`training_completion`, read through `qorgau.training.cycle`): one source."""
 
     __tablename__ = "deviations_inspector"
 
@@ -151,8 +152,6 @@ class TechnicalInspector(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str] = mapped_column(String(200), default="")  # shop, brigade or site the inspector covers
     appointed_on: Mapped[date] = mapped_column(Date)
-    trained_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    training: Mapped[str] = mapped_column(String(300), default="")
     ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 

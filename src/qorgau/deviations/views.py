@@ -423,6 +423,7 @@ def people_page(request: Request, by: str = Query("region", max_length=16), user
     return render(request, "deviations/people.html", {
         "inspectors": inspectors, "committees": committees, "coverage": coverage, "by": by, "names": names,
         "group_names": group_names, "today": utcnow().date(), "training_due": people.training_due,
+        "trained": people.last_trained(db, inspectors),
         "enterprises": [(e.id, i18n.localized(e, "name")) for e in enterprises],
         "can_edit": policy.allowed(user, "deviations.verify"), "error": error})
 
