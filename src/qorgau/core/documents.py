@@ -85,7 +85,7 @@ def format_code(code: str) -> str:
 def normalise_code(text: str) -> str:
     """What a person typed (any case, dashes, spaces, O for 0, I/L for 1) as a stored code, or ''."""
     cleaned = "".join(ch for ch in (text or "").upper() if ch.isalnum())
-    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
     if len(cleaned) != CODE_LENGTH or any(ch not in ALPHABET for ch in cleaned):
         return ""
     return cleaned

@@ -32,8 +32,8 @@ def modules(module: str) -> list[tuple[str, ModuleType]]:
 
 def load_all_models() -> None:
     """Import every package's models so the metadata knows every table."""
-    import qorgau.core.models  # noqa: F401
     import qorgau.core.documents  # noqa: F401
+    import qorgau.core.models  # noqa: F401
     import qorgau.core.once  # noqa: F401
 
     modules("models")

@@ -8,7 +8,7 @@ three-year training has run out and is enrolled on the Technical Inspectors Scho
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,7 +40,7 @@ def generate(session: Session, ctx) -> None:
     certificates = 0
 
     def enrol(enterprise_id: int, course, name: str, role: str, side: str, days_ago: int, user_id=None) -> Enrolment:
-        created = datetime.combine(today - timedelta(days=days_ago), time(9, 0))
+        created = datetime.combine(today - timedelta(days=days_ago), time(9, 0), tzinfo=UTC)
         enrolment = Enrolment(course_id=course.id, enterprise_id=enterprise_id, user_id=user_id, person_name=name,
                               role=role, enrolled_by=side, status=EnrolmentStatus.enrolled, created_at=created,
                               due_on=today + timedelta(days=rng.randint(10, 90)))
@@ -62,7 +62,7 @@ def generate(session: Session, ctx) -> None:
         done_on = (enrolment.created_at + timedelta(days=rng.randint(3, 20))).date()
         done_on = min(done_on, today)
         enrolment.status = EnrolmentStatus.completed
-        enrolment.completed_at = datetime.combine(done_on, time(16, 0))
+        enrolment.completed_at = datetime.combine(done_on, time(16, 0), tzinfo=UTC)
         enrolment.due_on = None
         inspector_id = None
         if course.inspector_cycle and enrolment.role == "inspector":

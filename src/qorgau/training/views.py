@@ -28,7 +28,7 @@ from qorgau.registry import service as registry
 from qorgau.registry.models import Enterprise
 from qorgau.training import service
 from qorgau.training.api import public_url
-from qorgau.training.models import ENROLMENT_LABELS, TRACK_LABELS, Course, Enrolment, EnrolmentStatus
+from qorgau.training.models import ENROLMENT_LABELS, TRACK_LABELS, EnrolmentStatus
 from qorgau.training.schemas import EnrolIn
 
 router = APIRouter(prefix="/training")
