@@ -321,3 +321,23 @@ def _enterprise_user(session: Session, enterprise_id: int):
 
 
 RESOLVERS["user_id"] = _enterprise_user  # core: account administration
+
+
+def _training_enrolment(session: Session, enterprise_id: int):
+    from qorgau.training.models import Enrolment
+
+    return session.execute(select(Enrolment.id).where(Enrolment.enterprise_id == enterprise_id).limit(1)).scalar()
+
+
+def _training_completion(session: Session, enterprise_id: int):
+    from qorgau.training.models import Completion
+
+    return session.execute(select(Completion.id).where(Completion.enterprise_id == enterprise_id,
+                                                       Completion.document_id.is_not(None)).limit(1)).scalar()
+
+
+RESOLVERS.update({  # training: enrolments and certificates are the enterprise's; courses are the catalogue's
+    "enrolment_id": _training_enrolment,
+    "completion_id": _training_completion,
+})
+NOT_SCOPED.update({"course_id": "1", "lesson_id": "1"})

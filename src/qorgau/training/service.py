@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -463,7 +463,7 @@ def remind(session: Session, today: date | None = None) -> dict:
     from qorgau.deviations.models import TechnicalInspector
 
     today = today or utcnow().date()
-    since = datetime.combine(today - timedelta(days=REMIND_EVERY_DAYS), datetime.min.time())
+    since = datetime.combine(today - timedelta(days=REMIND_EVERY_DAYS), time(0, 0), tzinfo=UTC)
     reminded = set(session.execute(select(Notification.user_id).where(
         Notification.kind.in_(["training.cycle_due", "training.course_due"]),
         Notification.created_at >= since)).scalars())
