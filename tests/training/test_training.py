@@ -181,7 +181,11 @@ def test_old_registry_dates_move_to_training_completions_in_the_migration(tmp_pa
     command.upgrade(config, "training_0001")
     engine = create_engine(url)
     with engine.begin() as db:
-        # (A plain SQLite connection does not enforce foreign keys: no enterprise row is needed here.)
+        # (This plain SQLite connection does not enforce foreign keys: the enterprise needs no region row.)
+        db.execute(text("INSERT INTO registry_enterprise (id, bin, name_en, name_kk, name_ru, region_kato, town, "
+                        "sector_code, headcount, has_union, collective_agreement, safety_committee, created_at, "
+                        "updated_at) VALUES (1, '000000000000', 'E', 'E', 'E', '75', '', 'C', 10, 1, 0, 0, "
+                        "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
         db.execute(text("INSERT INTO deviations_inspector (id, enterprise_id, full_name, unit, appointed_on, trained_on, "
                         "training) VALUES (1, 1, 'Иванов', '1', '2020-01-01', '2024-02-29', 'Курс 40 ч'), "
                         "(2, 1, 'Петров', '2', '2020-01-01', NULL, '')"))

@@ -48,15 +48,16 @@ def upgrade() -> None:
                        "inspector_cycle": True, "source": "recorded"})
     for start in range(0, len(values), 1000):
         bind.execute(completion.insert(), values[start:start + 1000])
-    with op.batch_alter_table('deviations_inspector', schema=None) as batch_op:
-        batch_op.drop_column('training')
-        batch_op.drop_column('trained_on')
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+ and PostgreSQL): a batch rebuild of the table
+    # would trip over the foreign keys of the completions just written.
+    op.drop_column('deviations_inspector', 'training')
+    op.drop_column('deviations_inspector', 'trained_on')
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('deviations_inspector', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('trained_on', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('training', sa.String(length=300), nullable=False, server_default=''))
+    op.add_column('deviations_inspector', sa.Column('trained_on', sa.Date(), nullable=True))
+    op.add_column('deviations_inspector', sa.Column('training', sa.String(length=300), nullable=False,
+                                                    server_default=''))
     bind = op.get_bind()
     latest = bind.execute(sa.text(
         "SELECT inspector_id, MAX(completed_on) FROM training_completion "
