@@ -196,3 +196,22 @@ def test_old_registry_dates_move_to_training_completions_in_the_migration(tmp_pa
         columns = [r[1] for r in db.execute(text("PRAGMA table_info(deviations_inspector)")).all()]
     assert rows == [(1, "2024-02-29", "2027-02-28", "Курс 40 ч", "recorded", 1)]
     assert "trained_on" not in columns and "training" not in columns
+
+
+def test_pages_in_each_language(sign_in, session):
+    school = _school(session)
+    officer, inspector = sign_in("officer"), sign_in("inspector")
+    for lang, title in (("kk", school.title_kk), ("ru", school.title_ru), ("en", school.title_en)):
+        catalogue = inspector.get(f"/training/?lang={lang}")
+        assert catalogue.status_code == 200 and title in catalogue.text
+        course = inspector.get(f"/training/courses/{school.id}?lang={lang}")
+        assert course.status_code == 200 and school.lessons[0].__getattribute__("title_" + lang) in course.text
+        assert "ILO" in course.text  # the sources are named
+    manage = officer.get("/training/manage?lang=kk")
+    assert manage.status_code == 200 and "Адамды курсқа жазу" in manage.text
+    gaps = officer.get("/training/gaps?lang=ru&by=enterprise")
+    assert gaps.status_code == 200 and "Пробелы в обучении" in gaps.text
+    home = officer.get("/?lang=ru")
+    assert "Инспекторы без действующего обучения" in home.text
+    assert sign_in("employer").get("/training/gaps").status_code == 200
+    assert inspector.get("/training/manage").status_code == 403
