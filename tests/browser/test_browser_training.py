@@ -72,7 +72,7 @@ def test_inspector_completes_the_school_and_the_certificate_verifies(served, pho
     phone.get_by_role("link", name="Открыть сертификат").click()
     code = phone.locator("#certificate-code").inner_text().strip()
     assert len(code) == 14
-    pdf = phone.request.get(phone.locator("a", has_text="Скачать сертификат").get_attribute("href"))
+    pdf = phone.request.get(base + phone.locator("a", has_text="Скачать сертификат").get_attribute("href"))
     assert pdf.ok and pdf.body().startswith(b"%PDF")
 
     # The code verifies on the public page, signed out, as anyone would check it.

@@ -196,7 +196,7 @@ def manage_page(request: Request, enterprise_id: int | None = Query(None, ge=1, 
                                   _(ENROLMENT_LABELS[EnrolmentStatus(e.status)]), e.due_on,
                                   e.completed_at.date() if e.completed_at else None] for e in rows],
                         fmt, "training-enrolments", "Enrolments")
-    paged = paginate(db, query, PageParams(page=page, size=50))
+    paged = paginate(db, query, PageParams(page=page, per_page=50))
     can_enrol = policy.allowed(user, "training.enrol_union") or policy.allowed(user, "training.enrol_employer")
     learners = db.execute(select(User).where(User.is_active.is_(True)).order_by(User.full_name).limit(300)).scalars().all() \
         if can_enrol else []
