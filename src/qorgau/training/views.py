@@ -149,9 +149,9 @@ def lesson_quiz(request: Request, enrolment_id: IdPath, lesson_id: IdPath, form:
         result = service.answer_quiz(session=db, actor=user, enrolment_id=enrolment_id, lesson_id=lesson_id,
                                      answers=answers, public_url=public_url(request))
     except AppError as error:
-        db.rollback()
-        if error.status == 404:
+        if error.status in (403, 404):
             raise
+        db.rollback()
         context = _lesson_context(db, user, enrolment_id, lesson_id)
         return render(request, "training/lesson.html", {**context, "error": _(error.message, **error.params),
                                                          "error_field": error.field, "chosen": answers},
@@ -223,9 +223,9 @@ def enrol_form(request: Request, course_id: int = Form(..., ge=1, le=2**31 - 1),
         db.rollback()
         return manage_page(request, None, "", "", 1, user, db, error=_("Check the person, the role and the due date."))
     except AppError as error:
-        db.rollback()
-        if error.status == 403:
+        if error.status in (403, 404):
             raise
+        db.rollback()
         return manage_page(request, None, "", "", 1, user, db, error=_(error.message, **error.params))
     return RedirectResponse("/training/manage?saved=1", status_code=303)
 
