@@ -89,3 +89,28 @@ def test_inspector_completes_the_school_and_the_certificate_verifies(served, pho
     public.locator("form[role=search] button[type=submit]").click()
     expect(public.locator("#verify-result")).to_have_attribute("data-state", "unknown")
     checker.close()
+
+
+@pytest.mark.parametrize("role", ["inspector", "officer", None], ids=lambda r: r or "anonymous")
+def test_training_pages_fit_a_phone_and_pass_axe(served, browser, role):
+    """The training and check pages through the crawl's checks (360 and 1366 px, kk and ru, axe-core)."""
+    from qorgau.core.documents import IssuedDocument, format_code
+    from qorgau.training.models import Completion
+    from tests.browser.crawl import crawl
+    from tests.conftest import PASSWORDS
+
+    base, url = served
+    enrolment_id, lessons = _school(url)
+    engine = create_engine(url)
+    with Session(engine) as db:
+        course_id = db.execute(select(Completion.course_id).limit(1)).scalar()
+        code = db.execute(select(IssuedDocument.code).limit(1)).scalar()
+    engine.dispose()
+    paths = ["/verify", f"/verify/{format_code(code)}", "/verify/0000-0000-0000"]
+    if role is not None:
+        paths += ["/training/", f"/training/courses/{course_id}", "/training/gaps", "/training/manage"]
+    if role == "inspector":
+        paths += [f"/training/enrolments/{enrolment_id}", f"/training/enrolments/{enrolment_id}/lessons/{lessons[0][0]}"]
+    problems, visited = crawl(browser, base, paths, role, PASSWORDS.get(role or ""))
+    assert visited >= 3
+    assert not problems, "\n".join(problems[:40])
