@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from qorgau.core import i18n, once, policy
+from qorgau.core import documents, i18n, once, policy
 from qorgau.core.charts import figure_json
 from qorgau.core.db import utcnow
 from qorgau.core.deps import form_data, get_db, require_user
@@ -25,7 +25,7 @@ from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.tabular import ImportFailed, download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
-from qorgau.deviations import importer, ladder, people, service
+from qorgau.deviations import importer, ladder, notice, people, service
 from qorgau.deviations.labels import ACTION_STATUSES, CATEGORIES, LABELS, SEVERITIES, SOURCES, STATUSES
 from qorgau.deviations.schemas import ActionIn, CommitteeIn, InspectorIn, ViolationIn
 from qorgau.registry import service as registry
@@ -470,3 +470,13 @@ def add_committee(request: Request, enterprise_id: int = Form(..., ge=1, le=2**3
         db.rollback()
         return people_page(request, "region", user, db, error=_(error.message, **error.params))
     return RedirectResponse("/deviations/people", status_code=303)
+
+
+@router.post("/violations/{violation_id}/notice.pdf")
+def violation_notice(request: Request, violation_id: IdPath, language: str = Form("ru", max_length=2),
+                     user: User = Depends(require_user), db: Session = Depends(get_db)):
+    """Issue the inspector's notice (kept, with a verification code) and hand its PDF over."""
+    document = notice.issue_notice(db, actor=user, violation_id=violation_id, language=language,
+                                   public_url=public_base(request))
+    db.commit()
+    return documents.pdf_response(document, f"notice-{violation_id}-{documents.format_code(document.code)}.pdf")
