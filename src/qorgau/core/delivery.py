@@ -11,8 +11,9 @@ is sent before the transaction commits, and nothing is lost when a mail server o
 - a row is claimed by a conditional UPDATE before it is sent, so two runners never send it twice; a
   process that dies between sending and recording leaves the row in `sending`, shown to the
   administrator (at most one duplicate, never a loss);
-- deliveries caused by an anonymous reporter (`coarse`) keep no time finer than their day: they are
-  tried at every run until sent and given up when their day is over (see docs/speaks/anonymity.md).
+- deliveries caused by an anonymous reporter (`coarse`) keep no time finer than their day and leave no
+  timed trace (no immediate attempt, no log line, not counted in the job's result): the periodic job
+  tries them at every run until sent and gives up when their day is over (docs/speaks/anonymity.md).
 
 Preferences (per person): channels and daily digest per kind of notification, quiet hours (local time,
 Asia/Almaty) that hold back everything except urgent ones (imminent danger, alarms), and a phone number
@@ -181,7 +182,9 @@ def queue(session: Session, *, note: Notification, user: User, urgent: bool, coa
                        due_at=due, created_at=created)
         session.add(row)
         rows.append(row)
-    fresh = [r for r in rows if r.state == DeliveryState.QUEUED and r.due_at is None]
+    # Tried at once after commit, except those caused by an anonymous reporter: an attempt (or its log
+    # line) at the instant of the report would time it; the periodic job sends them on its own clock.
+    fresh = [r for r in rows if r.state == DeliveryState.QUEUED and r.due_at is None and not coarse]
     if fresh:
         session.info.setdefault(_NEW, []).extend(fresh)
         if not event.contains(session, "after_commit", _kick):
@@ -260,7 +263,8 @@ def _send_one(database_url: str, delivery_id: int, now: datetime, settings: Sett
         SENDERS[message["channel"]](message, settings)
     except Exception as failure:  # noqa: BLE001 - any failure of the outside service is a retry
         error = f"{type(failure).__name__}: {failure}"[:300]
-        log.warning("delivery %s by %s failed: %s", delivery_id, message["channel"], error)
+        if not coarse:  # a log line is timed: none for deliveries caused by an anonymous reporter
+            log.warning("delivery %s by %s failed: %s", delivery_id, message["channel"], error)
     with unit_of_work(database_url, actor="system:delivery") as session:
         row = session.get(Delivery, delivery_id)
         assert row is not None
