@@ -128,7 +128,7 @@ def test_dead_letter_is_listed_and_sent_again_by_the_administrator(demo_url, ses
     notify(session, user=officer, kind="speaks.imminent", title="Imminent danger reported: %(code)s",
            params={"code": "R-9"}, urgent=True)
     session.commit()
-    assert _wait(lambda: [r.attempts for r in _rows(demo_url)] == [1])
+    assert _wait(lambda: [(r.attempts, r.state) for r in _rows(demo_url)] == [(1, "queued")])
     now = datetime.now(UTC)
     for _ in range(delivery.MAX_ATTEMPTS):
         now += timedelta(hours=2)
@@ -209,7 +209,7 @@ def test_sms_gateway_down_then_back(demo_url, session, monkeypatch):
         session.commit()
         notify(session, user=officer, kind="monitoring.alarm", title="Alarm %(n)s", params={"n": 7}, urgent=True)
         session.commit()
-        assert _wait(lambda: [r.attempts for r in _rows(demo_url)] == [1])
+        assert _wait(lambda: [(r.attempts, r.state) for r in _rows(demo_url)] == [(1, "queued")])
         server = HTTPServer(("127.0.0.1", port), Gateway)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
