@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, select, update
+from sqlalchemy import Engine, event, select, update
 from sqlalchemy.orm import Session
 
 from qorgau.core import crypto, i18n
@@ -109,7 +109,7 @@ def save_preferences(session: Session, *, user: User, groups: dict[str, dict[str
     clean: dict[str, dict[str, Any]] = {}
     for group, wanted in groups.items():
         if group not in KIND_GROUPS:
-            raise AppError(N_("Unknown kind of notification: %(kind)s"), kind=group)
+            raise AppError(N_("Unknown kind of notification: %(kind)s"), params={"kind": group})
         channels = sorted(c for c in wanted.get("channels", []) if c in CHANNELS)
         clean[group] = {"channels": channels, "digest": bool(wanted.get("digest"))}
     for field, value in (("quiet_from", quiet_from), ("quiet_to", quiet_to)):
@@ -202,7 +202,9 @@ def _kick(session: Session) -> None:
     rows = session.info.pop(_NEW, [])
     if not rows:
         return
-    url = session.get_bind().url.render_as_string(hide_password=False)
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    url = engine.url.render_as_string(hide_password=False)
     ids = [r.id for r in rows]
     threading.Thread(target=_safe_send, args=(url, ids), daemon=True).start()
 
@@ -249,7 +251,7 @@ def _send_one(database_url: str, delivery_id: int, now: datetime, settings: Sett
         claimed = session.execute(update(Delivery).where(Delivery.id == delivery_id,
                                                          Delivery.state == DeliveryState.QUEUED)
                                   .values(state=DeliveryState.SENDING, attempts=Delivery.attempts + 1))
-        if claimed.rowcount != 1:
+        if getattr(claimed, "rowcount", 0) != 1:
             return None  # another runner has it
     with unit_of_work(database_url, actor="system:delivery") as session:
         row = session.get(Delivery, delivery_id)

@@ -24,7 +24,6 @@ from qorgau.core.db import utcnow
 from qorgau.core.models import Notification, User, random_id
 
 
-
 def notify(session: Session, *, user: User, kind: str, title: str, body: str = "", link: str = "",
            params: dict[str, Any] | None = None, body_is_message: bool = False, urgent: bool = False,
            anonymous_channel: bool = False) -> Notification:
