@@ -1,0 +1,72 @@
+"""The Telegram side of the messenger channel: python-telegram-bot, long polling.
+
+Only translation between Telegram updates and `conversation` events happens here. The conversation's
+state is python-telegram-bot's in-memory `chat_data` (no persistence is configured, on purpose: a
+stored state would link a chat to a report). The library's own request logging is turned down, since
+a log line carries the time of a worker's message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from qorgau.channels.conversation import Event, Reply, handle
+
+QUIET_LOGGERS = ("httpx", "httpcore", "telegram", "telegram.ext")
+
+
+def quiet_library_logs() -> None:
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def build(token: str, database_url: str, *, api_base: str = "", web_url: str = "") -> Application:
+    """The bot application; `api_base` points it at another Bot API server (a local one, or a test's)."""
+    builder = ApplicationBuilder().token(token)
+    if api_base:
+        builder = builder.base_url(f"{api_base.rstrip('/')}/bot").base_file_url(f"{api_base.rstrip('/')}/file/bot")
+    application = builder.build()
+
+    async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event) -> None:
+        chat = update.effective_chat
+        if chat is None or chat.type != "private":
+            return  # reports are filed only in a private chat with the bot
+        state = context.chat_data if context.chat_data is not None else {}
+        replies = await asyncio.to_thread(handle, database_url, state, event, web_url=web_url)
+        for reply in replies:
+            await context.bot.send_message(chat.id, reply.text, reply_markup=_keyboard(reply))
+
+    async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        text = (update.message.text or "") if update.message else ""
+        if text.startswith("/"):
+            await answer(update, context, Event("command", text[1:].split()[0].split("@")[0].lower()))
+        else:
+            await answer(update, context, Event("text", text))
+
+    async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        photo = update.message.photo[-1]  # the largest size Telegram keeps
+        data = bytes(await (await photo.get_file()).download_as_bytearray())
+        await answer(update, context, Event("photo", data=data))
+
+    async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        await answer(update, context, Event("button", query.data or ""))
+
+    application.add_handler(MessageHandler(filters.PHOTO, on_photo))
+    application.add_handler(MessageHandler(filters.TEXT, on_text))
+    application.add_handler(CallbackQueryHandler(on_button))
+    return application
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label[:64], callback_data=data) for label, data in row]
+                                 for row in reply.buttons])
