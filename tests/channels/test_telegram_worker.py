@@ -13,8 +13,16 @@ from PIL import Image
 from sqlalchemy import select
 
 from tests.channels.fake_telegram import FakeTelegram
-from tests.speaks.test_speaks_no_time_trace import (FILED_AT, OFFICER_AT, REPLIED_AT, Clock, _allowed, _dump,
-                                                    _raw_database_text, _times_in_text)
+from tests.speaks.test_speaks_no_time_trace import (
+    FILED_AT,
+    OFFICER_AT,
+    REPLIED_AT,
+    Clock,
+    _allowed,
+    _dump,
+    _raw_database_text,
+    _times_in_text,
+)
 
 CHAT_ID = 987654321
 PERSON = {"first_name": "Асқар", "last_name": "Жұмабекұлы", "username": "askar_smelter_77", "language_code": "kk"}

@@ -1,5 +1,8 @@
 """The Telegram side of the messenger channel: python-telegram-bot, long polling.
 
+Workers file and follow reports (`conversation`); staff link their account (`/link CODE`) and
+acknowledge alarms from the buttons of their alerts (`staff`).
+
 Only translation between Telegram updates and `conversation` events happens here. The conversation's
 state is python-telegram-bot's in-memory `chat_data` (no persistence is configured, on purpose: a
 stored state would link a chat to a report). The library's own request logging is turned down, since
@@ -12,8 +15,16 @@ import asyncio
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
+from qorgau.channels import staff
 from qorgau.channels.conversation import Event, Reply, handle
 
 QUIET_LOGGERS = ("httpx", "httpcore", "telegram", "telegram.ext")
@@ -40,9 +51,17 @@ def build(token: str, database_url: str, *, api_base: str = "", web_url: str = "
         for reply in replies:
             await context.bot.send_message(chat.id, reply.text, reply_markup=_keyboard(reply))
 
+    async def say(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+        if update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, text)
+
     async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = (update.message.text or "") if update.message else ""
-        if text.startswith("/"):
+        language = update.effective_user.language_code if update.effective_user else None
+        if text.startswith("/link") and update.effective_chat is not None and update.effective_chat.type == "private":
+            await say(update, context, await asyncio.to_thread(
+                staff.link_chat, database_url, update.effective_chat.id, text[5:], language=language))
+        elif text.startswith("/"):
             await answer(update, context, Event("command", text[1:].split()[0].split("@")[0].lower()))
         else:
             await answer(update, context, Event("text", text))
@@ -57,7 +76,13 @@ def build(token: str, database_url: str, *, api_base: str = "", web_url: str = "
         query = update.callback_query
         assert query is not None
         await query.answer()
-        await answer(update, context, Event("button", query.data or ""))
+        data = query.data or ""
+        if data.startswith("ack:alarm:") and data[10:].isdigit() and update.effective_chat is not None:
+            language = update.effective_user.language_code if update.effective_user else None
+            await say(update, context, await asyncio.to_thread(
+                staff.acknowledge_alarm, database_url, update.effective_chat.id, int(data[10:]), language=language))
+            return
+        await answer(update, context, Event("button", data))
 
     application.add_handler(MessageHandler(filters.PHOTO, on_photo))
     application.add_handler(MessageHandler(filters.TEXT, on_text))

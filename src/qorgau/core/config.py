@@ -41,6 +41,9 @@ class Settings(BaseSettings):
                            "(default: the SMTP user name, else qorgau@localhost).")
     sms_gateway_url: str = Field(default="", description="HTTP gateway for SMS notifications: POST JSON "
                                  "{\"to\": phone, \"text\": message}.")
+    telegram_token: str = Field(default="", description="Token of the Telegram bot (from @BotFather): the Worker "
+                                "Speaks bot and alerts to linked accounts.")
+    telegram_api: str = Field(default="", description="Another Bot API server (a self-hosted one); default Telegram's.")
     sms_gateway_token: str = Field(default="", description="Bearer token sent to the SMS gateway.")
     speaks_ack_days: int = Field(default=7, description="Days for the union to acknowledge a worker's report.")
     speaks_feedback_days: int = Field(default=90, description="Days for the union to give feedback on a report.")

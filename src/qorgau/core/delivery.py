@@ -27,6 +27,8 @@ import logging
 import smtplib
 import threading
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from enum import StrEnum
@@ -67,6 +69,30 @@ DELIVERY_MOVES = Transitions(DeliveryState, {
 })
 
 CHANNELS = {"email": N_("E-mail"), "sms": N_("SMS")}
+
+
+@dataclass
+class OutsideChannel:
+    """A channel a capability package adds (its `delivery.py` exports CHANNELS = {name: OutsideChannel})."""
+
+    label: str
+    send: Callable[[dict[str, Any], Settings], None]
+    reachable: Callable[[Session, User, Settings], bool]  # configured, and this person can be reached there
+    address: Callable[[Session, int], str]  # where this person is reached (read when sending), "" if nowhere
+
+
+def package_channels() -> dict[str, OutsideChannel]:
+    from qorgau.core.plugins import modules
+
+    found: dict[str, OutsideChannel] = {}
+    for _package, module in modules("delivery"):
+        found.update(getattr(module, "CHANNELS", {}))
+    return found
+
+
+def channel_labels() -> dict[str, str]:
+    """Every channel a person can choose: e-mail, SMS and those of the packages (e.g. a messenger)."""
+    return CHANNELS | {name: channel.label for name, channel in package_channels().items()}
 # Kinds of notification, by the part of the kind before the first dot.
 KIND_GROUPS = {
     "speaks": N_("Worker Speaks reports"),
@@ -110,7 +136,7 @@ def save_preferences(session: Session, *, user: User, groups: dict[str, dict[str
     for group, wanted in groups.items():
         if group not in KIND_GROUPS:
             raise AppError(N_("Unknown kind of notification: %(kind)s"), params={"kind": group})
-        channels = sorted(c for c in wanted.get("channels", []) if c in CHANNELS)
+        channels = sorted(c for c in wanted.get("channels", []) if c in channel_labels())
         clean[group] = {"channels": channels, "digest": bool(wanted.get("digest"))}
     for field, value in (("quiet_from", quiet_from), ("quiet_to", quiet_to)):
         if value and _parse_hhmm(value) is None:
@@ -169,6 +195,8 @@ def queue(session: Session, *, note: Notification, user: User, urgent: bool, coa
         channels.remove("email")
     if "sms" in channels and not (settings.sms_gateway_url and phone_of(pref)):
         channels.remove("sms")
+    extra = package_channels()
+    channels = [c for c in channels if c not in extra or extra[c].reachable(session, user, settings)]
     if urgent and settings.notify_webhook_url:
         channels.append("webhook")
     now = utcnow()
@@ -262,7 +290,8 @@ def _send_one(database_url: str, delivery_id: int, now: datetime, settings: Sett
         coarse, attempts = row.coarse, row.attempts
     error = ""
     try:
-        SENDERS[message["channel"]](message, settings)
+        sender = SENDERS.get(message["channel"]) or package_channels()[message["channel"]].send
+        sender(message, settings)
     except Exception as failure:  # noqa: BLE001 - any failure of the outside service is a retry
         error = f"{type(failure).__name__}: {failure}"[:300]
         if not coarse:  # a log line is timed: none for deliveries caused by an anonymous reporter
@@ -295,9 +324,12 @@ def _message(session: Session, row: Delivery, note: Notification | None, user: U
         with i18n.locale_context((user.locale if user else "") or settings.default_locale):
             title, body = render(note)
     pref = preference(session, row.user_id)
-    return {"channel": row.channel, "email": user.email if user else "", "phone": phone_of(pref),
+    extra = package_channels().get(row.channel)
+    address = extra.address(session, row.user_id) if extra is not None else ""
+    return {"channel": row.channel, "address": address, "user_id": row.user_id, "email": user.email if user else "", "phone": phone_of(pref),
             "username": user.username if user else "", "kind": note.kind if note else "", "title": title,
-            "body": body, "link": _absolute(note.link if note else "", settings), "urgent": row.urgent}
+            "body": body, "link": _absolute(note.link if note else "", settings), "path": note.link if note else "",
+            "locale": (user.locale if user else "") or settings.default_locale, "urgent": row.urgent}
 
 
 def _absolute(link: str, settings: Settings) -> str:

@@ -79,7 +79,7 @@ def notification_settings_page(request: Request, user: User = Depends(require_us
 
 
 def _settings_context(user: User, pref, **extra) -> dict:
-    return {"groups": delivery.KIND_GROUPS, "channels": delivery.CHANNELS,
+    return {"groups": delivery.KIND_GROUPS, "channels": delivery.channel_labels(),
             "chosen": (pref.groups if pref is not None else {}), "quiet_from": pref.quiet_from if pref else "",
             "quiet_to": pref.quiet_to if pref else "", "phone": delivery.phone_of(pref), "email": user.email,
             **extra}
@@ -88,7 +88,7 @@ def _settings_context(user: User, pref, **extra) -> dict:
 @router.post("/account/notifications")
 def notification_settings_save(request: Request, form: FormData = Depends(form_data),
                                user: User = Depends(require_user), db: Session = Depends(get_db)):
-    groups = {group: {"channels": [c for c in delivery.CHANNELS if form.get(f"{group}.{c}") == "1"],
+    groups = {group: {"channels": [c for c in delivery.channel_labels() if form.get(f"{group}.{c}") == "1"],
                       "digest": form.get(f"{group}.digest") == "1"} for group in delivery.KIND_GROUPS}
     values = {k: str(form.get(k, ""))[:32].strip() for k in ("quiet_from", "quiet_to", "phone")}
     try:
@@ -106,7 +106,7 @@ def notification_settings_save(request: Request, form: FormData = Depends(form_d
 @router.get("/admin/deliveries")
 def deliveries_page(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
     policy.require(user, "operations.read")
-    return render(request, "ops_deliveries.html", {"rows": delivery.problems(db), "channels": delivery.CHANNELS})
+    return render(request, "ops_deliveries.html", {"rows": delivery.problems(db), "channels": delivery.channel_labels()})
 
 
 @router.post("/admin/deliveries/{delivery_id}/replay")
