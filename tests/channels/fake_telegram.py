@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -29,6 +30,8 @@ class FakeTelegram:
         self.updates: list[dict] = []
         self.sent: list[dict] = []
         self.files: dict[str, bytes] = {}
+        self.webhook: dict = {}
+        self.webhook_answers: list[int] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.port = _free_port()
@@ -59,8 +62,14 @@ class FakeTelegram:
                 "from": {"id": self.chat_id, "is_bot": False, **self.user}, **extra}
 
     def _push(self, payload: dict) -> None:
+        update = {"update_id": next(self._ids), **payload}
+        if self.webhook:  # as Telegram does once a webhook is set: POST each update, with the secret
+            answer = httpx.post(self.webhook["url"], json=update, timeout=10,
+                                headers={"X-Telegram-Bot-Api-Secret-Token": self.webhook.get("secret_token", "")})
+            self.webhook_answers.append(answer.status_code)
+            return
         with self._lock:
-            self.updates.append({"update_id": next(self._ids), **payload})
+            self.updates.append(update)
 
     def say(self, text: str) -> None:
         entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if text.startswith("/") else []
@@ -112,7 +121,13 @@ class FakeTelegram:
         params = await self._params(request)
         if method == "getme":
             return _ok(BOT)
-        if method in ("deletewebhook", "setwebhook", "answercallbackquery", "setmycommands"):
+        if method == "setwebhook":
+            self.webhook = params
+            return _ok(True)
+        if method == "deletewebhook":
+            self.webhook = {}
+            return _ok(True)
+        if method in ("answercallbackquery", "setmycommands"):
             return _ok(True)
         if method == "getupdates":
             offset = int(params.get("offset") or 0)

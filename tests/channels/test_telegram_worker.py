@@ -32,18 +32,25 @@ TEXT = "Күйдіру цехында газ шығып жатыр, желдет
 class RunningBot:
     """The bot application polling the fake server, in its own thread and event loop."""
 
-    def __init__(self, database_url: str, fake: FakeTelegram):
+    def __init__(self, database_url: str, fake: FakeTelegram, *, webhook_port: int | None = None):
         from qorgau.channels.telegram_bot import build, quiet_library_logs
 
         quiet_library_logs()
+        self.webhook_port = webhook_port
         self.application = build("123456:TEST-TOKEN", database_url, api_base=fake.url,
                                  web_url="https://qorgau.example.kz")
         self.stop = threading.Event()
         self.thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
 
     async def _main(self):
+        from qorgau.channels.telegram_bot import webhook_options
+
         async with self.application:
-            await self.application.updater.start_polling(poll_interval=0.0, timeout=1)
+            if self.webhook_port:
+                url = f"http://127.0.0.1:{self.webhook_port}/telegram/hook"
+                await self.application.updater.start_webhook(**webhook_options(url, "127.0.0.1", self.webhook_port))
+            else:
+                await self.application.updater.start_polling(poll_interval=0.0, timeout=1)
             await self.application.start()
             while not self.stop.is_set():
                 await asyncio.sleep(0.05)
@@ -157,3 +164,25 @@ def test_a_report_filed_and_answered_entirely_in_the_chat_in_kazakh(demo_url, se
     logged = [r for r in caplog.records if r.levelno >= logging.INFO
               and r.name.startswith(("qorgau", "httpx", "telegram"))]
     assert not logged, [r.getMessage() for r in logged][:5]
+
+
+def test_the_bot_receives_updates_by_webhook_and_refuses_a_wrong_secret(demo_url):
+    import httpx
+
+    from tests.channels.fake_telegram import _free_port
+
+    port = _free_port()
+    with FakeTelegram(chat_id=CHAT_ID, user=PERSON) as fake, RunningBot(demo_url, fake, webhook_port=port):
+        deadline = threading.Event()
+        for _ in range(200):
+            if fake.webhook:
+                break
+            deadline.wait(0.05)
+        assert fake.webhook["url"] == f"http://127.0.0.1:{port}/telegram/hook" and fake.webhook["secret_token"]
+        language = _step(fake, lambda: fake.say("/start"), 1)
+        _step(fake, lambda: fake.press(fake.buttons(language)["Русский"]), 2)
+        assert "мессенджер" in fake.texts()[-2]
+        assert set(fake.webhook_answers) == {200}
+        forged = httpx.post(fake.webhook["url"], json={"update_id": 999, "message": {}}, timeout=10,
+                            headers={"X-Telegram-Bot-Api-Secret-Token": "guessed"})
+        assert forged.status_code == 403

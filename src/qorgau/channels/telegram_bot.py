@@ -1,4 +1,4 @@
-"""The Telegram side of the messenger channel: python-telegram-bot, long polling.
+"""The Telegram side of the messenger channel: python-telegram-bot, long polling or a webhook.
 
 Workers file and follow reports (`conversation`); staff link their account (`/link CODE`) and
 acknowledge alarms from the buttons of their alerts (`staff`).
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
+from urllib.parse import urlparse
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -88,6 +90,14 @@ def build(token: str, database_url: str, *, api_base: str = "", web_url: str = "
     application.add_handler(MessageHandler(filters.TEXT, on_text))
     application.add_handler(CallbackQueryHandler(on_button))
     return application
+
+
+def webhook_options(webhook_url: str, listen: str, port: int) -> dict:
+    """Where the webhook listens, and a fresh secret Telegram must echo in every request's header
+    (X-Telegram-Bot-Api-Secret-Token): updates from anyone else are refused."""
+    path = urlparse(webhook_url).path.strip("/") or "telegram"
+    return {"listen": listen, "port": port, "url_path": path, "webhook_url": webhook_url,
+            "secret_token": secrets.token_urlsafe(32)}
 
 
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
