@@ -86,6 +86,12 @@ class FakeTelegram:
         size = {"file_id": file_id, "file_unique_id": file_id, "width": 64, "height": 48, "file_size": len(content)}
         self._push({"message": self._message(photo=[size])})
 
+    def send_voice(self, content: bytes) -> None:
+        file_id = f"voice{next(self._ids)}"
+        self.files[file_id] = content
+        self._push({"message": self._message(voice={"file_id": file_id, "file_unique_id": file_id, "duration": 1,
+                                                    "mime_type": "audio/mp4", "file_size": len(content)})})
+
     def wait_sent(self, count: int, seconds: float = 30) -> list[dict]:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
@@ -146,12 +152,12 @@ class FakeTelegram:
         if method == "getfile":
             file_id = str(params["file_id"])
             return _ok({"file_id": file_id, "file_unique_id": file_id, "file_size": len(self.files[file_id]),
-                        "file_path": f"photos/{file_id}.jpg"})
+                        "file_path": f"media/{file_id}.jpg"})
         return JSONResponse({"ok": False, "error_code": 404, "description": f"Not Found: {method}"}, status_code=404)
 
     async def _file(self, request: Request):
         name = request.path_params["path"].rsplit("/", 1)[-1].removesuffix(".jpg")
-        return Response(self.files[name], media_type="image/jpeg")
+        return Response(self.files[name], media_type="application/octet-stream")
 
 
 def _ok(result) -> JSONResponse:

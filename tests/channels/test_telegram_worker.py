@@ -23,6 +23,7 @@ from tests.speaks.test_speaks_no_time_trace import (
     _raw_database_text,
     _times_in_text,
 )
+from tests.speaks.test_speaks_recordings import _recording
 
 CHAT_ID = 987654321
 PERSON = {"first_name": "Асқар", "last_name": "Жұмабекұлы", "username": "askar_smelter_77", "language_code": "kk"}
@@ -115,8 +116,11 @@ def test_a_report_filed_and_answered_entirely_in_the_chat_in_kazakh(demo_url, se
         assert "Химиялық заттар, газ және шаң" in fake.buttons(categories)
         _step(fake, lambda: fake.press("cat:chemical_gas_dust"), 1)
         photos = _step(fake, lambda: fake.say(TEXT), 1)
+        assert "дауыс" in photos["text"]
         _step(fake, lambda: fake.send_photo(_jpeg()), 1)
         assert "1" in fake.texts()[-1]
+        _step(fake, lambda: fake.send_voice(_recording(False)), 1)
+        assert "2" in fake.texts()[-1]
         _step(fake, lambda: fake.press(fake.buttons(photos)["Хабарламаны жіберу"]), 3)
         receipt_text = fake.texts()[-2]
         receipt = "".join(ch for ch in receipt_text.split(":", 1)[1].split("\n")[0] if ch.isdigit())
@@ -125,7 +129,8 @@ def test_a_report_filed_and_answered_entirely_in_the_chat_in_kazakh(demo_url, se
         with unit_of_work(demo_url) as s:
             report = service.find_by_receipt(session=s, receipt=receipt)
             assert report.language == "kk" and report.enterprise_id == enterprise.id
-            assert report.category == "chemical_gas_dust" and len(report.attachments) == 1
+            assert report.category == "chemical_gas_dust"
+            assert sorted(a.media_type for a in report.attachments) == ["audio/mp4", "image/jpeg"]
             assert report.urgency in ("imminent", "high")
             report_id = report.id
         clock.set(OFFICER_AT[1])

@@ -1,7 +1,7 @@
 """Worker Speaks in a messenger chat: the conversation, independent of any messenger's library.
 
 A worker files a report step by step — language, workplace (name, BIN or town; or region and sector),
-category or "not sure", what happened, photos — and gets the 16-digit receipt; later the receipt
+category or "not sure", what happened, photos and voice notes — and gets the 16-digit receipt; later the receipt
 opens the union's answers and lets the worker reply.
 
 What the platform keeps: the report, exactly as from the web form (language, no account, day only).
@@ -38,7 +38,7 @@ class Reply:
 
 @dataclass
 class Event:
-    kind: str  # "command" | "text" | "button" | "photo"
+    kind: str  # "command" | "text" | "button" | "attachment" (a photo, voice note or video)
     value: str = ""
     data: bytes = b""
 
@@ -168,19 +168,19 @@ def _text(database_url: str, state: dict, event: Event) -> list[Reply]:
         return [Reply(_("Describe what happened in at least 10 characters."))]
     state["draft"]["description"] = text[:10_000]
     state["step"] = "photos"
-    return [Reply(_("Add photos if you have them (up to 5; everything that could identify the camera is "
-                     "removed), or send the report now."), [[(_("Send the report"), "send")]])]
+    return [Reply(_("Add photos or voice notes if you have them (up to 5; everything that could identify the "
+                     "phone is removed), or send the report now."), [[(_("Send the report"), "send")]])]
 
 
 def _photos(database_url: str, state: dict, event: Event) -> list[Reply]:
     photos = state["draft"]["photos"]
-    if event.kind == "photo":
+    if event.kind == "attachment":
         if len(photos) >= speaks.MAX_PHOTOS:
-            return [Reply(_("At most 5 photos can be attached."), [[(_("Send the report"), "send")]])]
+            return [Reply(_("At most 5 photos or recordings can be attached."), [[(_("Send the report"), "send")]])]
         photos.append(event.data)
-        return [Reply(_("Photo added (%(count)s of 5).", count=len(photos)), [[(_("Send the report"), "send")]])]
+        return [Reply(_("Added (%(count)s of 5).", count=len(photos)), [[(_("Send the report"), "send")]])]
     if not (event.kind == "button" and event.value == "send"):
-        return [Reply(_("Add photos, or send the report now."), [[(_("Send the report"), "send")]])]
+        return [Reply(_("Add photos or voice notes, or send the report now."), [[(_("Send the report"), "send")]])]
     draft = state["draft"]
     try:
         report_in = ReportIn.model_validate({

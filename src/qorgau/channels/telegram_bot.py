@@ -68,11 +68,16 @@ def build(token: str, database_url: str, *, api_base: str = "", web_url: str = "
         else:
             await answer(update, context, Event("text", text))
 
-    async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.message is not None
-        photo = update.message.photo[-1]  # the largest size Telegram keeps
-        data = bytes(await (await photo.get_file()).download_as_bytearray())
-        await answer(update, context, Event("photo", data=data))
+    async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        assert message is not None
+        # A photo (the largest size Telegram keeps), a voice note, an audio file or a video (note).
+        media = (message.photo[-1] if message.photo else None) or message.voice or message.audio \
+            or message.video_note or message.video
+        if media is None:
+            return
+        data = bytes(await (await media.get_file()).download_as_bytearray())
+        await answer(update, context, Event("attachment", data=data))
 
     async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -86,7 +91,8 @@ def build(token: str, database_url: str, *, api_base: str = "", web_url: str = "
             return
         await answer(update, context, Event("button", data))
 
-    application.add_handler(MessageHandler(filters.PHOTO, on_photo))
+    application.add_handler(MessageHandler(filters.PHOTO | filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE
+                                           | filters.VIDEO, on_media))
     application.add_handler(MessageHandler(filters.TEXT, on_text))
     application.add_handler(CallbackQueryHandler(on_button))
     return application
