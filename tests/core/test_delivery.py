@@ -141,6 +141,9 @@ def test_dead_letter_is_listed_and_sent_again_by_the_administrator(demo_url, ses
     assert page.status_code == 200 and "ConnectionRefusedError" in page.text
     assert sign_in("officer").get("/admin/deliveries").status_code == 403
 
+    health = admin.get("/admin/health")
+    assert health.status_code == 200 and 'class="danger"' in health.text and "/admin/deliveries" in health.text
+
     mail.up()
     assert admin.post(f"/admin/deliveries/{row.id}/replay").status_code in (200, 303)
     assert _wait(lambda: _rows(demo_url)[0].state == "sent")

@@ -431,6 +431,14 @@ def problems(session: Session, limit: int = 200) -> list[tuple[Delivery, User | 
     return [(d, u) for d, u in rows]
 
 
+def counts_by_state(session: Session) -> dict[str, int]:
+    """Deliveries by state (for the health page and the metrics)."""
+    from sqlalchemy import func
+
+    rows = session.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all()
+    return {state.value: 0 for state in DeliveryState} | {state: int(n) for state, n in rows}
+
+
 def replay(session: Session, *, actor: User, delivery_id: int) -> Delivery:
     """Send a dead letter (or one stuck in `sending`) again; an audit event says who did it."""
     from qorgau.core import audit, policy
