@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 import struct
 import subprocess
 from datetime import UTC, date, datetime, timedelta
@@ -163,9 +164,9 @@ def _submit_form(client, description: str, enterprise_id: int) -> str:
 
 def test_no_stored_byte_places_a_report_closer_than_its_day(app, demo_url, session, monkeypatch, caplog,
                                                            worker_client, tmp_path):
-    from qorgau.core import audit, crypto
+    from qorgau.core import audit, crypto, delivery
     from qorgau.core.config import get_settings
-    from qorgau.core.models import AuditEntry, AuditHeld, Notification, User
+    from qorgau.core.models import AuditEntry, AuditHeld, Delivery, Notification, User
     from qorgau.registry.models import Enterprise
     from qorgau.speaks import service
     from qorgau.speaks.models import Message, Report
@@ -176,7 +177,14 @@ def test_no_stored_byte_places_a_report_closer_than_its_day(app, demo_url, sessi
                              .order_by(Enterprise.id).limit(1)).scalar_one()
     enterprise = chosen.id
     officer.scope_kind, officer.scope_union_id = "union", chosen.primary_union_id
+    officer.email = "officer@example.kz"
     session.commit()
+    # E-mail is configured, and its server is down: the deliveries the worker causes wait in the outbox.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead_port = probe.getsockname()[1]
+    monkeypatch.setenv("QORGAU_SMTP_URL", f"smtp://127.0.0.1:{dead_port}")
+    get_settings.cache_clear()
     clock = Clock(monkeypatch)
     get_settings().resolved_receipt_pepper()  # made once at install, not by the worker's request
     folders = [app.state.settings.data_dir, get_settings().data_dir]
@@ -210,6 +218,7 @@ def test_no_stored_byte_places_a_report_closer_than_its_day(app, demo_url, sessi
 
     _officer_does(demo_url, clock, OFFICER_AT[2], lambda s, o: audit.record(
         s, action="test.shift_end", object_type="core_user", object_id=o.id))
+    delivery.send_due(demo_url)  # the periodic job's run at the officer's instant: the server is still down
     _officer_does(demo_url, clock, NEXT_DAY_AT, lambda s, o: audit.record(
         s, action="test.next_day", object_type="core_user", object_id=o.id))
 
@@ -244,6 +253,10 @@ def test_no_stored_byte_places_a_report_closer_than_its_day(app, demo_url, sessi
                              ).scalars().all()
     assert {n.kind for n in caused} == {"speaks.imminent", "speaks.reply"}
     assert all(n.created_at == START and n.dated_to_day for n in caused)
+    waiting = session.execute(select(Delivery).where(Delivery.notification_id.in_([n.id for n in caused]))
+                              ).scalars().all()
+    assert waiting and all(d.coarse and d.created_at == START and d.due_at is None and d.sent_at is None
+                           and d.attempts == 1 and d.last_error for d in waiting)
     assert min([r.id for r in filed] + [worker_message.id] + [n.id for n in caused]) >= 1 << 20
 
     # The audit chain: the anonymous entries came in after the day's last timed entry, dated midnight.

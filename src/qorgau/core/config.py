@@ -35,6 +35,16 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=40, description="Database connections per process: one per worker thread "
                                                        "(the threadpool runs 40), so no request waits on the pool.")
     smtp_url: str = Field(default="", description="smtp://user:pass@host:port for e-mail notifications.")
+    public_url: str = Field(default="", description="Address of the platform as people reach it (e.g. "
+                            "https://qorgau.example.kz), for links in e-mail and SMS.")
+    mail_from: str = Field(default="", description="Sender address of e-mail notifications "
+                           "(default: the SMTP user name, else qorgau@localhost).")
+    sms_gateway_url: str = Field(default="", description="HTTP gateway for SMS notifications: POST JSON "
+                                 "{\"to\": phone, \"text\": message}.")
+    telegram_token: str = Field(default="", description="Token of the Telegram bot (from @BotFather): the Worker "
+                                "Speaks bot and alerts to linked accounts.")
+    telegram_api: str = Field(default="", description="Another Bot API server (a self-hosted one); default Telegram's.")
+    sms_gateway_token: str = Field(default="", description="Bearer token sent to the SMS gateway.")
     speaks_ack_days: int = Field(default=7, description="Days for the union to acknowledge a worker's report.")
     speaks_feedback_days: int = Field(default=90, description="Days for the union to give feedback on a report.")
     speaks_receipt_free_failures: int = Field(default=20, description="Wrong receipt codes a day per four-digit prefix "

@@ -79,7 +79,7 @@ def _gauge(name: str, help_text: str, rows: list[tuple[dict[str, str], float]]) 
 
 
 def _state_families(metrics: Metrics) -> list:
-    from qorgau.core import backup, jobs
+    from qorgau.core import backup, delivery, jobs
     from qorgau.core.plugins import modules
 
     families = []
@@ -102,6 +102,10 @@ def _state_families(metrics: Metrics) -> list:
     with metrics.sessionmaker() as session:
         for state, count in jobs.counts_by_state(session).items():
             samples.append(Sample("qorgau_jobs", "Jobs in the job log by state (failed ones stay 90 days).",
+                                  float(count), {"state": state}))
+        for state, count in delivery.counts_by_state(session).items():
+            samples.append(Sample("qorgau_deliveries", "Notifications on their way out by e-mail, SMS, webhook or "
+                                  "messenger, by state (dead: given up, waiting for the administrator).",
                                   float(count), {"state": state}))
         for _package, module in modules("observability"):
             samples.extend(module.collect(session))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qorgau.core.db import Base, UTCDateTime, utcnow
@@ -147,6 +147,46 @@ class Notification(Base):
     @property
     def dated_to_day(self) -> bool:
         return bool((self.params or {}).get("_day"))
+
+class Delivery(Base):
+    """One notification on its way out by one channel (e-mail, SMS, webhook): see core.delivery.
+
+    Rows are the outbox: written in the transaction that creates the notification, sent by the job
+    runner, retried with backoff, kept as dead letters an administrator can replay. Not audited row by
+    row (attempts are operational state); replays are audit events. A delivery caused by an anonymous
+    reporter (`coarse`) keeps no time finer than its day.
+    """
+
+    __tablename__ = "core_delivery"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("core_notification.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # email | sms | webhook
+    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    coarse: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # None: as soon as possible
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class NotificationPreference(Base):
+    """How one person wants to be reached: channels and digest per kind of notification, quiet hours."""
+
+    __tablename__ = "core_notification_pref"
+    __audit_exclude__ = ("phone_encrypted",)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"), primary_key=True)
+    # {"speaks": {"channels": ["email", "sms"], "digest": false}, ...} keyed by kind group
+    groups: Mapped[dict] = mapped_column(JSON, default=dict)
+    quiet_from: Mapped[str] = mapped_column(String(5), default="")  # "22:00", local time; "" = none
+    quiet_to: Mapped[str] = mapped_column(String(5), default="")
+    phone_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
 
 class Job(Base):
     """A background job's state and progress (the queue carries only its id; see core.jobs).

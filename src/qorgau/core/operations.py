@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from qorgau.core import backup, jobs, migrate, policy
+from qorgau.core import backup, delivery, jobs, migrate, policy
 from qorgau.core.config import Settings
 from qorgau.core.models import User
 
@@ -34,6 +34,7 @@ def health(session: Session, *, actor: User, settings: Settings) -> dict:
         "backend": url.split(":", 1)[0].split("+", 1)[0],
         "pending": pending,
         "jobs": jobs.counts_by_state(session),
+        "deliveries": delivery.counts_by_state(session),
         "queue_depth": jobs.queue_depth(settings),
         "queue": "redis" if settings.jobs_url else "sqlite",
         "recent_jobs": jobs.recent(session, 20),

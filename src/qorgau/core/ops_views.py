@@ -1,13 +1,15 @@
-"""Operations pages: the administrator's health page, retention periods, and a person's own data."""
+"""Operations pages: the administrator's health page and dead letters, retention periods, a person's own
+data and notification settings."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
-from qorgau.core import operations, privacy, retention
-from qorgau.core.deps import get_db, require_user
+from qorgau.core import delivery, operations, policy, privacy, retention
+from qorgau.core.deps import form_data, get_db, require_user
 from qorgau.core.errors import AppError
 from qorgau.core.i18n import gettext as _
 from qorgau.core.models import User
@@ -68,3 +70,47 @@ def privacy_request_resolve(privacy_request_id: IdPath, outcome: str = Form(...,
     privacy.resolve(db, actor=user, request_id=privacy_request_id, outcome=outcome, answer=answer)
     db.commit()
     return RedirectResponse("/admin/privacy", status_code=303)
+
+
+@router.get("/account/notifications")
+def notification_settings_page(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    pref = delivery.preference(db, user.id)
+    return render(request, "account_notifications.html", _settings_context(user, pref))
+
+
+def _settings_context(user: User, pref, **extra) -> dict:
+    return {"groups": delivery.KIND_GROUPS, "channels": delivery.channel_labels(),
+            "chosen": (pref.groups if pref is not None else {}), "quiet_from": pref.quiet_from if pref else "",
+            "quiet_to": pref.quiet_to if pref else "", "phone": delivery.phone_of(pref), "email": user.email,
+            **extra}
+
+
+@router.post("/account/notifications")
+def notification_settings_save(request: Request, form: FormData = Depends(form_data),
+                               user: User = Depends(require_user), db: Session = Depends(get_db)):
+    groups = {group: {"channels": [c for c in delivery.channel_labels() if form.get(f"{group}.{c}") == "1"],
+                      "digest": form.get(f"{group}.digest") == "1"} for group in delivery.KIND_GROUPS}
+    values = {k: str(form.get(k, ""))[:32].strip() for k in ("quiet_from", "quiet_to", "phone")}
+    try:
+        delivery.save_preferences(db, user=user, groups=groups, **values)
+        db.commit()
+    except AppError as error:
+        db.rollback()
+        pref = delivery.preference(db, user.id)
+        context = _settings_context(user, pref, error=_(error.message, **error.params), error_field=error.field)
+        context.update(chosen=groups, **values)
+        return render(request, "account_notifications.html", context, status_code=422)
+    return RedirectResponse("/account/notifications?saved=1", status_code=303)
+
+
+@router.get("/admin/deliveries")
+def deliveries_page(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    policy.require(user, "operations.read")
+    return render(request, "ops_deliveries.html", {"rows": delivery.problems(db), "channels": delivery.channel_labels()})
+
+
+@router.post("/admin/deliveries/{delivery_id}/replay")
+def delivery_replay(delivery_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    delivery.replay(db, actor=user, delivery_id=delivery_id)
+    db.commit()
+    return RedirectResponse("/admin/deliveries", status_code=303)

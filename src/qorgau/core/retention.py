@@ -88,12 +88,15 @@ def _delete_before(model, column) -> Callable[[Session, datetime], int]:
 
 
 def _declare_core_rules() -> None:
-    from qorgau.core.models import AuditEntry, Job, LoginFailure, Notification
+    from qorgau.core.models import AuditEntry, Delivery, Job, LoginFailure, Notification
 
     rule(key="core.login_failures", record=N_("Failed sign-ins (user name and time)"),
          period=N_("30 days"), action=Action.DELETE, days=30,
          source=N_("Personal data law, art. 12: kept no longer than its purpose (throttling, investigating attacks) needs"),
          enforce=_delete_before(LoginFailure, LoginFailure.at))
+    rule(key="core.deliveries", record=N_("Deliveries of notifications by e-mail, SMS and webhook, and dead letters"),
+         period=N_("30 days"), action=Action.DELETE, days=30, source=N_("Platform policy"),
+         enforce=_delete_before(Delivery, Delivery.created_at))
     rule(key="core.notifications", record=N_("Notifications already read"), period=N_("1 year after reading"),
          action=Action.DELETE, days=365, source=N_("Platform policy"),
          enforce=_delete_before(Notification, Notification.read_at))

@@ -1,0 +1,1 @@
+"""Channels beyond the browser: Worker Speaks in a messenger chat (Telegram first)."""
