@@ -91,6 +91,12 @@ def normalise_code(text: str) -> str:
     return cleaned
 
 
+def public_base(request: Request) -> str:
+    """The platform's address as seen from outside: QORGAU_PUBLIC_URL, else the address of this request."""
+    configured = getattr(request.app.state.settings, "public_url", "")
+    return (configured or str(request.base_url)).rstrip("/")
+
+
 def verify_path(code: str) -> str:
     return f"/verify/{format_code(code)}"
 

@@ -15,6 +15,7 @@ from qorgau.core import documents, i18n, policy
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
+from qorgau.deviations.labels import LABELS
 from qorgau.deviations.service import violation_detail
 from qorgau.registry import service as registry
 from qorgau.registry.models import Site, Zone
@@ -42,5 +43,5 @@ def issue_notice(session: Session, *, actor: User, violation_id: int, language: 
         issued_by=f"user:{actor.username}",
         context={"v": violation, "enterprise": enterprise, "enterprise_name": enterprise_name,
                  "site": site, "zone": zone, "inspector": actor.full_name or actor.username,
-                 "bin": enterprise.bin if enterprise is not None else ""})
+                 "bin": enterprise.bin if enterprise is not None else "", **LABELS})
     return issued.document

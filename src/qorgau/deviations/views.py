@@ -477,6 +477,6 @@ def violation_notice(request: Request, violation_id: IdPath, language: str = For
                      user: User = Depends(require_user), db: Session = Depends(get_db)):
     """Issue the inspector's notice (kept, with a verification code) and hand its PDF over."""
     document = notice.issue_notice(db, actor=user, violation_id=violation_id, language=language,
-                                   public_url=public_base(request))
+                                   public_url=documents.public_base(request))
     db.commit()
     return documents.pdf_response(document, f"notice-{violation_id}-{documents.format_code(document.code)}.pdf")

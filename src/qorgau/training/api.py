@@ -33,7 +33,7 @@ router = APIRouter()
 
 
 def public_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    return documents.public_base(request)
 
 
 def course_out(course: Course, locale: str) -> dict:
