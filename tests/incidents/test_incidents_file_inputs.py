@@ -60,7 +60,8 @@ def test_blank_case_count_dropped_or_zero_only_when_asked_and_counted(files):
     _, dropped = _run(*args, "--missing", "drop")
     assert dropped["notes"]["missing_cases"]["rows"] == 1
     assert dropped["notes"]["missing_cases"]["list"][0] == {"row": 3, "column": "cases",
-                                                             "reason": "blank: row left out"}
+                                                             "reason": "blank: row left out",
+                                                             "message": "blank: row left out", "params": {}}
     rows = {r["group"]: r for r in dropped["rows"]}
     assert rows["KZ-ALA"]["cases"] == 493 and rows["KZ-KAR"]["cases"] == 4
     assert any("--missing drop" in w for w in dropped["warnings"])

@@ -250,13 +250,14 @@ def prepare(session: Session, actor: User, table: Table, mapping: dict[str, str]
         return out
     parsed = FORMAT.read(table, {name: column for name, column in mapping.items() if column})
     out.problems += parsed.problems
-    lookups = _Lookups(session, actor, {record.enterprise or "" for _n, record in parsed.records})
+    flagged = {(p.row, p.column) for p in parsed.problems}  # a cell already refused is not refused twice
+    lookups = _Lookups(session, actor, {record.enterprise or "" for _n, record in parsed.every()})
     seen: set[str] = set()
-    for number, record in parsed.records:
+    for number, record in parsed.every():
         check = _RowCheck(number, record, parsed.mapping)
         row = _check_row(check, lookups, today)
-        out.problems.extend(check.problems)
-        if row is None:
+        out.problems += [p for p in check.problems if (p.row, p.column) not in flagged]
+        if row is None or (number, record) not in parsed.records:
             continue
         if row["dedup_key"] in seen:
             out.duplicates_in_file += 1

@@ -67,7 +67,7 @@ def translated_lines(problems: Iterable[Problem], locale: str, limit: int = 200)
 
     with i18n.locale_context(locale):
         row, column = i18n.translate(ROW_LABEL), i18n.translate(COLUMN_LABEL)
-        return [f"{row} {p.row}, {column} '{p.column or '-'}': {p.text(i18n.translate)}"
+        return [f"{row} {p.row}, {column} {p.column or '-'}: {p.text(i18n.translate)}"
                 for p in list(problems)[:limit]]
 
 
