@@ -202,9 +202,9 @@ def _validated_enterprises(session: Session, data: bytes, filename: str) -> tupl
     problems: list[Problem] = []
     missing = [c for c in ("bin", "region_kato", "sector_code") if c not in header]
     for column in missing:
-        problems.append(Problem(1, column, "Required column is missing."))
+        problems.append(Problem(1, column, N_("Required column is missing.")))
     if not (set(header) & {"name_ru", "name_kk", "name_en"}):
-        problems.append(Problem(1, "name_ru", "Give at least one name column: name_ru, name_kk or name_en."))
+        problems.append(Problem(1, "name_ru", N_("Give at least one name column: name_ru, name_kk or name_en.")))
     if problems:
         return [], problems
     region_codes = set(session.execute(select(Region.kato)).scalars())
@@ -217,25 +217,25 @@ def _validated_enterprises(session: Session, data: bytes, filename: str) -> tupl
         if problem:
             problems.append(Problem(number, "bin", problem))
         elif bin_value in seen:
-            problems.append(Problem(number, "bin", N_("Same BIN as row %(row)s.") % {"row": seen[bin_value]}))
+            problems.append(Problem(number, "bin", N_("Same BIN as row %(row)s."), {"row": seen[bin_value]}))
         else:
             seen[bin_value] = number
         if row.get("region_kato", "") not in region_codes:
-            problems.append(Problem(number, "region_kato", "Unknown region KATO code."))
+            problems.append(Problem(number, "region_kato", N_("Unknown region KATO code.")))
         sector = row.get("sector_code", "").upper()
         if sector not in sector_codes:
-            problems.append(Problem(number, "sector_code", "Unknown OKED section (A-U)."))
+            problems.append(Problem(number, "sector_code", N_("Unknown OKED section (A-U).")))
         names = {k: row.get(k, "")[:300] for k in ("name_ru", "name_kk", "name_en")}
         if not any(names.values()):
-            problems.append(Problem(number, "name_ru", "The enterprise has no name."))
+            problems.append(Problem(number, "name_ru", N_("The enterprise has no name.")))
         headcount_text = row.get("headcount", "") or "0"
         if not headcount_text.isdigit() or int(headcount_text) > 1_000_000:
-            problems.append(Problem(number, "headcount", "Headcount must be a whole number from 0 to 1,000,000."))
+            problems.append(Problem(number, "headcount", N_("Headcount must be a whole number from 0 to 1,000,000.")))
         flags = {}
         for column in ("has_union", "collective_agreement", "safety_committee"):
             flag = _flag(row.get(column, ""))
             if flag is None:
-                problems.append(Problem(number, column, "Use yes/no, true/false or 1/0."))
+                problems.append(Problem(number, column, N_("Use yes/no, true/false or 1/0.")))
             flags[column] = bool(flag)
         cleaned.append({"bin": bin_value, **names, "region_kato": row.get("region_kato", ""), "sector_code": sector,
                         "headcount": int(headcount_text) if headcount_text.isdigit() else 0,
@@ -245,7 +245,6 @@ def _validated_enterprises(session: Session, data: bytes, filename: str) -> tupl
 
 def check_enterprises(*, session: Session, actor: User, data: bytes, filename: str, options: dict):
     """Dry run for the staged import page: how many enterprises would be created and updated, every problem."""
-    from qorgau.core.imports import Problem as FileProblem
     from qorgau.core.imports.flow import Checked
 
     policy.require(actor, "registry.admin")
@@ -257,7 +256,7 @@ def check_enterprises(*, session: Session, actor: User, data: bytes, filename: s
         Enterprise.bin.in_([c["bin"] for c in cleaned]))).scalars()) if cleaned else set()
     return Checked(rows=cleaned[:10], counts={"created": sum(c["bin"] not in known for c in cleaned),
                                               "updated": sum(c["bin"] in known for c in cleaned)},
-                   problems=[FileProblem(p.row, p.column, p.reason) for p in problems])
+                   problems=list(problems))
 
 
 def _write_enterprises(*, session: Session, actor: User, data: bytes, filename: str, options: dict) -> dict:
