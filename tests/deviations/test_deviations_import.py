@@ -160,6 +160,10 @@ def test_cli_import_lists_problems_and_writes_nothing(session, demo_url, tmp_pat
     try:
         result = CliRunner().invoke(app, ["deviations", "import", str(path), "--as", "inspector"])
         assert result.exit_code == 1 and "row 9, column бин" in result.output
+        assert "Unknown enterprise" in result.output
+        in_kazakh = CliRunner().invoke(app, ["deviations", "import", str(path), "--as", "inspector", "--lang", "kk"])
+        assert in_kazakh.exit_code == 1 and "жол 9, баған бин" in in_kazakh.output
+        assert "Unknown enterprise" not in in_kazakh.output and "ештеңе импортталған жоқ" in in_kazakh.output
         assert _count(session) == 0
         del rows[7]
         path.write_bytes(_csv(rows))
