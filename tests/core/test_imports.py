@@ -129,8 +129,8 @@ def test_staged_files_are_checked_committed_once_and_audited(session, tmp_path):
     session.commit()  # the audit trail is written with the unit of work
     event = session.execute(select(AuditEntry).where(AuditEntry.object_type == "core.test")).scalar_one()
     assert event.after["sha256"] == good and event.after["filename"] == "good.csv"
-    with pytest.raises(NotFound):
-        flow.commit(session=session, actor=admin, importer=importer, token=good, data_dir=tmp_path)  # gone once imported
+    with pytest.raises(ValidationFailed, match="already imported"):
+        flow.commit(session=session, actor=admin, importer=importer, token=good, data_dir=tmp_path)  # used up
     with pytest.raises(NotFound):
         flow.preview(session=session, actor=admin, importer=importer, token="../" + "0" * 61, data_dir=tmp_path)
     old = tmp_path / "imports" / str(admin.id) / f"{bad}.bin"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -65,7 +66,7 @@ def _inspector(session):
 
 
 def test_ten_thousand_rows_all_or_nothing_and_no_duplicates(session):
-    from qorgau.core.tabular import ImportFailed
+    from qorgau.core.imports import FileProblems
     from qorgau.deviations import importer
 
     inspector = _inspector(session)
@@ -73,7 +74,7 @@ def test_ten_thousand_rows_all_or_nothing_and_no_duplicates(session):
     bad = [*rows[6_000]]
     bad[1] = "31.02.2024"
     with_bad = rows[:6_000] + [bad] + rows[6_000:]
-    with pytest.raises(ImportFailed) as failed:
+    with pytest.raises(FileProblems) as failed:
         importer.import_rows(session=session, actor=inspector, data=_xlsx(with_bad), filename="backlog.xlsx")
     session.rollback()
     assert [(p.row, p.column) for p in failed.value.problems] == [(6_002, "дата выявления")]
@@ -92,8 +93,15 @@ def test_ten_thousand_rows_all_or_nothing_and_no_duplicates(session):
     assert result["repeats"] > 0
 
 
+def _token(html: str) -> str:
+    return re.search(r'name="token" value="([0-9a-f]{64})"', html).group(1)
+
+
 def test_upload_map_preview_and_commit_in_the_browser_forms(sign_in, session):
+    from qorgau.core.models import AuditEntry
+
     inspector = sign_in("inspector")
+    inspector.cookies.set("lang", "en")
     rows = _rows(session, 12)
     header = ["Enterprise", "When", "Цех", "Категория", "Тяжесть", "Что нарушено", "Мероприятие", "Срок",
               "Дата устранения"]
@@ -103,23 +111,38 @@ def test_upload_map_preview_and_commit_in_the_browser_forms(sign_in, session):
     writer.writerows(rows)
     rows[4][4] = "очень плохо"
     writer.writerow(rows[4])
-    uploaded = inspector.post("/deviations/import", files={"file": ("book.csv", buffer.getvalue().encode(), "text/csv")},
-                              follow_redirects=False)
-    assert uploaded.status_code == 303
-    url = uploaded.headers["location"]
-    preview = inspector.get(url, cookies={"lang": "en"})
+    preview = inspector.post("/deviations/import", files={"file": ("book.csv", buffer.getvalue().encode(), "text/csv")})
+    assert preview.status_code == 200
     assert "Choose the column for this required field." in preview.text  # "When" and "Что нарушено" unknown
+    token = _token(preview.text)
     mapping = {"map_enterprise": "enterprise", "map_found_on": "when", "map_site": "цех", "map_category": "категория",
                "map_severity": "тяжесть", "map_description": "что нарушено", "map_action": "мероприятие",
-               "map_closed_on": "дата устранения"}
-    inspector.post(url, data={**mapping, "step": "preview"})
-    preview = inspector.get(url, cookies={"lang": "en"})
+               "map_closed_on": "дата устранения", "token": token, "filename": "book.csv"}
+    preview = inspector.post("/deviations/import/preview", data=mapping)
     assert "Unknown severity" in preview.text and "<td>14</td>" in preview.text
-    failed = inspector.post(url, data={**mapping, "step": "commit"})
+    assert "/deviations/import/commit" not in preview.text  # no import button while a row is wrong
+    inspector.cookies.set("lang", "ru")
+    failed = inspector.post("/deviations/import/commit", data=mapping)
     assert failed.status_code == 422 and _count(session) == 0
     assert "Ничего не импортировано" in failed.text
-    other = sign_in("employer").get(url)
+    assert "Неизвестная степень" in failed.text or "тяжест" in failed.text.lower()
+    other = sign_in("employer").post("/deviations/import/commit", data=mapping)
     assert other.status_code in (403, 404)
+
+    del rows[4]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([header, *rows])
+    inspector.cookies.set("lang", "en")
+    preview = inspector.post("/deviations/import", files={"file": ("book.csv", buffer.getvalue().encode())})
+    mapping["token"] = _token(preview.text)
+    done = inspector.post("/deviations/import/commit", data=mapping)
+    assert done.status_code == 200, done.text[-800:]
+    assert _count(session) == len(rows) == 11
+    events = session.execute(select(AuditEntry).where(AuditEntry.action == "import",
+                                                      AuditEntry.object_type == "deviations.violations")).scalars()
+    assert [e.after["counts"]["created"] for e in events] == [11]
+    again = inspector.post("/deviations/import/commit", data=mapping)  # the staged file was used up
+    assert again.status_code == 422 and "already imported" in again.text and _count(session) == 11
 
 
 def test_cli_import_lists_problems_and_writes_nothing(session, demo_url, tmp_path, monkeypatch):
@@ -136,7 +159,11 @@ def test_cli_import_lists_problems_and_writes_nothing(session, demo_url, tmp_pat
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(app, ["deviations", "import", str(path), "--as", "inspector"])
-        assert result.exit_code == 1 and "row 9, column 'бин'" in result.output
+        assert result.exit_code == 1 and "row 9, column бин" in result.output
+        assert "Unknown enterprise" in result.output
+        in_kazakh = CliRunner().invoke(app, ["deviations", "import", str(path), "--as", "inspector", "--lang", "kk"])
+        assert in_kazakh.exit_code == 1 and "жол 9, баған бин" in in_kazakh.output
+        assert "Unknown enterprise" not in in_kazakh.output and "ештеңе импортталған жоқ" in in_kazakh.output
         assert _count(session) == 0
         del rows[7]
         path.write_bytes(_csv(rows))
@@ -150,17 +177,18 @@ def test_cli_import_lists_problems_and_writes_nothing(session, demo_url, tmp_pat
 @given(st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)),
        st.sampled_from(["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"]))
 def test_dates_in_the_usual_spellings_parse_back(day, pattern):
-    from qorgau.deviations.importer import _parse_date
+    from qorgau.core.imports.cells import parse_date
 
-    assert _parse_date(day.strftime(pattern)) == day
-    assert _parse_date(f"  {day.isoformat()}T00:00:00 ") == day
+    assert parse_date(day.strftime(pattern)) == day
+    assert parse_date(f"  {day.isoformat()}T00:00:00 ") == day
 
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Nd",)), max_size=20))
 def test_text_without_digits_is_refused_not_guessed(text):
-    from qorgau.deviations.importer import _parse_date
+    from qorgau.core.imports.cells import CellError, parse_date
 
-    assert _parse_date(text) is None
+    with pytest.raises(CellError):
+        parse_date(text)
 
 
 def test_columns_are_recognised_in_three_languages():

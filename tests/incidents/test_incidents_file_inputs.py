@@ -55,12 +55,25 @@ def test_blank_case_count_is_refused_with_its_row_and_column(files):
     assert result.exit_code == 1 and "row 3, column cases" in result.output and "--missing" in result.output
 
 
+def test_file_problems_are_printed_in_the_readers_language(files, monkeypatch):
+    monkeypatch.setenv("QORGAU_LANG", "ru")
+    result, _ = _run("--cases", files / "cases.csv", "--exposure", files / "exposure.csv")
+    assert result.exit_code == 1 and "строка 3, столбец cases" in result.output
+    assert "укажите число (0, если нет) или используйте --missing drop|zero" in result.output
+    assert "blank" not in result.output
+    monkeypatch.setenv("QORGAU_LANG", "kk")
+    _, dropped = _run("--cases", files / "cases.csv", "--exposure", files / "exposure.csv", "--missing", "drop")
+    note = dropped["notes"]["missing_cases"]["list"][0]
+    assert note["reason"] == "бос: жол алынып тасталды" and note["message"] == "blank: row left out"
+
+
 def test_blank_case_count_dropped_or_zero_only_when_asked_and_counted(files):
     args = ("--cases", files / "cases.csv", "--exposure", files / "exposure.csv", "--by", "region")
     _, dropped = _run(*args, "--missing", "drop")
     assert dropped["notes"]["missing_cases"]["rows"] == 1
     assert dropped["notes"]["missing_cases"]["list"][0] == {"row": 3, "column": "cases",
-                                                             "reason": "blank: row left out"}
+                                                             "reason": "blank: row left out",
+                                                             "message": "blank: row left out", "params": {}}
     rows = {r["group"]: r for r in dropped["rows"]}
     assert rows["KZ-ALA"]["cases"] == 493 and rows["KZ-KAR"]["cases"] == 4
     assert any("--missing drop" in w for w in dropped["warnings"])

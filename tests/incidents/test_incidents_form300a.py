@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from qorgau.core.imports import FileProblems as ImportProblems
+from qorgau.core.imports import parse_number
 from qorgau.incidents import rates
 from qorgau.incidents.accident_import import parse_accidents
 from qorgau.incidents.form300a import dart, denominators_frame, parse_denominators, trir
-from qorgau.incidents.tables import ImportProblems, parse_number
 
 # The OSHA ITA summary (Form 300A) column layout, two establishments.
 ITA_HEADER = ("establishment_name,ein,company_name,street_address,city,state,zip,naics_code,industry_description,"

@@ -97,7 +97,7 @@ def test_denominators_are_entered_estimated_and_imported_all_or_nothing(sign_in,
     assert event.after["counts"] == {"denominators": 2} and event.after["filename"] == "300a.csv"
     again = officer.post("/incidents/denominators/import/commit",
                          data={"csrf_token": token, "year": "2020", "token": file_token})
-    assert again.status_code == 404  # the staged file is gone once imported
+    assert again.status_code == 422 and "already imported" in again.text  # the staged file is used up
     session.expire_all()
     imported = {d.enterprise_id: d for d in session.execute(
         select(Denominator).where(Denominator.year == 2020, Denominator.enterprise_id.in_([4, 6]))).scalars()}

@@ -71,9 +71,11 @@ def test_read_panel_semicolon_csv(tmp_path):
     path.write_text("entity_id;period;workers;cases;gross\nA;1;10;0;1,5\nA;2;10;1;0\n", encoding="utf-8")
     panel = read_panel(path)
     assert panel.frame["gross"].tolist() == [1.5, 0.0]
-    path.write_bytes(b"\xff\xfe bad")
-    with pytest.raises(PanelError, match="not UTF-8"):
+    path.write_bytes(b"entity_id;period\n\x98;1\n")  # 0x98: no character in UTF-8 or Windows-1251
+    with pytest.raises(PanelError, match="neither UTF-8, UTF-16 nor Windows-1251"):
         read_panel(path)
+    path.write_text("entity_id,period,workers,cases\nA,1,10,0\nA,2,10,1\n", encoding="cp1251")
+    assert len(read_panel(path).frame) == 2  # the one reader: any delimiter and encoding it states
 
 
 @given(st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), min_size=1, max_size=8))

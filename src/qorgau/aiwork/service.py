@@ -68,8 +68,8 @@ class ParsedTable:
 
 
 def _failed(cells: list[employment.CellProblem], total: int | None = None) -> ImportFailed:
-    problems = [Problem(p.row if isinstance(p.row, int) else 1, p.column,
-                        p.message % p.params if p.params else p.message) for p in cells]
+    problems = [Problem(p.row if isinstance(p.row, int) else 1, p.column, p.message, dict(p.params or {}))
+                for p in cells]
     failed = ImportFailed(problems)
     failed.cells = cells  # the message ids and parameters, for translated pages
     failed.params = {"n": total if total is not None else len(problems)}
@@ -159,7 +159,7 @@ def _check_employment(*, session: Session, actor: User, data: bytes, filename: s
     except ImportFailed as failed:
         cells = getattr(failed, "cells", None)
         if cells is None:
-            return Checked(problems=[Problem(p.row, p.column, p.reason) for p in failed.problems])
+            return Checked(problems=list(failed.problems))
         return Checked(problems=[Problem(c.row if isinstance(c.row, int) else 1, c.column, c.message, dict(c.params))
                                  for c in cells])
     return Checked(counts={"rows": len(parsed.table)})

@@ -303,7 +303,7 @@ def upload_page(request: Request, user: User = Depends(require_user), db: Sessio
 def _problem_rows(failed: tabular.ImportFailed) -> list[dict]:
     cells = getattr(failed, "cells", None)
     if cells is None:
-        return [{"row": p.row, "column": p.column, "message": _(p.reason)} for p in failed.problems]
+        return [{"row": p.row, "column": p.column, "message": p.text(_)} for p in failed.problems]
     return [{"row": c.row if isinstance(c.row, int) else 1, "column": c.column,
              "message": _(c.message) % c.params if c.params else _(c.message)} for c in cells]
 

@@ -1,26 +1,20 @@
-"""Read CSV and XLSX uploads as rows of strings, and write lists back as CSV or XLSX."""
+"""Read CSV and XLSX uploads as rows of strings (by the one reader, `qorgau.core.imports`), and write lists back
+as CSV or XLSX.
+
+`Problem` is the core import problem (a message id with parameters at a row and column, shown in the reader's
+language); `ImportFailed` carries them as a 422 for the pages and the API."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
+from qorgau.core.imports.problems import Problem
 
-
-@dataclass
-class Problem:
-    """One thing wrong with an input file: its row (1 = header), column and reason."""
-
-    row: int
-    column: str
-    reason: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "reason": self.reason}
+__all__ = ["ImportFailed", "Problem", "download", "neutralise", "read_numbered", "read_table", "to_csv", "to_xlsx"]
 
 
 class ImportFailed(ValidationFailed):
@@ -49,7 +43,7 @@ def read_numbered(data: bytes, filename: str) -> tuple[list[str], list[tuple[int
     try:
         table = read_any(data, filename or "upload.csv", header_style="lower")
     except FileProblems as error:
-        raise ImportFailed([Problem(p.row, p.column, p.text()) for p in error.problems])
+        raise ImportFailed(error.problems)
     return table.header, table.numbered()
 
 

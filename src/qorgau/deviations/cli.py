@@ -46,27 +46,29 @@ def escalate(now: str = typer.Option("", help="ISO date to act as today (default
 def import_file(path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV or XLSX"),
                 username: str = typer.Option(..., "--as", help="The inspector or officer importing"),
                 mapping: list[str] = typer.Option([], "--map", help="field=column, e.g. found_on='Дата выявления'"),
-                now: str = typer.Option("", help="ISO date to act as today")) -> None:
+                now: str = typer.Option("", help="ISO date to act as today"),
+                lang: str = typer.Option("", help="Language of the problems: kk, ru or en (default: QORGAU_LANG, "
+                                                  "LANG)")) -> None:
     """Import violations; any bad row: nothing is written and every problem is listed (row, column, reason)."""
     from qorgau.core.config import get_settings
     from qorgau.core.db import unit_of_work
-    from qorgau.core.tabular import ImportFailed
+    from qorgau.core.imports import FileProblems
+    from qorgau.core.imports.problems import summary_line, terminal_locale, translated_lines
     from qorgau.deviations import importer
 
     given = dict(m.split("=", 1) for m in mapping if "=" in m)
     try:
         with unit_of_work(get_settings().resolved_database_url(), actor=f"cli:{username}") as session:
-            from qorgau.core.tabular import read_numbered
-
             data = path.read_bytes()
-            header, _rows = read_numbered(data, path.name)
-            columns = {**importer.proposed_mapping(header), **{k: v.strip().lower() for k, v in given.items()}}
+            table = importer.read(data, path.name)
+            columns = {**importer.proposed_mapping(table.header), **{k: v.strip().lower() for k, v in given.items()}}
             result = importer.import_rows(session=session, actor=_user(session, username), data=data,
                                           filename=path.name, mapping=columns, today=_today(now))
-    except ImportFailed as error:
-        for problem in error.problems[:200]:
-            typer.echo(f"row {problem.row}, column '{problem.column}': {problem.reason}", err=True)
-        typer.echo(f"{len(error.problems)} problem(s); nothing was imported.", err=True)
+    except FileProblems as error:
+        locale = terminal_locale(lang)
+        for line in translated_lines(error.problems, locale):
+            typer.echo(line, err=True)
+        typer.echo(summary_line(len(error.problems), locale), err=True)
         raise typer.Exit(1)
     typer.echo(json.dumps(result))
 

@@ -1,9 +1,11 @@
-"""Import inspectors' spreadsheets of violations: column mapping, preview (a dry run), row-level errors,
-de-duplication, all-or-nothing commit.
+"""Import inspectors' spreadsheets of violations on the platform's staged import flow: column mapping, a dry
+run with every problem by row, column and reason, de-duplication, all-or-nothing commit, one audit event.
 
-Rows are validated in full before anything is written; the write is one bulk insert inside the
-request's transaction, so a failure leaves nothing behind. Bulk inserts bypass the per-row audit
-capture; the import itself is audited once (file hash, counts, first and last id created).
+The file is read by the one reader (`qorgau.core.imports`) and each row validated with the `ViolationRow` model
+(cells parsed by the core cell parsers; problems are message ids with parameters, shown in the reader's
+language). Rows are validated in full before anything is written; the write is one bulk insert inside the
+request's transaction, so a failure leaves nothing behind. Bulk inserts bypass the per-row audit capture; the
+import itself is audited once (file hash, counts, first and last id created).
 """
 
 from __future__ import annotations
@@ -14,24 +16,44 @@ from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qorgau.core import audit, i18n, policy
 from qorgau.core.config import get_settings
 from qorgau.core.db import utcnow
-from qorgau.core.errors import Conflict, NotFound, ValidationFailed
+from qorgau.core.errors import Conflict
 from qorgau.core.i18n_markers import N_
-from qorgau.core.imports import cells
+from qorgau.core.imports import FileProblems, Problem, Table, read_table
+from qorgau.core.imports.flow import Checked, Importer
+from qorgau.core.imports.rows import DateCell, FileFormat, RowModel, Text, YesNo
 from qorgau.core.models import User
-from qorgau.core.tabular import ImportFailed, Problem, read_numbered
 from qorgau.deviations import service
 from qorgau.deviations.models import CorrectiveAction, Violation, ViolationImport
 from qorgau.registry.models import Enterprise, Site, Zone
 from qorgau.speaks.categories import CATEGORIES
+
+
+class ViolationRow(RowModel):
+    """One row of an inspector's spreadsheet of violations (the file format; columns in kk/ru/en below)."""
+
+    enterprise: Text = None
+    found_on: DateCell = None
+    category: Text = None
+    severity: Text = None
+    description: Text = None
+    site: Text = None
+    zone: Text = None
+    rule_reference: Text = None
+    work_stopped: YesNo = None
+    inspector: Text = None
+    action: Text = None
+    responsible: Text = None
+    due_on: DateCell = None
+    closed_on: DateCell = None
+
 
 # field -> (required, header names it is recognised by, lower case, in en / ru / kk)
 FIELDS: dict[str, tuple[bool, tuple[str, ...]]] = {
@@ -67,6 +89,7 @@ SEVERITY_WORDS = {
     "significant": ("significant", "значительное", "значительная", "существенное", "елеулі", "маңызды"),
     "minor": ("minor", "незначительное", "незначительная", "несущественное", "елеусіз", "болмашы"),
 }
+LENGTHS = {"description": 2000, "rule_reference": 300, "action": 2000, "responsible": 200, "inspector": 200}
 CHUNK = 900  # rows per bulk statement (keeps under SQLite's bound-parameter limit per IN list)
 
 
@@ -86,30 +109,16 @@ def proposed_mapping(header: list[str]) -> dict[str, str]:
     return mapping
 
 
+FORMAT = FileFormat(ViolationRow, {name: words for name, (_required, words) in FIELDS.items()},
+                    required=frozenset(name for name, (required, _words) in FIELDS.items() if required))
+
+
 def _category_lookup() -> dict[str, str]:
     lookup = {code: code for code in CATEGORIES}
     for locale in ("en", "ru", "kk"):
         with i18n.locale_context(locale):
             lookup.update({_norm(i18n.gettext(label)): code for code, label in CATEGORIES.items()})
     return lookup
-
-
-@lru_cache(maxsize=8192)  # a backlog repeats the same few hundred dates; strptime is slow
-def _parse_date(text: str) -> date | None:
-    try:
-        return cells.parse_date(text)
-    except cells.CellError:
-        return None
-
-
-def _yes_no(text: str) -> bool | None:
-    """Work stopped: yes/no in kk/ru/en (the core word lists); a blank cell means it was not stopped."""
-    if not text.strip():
-        return False
-    try:
-        return cells.parse_yes_no(text)
-    except cells.CellError:
-        return None
 
 
 @dataclass
@@ -168,28 +177,20 @@ class _Lookups:
 
 
 class _RowCheck:
-    """One row read through the mapping: typed values, and a problem for each bad cell."""
+    """One row read through the mapping as a `ViolationRow`, and a problem for each bad cell."""
 
-    def __init__(self, number: int, row: dict, column: dict[str, str]):
-        self.number, self.row, self.column, self.problems = number, row, column, []
+    def __init__(self, number: int, record: ViolationRow, column: dict[str, str]):
+        self.number, self.record, self.column, self.problems = number, record, column, []
 
     def value(self, name: str) -> str:
-        return self.row.get(self.column[name], "").strip() if self.column[name] else ""
+        return getattr(self.record, name) or ""
 
-    def bad(self, name: str, reason: str) -> None:
-        self.problems.append(Problem(self.number, self.column[name] or name, reason))
+    def bad(self, name: str, message: str, **params) -> None:
+        self.problems.append(Problem(self.number, self.column.get(name) or name, message, params))
 
-    def date(self, name: str, *, required: bool) -> date | None:
-        if not required and not self.value(name):
-            return None
-        parsed = _parse_date(self.value(name))
-        if parsed is None:
-            self.bad(name, N_("Not a date (use YYYY-MM-DD or DD.MM.YYYY)."))
-        return parsed
-
-    def longer(self, name: str, limit: int, reason: str) -> None:
+    def longer(self, name: str, limit: int) -> None:
         if len(self.value(name)) > limit:
-            self.bad(name, reason)
+            self.bad(name, N_("Longer than %(limit)s characters."), limit=limit)
 
 
 def _place(check: _RowCheck, lookups: _Lookups, enterprise_id: int) -> tuple[int | None, int | None]:
@@ -210,11 +211,11 @@ def _place(check: _RowCheck, lookups: _Lookups, enterprise_id: int) -> tuple[int
 
 def _check_row(check: _RowCheck, lookups: _Lookups, today: date) -> dict | None:
     """The insert values of one row, or None with its problems in check.problems."""
+    record = check.record
     enterprise_id = lookups.by_key.get(check.value("enterprise").replace(" ", ""))
     if enterprise_id is None:
         check.bad("enterprise", N_("Unknown enterprise, or outside your scope: give its 12-digit BIN."))
-    found_on = check.date("found_on", required=True)
-    if found_on is not None and found_on > today:
+    if record.found_on is not None and record.found_on > today:
         check.bad("found_on", N_("The date is in the future."))
     category = lookups.categories.get(_norm(check.value("category")))
     if category is None:
@@ -225,85 +226,86 @@ def _check_row(check: _RowCheck, lookups: _Lookups, today: date) -> dict | None:
     description = check.value("description")
     if len(description) < 3:
         check.bad("description", N_("The description is empty."))
-    check.longer("description", 2000, N_("The description is longer than 2,000 characters."))
     site_id, zone_id = _place(check, lookups, enterprise_id) if enterprise_id is not None else (None, None)
-    stopped = _yes_no(check.value("work_stopped"))
-    if stopped is None:
-        check.bad("work_stopped", N_("Use yes or no."))
-    due_on, closed_on = check.date("due_on", required=False), check.date("closed_on", required=False)
-    if closed_on is not None and found_on is not None and closed_on < found_on:
+    if record.closed_on is not None and record.found_on is not None and record.closed_on < record.found_on:
         check.bad("closed_on", N_("Closed before it was found."))
-    check.longer("rule_reference", 300, N_("Longer than 300 characters."))
-    check.longer("action", 2000, N_("Longer than 2,000 characters."))
-    check.longer("responsible", 200, N_("Longer than 200 characters."))
-    check.longer("inspector", 200, N_("Longer than 200 characters."))
+    for name, limit in LENGTHS.items():
+        check.longer(name, limit)
     if check.problems:
         return None
-    key = hashlib.sha256("|".join(map(str, (enterprise_id, found_on, site_id, zone_id, category,
+    key = hashlib.sha256("|".join(map(str, (enterprise_id, record.found_on, site_id, zone_id, category,
                                               _norm(description)))).encode()).hexdigest()
     return {"number": check.number, "enterprise_id": enterprise_id, "site_id": site_id, "zone_id": zone_id,
             "category": category, "severity": severity, "description": description,
-            "rule_reference": check.value("rule_reference"), "work_stopped": bool(stopped), "found_on": found_on,
-            "inspector_name": check.value("inspector"), "dedup_key": key, "closed_on": closed_on,
-            "action": check.value("action"), "responsible": check.value("responsible"), "due_on": due_on}
+            "rule_reference": check.value("rule_reference"), "work_stopped": bool(record.work_stopped),
+            "found_on": record.found_on, "inspector_name": check.value("inspector"), "dedup_key": key,
+            "closed_on": record.closed_on, "action": check.value("action"),
+            "responsible": check.value("responsible"), "due_on": record.due_on}
 
 
-def prepare(session: Session, actor: User, header: list[str], numbered: list[tuple[int, dict]],
-            mapping: dict[str, str], today: date) -> Prepared:
+def prepare(session: Session, actor: User, table: Table, mapping: dict[str, str], today: date) -> Prepared:
     """Check every row; collect row-level problems; build the insert values of the good ones."""
-    out = Prepared(problems=_mapping_problems(header, mapping))
+    out = Prepared(problems=_mapping_problems(table.header, mapping))
     if out.problems:
         return out
-    column = {name: mapping.get(name, "") for name in FIELDS}
-    keys = {row.get(column["enterprise"], "").strip() for _n, row in numbered}
-    lookups = _Lookups(session, actor, keys)
+    parsed = FORMAT.read(table, {name: column for name, column in mapping.items() if column})
+    out.problems += parsed.problems
+    flagged = {(p.row, p.column) for p in parsed.problems}  # a cell already refused is not refused twice
+    lookups = _Lookups(session, actor, {record.enterprise or "" for _n, record in parsed.every()})
     seen: set[str] = set()
-    for number, row in numbered:
-        check = _RowCheck(number, row, column)
-        record = _check_row(check, lookups, today)
-        out.problems.extend(check.problems)
-        if record is None:
+    for number, record in parsed.every():
+        check = _RowCheck(number, record, parsed.mapping)
+        row = _check_row(check, lookups, today)
+        out.problems += [p for p in check.problems if (p.row, p.column) not in flagged]
+        if row is None or (number, record) not in parsed.records:
             continue
-        if record["dedup_key"] in seen:
+        if row["dedup_key"] in seen:
             out.duplicates_in_file += 1
             continue
-        seen.add(record["dedup_key"])
-        out.rows.append(record)
+        seen.add(row["dedup_key"])
+        out.rows.append(row)
     return out
 
 
-def stage(*, session: Session, actor: User, data: bytes, filename: str) -> ViolationImport:
-    """Keep an uploaded file for the mapping and preview steps."""
+def read(data: bytes, filename: str) -> Table:
+    """The uploaded spreadsheet, by the platform's one reader (header names in lower case, as written)."""
+    return read_table(data, filename or "upload.csv", header_style="lower")
+
+
+def _options(table: Table, options: dict) -> tuple[dict[str, str], date]:
+    mapping = options.get("mapping")
+    today = options.get("today")
+    return (proposed_mapping(table.header) if mapping is None else dict(mapping),
+            date.fromisoformat(today) if today else utcnow().date())
+
+
+def check(*, session: Session, actor: User, data: bytes, filename: str, options: dict) -> Checked:
+    """The dry run of the staged import: the first rows as they will be stored, counts and every problem."""
     policy.require(actor, "deviations.write")
-    if len(data) > get_settings().upload_max_bytes:
-        raise ValidationFailed(N_("The file is too large."), field="file")
-    header, _rows = read_numbered(data, filename)
-    batch = ViolationImport(user_id=actor.id, filename=filename[:200] or "upload.csv",
-                        sha256=hashlib.sha256(data).hexdigest(), content=data, mapping=proposed_mapping(header))
+    table = read(data, filename)
+    mapping, today = _options(table, options)
+    prepared = prepare(session, actor, table, mapping, today)
+    existing = _existing_keys(session, prepared.rows) if not prepared.problems else set()
+    return Checked(rows=prepared.rows[:10], problems=prepared.problems, columns=[h for h in table.header if h],
+                   mapping=mapping, counts={"total": len(table.numbered()), "valid": len(prepared.rows),
+                                            "duplicates_in_file": prepared.duplicates_in_file,
+                                            "already_imported": len(existing)})
+
+
+def write(*, session: Session, actor: User, data: bytes, filename: str, options: dict) -> dict:
+    """The commit of the staged import (after a clean dry run): every new row, recorded as one import."""
+    table = read(data, filename)
+    mapping, today = _options(table, options)
+    batch = ViolationImport(user_id=actor.id, filename=filename[:200] or "upload.csv", content=data,
+                            sha256=hashlib.sha256(data).hexdigest(), mapping=mapping, status="imported")
     session.add(batch)
     session.flush()
-    return batch
+    batch.result = import_rows(session=session, actor=actor, data=data, filename=filename, mapping=mapping,
+                               today=today, batch=batch, audited=False)
+    return batch.result
 
 
-def get_batch(*, session: Session, actor: User, import_id: int) -> ViolationImport:
-    batch = session.get(ViolationImport, import_id)
-    if batch is None or (batch.user_id != actor.id and actor.role != "admin"):
-        raise NotFound(N_("Not found."))
-    policy.require(actor, "deviations.write")
-    return batch
-
-
-def preview(*, session: Session, actor: User, import_id: int, mapping: dict[str, str] | None = None,
-            today: date | None = None, show: int = 10) -> dict:
-    """A dry run: the first rows as they will be stored, every problem, and the counts."""
-    batch = get_batch(session=session, actor=actor, import_id=import_id)
-    header, numbered = read_numbered(batch.content, batch.filename)
-    mapping = batch.mapping if mapping is None else mapping
-    prepared = prepare(session, actor, header, numbered, mapping, today or utcnow().date())
-    existing = _existing_keys(session, prepared.rows)
-    return {"header": header, "mapping": mapping, "rows": prepared.rows[:show], "problems": prepared.problems,
-            "total": len(numbered), "valid": len(prepared.rows), "duplicates_in_file": prepared.duplicates_in_file,
-            "already_imported": len(existing)}
+VIOLATIONS = Importer("deviations.violations", "deviations.write", check, write)
 
 
 def _existing_keys(session: Session, rows: list[dict]) -> set[str]:
@@ -320,33 +322,17 @@ def _existing_keys(session: Session, rows: list[dict]) -> set[str]:
     return found
 
 
-def commit(*, session: Session, actor: User, import_id: int, mapping: dict[str, str],
-           today: date | None = None) -> dict:
-    batch = get_batch(session=session, actor=actor, import_id=import_id)
-    # Claim the batch with one conditional UPDATE: a second import of it at the same moment waits for the
-    # first transaction on the row (PostgreSQL) or the write lock (SQLite), then finds it imported.
-    claimed = session.execute(update(ViolationImport).where(ViolationImport.id == batch.id,
-                                                            ViolationImport.status != "imported")
-                              .values(status="imported").execution_options(synchronize_session=False)).rowcount
-    if not claimed:
-        raise ValidationFailed(N_("This file was already imported."), field="import_id")
-    result = import_rows(session=session, actor=actor, data=batch.content, filename=batch.filename,
-                         mapping=mapping, today=today, batch=batch)
-    batch.mapping, batch.status, batch.result = mapping, "imported", result
-    session.flush()
-    return result
-
-
 def import_rows(*, session: Session, actor: User, data: bytes, filename: str, mapping: dict[str, str] | None = None,
-                today: date | None = None, batch: ViolationImport | None = None) -> dict:
-    """Validate the whole file, then write every new row (or, on any problem, nothing)."""
+                today: date | None = None, batch: ViolationImport | None = None, audited: bool = True) -> dict:
+    """Validate the whole file, then write every new row (or, on any problem, nothing: FileProblems)."""
     policy.require(actor, "deviations.write")
     today = today or utcnow().date()
-    header, numbered = read_numbered(data, filename)
-    mapping = proposed_mapping(header) if mapping is None else mapping
-    prepared = prepare(session, actor, header, numbered, mapping, today)
+    table = read(data, filename)
+    numbered = table.numbered()
+    mapping = proposed_mapping(table.header) if mapping is None else mapping
+    prepared = prepare(session, actor, table, mapping, today)
     if prepared.problems:
-        raise ImportFailed(prepared.problems)
+        raise FileProblems(prepared.problems, filename)
     existing = _existing_keys(session, prepared.rows)
     # In date order, so that a repeat always points at a smaller id, inserted before it.
     new = sorted((r for r in prepared.rows if r["dedup_key"] not in existing), key=lambda r: (r["found_on"], r["number"]))
@@ -361,9 +347,10 @@ def import_rows(*, session: Session, actor: User, data: bytes, filename: str, ma
     result = {"rows": len(numbered), "created": len(new), "already_imported": len(prepared.rows) - len(new),
               "duplicates_in_file": prepared.duplicates_in_file, "repeats": repeats,
               "first_id": min(ids) if ids else None, "last_id": max(ids) if ids else None}
-    audit.record(session, action="deviations.import", object_type="deviations_import",
-                 object_id=batch.id if batch else "", after={"file": filename,
-                                                             "sha256": hashlib.sha256(data).hexdigest(), **result})
+    if audited:
+        audit.record(session, action="deviations.import", object_type="deviations_import",
+                     object_id=batch.id if batch else "",
+                     after={"file": filename, "sha256": hashlib.sha256(data).hexdigest(), **result})
     return result
 
 

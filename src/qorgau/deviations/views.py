@@ -16,13 +16,13 @@ from qorgau.core import documents, i18n, once, policy
 from qorgau.core.charts import figure_json
 from qorgau.core.db import utcnow
 from qorgau.core.deps import form_data, get_db, require_user
-from qorgau.core.errors import AppError
+from qorgau.core.errors import AppError, NotFound
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, paginate
 from qorgau.core.plugins import NavItem, Panel, PanelItem
-from qorgau.core.tabular import ImportFailed, download
+from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.deviations import importer, ladder, notice, people, service
@@ -354,55 +354,76 @@ def import_form(request: Request, user: User = Depends(require_user)):
     return render(request, "deviations/import.html", {"fields": importer.FIELD_LABELS})
 
 
-@router.post("/import")
-def import_upload(request: Request, file: UploadFile = File(...), user: User = Depends(require_user),
-                  db: Session = Depends(get_db)):
-    try:
-        batch = importer.stage(session=db, actor=user, data=file.file.read(), filename=file.filename or "")
-        db.commit()
-    except ImportFailed as error:
-        db.rollback()
-        return render(request, "deviations/import.html", {"fields": importer.FIELD_LABELS, "problems": error.problems},
-                      status_code=422)
-    return RedirectResponse(f"/deviations/import/{batch.id}", status_code=303)
-
-
-@router.get("/import/{violation_import_id}")
-def import_preview(request: Request, violation_import_id: IdPath, user: User = Depends(require_user),
-                   db: Session = Depends(get_db)):
-    batch = importer.get_batch(session=db, actor=user, import_id=violation_import_id)
-    if batch.status == "imported":
-        return render(request, "deviations/import_done.html", {"batch": batch, "result": batch.result})
-    result = importer.preview(session=db, actor=user, import_id=violation_import_id)
-    return render(request, "deviations/import_preview.html", {"batch": batch, "p": result, **_import_labels(db)})
-
-
-def _import_labels(db: Session) -> dict:
+def _import_context(db: Session) -> dict:
     return {"fields": importer.FIELD_LABELS, "required": {k for k, (req, _w) in importer.FIELDS.items() if req},
             **LABELS}
 
 
-@router.post("/import/{violation_import_id}")
-def import_commit(request: Request, violation_import_id: IdPath, user: User = Depends(require_user),
-                  db: Session = Depends(get_db), form: FormData = Depends(form_data)):
-    mapping = {name: str(form.get(f"map_{name}", "")) for name in importer.FIELDS if form.get(f"map_{name}")}
-    batch = importer.get_batch(session=db, actor=user, import_id=violation_import_id)
-    if form.get("step") != "commit":
-        batch.mapping = mapping
-        db.commit()
-        return RedirectResponse(f"/deviations/import/{violation_import_id}", status_code=303)
+def _mapping(form: FormData) -> dict[str, str]:
+    return {name: str(form.get(f"map_{name}", ""))[:200] for name in importer.FIELDS if form.get(f"map_{name}")}
+
+
+@router.post("/import")
+def import_upload(request: Request, file: UploadFile = File(...), user: User = Depends(require_user),
+                  db: Session = Depends(get_db)):
+    """Upload: the file is staged and a dry run shows the proposed column mapping, the rows and every problem."""
+    from qorgau.core.imports import FileProblems
+    from qorgau.core.imports.flow import preview, stage
+
+    policy.require(user, "deviations.write")
+    data_dir, filename = request.app.state.settings.data_dir, file.filename or "upload.csv"
     try:
-        result = importer.commit(session=db, actor=user, import_id=violation_import_id, mapping=mapping)
+        token = stage(actor=user, importer=importer.VIOLATIONS, data=file.file.read(), filename=filename,
+                      data_dir=data_dir)
+    except FileProblems as error:
+        return render(request, "deviations/import.html", {"fields": importer.FIELD_LABELS,
+                                                          "problems": error.problems}, status_code=422)
+    checked = preview(session=db, actor=user, importer=importer.VIOLATIONS, token=token, data_dir=data_dir)
+    db.rollback()
+    return render(request, "deviations/import_preview.html",
+                  {"token": token, "filename": filename, "p": checked, **_import_context(db)})
+
+
+@router.post("/import/preview")
+def import_remap(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
+                 form: FormData = Depends(form_data)):
+    """The dry run again with the user's column mapping; nothing is written."""
+    from qorgau.core.imports.flow import preview
+
+    token, filename = str(form.get("token", ""))[:64], str(form.get("filename", ""))[:200]
+    checked = preview(session=db, actor=user, importer=importer.VIOLATIONS, token=token,
+                      options={"mapping": _mapping(form)}, data_dir=request.app.state.settings.data_dir)
+    db.rollback()
+    return render(request, "deviations/import_preview.html",
+                  {"token": token, "filename": filename, "p": checked, **_import_context(db)})
+
+
+@router.post("/import/commit")
+def import_commit(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
+                  form: FormData = Depends(form_data)):
+    """Import the previewed file with the mapping shown: every new row, or none."""
+    from qorgau.core.imports.flow import commit, preview
+
+    token, filename = str(form.get("token", ""))[:64], str(form.get("filename", ""))[:200]
+    options, data_dir = {"mapping": _mapping(form)}, request.app.state.settings.data_dir
+    try:
+        result = commit(session=db, actor=user, importer=importer.VIOLATIONS, token=token, options=options,
+                        data_dir=data_dir)
         db.commit()
-    except ImportFailed:
+    except AppError as error:
         db.rollback()
-        batch = importer.get_batch(session=db, actor=user, import_id=violation_import_id)
-        batch.mapping = mapping
-        db.commit()
-        preview = importer.preview(session=db, actor=user, import_id=violation_import_id)
+        if error.status == 404:
+            raise
+        try:  # the problems again, unless the file is gone (imported meanwhile, or forgotten)
+            checked = preview(session=db, actor=user, importer=importer.VIOLATIONS, token=token, options=options,
+                              data_dir=data_dir)
+        except NotFound:
+            checked = None
+        db.rollback()
         return render(request, "deviations/import_preview.html",
-                      {"batch": batch, "p": preview, "failed": True, **_import_labels(db)}, status_code=422)
-    return render(request, "deviations/import_done.html", {"batch": batch, "result": result})
+                      {"token": token, "filename": filename, "p": checked, "failed": _(error.message, **error.params),
+                       **_import_context(db)}, status_code=422)
+    return render(request, "deviations/import_done.html", {"filename": filename, "result": result})
 
 
 # ---- inspectors and committees --------------------------------------------------------------------

@@ -17,7 +17,8 @@
 | union_present | yes/no (also 1/0, true/false, да/нет, иә/жоқ) | no |
 | region, sector | KATO region code and OKED section, passed through | no |
 
-A file with any error yields no rows; `ImportProblems` names every row, column and reason.
+A file with any error yields no rows; `FileProblems` names every row, column and reason (a message id with its
+parameters, shown in the reader's language). The row model is `formats.AccidentRow`.
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from qorgau.core.imports import CellError, parse_yes_no
+from qorgau.core.i18n_markers import N_
+from qorgau.core.imports import FileProblems, Problem, read_table
+from qorgau.incidents.formats import ACCIDENTS, AccidentRow
 from qorgau.incidents.labels import CAUSES, EMPLOYMENT_STATUS, ESAW_CONTACT, ESAW_DEVIATION, OUTCOMES
-from qorgau.incidents.tables import ImportProblems, RowProblem, parse_date, parse_number, read_rows
 
 REQUIRED = ("accident_id", "date", "enterprise_id", "outcome")
 AGE_BANDS = ("15-24", "25-34", "35-44", "45-54", "55-64", "65+")
 SEX = {"m": "m", "male": "m", "м": "m", "f": "f", "female": "f", "ж": "f"}
+NOT_ONE_OF = N_("%(value)s is not one of: %(allowed)s")
 
 
 def _esaw(value: str, groups: dict[str, str]) -> str | None:
@@ -44,87 +47,68 @@ def _esaw(value: str, groups: dict[str, str]) -> str | None:
     return value if value in groups or f"{value[0]}0" in groups else None
 
 
+def _choices(row: AccidentRow, bad) -> dict:
+    """The coded columns of a row (lower case where the codes are words), each checked against its list."""
+    out: dict = {}
+    for column, allowed in (("outcome", OUTCOMES), ("employment_status", EMPLOYMENT_STATUS), ("cause", CAUSES),
+                            ("age_band", AGE_BANDS), ("sex", SEX)):
+        raw = getattr(row, column) or ""
+        value = raw if column == "age_band" else raw.lower()
+        if value and value not in allowed:
+            bad(column, NOT_ONE_OF, value=repr(raw), allowed=", ".join(dict.fromkeys(allowed.values() if column ==
+                                                                                      "sex" else allowed)))
+        out[column] = (SEX.get(value) if column == "sex" else value) or None
+    if row.isco08 and not re.fullmatch(r"\d{1,4}", row.isco08):
+        bad("isco08", N_("%(value)s is not an ISCO-08 code of 1-4 digits"), value=repr(row.isco08))
+    for column, groups in (("esaw_deviation", ESAW_DEVIATION), ("esaw_contact", ESAW_CONTACT)):
+        value = getattr(row, column)
+        if value and _esaw(value, groups) is None:
+            bad(column, N_("%(value)s is not an ESAW code (2 digits of a known group)"), value=repr(value))
+    agent = row.esaw_agent
+    if agent and not (re.fullmatch(r"\d{2}", agent) and (int(agent) <= 20 or agent == "99")):
+        bad("esaw_agent", N_("%(value)s is not an ESAW material agent group (00-20 or 99)"), value=repr(agent))
+    return out
+
+
 def parse_accidents(data: bytes | str | Path, filename: str = "", today: date | None = None) -> pd.DataFrame:
     """Cases ready for the rate engine (enterprise_id, year, outcome, days_lost, cases = 1, group, ...)."""
-    header, rows = read_rows(data, filename)
-    source = filename or (Path(data).name if isinstance(data, Path) else "")
+    if isinstance(data, Path) or (isinstance(data, str) and not filename):
+        filename, data = Path(data).name, Path(data).read_bytes()
+    source = filename
+    table = read_table(data, filename or "accidents.csv")
     today = today or date.today()
-    problems = [RowProblem(1, c, "required column is missing") for c in REQUIRED if c not in header]
-    if problems:
-        raise ImportProblems(problems, source)
+    parsed = ACCIDENTS.read(table, {name: name for name in AccidentRow.model_fields if name in table.header})
+    problems: list[Problem] = list(parsed.problems)
+    if any(p.row == 1 for p in problems):
+        raise FileProblems(problems, source)
     records = []
     accidents: dict[str, tuple[int, date | None, str]] = {}
-    for number, row in rows:
-        def bad(column: str, reason: str, number: int = number) -> None:
-            problems.append(RowProblem(number, column, reason))
+    texts = dict(table.numbered())
+    for number, row in parsed.every():
+        def bad(column: str, message: str, number: int = number, **params) -> None:
+            problems.append(Problem(number, column, message, params))
 
-        record: dict = {"row": number, "cases": 1}
-        for column in REQUIRED:
-            if not row.get(column):
-                bad(column, "blank")
-        record["accident_id"] = row.get("accident_id", "")
-        record["enterprise_id"] = row.get("enterprise_id", "")
-        record["date"] = None
-        if row.get("date"):
-            try:
-                record["date"] = parse_date(row["date"])
-                if record["date"] > today:
-                    bad("date", f"{record['date'].isoformat()} is in the future")
-            except ValueError as error:
-                bad("date", str(error))
-        outcome = row.get("outcome", "").lower()
-        if outcome and outcome not in OUTCOMES:
-            bad("outcome", f"{outcome!r} is not one of: {', '.join(OUTCOMES)}")
-        record["outcome"] = outcome
-        record["days_lost"] = 0
-        if row.get("days_lost"):
-            try:
-                record["days_lost"] = parse_number(row["days_lost"], integer=True)
-            except ValueError as error:
-                bad("days_lost", str(error))
-        sex = row.get("sex", "").lower()
-        if sex and sex not in SEX:
-            bad("sex", f"{sex!r} is not m or f")
-        record["sex"] = SEX.get(sex)
-        age = row.get("age_band", "")
-        if age and age not in AGE_BANDS:
-            bad("age_band", f"{age!r} is not one of: {', '.join(AGE_BANDS)}")
-        record["age_band"] = age or None
-        isco = row.get("isco08", "")
-        if isco and not re.fullmatch(r"\d{1,4}", isco):
-            bad("isco08", f"{isco!r} is not an ISCO-08 code of 1-4 digits")
-        record["isco08"] = isco or None
-        for column, allowed in (("employment_status", EMPLOYMENT_STATUS), ("cause", CAUSES)):
-            value = row.get(column, "").lower()
-            if value and value not in allowed:
-                bad(column, f"{value!r} is not one of: {', '.join(allowed)}")
-            record[column] = value or None
-        for column, groups in (("esaw_deviation", ESAW_DEVIATION), ("esaw_contact", ESAW_CONTACT)):
-            value = row.get(column, "")
-            if value and _esaw(value, groups) is None:
-                bad(column, f"{value!r} is not an ESAW code (2 digits of a known group)")
-            record[column] = value or None
-        agent = row.get("esaw_agent", "")
-        if agent and not (re.fullmatch(r"\d{2}", agent) and (int(agent) <= 20 or agent == "99")):
-            bad("esaw_agent", f"{agent!r} is not an ESAW material agent group (00-20 or 99)")
-        record["esaw_agent"] = agent or None
-        union = row.get("union_present", "")
-        record["union"] = None
-        if union:
-            try:
-                record["union"] = parse_yes_no(union)
-            except CellError as error:
-                bad("union_present", str(error))
-        for column in ("region", "sector"):
-            record[column] = row.get(column) or None
-        known = accidents.get(record["accident_id"])
-        if record["accident_id"] and known is None:
-            accidents[record["accident_id"]] = (number, record["date"], record["enterprise_id"])
-        elif known is not None and (known[1] != record["date"] or known[2] != record["enterprise_id"]):
-            bad("accident_id", f"accident {record['accident_id']} has another date or enterprise on row {known[0]}")
+        marker = texts[number].get("days_lost", "")
+        if row.days_lost is None and marker.strip():  # a marker such as "x" or "-": days lost are not known
+            bad("days_lost", N_("%(value)s is a missing-value marker: write the days lost (0 if none)"),
+                value=repr(marker))
+
+        if row.date is not None and row.date > today:
+            bad("date", N_("%(value)s is in the future"), value=row.date.isoformat())
+        record: dict = {"row": number, "cases": 1, "accident_id": row.accident_id, "enterprise_id": row.enterprise_id,
+                        "date": row.date, "days_lost": row.days_lost or 0, "isco08": row.isco08,
+                        "esaw_deviation": row.esaw_deviation, "esaw_contact": row.esaw_contact,
+                        "esaw_agent": row.esaw_agent, "union": row.union_present, "region": row.region,
+                        "sector": row.sector, **_choices(row, bad)}
+        known = accidents.get(row.accident_id or "")
+        if row.accident_id and known is None:
+            accidents[row.accident_id] = (number, row.date, row.enterprise_id or "")
+        elif known is not None and (known[1] != row.date or known[2] != row.enterprise_id):
+            bad("accident_id", N_("accident %(accident)s has another date or enterprise on row %(other)s"),
+                accident=row.accident_id, other=known[0])
         records.append(record)
     if problems:
-        raise ImportProblems(problems, source)
+        raise FileProblems(problems, source)
     frame = pd.DataFrame(records)
     if frame.empty:
         return frame

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from qorgau.core.imports import FileProblems
 from qorgau.incidents.rates import BASES, SEVERITIES
-from qorgau.incidents.tables import ImportProblems
 
 app = typer.Typer(help="Accidents and occupational diseases: rates with named bases, under-reporting, deadlines.",
                   no_args_is_help=True)
@@ -30,6 +30,16 @@ class OutputFormat(StrEnum):
 def _fail(message: str) -> None:
     typer.echo(message, err=True)
     raise typer.Exit(1)
+
+
+def _fail_file(error: FileProblems) -> None:
+    """Every problem of a refused file, in the reader's language (QORGAU_LANG or LANG: kk, ru or en)."""
+    from qorgau.core.imports.problems import summary_line, terminal_locale, translated_lines
+
+    locale = terminal_locale()
+    head = f"{error.source}: " if error.source else ""
+    _fail(head + summary_line(len(error.problems), locale) + "\n"
+          + "\n".join(translated_lines(error.problems, locale)))
 
 
 def _clean(value):
@@ -65,34 +75,31 @@ def read_cases(path: Path, missing: str = "refuse", notes: list | None = None) -
     A blank count is refused (row and column named) unless `missing` is drop (the row is left out) or zero
     (read as 0); each row handled so is appended to `notes`. Missing is never silently zero.
     """
-    from qorgau.core.imports import FileProblems, read_table
+    from qorgau.core.i18n_markers import N_
+    from qorgau.core.imports import Problem, read_table
     from qorgau.incidents.accident_import import parse_accidents
     from qorgau.incidents.formats import CASE_COUNTS
-    from qorgau.incidents.tables import RowProblem
 
-    try:
-        table = read_table(path.read_bytes(), path.name)
-    except FileProblems as error:
-        raise ImportProblems([RowProblem(p.row, p.column, p.text()) for p in error.problems], path.name)
+    table = read_table(path.read_bytes(), path.name)
     if all(c in table.header for c in CASE_LAYOUT):
         return parse_accidents(path)
     parsed = CASE_COUNTS.read(table)
-    problems = [RowProblem(p.row, p.column, p.text()) for p in parsed.problems]
+    problems = list(parsed.problems)
     rows = dict(table.numbered())
     records = []
     for number, record in parsed.records:
         values = {**rows[number], **{k: v for k, v in record.model_dump().items() if k in parsed.mapping}}
         if "outcome" in parsed.mapping and record.outcome is None:
-            problems.append(RowProblem(number, parsed.mapping["outcome"], "blank: write fatal, serious or light"))
+            problems.append(Problem(number, parsed.mapping["outcome"], N_("blank: write fatal, serious or light")))
             continue
         if "cases" in parsed.mapping and record.cases is None:
             if missing == "refuse":
-                problems.append(RowProblem(number, parsed.mapping["cases"],
-                                           "blank; write the number (0 if none), or use --missing drop|zero"))
+                problems.append(Problem(number, parsed.mapping["cases"],
+                                        N_("blank; write the number (0 if none), or use --missing drop|zero")))
                 continue
             if notes is not None:
-                notes.append(RowProblem(number, parsed.mapping["cases"], "blank: row left out" if missing == "drop"
-                                        else "blank: read as 0 as asked"))
+                notes.append(Problem(number, parsed.mapping["cases"], N_("blank: row left out") if missing == "drop"
+                                     else N_("blank: read as 0 as asked")))
             if missing == "drop":
                 continue
             values["cases"] = 0
@@ -100,13 +107,19 @@ def read_cases(path: Path, missing: str = "refuse", notes: list | None = None) -
             values["days_lost"] = 0.0  # days lost are summed for severity only; a blank adds none
         records.append(values)
     if problems:
-        raise ImportProblems(problems, path.name)
+        raise FileProblems(problems, path.name)
     columns = [*parsed.mapping, *[c for c in table.header if c and c not in parsed.mapping.values()]]
     return pd.DataFrame(records, columns=columns)
 
 
 def _summary(notes: list, what: str) -> dict:
-    return {"rows": len(notes), "what": what, "list": [n.as_dict() for n in notes]}
+    """What was dropped, estimated or assumed; each reason in the reader's language (QORGAU_LANG or LANG)."""
+    from qorgau.core import i18n
+    from qorgau.core.imports.problems import terminal_locale
+
+    with i18n.locale_context(terminal_locale()):
+        return {"rows": len(notes), "what": what,
+                "list": [{**n.as_dict(), "reason": n.text(i18n.translate)} for n in notes]}
 
 
 def _estimated_shares(exposure_df: pd.DataFrame, rows: list[dict], keys: list[str], denominator: str) -> None:
@@ -213,8 +226,8 @@ def rates_file(exposure: Path = typer.Option(..., "--exposure", exists=True, dir
             rows = rates_table(read_cases(cases, missing.value, case_notes), exposure_df, keys, base, severity)
             _estimated_shares(exposure_df, rows, ["enterprise_id" if k == "enterprise" else k for k in keys],
                               BASES[base].denominator)
-    except ImportProblems as error:
-        _fail(str(error))
+    except FileProblems as error:
+        _fail_file(error)
     except RateError as error:
         _fail(f"error: {error}")
     if output == OutputFormat.csv:
@@ -260,8 +273,8 @@ def capture_recapture_cmd(
 
     try:
         header, rows = read_rows(file)
-    except ImportProblems as error:
-        _fail(str(error))
+    except FileProblems as error:
+        _fail_file(error)
     frame = pd.DataFrame([r for _n, r in rows], columns=header)
     result: dict = {}
     try:
@@ -360,14 +373,14 @@ def import_db(file: Path = typer.Argument(..., exists=True, dir_okay=False),
     """Import accidents (one row per victim) or denominators into the database; any error and nothing is written."""
     from qorgau.core.config import get_settings
     from qorgau.core.db import unit_of_work
+    from qorgau.core.imports import FileProblems
     from qorgau.incidents import importer
-    from qorgau.incidents.tables import ImportProblems
 
     try:
         with unit_of_work(get_settings().resolved_database_url(), actor=f"cli:{as_user}") as session:
             actor = _database_actor(session, as_user)
             counts = importer.import_file(session=session, actor=actor, data=file.read_bytes(), filename=file.name,
                                           kind=kind)
-    except ImportProblems as problems:
-        _fail(str(problems))
+    except FileProblems as problems:
+        _fail_file(problems)
     typer.echo(_dump(counts))

@@ -16,7 +16,7 @@ Other columns (region, sector, size_band, union, naics_code, ...) are kept as en
 `union` yes/no values become True/False, and `size_band` is derived from workers when absent.
 
 TRIR = (deaths + DAFW + DJTR + other) x 200,000 / hours; DART = (DAFW + DJTR) x 200,000 / hours (OSHA).
-Any error anywhere means no rows: `ImportProblems` lists every row, column and reason. A row with zero hours
+Any error anywhere means no rows: `FileProblems` lists every row, column and reason. A row with zero hours
 worked but workers present is handled per `zero_hours`: refused, dropped, or its hours estimated from the
 workers; a dropped or estimated row is listed in `notes`.
 """
@@ -28,8 +28,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from qorgau.core.i18n_markers import N_
+from qorgau.core.imports import CellError, FileProblems, Problem, parse_number
 from qorgau.incidents.exposure import DEFAULT_HOURS_PER_WORKER, MAX_HOURS_PER_WORKER, size_bands
-from qorgau.incidents.tables import ImportProblems, RowProblem, parse_number, read_rows
+from qorgau.incidents.tables import read_rows
 from qorgau.registry.identifiers import bin_problem
 
 # The establishment's id is the key; a name can repeat (two sites called "Warehouse") and is only a fallback.
@@ -120,25 +122,27 @@ def _first(header: list[str], names: tuple[str, ...]) -> str | None:
 
 
 def _layout(header: list[str], source: str) -> _Layout:
-    """The column layout of a header, or ImportProblems naming the missing columns (on row 1)."""
-    problems: list[RowProblem] = []
+    """The column layout of a header, or FileProblems naming the missing columns (on row 1)."""
+    problems: list[Problem] = []
     id_col, year_col = _first(header, ID_COLUMNS), _first(header, YEAR_COLUMNS)
     workers_col, hours_col = _first(header, WORKER_COLUMNS), _first(header, HOUR_COLUMNS)
     if id_col is None:
-        problems.append(RowProblem(1, ID_COLUMNS[0], f"no enterprise column (one of: {', '.join(ID_COLUMNS)})"))
+        problems.append(Problem(1, ID_COLUMNS[0], N_("no enterprise column (one of: %(names)s)"),
+                                {"names": ", ".join(ID_COLUMNS)}))
     if year_col is None:
-        problems.append(RowProblem(1, YEAR_COLUMNS[0], f"no year column (one of: {', '.join(YEAR_COLUMNS)})"))
+        problems.append(Problem(1, YEAR_COLUMNS[0], N_("no year column (one of: %(names)s)"),
+                                {"names": ", ".join(YEAR_COLUMNS)}))
     if workers_col is None and hours_col is None:
-        problems.append(RowProblem(1, WORKER_COLUMNS[0], "neither workers nor hours worked are given "
-                                   f"(one of: {', '.join(WORKER_COLUMNS + HOUR_COLUMNS)})"))
+        problems.append(Problem(1, WORKER_COLUMNS[0], N_("neither workers nor hours worked are given (one of: "
+                                                         "%(names)s)"), {"names": ", ".join(WORKER_COLUMNS + HOUR_COLUMNS)}))
     present_cases = [c for c in CASE_COLUMNS if c in header]
     if present_cases and len(present_cases) < len(CASE_COLUMNS):
         for column in CASE_COLUMNS:
             if column not in header:
-                problems.append(RowProblem(1, column, "Form 300A case totals need all four columns: "
-                                           + ", ".join(CASE_COLUMNS)))
+                problems.append(Problem(1, column, N_("Form 300A case totals need all four columns: %(names)s"),
+                                        {"names": ", ".join(CASE_COLUMNS)}))
     if problems or id_col is None or year_col is None:
-        raise ImportProblems(problems, source)
+        raise FileProblems(problems, source)
     used = {id_col, year_col, workers_col, hours_col, *CASE_COLUMNS, *DAY_COLUMNS, *TYPE_COLUMNS}
     reserved = set(Denominator.__dataclass_fields__) | {"recordable", "trir", "dart", "workers_estimated"}
     return _Layout(id_col, year_col, workers_col, hours_col, bool(present_cases),
@@ -149,22 +153,22 @@ def _layout(header: list[str], source: str) -> _Layout:
 class _Row:
     """Reads typed cells of one row, recording a problem for each bad cell."""
 
-    def __init__(self, number: int, row: dict[str, str], problems: list[RowProblem]):
+    def __init__(self, number: int, row: dict[str, str], problems: list[Problem]):
         self.number, self.row, self.problems = number, row, problems
 
-    def bad(self, column: str | None, reason: str) -> None:
-        self.problems.append(RowProblem(self.number, column or "", reason))
+    def bad(self, column: str | None, message: str, **params) -> None:
+        self.problems.append(Problem(self.number, column or "", message, params))
 
     def number_of(self, column: str | None, *, integer: bool, required: bool) -> float | None:
         text = self.row.get(column, "") if column else ""
         if not text:
             if required:
-                self.bad(column, "blank; write a number (0 if none)")
+                self.bad(column, N_("blank; write a number (0 if none)"))
             return None
         try:
             return parse_number(text, integer=integer)
-        except ValueError as error:
-            self.bad(column, str(error))
+        except CellError as error:
+            self.bad(column, error.message, **error.params)
             return None
 
     def count(self, column: str) -> int | None:
@@ -173,17 +177,17 @@ class _Row:
 
 
 def _parse_row(cells: _Row, layout: _Layout, hours_per_worker: float, zero_hours: str = "refuse",
-               notes: list[RowProblem] | None = None) -> Denominator | None:
+               notes: list[Problem] | None = None) -> Denominator | None:
     """One denominator, or None when the row had a problem (recorded in cells.problems)."""
     before = len(cells.problems)
     enterprise = cells.row.get(layout.enterprise, "")
     if not enterprise:
-        cells.bad(layout.enterprise, "the enterprise is blank")
+        cells.bad(layout.enterprise, N_("the enterprise is blank"))
     elif layout.enterprise == "bin" and (reason := bin_problem(enterprise)):
-        cells.bad(layout.enterprise, f"{enterprise}: {reason}")
+        cells.bad(layout.enterprise, reason)
     year = cells.count(layout.year)
     if year is not None and not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-        cells.bad(layout.year, f"{year} is not a plausible year")
+        cells.bad(layout.year, N_("%(value)s is not a plausible year"), value=year)
     workers = cells.number_of(layout.workers, integer=False, required=False)
     hours = cells.number_of(layout.hours, integer=False, required=False)
     estimated = False
@@ -191,27 +195,26 @@ def _parse_row(cells: _Row, layout: _Layout, hours_per_worker: float, zero_hours
         if workers is not None:
             hours, estimated = workers * hours_per_worker, True
         elif not cells.row.get(layout.workers or "", ""):
-            cells.bad(layout.hours or layout.workers, "give hours worked or the annual average number of workers")
+            cells.bad(layout.hours or layout.workers, N_("give hours worked or the annual average number of workers"))
     counts = {c: cells.count(c) for c in CASE_COLUMNS} if layout.with_cases else {}
     days = {c: cells.number_of(c, integer=True, required=False) for c in layout.days}
     if hours is not None and hours <= 0 and workers and zero_hours != "refuse" and len(cells.problems) == before:
         if zero_hours == "drop":
-            _note(notes, cells.number, layout.hours, "zero hours worked with workers present: row left out")
+            _note(notes, cells.number, layout.hours, LEFT_OUT)
             return None
         hours, estimated = workers * hours_per_worker, True
-        _note(notes, cells.number, layout.hours, "zero hours worked with workers present: hours estimated "
-              f"as {workers:g} workers x {hours_per_worker:g} hours")
+        _note(notes, cells.number, layout.hours, ESTIMATED, workers=f"{workers:g}", hours=f"{hours_per_worker:g}")
     if hours is not None and hours <= 0 and (workers or any(counts.values())):
-        cells.bad(layout.hours, "hours worked must be positive when there are workers or cases")
+        cells.bad(layout.hours, N_("hours worked must be positive when there are workers or cases"))
     if hours is not None and workers and hours / workers > MAX_HOURS_PER_WORKER:
-        cells.bad(layout.hours, f"{hours:g} hours for {workers:g} workers is more than {MAX_HOURS_PER_WORKER} "
-                  "hours a worker in a year")
+        cells.bad(layout.hours, N_("%(hours)s hours for %(workers)s workers is more than %(most)s hours a worker "
+                                   "in a year"), hours=f"{hours:g}", workers=f"{workers:g}", most=MAX_HOURS_PER_WORKER)
     if layout.with_types and counts and all(v is not None for v in counts.values()):
         types = [cells.count(c) for c in TYPE_COLUMNS]
         total = sum(v for v in counts.values() if v is not None)
         if all(t is not None for t in types) and sum(t for t in types if t is not None) != total:
-            cells.bad(TYPE_COLUMNS[0], f"injury and illness types add up to {sum(t for t in types if t is not None)} "
-                      f"but the case totals to {total}")
+            cells.bad(TYPE_COLUMNS[0], N_("injury and illness types add up to %(types)s but the case totals to "
+                                          "%(total)s"), types=sum(t for t in types if t is not None), total=total)
     if len(cells.problems) > before or year is None:
         return None
     day_values = {c: None if v is None else int(v) for c, v in days.items()}
@@ -222,15 +225,19 @@ def _parse_row(cells: _Row, layout: _Layout, hours_per_worker: float, zero_hours
                        attributes={c: cells.row.get(c, "") for c in layout.extra})
 
 
-def _note(notes: list[RowProblem] | None, row: int, column: str | None, reason: str) -> None:
+LEFT_OUT = N_("zero hours worked with workers present: row left out")
+ESTIMATED = N_("zero hours worked with workers present: hours estimated as %(workers)s workers x %(hours)s hours")
+
+
+def _note(notes: list[Problem] | None, row: int, column: str | None, message: str, **params) -> None:
     if notes is not None:
-        notes.append(RowProblem(row, column or "", reason))
+        notes.append(Problem(row, column or "", message, params))
 
 
 def parse_denominators(data: bytes | str | Path, filename: str = "",
                        hours_per_worker: float = DEFAULT_HOURS_PER_WORKER, zero_hours: str = "refuse",
-                       notes: list[RowProblem] | None = None) -> list[Denominator]:
-    """Every row of a denominator file, or ImportProblems listing every error (then no row is returned).
+                       notes: list[Problem] | None = None) -> list[Denominator]:
+    """Every row of a denominator file, or FileProblems listing every error (then no row is returned).
 
     Rows dropped or estimated under `zero_hours` are appended to `notes` (row, column, what was done).
     """
@@ -240,7 +247,7 @@ def parse_denominators(data: bytes | str | Path, filename: str = "",
     header, rows = read_rows(data, filename)
     source = filename or (Path(data).name if isinstance(data, Path) else "")
     layout = _layout(header, source)
-    problems: list[RowProblem] = []
+    problems: list[Problem] = []
     out: list[Denominator] = []
     first_row: dict[tuple[str, int], int] = {}
     for number, row in rows:
@@ -254,14 +261,15 @@ def parse_denominators(data: bytes | str | Path, filename: str = "",
             key = (enterprise, int(year_text))
         if enterprise and key[1] != -1:
             if key in first_row:
-                problems.append(RowProblem(number, layout.enterprise,
-                                           f"{enterprise} {key[1]} is already on row {first_row[key]}"))
+                problems.append(Problem(number, layout.enterprise, N_("%(enterprise)s %(year)s is already on row "
+                                                                      "%(other)s"),
+                                        {"enterprise": enterprise, "year": key[1], "other": first_row[key]}))
                 continue
             first_row[key] = number
         if parsed is not None:
             out.append(parsed)
     if problems:
-        raise ImportProblems(problems, source)
+        raise FileProblems(problems, source)
     return out
 
 

@@ -10,15 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.core import policy
-from qorgau.core.imports import Problem
+from qorgau.core.i18n_markers import N_
+from qorgau.core.imports import FileProblems, Problem
 from qorgau.core.imports.flow import Checked, Importer
 from qorgau.core.models import User
 from qorgau.incidents import deadlines
 from qorgau.incidents.accident_import import parse_accidents
 from qorgau.incidents.calendar_kz import Calendar
-from qorgau.incidents.form300a import parse_denominators
+from qorgau.incidents.form300a import LEFT_OUT, parse_denominators
 from qorgau.incidents.models import Accident, Denominator, Victim
-from qorgau.incidents.tables import ImportProblems, RowProblem
 from qorgau.registry.models import Enterprise
 
 
@@ -36,25 +36,23 @@ def _resolver(session: Session, actor: User):
     return resolve
 
 
-def _core_problems(problems: list[RowProblem]) -> list[Problem]:
-    return [Problem(p.row, p.column, p.reason) for p in problems]
+UNKNOWN_ENTERPRISE = N_("unknown enterprise or outside your scope")
 
 
 def check_denominators(*, session: Session, actor: User, data: bytes, filename: str, options: dict) -> Checked:
     """Dry run of a denominators file (Form 300A too): rows as they would be stored, notes and every problem."""
-    notes: list[RowProblem] = []
+    notes: list[Problem] = []
     try:
         rows = parse_denominators(data, filename, zero_hours=options.get("zero_hours", "refuse"), notes=notes)
-    except ImportProblems as error:
-        return Checked(problems=_core_problems(error.problems))
+    except FileProblems as error:
+        return Checked(problems=error.problems)
     resolve = _resolver(session, actor)
-    problems = [RowProblem(r.row, "enterprise_id", "unknown enterprise or outside your scope")
-                for r in rows if resolve(r.enterprise_id) is None]
+    problems = [Problem(r.row, "enterprise_id", UNKNOWN_ENTERPRISE) for r in rows if resolve(r.enterprise_id) is None]
     preview = [{"row": r.row, "enterprise": r.enterprise_id, "year": r.year, "workers": r.workers, "hours": r.hours,
                 "hours_estimated": r.hours_estimated} for r in rows[:10]]
     return Checked(rows=preview, counts={"rows": len(rows), "hours_estimated": sum(r.hours_estimated for r in rows),
-                                         "left_out": sum("left out" in n.reason for n in notes)},
-                   notes=_core_problems(notes), problems=_core_problems(problems))
+                                         "left_out": sum(n.message == LEFT_OUT for n in notes)},
+                   notes=notes, problems=problems)
 
 
 def write_denominators(*, session: Session, actor: User, data: bytes, filename: str, options: dict) -> dict:
@@ -71,10 +69,10 @@ def import_file(*, session: Session, actor: User, data: bytes, filename: str, ki
     resolve = _resolver(session, actor)
     if kind == "denominators":
         rows = parse_denominators(data, filename, zero_hours=zero_hours)
-        problems = [RowProblem(r.row, "enterprise_id", "unknown enterprise or outside your scope")
-                    for r in rows if resolve(r.enterprise_id) is None]
+        problems = [Problem(r.row, "enterprise_id", UNKNOWN_ENTERPRISE) for r in rows
+                    if resolve(r.enterprise_id) is None]
         if problems:
-            raise ImportProblems(problems, filename)
+            raise FileProblems(problems, filename)
         existing = {(d.enterprise_id, d.year): d for d in session.execute(select(Denominator)).scalars()}
         for row in rows:
             enterprise = resolve(row.enterprise_id)
@@ -88,12 +86,12 @@ def import_file(*, session: Session, actor: User, data: bytes, filename: str, ki
         session.flush()
         return {"denominators": len(rows)}
     if kind != "accidents":
-        raise ImportProblems([RowProblem(0, "", "kind must be accidents or denominators")], filename)
+        raise FileProblems([Problem(0, "", N_("kind must be accidents or denominators"))], filename)
     frame = parse_accidents(data, filename)
-    problems = [RowProblem(int(r["row"]), "enterprise_id", "unknown enterprise or outside your scope")
+    problems = [Problem(int(r["row"]), "enterprise_id", UNKNOWN_ENTERPRISE)
                 for r in frame.to_dict("records") if resolve(r["enterprise_id"]) is None]
     if problems:
-        raise ImportProblems(problems, filename)
+        raise FileProblems(problems, filename)
     calendar, created = Calendar(), 0
     for _accident_id, group in frame.groupby("accident_id", sort=False):
         first = group.iloc[0]

@@ -16,6 +16,7 @@ from qorgau.core.deps import form_data, get_db, load_user, require_user
 from qorgau.core.errors import AppError, ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
+from qorgau.core.imports.cells import parse_number
 from qorgau.core.maps import region_map
 from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, paginate
@@ -35,7 +36,6 @@ from qorgau.incidents import (
     workflow,
 )
 from qorgau.incidents.schemas import AccidentIn
-from qorgau.incidents.tables import parse_number
 from qorgau.registry import service as registry
 
 router = APIRouter(prefix="/incidents")

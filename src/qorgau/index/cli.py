@@ -44,7 +44,9 @@ def _read_table(path: Path) -> pd.DataFrame:
     try:
         header, rows = read_table(path.read_bytes(), path.name)
     except ImportFailed as failed:
-        _fail("\n".join(f"{path.name}: row {p.row}, column {p.column or '-'}: {p.reason}" for p in failed.problems))
+        from qorgau.core.imports.problems import terminal_locale, translated_lines
+
+        _fail("\n".join(f"{path.name}: {line}" for line in translated_lines(failed.problems, terminal_locale())))
     return pd.DataFrame(rows, columns=header, dtype=object)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qorgau.core.imports.cells import parse_yes_no
 from qorgau.monitoring.substances import DEFAULT_PRIORITY, Catalogue, Substance, default_catalogue
 
 NAN = float("nan")
@@ -179,14 +180,16 @@ CSV_FIELDS = [f.name for f in fields(SensorConfig)]
 def read_sensors_csv(path: Path | str, catalogue: Catalogue | None = None) -> list[SensorConfig]:
     """Sensors from CSV: sensor_id, enterprise_bin, zone, quantity are required; blank cells take
     the catalogue defaults for the quantity."""
+    from qorgau.core.imports import read_table
+
     catalogue = catalogue or default_catalogue()
     out = []
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        for row_no, row in enumerate(csv.DictReader(fh), start=2):
-            try:
-                out.append(_sensor_from_row(row, catalogue))
-            except (SensorConfigError, ValueError, KeyError) as error:
-                raise SensorConfigError(f"{Path(path).name}, row {row_no}: {error}")
+    table = read_table(Path(path).read_bytes(), Path(path).name)  # the one reader; FileProblems if unreadable
+    for row_no, row in table.numbered():
+        try:
+            out.append(_sensor_from_row(row, catalogue))
+        except (SensorConfigError, ValueError, KeyError) as error:
+            raise SensorConfigError(f"{Path(path).name}, row {row_no}: {error}")
     return out
 
 
@@ -208,15 +211,15 @@ def _sensor_from_row(row: dict[str, str], catalogue: Catalogue) -> SensorConfig:
         kind = types[name]
         try:
             if kind == "bool":
-                overrides[name] = text.lower() in ("1", "true", "yes")
+                overrides[name] = parse_yes_no(text)  # the core yes/no words; anything else is refused
             elif kind == "int":
                 overrides[name] = int(text)
             elif kind == "float":
                 overrides[name] = float(text)
             else:
                 overrides[name] = text
-        except ValueError:
-            raise SensorConfigError(f"column {name!r}: not a number: {text!r}")
+        except ValueError as error:
+            raise SensorConfigError(f"column {name!r}: {text!r} is not accepted: {error}")
     return SensorConfig.for_substance(row["sensor_id"].strip(), row["enterprise_bin"].strip(),
                                       row["zone"].strip(), catalogue[quantity], **overrides)  # type: ignore[arg-type]
 

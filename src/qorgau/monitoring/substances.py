@@ -9,7 +9,6 @@ one stated rule (see `Substance.alarm_levels`) unless the catalogue overrides th
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -258,11 +257,16 @@ def default_catalogue() -> Catalogue:
     return _load(DATA_DIR / "substances.csv", DATA_DIR / "substance_limits.csv")
 
 
+def _rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a catalogue file, by the platform's one reader."""
+    from qorgau.core.imports import read_table
+
+    return [row for _number, row in read_table(path.read_bytes(), path.name).numbered()]
+
+
 def _load(substances_csv: Path, limits_csv: Path) -> Catalogue:
-    with substances_csv.open(encoding="utf-8", newline="") as fh:
-        subs = read_substances(csv.DictReader(fh), str(substances_csv.name))
-    with limits_csv.open(encoding="utf-8", newline="") as fh:
-        lims = read_limits(csv.DictReader(fh), str(limits_csv.name))
+    subs = read_substances(_rows(substances_csv), str(substances_csv.name))
+    lims = read_limits(_rows(limits_csv), str(limits_csv.name))
     return build_catalogue(subs, lims)
 
 

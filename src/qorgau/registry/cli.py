@@ -31,9 +31,12 @@ def import_enterprises(file: Path = typer.Argument(..., exists=True, dir_okay=Fa
             counts = service.import_enterprises(session=session, actor=actor, data=file.read_bytes(),
                                                 filename=file.name)
     except ImportFailed as failed:
-        for problem in failed.problems:
-            typer.echo(f"row {problem.row}, column {problem.column or '-'}: {problem.reason}", err=True)
-        typer.echo(f"{len(failed.problems)} error(s); nothing was imported.", err=True)
+        from qorgau.core.imports.problems import summary_line, terminal_locale, translated_lines
+
+        locale = terminal_locale()
+        for line in translated_lines(failed.problems, locale, limit=len(failed.problems)):
+            typer.echo(line, err=True)
+        typer.echo(summary_line(len(failed.problems), locale), err=True)
         raise typer.Exit(1)
     typer.echo(json.dumps(counts))
 

@@ -9,7 +9,7 @@ from qorgau.core import policy
 from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.core.tabular import ImportFailed, Problem, read_numbered
+from qorgau.core.tabular import ImportFailed, Problem
 from qorgau.registry.identifiers import bin_problem
 from qorgau.registry.models import Enterprise, Occupation, Region, Sector, Site, UnionOrg, Zone
 from qorgau.registry.schemas import EnterpriseIn, EnterpriseUpdate, SiteIn, UnionOrgIn, ZoneIn
@@ -184,68 +184,81 @@ def zones_of_enterprise(*, session: Session, enterprise_id: int) -> list[Zone]:
 
 IMPORT_COLUMNS = ("bin", "name_ru", "name_kk", "name_en", "region_kato", "sector_code", "headcount", "town",
                   "has_union", "collective_agreement", "safety_committee")
-def _flag(value: str) -> bool | None:
-    """Yes/no in kk/ru/en by the core word lists; a blank flag is no."""
-    from qorgau.core.imports import CellError, parse_yes_no
+def _enterprise_format():
+    """The enterprises file as a row model (cells parsed by the core parsers; a blank flag is no)."""
+    from qorgau.core.imports.rows import Count, FileFormat, RowModel, Text, YesNo
 
-    if not value.strip():
-        return False
-    try:
-        return parse_yes_no(value)
-    except CellError:
-        return None
+    class EnterpriseRow(RowModel):
+        """One row of an enterprises file."""
+
+        bin: Text = None
+        name_ru: Text = None
+        name_kk: Text = None
+        name_en: Text = None
+        region_kato: Text = None
+        sector_code: Text = None
+        headcount: Count = None
+        town: Text = None
+        has_union: YesNo = None
+        collective_agreement: YesNo = None
+        safety_committee: YesNo = None
+
+    return FileFormat(EnterpriseRow, {name: () for name in IMPORT_COLUMNS},
+                      required=frozenset({"bin", "region_kato", "sector_code"}))
 
 
 def _validated_enterprises(session: Session, data: bytes, filename: str) -> tuple[list[dict], list[Problem]]:
     """Every row of an enterprises file checked: the values to store, and every problem."""
-    header, rows = read_numbered(data, filename)
+    from qorgau.core.imports import read_table
+
+    table = read_table(data, filename or "upload.csv")
+    header = table.header
     problems: list[Problem] = []
     missing = [c for c in ("bin", "region_kato", "sector_code") if c not in header]
     for column in missing:
-        problems.append(Problem(1, column, "Required column is missing."))
+        problems.append(Problem(1, column, N_("Required column is missing.")))
     if not (set(header) & {"name_ru", "name_kk", "name_en"}):
-        problems.append(Problem(1, "name_ru", "Give at least one name column: name_ru, name_kk or name_en."))
+        problems.append(Problem(1, "name_ru", N_("Give at least one name column: name_ru, name_kk or name_en.")))
     if problems:
         return [], problems
+    parsed = _enterprise_format().read(table, {name: name for name in IMPORT_COLUMNS if name in header})
+    problems += parsed.problems
+    flagged = {(p.row, p.column) for p in parsed.problems}
     region_codes = set(session.execute(select(Region.kato)).scalars())
     sector_codes = set(session.execute(select(Sector.code)).scalars())
     seen: dict[str, int] = {}
     cleaned = []
-    for number, row in rows:
-        bin_value = row.get("bin", "").replace(" ", "")
+    for number, row in parsed.every():
+        def bad(column: str, message: str, number: int = number, **params) -> None:
+            if (number, column) not in flagged:
+                problems.append(Problem(number, column, message, params))
+
+        bin_value = (row.bin or "").replace(" ", "")
         problem = bin_problem(bin_value)
         if problem:
-            problems.append(Problem(number, "bin", problem))
+            bad("bin", problem)
         elif bin_value in seen:
-            problems.append(Problem(number, "bin", N_("Same BIN as row %(row)s.") % {"row": seen[bin_value]}))
+            bad("bin", N_("Same BIN as row %(row)s."), row=seen[bin_value])
         else:
             seen[bin_value] = number
-        if row.get("region_kato", "") not in region_codes:
-            problems.append(Problem(number, "region_kato", "Unknown region KATO code."))
-        sector = row.get("sector_code", "").upper()
+        if (row.region_kato or "") not in region_codes:
+            bad("region_kato", N_("Unknown region KATO code."))
+        sector = (row.sector_code or "").upper()
         if sector not in sector_codes:
-            problems.append(Problem(number, "sector_code", "Unknown OKED section (A-U)."))
-        names = {k: row.get(k, "")[:300] for k in ("name_ru", "name_kk", "name_en")}
+            bad("sector_code", N_("Unknown OKED section (A-U)."))
+        names = {k: (getattr(row, k) or "")[:300] for k in ("name_ru", "name_kk", "name_en")}
         if not any(names.values()):
-            problems.append(Problem(number, "name_ru", "The enterprise has no name."))
-        headcount_text = row.get("headcount", "") or "0"
-        if not headcount_text.isdigit() or int(headcount_text) > 1_000_000:
-            problems.append(Problem(number, "headcount", "Headcount must be a whole number from 0 to 1,000,000."))
-        flags = {}
-        for column in ("has_union", "collective_agreement", "safety_committee"):
-            flag = _flag(row.get(column, ""))
-            if flag is None:
-                problems.append(Problem(number, column, "Use yes/no, true/false or 1/0."))
-            flags[column] = bool(flag)
-        cleaned.append({"bin": bin_value, **names, "region_kato": row.get("region_kato", ""), "sector_code": sector,
-                        "headcount": int(headcount_text) if headcount_text.isdigit() else 0,
-                        "town": row.get("town", "")[:120], **flags})
+            bad("name_ru", N_("The enterprise has no name."))
+        if row.headcount is not None and row.headcount > 1_000_000:
+            bad("headcount", N_("Headcount must be a whole number from 0 to 1,000,000."))
+        flags = {c: bool(getattr(row, c)) for c in ("has_union", "collective_agreement", "safety_committee")}
+        cleaned.append({"bin": bin_value, **names, "region_kato": row.region_kato or "", "sector_code": sector,
+                        "headcount": row.headcount or 0, "town": (row.town or "")[:120], **flags})
     return cleaned, problems
 
 
 def check_enterprises(*, session: Session, actor: User, data: bytes, filename: str, options: dict):
     """Dry run for the staged import page: how many enterprises would be created and updated, every problem."""
-    from qorgau.core.imports import Problem as FileProblem
     from qorgau.core.imports.flow import Checked
 
     policy.require(actor, "registry.admin")
@@ -257,7 +270,7 @@ def check_enterprises(*, session: Session, actor: User, data: bytes, filename: s
         Enterprise.bin.in_([c["bin"] for c in cleaned]))).scalars()) if cleaned else set()
     return Checked(rows=cleaned[:10], counts={"created": sum(c["bin"] not in known for c in cleaned),
                                               "updated": sum(c["bin"] in known for c in cleaned)},
-                   problems=[FileProblem(p.row, p.column, p.reason) for p in problems])
+                   problems=list(problems))
 
 
 def _write_enterprises(*, session: Session, actor: User, data: bytes, filename: str, options: dict) -> dict:

@@ -11,7 +11,6 @@ so the period after a gap has no known "next" outcome).
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,26 +63,19 @@ class Panel:
 
 
 def read_panel(path: Path | str) -> Panel:
-    """Read a CSV (comma or semicolon) or XLSX panel file and validate it."""
+    """Read a CSV or XLSX panel file by the platform's one reader (`qorgau.core.imports`) and validate it."""
+    from qorgau.core.imports import FileProblems, read_table
+
     path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, dtype=str, keep_default_na=False)
-    else:
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise PanelError([CellProblem(0, "-", N_("The file is not UTF-8 text."))])
-        sample = text[:4096]
-        delimiter = ";" if sample.count(";") > sample.count(",") else ","
-        try:
-            frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                                skipinitialspace=True)
-        except pd.errors.ParserError as error:
-            raise PanelError([CellProblem(0, "-", N_("The file is not a readable CSV table: %(reason)s"),
-                                          {"reason": str(error).strip()})])
-        except pd.errors.EmptyDataError:
-            raise PanelError([CellProblem(1, "-", N_("The file is empty."))])
-    return validate(frame)
+    try:
+        table = read_table(path.read_bytes(), path.name, header_style="lower")
+    except FileProblems as error:
+        raise PanelError([CellProblem(p.row, p.column or "-", p.message, dict(p.params)) for p in error.problems])
+    rows = [[cell for cell, name in zip(row, table.header, strict=False) if name]
+            for row in table.rows if any(c for c in row)]
+    header = [name for name in table.header if name]
+    return validate(pd.DataFrame([row + [""] * (len(header) - len(row)) for row in rows], columns=header,
+                                 dtype=str))
 
 
 def _numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,9 +35,12 @@ KEEP_STAGED_S = 24 * 3600  # a file uploaded and never imported is forgotten aft
 
 @dataclass
 class Checked:
-    """A dry run: the rows as they would be stored (first few), counts, notes on what was assumed, problems."""
+    """A dry run: the rows as they would be stored (first few), the file's columns and the mapping used, counts,
+    notes on what was assumed, problems."""
 
     rows: list[dict] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # the file's columns, for the mapping step
+    mapping: dict[str, str] = field(default_factory=dict)  # field -> column used
     counts: dict[str, int] = field(default_factory=dict)
     notes: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -81,13 +85,14 @@ def _forget_old(folder: Path) -> None:
             continue
 
 
-def _load(actor: User, importer: Importer, token: str, data_dir: Path | None) -> tuple[bytes, str]:
+def _load(actor: User, importer: Importer, token: str, data_dir: Path | None,
+          staged: Path | None = None) -> tuple[bytes, str]:
     if not _TOKEN.match(token or ""):
         raise NotFound(N_("Not found."))
     folder = _folder(actor, data_dir)
     try:
         meta = json.loads((folder / f"{token}.json").read_text())
-        data = (folder / f"{token}.bin").read_bytes()
+        data = (staged or folder / f"{token}.bin").read_bytes()
     except (OSError, ValueError):
         raise NotFound(N_("The uploaded file is no longer here; upload it again."))
     if meta.get("kind") != importer.kind or hashlib.sha256(data).hexdigest() != token:
@@ -106,21 +111,43 @@ def preview(*, session: Session, actor: User, importer: Importer, token: str, op
         return Checked(problems=error.problems)
 
 
+def _claim(actor: User, token: str, data_dir: Path | None) -> tuple[Path, Path]:
+    """Take the staged file for one commit (an atomic rename): the same file committed twice at once, or again
+    after it was imported, is refused instead of written twice."""
+    if not _TOKEN.match(token or ""):
+        raise NotFound(N_("Not found."))
+    staged = _folder(actor, data_dir) / f"{token}.bin"
+    claimed = staged.with_name(f"{token}.{secrets.token_hex(8)}.claim")
+    try:
+        staged.rename(claimed)
+    except OSError:
+        raise ValidationFailed(N_("This file was already imported, or it is no longer here; upload it again."))
+    return staged, claimed
+
+
 def commit(*, session: Session, actor: User, importer: Importer, token: str, options: dict | None = None,
            data_dir: Path | None = None) -> dict:
     """Check again, and on no problem write everything and record the import; any problem and nothing is written."""
     policy.require(actor, importer.permission)
-    data, filename = _load(actor, importer, token, data_dir)
-    checked = preview(session=session, actor=actor, importer=importer, token=token, options=options,
-                      data_dir=data_dir)
-    if checked.problems:
-        raise ValidationFailed(N_("The file has %(n)s error(s); nothing was imported."),
-                               params={"n": len(checked.problems)})
-    counts = importer.write(session=session, actor=actor, data=data, filename=filename, options=options or {})
-    audit.record(session, action="import", object_type=importer.kind, object_id=token[:16],
-                 after={"filename": filename, "sha256": token, "counts": counts, "options": options or {},
-                        "notes": len(checked.notes)})
-    session.flush()
-    for suffix in (".bin", ".json"):
-        (_folder(actor, data_dir) / f"{token}{suffix}").unlink(missing_ok=True)
+    staged, claimed = _claim(actor, token, data_dir)
+    try:
+        data, filename = _load(actor, importer, token, data_dir, staged=claimed)
+        try:
+            checked = importer.check(session=session, actor=actor, data=data, filename=filename,
+                                     options=options or {})
+        except FileProblems as error:
+            checked = Checked(problems=error.problems)
+        if checked.problems:
+            raise ValidationFailed(N_("The file has %(n)s error(s); nothing was imported."),
+                                   params={"n": len(checked.problems)})
+        counts = importer.write(session=session, actor=actor, data=data, filename=filename, options=options or {})
+        audit.record(session, action="import", object_type=importer.kind, object_id=token[:16],
+                     after={"filename": filename, "sha256": token, "counts": counts, "options": options or {},
+                            "notes": len(checked.notes)})
+        session.flush()
+    except BaseException:
+        claimed.replace(staged)  # the file stays staged: the user fixes the mapping or the options and retries
+        raise
+    claimed.unlink(missing_ok=True)
+    staged.with_suffix(".json").unlink(missing_ok=True)
     return counts

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+from qorgau.core.i18n_markers import N_
+
+ROW_LABEL, COLUMN_LABEL = N_("row"), N_("column")
+NOTHING_IMPORTED = N_("%(n)s problem(s); nothing was imported.")
 
 
 @dataclass(frozen=True)
@@ -44,3 +50,30 @@ class FileProblems(ValueError):
         head = f"{source}: " if source else ""
         lines = "\n".join(str(p) for p in self.problems[:50])
         super().__init__(f"{head}{len(self.problems)} problem(s), nothing was imported:\n{lines}")
+
+
+def terminal_locale(explicit: str = "") -> str:
+    """The language of a command's messages: `--lang` when given, else QORGAU_LANG or the terminal's LANG."""
+    for value in (explicit, os.environ.get("QORGAU_LANG", ""), os.environ.get("LANG", "")):
+        code = value.strip().lower()[:2]
+        if code in ("kk", "ru", "en"):
+            return code
+    return "en"
+
+
+def translated_lines(problems: Iterable[Problem], locale: str, limit: int = 200) -> list[str]:
+    """Each problem as a line of a command's error output, in `locale` (kk, ru or en)."""
+    from qorgau.core import i18n
+
+    with i18n.locale_context(locale):
+        row, column = i18n.translate(ROW_LABEL), i18n.translate(COLUMN_LABEL)
+        return [f"{row} {p.row}, {column} {p.column or '-'}: {p.text(i18n.translate)}"
+                for p in list(problems)[:limit]]
+
+
+def summary_line(count: int, locale: str) -> str:
+    """The last line of a refused file's error output, in `locale`."""
+    from qorgau.core import i18n
+
+    with i18n.locale_context(locale):
+        return i18n.translate(NOTHING_IMPORTED) % {"n": count}

@@ -64,11 +64,19 @@ class RowModel(BaseModel):
 
 @dataclass
 class Parsed:
-    """What a file gave: the records (row number, model), every problem, and the column mapping used."""
+    """What a file gave: the records (row number, model), every problem, and the column mapping used.
+
+    `rejected` holds the rows with a problem, their bad cells read as blank, so that a caller's own checks can
+    still name every other problem of those rows; `every()` gives both in file order.
+    """
 
     records: list[tuple[int, RowModel]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
+    rejected: list[tuple[int, RowModel]] = field(default_factory=list)
+
+    def every(self) -> list[tuple[int, RowModel]]:
+        return sorted(self.records + self.rejected, key=lambda pair: pair[0])
 
 
 @dataclass(frozen=True)
@@ -106,9 +114,11 @@ class FileFormat:
                 record = self.model.model_validate(values)
             except ValidationError as error:
                 out.problems += [_problem(number, used, e) for e in error.errors()]
+                bad = {str(e["loc"][0]) for e in error.errors() if e.get("loc")}
+                out.rejected.append((number, self.model.model_validate(
+                    {name: value for name, value in values.items() if name not in bad})))
                 continue
-            if not blank:
-                out.records.append((number, record))
+            (out.rejected if blank else out.records).append((number, record))
         return out
 
 
