@@ -89,7 +89,11 @@ def triage(text: str) -> Triage:
 
 
 def redact(text: str) -> Redaction:
+    return redact_many([text])[0]
+
+
+def redact_many(texts: list[str]) -> list[Redaction]:
+    """`redact` for several texts; the name recogniser runs once over all of them."""
     from qorgau.speaks import pii
 
-    result = pii.redact(text)
-    return Redaction(result.text, [span.as_dict() for span in result.spans])
+    return [Redaction(result.text, [span.as_dict() for span in result.spans]) for result in pii.redact_many(list(texts))]
