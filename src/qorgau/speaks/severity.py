@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from qorgau.core.i18n_markers import N_
 
@@ -209,8 +209,12 @@ class Assessment:
         return {"floor": self.floor, "rules": self.fired, "present_words": self.present, "over_words": self.over}
 
 
+@lru_cache(maxsize=4096)
 def assess(text: str) -> Assessment:
-    """The severity rules that fire on `text`, and the urgency floor they set."""
+    """The severity rules that fire on `text`, and the urgency floor they set.
+
+    Cached per text: one triage asks it three times (category features, imminent features, the floor);
+    treat the result as read-only."""
     normal = normalise(text)
     fired = []
     for rule in RULES:
