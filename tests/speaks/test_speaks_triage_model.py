@@ -11,8 +11,8 @@ import socket
 import numpy as np
 import pytest
 
-from qorgau.speaks import evaluation as ev
 from qorgau.speaks import category_model, embedding, lexicon, nlp
+from qorgau.speaks import evaluation as ev
 
 # Written for this test, in none of the data sets; several share no stem with the lexicon.
 PARAPHRASES = [
