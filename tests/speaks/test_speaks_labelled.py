@@ -175,7 +175,22 @@ def test_independent_set_is_separate_and_covers_every_category_language_and_urge
         assert {row["category"] for row in mine} == set(CATEGORIES), lang
         assert {row["urgency"] for row in mine} == set(URGENCIES), lang
     provenance = (ev.INDEPENDENT.parent / "PROVENANCE.md").read_text(encoding="utf-8")
-    assert "Never used for tuning" in provenance
+    assert "Now development data" in provenance
+
+
+def test_held_out_set_is_separate_from_every_training_text_and_covers_everything():
+    held = ev.load(ev.HELDOUT)
+    assert len(held) >= 150
+    trained = {row["text"] for row in ev.load()} | {row["text"] for row in ev.load(ev.INDEPENDENT)}
+    assert not trained & {row["text"] for row in held}
+    for lang in ev.LANGS:
+        mine = [row for row in held if row["lang"] == lang]
+        assert {row["category"] for row in mine} == set(CATEGORIES), lang
+        assert {row["urgency"] for row in mine} == set(URGENCIES), lang
+    kinds = Counter(span["type"] for row in held for span in row["pii"])
+    assert kinds["person"] >= 30 and kinds["iin"] and kinds["phone"] and kinds["email"]
+    readme = (ev.HELDOUT.parent / "README.md").read_text(encoding="utf-8")
+    assert "HELD OUT, never tuned on" in readme
 
 
 def test_osha_sample_has_outcomes_and_no_victim_names():

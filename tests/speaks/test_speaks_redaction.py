@@ -39,6 +39,14 @@ def test_iin_needs_a_valid_check_digit():
     ("Мен Ержан, мастерге айттым", "Ержан"),
     ("wagons roll away. Driver Sergey Kim, call me", "Sergey Kim"),
     ("Ask Timur Abenov about the bunkers", "Timur Abenov"),
+    # An occupation in another case, a lone patronymic-style surname, Latin digraph initials, a name
+    # followed by a lower-case verb (written for these tests, in no evaluation set).
+    ("Токаря Жолдасбеков К.А. отправили домой", "Жолдасбеков К.А."),
+    ("бетоншы Ермекұлы Бауыржан шұңқырға түсті", "Ермекұлы Бауыржан"),
+    ("Вчера Сагинтаев опять кричал на смене", "Сагинтаев"),
+    ("the welder Sh. Omarova burned her wrist", "Sh. Omarova"),
+    ("машинист Қуанышбаев Т.Н. көрмей қалды", "Қуанышбаев Т.Н."),
+    ("plumber Aidar Kenzhebekovich Mukanov slipped", "Aidar Kenzhebekovich Mukanov"),
 ])
 def test_names_in_russian_kazakh_and_english(text, name):
     spans = [s for s in find(text) if s.type == "person"]
@@ -62,3 +70,11 @@ def test_spans_are_in_bounds_sorted_and_disjoint(text):
         assert 0 <= span.start < span.end <= len(text) and text[span.start:span.end] == span.text
     for left, right in zip(spans, spans[1:], strict=False):
         assert left.end <= right.start
+
+
+def test_many_texts_at_once_find_what_one_at_a_time_finds():
+    from qorgau.speaks.pii import find_many
+
+    texts = ["Мастер Петров Иван Сергеевич говорит работать", "", "no names here at all",
+             "Токаря Жолдасбеков К.А. отправили домой, тел. +7 701 123 45 67"]
+    assert find_many(texts) == [find(text) for text in texts]

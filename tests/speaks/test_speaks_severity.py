@@ -107,3 +107,60 @@ def test_rules_rarely_fire_on_calm_labelled_reports():
     calm = [row for row in load() if row["urgency"] in ("normal", "low")]
     fired = [row["text"] for row in calm if severity.assess(row["text"]).fired]
     assert fired == []
+
+
+# A deadly hazard with nobody hurt yet, said to be there now: "danger_now". Someone in danger right now:
+# "distress". Paraphrases written for these tests (not in any labelled, development or held-out set).
+DANGER_NOW = {
+    "kk": ["тиегіштің тежегіші істемейді, жүргізуші қазір цехта жүр", "монтажшылар белдіксіз шатырдың жиегінде қазір жүр",
+           "станоктың қаптамасы алынған, қазір сол күйі жұмыс істеп жатыр", "сорғы бөлмесінде газ шығып жатыр әлі"],
+    "ru": ["у погрузчика тормоза не работают, а он сейчас возит людей", "монтажники сейчас на краю без страховки",
+           "с пилы сняли кожух и прямо сейчас на ней пилят", "до сих пор пахнет газом в котельной"],
+    "en": ["the forklift has no brakes and it is running in the yard now", "crew working at the edge with no harness right now",
+           "guard removed from the saw and they are still cutting", "live wires hanging in the corridor now"],
+}
+DISTRESS = {
+    "kk": ["құдыққа түскен слесарь жауап бермей жатыр", "резервуарда адам бар, көмек керек"],
+    "ru": ["в колодце слесарь не отвечает", "помогите в емкости человек", "хлор травит в насосной"],
+    "en": ["the guy in the tank is not responding", "send help to pit 3", "we cant get him out of the hopper"],
+}
+
+
+@pytest.mark.parametrize("rule,lang,text", [("danger_now", lang, t) for lang, ts in DANGER_NOW.items() for t in ts]
+                         + [("distress", lang, t) for lang, ts in DISTRESS.items() for t in ts])
+def test_danger_present_now_is_imminent_in_each_language(rule, lang, text):
+    found = severity.assess(text)
+    assert rule in {f["rule"] for f in found.fired} and found.floor == "imminent", (lang, text, found)
+
+
+@pytest.mark.parametrize("text", [
+    "тиегіштің тежегіші істемейді", "у погрузчика тормоза не работают", "the forklift has no brakes",
+    "надо бы купить страховочные пояса", "we need new harnesses, please order now",
+])
+def test_a_hazard_without_now_or_a_request_is_not_danger_now(text):
+    assert "danger_now" not in {f["rule"] for f in severity.assess(text).fired}, text
+
+
+@pytest.mark.parametrize("text", [
+    "кеше монтажшы шатырдан құлап, ауруханаға жеткізілді", "оператор потерял сознание, его увезли на скорой",
+    "a rigger fell 5 m yesterday and is in hospital", "the saw cut off his finger, machine is shut down now",
+])
+def test_an_accident_that_is_over_is_high_not_imminent(text):
+    from qorgau.speaks import nlp
+
+    found = severity.assess(text)
+    assert found.floor == "high" and found.over, (text, found)
+    verdict = nlp.triage(text)
+    assert verdict.urgency == "high", (text, verdict.explanation)
+
+
+@pytest.mark.parametrize("text", [
+    "кеше леседен құлады, бүгін тағы сол лесада қоршаусыз жұмыс істеп жатыр",
+    "вчера упал с лесов, в больнице, а леса до сих пор без ограждения",
+    "he fell off the roof yesterday, went to hospital, and the crew is still up there without a harness",
+])
+def test_an_accident_that_is_over_but_the_danger_still_there_stays_imminent(text):
+    from qorgau.speaks import nlp
+
+    assert severity.assess(text).floor == "imminent", text
+    assert nlp.triage(text).urgency == "imminent", text

@@ -6,7 +6,8 @@ Features of a report (docs/speaks/triage.md, "Category model"):
 - which severity rules fired (`speaks/severity.py`), one 0/1 per rule.
 
 A multinomial logistic regression (scikit-learn, class-balanced) is fitted on the labelled reports
-(`data/labelled_reports.jsonl`) plus short descriptions of each category in kk/ru/en
+(`data/labelled_reports.jsonl`), the development set written separately by another hand
+(`data/independent/reports.jsonl`; never the held-out set in `data/heldout/`) plus short descriptions of each category in kk/ru/en
 (`data/category_descriptions.json`) and, after `qorgau speaks train`, officers' corrections. At run time
 the fitted weights are applied with numpy from `data/category_model.json` (or the retrained
 `data/category_model_learned.json`); nothing is downloaded and scikit-learn is only needed to fit.
@@ -33,6 +34,8 @@ LEARNED = DATA / "category_model_learned.json"
 EMBEDDINGS = DATA / "labelled_embeddings.npy"
 DESCRIPTIONS = DATA / "category_descriptions.json"
 LABELLED = DATA / "labelled_reports.jsonl"
+DEVELOPMENT = DATA / "independent" / "reports.jsonl"
+DEVELOPMENT_EMBEDDINGS = DATA / "independent" / "embeddings.npy"
 LEXICON_SCALE = 0.1
 C = 4.0
 RULES = [rule.code for rule in severity.RULES]
@@ -129,6 +132,18 @@ def _labelled() -> tuple[np.ndarray, list[dict]]:
     return np.load(EMBEDDINGS).astype(np.float32), rows
 
 
+def development_rows() -> list[dict]:
+    """The development set's reports (training data beside the labelled reports)."""
+    return [json.loads(line) for line in DEVELOPMENT.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def training() -> tuple[list[dict], np.ndarray]:
+    """All the shipped training reports (labelled + development) and their embeddings."""
+    vectors, rows = _labelled()
+    extra = development_rows()
+    return rows + extra, np.vstack([vectors, np.load(DEVELOPMENT_EMBEDDINGS).astype(np.float32)])
+
+
 def nearest_examples(vector: np.ndarray, category: str, *, top: int = 3) -> list[dict]:
     """The labelled reports of `category` most similar to the report (cosine of the embeddings)."""
     matrix, rows = _labelled()
@@ -151,12 +166,12 @@ def shipped() -> CategoryModel:
 
 
 def retrain(corrections: list[tuple[str, str, str]]) -> dict:
-    """Refit on the labelled reports plus officers' corrections (and the imminent model on their urgencies);
-    writes LEARNED and imminent_model.LEARNED (weights only, no texts)."""
-    _, rows = _labelled()
+    """Refit on the shipped training reports plus officers' corrections (and the imminent model on their
+    urgencies); writes LEARNED and imminent_model.LEARNED (weights only, no texts)."""
+    rows, base = training()
     texts = [row["text"] for row in rows] + [text for text, _, _ in corrections]
     labels = [row["category"] for row in rows] + [category for _, category, _ in corrections]
-    vectors = np.vstack([_labelled()[0], embedding.embed([text for text, _, _ in corrections])])
+    vectors = np.vstack([base, embedding.embed([text for text, _, _ in corrections])])
     fitted = fit(texts, labels, vectors)
     fitted["corrections"] = len(corrections)
     LEARNED.write_text(json.dumps(fitted, separators=(",", ":")), encoding="utf-8")

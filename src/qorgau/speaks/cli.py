@@ -38,8 +38,8 @@ def triage(infile: Path = typer.Argument(..., exists=True, dir_okay=False, help=
     results = []
     for start in range(0, len(items), BATCH):  # embeddings are computed a batch at a time
         batch = items[start:start + BATCH]
-        for item, verdict in zip(batch, nlp.triage_many([item["text"] for item in batch]), strict=True):
-            redaction = nlp.redact(item["text"])
+        texts = [item["text"] for item in batch]
+        for item, verdict, redaction in zip(batch, nlp.triage_many(texts), nlp.redact_many(texts), strict=True):
             results.append({"id": item["id"], "category": verdict.category, "urgency": verdict.urgency,
                             "redacted_text": redaction.text, "pii": redaction.spans})
     with out.open("w", encoding="utf-8") as handle:

@@ -43,8 +43,13 @@ def embed(texts: list[str]) -> np.ndarray:
     """
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
+    # A text that occurs several times in the batch is embedded once.
+    unique = list(dict.fromkeys(text if text.strip() else "-" for text in texts))
     # The engine is not documented as thread-safe: one embedding call at a time per process.
     engine = model()
     with _run_lock:
-        vectors = engine.query([text if text.strip() else "-" for text in texts])
-    return np.asarray(vectors, dtype=np.float32).reshape(len(texts), DIM)
+        vectors = np.asarray(engine.query(unique), dtype=np.float32).reshape(len(unique), DIM)
+    if len(unique) == len(texts):
+        return vectors
+    row = {text: k for k, text in enumerate(unique)}
+    return vectors[[row[text if text.strip() else "-"] for text in texts]]

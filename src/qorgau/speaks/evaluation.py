@@ -15,8 +15,10 @@ from qorgau.speaks.categories import CATEGORIES, URGENCIES
 
 DATA = Path(__file__).resolve().parent / "data"
 LABELLED = DATA / "labelled_reports.jsonl"
-# Written separately, never used for tuning (data/independent/PROVENANCE.md).
+# Written separately; development data since the held-out set was written (data/independent/PROVENANCE.md).
 INDEPENDENT = DATA / "independent" / "reports.jsonl"
+# Written separately, held out: never used for tuning (data/heldout/README.md).
+HELDOUT = DATA / "heldout" / "reports.jsonl"
 # Real US OSHA narratives, public domain (data/osha/PROVENANCE.md).
 OSHA_FILES = (DATA / "osha" / "fatality_sample.tsv", DATA / "osha" / "severe_injury_sample.tsv")
 OUTCOMES = ("fatal", "amputation", "hospitalised")

@@ -1,5 +1,6 @@
 """A second learned opinion on imminent danger: the report's embedding plus the lexicon's urgency scores and
-the severity rules -> logistic regression (imminent or not), fitted on the labelled reports.
+the severity rules -> logistic regression (imminent or not), fitted on the labelled reports and the
+development set (`category_model.training()`).
 
 `nlp.triage_many` raises a report to imminent when this model's probability passes THRESHOLD and nothing
 else did; chosen by 5-fold cross-validation grouped by story on the labelled set only (recall of imminent

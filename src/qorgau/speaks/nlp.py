@@ -71,6 +71,13 @@ def triage_many(texts: list[str], *, vectors=None, categoriser=None, urgency_mod
                                raised_by="imminent model (embedding + lexicon + severity rules)")
             urgency, method = "imminent", method + " + imminent model"
         found = severity.assess(text)
+        if found.over and urgency == "imminent" and found.floor == "high":
+            # An accident rule fired, nothing says the danger is still there, and it is over (taken to
+            # hospital, machine stopped, yesterday): high, not imminent.
+            explanation.update(lowered_from="imminent", lowered_by="severity rules: the accident is over ("
+                               + ", ".join(found.over) + ")")
+            explanation.setdefault("lexicon_urgency", lexical.urgency)
+            urgency, method = "high", method + " + severity rules (over)"
         if found.fired:
             explanation["severity"] = found.as_dict()
             raised = _raise(urgency, found.floor)
@@ -89,7 +96,11 @@ def triage(text: str) -> Triage:
 
 
 def redact(text: str) -> Redaction:
+    return redact_many([text])[0]
+
+
+def redact_many(texts: list[str]) -> list[Redaction]:
+    """`redact` for several texts; the name recogniser runs once over all of them."""
     from qorgau.speaks import pii
 
-    result = pii.redact(text)
-    return Redaction(result.text, [span.as_dict() for span in result.spans])
+    return [Redaction(result.text, [span.as_dict() for span in result.spans]) for result in pii.redact_many(list(texts))]

