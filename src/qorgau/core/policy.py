@@ -38,6 +38,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "risk.read", "risk.plan", "risk.visit", "index.read", "index.moderate", "index.publish",
         "aiwork.read", "aiwork.file", "aiwork.review", "aiwork.vote", "aiwork.plan_propose", "aiwork.plan_progress",
         "knowledge.read", "knowledge.write", "support.read", "support.write",
+        "support.personal", "support.approve_aid", "support.stats",
     },
     "technical_inspector": _READ_REFERENCE | {
         "speaks.inbox", "speaks.handle",
@@ -57,17 +58,17 @@ PERMISSIONS: dict[str, set[str]] = {
     "state_inspector": _READ_REFERENCE | {
         "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
         "monitoring.read", "risk.read", "risk.plan", "index.read", "aiwork.read", "knowledge.read",
-        "risk.visit", "deviations.write",
+        "risk.visit", "deviations.write", "support.stats",
     },
     "analyst": _READ_REFERENCE | {
         "speaks.stats", "deviations.stats", "incidents.stats", "risk.read", "risk.train",
-        "index.read", "aiwork.read", "knowledge.read",
+        "index.read", "aiwork.read", "knowledge.read", "support.stats",
     },
 }
 # The administrator may do everything any role may, plus manage users and reference data.
 PERMISSIONS["admin"] = set().union(*PERMISSIONS.values()) | {
     "users.manage", "registry.admin", "audit.read", "risk.train", "monitoring.write", "index.publish",
-    "operations.read", "privacy.manage",
+    "operations.read", "privacy.manage", "support.configure",
 }
 
 
