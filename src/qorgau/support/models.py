@@ -98,7 +98,7 @@ class CaseService(Base):
     target_isco: Mapped[str | None] = mapped_column(String(4), nullable=True)  # retraining / placement
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("aiwork_plan.id"), nullable=True)
     plan_progress: Mapped[str | None] = mapped_column(String(16), nullable=True)  # aiwork WorkerProgress
-    legal_basis: Mapped[str] = mapped_column(String(300), default="")
+    legal_basis: Mapped[str] = mapped_column(String(1000), default="")
     amount_kzt: Mapped[int | None] = mapped_column(Integer, nullable=True)  # material aid
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)

@@ -66,7 +66,7 @@ class ServiceIn(_In):
     detail: str = Field("", max_length=2000)
     target_isco: str | None = Field(None, pattern=r"^\d{4}$")
     amount_kzt: JsonInt | None = Field(None, ge=1, le=10_000_000)
-    legal_basis: str = Field("", max_length=300)
+    legal_basis: str = Field("", max_length=1000)
 
 
 class ServiceMoveIn(_In):

@@ -24,7 +24,7 @@ from qorgau.core.notify import notify
 from qorgau.core.plugins import optional_module
 from qorgau.registry.models import Enterprise, Occupation, UnionOrg
 from qorgau.support import scale
-from qorgau.support.models import NeedsAssessment, Case, CaseEvent, FollowUp, CaseService, SupportSetting
+from qorgau.support.models import Case, CaseEvent, CaseService, FollowUp, NeedsAssessment, SupportSetting
 from qorgau.support.states import (
     CASE_MOVES,
     CAUSES,
@@ -66,8 +66,8 @@ def _reference(session: Session) -> str:
             return reference
 
 
-def _event(session: Session, case: Case, actor: User | None, kind: str, **detail) -> None:
-    case.events.append(CaseEvent(actor_id=actor.id if actor else None, kind=kind, detail=detail))
+def _event(session: Session, case: Case, actor: User | None, event_kind: str, /, **detail) -> None:
+    case.events.append(CaseEvent(actor_id=actor.id if actor else None, kind=event_kind, detail=detail))
 
 
 def _reason(reason: str, field: str = "reason") -> str:
@@ -225,7 +225,7 @@ def _retraining_service(session: Session, case: Case, actor: User, match: dict, 
     detail = match["training"] or ""
     if match["courses"]:
         detail = "; ".join([detail, *(str(c.get("title", "")) for c in match["courses"])]).strip("; ")
-    service = CaseService(kind="retraining", title=f"{case.isco08} → {match['target_isco']} {match['target_title']}"[:300],
+    service = CaseService(kind="retraining", title=f"ISCO {case.isco08} → {match['target_isco']}",
                       detail=detail, responsible_id=case.case_worker_id, target_isco=match["target_isco"],
                       plan_id=match["plan_id"], due_on=today + timedelta(days=DEFAULT_DUE_DAYS["retraining"]),
                       requested_by_id=actor.id)
@@ -478,8 +478,7 @@ def suggestions(*, session: Session, case: Case, locale: str = "en") -> list[dic
     if "retraining" not in have and case.cause in ("automation", "injury", "disease") and case.isco08:
         match = retraining_match(session=session, enterprise_id=case.enterprise_id, isco08=case.isco08, locale=locale)
         if match is not None:
-            out.append({"kind": "retraining", "title": f"{case.isco08} → {match['target_isco']} "
-                        f"{match['target_title']}", "target_isco": match["target_isco"], "detail": match["training"],
+            out.append({"kind": "retraining", "title": f"ISCO {case.isco08} → {match['target_isco']}", "target_isco": match["target_isco"], "detail": match["training"],
                         "legal_basis": ""})
     if "placement" not in have and case.cause in ("automation", "request", "injury"):
         out.append({"kind": "placement", "title": N_("Job placement"), "target_isco": "", "detail": "",
@@ -526,7 +525,7 @@ def add_service(*, session: Session, actor: User, case_id: int, kind: str, title
         amount_kzt = None
     service = CaseService(kind=kind, title=title, detail=(detail or "").strip(), responsible_id=responsible,
                       due_on=due_on, target_isco=target_isco, amount_kzt=amount_kzt,
-                      legal_basis=(legal_basis or "").strip()[:300], requested_by_id=actor.id)
+                      legal_basis=(legal_basis or "").strip()[:1000], requested_by_id=actor.id)
     case.services.append(service)
     _event(session, case, actor, "service_added", kind=kind)
     session.flush()

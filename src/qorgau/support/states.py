@@ -68,3 +68,5 @@ EVENT_LABELS = {
     "plan_progress": N_("Retraining plan progress"), "closed": N_("Case closed"), "reopened": N_("Case reopened"),
     "personal_viewed": N_("Health and income data viewed"), "updated": N_("Case details changed"),
 }
+PROGRESS_LABELS = {"enrolled": N_("enrolled"), "training": N_("in training"), "completed": N_("training completed"),
+                   "placed": N_("working in the new occupation"), "left": N_("left the programme")}

@@ -32,6 +32,7 @@ from qorgau.support.states import (
     EVENT_LABELS,
     MOVE_LABELS,
     OUTCOMES,
+    PROGRESS_LABELS,
     SERVICE_KINDS,
     SERVICE_LABELS,
     CaseStatus,
@@ -44,8 +45,9 @@ LABELS = {"case_labels": CASE_LABELS, "causes": CAUSES, "kinds": SERVICE_KINDS, 
           "move_labels": MOVE_LABELS, "outcomes": OUTCOMES, "event_labels": EVENT_LABELS,
           "level_labels": scale.LEVEL_LABELS, "level_meaning": scale.LEVEL_MEANING, "levels": scale.LEVELS,
           "health_labels": scale.HEALTH_LABELS, "housing_labels": scale.HOUSING_LABELS,
-          "employment_labels": scale.EMPLOYMENT_LABELS, "criteria": scale.CRITERIA, "cuts": scale.CUTS,
-          "method": scale.METHOD}
+          "employment_labels": scale.EMPLOYMENT_LABELS, "progress_labels": PROGRESS_LABELS, "criteria": scale.CRITERIA, "cuts": scale.CUTS,
+          "method": scale.METHOD, "victim_outcomes": {"serious": N_("serious injury"), "fatal": N_("fatal"),
+                                                       "light": N_("light injury")}}
 
 
 def _demo(db: Session) -> bool:
@@ -102,7 +104,8 @@ def new_form(request: Request, user: User = Depends(require_user), db: Session =
              error: str = "", error_field: str = "", values: dict | None = None):
     policy.require(user, "support.write")
     return _page(request, db, "support/new.html", {
-        "enterprises": _enterprises(db, user), "workers": service.case_workers(session=db, actor=user),
+        "enterprises": _enterprises(db, user), "causes_options": [(k, _(v)) for k, v in CAUSES.items()],
+        "worker_options": [(u.id, u.full_name or u.username) for u in service.case_workers(session=db, actor=user)],
         "error": error, "error_field": error_field, "values": values or {}})
 
 
@@ -278,7 +281,7 @@ def add_service(request: Request, case_id: IdPath, user: User = Depends(require_
             title=str(form.get("title", ""))[:300], due_on=due,
             responsible_id=_int(form.get("responsible_id"), "responsible_id"),
             detail=str(form.get("detail", ""))[:2000], target_isco=str(form.get("target_isco", ""))[:4] or None,
-            amount_kzt=_int(form.get("amount_kzt"), "amount_kzt"), legal_basis=str(form.get("legal_basis", ""))[:300])
+            amount_kzt=_int(form.get("amount_kzt"), "amount_kzt"), legal_basis=str(form.get("legal_basis", ""))[:1000])
     return _act(request, db, user, case_id, action, "#plan")
 
 

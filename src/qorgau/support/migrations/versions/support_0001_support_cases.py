@@ -141,7 +141,7 @@ def upgrade() -> None:
     sa.Column('target_isco', sa.String(length=4), nullable=True),
     sa.Column('plan_id', sa.Integer(), nullable=True),
     sa.Column('plan_progress', sa.String(length=16), nullable=True),
-    sa.Column('legal_basis', sa.String(length=300), nullable=False),
+    sa.Column('legal_basis', sa.String(length=1000), nullable=False),
     sa.Column('amount_kzt', sa.Integer(), nullable=True),
     sa.Column('requested_by_id', sa.Integer(), nullable=True),
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
