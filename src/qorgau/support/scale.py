@@ -134,8 +134,10 @@ def debt_score(payment: int, income: int | None, overdue: bool) -> float | None:
         return 1.0
     if payment == 0:
         return 0.0
-    if not income:
-        return None  # a share of nothing cannot be read
+    if income is None:
+        return None  # the share cannot be read without the income
+    if income == 0:
+        return 0.75  # payments on no income: more than half of it
     share = payment / income
     return 0.25 if share < 0.3 else 0.5 if share <= 0.5 else 0.75
 
