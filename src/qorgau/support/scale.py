@@ -55,8 +55,8 @@ CRITERIA = (
     Criterion("housing", N_("Housing"), 0.10,
               N_("Own housing 0; rented 0.4; shared or temporary 0.7; without housing 1.")),
     Criterion("debt", N_("Debt"), 0.10,
-              N_("Monthly loan payments against income: none 0; under 30 % 0.25; 30–50 % 0.5; "
-                 "over 50 % 0.75; payments overdue 1.")),
+              N_("Monthly loan payments as a share of income: none 0; under 0.3 scores 0.25; 0.3–0.5 scores 0.5; "
+                 "over 0.5 scores 0.75; payments overdue 1.")),
     Criterion("employment", N_("Employment"), 0.15,
               N_("Employed 0; dismissal or automation of the job announced 0.5; without work under six months "
                  "0.75; without work six months or longer 1.")),
