@@ -27,8 +27,7 @@ def generate(session, ctx) -> None:
     officer, federation, admin = ctx.users["officer"], ctx.users["federation"], ctx.users["admin"]
     session.info["actor"] = f"user:{admin.username}"
     service.set_subsistence_minimum(session=session, actor=admin, value=DEMO_MINIMUM, today=today,
-                                    source="Демонстрационное значение, не официальная величина "
-                                           "(demonstration value, not the official figure)")
+                                    source="Демонстрационное значение, не официальная величина")
     session.info["actor"] = f"user:{federation.username}"
     chatbot = session.execute(select(Filing).where(Filing.jobs_removed > 0, Filing.status == "approved")
                               .order_by(Filing.id)).scalars().first()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from qorgau.core.i18n_markers import N_
 
-METHOD = "union-2026.1"
+METHOD = "2026.1"
 LEVELS = ("A", "B", "C", "D", "E")
 # upper bounds of the weighted need for levels A..D; E is everything from 0.80 up
 CUTS = (0.20, 0.40, 0.60, 0.80)
