@@ -28,8 +28,8 @@ def _fits(phone) -> None:
 def test_an_ai_filing_that_removes_jobs_opens_cases_with_matched_retraining(served, phone):
     from sqlalchemy import select
 
-    from qorgau.aiwork import reference, reskilling
     from qorgau.airegister.models import Filing
+    from qorgau.aiwork import reference, reskilling
     from qorgau.core.db import unit_of_work
     from qorgau.core.models import User
 
