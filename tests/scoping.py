@@ -341,3 +341,23 @@ RESOLVERS.update({  # training: enrolments and certificates are the enterprise's
     "completion_id": _training_completion,
 })
 NOT_SCOPED.update({"course_id": "1", "lesson_id": "1"})
+def _support_case(session: Session, enterprise_id: int):
+    """A support case of that enterprise with a service and a follow-up (made on demand)."""
+    from datetime import date
+    from qorgau.support.models import Case, CaseService, FollowUp
+    case = session.execute(select(Case).where(Case.enterprise_id == enterprise_id).limit(1)).scalar()
+    if case is None:
+        case = Case(reference=f"SC-P{enterprise_id:05d}"[:12], enterprise_id=enterprise_id, cause="request",
+                    status="active", worker_reference="probe", opened_on=date(2026, 1, 5), consent_on=date(2026, 1, 5))
+        session.add(case)
+        session.flush()
+    if not case.services:
+        case.services.append(CaseService(kind="placement", title="probe", due_on=date(2026, 6, 1)))
+    if not case.follow_ups:
+        case.follow_ups.append(FollowUp(due_on=date(2026, 6, 1), purpose="probe"))
+    session.flush()
+    return case
+RESOLVERS.update({  # support cases: a case, its services and follow-ups belong to the worker's enterprise
+    "case_id": lambda session, enterprise_id: _support_case(session, enterprise_id).id,
+    "service_id": lambda session, enterprise_id: _support_case(session, enterprise_id).services[0].id,
+    "follow_up_id": lambda session, enterprise_id: _support_case(session, enterprise_id).follow_ups[0].id,

@@ -24,7 +24,7 @@ from qorgau.core.errors import AppError, ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.core.plugins import NavItem, Panel, PanelItem
+from qorgau.core.plugins import NavItem, Panel, PanelItem, optional_module
 from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
@@ -296,7 +296,14 @@ def filing_page(request: Request, filing_id: IdPath, v: int = Query(0, ge=0, le=
         "can_review": policy.allowed(user, "aiwork.review"), "can_vote": policy.allowed(user, "aiwork.vote"),
         "plans": service.plans_of_enterprise(session=db, actor=user, enterprise_id=filing.enterprise_id)
         if filing.status == "voting" else [],
+        "support_block": _support_block(db, user, filing),
         **LABELS, **request.scope.get("qorgau.airegister", {})})
+
+
+def _support_block(db: Session, user: User, filing: Filing) -> dict | None:
+    """Support cases for the workers this system displaces, where the support package is installed."""
+    support = optional_module("support", "service")
+    return support.filing_block(session=db, actor=user, filing=filing) if support is not None else None
 
 
 def _back(filing_id: int, anchor: str = "") -> RedirectResponse:

@@ -24,6 +24,7 @@ from qorgau.core.errors import Forbidden, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
+from qorgau.core.plugins import optional_module
 from qorgau.core.states import Transitions
 
 
@@ -193,6 +194,9 @@ def record_progress(*, session: Session, actor: User, plan: Plan, item_id: int, 
         worker.progress = WORKER_MOVES.move(worker.progress, progress, field="progress")
         worker.note, worker.updated_on, worker.updated_by_id = note.strip(), today, actor.id
     session.flush()
+    support = optional_module("support", "service")
+    if support is not None:  # the worker's support case follows the plan
+        support.on_plan_progress(session=session, plan=plan, worker=worker, today=today)
     return worker
 
 

@@ -39,6 +39,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "aiwork.read", "aiwork.file", "aiwork.review", "aiwork.vote", "aiwork.plan_propose", "aiwork.plan_progress",
         "knowledge.read", "knowledge.write", "support.read", "support.write",
         "training.read", "training.enrol_union", "training.report",
+        "support.personal", "support.approve_aid", "support.stats",
     },
     "technical_inspector": _READ_REFERENCE | {
         "speaks.inbox", "speaks.handle",
@@ -59,17 +60,17 @@ PERMISSIONS: dict[str, set[str]] = {
     "state_inspector": _READ_REFERENCE | {
         "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
         "monitoring.read", "risk.read", "risk.plan", "index.read", "aiwork.read", "knowledge.read",
-        "risk.visit", "deviations.write", "training.read", "training.report",
+        "risk.visit", "deviations.write", "training.read", "training.report", "support.stats",
     },
     "analyst": _READ_REFERENCE | {
         "speaks.stats", "deviations.stats", "incidents.stats", "risk.read", "risk.train",
-        "index.read", "aiwork.read", "knowledge.read", "training.read", "training.report",
+        "index.read", "aiwork.read", "knowledge.read", "training.read", "training.report", "support.stats",
     },
 }
 # The administrator may do everything any role may, plus manage users and reference data.
 PERMISSIONS["admin"] = set().union(*PERMISSIONS.values()) | {
     "users.manage", "registry.admin", "audit.read", "risk.train", "monitoring.write", "index.publish",
-    "operations.read", "privacy.manage",
+    "operations.read", "privacy.manage", "support.configure",
 }
 
 
