@@ -38,6 +38,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "risk.read", "risk.plan", "risk.visit", "index.read", "index.moderate", "index.publish",
         "aiwork.read", "aiwork.file", "aiwork.review", "aiwork.vote", "aiwork.plan_propose", "aiwork.plan_progress",
         "knowledge.read", "knowledge.write", "support.read", "support.write",
+        "connectors.read",
     },
     "technical_inspector": _READ_REFERENCE | {
         "speaks.inbox", "speaks.handle",
@@ -45,6 +46,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "incidents.read", "incidents.write",
         "monitoring.read", "monitoring.ack",
         "index.read", "aiwork.read", "aiwork.vote", "knowledge.read", "risk.visit",
+        "connectors.read",
     },
     "employer_safety_manager": _READ_REFERENCE | {
         "registry.write", "speaks.redacted",
@@ -52,12 +54,12 @@ PERMISSIONS: dict[str, set[str]] = {
         "incidents.read", "incidents.write",
         "monitoring.read", "monitoring.write", "monitoring.ack",
         "index.read", "index.reply", "aiwork.read", "aiwork.file", "aiwork.plan_agree", "aiwork.plan_progress",
-        "knowledge.read",
+        "knowledge.read", "connectors.read", "connectors.manage",
     },
     "state_inspector": _READ_REFERENCE | {
         "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
         "monitoring.read", "risk.read", "risk.plan", "index.read", "aiwork.read", "knowledge.read",
-        "risk.visit", "deviations.write",
+        "risk.visit", "deviations.write", "connectors.read", "connectors.rollout",
     },
     "analyst": _READ_REFERENCE | {
         "speaks.stats", "deviations.stats", "incidents.stats", "risk.read", "risk.train",
