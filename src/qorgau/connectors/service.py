@@ -219,7 +219,7 @@ def set_points(*, session: Session, actor: User, connector_id: int, points: list
                          scale=float(item.get("scale", 1.0)), offset=float(item.get("offset", 0.0)),
                          data_type=str(item.get("data_type") or ""), byte_order=str(item.get("byte_order") or "big"),
                          word_order=str(item.get("word_order") or "big"), flag=str(item.get("flag") or ""),
-                         bit=item.get("bit"), sensor_unit=sensor.unit, molar_mass=substance.molar_mass)
+                         bit=item.get("bit"), sensor_unit=sensor.unit, molar_mass=substance.mw)
         try:
             spec.check()
             if connector.protocol == "modbus":
@@ -252,7 +252,7 @@ def runtime_config(session: Session, connector: Connector, *, with_credentials: 
     for p in connector.points:
         sensor = sensors[p.sensor_id]
         specs.append(PointSpec(p.source, sensor.code, p.kind, p.unit, p.scale, p.offset, p.data_type, p.byte_order,
-                               p.word_order, p.flag, p.bit, sensor.unit, catalogue[sensor.quantity].molar_mass))
+                               p.word_order, p.flag, p.bit, sensor.unit, catalogue[sensor.quantity].mw))
     enterprise = session.get(Enterprise, connector.enterprise_id)
     return ConnectorConfig(connector.id, connector.name, connector.protocol, connector.address,
                            dict(connector.options or {}), credentials_of(connector) if with_credentials else {},
