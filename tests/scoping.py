@@ -321,3 +321,20 @@ def _enterprise_user(session: Session, enterprise_id: int):
 
 
 RESOLVERS["user_id"] = _enterprise_user  # core: account administration
+
+
+def _connector(session: Session, enterprise_id: int):
+    """A connector of that enterprise (made on demand)."""
+    from qorgau.connectors.models import Connector
+
+    found = session.execute(select(Connector.id).where(Connector.enterprise_id == enterprise_id).limit(1)).scalar()
+    if found is None:
+        connector = Connector(enterprise_id=enterprise_id, name="probe", protocol="senml_http", address="",
+                              options={}, status="active")
+        session.add(connector)
+        session.flush()
+        found = connector.id
+    return found
+
+
+RESOLVERS["connector_id"] = _connector  # connectors: a connector is its enterprise's object

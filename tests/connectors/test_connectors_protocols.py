@@ -5,6 +5,7 @@ Sparkplug node death go into the alarm lifecycle and the sensor's link state."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import time
 
@@ -41,10 +42,8 @@ async def until(check, timeout: float = 15.0):
 def drain(q: queue.Queue, feed: Feed, check, timeout: float = 15.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        try:
+        with contextlib.suppress(queue.Empty):
             feed.push(q.get(timeout=0.1))
-        except queue.Empty:
-            pass
         result = check()
         if result:
             return result

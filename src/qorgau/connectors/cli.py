@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import shlex
@@ -36,10 +37,8 @@ async def _run_sources(configs, emit, stop: asyncio.Event, on_tick=None, tick_s:
         while not stop.is_set():
             if on_tick is not None:
                 await asyncio.to_thread(on_tick)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), tick_s)
-            except TimeoutError:
-                pass
     finally:
         for source in mqtt:
             source.stop()
@@ -55,10 +54,8 @@ async def _keep_running(source, stop: asyncio.Event, connector_id: int) -> None:
             delay = 1.0
         except Exception as error:  # the connection failed or dropped: log, wait, try again
             logging.getLogger(__name__).warning("connector %s: %s; retrying in %.0f s", connector_id, error, delay)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
-            except TimeoutError:
-                pass
             delay = min(delay * 2, 60.0)
 
 

@@ -16,6 +16,7 @@ stores and forwards readings through a bounded on-disk queue while the uplink is
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
@@ -305,10 +306,8 @@ class EdgeAgent:
             log.warning("clock drift %.1f s against the platform (limit %.1f s): fix the agent's time source (NTP)",
                         self.drift_s, self.drift_limit_s)
             body["drift_s"] = self.drift_s
-            try:
+            with contextlib.suppress(UplinkDown, Rejected):
                 self.uplink.report(self.enterprise_bin, body)
-            except (UplinkDown, Rejected):
-                pass
         return answer
 
     def status(self) -> dict:

@@ -15,15 +15,14 @@ from collections import defaultdict
 import orjson
 from sqlalchemy.orm import Session
 
+from qorgau.connectors.mapping import Batch
+from qorgau.connectors.models import SensorLink
 from qorgau.core.db import utcnow
 from qorgau.monitoring import alarms as alarm_model
 from qorgau.monitoring.alarms import Severity
 from qorgau.monitoring.codec import DeadLetter, zone_topic
 from qorgau.monitoring.pipeline import Pipeline
 from qorgau.monitoring.sink import DatabaseSink, load_registry
-
-from qorgau.connectors.mapping import Batch
-from qorgau.connectors.models import SensorLink
 
 FLAG_ALARMS = {"fault": (alarm_model.DETECTOR_FAULT, Severity.MAJOR),
                "calibration_due": (alarm_model.CALIBRATION_DUE, Severity.MINOR),

@@ -43,6 +43,9 @@ CONNECTOR_MOVES = Transitions(ConnectorStatus, {
     ConnectorStatus.ACTIVE: {ConnectorStatus.DISABLED},
     ConnectorStatus.DISABLED: {ConnectorStatus.ACTIVE},
 })
+FLAG_LABELS = {"a1": N_("A1 warning from the detector"), "a2": N_("A2 alarm from the detector"),
+               "fault": N_("Detector fault"), "calibration_due": N_("Calibration due"),
+               "bump_failed": N_("Bump test failed")}
 STATUS_LABELS = {ConnectorStatus.DRAFT: N_("Draft"), ConnectorStatus.ACTIVE: N_("Active"),
                  ConnectorStatus.DISABLED: N_("Disabled")}
 

@@ -8,6 +8,7 @@ Each source reads a plant's server read-only and hands `Batch`es to a callback: 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -189,10 +190,8 @@ class ModbusSource:
         try:
             while not stop.is_set():
                 self.emit(await self.poll_once())
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), period)
-                except TimeoutError:
-                    pass
         finally:
             self.client.close()
 

@@ -8,7 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.connectors import service
-from qorgau.connectors.models import PROTOCOL_LABELS, STAGE_LABELS, STATUS_LABELS, Connector, Rollout
+from qorgau.connectors.models import (
+    FLAG_LABELS,
+    PROTOCOL_LABELS,
+    STAGE_LABELS,
+    STATUS_LABELS,
+    Connector,
+    Rollout,
+)
 from qorgau.core import i18n, policy
 from qorgau.core.deps import get_db, require_user
 from qorgau.core.errors import AppError, ValidationFailed
@@ -29,7 +36,7 @@ ROLLOUT_COLUMNS = (N_("BIN"), N_("Enterprise"), N_("High risk"), N_("Stage"), N_
 
 
 def _labels() -> dict:
-    return {"protocols": PROTOCOL_LABELS, "statuses": STATUS_LABELS, "stages": STAGE_LABELS}
+    return {"protocols": PROTOCOL_LABELS, "statuses": STATUS_LABELS, "stages": STAGE_LABELS, "flags": FLAG_LABELS}
 
 
 @router.get("/")
