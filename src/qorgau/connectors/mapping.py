@@ -13,6 +13,7 @@ import math
 import struct
 from dataclasses import asdict, dataclass, field
 
+from qorgau.core.i18n_markers import N_
 from qorgau.monitoring.units import UnitError, canonical_unit, convert
 
 DATA_TYPES = {"int16": ("h", 1), "uint16": ("H", 1), "int32": ("i", 2), "uint32": ("I", 2),
@@ -23,11 +24,12 @@ KINDS = ("value", "status")
 
 
 class MappingError(ValueError):
-    """A point that cannot be used as configured (field names the column)."""
+    """A point or option that cannot be used as configured: an English message id (translated where it is
+    shown), the field it concerns and the message's parameters."""
 
-    def __init__(self, message: str, field: str):
-        super().__init__(message)
-        self.field = field
+    def __init__(self, message: str, field: str, **params):
+        super().__init__(message % params if params else message)
+        self.message, self.field, self.params = message, field, params
 
 
 @dataclass
@@ -49,29 +51,30 @@ class PointSpec:
     def check(self) -> None:
         """Refuse what cannot be read right (field-named MappingError)."""
         if not self.source.strip():
-            raise MappingError("the source (tag, register, metric) is empty", "source")
+            raise MappingError(N_("The source (tag, register, metric) is empty."), "source")
         if self.kind not in KINDS:
-            raise MappingError(f"kind must be one of {', '.join(KINDS)}", "kind")
+            raise MappingError(N_("The kind is value or status."), "kind")
         if not (math.isfinite(self.scale) and math.isfinite(self.offset)) or self.scale == 0:
-            raise MappingError("scale must be a non-zero number and offset a number", "scale")
+            raise MappingError(N_("The scale must be a non-zero number and the offset a number."), "scale")
         if self.data_type and self.data_type not in DATA_TYPES:
-            raise MappingError(f"data type must be one of {', '.join(DATA_TYPES)}", "data_type")
+            raise MappingError(N_("The data type is one of: %(types)s."), "data_type", types=", ".join(DATA_TYPES))
         if self.byte_order not in ORDERS or self.word_order not in ORDERS:
-            raise MappingError("byte and word order are 'big' or 'little'", "byte_order")
+            raise MappingError(N_("Byte and word order are big or little."), "byte_order")
         if self.kind == "status":
             if self.flag not in FLAGS:
-                raise MappingError(f"a status point names its flag: {', '.join(FLAGS)}", "flag")
+                raise MappingError(N_("A status point names its flag: %(flags)s."), "flag", flags=", ".join(FLAGS))
             if self.bit is not None and not 0 <= self.bit < 64:
-                raise MappingError("bit must be 0..63", "bit")
+                raise MappingError(N_("The bit is 0 to 63."), "bit")
             return
         if not self.unit.strip():
-            raise MappingError("a value point must name the unit its source reports in", "unit")
+            raise MappingError(N_("A value point must name the unit its source reports in."), "unit")
         try:
             self.unit = canonical_unit(self.unit)
             if self.sensor_unit:
                 convert(1.0, self.unit, self.sensor_unit, self.molar_mass)
         except UnitError as error:
-            raise MappingError(str(error), "unit") from error
+            raise MappingError(N_("The unit %(unit)s cannot be read as the sensor's unit %(sensor_unit)s."), "unit",
+                               unit=self.unit, sensor_unit=self.sensor_unit or "-") from error
 
     def reading(self, raw: float) -> float:
         """The raw value as a reading in the sensor's unit (scale and offset first, then the unit)."""
@@ -99,7 +102,7 @@ class PointSpec:
         else:
             table, number = "hr", text
         if table not in ("hr", "ir", "co", "di") or not number.isdigit() or int(number) > 65535:
-            raise MappingError("a Modbus source is hr:N, ir:N, co:N or di:N (N = 0..65535)", "source")
+            raise MappingError(N_("A Modbus source is hr:N, ir:N, co:N or di:N (N from 0 to 65535)."), "source")
         return table, int(number)
 
     def as_dict(self) -> dict:

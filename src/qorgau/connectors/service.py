@@ -34,7 +34,7 @@ from qorgau.connectors.models import (
 )
 from qorgau.connectors.senml import SenmlTopic
 from qorgau.connectors.sources import ConnectorConfig, check_options
-from qorgau.core import audit, crypto, policy
+from qorgau.core import audit, crypto, i18n, policy
 from qorgau.core.db import utcnow
 from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
@@ -49,10 +49,11 @@ CREDENTIAL_KEYS = ("username", "password")
 
 
 def _problem(error: MappingError, row: int | None = None) -> ValidationFailed:
+    """The mapping's own message, in the reader's language, with the row it is about."""
     if row is None:
-        return ValidationFailed(N_("%(problem)s"), field=error.field, params={"problem": str(error)})
-    return ValidationFailed(N_("Row %(row)s: %(problem)s"), field=error.field,
-                            params={"row": row, "problem": str(error)})
+        return ValidationFailed(error.message, field=error.field, params=error.params)
+    problem = i18n.fill(i18n.translate(error.message, "connectors"), error.params)
+    return ValidationFailed(N_("Row %(row)s: %(problem)s"), field=error.field, params={"row": row, "problem": problem})
 
 
 # -- connectors ----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 from qorgau.connectors import senml, sparkplug_host
 from qorgau.connectors.mapping import Batch, MappingError, PointSpec, apply, decode_registers
+from qorgau.core.i18n_markers import N_
 
 log = logging.getLogger(__name__)
 Emit = Callable[[Batch], None]
@@ -46,7 +47,7 @@ class ConnectorConfig:
             try:
                 point.check()
             except MappingError as error:
-                raise MappingError(f"point {row}: {error}", error.field) from error
+                raise MappingError(N_("Point %(row)s: %(problem)s"), error.field, row=row, problem=str(error)) from error
         return ConnectorConfig(int(data["id"]), data.get("name", ""), data["protocol"], data.get("address", ""),
                                dict(data.get("options") or {}), dict(data.get("credentials") or {}), points,
                                data.get("enterprise_bin", ""))
@@ -61,30 +62,31 @@ def check_options(protocol: str, address: str, options: dict) -> None:
     """Refuse an address or options that the protocol cannot use (MappingError naming the field)."""
     if protocol == "opcua":
         if not address.startswith("opc.tcp://"):
-            raise MappingError("an OPC UA address starts with opc.tcp://", "address")
+            raise MappingError(N_("An OPC UA address starts with opc.tcp://"), "address")
         mode = options.get("security_mode", "None")
         policy = options.get("security_policy", "None")
         if mode not in SECURITY_MODES:
-            raise MappingError(f"security mode is one of {', '.join(SECURITY_MODES)}", "security_mode")
+            raise MappingError(N_("The security mode is one of: %(modes)s."), "security_mode", modes=", ".join(SECURITY_MODES))
         if policy not in SECURITY_POLICIES:
-            raise MappingError(f"security policy is one of {', '.join(SECURITY_POLICIES)}", "security_policy")
+            raise MappingError(N_("The security policy is one of: %(policies)s."), "security_policy",
+                               policies=", ".join(SECURITY_POLICIES))
         if (mode == "None") != (policy == "None"):
-            raise MappingError("security mode and policy are both None or both set", "security_mode")
+            raise MappingError(N_("Security mode and policy are both None or both set."), "security_mode")
     elif protocol == "modbus":
         host, port = split_host(address, 502)
         if not host:
-            raise MappingError("a Modbus address is host:port", "address")
+            raise MappingError(N_("A Modbus address is host:port."), "address")
         unit = options.get("unit_id", 1)
         if not isinstance(unit, int) or not 0 <= unit <= 247:
-            raise MappingError("the Modbus unit id is 0..247", "unit_id")
+            raise MappingError(N_("The Modbus unit id is 0 to 247."), "unit_id")
     elif protocol in ("sparkplug", "senml_mqtt"):
         host, port = split_host(address.removeprefix("mqtt://"), 1883)
         if not host:
-            raise MappingError("an MQTT address is mqtt://host:port", "address")
+            raise MappingError(N_("An MQTT address is mqtt://host:port."), "address")
         if protocol == "sparkplug" and not options.get("group_id"):
-            raise MappingError("a Sparkplug connector names its group id", "group_id")
+            raise MappingError(N_("A Sparkplug connector names its group id (option group_id)."), "group_id")
         if protocol == "senml_mqtt" and not options.get("topic"):
-            raise MappingError("a SenML connector names the topic it subscribes to", "topic")
+            raise MappingError(N_("A SenML connector names the topic it subscribes to (option topic)."), "topic")
 
 
 def split_host(address: str, default_port: int) -> tuple[str, int]:
@@ -259,4 +261,4 @@ def make_source(config: ConnectorConfig, emit: Emit):
         return ModbusSource(config, emit)
     if config.protocol in ("sparkplug", "senml_mqtt"):
         return MqttSource(config, emit)
-    raise MappingError(f"protocol {config.protocol} has no source to run (SenML over HTTP is pushed)", "protocol")
+    raise MappingError(N_("This protocol has no source to run (SenML over HTTP is pushed)."), "protocol")
