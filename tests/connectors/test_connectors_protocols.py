@@ -212,3 +212,65 @@ def test_senml_over_mqtt_reading_unit_and_alarm(session, demo_url):
         source.stop()
         pub.loop_stop()
         feed.session.close()
+
+
+def test_opcua_sign_and_encrypt_with_certificates(session, demo_url, tmp_path):
+    from asyncua.crypto.cert_gen import setup_self_signed_certificate
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    sensor = detector(session)
+    port = free_port()
+    feed_session = session_factory(demo_url)()
+
+    async def main():
+        attrs = {"countryName": "KZ", "organizationName": "Qorgau test"}
+        await setup_self_signed_certificate(tmp_path / "server-key.pem", tmp_path / "server-cert.der",
+                                            "urn:example:plant:server", "127.0.0.1",
+                                            [ExtendedKeyUsageOID.SERVER_AUTH], attrs)
+        await setup_self_signed_certificate(tmp_path / "client-key.pem", tmp_path / "client-cert.der",
+                                            "urn:qorgau:connector", "127.0.0.1",
+                                            [ExtendedKeyUsageOID.CLIENT_AUTH], attrs)
+        server = Server()
+        await server.init()
+        server.set_endpoint(f"opc.tcp://127.0.0.1:{port}/plant/")
+        server.set_server_name("Plant")
+        await server.set_application_uri("urn:example:plant:server")
+        server.set_security_policy([ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt])
+        await server.load_certificate(str(tmp_path / "server-cert.der"))
+        await server.load_private_key(str(tmp_path / "server-key.pem"))
+        idx = await server.register_namespace("urn:example:smelter")
+        obj = await server.nodes.objects.add_object(idx, "GasDetector")
+        await obj.add_variable(ua.NodeId("H2S", idx), "H2S", 3.5)
+        async with server:
+            made = connector(session, sensor, "opcua", f"opc.tcp://127.0.0.1:{port}/plant/", [
+                {"source": f"ns={idx};s=H2S", "sensor": sensor.code, "unit": "ppm"}],
+                options={"security_mode": "SignAndEncrypt", "security_policy": "Basic256Sha256",
+                         "certificate": str(tmp_path / "client-cert.der"),
+                         "private_key": str(tmp_path / "client-key.pem"),
+                         "server_certificate": str(tmp_path / "server-cert.der")})
+            feed = Feed(feed_session, connector_id=made.id)
+            source = OpcUaSource(service.runtime_config(session, made), feed.push)
+            stop = asyncio.Event()
+            task = asyncio.create_task(source.run(stop))
+            got = await until(lambda: readings(session, sensor))
+            assert got[0][1] == pytest.approx(3.5)
+            assert source.client.security_policy.Mode == ua.MessageSecurityMode.SignAndEncrypt
+            stop.set()
+            await task
+
+    try:
+        asyncio.run(main())
+    finally:
+        feed_session.close()
+
+
+def test_opcua_options_refused_when_inconsistent(session):
+    from qorgau.connectors.mapping import MappingError
+    from qorgau.connectors.sources import check_options
+
+    with pytest.raises(MappingError) as refused:
+        check_options("opcua", "opc.tcp://127.0.0.1:4840/", {"security_mode": "Sign", "security_policy": "None"})
+    assert refused.value.field == "security_mode"
+    with pytest.raises(MappingError):
+        check_options("opcua", "opc.tcp://127.0.0.1:4840/", {"security_mode": "SignAndEncrypt",
+                                                            "security_policy": "Basic128Rsa15"})
