@@ -25,7 +25,7 @@ from qorgau.core.db import session_factory
 from qorgau.monitoring.broker import PrivateBroker, find_mosquitto, free_port
 from tests.connectors.helpers import alarms, connector, detector, readings
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = pytest.mark.timeout(300)
 needs_mosquitto = pytest.mark.skipif(find_mosquitto() is None, reason="mosquitto is not installed")
 
 
