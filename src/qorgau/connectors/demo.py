@@ -64,7 +64,7 @@ def generate(session: Session, ctx) -> None:
                 value = max(0.0, rng.gauss(1.2, 0.4))
                 batch.readings.append(Reading(sensor.code, now - 3600 + 60 * minute, round(value, 2)))
         connector = Connector(enterprise_id=enterprise.id, site_id=zones_of(session, enterprise.id)[0].site_id,
-                              name=f"{protocol.upper()} (demo)", protocol=protocol, address=address, options=options,
+                              name=f"{protocol.upper()}: шлюз цеха (демо)", protocol=protocol, address=address, options=options,
                               status=ConnectorStatus.ACTIVE, expected_interval_s=60.0)
         session.add(connector)
         for n, sensor in enumerate(sensors):
