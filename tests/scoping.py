@@ -361,3 +361,14 @@ RESOLVERS.update({  # support cases: a case, its services and follow-ups belong 
     "case_id": lambda session, enterprise_id: _support_case(session, enterprise_id).id,
     "service_id": lambda session, enterprise_id: _support_case(session, enterprise_id).services[0].id,
     "follow_up_id": lambda session, enterprise_id: _support_case(session, enterprise_id).follow_ups[0].id,
+def _connector(session: Session, enterprise_id: int):
+    """A connector of that enterprise (made on demand)."""
+    from qorgau.connectors.models import Connector
+    found = session.execute(select(Connector.id).where(Connector.enterprise_id == enterprise_id).limit(1)).scalar()
+    if found is None:
+        connector = Connector(enterprise_id=enterprise_id, name="probe", protocol="senml_http", address="",
+                              options={}, status="active")
+        session.add(connector)
+        found = connector.id
+    return found
+RESOLVERS["connector_id"] = _connector  # connectors: a connector is its enterprise's object

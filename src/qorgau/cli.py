@@ -472,6 +472,8 @@ def _mount_packages() -> None:
         sub = getattr(module, "app", None)
         if sub is not None:
             app.add_typer(sub, name=package)
+        for name, extra in getattr(module, "extra_apps", {}).items():  # top-level commands, e.g. `qorgau edge`
+            app.add_typer(extra, name=name)
 
 
 _mount_packages()

@@ -40,6 +40,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "knowledge.read", "knowledge.write", "support.read", "support.write",
         "training.read", "training.enrol_union", "training.report",
         "support.personal", "support.approve_aid", "support.stats",
+        "connectors.read",
     },
     "technical_inspector": _READ_REFERENCE | {
         "speaks.inbox", "speaks.handle",
@@ -48,6 +49,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "monitoring.read", "monitoring.ack",
         "index.read", "aiwork.read", "aiwork.vote", "knowledge.read", "risk.visit",
         "training.read",
+        "connectors.read",
     },
     "employer_safety_manager": _READ_REFERENCE | {
         "registry.write", "speaks.redacted",
@@ -56,11 +58,13 @@ PERMISSIONS: dict[str, set[str]] = {
         "monitoring.read", "monitoring.write", "monitoring.ack",
         "index.read", "index.reply", "aiwork.read", "aiwork.file", "aiwork.plan_agree", "aiwork.plan_progress",
         "knowledge.read", "training.read", "training.enrol_employer", "training.report",
+        "knowledge.read", "connectors.read", "connectors.manage",
     },
     "state_inspector": _READ_REFERENCE | {
         "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
         "monitoring.read", "risk.read", "risk.plan", "index.read", "aiwork.read", "knowledge.read",
         "risk.visit", "deviations.write", "training.read", "training.report", "support.stats",
+        "risk.visit", "deviations.write", "connectors.read", "connectors.rollout",
     },
     "analyst": _READ_REFERENCE | {
         "speaks.stats", "deviations.stats", "incidents.stats", "risk.read", "risk.train",

@@ -42,9 +42,20 @@ ALARM_TYPES = {
     SILENT: N_("Sensor silent"),
     STUCK: N_("Sensor stuck (value unchanged)"),
 }
+# A gas detector's own status, reported through a connector (qorgau.connectors), in the same lifecycle.
+DETECTOR_ALARM, DETECTOR_FAULT, CALIBRATION_DUE, BUMP_FAILED, OFFLINE = (
+    "detector_alarm", "detector_fault", "calibration_due", "bump_failed", "offline")
+ALARM_TYPES.update({
+    DETECTOR_ALARM: N_("Gas detector in alarm (A1/A2 reported by the detector)"),
+    DETECTOR_FAULT: N_("Gas detector fault"),
+    CALIBRATION_DUE: N_("Gas detector calibration due"),
+    BUMP_FAILED: N_("Gas detector bump test failed"),
+    OFFLINE: N_("Sensor offline (its connection is lost)"),
+})
 DEFAULT_SEVERITY = {THRESHOLD: Severity.CRITICAL, RATE: Severity.MINOR, STEL: Severity.MAJOR,
                     TWA: Severity.MAJOR, OUT_OF_RANGE: Severity.MAJOR, SILENT: Severity.MAJOR,
-                    STUCK: Severity.MINOR}
+                    STUCK: Severity.MINOR, DETECTOR_ALARM: Severity.CRITICAL, DETECTOR_FAULT: Severity.MAJOR,
+                    CALIBRATION_DUE: Severity.MINOR, BUMP_FAILED: Severity.MAJOR, OFFLINE: Severity.MAJOR}
 LEVEL_SEVERITY = {1: Severity.WARNING, 2: Severity.CRITICAL}  # threshold A1 / A2
 
 RAISED, SEVERITY_CHANGED, CLEARED, ACKNOWLEDGED, REPEAT, ESCALATED = (
