@@ -38,6 +38,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "risk.read", "risk.plan", "risk.visit", "index.read", "index.moderate", "index.publish",
         "aiwork.read", "aiwork.file", "aiwork.review", "aiwork.vote", "aiwork.plan_propose", "aiwork.plan_progress",
         "knowledge.read", "knowledge.write", "support.read", "support.write",
+        "knowledge.submit", "knowledge.review", "knowledge.publish", "knowledge.adopt",
     },
     "technical_inspector": _READ_REFERENCE | {
         "speaks.inbox", "speaks.handle",
@@ -45,6 +46,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "incidents.read", "incidents.write",
         "monitoring.read", "monitoring.ack",
         "index.read", "aiwork.read", "aiwork.vote", "knowledge.read", "risk.visit",
+        "knowledge.submit", "knowledge.adopt",
     },
     "employer_safety_manager": _READ_REFERENCE | {
         "registry.write", "speaks.redacted",
@@ -52,11 +54,11 @@ PERMISSIONS: dict[str, set[str]] = {
         "incidents.read", "incidents.write",
         "monitoring.read", "monitoring.write", "monitoring.ack",
         "index.read", "index.reply", "aiwork.read", "aiwork.file", "aiwork.plan_agree", "aiwork.plan_progress",
-        "knowledge.read",
+        "knowledge.read", "knowledge.submit", "knowledge.adopt",
     },
     "state_inspector": _READ_REFERENCE | {
         "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
-        "monitoring.read", "risk.read", "risk.plan", "index.read", "aiwork.read", "knowledge.read",
+        "monitoring.read", "risk.read", "risk.plan", "index.read", "aiwork.read", "knowledge.read", "knowledge.submit",
         "risk.visit", "deviations.write",
     },
     "analyst": _READ_REFERENCE | {
@@ -72,7 +74,7 @@ PERMISSIONS["admin"] = set().union(*PERMISSIONS.values()) | {
 
 
 # Acts of the federation as a whole: held only at national scope (and by administrators), whatever the role grants.
-NATIONAL_ONLY = {"index.publish"}
+NATIONAL_ONLY = {"index.publish", "knowledge.publish"}
 
 
 def national(user: User | None) -> bool:

@@ -39,8 +39,8 @@ MOVES = Transitions(Status, {
     Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
     Status.SUBMITTED: {Status.REVIEWED, Status.DRAFT, Status.WITHDRAWN},
     Status.REVIEWED: {Status.PUBLISHED, Status.DRAFT, Status.WITHDRAWN},
-    # a published practice stays visible while a new version goes through the two steps again
-    Status.PUBLISHED: {Status.SUBMITTED, Status.WITHDRAWN},
+    # a published practice stays visible (its published version) while a new draft goes through both steps again
+    Status.PUBLISHED: {Status.DRAFT, Status.WITHDRAWN},
     Status.WITHDRAWN: set(),
 })
 
@@ -89,13 +89,13 @@ class Practice(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    versions: Mapped[list[Version]] = relationship(back_populates="practice", order_by="Version.number")
-    reviews: Mapped[list[Review]] = relationship(back_populates="practice", order_by="Review.id")
-    adoptions: Mapped[list[Adoption]] = relationship(back_populates="practice", order_by="Adoption.id")
-    attachments: Mapped[list[Attachment]] = relationship(back_populates="practice", order_by="Attachment.id")
+    versions: Mapped[list[PracticeVersion]] = relationship(back_populates="practice", order_by="PracticeVersion.number")
+    reviews: Mapped[list[PracticeReview]] = relationship(back_populates="practice", order_by="PracticeReview.id")
+    adoptions: Mapped[list[PracticeAdoption]] = relationship(back_populates="practice", order_by="PracticeAdoption.id")
+    attachments: Mapped[list[PracticeAttachment]] = relationship(back_populates="practice", order_by="PracticeAttachment.id")
 
 
-class Version(Base):
+class PracticeVersion(Base):
     """The practice's words and figures as of one change; never edited, a change makes the next version.
 
     data = {"texts": {lang: {"title", "problem", "action", "result"}},
@@ -116,7 +116,7 @@ class Version(Base):
     practice: Mapped[Practice] = relationship(back_populates="versions")
 
 
-class Review(Base):
+class PracticeReview(Base):
     """One step of the federation's review: the first check ("review") or publication ("publish")."""
 
     __tablename__ = "knowledge_review"
@@ -133,7 +133,7 @@ class Review(Base):
     practice: Mapped[Practice] = relationship(back_populates="reviews")
 
 
-class Doc(Base):
+class PracticeDoc(Base):
     """The search index: one row per language version of a published practice (text for full-text search,
     the embedding for semantic search). Rebuilt from the published version whenever it changes; not
     audited because it is derived data (the versions it comes from are)."""
@@ -149,7 +149,7 @@ class Doc(Base):
     vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32 x 384, L2-normalised
 
 
-class Attachment(Base):
+class PracticeAttachment(Base):
     """A file attached to a practice (a photo, a drawing, a procedure); kept in the database, small."""
 
     __tablename__ = "knowledge_attachment"
@@ -168,7 +168,7 @@ class Attachment(Base):
     practice: Mapped[Practice] = relationship(back_populates="attachments")
 
 
-class Adoption(Base):
+class PracticeAdoption(Base):
     """"We adopted it": another enterprise took the practice up and says how it went."""
 
     __tablename__ = "knowledge_adoption"
