@@ -23,18 +23,20 @@ import numpy as np
 from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
-from qorgau.knowledge.models import LANGUAGES, PracticeDoc, Practice, Status, PracticeVersion
+from qorgau.knowledge.models import LANGUAGES, Practice, PracticeDoc, PracticeVersion, Status
 from qorgau.speaks import embedding
 
 STEM = 6
 RRF_K = 60
 DEPTH = 50  # how far down each list the fusion looks
 _WORD = re.compile(r"\w+", re.UNICODE)
-STOP = frozenset("""
-the and for with from that this was were are not but how what when into after before while our their they them
-его она они что как для при это или где когда после перед через был была были есть нет ещё уже очень
-және мен бен пен үшін кезінде туралы бұл осы сол оның олар қалай неге бар жоқ еді болды деп емес
-""".split())
+STOP = frozenset([
+    "the", "and", "for", "with", "from", "that", "this", "was", "were", "are", "not", "but", "how", "what",
+    "when", "into", "after", "before", "while", "our", "their", "they", "them", "его", "она", "они", "что",
+    "как", "для", "при", "это", "или", "где", "когда", "после", "перед", "через", "был", "была", "были",
+    "есть", "нет", "ещё", "уже", "очень", "және", "мен", "бен", "пен", "үшін", "кезінде", "туралы", "бұл",
+    "осы", "сол", "оның", "олар", "қалай", "неге", "бар", "жоқ", "еді", "болды", "деп", "емес",
+])
 
 
 def words(query: str) -> list[str]:

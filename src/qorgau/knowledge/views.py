@@ -226,9 +226,10 @@ def _attach(request: Request, db: Session, user: User, practice_id: int, filenam
     return _back(practice_id)
 
 
-@router.get("/attachments/{attachment_id}")
-def attachment_get(attachment_id: IdPath, user: User | None = Depends(load_user), db: Session = Depends(get_db)):
-    attachment = service.get_attachment(session=db, actor=user, attachment_id=attachment_id)
+@router.get("/attachments/{practice_attachment_id}")
+def attachment_get(practice_attachment_id: IdPath, user: User | None = Depends(load_user),
+                   db: Session = Depends(get_db)):
+    attachment = service.get_attachment(session=db, actor=user, attachment_id=practice_attachment_id)
     return Response(attachment.content, media_type=attachment.content_type, headers={
         "Content-Disposition": f'attachment; filename="attachment-{attachment.id}'
                                f'{service.ATTACHMENT_TYPES[attachment.content_type]}"',
