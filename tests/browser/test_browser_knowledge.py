@@ -8,9 +8,12 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def test_worker_searches_in_kazakh_and_finds_a_russian_practice(live_server, phone):
-    page = phone
-    page.goto(live_server + "/knowledge/?lang=kk")
+def test_worker_searches_in_kazakh_and_finds_a_russian_practice(live_server, browser):
+    # a phone whose browser speaks Kazakh
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="kk-KZ")
+    page = context.new_page()
+    page.goto(live_server + "/knowledge/")
     page.get_by_label("Мәселені өз сөзіңізбен сипаттаңыз").fill("конвейер барабанына қол тартылып кетті")
     page.get_by_role("button", name="Іздеу").click()
     page.wait_for_url("**/knowledge/?q=*")
@@ -22,3 +25,4 @@ def test_worker_searches_in_kazakh_and_finds_a_russian_practice(live_server, pho
     page.get_by_role("heading", level=1).wait_for()
     assert "натяжные и приводные барабаны" in page.content().lower()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    context.close()

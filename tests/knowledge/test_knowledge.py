@@ -253,3 +253,25 @@ def test_cli_load_starter_is_idempotent(demo_url, monkeypatch):
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert json.loads(result.output.strip().splitlines()[-1]) == {"created": 0, "updated": 0, "total": 64}
+
+
+def test_the_panel_sits_beside_reports_alarms_accidents_and_filings(sign_in, session):
+    from qorgau.airegister.models import Filing
+    from qorgau.incidents.models import Accident
+    from qorgau.monitoring.models import Alarm
+    from qorgau.speaks.models import Report
+
+    admin = sign_in("admin")
+    cases = {"report": (Report, "/speaks/reports/{}"), "alarm": (Alarm, "/monitoring/alarms/{}"),
+             "accident": (Accident, "/incidents/accidents/{}"), "filing": (Filing, "/airegister/filings/{}")}
+    shown = 0
+    for kind, (model, url) in cases.items():
+        case_id = session.execute(select(model.id).order_by(model.id)).scalars().first()
+        if case_id is None:
+            continue
+        page = admin.get(url.format(case_id))
+        assert page.status_code == 200 and f'hx-get="/knowledge/beside/{kind}/{case_id}"' in page.text, kind
+        fragment = admin.get(f"/knowledge/beside/{kind}/{case_id}")
+        assert fragment.status_code == 200 and 'href="/knowledge/practices/' in fragment.text, kind
+        shown += 1
+    assert shown >= 3

@@ -43,7 +43,7 @@ def words(query: str) -> list[str]:
     """The query's search terms: lower-cased words of three letters or more, stop words out, cut to a stem."""
     seen: list[str] = []
     for word in _WORD.findall(query.lower()):
-        if len(word) < 3 or word in STOP or word.isdigit():
+        if len(word) < 3 or word in STOP or word.isdigit() or not word.strip("_"):
             continue
         stem = word[:STEM]
         if stem not in seen:

@@ -206,20 +206,15 @@ def adopt_post(request: Request, practice_id: IdPath, form: FormData = Depends(f
 
 
 @router.post("/practices/{practice_id}/attachments")
-async def attach_post(request: Request, practice_id: IdPath, user: User = Depends(require_user),
-                      db: Session = Depends(get_db)):
-    form = await request.form()
+def attach_post(request: Request, practice_id: IdPath, form: FormData = Depends(form_data),
+                user: User = Depends(require_user), db: Session = Depends(get_db)):
     upload = form.get("file")
-    content = await upload.read() if upload is not None and hasattr(upload, "read") else b""
-    return _attach(request, db, user, practice_id, getattr(upload, "filename", "") or "",
-                   getattr(upload, "content_type", "") or "", content)
-
-
-def _attach(request: Request, db: Session, user: User, practice_id: int, filename: str, content_type: str,
-            content: bytes) -> Response:
+    stream = getattr(upload, "file", None)
+    content = stream.read(service.MAX_ATTACHMENT + 1) if stream is not None else b""
     try:
-        service.add_attachment(session=db, actor=user, practice_id=practice_id, filename=filename,
-                               content_type=content_type, content=content)
+        service.add_attachment(session=db, actor=user, practice_id=practice_id,
+                               filename=getattr(upload, "filename", "") or "",
+                               content_type=getattr(upload, "content_type", "") or "", content=content)
         db.commit()
     except AppError as error:
         return _again(request, db, user, practice_id, error)
