@@ -372,3 +372,30 @@ def _connector(session: Session, enterprise_id: int):
         found = connector.id
     return found
 RESOLVERS["connector_id"] = _connector  # connectors: a connector is its enterprise's object
+def _knowledge_draft(session: Session, enterprise_id: int):
+    """A practice that enterprise submitted, not yet published (made on demand; published ones are public)."""
+    from qorgau.knowledge.models import Practice, PracticeVersion
+    found = session.execute(select(Practice.id).where(Practice.enterprise_id == enterprise_id,
+                                                      Practice.published_version.is_(None)).limit(1)).scalar()
+        practice = Practice(key=f"P-PROBE{enterprise_id}", status="submitted", category="other", country="KZ",
+                            source_kind="enterprise_kz", source_title="probe", licence="probe",
+                            enterprise_id=enterprise_id, title={"ru": "probe"})
+        session.add(practice)
+        session.add(PracticeVersion(practice_id=practice.id, number=1, data={"texts": {"ru": {
+            "title": "probe", "problem": "probe", "action": "probe", "result": ""}}, "figures": []}))
+        found = practice.id
+def _knowledge_attachment(session: Session, enterprise_id: int):
+    from qorgau.knowledge.models import PracticeAttachment
+    practice_id = _knowledge_draft(session, enterprise_id)
+    found = session.execute(select(PracticeAttachment.id).where(PracticeAttachment.practice_id == practice_id)
+                            .limit(1)).scalar()
+        attachment = PracticeAttachment(practice_id=practice_id, filename="probe.pdf", content_type="application/pdf",
+                                        size=5, sha256="0" * 64, content=b"%PDF-")
+        session.add(attachment)
+        found = attachment.id
+RESOLVERS.update({  # knowledge: drafts and their attachments belong to the submitting enterprise
+    "practice_id": _knowledge_draft,
+    "practice_attachment_id": _knowledge_attachment,
+    # "how others fixed this" beside a case: the case (here a violation) is the enterprise's object
+    "object_id": lambda session, enterprise_id: _violation(session, enterprise_id).id,
+NOT_SCOPED["kind"] = "violation"  # knowledge: the kind of case, not an object

@@ -41,6 +41,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "training.read", "training.enrol_union", "training.report",
         "support.personal", "support.approve_aid", "support.stats",
         "connectors.read",
+        "knowledge.submit", "knowledge.review", "knowledge.publish", "knowledge.adopt",
     },
     "technical_inspector": _READ_REFERENCE | {
         "speaks.inbox", "speaks.handle",
@@ -50,6 +51,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "index.read", "aiwork.read", "aiwork.vote", "knowledge.read", "risk.visit",
         "training.read",
         "connectors.read",
+        "knowledge.submit", "knowledge.adopt",
     },
     "employer_safety_manager": _READ_REFERENCE | {
         "registry.write", "speaks.redacted",
@@ -58,13 +60,13 @@ PERMISSIONS: dict[str, set[str]] = {
         "monitoring.read", "monitoring.write", "monitoring.ack",
         "index.read", "index.reply", "aiwork.read", "aiwork.file", "aiwork.plan_agree", "aiwork.plan_progress",
         "knowledge.read", "training.read", "training.enrol_employer", "training.report",
-        "knowledge.read", "connectors.read", "connectors.manage",
+        "connectors.read", "connectors.manage", "knowledge.submit", "knowledge.adopt",
     },
     "state_inspector": _READ_REFERENCE | {
         "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
-        "monitoring.read", "risk.read", "risk.plan", "index.read", "aiwork.read", "knowledge.read",
+        "monitoring.read", "risk.read", "risk.plan", "index.read", "aiwork.read", "knowledge.read", "knowledge.submit",
         "risk.visit", "deviations.write", "training.read", "training.report", "support.stats",
-        "risk.visit", "deviations.write", "connectors.read", "connectors.rollout",
+        "connectors.read", "connectors.rollout",
     },
     "analyst": _READ_REFERENCE | {
         "speaks.stats", "deviations.stats", "incidents.stats", "risk.read", "risk.train",
@@ -79,7 +81,7 @@ PERMISSIONS["admin"] = set().union(*PERMISSIONS.values()) | {
 
 
 # Acts of the federation as a whole: held only at national scope (and by administrators), whatever the role grants.
-NATIONAL_ONLY = {"index.publish"}
+NATIONAL_ONLY = {"index.publish", "knowledge.publish"}
 
 
 def national(user: User | None) -> bool:
