@@ -341,10 +341,14 @@ RESOLVERS.update({  # training: enrolments and certificates are the enterprise's
     "completion_id": _training_completion,
 })
 NOT_SCOPED.update({"course_id": "1", "lesson_id": "1"})
+
+
 def _support_case(session: Session, enterprise_id: int):
     """A support case of that enterprise with a service and a follow-up (made on demand)."""
     from datetime import date
+
     from qorgau.support.models import Case, CaseService, FollowUp
+
     case = session.execute(select(Case).where(Case.enterprise_id == enterprise_id).limit(1)).scalar()
     if case is None:
         case = Case(reference=f"SC-P{enterprise_id:05d}"[:12], enterprise_id=enterprise_id, cause="request",
@@ -357,45 +361,70 @@ def _support_case(session: Session, enterprise_id: int):
         case.follow_ups.append(FollowUp(due_on=date(2026, 6, 1), purpose="probe"))
     session.flush()
     return case
+
+
 RESOLVERS.update({  # support cases: a case, its services and follow-ups belong to the worker's enterprise
     "case_id": lambda session, enterprise_id: _support_case(session, enterprise_id).id,
     "service_id": lambda session, enterprise_id: _support_case(session, enterprise_id).services[0].id,
     "follow_up_id": lambda session, enterprise_id: _support_case(session, enterprise_id).follow_ups[0].id,
+})
+
+
 def _connector(session: Session, enterprise_id: int):
     """A connector of that enterprise (made on demand)."""
     from qorgau.connectors.models import Connector
+
     found = session.execute(select(Connector.id).where(Connector.enterprise_id == enterprise_id).limit(1)).scalar()
     if found is None:
         connector = Connector(enterprise_id=enterprise_id, name="probe", protocol="senml_http", address="",
                               options={}, status="active")
         session.add(connector)
+        session.flush()
         found = connector.id
     return found
+
+
 RESOLVERS["connector_id"] = _connector  # connectors: a connector is its enterprise's object
+
+
 def _knowledge_draft(session: Session, enterprise_id: int):
     """A practice that enterprise submitted, not yet published (made on demand; published ones are public)."""
     from qorgau.knowledge.models import Practice, PracticeVersion
+
     found = session.execute(select(Practice.id).where(Practice.enterprise_id == enterprise_id,
                                                       Practice.published_version.is_(None)).limit(1)).scalar()
+    if found is None:
         practice = Practice(key=f"P-PROBE{enterprise_id}", status="submitted", category="other", country="KZ",
                             source_kind="enterprise_kz", source_title="probe", licence="probe",
                             enterprise_id=enterprise_id, title={"ru": "probe"})
         session.add(practice)
+        session.flush()
         session.add(PracticeVersion(practice_id=practice.id, number=1, data={"texts": {"ru": {
             "title": "probe", "problem": "probe", "action": "probe", "result": ""}}, "figures": []}))
+        session.flush()
         found = practice.id
+    return found
+
+
 def _knowledge_attachment(session: Session, enterprise_id: int):
     from qorgau.knowledge.models import PracticeAttachment
+
     practice_id = _knowledge_draft(session, enterprise_id)
     found = session.execute(select(PracticeAttachment.id).where(PracticeAttachment.practice_id == practice_id)
                             .limit(1)).scalar()
+    if found is None:
         attachment = PracticeAttachment(practice_id=practice_id, filename="probe.pdf", content_type="application/pdf",
                                         size=5, sha256="0" * 64, content=b"%PDF-")
         session.add(attachment)
+        session.flush()
         found = attachment.id
+    return found
+
+
 RESOLVERS.update({  # knowledge: drafts and their attachments belong to the submitting enterprise
     "practice_id": _knowledge_draft,
     "practice_attachment_id": _knowledge_attachment,
     # "how others fixed this" beside a case: the case (here a violation) is the enterprise's object
     "object_id": lambda session, enterprise_id: _violation(session, enterprise_id).id,
+})
 NOT_SCOPED["kind"] = "violation"  # knowledge: the kind of case, not an object
