@@ -20,7 +20,7 @@ from qorgau.core.errors import AppError
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.core.pagination import PageParams, Paged, paginate
+from qorgau.core.pagination import Paged, PageParams, paginate
 from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.tabular import ImportFailed, download
 from qorgau.core.templating import render

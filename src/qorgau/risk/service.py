@@ -34,8 +34,8 @@ from qorgau.risk import plan as engine
 from qorgau.risk.backtest import METHOD_LABELS, BacktestConfig, run_backtest
 from qorgau.risk.features import BY_ID, model_frame, rolling
 from qorgau.risk.model import RiskModel
-from qorgau.risk.visit_labels import add_visit_rows
 from qorgau.risk.models import ACTIONS, InspectionItem, InspectionPlan, ModelRun, PlanDecision, RiskScore
+from qorgau.risk.visit_labels import add_visit_rows
 
 MIN_TRAINING_CASES = 30  # fewer serious or fatal cases than this: no model, and the pages say so
 DEFAULT_MONTHS = 48
