@@ -110,6 +110,9 @@ def grow(session: Session, extra: int, *, offset: int = 0) -> int:
                       "index_score"):
             session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
     session.commit()
+    if session.get_bind().dialect.name == "postgresql":  # planner statistics, as autovacuum keeps them in service
+        with session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
     return session.execute(select(func.count(Enterprise.id))).scalar_one()
 
 

@@ -433,15 +433,16 @@ def enterprise_statistics(*, session: Session, actor: User, start: date, end: da
     the page's enterprises only, from their closed violations."""
     policy.require(actor, "deviations.stats")
     today = today or utcnow().date()
-    late = (select(CorrectiveAction.id).where(CorrectiveAction.violation_id == Violation.id,
-                                              CorrectiveAction.status == "open", CorrectiveAction.due_on < today)
-            .exists())
+    # Violations with an open action past due: one hashed set joined in, not a subquery per violation.
+    late = (select(CorrectiveAction.violation_id).where(CorrectiveAction.status == "open", CorrectiveAction.due_on < today)
+            .distinct().subquery())
     where = and_(policy.scoped(session, actor, Violation.enterprise_id), Violation.found_on >= start,
                  Violation.found_on < end)
     found = func.count(Violation.id)
     closed = func.count(Violation.closed_on)
-    overdue = func.sum(case((and_(Violation.closed_on.is_(None), late), 1), else_=0))
+    overdue = func.sum(case((and_(Violation.closed_on.is_(None), late.c.violation_id.is_not(None)), 1), else_=0))
     grouped = (select(Violation.enterprise_id, found.label("found"), closed.label("closed"), overdue.label("overdue"))
+               .outerjoin(late, late.c.violation_id == Violation.id)
                .where(where).group_by(Violation.enterprise_id).order_by(found.desc(), Violation.enterprise_id))
     total = session.execute(select(func.count(func.distinct(Violation.enterprise_id))).where(where)).scalar_one()
     if per_page is not None:
