@@ -81,6 +81,20 @@ def test_a_plans_visits_record_outcomes_and_the_model_card_compares_picks_with_r
         assert 'data-verdict="more"' in state.get("/risk/model-card", cookies={"lang": lang}).text
     page = state.get(f"/risk/plans/{plan.id}", cookies={"lang": "en"}).text
     assert 'data-outcome="nothing_found"' in page and 'data-outcome="violations_found"' in page
+    # Retrained (the monthly job `risk.train` calls the same service.train), the model learns from the visits
+    # next to the accidents.
+    from qorgau.risk.models import ModelRun
+
+    before = session.execute(select(ModelRun).order_by(ModelRun.id.desc()).limit(1)).scalar_one()
+    assert before.metrics["visit_labels"]["used"] is False
+    _train(session)
+    run = session.execute(select(ModelRun).order_by(ModelRun.id.desc()).limit(1)).scalar_one()
+    used = run.metrics["visit_labels"]
+    assert used["used"] is True and used["visits"] == len(picks) + len(randoms) and used["serious"] == 2 * len(picks)
+    assert used["kappa"] > 0 and set(used["without"]["capture"]) == set(run.metrics["methods"]["model"]["capture"])
+    assert run.version != before.version  # other training rows, another model
+    card = state.get("/risk/model-card", cookies={"lang": "en"}).text
+    assert 'data-visit-labels="used"' in card and 'data-labels="with"' in card and 'data-labels="without"' in card
 
 
 def _user(session, username):
@@ -148,3 +162,31 @@ def test_the_demo_draws_plans_and_records_outcomes_once_a_model_is_trained(sessi
     recorded = session.execute(select(Visit)).scalars().all()
     assert len(recorded) >= 4 and {v.kind for v in recorded} >= {"random_audit"}
     assert all((v.outcome == "nothing_found") == (v.gross + v.significant + v.minor == 0) for v in recorded)
+
+
+def test_visit_rows_teach_the_month_before_the_visit_and_add_no_cases_overall():
+    import numpy as np
+    import pandas as pd
+
+    from qorgau.risk.visit_labels import VISIT_ROW, accident_rows, add_visit_rows
+
+    periods = ["2026-01", "2026-02", "2026-03", "2026-04"]
+    frame = pd.DataFrame({"entity_id": np.repeat(["1", "2", "3"], 4), "period_index": np.tile(range(4), 3),
+                          "workers": np.repeat([100.0, 400.0, 50.0], 4),
+                          "target": [0, 1, 0, np.nan, 2, 0, 1, np.nan, 0, 0, 0, np.nan], "x": range(12)})
+    labels = pd.DataFrame({"enterprise_id": [1, 2, 3, 9], "period": ["2026-03", "2026-05", "2026-01", "2026-03"],
+                           "visits": [1, 1, 1, 1], "serious": [3, 1, 0, 5]})
+    out, info = add_visit_rows(frame, labels, periods)
+    visits = out[out[VISIT_ROW] == 1]
+    # A visit in March teaches the February row; May (after the last month) the April row; January (no row
+    # before it) and an enterprise outside the panel teach nothing.
+    assert sorted(zip(visits["entity_id"], visits["period_index"], strict=True)) == [("1", 1), ("2", 3)]
+    assert info["used"] and info["visits"] == 2 and info["serious"] == 4
+    known = frame["target"].notna()
+    rate = frame.loc[known, "target"].sum() / frame.loc[known, "workers"].sum()
+    assert np.isclose(visits["target"].sum(), rate * (100 + 400))  # κ: the visits add their size-expected cases
+    assert np.isclose(visits.loc[visits["entity_id"] == "1", "target"].iloc[0] / visits.loc[visits["entity_id"] == "2",
+                                                                                         "target"].iloc[0], 3.0)
+    assert len(accident_rows(out)) == len(frame) and (visits["x"].to_numpy() == [1, 7]).all()  # their features
+    nothing, none_info = add_visit_rows(frame, labels.assign(serious=0), periods)
+    assert len(nothing) == len(frame) and not none_info["used"]

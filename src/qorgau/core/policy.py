@@ -8,8 +8,8 @@ Every service that lists or fetches enterprise-bound data filters with `enterpri
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Integer, Select, and_, event, false, literal, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
 from qorgau.core.errors import Forbidden, NotFound
 from qorgau.core.i18n_markers import N_
@@ -99,30 +99,61 @@ def require(user: User | None, permission: str) -> None:
         raise Forbidden("You do not have permission to do this.")
 
 
+_UNION_CACHE = "qorgau.policy.union_trees"
+_MAX_DEPTH = 32  # far deeper than the federation's tree; guards against a cycle in bad data
+
+
+def _union_tree(session: Session, root_id: int) -> tuple[tuple[str, str | None, str | None] | None, list[int]]:
+    """(kind, sector, region) of the union organisation and the ids of it and everything below it: one
+    recursive query, remembered on the session until its transaction ends or the union tree is written."""
+    cache = session.info.setdefault(_UNION_CACHE, {})
+    if root_id not in cache:
+        tree = (select(UnionOrg.id, UnionOrg.kind, UnionOrg.sector_code, UnionOrg.region_kato,
+                       literal(0, Integer).label("depth"))
+                .where(UnionOrg.id == root_id).cte("union_tree", recursive=True))
+        below = aliased(UnionOrg)
+        tree = tree.union_all(select(below.id, below.kind, below.sector_code, below.region_kato, tree.c.depth + 1)
+                              .where(below.parent_id == tree.c.id, tree.c.depth < _MAX_DEPTH))
+        rows = session.execute(select(tree).order_by(tree.c.depth, tree.c.id)).all()
+        root = (rows[0].kind, rows[0].sector_code, rows[0].region_kato) if rows else None
+        cache[root_id] = (root, list(dict.fromkeys(r.id for r in rows)))
+    return cache[root_id]
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed_tree(session: Session, _context) -> None:
+    if _UNION_CACHE in session.info and any(isinstance(o, UnionOrg)
+                                            for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_UNION_CACHE, None)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_trees(session: Session, *_args) -> None:
+    session.info.pop(_UNION_CACHE, None)
+
+
 def union_subtree_ids(session: Session, root_id: int) -> list[int]:
     """The union organisation and everything below it."""
-    ids, frontier = [root_id], [root_id]
-    while frontier:
-        frontier = list(session.execute(select(UnionOrg.id).where(UnionOrg.parent_id.in_(frontier))).scalars())
-        ids.extend(frontier)
-    return ids
+    return list(_union_tree(session, root_id)[1])
 
 
 def _union_reach(session: Session, union_id: int) -> ColumnElement[bool]:
-    org = session.get(UnionOrg, union_id)
+    org, subtree = _union_tree(session, union_id)
     if org is None:
         return false()
-    if org.kind == "federation":
+    kind, sector_code, region_kato = org
+    if kind == "federation":
         return true()
     # Enterprises organised under this branch of the tree, plus (for sectoral and regional unions)
     # the enterprises of their sector or region that no primary organisation covers.
-    reach: list[ColumnElement[bool]] = [Enterprise.primary_union_id.in_(union_subtree_ids(session, union_id))]
+    reach: list[ColumnElement[bool]] = [Enterprise.primary_union_id.in_(subtree)]
     area = []
-    if org.sector_code:
-        area.append(Enterprise.sector_code == org.sector_code)
-    if org.region_kato:
-        area.append(Enterprise.region_kato == org.region_kato)
-    if area and org.kind in ("sectoral", "regional"):
+    if sector_code:
+        area.append(Enterprise.sector_code == sector_code)
+    if region_kato:
+        area.append(Enterprise.region_kato == region_kato)
+    if area and kind in ("sectoral", "regional"):
         reach.append(and_(*area))
     return or_(*reach)
 
@@ -176,10 +207,10 @@ def reachable_union_ids(session: Session, user: User | None) -> list[int] | None
     if user.role == "admin" or user.scope_kind == "national":
         return None
     if user.scope_kind == "union" and user.scope_union_id:
-        org = session.get(UnionOrg, user.scope_union_id)
-        if org is not None and org.kind == "federation":
+        org, subtree = _union_tree(session, user.scope_union_id)
+        if org is not None and org[0] == "federation":
             return None
-        return union_subtree_ids(session, user.scope_union_id)
+        return list(subtree) if org is not None else [user.scope_union_id]
     return []
 
 

@@ -11,9 +11,9 @@ import statistics
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import Integer, Select, func, select
+from sqlalchemy import Integer, Select, and_, case, false, func, select, true
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from qorgau.core import audit, policy
 from qorgau.core.config import get_settings
@@ -314,26 +314,51 @@ def open_actions(*, session: Session, actor: User, enterprise_id: int | None = N
     return sorted(items, key=lambda i: (SEVERITY_RANK.get(i["violation"].severity, 9), -i["age_days"]))
 
 
-def todo(*, session: Session, actor: User, today: date | None = None) -> dict:
-    """What this person has to act on: evidence to verify, stopped work, overdue actions, due this week."""
+TODO_SHOWN = 50  # items listed per section of the to-do list; the counts are exact whatever the number
+
+
+def verifiable(actor: User):
+    """`can_verify` as a condition on Violation rows already filtered by the actor's scope (one query for a
+    whole list instead of one check per row)."""
+    if not policy.allowed(actor, "deviations.verify"):
+        return false()
+    if actor.role in ("admin", "union_officer"):
+        return true()
+    return Violation.inspector_id == actor.id
+
+
+def todo(*, session: Session, actor: User, today: date | None = None, shown: int = TODO_SHOWN) -> dict:
+    """What this person has to act on: evidence to verify, stopped work, overdue actions, due this week.
+    Each section lists its first `shown` items; `counts` are exact totals counted by the database."""
     today = today or utcnow().date()
     policy.require(actor, "deviations.read")
     scope = policy.scoped(session, actor, Violation.enterprise_id)
-    to_verify = [(e, a, v) for e, a, v in session.execute(
-        select(ActionEvidence, CorrectiveAction, Violation).join(CorrectiveAction, ActionEvidence.action_id == CorrectiveAction.id).join(Violation)
-        .where(scope, ActionEvidence.verdict == "", CorrectiveAction.status == "done").order_by(ActionEvidence.submitted_on)
-        .limit(200)).all() if can_verify(session, actor, v)]
-    overdue = session.execute(
-        select(CorrectiveAction, Violation).join(Violation).where(scope, CorrectiveAction.status == "open", CorrectiveAction.due_on < today)
-        .order_by(CorrectiveAction.due_on).limit(200)).all()
-    due_soon = session.execute(
-        select(CorrectiveAction, Violation).join(Violation)
-        .where(scope, CorrectiveAction.status == "open", CorrectiveAction.due_on >= today, CorrectiveAction.due_on <= today + timedelta(days=7))
-        .order_by(CorrectiveAction.due_on).limit(200)).all()
-    stopped = session.execute(select(Violation).where(scope, Violation.work_stopped.is_(True),
-                                                      Violation.status != "closed")
-                              .order_by(Violation.found_on).limit(100)).scalars().all()
-    return {"to_verify": to_verify, "overdue": overdue, "due_soon": due_soon, "stopped": stopped}
+    waiting = (and_(scope, ActionEvidence.verdict == "", CorrectiveAction.status == "done", verifiable(actor)))
+    overdue_where = and_(scope, CorrectiveAction.status == "open", CorrectiveAction.due_on < today)
+    soon_where = and_(scope, CorrectiveAction.status == "open", CorrectiveAction.due_on >= today,
+                      CorrectiveAction.due_on <= today + timedelta(days=7))
+    stopped_where = and_(scope, Violation.work_stopped.is_(True), Violation.status != "closed")
+    evidence_join = (select(func.count()).select_from(ActionEvidence)
+                     .join(CorrectiveAction, ActionEvidence.action_id == CorrectiveAction.id).join(Violation))
+    action_join = select(func.count()).select_from(CorrectiveAction).join(Violation)
+    counts = session.execute(select(
+        evidence_join.where(waiting).scalar_subquery().label("to_verify"),
+        action_join.where(overdue_where).scalar_subquery().label("overdue"),
+        action_join.where(soon_where).scalar_subquery().label("due_soon"),
+        select(func.count()).select_from(Violation).where(stopped_where).scalar_subquery().label("stopped"),
+    )).one()
+    to_verify = session.execute(
+        select(ActionEvidence, CorrectiveAction, Violation).join(CorrectiveAction, ActionEvidence.action_id == CorrectiveAction.id)
+        .join(Violation).options(defer(ActionEvidence.content))
+        .where(waiting).order_by(ActionEvidence.submitted_on, ActionEvidence.id).limit(shown)).all()
+    overdue = session.execute(select(CorrectiveAction, Violation).join(Violation).where(overdue_where)
+                              .order_by(CorrectiveAction.due_on, CorrectiveAction.id).limit(shown)).all()
+    due_soon = session.execute(select(CorrectiveAction, Violation).join(Violation).where(soon_where)
+                               .order_by(CorrectiveAction.due_on, CorrectiveAction.id).limit(shown)).all()
+    stopped = session.execute(select(Violation).where(stopped_where)
+                              .order_by(Violation.found_on, Violation.id).limit(shown)).scalars().all()
+    return {"to_verify": [tuple(row) for row in to_verify], "overdue": overdue, "due_soon": due_soon,
+            "stopped": stopped, "counts": dict(counts._mapping), "shown": shown}
 
 
 def violation_detail(*, session: Session, actor: User, violation_id: int) -> Violation:
@@ -391,6 +416,54 @@ def closure_statistics(*, session: Session, actor: User, by: str, start: date, e
                        "median_days": statistics.median(days) if days else None,
                        "p90_days": days[min(len(days) - 1, int(0.9 * len(days)))] if days else None})
     return sorted(result, key=lambda r: (str(r["group"]) if by == "month" else -r["found"], str(r["group"])))
+
+
+ENTERPRISE_STATS_PAGE = 50
+
+
+def _p90(days: list[int]) -> int | None:
+    return days[min(len(days) - 1, int(0.9 * len(days)))] if days else None
+
+
+def enterprise_statistics(*, session: Session, actor: User, start: date, end: date, page: int = 1,
+                          per_page: int | None = ENTERPRISE_STATS_PAGE, today: date | None = None) -> tuple[list[dict], int]:
+    """`closure_statistics(by="enterprise")` counted and ordered by the database, one page at a time
+    (most violations first, then enterprise id): (rows of the page, number of enterprises in all).
+    `per_page=None`: every enterprise (downloads). Median and 90th-percentile days to close are computed for
+    the page's enterprises only, from their closed violations."""
+    policy.require(actor, "deviations.stats")
+    today = today or utcnow().date()
+    # Violations with an open action past due: one hashed set joined in, not a subquery per violation.
+    late = (select(CorrectiveAction.violation_id).where(CorrectiveAction.status == "open", CorrectiveAction.due_on < today)
+            .distinct().subquery())
+    where = and_(policy.scoped(session, actor, Violation.enterprise_id), Violation.found_on >= start,
+                 Violation.found_on < end)
+    found = func.count(Violation.id)
+    closed = func.count(Violation.closed_on)
+    overdue = func.sum(case((and_(Violation.closed_on.is_(None), late.c.violation_id.is_not(None)), 1), else_=0))
+    grouped = (select(Violation.enterprise_id, found.label("found"), closed.label("closed"), overdue.label("overdue"))
+               .outerjoin(late, late.c.violation_id == Violation.id)
+               .where(where).group_by(Violation.enterprise_id).order_by(found.desc(), Violation.enterprise_id))
+    total = session.execute(select(func.count(func.distinct(Violation.enterprise_id))).where(where)).scalar_one()
+    if per_page is not None:
+        grouped = grouped.limit(per_page).offset((max(page, 1) - 1) * per_page)
+    groups = session.execute(grouped).all()
+    days: dict[int, list[int]] = defaultdict(list)
+    if groups:
+        ids = [g.enterprise_id for g in groups]
+        closed_rows = (select(Violation.enterprise_id, Violation.found_on, Violation.closed_on)
+                       .where(where, Violation.closed_on.is_not(None)))
+        if per_page is not None:
+            closed_rows = closed_rows.where(Violation.enterprise_id.in_(ids))
+        for enterprise_id, found_on, closed_on in session.execute(closed_rows):
+            days[enterprise_id].append((closed_on - found_on).days)
+    rows = []
+    for g in groups:
+        spans = sorted(days.get(g.enterprise_id, []))
+        rows.append({"group": g.enterprise_id, "found": g.found, "closed": g.closed, "open": g.found - g.closed,
+                     "overdue": int(g.overdue or 0), "closure_rate": round(100.0 * g.closed / g.found, 1),
+                     "median_days": statistics.median(spans) if spans else None, "p90_days": _p90(spans)})
+    return rows, total
 
 
 def counts_for_enterprises(*, session: Session, start: date, end: date, today: date | None = None) -> list[dict]:

@@ -20,7 +20,7 @@ from qorgau.core.errors import AppError, NotFound
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.core.pagination import PageParams, paginate
+from qorgau.core.pagination import Paged, PageParams, paginate
 from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.tabular import download
 from qorgau.core.templating import render
@@ -43,7 +43,7 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
                        _("evidence to verify"), "warn") for _e, _a, v in todo["to_verify"][:3]]
     items += [PanelItem(f"#{v.id} · {a.description[:60]}", f"/deviations/violations/{v.id}",
                         _("due %(date)s", date=i18n.format_date(a.due_on)), "danger") for a, v in todo["overdue"][:3]]
-    figure = len(todo["to_verify"]) + len(todo["overdue"])
+    figure = todo["counts"]["to_verify"] + todo["counts"]["overdue"]
     return [Panel(title=_("Violations to act on"), order=20, figure=i18n.format_number(figure), items=items,
                   link="/deviations/", link_label=_("Open the to-do list"), empty=_("Nothing is waiting."))]
 
@@ -301,17 +301,23 @@ def actions(request: Request, enterprise_id: int | None = Query(None, ge=1, le=2
 
 @router.get("/stats")
 def stats(request: Request, by: str = Query("category", max_length=16), year: int = Query(0, ge=0, le=2100),
-          fmt: str = Query("", max_length=4), user: User = Depends(require_user), db: Session = Depends(get_db)):
+          fmt: str = Query("", max_length=4), page: int = Query(1, ge=1, le=1_000_000), user: User = Depends(require_user), db: Session = Depends(get_db)):
     year = year or utcnow().year
     start, end = (date(2000, 1, 1), date(2100, 1, 1)) if by == "month" else (date(year, 1, 1), date(year + 1, 1, 1))
-    rows = service.closure_statistics(session=db, actor=user, by=by, start=start, end=end)
+    paged = None
+    if by == "enterprise":  # thousands of groups: counted, ordered and paged by the database
+        rows, total = service.enterprise_statistics(session=db, actor=user, start=start, end=end, page=page,
+                                                    per_page=None if fmt in ("csv", "xlsx") else service.ENTERPRISE_STATS_PAGE)
+        paged = Paged(rows, total, PageParams(page, service.ENTERPRISE_STATS_PAGE))
+    else:
+        rows = service.closure_statistics(session=db, actor=user, by=by, start=start, end=end)
     labels = _group_labels(db, by, rows)
     if fmt in ("csv", "xlsx"):
         data = [[labels.get(r["group"], r["group"]), r["found"], r["closed"], r["closure_rate"], r["median_days"],
                  r["p90_days"], r["open"], r["overdue"]] for r in rows]
         header = [_(GROUP_NAMES.get(by, by))] + [_(c) % {} for c in STATS_COLUMNS]
         return download(header, data, fmt, f"violations-by-{by}")
-    return render(request, "deviations/stats.html", {"rows": rows, "by": by, "year": year, "labels": labels,
+    return render(request, "deviations/stats.html", {"rows": rows, "by": by, "year": year, "labels": labels, "paged": paged,
                                                      "chart": _chart(rows, labels, by), "groupings": service.GROUPINGS})
 
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, func, select, true
 from sqlalchemy.orm import Session
 
 from qorgau.core import audit, policy
@@ -305,6 +305,52 @@ def _ordered(rows) -> list[tuple[Score, Enterprise]]:
     ranked = sorted((r for r in rows if r[0].status == "ranked"), key=lambda r: (r[0].rank, -(r[0].score or 0)))
     rest = sorted((r for r in rows if r[0].status != "ranked"), key=lambda r: (-r[0].coverage, r[1].id))
     return [(s, e) for s, e in ranked + rest]
+
+
+@dataclass
+class RankingPage:
+    """One page of a run's ranking, read by the database: the ranked rows of the page, the first rows of the
+    insufficient-data list, and the totals (after the sector and size filters, inside the reader's scope)."""
+
+    ranked: list[tuple[Score, Enterprise]]
+    ranked_total: int
+    insufficient: list[tuple[Score, Enterprise]]
+    insufficient_total: int
+    in_scope: int  # every row of the run the reader sees, whatever the filters
+
+
+def _size_condition(size: str):
+    if not size.isdigit() or int(size) >= len(SIZE_BANDS):
+        return true()
+    low, high, _label = SIZE_BANDS[int(size)]
+    if int(size) == 0:  # size_band puts an unknown headcount in the first band
+        return Score.headcount <= high
+    return Score.headcount >= low if high is None else and_(Score.headcount >= low, Score.headcount <= high)
+
+
+def ranking_page(*, session: Session, run: Run, actor: User | None, public: bool = False, sector: str = "",
+                 size: str = "", page: int = 1, per_page: int = 50, insufficient_page: int = 1) -> RankingPage:
+    """The ranking page of a run, ordered and paged in SQL (rank, then score; the insufficient-data list by
+    coverage, then enterprise). `public`: a published run, every enterprise; otherwise the actor's scope."""
+    if not public:
+        policy.require(actor, "index.read")
+    where = [Score.run_id == run.id]
+    if not public:
+        where.append(policy.scoped(session, actor, Score.enterprise_id))
+    filters = [*where, _size_condition(size)] + ([Score.sector_code == sector] if sector else [])
+    counts = session.execute(
+        select(func.count(Score.id).filter(and_(*filters, Score.status == "ranked")),
+               func.count(Score.id).filter(and_(*filters, Score.status != "ranked")),
+               func.count(Score.id)).where(*where)).one()
+    rows = (select(Score, Enterprise).join(Enterprise, Enterprise.id == Score.enterprise_id))
+    ranked = session.execute(rows.where(*filters, Score.status == "ranked")
+                             .order_by(Score.rank, Score.score.desc(), Score.enterprise_id)
+                             .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    insufficient = session.execute(rows.where(*filters, Score.status != "ranked")
+                                   .order_by(Score.coverage.desc(), Score.enterprise_id)
+                                   .limit(per_page).offset((max(insufficient_page, 1) - 1) * per_page)).all()
+    return RankingPage([(s, e) for s, e in ranked], int(counts[0]), [(s, e) for s, e in insufficient],
+                       int(counts[1]), int(counts[2]))
 
 
 def draft_score(*, session: Session, actor: User, run_id: int, enterprise_id: int) -> tuple[Run, Score]:

@@ -92,27 +92,19 @@ def latest(request: Request, db: Session = Depends(get_db), user: User | None = 
     return RedirectResponse(f"/index/periods/{item.period}", status_code=303)
 
 
-def _filtered(rows, sector: str, size: str):
-    if sector:
-        rows = [r for r in rows if r[0].sector_code == sector]
-    if size.isdigit():
-        rows = [r for r in rows if service.size_band(r[0].headcount) == int(size)]
-    return rows
-
-
-def _ranking_context(db: Session, run: Run, rows, *, sector: str, size: str, page: int, base: str,
-                     public: bool) -> dict:
-    ranked = [r for r in rows if r[0].status == "ranked"]
-    insufficient = [r for r in rows if r[0].status != "ranked"]
-    shown = _filtered(ranked, sector, size)
-    params = PageParams(page, PER_PAGE)
-    paged = Paged(shown[params.offset:params.offset + PER_PAGE], len(shown), params)
+def _ranking_context(db: Session, run: Run, found: service.RankingPage, *, sector: str, size: str, page: int,
+                     insufficient_page: int, base: str, public: bool) -> dict:
+    """The ranking as the database pages it: the chart shows the enterprises of the page (at most PER_PAGE
+    marks, never one per enterprise of the run)."""
+    paged = Paged(found.ranked, found.ranked_total, PageParams(page, PER_PAGE))
     query = "&".join(f"{k}={v}" for k, v in (("sector", sector), ("size", size)) if v)
-    return {"run": run, "paged": paged, "insufficient": _filtered(insufficient, sector, size),
-            "chart": charts.rank_intervals(_filtered(ranked, sector, size)), "sectors": _sectors(db),
+    shown_ids = [e.id for _s, e in found.ranked + found.insufficient]
+    others = Paged(found.insufficient, found.insufficient_total, PageParams(insufficient_page, PER_PAGE))
+    return {"run": run, "paged": paged, "insufficient": found.insufficient, "insufficient_paged": others,
+            "chart": charts.rank_intervals(found.ranked), "sectors": _sectors(db),
             "bands": _bands(), "sector": sector, "size": size, "base_url": base + ("?" + query if query else ""),
-            "sources": _sources(run), "n_indicators": len(run.indicator_coverage or {}),
-            "replied": _replied(db, run.period, [e.id for _s, e in rows]), "public": public,
+            "query": query, "page": page, "sources": _sources(run), "n_indicators": len(run.indicator_coverage or {}),
+            "replied": _replied(db, run.period, shown_ids), "public": public,
             "run_min_coverage": service.parsed(run.methodology).min_coverage}
 
 
@@ -140,11 +132,13 @@ def _sources(run: Run) -> list[dict]:
 @router.get("/periods/{index_period}")
 def period_ranking(request: Request, index_period: PeriodPath, sector: str = Query("", max_length=1),
                    size: str = Query("", max_length=1), page: int = Query(1, ge=1, le=100000),
+                   other: int = Query(1, ge=1, le=100000),
                    db: Session = Depends(get_db), user: User | None = Depends(load_user)):
     item = service.require_publication(session=db, period=index_period)
-    rows = service.ranking(session=db, item=item)
-    context = _ranking_context(db, item.run, rows, sector=sector, size=size, page=page, base=f"/index/periods/{index_period}",
-                               public=True)
+    found = service.ranking_page(session=db, run=item.run, actor=None, public=True, sector=sector, size=size,
+                                 page=page, per_page=PER_PAGE, insufficient_page=other)
+    context = _ranking_context(db, item.run, found, sector=sector, size=size, page=page, insufficient_page=other,
+                               base=f"/index/periods/{index_period}", public=True)
     return render(request, "index/ranking.html", {**context, "publication": item,
                                                   "periods": service.publications(session=db)})
 
@@ -294,14 +288,16 @@ def create_run(request: Request, period: int = Form(..., ge=2000, le=2100), seed
 @router.get("/runs/{index_run_id}")
 def run_detail(request: Request, index_run_id: IdPath, sector: str = Query("", max_length=1),
                size: str = Query("", max_length=1), page: int = Query(1, ge=1, le=100000),
+               other: int = Query(1, ge=1, le=100000),
                db: Session = Depends(get_db), user: User = Depends(require_user)):
     run = service.get_run(session=db, actor=user, run_id=index_run_id)
-    rows = service.run_scores(session=db, actor=user, run=run)
-    context = _ranking_context(db, run, rows, sector=sector, size=size, page=page, base=f"/index/runs/{run.id}",
-                               public=False)
+    found = service.ranking_page(session=db, run=run, actor=user, sector=sector, size=size, page=page,
+                                 per_page=PER_PAGE, insufficient_page=other)
+    context = _ranking_context(db, run, found, sector=sector, size=size, page=page, insufficient_page=other,
+                               base=f"/index/runs/{run.id}", public=False)
     current = service.publication(session=db, period=run.period)
     return render(request, "index/run.html", {**context, "current_publication": current,
-                                              "scoped_view": len(rows) < run.enterprises,
+                                              "scoped_view": found.in_scope < run.enterprises,
                                               "is_published": current is not None and current.run_id == run.id})
 
 

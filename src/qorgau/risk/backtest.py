@@ -26,6 +26,7 @@ from qorgau.risk import metrics
 from qorgau.risk.features import feature_columns, model_frame
 from qorgau.risk.model import fit
 from qorgau.risk.panel import CellProblem, Panel, PanelError
+from qorgau.risk.visit_labels import VISIT_ROW, add_visit_rows
 
 METHOD_LABELS = {
     "model": N_("Model"),
@@ -112,7 +113,7 @@ def origins(frame: pd.DataFrame, n_periods: int, config: BacktestConfig) -> list
 def _score_origin(frame: pd.DataFrame, features: list[str], t: int, config: BacktestConfig,
                   labels: list[str]) -> tuple[pd.DataFrame, str]:
     train = frame[frame["period_index"] <= t - 1]
-    test = frame[(frame["period_index"] == t) & frame["target"].notna()]
+    test = frame[(frame["period_index"] == t) & frame["target"].notna() & (frame[VISIT_ROW] == 0)]
     model = fit(train, features, period_labels=labels, params={**config.params, "seed": config.seed},
                 rounds=config.rounds, refit=config.refit)
     workers = test["workers"].to_numpy(float)
@@ -125,7 +126,7 @@ def _score_origin(frame: pd.DataFrame, features: list[str], t: int, config: Back
             out[group] = test[group].to_numpy()
     if "union" in test.columns:
         out["union_presence"] = np.where(test["union"].to_numpy(float) > 0, "union", "no_union")
-    trained = train[train["target"].notna()]
+    trained = train[train["target"].notna() & (train[VISIT_ROW] == 0)]
     share_any = float((trained["target"] > 0).mean())
     last = test["cases"].to_numpy(float)
     scores = {"model": (lam, lam),
@@ -169,10 +170,12 @@ def _fairness(predictions: pd.DataFrame, column: str, k: float) -> list[dict]:
     return rows
 
 
-def run_backtest(panel: Panel, config: BacktestConfig | None = None) -> BacktestResult:
-    """Rolling-origin backtest of model and baselines on a validated panel."""
+def run_backtest(panel: Panel, config: BacktestConfig | None = None,
+                 visit_labels: pd.DataFrame | None = None) -> BacktestResult:
+    """Rolling-origin backtest of model and baselines on a validated panel; `visit_labels` (visit outcomes per
+    enterprise and month) add training rows at each origin (see `visit_labels`), never test rows."""
     config = config or BacktestConfig()
-    frame = model_frame(panel)
+    frame, _info = add_visit_rows(model_frame(panel), visit_labels, panel.periods)
     features = feature_columns(panel, frame)
     tested = origins(frame, len(panel.periods), config)
     if not tested:

@@ -30,6 +30,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.risk.features import BY_ID, feature_columns, model_frame
 from qorgau.risk.model import DEFAULT_ROUNDS, Explanation, RiskModel, fit
 from qorgau.risk.panel import Panel
+from qorgau.risk.visit_labels import add_visit_rows
 
 DEFAULT_INSPECTIONS_PER_DAY = 0.5
 DEFAULT_RANDOM_SHARE = 0.10
@@ -264,11 +265,15 @@ class Forecast:
     period: str
 
 
-def forecast(panel: Panel, *, rounds: int = DEFAULT_ROUNDS, params: dict | None = None, seed: int = 0) -> Forecast:
-    """Fit on every row with a known outcome and score the enterprises of the panel's last period."""
+def forecast(panel: Panel, *, rounds: int = DEFAULT_ROUNDS, params: dict | None = None, seed: int = 0,
+             visit_labels: pd.DataFrame | None = None) -> Forecast:
+    """Fit on every row with a known outcome (and the visit rows, see `visit_labels`) and score the
+    enterprises of the panel's last period."""
     frame = model_frame(panel)
     features = feature_columns(panel, frame)
-    model = fit(frame, features, period_labels=panel.periods, params={**(params or {}), "seed": seed}, rounds=rounds)
+    training, _info = add_visit_rows(frame, visit_labels, panel.periods)
+    model = fit(training, features, period_labels=panel.periods, params={**(params or {}), "seed": seed},
+                rounds=rounds)
     latest = frame[frame["period_index"] == len(panel.periods) - 1].reset_index(drop=True)
     latest["expected_cases"] = model.predict(latest)
     latest["p_any"] = -np.expm1(-latest["expected_cases"].to_numpy())

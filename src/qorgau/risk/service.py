@@ -35,6 +35,7 @@ from qorgau.risk.backtest import METHOD_LABELS, BacktestConfig, run_backtest
 from qorgau.risk.features import BY_ID, model_frame, rolling
 from qorgau.risk.model import RiskModel
 from qorgau.risk.models import ACTIONS, InspectionItem, InspectionPlan, ModelRun, PlanDecision, RiskScore
+from qorgau.risk.visit_labels import add_visit_rows
 
 MIN_TRAINING_CASES = 30  # fewer serious or fatal cases than this: no model, and the pages say so
 DEFAULT_MONTHS = 48
@@ -226,12 +227,23 @@ def train(*, session: Session, actor: User | None, months: int = DEFAULT_MONTHS,
         session.flush()
         return run
     params = {"num_threads": threads}
-    forecast = engine.forecast(panel, rounds=rounds, params=params, seed=seed)
+    from qorgau.risk import visits
+
+    outcomes = visits.labels(session=session, actor=None)
+    _frame, used = add_visit_rows(frame, outcomes, panel.periods)
+    outcomes = outcomes if used["used"] else None
+    forecast = engine.forecast(panel, rounds=rounds, params=params, seed=seed, visit_labels=outcomes)
     model = forecast.model
+    config = BacktestConfig(test_periods=test_periods, rounds=rounds, seed=seed, params=params,
+                            min_train_periods=max(3, min(12, len(panel.periods) // 2)))
     try:
-        result = run_backtest(panel, BacktestConfig(test_periods=test_periods, rounds=rounds, seed=seed, params=params,
-                                                    min_train_periods=max(3, min(12, len(panel.periods) // 2))))
+        result = run_backtest(panel, config, visit_labels=outcomes)
         run.metrics = _metrics(result)
+        run.metrics["visit_labels"] = _clean(used)
+        if outcomes is not None:  # the same backtest on accident labels alone: what the visits changed
+            alone = run_backtest(panel, config)
+            run.metrics["visit_labels"]["without"] = _clean(
+                {"capture": alone.methods["model"]["capture"], "auc_pr": alone.methods["model"]["auc_pr"]})
     except panel_module.PanelError as error:
         run.metrics = {"error": str(error)}
     run.status = "trained"

@@ -235,6 +235,7 @@ def model_card(request: Request, user: User = Depends(require_user), db: Session
     return render(request, "risk/model_card.html", {
         "run": run, "latest": latest, "message": run_message(latest), "metrics": metrics,
         "methods": [(name, METHOD_LABELS[name], methods[name]) for name in METHOD_LABELS if name in methods],
+        "methods_by_name": methods,
         "fairness": [(key, FAIRNESS_LABELS[key], metrics.get("fairness", {}).get(key, []))
                      for key in ("union_presence", "size_band", "region") if metrics.get("fairness", {}).get(key)],
         "group_labels": GROUP_LABELS, "sources": SOURCES,

@@ -102,12 +102,20 @@ def visits_query(*, session: Session, actor: User, plan_id: int | None = None):
     return query.where(Visit.plan_id == plan_id) if plan_id is not None else query
 
 
-def labels(*, session: Session, actor: User) -> pd.DataFrame:
-    """Training labels: per enterprise and month visited, visits, serious and all violations found, stops."""
+def labels(*, session: Session, actor: User | None) -> pd.DataFrame:
+    """Training labels: per enterprise and month visited, visits, serious and all violations found, stops.
+    `actor=None`: every visit (the training job, which reads the whole platform as the panel does)."""
+    if actor is None:
+        query = select(Visit.enterprise_id, Visit.visited_on, Visit.gross, Visit.significant, Visit.minor,
+                       Visit.work_stopped).where(Visit.kind.in_(VISITABLE))
+    else:
+        scoped = visits_query(session=session, actor=actor).subquery()
+        query = select(scoped.c.enterprise_id, scoped.c.visited_on, scoped.c.gross, scoped.c.significant,
+                       scoped.c.minor, scoped.c.work_stopped)
     rows = [{"enterprise_id": v.enterprise_id, "period": str(pd.Period(v.visited_on, freq="M")),
              "visits": 1, "serious": v.gross, "violations": v.gross + v.significant + v.minor,
              "work_stopped": int(v.work_stopped)}
-            for v in session.execute(visits_query(session=session, actor=actor)).scalars()]
+            for v in session.execute(query)]
     columns = ["enterprise_id", "period", "visits", "serious", "violations", "work_stopped"]
     if not rows:
         return pd.DataFrame(columns=columns)
