@@ -13,7 +13,7 @@ from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, page_params, paginate
-from qorgau.core.tabular import download
+from qorgau.core.tabular import XLSX_MEDIA_TYPE, download
 from qorgau.core.types import IdPath
 from qorgau.training import service
 from qorgau.training.models import Course
@@ -160,7 +160,7 @@ def completions(enterprise_id: int | None = Query(None, ge=1, le=2_147_483_647),
     return paginate(db, service.completions_query(session=db, actor=user, enterprise_id=enterprise_id), params).items
 
 
-@router.get("/completions/{completion_id}/certificate.pdf")
+@router.get("/completions/{completion_id}/certificate.pdf", responses={200: {"content": {"application/pdf": {}}}})
 def certificate(completion_id: IdPath, db: Session = Depends(get_db), user: User = Depends(require_user)):
     """The certificate PDF (the learner's own, or one in your scope)."""
     completion, document = service.certificate(session=db, actor=user, completion_id=completion_id)
@@ -175,7 +175,8 @@ def gaps(by: str = Query("region", max_length=16), day: date | None = Query(None
     return service.gaps(session=db, actor=user, by=by, today=day)
 
 
-@router.get("/gaps/inspectors")
+@router.get("/gaps/inspectors", responses={200: {"content": {"application/json": {}, "text/csv": {},
+                                                               XLSX_MEDIA_TYPE: {}}}})
 def inspector_gaps(enterprise_id: int | None = Query(None, ge=1, le=2_147_483_647),
                    fmt: str = Query("json", pattern="^(json|csv|xlsx)$"), db: Session = Depends(get_db),
                    user: User = Depends(require_user)):
