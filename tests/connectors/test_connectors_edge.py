@@ -10,10 +10,12 @@ from sqlalchemy import func, select
 
 from qorgau.connectors import service
 from qorgau.connectors.edge import DiskQueue, EdgeAgent, HttpUplink, UplinkDown
-from qorgau.connectors.mapping import Batch, Reading, StatusChange
+from qorgau.connectors.mapping import Batch, LinkChange, Reading, StatusChange
 from qorgau.connectors.models import EdgeReport
 from qorgau.core import security
 from qorgau.monitoring import service as monitoring
+from qorgau.monitoring.models import Alarm as AlarmRow
+from qorgau.monitoring.models import AlarmEvent as AlarmEventRow
 from qorgau.monitoring.models import Reading as ReadingRow
 from tests.connectors.helpers import alarms, connector, detector, user
 
@@ -76,8 +78,14 @@ def test_cut_link_under_load_loses_and_doubles_nothing(session, client, tmp_path
             value = 30.0 if 400 <= step < 405 else round(rng.uniform(0.0, 3.0), 3)
             batch.readings.append(Reading(s.code, ts, value))
             sent_values[(s.code, ts)] = value
+        if step == 300:  # a detector fault and a lost sensor while the link is cut
+            fault_ts = ts
+            batch.statuses.append(StatusChange(sensors[0].code, ts, "fault", True))
+            batch.links.append(LinkChange(sensors[1].code, ts, False, "node death"))
         agent.take(batch)
         link.down = 200 <= step < 700  # the link is cut for half the run
+        if step == 700:
+            link.lose_next_answer = True  # the queued status changes stored, the answer lost: resent
         if step == 750:
             link.lose_next_answer = True  # stored at the platform, the answer lost: the batch is resent
         if step % 25 == 0:
@@ -86,6 +94,8 @@ def test_cut_link_under_load_loses_and_doubles_nothing(session, client, tmp_path
             assert agent.queue.depth() >= 500 * 3  # everything read while cut is waiting on disk
     # The exceedance during the cut raised the alarm locally (a siren would have sounded).
     assert any(e.kind == "raised" and e.alarm_type == "threshold" for e in events)
+    assert [e.ts for e in events if e.kind == "raised" and e.alarm_type == "detector_fault"] == [fault_ts]
+    assert [e.ts for e in events if e.kind == "raised" and e.alarm_type == "offline"] == [fault_ts]
     while agent.queue.depth():
         assert agent.forward() > 0
     session.expire_all()
@@ -100,6 +110,30 @@ def test_cut_link_under_load_loses_and_doubles_nothing(session, client, tmp_path
                            ).scalar() == len(got)
     assert any(a.alarm_type == "threshold" for s in sensors for a in alarms(session, s))
     assert agent.queue.counter("dropped") == 0
+    # The fault and the lost sensor reached the platform's alarms once each, at their original times.
+    assert agent.queue.changes_depth() == 0
+    for sensor, alarm_type in ((sensors[0], "detector_fault"), (sensors[1], "offline")):
+        raised = [a for a in alarms(session, sensor) if a.alarm_type == alarm_type]
+        assert len(raised) == 1 and raised[0].status.startswith("ACTIVE")
+        assert raised[0].started_at.timestamp() == pytest.approx(fault_ts)
+        assert session.execute(select(func.count()).select_from(AlarmEventRow).where(
+            AlarmEventRow.alarm_id == raised[0].id, AlarmEventRow.kind == "raised")).scalar() == 1
+    assert not [a for a in alarms(session, sensors[2]) if a.alarm_type in ("detector_fault", "offline")]
+    # The batch sent again by hand changes nothing; a later clearing applies.
+    body = {"agent": "shaft-3", "statuses": [{"s": sensors[0].code, "ts": fault_ts, "flag": "fault", "active": True}]}
+    path = f"/api/v1/connectors/edge/{agent.enterprise_bin}/statuses"
+    headers = {"Authorization": f"Bearer {agent.uplink.token}"}
+    assert client.post(path, json=body, headers=headers).json() == {"applied": 0, "repeated": 1, "alarm_events": 0}
+    agent.take(Batch(statuses=[StatusChange(sensors[0].code, fault_ts + 5000, "fault", False)]))
+    agent.forward()
+    session.expire_all()
+    fault = session.execute(select(AlarmRow).where(AlarmRow.sensor_id == sensors[0].id,
+                                                   AlarmRow.alarm_type == "detector_fault")).scalar_one()
+    assert not fault.status.startswith("ACTIVE")
+    # Someone else's sensor is refused with the row named, nothing applied.
+    body["statuses"][0]["s"] = "no-such-sensor"
+    answer = client.post(path, json=body, headers=headers)
+    assert answer.status_code == 422 and answer.json()["error"]["field"] == "s"
 
 
 def test_queue_is_bounded_and_counts_what_it_drops(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from qorgau.connectors import service
-from qorgau.connectors.models import Connector
+from qorgau.connectors.models import Connector, Rollout
 from qorgau.core import security
 from qorgau.core.models import AuditEntry
 from tests.connectors.helpers import alarms, detector, readings, user
@@ -114,3 +114,36 @@ def test_mapping_form_names_the_bad_row(session, sign_in):
                              data={"mapping": "source,sensor,kind,unit\nhr:0,nosuch,value,ppm"})
     assert response.status_code == 422 and "2" in response.text
     assert employer.get(f"/api/v1/connectors/connectors/{connector_id}").json()["points"] == before
+
+
+def test_rollout_form_sets_stage_and_dates_audited(session, sign_in):
+    state = sign_in("state")
+    row = state.get("/api/v1/connectors/rollout").json()[0]  # put back as it was at the end
+    note = session.get(Rollout, row["enterprise_id"]).note
+    page = state.get(f"/connectors/rollout?edit={row['enterprise_id']}")
+    assert page.status_code == 200 and 'action="/connectors/rollout"' in page.text and row["bin"] in page.text
+    answer = state.post("/connectors/rollout", data={
+        "bin": row["bin"], "high_risk": "1", "stage": "refinement", "stage_on": "2027-03-01", "due_on": "2027-12-01",
+        "note": "moved forward"}, follow_redirects=False)
+    assert answer.status_code == 303
+    now = next(r for r in state.get("/api/v1/connectors/rollout").json() if r["enterprise_id"] == row["enterprise_id"])
+    assert (now["stage"], now["stage_on"], now["due_on"], now["high_risk"]) == \
+        ("refinement", "2027-03-01", "2027-12-01", True)
+    entry = session.execute(select(AuditEntry).where(AuditEntry.action == "connectors.rollout",
+                                                     AuditEntry.object_id == str(row["enterprise_id"]))
+                            .order_by(AuditEntry.id.desc()).limit(1)).scalar_one()
+    assert entry.after["stage"] == "refinement" and entry.before["stage"] == row["stage"]
+    # Bad input names the field and changes nothing.
+    state.cookies.set("qorgau_lang", "ru")
+    bad = state.post("/connectors/rollout", data={"bin": row["bin"], "stage": "mandatory", "stage_on": "01.03.2027"})
+    assert bad.status_code == 422 and "ГГГГ-ММ-ДД" in bad.text
+    unknown = state.post("/connectors/rollout", data={"bin": "000000000000", "stage": "mandatory"})
+    assert unknown.status_code == 422 and "000000000000" in unknown.text
+    again = next(r for r in state.get("/api/v1/connectors/rollout").json() if r["enterprise_id"] == row["enterprise_id"])
+    assert again["stage"] == "refinement"
+    # An employer sees no form and cannot post it.
+    employer = sign_in("employer")
+    assert 'action="/connectors/rollout"' not in employer.get("/connectors/rollout").text
+    assert employer.post("/connectors/rollout", data={"bin": row["bin"], "stage": "pilot"}).status_code in (403, 404)
+    assert state.put(f"/api/v1/connectors/rollout/{row['enterprise_id']}", json={
+        **{k: row[k] for k in ("high_risk", "stage", "stage_on", "due_on")}, "note": note}).status_code == 200

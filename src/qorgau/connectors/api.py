@@ -16,6 +16,8 @@ from qorgau.connectors.schemas import (
     ConnectorUpdateIn,
     EdgeReportIn,
     EdgeReportOut,
+    EdgeStatusesIn,
+    EdgeStatusesOut,
     PointIn,
     PointOut,
     PushOut,
@@ -127,6 +129,21 @@ def edge_report(enterprise_bin: BinPath, body: EdgeReportIn, user: User = Depend
     db.commit()
     return {"agent": report.agent, "reported_at": report.reported_at, "drift_s": report.drift_s,
             "queued": report.queued, "dropped": report.dropped, "server_time": time.time()}
+
+
+@router.post("/edge/{enterprise_bin}/statuses", response_model=EdgeStatusesOut)
+def edge_statuses(enterprise_bin: BinPath, body: EdgeStatusesIn, user: User = Depends(telemetry_user),
+                  db: Session = Depends(get_db)):
+    """Detector status and link changes an edge agent queued, with their original times, into the alarms
+    (a resent batch is not applied twice)."""
+    try:
+        out = service.push_edge_statuses(session=db, actor=user, enterprise_bin=enterprise_bin,
+                                          **body.model_dump())
+        db.commit()
+    except Exception:
+        service.forget_feeds()
+        raise
+    return out
 
 
 @router.get("/enterprises/{enterprise_id}/health", response_model=list[ZoneHealthOut])

@@ -159,10 +159,11 @@ def edge_run(config: Path = typer.Option(..., exists=True, dir_okay=False, help=
 
 @edge_app.command("status")
 def edge_status(queue: Path = typer.Option(Path("edge-queue.db"), exists=True, dir_okay=False)) -> None:
-    """How many readings wait in the queue, and how many were dropped because it was full."""
+    """How many readings and status changes wait in the queue, and how many were dropped because it was full."""
     from qorgau.connectors.edge import DiskQueue
 
     q = DiskQueue(queue)
     head = q.head(1)
     typer.echo(json.dumps({"queued": q.depth(), "dropped": q.counter("dropped"),
-                           "oldest_ts": head[0][3] if head else None}))
+                           "oldest_ts": head[0][3] if head else None, "changes_queued": q.changes_depth(),
+                           "changes_dropped": q.counter("dropped_changes")}))

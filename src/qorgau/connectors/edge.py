@@ -10,6 +10,10 @@ stores and forwards readings through a bounded on-disk queue while the uplink is
 - Forwarding sends the queue's head in sequence order, with the readings' original timestamps, to the
   platform's HTTP ingest, which stores each (sensor, time) once: a batch resent after a lost answer is
   not doubled.
+- A gas detector's status changes (A1/A2, fault, calibration due, bump test failed) and a sensor's link
+  changes (offline) are evaluated locally too and queued the same way in their own table; they are
+  forwarded first, in order and with their original times, to the platform's edge route, which applies
+  them into the alarm lifecycle as its own connectors do and ignores a change it has already applied.
 - Each report to the platform carries the agent's clock drift (its clock minus the platform's, from the
   reply's server time, half the round trip allowed for); drift beyond `drift_limit_s` is logged and shown.
 """
@@ -31,9 +35,10 @@ from pathlib import Path
 import orjson
 
 from qorgau.connectors.feed import detector_conditions
-from qorgau.connectors.mapping import Batch
+from qorgau.connectors.mapping import Batch, LinkChange, StatusChange
 from qorgau.connectors.sources import ConnectorConfig
-from qorgau.monitoring.alarms import AlarmEvent
+from qorgau.monitoring import alarms as alarm_model
+from qorgau.monitoring.alarms import AlarmEvent, Severity
 from qorgau.monitoring.codec import DeadLetter, zone_topic
 from qorgau.monitoring.pipeline import Pipeline, ReadingBatch, RollupBatch
 from qorgau.monitoring.sensors import SensorConfig, SensorRegistry
@@ -53,7 +58,8 @@ class Rejected(Exception):
 # -- the queue -------------------------------------------------------------------------------------
 
 class DiskQueue:
-    """A bounded FIFO of readings in SQLite; safe against power loss (WAL, synchronous FULL)."""
+    """A bounded FIFO of readings, and one of status and link changes, in SQLite; safe against power loss
+    (WAL, synchronous FULL)."""
 
     def __init__(self, path: str | Path, max_rows: int = 5_000_000):
         self.path = str(path)
@@ -67,6 +73,13 @@ class DiskQueue:
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value REAL NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS refused (seq INTEGER PRIMARY KEY, sensor TEXT, zone TEXT, "
                         "ts REAL, value REAL, reason TEXT)")
+        # kind 'status': name is the flag, active whether it is set; kind 'link': name is the reason,
+        # active whether the sensor is online.
+        self.db.execute("CREATE TABLE IF NOT EXISTS status (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+                        "sensor TEXT NOT NULL, ts REAL NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, "
+                        "active INTEGER NOT NULL)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS refused_status (seq INTEGER PRIMARY KEY, sensor TEXT, "
+                        "ts REAL, kind TEXT, name TEXT, active INTEGER, reason TEXT)")
 
     def put(self, rows: Sequence[tuple[str, str, float, float]]) -> int:
         """Append (sensor, zone, ts, value) rows in one transaction; returns how many old rows were dropped."""
@@ -99,6 +112,44 @@ class DiskQueue:
                                 [(*r, reason) for r in rows])
             self.db.execute("DELETE FROM reading WHERE seq <= ?", (rows[-1][0],))
             self.db.execute("COMMIT")
+
+    def put_changes(self, changes: Sequence[StatusChange | LinkChange]) -> int:
+        """Append status and link changes in one transaction; returns how many old ones were dropped."""
+        if not changes:
+            return 0
+        rows = [(c.sensor, float(c.ts), "status", c.flag, int(c.active)) if isinstance(c, StatusChange)
+                else (c.sensor, float(c.ts), "link", c.reason, int(c.online)) for c in changes]
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("INSERT INTO status (sensor, ts, kind, name, active) VALUES (?, ?, ?, ?, ?)", rows)
+            excess = int(self.db.execute("SELECT count(*) FROM status").fetchone()[0]) - self.max_rows
+            if excess > 0:
+                self.db.execute("DELETE FROM status WHERE seq IN (SELECT seq FROM status ORDER BY seq LIMIT ?)",
+                                (excess,))
+                self._add("dropped_changes", excess)
+            self.db.execute("COMMIT")
+        return max(excess, 0)
+
+    def head_changes(self, n: int) -> list[tuple[int, str, float, str, str, int]]:
+        with self.lock:
+            return self.db.execute("SELECT seq, sensor, ts, kind, name, active FROM status ORDER BY seq LIMIT ?",
+                                   (n,)).fetchall()
+
+    def ack_changes(self, last_seq: int) -> None:
+        with self.lock:
+            self.db.execute("DELETE FROM status WHERE seq <= ?", (last_seq,))
+
+    def set_aside_changes(self, rows: list, reason: str) -> None:
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("INSERT OR REPLACE INTO refused_status VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                [(*r, reason) for r in rows])
+            self.db.execute("DELETE FROM status WHERE seq <= ?", (rows[-1][0],))
+            self.db.execute("COMMIT")
+
+    def changes_depth(self) -> int:
+        with self.lock:
+            return int(self.db.execute("SELECT count(*) FROM status").fetchone()[0])
 
     def _depth(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM reading").fetchone()[0])
@@ -156,6 +207,9 @@ class HttpUplink:
     def send(self, enterprise_bin: str, zone: str, sensors: list[str], ts: list[float], values: list[float]) -> dict:
         body = orjson.dumps({"s": sensors, "ts": ts, "v": values})
         return orjson.loads(self._call(f"/api/v1/monitoring/ingest/{enterprise_bin}/{zone}/readings", body))
+
+    def changes(self, enterprise_bin: str, body: dict) -> dict:
+        return orjson.loads(self._call(f"/api/v1/connectors/edge/{enterprise_bin}/statuses", orjson.dumps(body)))
 
     def report(self, enterprise_bin: str, body: dict) -> dict:
         return orjson.loads(self._call(f"/api/v1/connectors/edge/{enterprise_bin}/reports", orjson.dumps(body)))
@@ -222,6 +276,8 @@ class EdgeAgent:
         self.drift_s: float | None = None
         self.link_up = True
         self.flags: dict[str, dict[str, bool]] = {}
+        self.online: dict[str, bool] = {}
+        self.dropped_changes = self.sent_changes = 0
 
     # readings in
     def take(self, batch: Batch) -> None:
@@ -239,22 +295,65 @@ class EdgeAgent:
                 payload = orjson.dumps({"s": [r.sensor for r in rows], "ts": [r.ts for r in rows],
                                         "v": [r.value for r in rows]})
                 self.pipeline.submit(zone_topic(self.enterprise_bin, zone), payload, now)
+            changes: list[StatusChange | LinkChange] = []
             for change in sorted(batch.statuses, key=lambda c: c.ts):
                 idx = self.registry.index(change.sensor)
                 flags = self.flags.setdefault(change.sensor, {})
                 if idx is None or flags.get(change.flag) == change.active:
                     continue
                 flags[change.flag] = change.active
-                for kind, severity in detector_conditions(flags).items():
-                    for event in self.pipeline.engine.book.condition(idx, change.sensor, kind, severity, change.ts,
-                                                                     float("nan")):
-                        self.on_alarm(event)
+                changes.append(change)
+                self._conditions(idx, change.sensor, detector_conditions(flags), change.ts)
+            for link in sorted(batch.links, key=lambda c: c.ts):
+                idx = self.registry.index(link.sensor)
+                if idx is None or self.online.get(link.sensor, True) == link.online:
+                    continue
+                self.online[link.sensor] = link.online
+                changes.append(link)
+                self._conditions(idx, link.sensor, {alarm_model.OFFLINE: None if link.online else Severity.MAJOR},
+                                 link.ts, {"reason": link.reason})
+            self.dropped_changes += self.queue.put_changes(changes)
             self.pipeline.process(now, release_all=True)
+
+    def _conditions(self, idx: int, sensor: str, conditions: dict, ts: float, detail: dict | None = None) -> None:
+        for kind, severity in conditions.items():
+            for event in self.pipeline.engine.book.condition(idx, sensor, kind, severity, ts, float("nan"), detail):
+                self.on_alarm(event)
+
+    # status and link changes out
+    def forward_changes(self) -> bool:
+        """Send the queued status and link changes in order; False if the link is down (they stay queued)."""
+        assert self.uplink is not None
+        while rows := self.queue.head_changes(self.batch_size):
+            body = {"agent": self.name,
+                    "statuses": [{"s": r[1], "ts": r[2], "flag": r[4], "active": bool(r[5])}
+                                 for r in rows if r[3] == "status"],
+                    "links": [{"s": r[1], "ts": r[2], "online": bool(r[5]), "reason": r[4]}
+                              for r in rows if r[3] == "link"]}
+            try:
+                self.uplink.changes(self.enterprise_bin, body)
+            except UplinkDown as error:
+                if self.link_up:
+                    log.warning("uplink down (%s): %d status changes queued", error, self.queue.changes_depth())
+                self.link_up = False
+                return False
+            except Rejected as error:
+                log.error("the platform refused %d status changes: %s (set aside in the queue file)", len(rows),
+                          error)
+                self.queue.set_aside_changes(rows, str(error))
+                continue
+            self.link_up = True
+            self.queue.ack_changes(rows[-1][0])
+            self.sent_changes += len(rows)
+        return True
 
     # readings out
     def forward(self, max_batches: int | None = None) -> int:
-        """Send the queue's head in order until it is empty, the link is down or `max_batches` are sent."""
+        """Send the queued status changes, then the readings' queue head in order until it is empty, the link
+        is down or `max_batches` are sent; returns how many readings were sent."""
         if self.uplink is None:
+            return 0
+        if not self.forward_changes():
             return 0
         sent = batches = 0
         while max_batches is None or batches < max_batches:
@@ -294,7 +393,9 @@ class EdgeAgent:
         started = self.clock()
         body = {"agent": self.name, "drift_s": self.drift_s or 0.0, "queued": self.queue.depth(),
                 "dropped": self.dropped + self.queue.counter("dropped"),
-                "detail": {"refused": self.refused, "sent": self.sent}}
+                "detail": {"refused": self.refused, "sent": self.sent, "changes_sent": self.sent_changes,
+                           "changes_queued": self.queue.changes_depth(),
+                           "changes_dropped": self.queue.counter("dropped_changes")}}
         try:
             answer = self.uplink.report(self.enterprise_bin, body)
         except (UplinkDown, Rejected) as error:
@@ -312,4 +413,5 @@ class EdgeAgent:
 
     def status(self) -> dict:
         return {"agent": self.name, "queued": self.queue.depth(), "dropped": self.queue.counter("dropped"),
-                "sent": self.sent, "refused": self.refused, "drift_s": self.drift_s, "link_up": self.link_up}
+                "sent": self.sent, "refused": self.refused,
+                "changes_queued": self.queue.changes_depth(), "changes_dropped": self.queue.counter("dropped_changes"), "drift_s": self.drift_s, "link_up": self.link_up}

@@ -84,6 +84,7 @@ class Feed:
             self._link(change.sensor, change.online, change.ts, change.reason, None)
         if events:
             self.sink.write_alarm_events(events)
+            self.pipeline.counters.alarm_events += len(events)
         self.pipeline.process(now, release_all=True)
         after = self.pipeline.counters.as_dict()
         return {k: after[k] - before[k] for k in ("readings_in", "readings_stored", "duplicates", "dead_letters",

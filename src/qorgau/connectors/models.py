@@ -143,6 +143,19 @@ class EdgeReport(Base):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
+class EdgeStatus(Base):
+    """The last detector status or link change an edge agent forwarded per sensor and flag (`online` for the
+    link): a change at or before it is a resent one and is not applied again."""
+
+    __tablename__ = "connectors_edge_status"
+    __audited__ = False  # machine state, rewritten as changes arrive
+
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("monitoring_sensor.id"), primary_key=True)
+    flag: Mapped[str] = mapped_column(String(24), primary_key=True)
+    ts: Mapped[float] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean)
+
+
 class Rollout(Base):
     """An enterprise's place in the Ministry's roll-out of online monitoring of hazardous zones."""
 

@@ -105,6 +105,32 @@ class EdgeReportIn(_In):
     detail: dict = Field(default_factory=dict)
 
 
+class EdgeStatusChangeIn(_In):
+    s: str = Field(..., min_length=1, max_length=100, description="The sensor's code")
+    ts: float = Field(..., ge=0, le=1e11, description="When the detector reported it (Unix seconds)")
+    flag: Literal["a1", "a2", "fault", "calibration_due", "bump_failed"]
+    active: bool
+
+
+class EdgeLinkChangeIn(_In):
+    s: str = Field(..., min_length=1, max_length=100, description="The sensor's code")
+    ts: float = Field(..., ge=0, le=1e11)
+    online: bool
+    reason: str = Field("", max_length=64)
+
+
+class EdgeStatusesIn(_In):
+    agent: str = Field(..., min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
+    statuses: list[EdgeStatusChangeIn] = Field(default_factory=list, max_length=10_000)
+    links: list[EdgeLinkChangeIn] = Field(default_factory=list, max_length=10_000)
+
+
+class EdgeStatusesOut(BaseModel):
+    applied: int
+    repeated: int
+    alarm_events: int
+
+
 class EdgeReportOut(BaseModel):
     agent: str
     reported_at: datetime

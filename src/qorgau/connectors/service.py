@@ -19,13 +19,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qorgau.connectors.feed import Feed
-from qorgau.connectors.mapping import MappingError, PointSpec
+from qorgau.connectors.mapping import Batch, LinkChange, MappingError, PointSpec, StatusChange
 from qorgau.connectors.models import (
     CONNECTOR_MOVES,
     MANDATORY_BY,
     Connector,
     ConnectorStatus,
     EdgeReport,
+    EdgeStatus,
     Point,
     Protocol,
     Rollout,
@@ -345,6 +346,63 @@ def record_edge_report(*, session: Session, actor: User, enterprise_bin: str, ag
     report.detail = detail or {}
     session.flush()
     return report
+
+
+def push_edge_statuses(*, session: Session, actor: User, enterprise_bin: str, agent: str, statuses: list[dict],
+                       links: list[dict], received_at: float | None = None) -> dict[str, int]:
+    """Detector status and link changes an edge agent evaluated locally, with their original times, into the
+    alarm lifecycle as the platform's own connectors apply them. A change at or before the last one applied
+    for its sensor and flag is a resent one: counted, not applied again (a resent batch doubles nothing)."""
+    enterprise = session.execute(select(Enterprise).where(Enterprise.bin == enterprise_bin)).scalar()
+    if enterprise is None:
+        raise NotFound(N_("Not found."))
+    policy.require_enterprise(session, actor, "monitoring.write", enterprise.id)
+    codes = {c["s"] for c in statuses} | {c["s"] for c in links}
+    sensors = {s.code: s for s in session.execute(select(Sensor).where(Sensor.code.in_(codes))).scalars()} \
+        if codes else {}
+    for i, change in enumerate([*statuses, *links]):
+        sensor = sensors.get(change["s"])
+        if sensor is None or sensor.enterprise_id != enterprise.id:
+            raise ValidationFailed(N_("Row %(row)s: no sensor %(sensor)s at this enterprise."), field="s",
+                                   params={"row": i + 1, "sensor": change["s"]})
+    seen = {(r.sensor_id, r.flag): r for r in session.execute(
+        select(EdgeStatus).where(EdgeStatus.sensor_id.in_([s.id for s in sensors.values()]))).scalars()}
+    batch, repeated = Batch(), 0
+
+    def fresh(sensor_code: str, flag: str, ts: float, active: bool) -> bool:
+        sensor_id = sensors[sensor_code].id
+        row = seen.get((sensor_id, flag))
+        if row is not None and ts <= row.ts:
+            return False
+        if row is None:
+            row = EdgeStatus(sensor_id=sensor_id, flag=flag)
+            session.add(row)
+            seen[(sensor_id, flag)] = row
+        row.ts, row.active = ts, active
+        return True
+
+    for c in sorted(statuses, key=lambda c: c["ts"]):
+        if fresh(c["s"], c["flag"], c["ts"], c["active"]):
+            batch.statuses.append(StatusChange(c["s"], c["ts"], c["flag"], c["active"]))
+        else:
+            repeated += 1
+    for c in sorted(links, key=lambda c: c["ts"]):
+        if fresh(c["s"], "online", c["ts"], c["online"]):
+            batch.links.append(LinkChange(c["s"], c["ts"], c["online"], c.get("reason", "")))
+        else:
+            repeated += 1
+    session.flush()
+    now = time.time() if received_at is None else received_at
+    with _PUSHED.lock:
+        feed = _feed(session)
+        feed.connector_id = None
+        try:
+            counts = feed.push(batch, now, source=f"edge/{agent}")
+        except Exception:
+            _PUSHED.feeds.pop(str(session.get_bind().url), None)
+            raise
+    return {"applied": len(batch.statuses) + len(batch.links), "repeated": repeated,
+            "alarm_events": counts["alarm_events"]}
 
 
 # -- connection health -----------------------------------------------------------------------------

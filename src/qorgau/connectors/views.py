@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
@@ -51,8 +53,52 @@ def index(request: Request, user: User = Depends(require_user), db: Session = De
     return render(request, "connectors/index.html", {"enterprises": enterprises})
 
 
+def _rollout_context(db: Session, user: User, high_risk: bool, edit: int | None = None) -> dict:
+    rows = service.rollout(session=db, actor=user, only_high_risk=high_risk)
+    chosen = next((r for r in rows if r["enterprise"].id == edit), None)
+    form = {"bin": chosen["enterprise"].bin, "high_risk": chosen["plan"].high_risk, "stage": chosen["plan"].stage,
+            "stage_on": chosen["plan"].stage_on or "", "due_on": chosen["plan"].due_on,
+            "note": chosen["plan"].note} if chosen else {"high_risk": True, "stage": "mandatory"}
+    return {"rows": rows, "summary": service.rollout_summary(rows), "high_risk": high_risk, "form": form,
+            "can_plan": policy.allowed(user, "connectors.rollout"), **_labels()}
+
+
+def _form_date(value: str, field: str) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationFailed(N_("Write the date as YYYY-MM-DD."), field=field) from None
+
+
+@router.post("/rollout")
+def set_rollout(request: Request, bin: str = Form("", max_length=12), high_risk: str = Form(""),
+                stage: str = Form("", max_length=16), stage_on: str = Form("", max_length=10),
+                due_on: str = Form("", max_length=10), note: str = Form("", max_length=2000),
+                user: User = Depends(require_user), db: Session = Depends(get_db)):
+    """The roll-out plan form: one enterprise's stage and dates, through the same service as the API."""
+    try:
+        enterprise = db.execute(select(Enterprise).where(Enterprise.bin == bin.strip())).scalar()
+        if enterprise is None:
+            raise ValidationFailed(N_("No enterprise with BIN %(bin)s."), field="bin", params={"bin": bin.strip()})
+        service.set_rollout(session=db, actor=user, enterprise_id=enterprise.id, high_risk=bool(high_risk),
+                            stage=stage, stage_on=_form_date(stage_on, "stage_on"),
+                            due_on=_form_date(due_on, "due_on"), note=note)
+        db.commit()
+    except AppError as error:
+        db.rollback()
+        context = _rollout_context(db, user, False)
+        context.update(error=_(error.message, **error.params), form={
+            "bin": bin, "high_risk": bool(high_risk), "stage": stage, "stage_on": stage_on, "due_on": due_on,
+            "note": note})
+        return render(request, "connectors/rollout.html", context, status_code=error.status)
+    return RedirectResponse("/connectors/rollout", status_code=303)
+
+
 @router.get("/rollout", name="connectors_rollout")
 def rollout(request: Request, high_risk: bool = Query(False), format: str = Query("", pattern="^(|csv|xlsx)$"),
+            edit: int | None = Query(None, ge=1, le=2**31 - 1),
             user: User = Depends(require_user), db: Session = Depends(get_db)):
     rows = service.rollout(session=db, actor=user, only_high_risk=high_risk)
     if format:
@@ -62,8 +108,7 @@ def rollout(request: Request, high_risk: bool = Query(False), format: str = Quer
                  i18n.format_datetime(r["last_at"]) if r["last_at"] else "", _("yes") if r["late"] else _("no")]
                 for r in rows]
         return download([_(c) for c in ROLLOUT_COLUMNS], data, format, "rollout")
-    return render(request, "connectors/rollout.html", {"rows": rows, "summary": service.rollout_summary(rows),
-                                                       "high_risk": high_risk, **_labels()})
+    return render(request, "connectors/rollout.html", _rollout_context(db, user, high_risk, edit))
 
 
 def _enterprise_context(db: Session, user: User, enterprise_id: int) -> dict:
