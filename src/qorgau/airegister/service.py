@@ -824,8 +824,9 @@ def escalate(session: Session, now: datetime | date) -> list[dict]:
             if org is None or org.parent_id is None:
                 break
             target = org.parent_id
+        # The reason is the overdue condition itself (shown from the condition, in the reader's language); a
+        # reason a person wrote stays as written.
         filing.suspension_recommended = True
-        filing.suspension_reason = f"condition {condition.id} overdue since {condition.due_on.isoformat()}"
         _event(session, filing, None, "condition_escalated", condition_id=condition.id,
                due_on=str(condition.due_on), level=condition.escalation_level, union_org_id=target)
         _tell(session, _officers(session, target) + _employers(session, filing.enterprise_id), filing,
