@@ -32,7 +32,7 @@ SHOTS = [
     ("index-ranking", None, "ru", "/index/", "scroll:.plot"),
     ("aiwork", "analyst", "kk", "/aiwork/", "scroll:#national"),
     ("alarm", "employer", "kk", "/monitoring/alarms?state=all", "follow:main a[href^='/monitoring/alarms/']"),
-    ("accident", "officer", "ru", "/incidents/accidents", "follow:main a[href^='/incidents/accidents/']"),
+    ("accident", "officer", "ru", "/incidents/accidents", "follow:main a[href^='/incidents/accidents/']:not([href$='/new'])"),
     ("ai-filing", "officer", "kk", "/airegister/", "follow:main a[href^='/airegister/filings/']"),
 ]
 
@@ -73,7 +73,7 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         for stem, role, lang, path, action in SHOTS:
             context = browser.new_context(viewport={"width": 360, "height": 800}, is_mobile=True, has_touch=True,
-                                          device_scale_factor=1)
+                                          device_scale_factor=1, locale={"kk": "kk-KZ", "ru": "ru-RU"}[lang])
             if role:
                 sign_in(context, base, role, PASSWORDS[role])
             context.add_cookies([{"name": "lang", "value": lang, "url": base}])

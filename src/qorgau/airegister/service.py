@@ -317,6 +317,9 @@ def blocker_texts(*, session: Session, filing: Filing) -> list[str]:
         rule_reason = params.get("reason")
         if rule_reason:
             params = {**params, "reason": i18n.gettext(rule_reason)}
+        # numbers in the reader's format (70,5 in kk and ru)
+        params = {k: i18n.format_number(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+                  for k, v in params.items()}
         texts.append(i18n.gettext(message, **params))
     return texts
 
