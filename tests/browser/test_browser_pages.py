@@ -13,7 +13,8 @@ import pytest
 from tests.browser.crawl import ROLES, crawl, page_paths
 from tests.conftest import PASSWORDS
 
-pytestmark = pytest.mark.browser
+# Every page of a role, twice in each language: the officer's crawl alone is several hundred page visits.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(1800)]
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
