@@ -20,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "docs" / "screenshots"
-# (file stem, role or None, language, path, what to do before the picture)
+# (file stem, role or None, language, path, what to do before the picture: open the menu, scroll to an element,
+# or follow the first link that matches a selector, for pages whose address holds an id)
 SHOTS = [
     ("home", "officer", "kk", "/", None),
     ("menu", "officer", "ru", "/", "menu"),
@@ -30,6 +31,9 @@ SHOTS = [
     ("incidents", "state", "ru", "/incidents/", "scroll:.plot"),
     ("index-ranking", None, "ru", "/index/", "scroll:.plot"),
     ("aiwork", "analyst", "kk", "/aiwork/", "scroll:#national"),
+    ("alarm", "employer", "kk", "/monitoring/alarms?state=all", "follow:main a[href^='/monitoring/alarms/']"),
+    ("accident", "officer", "ru", "/incidents/accidents", "follow:main a[href^='/incidents/accidents/']:not([href$='/new'])"),
+    ("ai-filing", "officer", "kk", "/airegister/", "follow:main a[href^='/airegister/filings/']"),
 ]
 
 
@@ -69,12 +73,15 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         for stem, role, lang, path, action in SHOTS:
             context = browser.new_context(viewport={"width": 360, "height": 800}, is_mobile=True, has_touch=True,
-                                          device_scale_factor=1)
+                                          device_scale_factor=1, locale={"kk": "kk-KZ", "ru": "ru-RU"}[lang])
             if role:
                 sign_in(context, base, role, PASSWORDS[role])
             context.add_cookies([{"name": "lang", "value": lang, "url": base}])
             page = context.new_page()
             page.goto(base + path, wait_until="networkidle")
+            if action and action.startswith("follow:"):
+                href = page.locator(action.removeprefix("follow:")).first.get_attribute("href")
+                page.goto(base + href, wait_until="networkidle")
             if action == "menu":
                 page.locator("details.menu summary").click()
             elif action and action.startswith("scroll:"):

@@ -1,6 +1,7 @@
 """A crawl of every HTML page of the app, as each demo role, at phone and desktop width, in kk and ru.
 
-Each visited page goes through every function in CHECKS; a check gets the Playwright page and the
+Each visited page goes through every function in CHECKS (sideways overflow, controls off the screen, tap
+targets, the menu, charts, console errors, English words on kk/ru pages, axe-core); a check gets the Playwright page and the
 Visit and returns a list of problems (empty when the page passes). Another check is plugged in by
 appending a function to CHECKS (or passing `checks=` to `crawl`).
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from tests.language import DEMO_WORDS, english_words, reference_page
 from tests.scoping import NOT_SCOPED, RESOLVERS
 
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
@@ -133,8 +135,18 @@ def charts_drawn(page, visit: Visit) -> list[str]:
     return [f"{missing} chart(s) not drawn"] if missing else []
 
 
+def no_english_words(page, visit: Visit) -> list[str]:
+    """No English word in the page as the browser shows it (text, labels, placeholders, alt texts), outside the
+    allow-list of names, codes and units of tests/language.py; pages of reference text published in English only
+    are spared (tests/language.py REFERENCE_PAGES)."""
+    if visit.locale == "en" or reference_page(visit.url):
+        return []
+    words = english_words(page.content(), DEMO_WORDS)
+    return [f"English words: {' '.join(words[:25])}"] if words else []
+
+
 CHECKS: list[Check] = [no_horizontal_scroll, controls_inside_viewport, tap_targets, menu_opens_inside,
-                       charts_drawn, no_console_errors, axe_serious]
+                       charts_drawn, no_console_errors, no_english_words, axe_serious]
 
 
 def _enterprise_for(session, user) -> int:
@@ -188,6 +200,9 @@ def page_paths(route_table: Iterable[tuple[str, str]], session, username: str | 
         names = PARAM.findall(path)
         for name in names:
             if name not in values:
+                if name not in fixed and name not in RESOLVERS:
+                    raise LookupError(f"{path}: no resolver for the path parameter {name!r}; add one to "
+                                      "tests/scoping.py RESOLVERS (or NOT_SCOPED) so the crawl reaches the page")
                 values[name] = fixed[name] if name in fixed else RESOLVERS[name](session, enterprise_id)
         if any(values[name] is None for name in names):
             continue

@@ -1,6 +1,10 @@
 """Every page of every demo role, at 360 and 1366 px, in Kazakh and Russian: no sideways scrolling, no
 control outside the screen, thumb-sized controls, the menu inside the screen, charts drawn without
-inline script, no console error (CSP violations included) and no serious or critical axe-core finding."""
+inline script, no console error (CSP violations included), no English word outside the allow-list and no serious
+or critical axe-core finding.
+
+Pages are found from the app's route table, so a new package's pages are crawled as soon as it is installed
+(its path parameters resolved by tests/scoping.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ import pytest
 from tests.browser.crawl import ROLES, crawl, page_paths
 from tests.conftest import PASSWORDS
 
-pytestmark = pytest.mark.browser
+# Every page of a role, twice in each language: the officer's crawl alone is several hundred page visits.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(1800)]
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")

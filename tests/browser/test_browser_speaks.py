@@ -33,7 +33,7 @@ def test_worker_reports_in_kazakh_and_reads_the_reply(live_server, phone, browse
     phone.get_by_label("Не болып жатыр? Нақты қай жерде?", exact=False).fill(
         "Обжиг цехында бір айдан бері респиратор бермейді, шаң өте көп.")
     phone.get_by_label("Фотосуреттер", exact=False).set_input_files(str(_gps_photo(tmp_path / "photo.jpg")))
-    phone.get_by_role("button", name="Хабарламаны жіберу").click()
+    phone.get_by_role("button", name="Өтінішті жіберу").click()
     receipt = phone.locator("#receipt").inner_text().strip()
     assert len(receipt.replace(" ", "")) == 16
     # report ids are random, so the inbox order cannot single it out: the worker's thread names the reference

@@ -45,6 +45,7 @@ class Filing(Base):
     next_review_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     review_notified_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     suspension_recommended: Mapped[bool] = mapped_column(Boolean, default=False)
+    # As a person wrote it; empty when an overdue condition is the reason (the page shows that condition).
     suspension_reason: Mapped[str] = mapped_column(Text, default="")
 
     versions: Mapped[list[Version]] = relationship(back_populates="filing", order_by="Version.number")

@@ -317,6 +317,9 @@ def blocker_texts(*, session: Session, filing: Filing) -> list[str]:
         rule_reason = params.get("reason")
         if rule_reason:
             params = {**params, "reason": i18n.gettext(rule_reason)}
+        # numbers in the reader's format (70,5 in kk and ru)
+        params = {k: i18n.format_number(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+                  for k, v in params.items()}
         texts.append(i18n.gettext(message, **params))
     return texts
 
@@ -824,8 +827,9 @@ def escalate(session: Session, now: datetime | date) -> list[dict]:
             if org is None or org.parent_id is None:
                 break
             target = org.parent_id
+        # The reason is the overdue condition itself (shown from the condition, in the reader's language); a
+        # reason a person wrote stays as written.
         filing.suspension_recommended = True
-        filing.suspension_reason = f"condition {condition.id} overdue since {condition.due_on.isoformat()}"
         _event(session, filing, None, "condition_escalated", condition_id=condition.id,
                due_on=str(condition.due_on), level=condition.escalation_level, union_org_id=target)
         _tell(session, _officers(session, target) + _employers(session, filing.enterprise_id), filing,

@@ -15,13 +15,16 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from qorgau.aiwork import reskilling, service, synthetic
+from qorgau.aiwork.reskilling import SKILL_LABELS
 from qorgau.aiwork.schemas import PlanIn, PlanItemIn, TableMeta
 from qorgau.core.db import utcnow
+from qorgau.core.i18n import locale_context, translate
 
 NATIONAL_EMPLOYED = 9_000_000
 DEMO_SAMPLE = 30_000
-SOURCE = ("Qorgau synthetic generator (aiwork.synthetic, seed %(seed)s): a sample of %(sample)s workers scaled "
-          "to %(total)s employed. Not official statistics.")
+# The demo's users write in Russian: the table's title and source, like the plans, are theirs, not interface text.
+SOURCE = ("Синтетический генератор Qorgau (aiwork.synthetic, начальное значение %(seed)s): выборка %(sample)s "
+          "работников, пересчитанная на %(total)s занятых. Не официальная статистика.")
 # Occupations the demo plan retrains: office clerks and bookkeeping clerks (both ILO 2025 gradient 4 or 3).
 PLAN_SOURCES = (("4110", 40), ("4311", 25))
 
@@ -34,8 +37,9 @@ def _table(session: Session, ctx, seed: int):
     table = service.employment.validate(frame, dims=dims)
     parsed = service.ParsedTable(table, dims, ["employees", "data_label"], frame.index.to_numpy() + 2,
                                  synthetic_rows=len(frame))
-    meta = TableMeta(title="Synthetic employment of Kazakhstan by region, sector, occupation and sex",
-                     source=SOURCE % {"seed": seed, "sample": f"{DEMO_SAMPLE:,}", "total": f"{NATIONAL_EMPLOYED:,}"},
+    meta = TableMeta(title="Синтетическая занятость Казахстана по регионам, отраслям, занятиям и полу",
+                     source=SOURCE % {"seed": seed, "sample": f"{DEMO_SAMPLE:,}".replace(",", "\u00a0"),
+                                     "total": f"{NATIONAL_EMPLOYED:,}".replace(",", "\u00a0")},
                      year=2025, synthetic=True)
     return service.store_table(session=session, actor=ctx.users.get("analyst"), parsed=parsed, meta=meta,
                                filename="synthetic_kz_employment.csv")
@@ -46,12 +50,15 @@ def _plan_in(ctx, rng, enterprise, table, title: str, sources) -> PlanIn:
     for code, people in sources:
         best = reskilling.rank_targets(code, top=3).pathways
         target = best[rng.randrange(len(best))]
-        gaps = ", ".join(g.skill for g in target.gaps[:4]) or "on-the-job induction"
+        with locale_context("ru"):
+            gaps = ", ".join(translate(SKILL_LABELS.get(g.skill, g.skill), "aiwork") for g in target.gaps[:4])
+        gaps = gaps or "вводное обучение на рабочем месте"
         items.append(PlanItemIn(source_isco=code, target_isco=target.isco08, people=people,
-                                training=f"Course: {gaps}", start_on=date(2026, 9, 1), end_on=date(2027, 2, 28)))
+                                training=f"Курс: {gaps}", start_on=date(2026, 9, 1), end_on=date(2027, 2, 28)))
     return PlanIn(title=f"{title} {enterprise.name_en or enterprise.name_ru}"[:200], enterprise_id=enterprise.id,
                   union_id=enterprise.primary_union_id, table_id=table.id,
-                  notes="Demo plan for negotiation; built from the synthetic employment table.", items=items)
+                  notes="Демонстрационный план для переговоров; составлен по синтетической таблице занятости.",
+                  items=items)
 
 
 def generate(session: Session, ctx) -> None:
@@ -63,7 +70,7 @@ def generate(session: Session, ctx) -> None:
     # One plan agreed with the employer and under way (workers enrolled), one still the union's draft.
     session.info["actor"] = f"user:{officer.username}"
     agreed = service.create_plan(session=session, actor=officer,
-                                 plan_in=_plan_in(ctx, rng, enterprise, table, "Retraining plan", PLAN_SOURCES))
+                                 plan_in=_plan_in(ctx, rng, enterprise, table, "План переподготовки", PLAN_SOURCES))
     service.move_plan(session=session, actor=officer, plan_id=agreed.id, status="proposed",
                       note="Направляем проект плана на согласование работодателю.")
     session.info["actor"] = f"user:{employer.username}"
@@ -83,6 +90,6 @@ def generate(session: Session, ctx) -> None:
                                            reference=reference, progress=step)
     session.info["actor"] = f"user:{officer.username}"
     service.create_plan(session=session, actor=officer, plan_in=_plan_in(
-        ctx, rng, enterprise, table, "Retraining plan draft", (("4311", 15),)))
+        ctx, rng, enterprise, table, "Проект плана переподготовки", (("4311", 15),)))
     session.info["actor"] = "system:demo"
     session.flush()

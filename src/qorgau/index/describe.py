@@ -105,6 +105,10 @@ def _outlier_detail(indicator: Indicator) -> dict:
     return _msg(OUTLIER_METHODS["none"])
 
 
+# Data columns a group median can use, named in the reader's language (another column is shown as written).
+GROUP_COLUMNS = {"sector": N_("sector"), "region": N_("region")}
+
+
 def _missing_detail(indicator: Indicator) -> dict:
     rule = indicator.missing
     if rule.method == "value":
@@ -112,7 +116,7 @@ def _missing_detail(indicator: Indicator) -> dict:
     if rule.method == "group_median":
         return _msg(N_("Median of the enterprises in the same group (column %(group)s); the overall median if "
                        "the group has no data."),
-                    group=rule.group)
+                    group=GROUP_COLUMNS.get(rule.group, rule.group))
     return _msg(MISSING_METHODS[rule.method])
 
 
@@ -180,7 +184,7 @@ def to_markdown(methodology: Methodology, locale: str = "en", *,
             return format_percent(value, "#,##0" + ("." + "0" * digits if digits else "") + "%", locale=babel_locale())
 
         def m(message: dict) -> str:
-            params = {k: t(v) if isinstance(v, str) and k == "transform" else v for k, v in message["params"].items()}
+            params = {k: t(v) if isinstance(v, str) and k in ("transform", "group") else v for k, v in message["params"].items()}
             return t(message["msgid"]) % params if params else t(message["msgid"])
 
         pillar_labels = {p["id"]: p["label"][locale] for p in page["pillars"]}

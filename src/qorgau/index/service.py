@@ -34,6 +34,9 @@ from qorgau.index.models import Evidence, MethodologyVersion, Publication, Reply
 from qorgau.registry.models import Enterprise
 
 SHIPPED = Path(__file__).resolve().parent / "methodology" / "v1.yaml"
+# The notes the shipped version is registered with (the methodology page shows them in the reader's language).
+SHIPPED_NOTE = N_("The methodology shipped with the platform (methodology/v1.yaml).")
+SHIPPED_REVIEW_NOTE = N_("Platform default.")
 FIRST_PERIOD, LAST_PERIOD = 2000, 2100
 MAX_RUNS = 20_000
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -87,7 +90,8 @@ def current_methodology(*, session: Session) -> MethodologyVersion | None:
 
 
 def ensure_methodology(*, session: Session) -> MethodologyVersion:
-    """The version in force; on a new platform the shipped methodology/v1.yaml is registered as approved."""
+    """The version in force; on a new platform the shipped methodology/v1.yaml is registered as approved (its notes
+    are message ids, shown in the reader's language)."""
     current = current_methodology(session=session)
     if current is not None:
         return current
@@ -97,8 +101,7 @@ def ensure_methodology(*, session: Session) -> MethodologyVersion:
         raise Conflict(N_("No methodology is approved, and the shipped version's name is taken by a proposal. "
                           "Review the proposals first."))
     row = MethodologyVersion(version=version, yaml_text=text, sha256=_sha256(text), status="approved",
-                             note="The methodology shipped with the platform (methodology/v1.yaml).",
-                             reviewed_at=utcnow(), review_note="Platform default.")
+                             note=SHIPPED_NOTE, reviewed_at=utcnow(), review_note=SHIPPED_REVIEW_NOTE)
     session.add(row)
     session.flush()
     audit.record(session, action="approve", object_type="index_methodology", object_id=row.id,

@@ -178,7 +178,7 @@ def _page_data(method: Methodology, sensitivity: dict | None) -> dict:
         for key in ("outliers", "missing"):
             detail = row[key]["detail"]
             message, params = detail["msgid"], detail["params"]
-            params = {k: _(v) if k == "transform" else v for k, v in params.items()}
+            params = {k: _(v) if k in ("transform", "group") else v for k, v in params.items()}
             row[key]["text"] = _(message, **params)
     return page
 

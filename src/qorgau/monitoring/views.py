@@ -158,7 +158,7 @@ def _zone_page(request: Request, db: Session, user: User, zone_id: int, error: s
         "zone": zone, "sensor_rows": statuses, "chart": _chart(data) if any(d["times"] for d in data) else "",
         "alarms": alarms, "people": service.people_in_zone(session=db, actor=user, zone_id=zone.id),
         "can_write": policy.allowed(user, "monitoring.write"), "error": error, "values": values or {},
-        "substances": [(code, f"{s.formula or code} · {s.name} ({s.unit})") for code, s in catalogue.items()],
+        "substances": [(code, (f"{s.formula} · " if s.formula else "") + f"{_(s.name)} ({s.unit})") for code, s in catalogue.items()],
         "chosen": sensor_id or "", **_labels()}, status_code=status_code)
 
 
