@@ -304,6 +304,7 @@ RESOLVERS.update({  # monitoring (issue 6): gateway paths name the enterprise by
 NOT_SCOPED["substance_limit_id"] = "1"  # the substance catalogue is national, not an enterprise's
 
 NOT_SCOPED["privacy_request_id"] = "1"  # core: a person's request about their own account; only administrators answer it
+NOT_SCOPED["delivery_id"] = "1"  # core: an outgoing notification; only administrators replay it
 
 def _enterprise_user(session: Session, enterprise_id: int):
     """An account of that enterprise (only administrators may enable or disable accounts)."""
