@@ -30,7 +30,7 @@ ALLOWED = {
     "openstreetmap", "osm", "leaflet", "sqlite", "postgresql", "argon2id", "totp", "vs", "etc", "e-mail",
     "english", "gz", "xml", "zip", "tsv", "txt", "mp4", "mp3", "ogg", "webm", "wav", "m4a", "heic", "x",
     "degc", "vol", "yaml", "coinr", "gmyrek", "et", "al", "cormack", "chao", "seber", "wald", "chapman", "exp",
-    "ln",  # units, formats, cited authors and tools
+    "ln", "telegram",  # units, formats, cited authors, tools and brands
 }
 
 # The demo's own data (names of people, systems and plans, report texts), not interface text.
