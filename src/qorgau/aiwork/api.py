@@ -25,6 +25,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.tabular import ImportFailed, Problem
 from qorgau.core.types import IdPath
+from qorgau.core.web import ErrorOut
 
 router = APIRouter()
 MAX_UPLOAD = 30 * 1024 * 1024
@@ -37,7 +38,7 @@ def list_tables(db: Session = Depends(get_db), user: User = Depends(require_user
 
 
 @router.post("/tables", response_model=TableOut, status_code=201,
-             responses={422: {"description": "Row-level errors (row = line of the file, header = 1); nothing was written"}})
+             responses={422: {"description": "Row-level errors (row = line of the file, header = 1); nothing was written", "model": ErrorOut}})
 def upload_table(file: UploadFile = File(...), title: str = Form(..., min_length=1, max_length=200),
                  source: str = Form(..., min_length=1, max_length=2000), year: int | None = Form(None, ge=1990, le=2100),
                  synthetic: bool = Form(False), enterprise_id: int | None = Form(None, ge=1, le=2_147_483_647),

@@ -10,6 +10,7 @@ from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, page_params, paginate
 from qorgau.core.tabular import ImportFailed
 from qorgau.core.types import IdPath
+from qorgau.core.web import ErrorOut
 from qorgau.registry import service
 from qorgau.registry.schemas import (
     EnterpriseIn,
@@ -122,7 +123,7 @@ def add_zone(site_id: IdPath, body: ZoneIn, db: Session = Depends(get_db), user:
 
 
 @router.post("/enterprises/import", response_model=ImportResult,
-             responses={422: {"description": "Row-level errors; nothing was written"}})
+             responses={422: {"description": "Row-level errors; nothing was written", "model": ErrorOut}})
 def import_enterprises(file: UploadFile = File(...), db: Session = Depends(get_db), user: User = Depends(writer)):
     """Create or update enterprises from CSV or XLSX; a file with any error writes nothing."""
     data = file.file.read()
