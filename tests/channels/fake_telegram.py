@@ -137,6 +137,9 @@ class FakeTelegram:
             return _ok(True)
         if method == "getupdates":
             offset = int(params.get("offset") or 0)
+            if offset:  # as Telegram: asking from an offset confirms, and forgets, every earlier update
+                with self._lock:
+                    self.updates = [u for u in self.updates if u["update_id"] >= offset]
             deadline = time.monotonic() + min(float(params.get("timeout") or 0), 1.0)
             while True:
                 with self._lock:

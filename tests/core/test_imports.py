@@ -138,3 +138,11 @@ def test_staged_files_are_checked_committed_once_and_audited(session, tmp_path):
     flow.stage(actor=admin, importer=importer, data=b"bin,employed\n2,5\n", filename="new.csv", data_dir=tmp_path)
     assert not old.exists()  # staged files not imported within a day are forgotten
     session.rollback()
+
+
+@pytest.mark.parametrize("ends", ["\r", "\r\n", "\n"])
+def test_old_mac_windows_and_unix_line_ends_read_alike(ends):
+    from qorgau.core.imports import read_table
+
+    table = read_table(ends.join(["isco08,employed", "2411,5", "7212,12"]).encode() + ends.encode(), "t.csv")
+    assert table.header == ["isco08", "employed"] and table.rows == [["2411", "5"], ["7212", "12"]]

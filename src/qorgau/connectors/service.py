@@ -127,6 +127,7 @@ def update_connector(*, session: Session, actor: User, connector_id: int, change
     """Change name, address, options, credentials (a new value replaces the old; never shown back)."""
     connector = get_connector(session=session, actor=actor, connector_id=connector_id, permission="connectors.manage")
     before = {"name": connector.name, "address": connector.address, "options": connector.options}
+    changes = {key: value for key, value in changes.items() if value is not None}  # null: leave it as it is
     if "name" in changes:
         name = str(changes["name"]).strip()
         if not name or len(name) > 200:

@@ -65,9 +65,9 @@ def check_options(protocol: str, address: str, options: dict) -> None:
             raise MappingError(N_("An OPC UA address starts with opc.tcp://"), "address")
         mode = options.get("security_mode", "None")
         policy = options.get("security_policy", "None")
-        if mode not in SECURITY_MODES:
+        if not isinstance(mode, str) or mode not in SECURITY_MODES:
             raise MappingError(N_("The security mode is one of: %(modes)s."), "security_mode", modes=", ".join(SECURITY_MODES))
-        if policy not in SECURITY_POLICIES:
+        if not isinstance(policy, str) or policy not in SECURITY_POLICIES:
             raise MappingError(N_("The security policy is one of: %(policies)s."), "security_policy",
                                policies=", ".join(SECURITY_POLICIES))
         if (mode == "None") != (policy == "None"):
@@ -77,7 +77,7 @@ def check_options(protocol: str, address: str, options: dict) -> None:
         if not host:
             raise MappingError(N_("A Modbus address is host:port."), "address")
         unit = options.get("unit_id", 1)
-        if not isinstance(unit, int) or not 0 <= unit <= 247:
+        if not isinstance(unit, int) or isinstance(unit, bool) or not 0 <= unit <= 247:
             raise MappingError(N_("The Modbus unit id is 0 to 247."), "unit_id")
     elif protocol in ("sparkplug", "senml_mqtt"):
         host, port = split_host(address.removeprefix("mqtt://"), 1883)
@@ -90,8 +90,8 @@ def check_options(protocol: str, address: str, options: dict) -> None:
 
 
 def split_host(address: str, default_port: int) -> tuple[str, int]:
-    parsed = urlparse(address if "://" in address else f"x://{address}")
     try:
+        parsed = urlparse(address if "://" in address else f"x://{address}")
         return parsed.hostname or "", parsed.port or default_port
     except ValueError:
         return "", default_port

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from enum import StrEnum
+from functools import cache
 from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
@@ -81,6 +82,7 @@ class OutsideChannel:
     address: Callable[[Session, int], str]  # where this person is reached (read when sending), "" if nowhere
 
 
+@cache
 def package_channels() -> dict[str, OutsideChannel]:
     from qorgau.core.plugins import modules
 

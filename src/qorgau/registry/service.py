@@ -209,9 +209,12 @@ def _enterprise_format():
 
 def _validated_enterprises(session: Session, data: bytes, filename: str) -> tuple[list[dict], list[Problem]]:
     """Every row of an enterprises file checked: the values to store, and every problem."""
-    from qorgau.core.imports import read_table
+    from qorgau.core.imports import FileProblems, read_table
 
-    table = read_table(data, filename or "upload.csv")
+    try:
+        table = read_table(data, filename or "upload.csv")
+    except FileProblems as unreadable:  # empty, not a table, too large: the file's problems, as for any row
+        return [], list(unreadable.problems)
     header = table.header
     problems: list[Problem] = []
     missing = [c for c in ("bin", "region_kato", "sector_code") if c not in header]

@@ -80,10 +80,15 @@ def read_table(data: bytes | str, filename: str = "", *, header_style: str = "sn
         rows, table = _xlsx_rows(raw, filename), Table([], [], kind="xlsx", source=filename)
     elif name.endswith((".csv", ".txt", ".tsv")) or not name or "." not in name:
         text, encoding = decode(raw, filename)
-        delimiter = sniff_delimiter(text)
-        with refused_as_problems(filename):
-            rows = [[c.strip() for c in r]
-                    for r in limits.limited_rows(csv.reader(io.StringIO(text), delimiter=delimiter))]
+        try:
+            delimiter = sniff_delimiter(text)
+            with refused_as_problems(filename):
+                # newline="": the csv module sees the file's own line ends (\r\n, \n or a lone \r).
+                rows = [[c.strip() for c in r] for r in
+                        limits.limited_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))]
+        except csv.Error as error:
+            raise FileProblems([Problem(0, "", N_("The file is not a readable CSV table: %(reason)s"),
+                                        {"reason": str(error)})], filename) from None
         table = Table([], [], encoding=encoding, delimiter=delimiter, source=filename)
     else:
         raise FileProblems([Problem(0, "", N_("Only CSV and XLSX files can be imported."))], filename)
@@ -128,7 +133,7 @@ def sniff_delimiter(text: str) -> str:
         return ","
     best, best_score = ",", (0, 0)
     for delimiter in DELIMITERS:
-        counts = [len(r) for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)]
+        counts = [len(r) for r in csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter)]
         if not counts or counts[0] < 2:
             continue
         score = (sum(c == counts[0] for c in counts), counts[0])
