@@ -197,9 +197,10 @@ def _photos(database_url: str, state: dict, event: Event) -> list[Reply]:
         return [Reply(message), _menu()]
     _reset(state)  # the draft (text, photos, workplace) leaves the bot's memory
     return [Reply(_("Your report %(reference)s has been sent to the union.", reference=reference)),
-            Reply(_("Your receipt code: %(receipt)s\nKeep it somewhere safe and delete this message: "
-                     "the code is the only way back to your report, and nobody can restore it.",
-                     receipt=" ".join(receipt[i:i + 4] for i in range(0, len(receipt), 4)))),
+            Reply(_("Your receipt code: %(receipt)s",
+                    receipt=" ".join(receipt[i:i + 4] for i in range(0, len(receipt), 4))) + "\n"
+                  + _("Keep it somewhere safe and delete this message: the code is the only way back to your "
+                      "report, and nobody can restore it.")),
             _menu()]
 
 
