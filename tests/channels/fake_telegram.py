@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import socket
 import threading
 import time
 
@@ -19,6 +18,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.availability import free_port
 
 BOT = {"id": 700000001, "is_bot": True, "first_name": "Qorgau", "username": "qorgau_test_bot",
        "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -34,7 +35,7 @@ class FakeTelegram:
         self.webhook_answers: list[int] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app = Starlette(routes=[Route("/bot{token}/{method}", self._method, methods=["GET", "POST"]),
                                 Route("/file/bot{token}/{path:path}", self._file)])
@@ -165,9 +166,3 @@ class FakeTelegram:
 
 def _ok(result) -> JSONResponse:
     return JSONResponse({"ok": True, "result": result})
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

@@ -174,9 +174,9 @@ def test_a_report_filed_and_answered_entirely_in_the_chat_in_kazakh(demo_url, se
 def test_the_bot_receives_updates_by_webhook_and_refuses_a_wrong_secret(demo_url):
     import httpx
 
-    from tests.channels.fake_telegram import _free_port
+    from tests.availability import free_port
 
-    port = _free_port()
+    port = free_port()
     with FakeTelegram(chat_id=CHAT_ID, user=PERSON) as fake, RunningBot(demo_url, fake, webhook_port=port):
         deadline = threading.Event()
         for _ in range(200):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -18,12 +17,7 @@ from qorgau.core.config import get_settings
 from qorgau.core.db import session_factory
 from qorgau.core.models import Delivery, User
 from qorgau.core.notify import notify
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.availability import free_port
 
 
 class Inbox:

@@ -18,7 +18,6 @@ import logging
 import os
 import re
 import shutil
-import socket
 import struct
 import subprocess
 from datetime import UTC, date, datetime, timedelta
@@ -26,6 +25,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import LargeBinary, MetaData, select
+
+from tests.availability import free_port
 
 DAY = date(2026, 3, 14)
 START = datetime(2026, 3, 14, tzinfo=UTC)
@@ -180,10 +181,7 @@ def test_no_stored_byte_places_a_report_closer_than_its_day(app, demo_url, sessi
     officer.email = "officer@example.kz"
     session.commit()
     # E-mail is configured, and its server is down: the deliveries the worker causes wait in the outbox.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        dead_port = probe.getsockname()[1]
-    monkeypatch.setenv("QORGAU_SMTP_URL", f"smtp://127.0.0.1:{dead_port}")
+    monkeypatch.setenv("QORGAU_SMTP_URL", f"smtp://127.0.0.1:{free_port()}")
     get_settings.cache_clear()
     clock = Clock(monkeypatch)
     get_settings().resolved_receipt_pepper()  # made once at install, not by the worker's request
