@@ -4,8 +4,10 @@ configuration and reports, connection health and the roll-out plan."""
 from __future__ import annotations
 
 import time
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from qorgau.connectors import service
@@ -28,7 +30,7 @@ from qorgau.connectors.schemas import (
 )
 from qorgau.core.deps import get_db, require_scope, require_user, writer
 from qorgau.core.models import User
-from qorgau.core.types import IdPath
+from qorgau.core.types import MAX_ID, IdPath
 from qorgau.monitoring.api import BinPath, raw_body
 
 router = APIRouter()
@@ -112,7 +114,8 @@ def push_senml(connector_id: IdPath, user: User = Depends(telemetry_user), db: S
 
 
 @router.get("/edge-config")
-def edge_config(connector: list[int] = Query(..., description="Connector ids the agent runs"),
+def edge_config(connector: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Query(..., description="Connector ids "
+                                                                                       "the agent runs"),
                 agent: str = Query("edge", max_length=100, pattern=r"^[A-Za-z0-9._-]+$"),
                 db: Session = Depends(get_db), user: User = Depends(writer)):
     """An edge agent's configuration file (it holds the connectors' credentials: keep it like a key)."""
