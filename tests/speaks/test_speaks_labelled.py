@@ -193,6 +193,21 @@ def test_held_out_set_is_separate_from_every_training_text_and_covers_everything
     assert "HELD OUT, never tuned on" in readme
 
 
+def test_second_held_out_set_is_separate_and_covers_every_category_and_urgency():
+    second = ev.load(ev.HELDOUT2)
+    assert len(second) >= 150
+    earlier = {row["text"] for row in ev.load()} | {row["text"] for row in ev.load(ev.INDEPENDENT)} \
+        | {row["text"] for row in ev.load(ev.HELDOUT)}
+    assert not earlier & {row["text"] for row in second}
+    for lang in ev.LANGS:
+        mine = [row for row in second if row["lang"] == lang]
+        assert {row["category"] for row in mine} == set(CATEGORIES), lang
+        assert {row["urgency"] for row in mine} == set(URGENCIES), lang
+    assert sum(row["urgency"] == "imminent" for row in second) >= 25
+    readme = (ev.HELDOUT2.parent / "README.md").read_text(encoding="utf-8")
+    assert "HELD OUT, never tuned on" in readme
+
+
 def test_osha_sample_has_outcomes_and_no_victim_names():
     osha = ev.load_osha()
     counts = Counter(row["outcome"] for row in osha)

@@ -19,6 +19,8 @@ LABELLED = DATA / "labelled_reports.jsonl"
 INDEPENDENT = DATA / "independent" / "reports.jsonl"
 # Written separately, held out: never used for tuning (data/heldout/README.md).
 HELDOUT = DATA / "heldout" / "reports.jsonl"
+# A second held-out set by another writer, in another sitting; never used for tuning (data/heldout2/README.md).
+HELDOUT2 = DATA / "heldout2" / "reports.jsonl"
 # Real US OSHA narratives, public domain (data/osha/PROVENANCE.md).
 OSHA_FILES = (DATA / "osha" / "fatality_sample.tsv", DATA / "osha" / "severe_injury_sample.tsv")
 OUTCOMES = ("fatal", "amputation", "hospitalised")
