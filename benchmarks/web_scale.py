@@ -25,6 +25,7 @@ import argparse
 import json
 import math
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +36,26 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from throwaway_db import throwaway_database  # noqa: E402
-from web_load import new_client, run_clients, start_server  # noqa: E402
+from web_load import free_port, new_client, run_clients  # noqa: E402
+
+
+def start_server(url: str, folder: str, wait: float = 900) -> tuple[subprocess.Popen, str]:
+    """`qorgau serve` (one worker) on a free port; waits up to `wait` seconds for /healthz (a busy host)."""
+    port = free_port()
+    env = {**os.environ, "QORGAU_DATABASE_URL": url, "QORGAU_DATA_DIR": folder,
+           "QORGAU_SECRET_KEY": "bench-secret", "QORGAU_DATA_KEY": "bench-data-key"}
+    process = subprocess.Popen([sys.executable, "-m", "qorgau.cli", "serve", "--port", str(port), "--workers", "1"],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(base + "/healthz", timeout=30).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    process.kill()
+    raise RuntimeError("the server did not start: " + (process.stderr.read() or b"").decode()[-2000:])
 
 
 def pages(url: str) -> dict[str, str]:

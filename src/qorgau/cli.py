@@ -24,7 +24,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 
 
-STARTUP_SECONDS = 120
+STARTUP_SECONDS = 300
 
 
 def _url() -> str:
