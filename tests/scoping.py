@@ -305,6 +305,7 @@ NOT_SCOPED["substance_limit_id"] = "1"  # the substance catalogue is national, n
 
 NOT_SCOPED["privacy_request_id"] = "1"  # core: a person's request about their own account; only administrators answer it
 NOT_SCOPED["delivery_id"] = "1"  # core: an outgoing notification; only administrators replay it
+NOT_SCOPED["job_id"] = "1"  # core: an export job; only the person who asked and administrators see it
 
 def _enterprise_user(session: Session, enterprise_id: int):
     """An account of that enterprise (only administrators may enable or disable accounts)."""

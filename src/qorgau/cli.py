@@ -24,6 +24,9 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 
 
+STARTUP_SECONDS = 300
+
+
 def _url() -> str:
     return get_settings().resolved_database_url()
 
@@ -53,17 +56,23 @@ def db_revision(package: str = typer.Argument(..., help="Package whose tables ch
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
           port: int = typer.Option(8000, help="Port"),
-          workers: int = typer.Option(1, help="Worker processes")) -> None:
+          workers: int = typer.Option(1, min=1, max=64, help="Worker processes"),
+          start_timeout: int = typer.Option(STARTUP_SECONDS, min=5, max=3600,
+                                            help="Seconds a worker may take to start (and to answer the "
+                                                 "supervisor's health check) before it is restarted")) -> None:
     """Apply migrations, then serve the web UI and the API."""
     import uvicorn
 
     from qorgau.core.migrate import upgrade
 
-    upgrade(_url())
-    typer.echo(f"Qorgau is running at http://{host}:{port}/")
+    upgrade(_url())  # once, here: the workers start on an up-to-date schema and never race to migrate
+    typer.echo(f"Qorgau is running at http://{host}:{port}/ ({workers} worker{'s' if workers > 1 else ''})")
     # No access log from uvicorn: ours records no client address (anonymity of reporters).
+    # uvicorn's supervisor restarts a worker that does not answer its health check within 5 s by default;
+    # on a busy host importing the application takes longer than that, and workers would be killed in a loop.
     uvicorn.run("qorgau.core.web:create_app", factory=True, host=host, port=port, workers=workers,
-                access_log=False, proxy_headers=True, server_header=False)
+                access_log=False, proxy_headers=True, server_header=False,
+                timeout_worker_healthcheck=start_timeout, timeout_graceful_shutdown=30)
 
 
 @app.command()
@@ -223,15 +232,19 @@ app.add_typer(retention_app, name="retention")
 
 
 @jobs_app.command("worker")
-def jobs_worker(workers: int = typer.Option(2, help="Worker threads")) -> None:
+def jobs_worker(workers: int = typer.Option(2, help="Worker threads"),
+                schedules: bool = typer.Option(True, "--schedules/--no-schedules",
+                                               help="Also run the periodic schedules (exactly one worker of an "
+                                                    "installation does; others run queued jobs only)")) -> None:
     """Run queued jobs and the periodic schedules (keep one running, e.g. under systemd)."""
     from qorgau.core import jobs, logs
 
     settings = get_settings()
     logs.configure(settings.log_format)
     where = settings.jobs_url.split("@")[-1] if settings.jobs_url else f"{settings.data_dir / 'jobs.db'}"
-    typer.echo(f"Job worker: {workers} thread(s), queue {where}, {len(jobs.discover())} job kinds.")
-    jobs.consumer(settings, workers=workers).run()
+    typer.echo(f"Job worker: {workers} thread(s), queue {where}, {len(jobs.discover())} job kinds"
+               f"{', schedules' if schedules else ', queued jobs only'}.")
+    jobs.consumer(settings, workers=workers, periodic=schedules).run()
 
 
 @jobs_app.command("schedule")

@@ -14,7 +14,7 @@ from rich.progress import Progress
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qorgau.core import security
+from qorgau.core import passwords, security
 from qorgau.core.db import unit_of_work
 from qorgau.core.models import User
 from qorgau.core.plugins import modules
@@ -175,10 +175,16 @@ def _demo_name(rng: random.Random, sector: str) -> tuple[str, str, str]:
     return f"{form_ru} «{root} {ru}»", f"«{root} {kk}» {form_kk}", f"{translit} {en} {form_en}"
 
 
+COMMIT_EVERY = 500  # enterprises per transaction
+
+
 def run_demo(url: str, *, seed: int = 7, enterprises: int = 1000) -> list[tuple[str, str, str]]:
     """Generate everything; returns (user name, password, role) of the demo sign-ins."""
     credentials = [(u, p, r) for u, r, p, _n in DEMO_USERS]
-    with unit_of_work(url, actor="system:demo") as session:
+    with passwords.demo_hashing(), unit_of_work(url, actor="system:demo") as session:
+        # Committed in batches (enterprises, then each package), so memory stays bounded at national size:
+        # committed rows leave the session unless the demo context still holds them, which stay loaded.
+        session.expire_on_commit = False
         if session.execute(select(func.count()).select_from(Enterprise)).scalar_one():
             print("Demo data is already present; nothing added.")
             return credentials
@@ -207,6 +213,8 @@ def run_demo(url: str, *, seed: int = 7, enterprises: int = 1000) -> list[tuple[
                 ctx.enterprises.append(_enterprise(session, ctx, rng, used, names=_demo_name(rng, sector), sector=sector,
                                                    region=region, headcount=_headcount(rng, SECTOR_MIX[sector][1])))
                 progress.advance(task)
+                if len(ctx.enterprises) % COMMIT_EVERY == 0:
+                    session.commit()
             smelter = ctx.enterprises[0]
             scopes = {"admin": ("national", None), "officer": ("union", ctx.unions["sector:C"].id),
                       "federation": ("national", None),
@@ -226,5 +234,6 @@ def run_demo(url: str, *, seed: int = 7, enterprises: int = 1000) -> list[tuple[
                 if generate is not None:
                     task = progress.add_task(package.capitalize(), total=None)
                     generate(session, ctx)
+                    session.commit()
                     progress.update(task, total=1, completed=1)
     return credentials

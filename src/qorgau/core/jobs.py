@@ -145,6 +145,7 @@ def discover() -> dict[str, JobSpec]:
     import qorgau.core.audit_jobs  # noqa: F401
     import qorgau.core.backup  # noqa: F401
     import qorgau.core.delivery  # noqa: F401
+    import qorgau.core.exports  # noqa: F401
     import qorgau.core.retention  # noqa: F401
     from qorgau.core.plugins import load_all_models, modules
 

@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from qorgau.core import backup, delivery, jobs, migrate, policy
+from qorgau.core import backup, delivery, jobs, policy
 from qorgau.core.config import Settings
 from qorgau.core.models import User
 
 
 def health(session: Session, *, actor: User, settings: Settings) -> dict:
+    from qorgau.core import migrate  # alembic: imported when the health page is asked for, not at start-up
+
     policy.require(actor, "operations.read")
     url = settings.resolved_database_url()
     session.execute(text("SELECT 1"))

@@ -346,7 +346,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             f'<script src="{static_url("swagger/init.js")}"></script></body></html>')
 
     from qorgau.core import api as core_api
-    from qorgau.core import documents, logs, metrics, ops_views
+    from qorgau.core import documents, export_views, logs, metrics, ops_views
     from qorgau.core import views as core_views
 
     routers: list[tuple[Any, str, dict[str, Any]]] = [(core_api.router, "", {"responses": ERROR_RESPONSES}),
@@ -356,7 +356,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers += [(m.router, f"/api/v1/{package}", {"tags": [package], "responses": ERROR_RESPONSES})
                 for package, m in modules("api")]
     routers += [(m.router, "", {"include_in_schema": False}) for _package, m in modules("views")]
-    routers += [(ops_views.router, "", {"include_in_schema": False})]  # health, retention, my data
+    routers += [(ops_views.router, "", {"include_in_schema": False}),  # health, retention, my data
+                (export_views.router, "", {"include_in_schema": False})]  # exports made by a job
     app.state.route_table = []  # (method, full path) of every route, for tests and docs
     for router, prefix, options in routers:
         app.include_router(router, prefix=prefix, **options)

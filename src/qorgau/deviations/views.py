@@ -8,11 +8,11 @@ from datetime import date
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from qorgau.core import documents, i18n, once, policy
+from qorgau.core import documents, exports, i18n, once, policy
 from qorgau.core.charts import figure_json
 from qorgau.core.db import utcnow
 from qorgau.core.deps import form_data, get_db, require_user
@@ -22,7 +22,6 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.pagination import Paged, PageParams, paginate
 from qorgau.core.plugins import NavItem, Panel, PanelItem
-from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.deviations import importer, ladder, notice, people, service
@@ -270,12 +269,8 @@ def violations(request: Request, status: str = Query("", max_length=24), severit
     query = service.violations_query(session=db, actor=user, status=status, severity=severity, category=category,
                                      repeat=repeat == "1", overdue=overdue == "1")
     if fmt in ("csv", "xlsx"):
-        rows = db.execute(query.limit(100_000)).scalars().all()
-        names = _names(db, [v.enterprise_id for v in rows])
-        data = [[v.id, names.get(v.enterprise_id, ""), v.found_on, _(CATEGORIES[v.category]),
-                 _(SEVERITIES[v.severity]), _(STATUSES[v.status]), _yes_no(v.work_stopped), _yes_no(v.is_repeat),
-                 v.description, v.rule_reference, v.closed_on, _(SOURCES.get(v.source, v.source))] for v in rows]
-        return download([_(c) for c in VIOLATION_COLUMNS], data, fmt, "violations")
+        return exports.respond(db, user, name="deviations.violations", fmt=fmt, params={
+            "status": status, "severity": severity, "category": category, "repeat": repeat, "overdue": overdue})
     paged = paginate(db, query, PageParams(page, 30))
     filters = {"status": status, "severity": severity, "category": category, "repeat": repeat, "overdue": overdue}
     base = "/deviations/violations?" + "&".join(f"{k}={v}" for k, v in filters.items() if v)
@@ -288,13 +283,10 @@ def violations(request: Request, status: str = Query("", max_length=24), severit
 def actions(request: Request, enterprise_id: int | None = Query(None, ge=1, le=2**31 - 1),
             fmt: str = Query("", max_length=4), user: User = Depends(require_user), db: Session = Depends(get_db)):
     """Open corrective actions by severity and age: the employer's work list."""
+    if fmt in ("csv", "xlsx"):
+        return exports.respond(db, user, name="deviations.actions", fmt=fmt, params={"enterprise_id": enterprise_id})
     items = service.open_actions(session=db, actor=user, enterprise_id=enterprise_id)
     names = _names(db, [i["violation"].enterprise_id for i in items])
-    if fmt in ("csv", "xlsx"):
-        data = [[i["violation"].id, names.get(i["violation"].enterprise_id, ""), _(SEVERITIES[i["violation"].severity]),
-                 i["action"].description, i["action"].responsible, i["action"].due_on, i["age_days"],
-                 i["overdue_days"], _(ACTION_STATUSES.get(i["action"].status, i["action"].status))] for i in items]
-        return download([_(c) for c in ACTION_COLUMNS], data, fmt, "open-actions")
     return render(request, "deviations/actions.html", {"items": items, "names": names, "enterprise_id": enterprise_id,
                                                        **LABELS})
 
@@ -303,22 +295,89 @@ def actions(request: Request, enterprise_id: int | None = Query(None, ge=1, le=2
 def stats(request: Request, by: str = Query("category", max_length=16), year: int = Query(0, ge=0, le=2100),
           fmt: str = Query("", max_length=4), page: int = Query(1, ge=1, le=1_000_000), user: User = Depends(require_user), db: Session = Depends(get_db)):
     year = year or utcnow().year
-    start, end = (date(2000, 1, 1), date(2100, 1, 1)) if by == "month" else (date(year, 1, 1), date(year + 1, 1, 1))
+    if fmt in ("csv", "xlsx"):
+        return exports.respond(db, user, name="deviations.stats", fmt=fmt, params={"by": by, "year": year})
+    start, end = _stats_period(by, year)
     paged = None
     if by == "enterprise":  # thousands of groups: counted, ordered and paged by the database
         rows, total = service.enterprise_statistics(session=db, actor=user, start=start, end=end, page=page,
-                                                    per_page=None if fmt in ("csv", "xlsx") else service.ENTERPRISE_STATS_PAGE)
+                                                    per_page=service.ENTERPRISE_STATS_PAGE)
         paged = Paged(rows, total, PageParams(page, service.ENTERPRISE_STATS_PAGE))
     else:
         rows = service.closure_statistics(session=db, actor=user, by=by, start=start, end=end)
     labels = _group_labels(db, by, rows)
-    if fmt in ("csv", "xlsx"):
-        data = [[labels.get(r["group"], r["group"]), r["found"], r["closed"], r["closure_rate"], r["median_days"],
-                 r["p90_days"], r["open"], r["overdue"]] for r in rows]
-        header = [_(GROUP_NAMES.get(by, by))] + [_(c) % {} for c in STATS_COLUMNS]
-        return download(header, data, fmt, f"violations-by-{by}")
     return render(request, "deviations/stats.html", {"rows": rows, "by": by, "year": year, "labels": labels, "paged": paged,
                                                      "chart": _chart(rows, labels, by), "groupings": service.GROUPINGS})
+
+
+def _stats_period(by: str, year: int) -> tuple[date, date]:
+    return (date(2000, 1, 1), date(2100, 1, 1)) if by == "month" else (date(year, 1, 1), date(year + 1, 1, 1))
+
+
+def _count(db: Session, query) -> int:
+    return db.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+
+
+@exports.exporter("deviations.violations")
+def _violations_export(db: Session, user: User, params: dict) -> exports.Table:
+    """Every violation the filters select, one row each, read from the database in batches."""
+    query = service.violations_query(session=db, actor=user, status=params.get("status", ""),
+                                     severity=params.get("severity", ""), category=params.get("category", ""),
+                                     repeat=params.get("repeat") == "1", overdue=params.get("overdue") == "1")
+
+    def rows():
+        for batch in exports.batched(db, query):
+            names = _names(db, [v.enterprise_id for v in batch])
+            for v in batch:
+                yield [v.id, names.get(v.enterprise_id, ""), v.found_on, _(CATEGORIES[v.category]),
+                       _(SEVERITIES[v.severity]), _(STATUSES[v.status]), _yes_no(v.work_stopped),
+                       _yes_no(v.is_repeat), v.description, v.rule_reference, v.closed_on,
+                       _(SOURCES.get(v.source, v.source))]
+
+    return exports.Table([_(c) for c in VIOLATION_COLUMNS], rows(), _count(db, query), "violations")
+
+
+@exports.exporter("deviations.actions")
+def _actions_export(db: Session, user: User, params: dict) -> exports.Table:
+    """Every open (or unverified) corrective action, gross first, then the oldest violation: all of them,
+    where the page lists the first ones."""
+    today = utcnow().date()
+    query = service.open_actions_query(session=db, actor=user, enterprise_id=params.get("enterprise_id"))
+    rank = case(service.SEVERITY_RANK, value=service.Violation.severity, else_=9)
+    ordered = query.order_by(None).order_by(rank, service.Violation.found_on, service.CorrectiveAction.due_on,
+                                            service.CorrectiveAction.id)
+
+    def rows():
+        for batch in exports.batched(db, ordered, scalars=False):
+            names = _names(db, [v.enterprise_id for _a, v in batch])
+            for a, v in batch:
+                overdue = max(0, (today - a.due_on).days) if a.status == "open" else 0
+                yield [v.id, names.get(v.enterprise_id, ""), _(SEVERITIES[v.severity]), a.description, a.responsible,
+                       a.due_on, (today - v.found_on).days, overdue, _(ACTION_STATUSES.get(a.status, a.status))]
+
+    return exports.Table([_(c) for c in ACTION_COLUMNS], rows(), _count(db, query), "open-actions")
+
+
+@exports.exporter("deviations.stats")
+def _stats_export(db: Session, user: User, params: dict) -> exports.Table:
+    """Closure statistics by a grouping: every group (every enterprise when grouped by enterprise)."""
+    by, year = str(params.get("by", "category")), int(params.get("year") or utcnow().year)
+    start, end = _stats_period(by, year)
+    header = [_(GROUP_NAMES.get(by, by))] + [_(c) % {} for c in STATS_COLUMNS]
+
+    def rows(found: list[dict] | None = None):
+        if found is None:
+            found, _total = service.enterprise_statistics(session=db, actor=user, start=start, end=end, per_page=None)
+        labels = _group_labels(db, by, found)
+        for r in found:
+            yield [labels.get(r["group"], r["group"]), r["found"], r["closed"], r["closure_rate"], r["median_days"],
+                   r["p90_days"], r["open"], r["overdue"]]
+
+    if by == "enterprise":  # counted first (one page's work); every enterprise's figures only when written
+        _first, total = service.enterprise_statistics(session=db, actor=user, start=start, end=end, per_page=1)
+        return exports.Table(header, rows, total, f"violations-by-{by}")
+    found = service.closure_statistics(session=db, actor=user, by=by, start=start, end=end)
+    return exports.Table(header, rows(found), len(found), f"violations-by-{by}")
 
 
 def _group_labels(db: Session, by: str, rows: list[dict]) -> dict:

@@ -10,13 +10,13 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 ALPHA = 0.05
 
 
 def poisson_ci(counts, alpha: float = ALPHA) -> tuple[np.ndarray, np.ndarray]:
     """Exact (Garwood) interval for Poisson counts: arrays (low, high) of the expected count."""
+    from scipy import stats  # imported when used: the web app starts without scipy
     k = np.asarray(counts, dtype=float)
     if np.any(k < 0) or np.any(np.isnan(k)):
         raise ValueError("counts must be non-negative numbers")
@@ -29,6 +29,7 @@ def poisson_ci(counts, alpha: float = ALPHA) -> tuple[np.ndarray, np.ndarray]:
 def binomial_ci(successes, trials, method: str = "clopper-pearson",
                 alpha: float = ALPHA) -> tuple[np.ndarray, np.ndarray]:
     """Interval for a proportion k/n: 'clopper-pearson' (exact) or 'wilson' (score)."""
+    from scipy import stats  # imported when used: the web app starts without scipy
     k = np.asarray(successes, dtype=float)
     n = np.asarray(trials, dtype=float)
     if np.any(k < 0) or np.any(k > n):
@@ -52,6 +53,7 @@ def binomial_ci(successes, trials, method: str = "clopper-pearson",
 
 def gamma_ci(counts, weights, alpha: float = ALPHA) -> tuple[float, float, float]:
     """Fay-Feuer gamma interval for y = sum(w * x) with x Poisson: (y, low, high)."""
+    from scipy import stats  # imported when used: the web app starts without scipy
     x = np.asarray(counts, dtype=float)
     w = np.asarray(weights, dtype=float)
     if x.shape != w.shape:

@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 MODELS = ("auto", "poisson", "negative_binomial")
 
@@ -44,6 +43,7 @@ class TrendResult:
 
 
 def _overdispersion_p(y: np.ndarray, mu: np.ndarray) -> float | None:
+    from scipy import stats  # imported when used: the web app starts without it
     if len(y) < 3:
         return None
     z = ((y - mu) ** 2 - y) / mu
@@ -61,6 +61,7 @@ def poisson_trend(frame: pd.DataFrame, year_col: str = "year", cases_col: str = 
                   exposure_col: str = "hours", model: str = "auto", alpha: float = 0.05) -> TrendResult:
     """Fit the trend of cases per exposure over years; rows are summed per year first."""
     import statsmodels.api as sm
+    from scipy import stats  # imported when used: the web app starts without it
 
     if model not in MODELS:
         raise TrendError(f"unknown trend model {model!r}; use one of: {', '.join(MODELS)}")

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from qorgau.core.i18n_markers import N_
 from qorgau.index.methodology import Indicator, Methodology, Missing, Outliers
@@ -185,11 +184,13 @@ def _rule(indicator: Indicator, override: str) -> Missing:
 
 def skewness(x: np.ndarray) -> float:
     """Sample skewness G1 (Excel, e1071 type 2, as COINr)."""
+    from scipy import stats  # imported when used: the web app starts without it
     return float(stats.skew(x, bias=False)) if x.size >= 3 and np.ptp(x) > 0 else 0.0
 
 
 def kurtosis(x: np.ndarray) -> float:
     """Sample excess kurtosis G2 (Excel, e1071 type 2, as COINr)."""
+    from scipy import stats  # imported when used: the web app starts without it
     return float(stats.kurtosis(x, fisher=True, bias=False)) if x.size >= 4 and np.ptp(x) > 0 else 0.0
 
 
@@ -236,6 +237,7 @@ def treat_outliers(column: np.ndarray, rule: Outliers) -> tuple[np.ndarray, dict
 
 def normalise(column: np.ndarray, indicator: Indicator, method: str = "nominal") -> np.ndarray:
     """Map one indicator's values onto 0-100, 100 = best; NaN stays NaN. Degenerate cases give 50."""
+    from scipy import stats  # imported when used: the web app starts without it
     spec = indicator.normalisation if method == "nominal" else replace(indicator.normalisation, method=method)
     out = np.full(column.shape, np.nan)
     present = ~np.isnan(column)

@@ -13,7 +13,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score
 
 
 def slots(n: int, k: float) -> int:
@@ -67,6 +66,8 @@ def auc_pr(y: np.ndarray, scores: np.ndarray) -> float:
     positive = np.asarray(y) > 0
     if not positive.any():
         return float("nan")
+    from sklearn.metrics import average_precision_score  # imported when used: the web app starts without it
+
     return float(average_precision_score(positive, np.nan_to_num(np.asarray(scores, float), nan=-np.inf)))
 
 

@@ -35,10 +35,13 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
 
 DEFAULT_PARAMS: dict = {
     "objective": "poisson", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 100,
@@ -110,6 +113,7 @@ class RiskModel:
         return Explanation(scaled, base, exposure, exposure + base + scaled.to_numpy().sum(axis=1))
 
     def to_dict(self) -> dict:
+        import lightgbm as lgb  # imported when used: the web app starts without it
         return {"format": "qorgau-risk-model/1", "version": self.version, "features": self.features,
                 "base_rate": self.base_rate, "calibration": self.calibration, "params": self.params,
                 "rounds": self.rounds, "trained_on": self.trained_on, "extra": self.extra,
@@ -128,6 +132,7 @@ class RiskModel:
     @classmethod
     def from_json(cls, text: str, *, source: str = "model") -> RiskModel:
         """A model from the JSON text `save` writes (also what the database keeps for a run)."""
+        import lightgbm as lgb  # imported when used: the web app starts without it
         data = json.loads(text)
         if data.get("format") != "qorgau-risk-model/1":
             raise ValueError(f"{source}: not a Qorgau risk model file")
@@ -173,6 +178,7 @@ def poisson_recalibration(y: np.ndarray, offset: np.ndarray, score: np.ndarray,
 
 def _train(x: np.ndarray, y: np.ndarray, offset: np.ndarray, features: list[str], params: dict,
            rounds: int) -> lgb.Booster:
+    import lightgbm as lgb  # imported when used: the web app starts without it
     data = lgb.Dataset(x, label=y, init_score=offset, feature_name=features, free_raw_data=True,
                        params={"max_bin": params.get("max_bin", 255), "verbose": -1})
     return lgb.train(params, data, num_boost_round=rounds)
@@ -187,6 +193,7 @@ def _digest(x: np.ndarray, y: np.ndarray) -> str:
 
 def model_version(*, features: list[str], params: dict, rounds: int, trained_on: dict, data_digest: str) -> str:
     """A reproducible version: data period plus a hash of parameters, features and training data."""
+    import lightgbm as lgb  # imported when used: the web app starts without it
     payload = json.dumps({"features": features, "params": params, "rounds": rounds, "trained_on": trained_on,
                           "data": data_digest, "lightgbm": lgb.__version__}, sort_keys=True, default=str)
     short = hashlib.sha256(payload.encode()).hexdigest()[:10]
