@@ -18,6 +18,7 @@ import pandas as pd
 
 from qorgau.aiwork import reference
 from qorgau.core.i18n_markers import N_
+from qorgau.core.imports.cells import CellError, is_missing, parse_number
 
 REQUIRED = ("isco08", "employed")
 KNOWN_DIMENSIONS = ("region", "sector", "sex", "age_band", "enterprise")
@@ -180,6 +181,14 @@ def _by_distinct(frame: pd.DataFrame, column: str, normalise, message: str,
     return pd.Categorical.from_codes(recode[codes], categories=categories)
 
 
+def _core_number(text: str) -> float:
+    """A cell by the core's number parser ('1 234,5', '1,234.5'); NaN where it is no number or is ambiguous."""
+    try:
+        return float(parse_number(text, minimum=None))
+    except CellError:
+        return float("nan")
+
+
 def _employed(frame: pd.DataFrame, problems: list[CellProblem]) -> np.ndarray:
     """The employed column as float64; missing, non-numeric, infinite and negative cells are Problems."""
     raw = frame["employed"]
@@ -191,11 +200,11 @@ def _employed(frame: pd.DataFrame, problems: list[CellProblem]) -> np.ndarray:
         numbers = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64, na_value=np.nan).copy()
         retry = np.isnan(numbers)
         blank = np.zeros(len(raw), bool)
-        if retry.any():  # thousands separators and stray spaces, only on the cells that need it
-            cleaned = (raw[retry].astype(str).str.strip().str.replace(" ", "", regex=False)
-                       .str.replace("\u00a0", "", regex=False))
-            numbers[retry] = pd.to_numeric(cleaned, errors="coerce").to_numpy(np.float64, na_value=np.nan)
-            blank[retry] = [_is_blank(v) for v in raw.to_numpy()[retry]]
+        if retry.any():  # spaces, separators and decimal commas by the core's parser, once per distinct cell
+            cells = raw[retry].astype(str).to_numpy()
+            read = {text: _core_number(text) for text in set(cells)}
+            numbers[retry] = [read[text] for text in cells]
+            blank[retry] = [_is_blank(v) or is_missing(v) for v in raw.to_numpy()[retry]]
         bad = (np.isnan(numbers) & ~blank) | np.isinf(numbers)
     negative = numbers < 0
     raw_values = raw.to_numpy()
