@@ -131,3 +131,34 @@ def test_bls_oews_through_the_employment_upload_page_and_api(session, sign_in):
                        files={"file": (OEWS.name, OEWS.read_bytes(), "text/csv")})
     assert api.status_code == 201, api.text
     assert api.json()["employed"] == pytest.approx(expected, rel=1e-12)
+
+
+CORMACK = PUBLIC / "cormack2000_industrial_deaths_three_lists.csv"
+
+
+def test_published_industrial_deaths_through_capture_recapture():
+    """The three-list table through `incidents capture-recapture`, against a Poisson GLM fitted here with
+    statsmodels' formula interface and the figures printed in the paper (Table 3b: with the list 2-3 interaction,
+    deviance 1.2 on 2 df)."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    from qorgau.incidents.cli import app
+
+    result = runner.invoke(app, ["capture-recapture", str(CORMACK)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    frame = pd.read_csv(CORMACK)
+    fits = {}
+    for formula in ("list1 + list2 + list3", "list1 + list2 + list3 + list2:list3",
+                    "list1 + list2 + list3 + list1:list2 + list2:list3",
+                    "list1 + list2 + list3 + list1:list3 + list2:list3",
+                    "list1 + list2 + list3 + list1:list2 + list1:list3"):
+        glm = smf.glm(f"count ~ {formula}", frame, family=sm.families.Poisson()).fit()
+        fits[formula] = (glm.aic, frame["count"].sum() + np.exp(glm.params["Intercept"]), glm.deviance, glm.df_resid)
+    chosen = min(fits, key=lambda f: fits[f][0])  # lowest AIC among the models with a degree of freedom left
+    assert out["estimate"]["df"] == fits[chosen][3] >= 1
+    assert out["estimate"]["estimate"] == pytest.approx(fits[chosen][1], rel=1e-6)
+    assert out["estimate"]["deviance"] == pytest.approx(fits[chosen][2], abs=1e-6)
+    assert round(fits["list1 + list2 + list3 + list2:list3"][2], 1) == 1.2  # the paper's figure
+    assert out["estimate"]["observed"] == 201
