@@ -23,6 +23,31 @@ from qorgau.core.imports.cells import CellError, is_missing, parse_number
 REQUIRED = ("isco08", "employed")
 KNOWN_DIMENSIONS = ("region", "sector", "sex", "age_band", "enterprise")
 MAX_PROBLEMS = 100
+# Column names as Russian and Kazakh tables write them (compared in lower case, spaces and dashes as underscores).
+COLUMN_NAMES = {
+    "isco08": ("isco", "isco_08", "мскз", "мскз_08", "нкз", "код_занятия", "кәсіп_коды", "кәсіп_коды_isco"),
+    "employed": ("занятые", "число_занятых", "численность", "численность_занятых", "жұмыспен_қамтылғандар",
+                 "жұмыспен_қамтылғандар_саны"),
+    "region": ("регион", "область", "като", "өңір", "облыс", "әакж"),
+    "sector": ("отрасль", "окэд", "вид_деятельности", "сала", "эқжж"),
+    "sex": ("пол", "жынысы"),
+    "age_band": ("возраст", "возрастная_группа", "жас", "жас_тобы"),
+    "enterprise": ("предприятие", "кәсіпорын"),
+}
+_CANONICAL = {alias: name for name, aliases in COLUMN_NAMES.items() for alias in aliases}
+
+
+def canonical_columns(header: Sequence[str]) -> list[str]:
+    """The header with Russian and Kazakh names of the known columns replaced by the platform's own; a name the
+    file already has in English is left as it is (no column is named twice)."""
+    from qorgau.core.imports.reader import normalise_header
+
+    present = set(header)
+    out = []
+    for name in header:
+        canonical = _CANONICAL.get(normalise_header(name))
+        out.append(canonical if canonical and canonical not in present and canonical not in out else name)
+    return out
 SPLIT_METHODS = ("equal", "table", "reference")
 
 SEX_VALUES = {
@@ -82,6 +107,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
     path = Path(path)
     table = read_any(path.read_bytes(), path.name, header_style="lower")
+    table.header = canonical_columns(table.header)
     width = len(table.header)
     rows = [(number, [*r, *[""] * (width - len(r))][:width]) for number, r in enumerate(table.rows, start=2)
             if any(c for c in r)]

@@ -90,6 +90,10 @@ def parse_upload(*, data: bytes, filename: str, unmatched: str = "refuse") -> Pa
     twice = sorted({c for c in header if c and header.count(c) > 1})
     if twice:
         raise ImportFailed([Problem(1, c, N_("This column appears more than once.")) for c in twice])
+    original = header
+    header = employment.canonical_columns(header)
+    if header != original:
+        rows = [{new: row.get(old, "") for old, new in zip(original, header, strict=True) if new} for row in rows]
     dims = [c for c in header if c in STORED_DIMENSIONS]
     ignored = [c for c in header if c and c not in STORED_DIMENSIONS and c not in employment.REQUIRED]
     frame = pd.DataFrame(rows, columns=[c for c in header if c])
