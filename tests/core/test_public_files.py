@@ -126,6 +126,12 @@ def test_bls_oews_through_the_employment_upload_page_and_api(session, sign_in):
     session.expire_all()
     table = session.execute(select(EmploymentTable).where(EmploymentTable.title == meta["title"])).scalar_one()
     assert table.employed == pytest.approx(expected, rel=1e-12)
+    from qorgau.core.models import AuditEntry
+
+    event = session.execute(select(AuditEntry).where(AuditEntry.object_type == "aiwork.employment")
+                            .order_by(AuditEntry.id.desc())).scalars().first()
+    assert event.after["counts"]["unmatched_employment_share"] == pytest.approx(left_out)
+    assert event.after["options"]["unmatched"] == "drop"
 
     api = officer.post("/api/v1/aiwork/tables", data={"title": "API copy", "source": "BLS OEWS", "unmatched": "drop"},
                        files={"file": (OEWS.name, OEWS.read_bytes(), "text/csv")})

@@ -169,18 +169,22 @@ def _check_employment(*, session: Session, actor: User, data: bytes, filename: s
             return Checked(problems=list(failed.problems))
         return Checked(problems=[Problem(c.row if isinstance(c.row, int) else 1, c.column, c.message, dict(c.params))
                                  for c in cells])
+    return Checked(counts={"rows": len(parsed.table)} | _left_out(parsed))
+
+
+def _left_out(parsed: ParsedTable) -> dict:
+    """What the conversion from US SOC left out, split or dropped, for the preview and the import's audit event."""
     soc = parsed.occupations
-    counts = {"rows": len(parsed.table)} | {k: soc[k] for k in ("subtotal_rows_left_out", "unmatched_rows_dropped",
-                                                              "unmatched_employment_share", "employment_split_share")
-                                           if soc.get(k) is not None}
-    return Checked(counts=counts)
+    return {k: soc[k] for k in ("subtotal_rows_left_out", "unmatched_rows_dropped", "unmatched_employment_share",
+                                "employment_split_share") if soc.get(k) is not None}
 
 
 def _write_employment(*, session: Session, actor: User, data: bytes, filename: str, options: dict) -> dict:
     meta = TableMeta.model_validate(options["meta"], strict=False)
-    table = upload_table(session=session, actor=actor, data=data, filename=filename, meta=meta,
-                         unmatched=options.get("unmatched", "refuse"))
-    return {"table_id": table.id, "rows": table.row_count}
+    check_upload_allowed(session, actor, meta.enterprise_id)
+    parsed = parse_upload(data=data, filename=filename, unmatched=options.get("unmatched", "refuse"))
+    table = store_table(session=session, actor=actor, parsed=parsed, meta=meta, filename=filename)
+    return {"table_id": table.id, "rows": table.row_count} | _left_out(parsed)
 
 
 def employment_importer():
