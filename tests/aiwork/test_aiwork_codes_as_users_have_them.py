@@ -59,3 +59,16 @@ def test_unknown_region_is_named_with_its_line(tmp_path):
     result = runner.invoke(app, ["exposure", str(path), "--by", "region", "--format", "json"])
     assert result.exit_code == 2 and "line 2" in result.output and "line 3" in result.output
     assert "2-digit prefix" in result.output
+
+
+def test_russian_and_kazakh_column_names(tmp_path):
+    path = tmp_path / "занятость.csv"
+    path.write_bytes("Код занятия;Численность занятых;Регион\n8111;1 200,5;71\n7112;300;Карагандинская область\n".encode("cp1251"))
+    result = runner.invoke(app, ["exposure", str(path), "--by", "region", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert {r["group"]["region"]: r["employed"] for r in json.loads(result.stdout)} == {"710000000": 1200.5,
+                                                                                    "350000000": 300.0}
+    path.write_text("кәсіп коды,жұмыспен қамтылғандар,өңір\n8111,10,Қарағанды облысы\n", encoding="utf-8")
+    result = runner.invoke(app, ["exposure", str(path), "--by", "region", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["employed"] == 10.0

@@ -66,3 +66,19 @@ def test_enterprises_example_through_the_registry_import(sign_in):
                            files={"file": ("enterprises.csv", (EXAMPLES / "enterprises.csv").read_bytes(), "text/csv")})
     assert response.status_code == 200, response.text
     assert response.json()["created"] + response.json()["updated"] == 1
+
+
+def test_index_indicators_example():
+    from qorgau.index.cli import app
+
+    method = Path(__file__).parents[2] / "src" / "qorgau" / "index" / "methodology" / "v1_1.yaml"
+    rows = {r["entity_id"]: r for r in _json(app, "compute", "--indicators", EXAMPLES / "index_indicators.csv",
+                                             "--method", method)}
+    # Read independently as a Russian Excel writes it: ';' between cells, decimal commas, ':' and 'x' for no value.
+    frame = pd.read_csv(EXAMPLES / "index_indicators.csv", sep=";", decimal=",", na_values=[":", "x"],
+                        index_col="entity_id").drop(columns="sector")
+    for entity, values in frame.iterrows():
+        assert rows[entity]["coverage"] == pytest.approx(values.notna().sum() / len(values))
+        assert set(rows[entity]["imputed"]) <= set(values[values.isna()].index)
+    assert rows["E2"]["contributions"]["exposure_exceedance_rate"] is None  # ':' is missing, left out, not 0
+    assert "equipment_renewal" in rows["E3"]["imputed"]  # filled by the methodology's rule, and said so

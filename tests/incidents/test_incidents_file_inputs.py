@@ -137,3 +137,22 @@ def test_hours_estimated_from_headcount_are_flagged_on_an_hours_base(files):
     assert rows["KZ-KAR"]["hours_estimated_share"] == pytest.approx(900_000 / 2_700_000)
     assert rows["KZ-ALA"]["hours_estimated_share"] == 0
     assert out["notes"]["hours_estimated_rows"] == 1 and any("estimated hours" in w for w in out["warnings"])
+
+
+def test_russian_and_kazakh_column_names_from_a_cp1251_file(tmp_path):
+    exposure = tmp_path / "численность.csv"
+    exposure.write_bytes("Предприятие;Год;Численность работников;Отработано часов;Регион\n"
+                         "Шахта 1;2024;1 000;1 800 000;KZ-KAR\nШахта 2;2024;500;;KZ-KAR\n".encode("cp1251"))
+    cases = tmp_path / "случаи.csv"
+    cases.write_bytes("Предприятие;Год;Случаи\nШахта 1;2024;4\nШахта 2;2024;3\n".encode("cp1251"))
+    result, out = _run("--cases", cases, "--exposure", exposure, "--base", "per_1m_hours")
+    assert result.exit_code == 0, result.output
+    row = out["rows"][0]
+    assert row["cases"] == 7 and row["exposure"] == 1_800_000 + 500 * 1800
+    assert row["rate"] == pytest.approx(7 * 1e6 / 2_700_000) and row["hours_estimated_share"] == pytest.approx(1 / 3)
+    kazakh = tmp_path / "kk.csv"
+    kazakh.write_text("кәсіпорын,жыл,жұмыскерлер саны,жұмыс сағаттары\nКен 1,2024,100,180000\n", encoding="utf-8")
+    cases.write_text("кәсіпорын,жыл,жағдайлар\nКен 1,2024,2\n", encoding="utf-8")
+    result, out = _run("--cases", cases, "--exposure", kazakh, "--base", "per_1m_hours")
+    assert result.exit_code == 0, result.output
+    assert out["rows"][0]["rate"] == pytest.approx(2 * 1e6 / 180_000)

@@ -39,7 +39,8 @@ def test_compute_prints_exactly_the_documented_json(files):
     result = run("compute", "--indicators", table, "--method", method, "--format", "json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert [set(r) for r in rows] == [{"entity_id", "score", "rank", "rank_p05", "rank_p95", "contributions"}] * 5
+    assert [set(r) for r in rows] == [{"entity_id", "score", "rank", "rank_p05", "rank_p95", "contributions",
+                                       "coverage", "imputed"}] * 5
     by_id = {r["entity_id"]: r for r in rows}
     # fatal_rate (lower is better) min-max over 0.0..0.3; training percentile rank over 70, 80, 90
     assert by_id["A"]["score"] == pytest.approx((2 * 100 * 2 / 3 + 50) / 3, abs=1e-6)
@@ -49,7 +50,8 @@ def test_compute_prints_exactly_the_documented_json(files):
     assert [by_id[e]["rank"] for e in "EABC"] == [1, 2, 3, 3]
     assert all(r["rank_p05"] == r["rank_p95"] == r["rank"] for r in rows if r["rank"] is not None)
     assert by_id["D"] == {"entity_id": "D", "score": None, "rank": None, "rank_p05": None, "rank_p95": None,
-                          "contributions": {"fatal_rate": None, "training": None}}
+                          "contributions": {"fatal_rate": None, "training": None}, "coverage": 0, "imputed": []}
+    assert by_id["C"]["coverage"] == 0.5 and by_id["C"]["imputed"] == []
 
 
 def test_compute_with_monte_carlo_is_seeded(files):
@@ -67,7 +69,8 @@ def test_compute_csv(files):
     table, method = files
     result = run("compute", "--indicators", table, "--method", method, "--format", "csv")
     lines = result.stdout.splitlines()
-    assert lines[0] == "entity_id,score,rank,rank_p05,rank_p95,contribution_fatal_rate,contribution_training"
+    assert lines[0] == ("entity_id,score,rank,rank_p05,rank_p95,coverage,imputed,contribution_fatal_rate,"
+                        "contribution_training")
     assert lines[1].startswith("E,66.666667,1,1,1,")
 
 

@@ -118,3 +118,19 @@ def test_import_page_previews_then_imports_all_rows_with_an_audit_event(sign_in,
     assert created.has_union is True and created.name_ru == "ТОО «Тест»"  # read back from Windows-1251
     event = session.execute(select(AuditEntry).where(AuditEntry.object_type == "registry.enterprises")).scalar_one()
     assert event.action == "import" and event.after["counts"] == {"created": 1, "updated": 0}
+
+
+def test_russian_and_kazakh_column_names_and_problems_named_by_the_files_column(sign_in):
+    first = complete_with_check_digit("11054000007")
+    client = sign_in("admin")
+    russian = ("БИН;Наименование;КАТО;ОКЭД;Численность работников;Профсоюз\n"
+               f"{first};ТОО «Шахтёр»;350000000;B;1 200;да\n").encode("cp1251")
+    response = client.post("/api/v1/registry/enterprises/import", files={"file": ("e.csv", russian, "text/csv")})
+    assert response.json() == {"created": 1, "updated": 0, "errors": []}
+    found = client.get(f"/api/v1/registry/enterprises?q={first}").json()["items"][0]
+    assert found["headcount"] == 1200 and found["has_union"] is True and found["name_ru"] == "ТОО «Шахтёр»"
+    kazakh = ("бсн,атауы,әакж,эқжж,кәсіподақ\n"
+              f"{first},«Кеншi» ЖШС,350000000,Z,иә\n").encode()
+    response = client.post("/api/v1/registry/enterprises/import", files={"file": ("e.csv", kazakh, "text/csv")})
+    assert response.status_code == 422
+    assert {(p["row"], p["column"]) for p in response.json()["error"]["problems"]} == {(2, "эқжж")}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
@@ -42,6 +44,8 @@ def list_tables(db: Session = Depends(get_db), user: User = Depends(require_user
 def upload_table(file: UploadFile = File(...), title: str = Form(..., min_length=1, max_length=200),
                  source: str = Form(..., min_length=1, max_length=2000), year: int | None = Form(None, ge=1990, le=2100),
                  synthetic: bool = Form(False), enterprise_id: int | None = Form(None, ge=1, le=2_147_483_647),
+                 unmatched: Literal["refuse", "drop"] = Form("refuse", description="US SOC codes the crosswalk does "
+                                                             "not map: refuse the file, or leave the rows out"),
                  db: Session = Depends(get_db), user: User = Depends(writer)):
     """Upload an employment table (CSV/XLSX: isco08, employed, optional region, sector, sex, age_band,
     enterprise). The whole file lands, or nothing."""
@@ -50,7 +54,8 @@ def upload_table(file: UploadFile = File(...), title: str = Form(..., min_length
     try:
         if len(data) > MAX_UPLOAD:
             raise ImportFailed([Problem(0, "", N_("The file is larger than 30 MB."))])
-        table = service.upload_table(session=db, actor=user, data=data, filename=file.filename or "", meta=meta)
+        table = service.upload_table(session=db, actor=user, data=data, filename=file.filename or "", meta=meta,
+                                     unmatched=unmatched)
     except ImportFailed as failed:
         db.rollback()
         from qorgau.core.web import error_body

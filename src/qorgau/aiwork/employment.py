@@ -18,10 +18,36 @@ import pandas as pd
 
 from qorgau.aiwork import reference
 from qorgau.core.i18n_markers import N_
+from qorgau.core.imports.cells import CellError, is_missing, parse_number
 
 REQUIRED = ("isco08", "employed")
 KNOWN_DIMENSIONS = ("region", "sector", "sex", "age_band", "enterprise")
 MAX_PROBLEMS = 100
+# Column names as Russian and Kazakh tables write them (compared in lower case, spaces and dashes as underscores).
+COLUMN_NAMES = {
+    "isco08": ("isco", "isco_08", "мскз", "мскз_08", "нкз", "код_занятия", "кәсіп_коды", "кәсіп_коды_isco"),
+    "employed": ("занятые", "число_занятых", "численность", "численность_занятых", "жұмыспен_қамтылғандар",
+                 "жұмыспен_қамтылғандар_саны"),
+    "region": ("регион", "область", "като", "өңір", "облыс", "әакж"),
+    "sector": ("отрасль", "окэд", "вид_деятельности", "сала", "эқжж"),
+    "sex": ("пол", "жынысы"),
+    "age_band": ("возраст", "возрастная_группа", "жас", "жас_тобы"),
+    "enterprise": ("предприятие", "кәсіпорын"),
+}
+_CANONICAL = {alias: name for name, aliases in COLUMN_NAMES.items() for alias in aliases}
+
+
+def canonical_columns(header: Sequence[str]) -> list[str]:
+    """The header with Russian and Kazakh names of the known columns replaced by the platform's own; a name the
+    file already has in English is left as it is (no column is named twice)."""
+    from qorgau.core.imports.reader import normalise_header
+
+    present = set(header)
+    out = []
+    for name in header:
+        canonical = _CANONICAL.get(normalise_header(name))
+        out.append(canonical if canonical and canonical not in present and canonical not in out else name)
+    return out
 SPLIT_METHODS = ("equal", "table", "reference")
 
 SEX_VALUES = {
@@ -81,6 +107,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
     path = Path(path)
     table = read_any(path.read_bytes(), path.name, header_style="lower")
+    table.header = canonical_columns(table.header)
     width = len(table.header)
     rows = [(number, [*r, *[""] * (width - len(r))][:width]) for number, r in enumerate(table.rows, start=2)
             if any(c for c in r)]
@@ -180,6 +207,14 @@ def _by_distinct(frame: pd.DataFrame, column: str, normalise, message: str,
     return pd.Categorical.from_codes(recode[codes], categories=categories)
 
 
+def _core_number(text: str) -> float:
+    """A cell by the core's number parser ('1 234,5', '1,234.5'); NaN where it is no number or is ambiguous."""
+    try:
+        return float(parse_number(text, minimum=None))
+    except CellError:
+        return float("nan")
+
+
 def _employed(frame: pd.DataFrame, problems: list[CellProblem]) -> np.ndarray:
     """The employed column as float64; missing, non-numeric, infinite and negative cells are Problems."""
     raw = frame["employed"]
@@ -191,11 +226,11 @@ def _employed(frame: pd.DataFrame, problems: list[CellProblem]) -> np.ndarray:
         numbers = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64, na_value=np.nan).copy()
         retry = np.isnan(numbers)
         blank = np.zeros(len(raw), bool)
-        if retry.any():  # thousands separators and stray spaces, only on the cells that need it
-            cleaned = (raw[retry].astype(str).str.strip().str.replace(" ", "", regex=False)
-                       .str.replace("\u00a0", "", regex=False))
-            numbers[retry] = pd.to_numeric(cleaned, errors="coerce").to_numpy(np.float64, na_value=np.nan)
-            blank[retry] = [_is_blank(v) for v in raw.to_numpy()[retry]]
+        if retry.any():  # spaces, separators and decimal commas by the core's parser, once per distinct cell
+            cells = raw[retry].astype(str).to_numpy()
+            read = {text: _core_number(text) for text in set(cells)}
+            numbers[retry] = [read[text] for text in cells]
+            blank[retry] = [_is_blank(v) or is_missing(v) for v in raw.to_numpy()[retry]]
         bad = (np.isnan(numbers) & ~blank) | np.isinf(numbers)
     negative = numbers < 0
     raw_values = raw.to_numpy()

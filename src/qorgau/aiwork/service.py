@@ -76,10 +76,12 @@ def _failed(cells: list[employment.CellProblem], total: int | None = None) -> Im
     return failed
 
 
-def parse_upload(*, data: bytes, filename: str) -> ParsedTable:
-    """Read and validate an employment table (CSV/XLSX): isco08, employed and any dimension columns.
+def parse_upload(*, data: bytes, filename: str, unmatched: str = "refuse") -> ParsedTable:
+    """Read and validate an employment table (CSV/XLSX): isco08 (or US SOC), employed and any dimension columns.
 
-    Raises ImportFailed listing every bad cell by row (the file's line, header = 1) and column."""
+    SOC codes the crosswalk cannot map are refused, or with `unmatched="drop"` left out and counted (rows and
+    share of employment, in `occupations`). Raises ImportFailed listing every bad cell by row (the file's line,
+    header = 1) and column."""
     header, rows = read_table(data, filename)
     if not rows:
         raise ImportFailed([Problem(2, "", N_("The file has no data rows."))])
@@ -88,11 +90,15 @@ def parse_upload(*, data: bytes, filename: str) -> ParsedTable:
     twice = sorted({c for c in header if c and header.count(c) > 1})
     if twice:
         raise ImportFailed([Problem(1, c, N_("This column appears more than once.")) for c in twice])
+    original = header
+    header = employment.canonical_columns(header)
+    if header != original:
+        rows = [{new: row.get(old, "") for old, new in zip(original, header, strict=True) if new} for row in rows]
     dims = [c for c in header if c in STORED_DIMENSIONS]
     ignored = [c for c in header if c and c not in STORED_DIMENSIONS and c not in employment.REQUIRED]
     frame = pd.DataFrame(rows, columns=[c for c in header if c])
     frame.index = pd.RangeIndex(2, len(frame) + 2)
-    frame, occupations = employment.from_soc(frame)
+    frame, occupations = employment.from_soc(frame, "drop" if unmatched == "drop" else "refuse")
     if occupations:
         ignored = [c for c in ignored if c not in (occupations["column"], "o_group", employment.OES_EMPLOYED)]
     cells: list[employment.CellProblem] = []
@@ -141,10 +147,11 @@ def check_upload_allowed(session: Session, actor: User, enterprise_id: int | Non
                                field="enterprise_id")
 
 
-def upload_table(*, session: Session, actor: User, data: bytes, filename: str, meta: TableMeta) -> EmploymentTable:
+def upload_table(*, session: Session, actor: User, data: bytes, filename: str, meta: TableMeta,
+                 unmatched: str = "refuse") -> EmploymentTable:
     """Validate and store an employment table whole, or nothing (ImportFailed names every bad cell)."""
     check_upload_allowed(session, actor, meta.enterprise_id)
-    parsed = parse_upload(data=data, filename=filename)
+    parsed = parse_upload(data=data, filename=filename, unmatched=unmatched)
     return store_table(session=session, actor=actor, parsed=parsed, meta=meta, filename=filename)
 
 
@@ -155,20 +162,29 @@ def _check_employment(*, session: Session, actor: User, data: bytes, filename: s
 
     check_upload_allowed(session, actor, options.get("enterprise_id"))
     try:
-        parsed = parse_upload(data=data, filename=filename)
+        parsed = parse_upload(data=data, filename=filename, unmatched=options.get("unmatched", "refuse"))
     except ImportFailed as failed:
         cells = getattr(failed, "cells", None)
         if cells is None:
             return Checked(problems=list(failed.problems))
         return Checked(problems=[Problem(c.row if isinstance(c.row, int) else 1, c.column, c.message, dict(c.params))
                                  for c in cells])
-    return Checked(counts={"rows": len(parsed.table)})
+    return Checked(counts={"rows": len(parsed.table)} | _left_out(parsed))
+
+
+def _left_out(parsed: ParsedTable) -> dict:
+    """What the conversion from US SOC left out, split or dropped, for the preview and the import's audit event."""
+    soc = parsed.occupations
+    return {k: soc[k] for k in ("subtotal_rows_left_out", "unmatched_rows_dropped", "unmatched_employment_share",
+                                "employment_split_share") if soc.get(k) is not None}
 
 
 def _write_employment(*, session: Session, actor: User, data: bytes, filename: str, options: dict) -> dict:
     meta = TableMeta.model_validate(options["meta"], strict=False)
-    table = upload_table(session=session, actor=actor, data=data, filename=filename, meta=meta)
-    return {"table_id": table.id, "rows": table.row_count}
+    check_upload_allowed(session, actor, meta.enterprise_id)
+    parsed = parse_upload(data=data, filename=filename, unmatched=options.get("unmatched", "refuse"))
+    table = store_table(session=session, actor=actor, parsed=parsed, meta=meta, filename=filename)
+    return {"table_id": table.id, "rows": table.row_count} | _left_out(parsed)
 
 
 def employment_importer():

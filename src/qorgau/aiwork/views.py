@@ -347,14 +347,15 @@ def _upload_steps(request: Request, db: Session, user: User, values: dict, data:
         return render(request, "aiwork/upload.html", {**context, "error": message, "error_field": field},
                       status_code=422)
     importer = service.employment_importer()
-    options = {"enterprise_id": meta.enterprise_id, "meta": meta.model_dump(mode="json")}
+    unmatched = "drop" if values.get("unmatched") == "drop" else "refuse"
+    options = {"enterprise_id": meta.enterprise_id, "meta": meta.model_dump(mode="json"), "unmatched": unmatched}
     data_dir = request.app.state.settings.data_dir
     try:
         if data:
             token = stage(actor=user, importer=importer, data=data, filename=filename, data_dir=data_dir)
         if values.get("action") != "import":
             service.check_upload_allowed(db, user, meta.enterprise_id)
-            parsed = service.parse_upload(data=data, filename=filename)
+            parsed = service.parse_upload(data=data, filename=filename, unmatched=unmatched)
             return render(request, "aiwork/upload.html", {**context, "preview": service.preview(parsed),
                                                           "token": token})
         checked = preview(session=db, actor=user, importer=importer, token=token, options=options, data_dir=data_dir)

@@ -36,11 +36,17 @@ from qorgau.registry.identifiers import bin_problem
 
 # The establishment's id is the key; a name can repeat (two sites called "Warehouse") and is only a fallback.
 # EIN names a company, which can have several establishments, so it comes last.
-ID_COLUMNS = ("enterprise_id", "bin", "establishment_id", "id", "establishment_name", "ein")
+# Column names in en (OSHA ITA's as published), ru and kk; header cells are compared in lower case with spaces and
+# dashes as underscores.
+ID_COLUMNS = ("enterprise_id", "bin", "бин", "бсн", "establishment_id", "id", "establishment_name", "предприятие",
+              "кәсіпорын", "ein")
+BIN_COLUMNS = ("bin", "бин", "бсн")
 ZERO_HOURS = ("refuse", "drop", "estimate")
-YEAR_COLUMNS = ("year", "year_filing_for")
-WORKER_COLUMNS = ("workers", "annual_average_employees")
-HOUR_COLUMNS = ("hours", "total_hours_worked")
+YEAR_COLUMNS = ("year", "year_filing_for", "год", "жыл")
+WORKER_COLUMNS = ("workers", "annual_average_employees", "работники", "численность_работников",
+                  "среднесписочная_численность", "жұмыскерлер", "жұмыскерлер_саны", "қызметкерлер_саны")
+HOUR_COLUMNS = ("hours", "total_hours_worked", "часы", "отработано_часов", "отработанные_часы", "жұмыс_сағаттары",
+                "сағаттар")
 CASE_COLUMNS = ("total_deaths", "total_dafw_cases", "total_djtr_cases", "total_other_cases")
 DAY_COLUMNS = ("total_dafw_days", "total_djtr_days")
 TYPE_COLUMNS = ("total_injuries", "total_skin_disorders", "total_respiratory_conditions", "total_poisonings",
@@ -183,7 +189,7 @@ def _parse_row(cells: _Row, layout: _Layout, hours_per_worker: float, zero_hours
     enterprise = cells.row.get(layout.enterprise, "")
     if not enterprise:
         cells.bad(layout.enterprise, N_("the enterprise is blank"))
-    elif layout.enterprise == "bin" and (reason := bin_problem(enterprise)):
+    elif layout.enterprise in BIN_COLUMNS and (reason := bin_problem(enterprise)):
         cells.bad(layout.enterprise, reason)
     year = cells.count(layout.year)
     if year is not None and not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:

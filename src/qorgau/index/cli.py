@@ -89,11 +89,15 @@ def compute(indicators: Path = typer.Option(..., "--indicators", exists=True, di
                         "rank": _number(row["rank"]) if ranked else None,
                         "rank_p05": _number(low) if ranked else None, "rank_p95": _number(high) if ranked else None,
                         "contributions": {i: _number(v["contribution"]) if ranked else None
-                                          for i, v in row["indicators"].items()}})
+                                          for i, v in row["indicators"].items()},
+                        # what the score assumed: the share of indicators observed, and those filled in by the
+                        # methodology's missing-value rule (never silently: a blank is not a zero)
+                        "coverage": _number(row["coverage"]),
+                        "imputed": [i for i, v in row["indicators"].items() if v["imputed"]]})
     if output == OutputFormat.json:
         typer.echo(json.dumps(records, ensure_ascii=False))
         return
-    flat = pd.DataFrame([{k: v for k, v in r.items() if k != "contributions"}
+    flat = pd.DataFrame([{k: (";".join(v) if isinstance(v, list) else v) for k, v in r.items() if k != "contributions"}
                          | {f"contribution_{i}": v for i, v in r["contributions"].items()} for r in records], dtype=object)
     typer.echo(flat.to_csv(index=False), nl=False)
 

@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 
 from qorgau.core.i18n_markers import N_
+from qorgau.core.imports.cells import CellError, is_missing, parse_number
 from qorgau.index.methodology import Indicator, Methodology, Missing, Outliers
 
 ENTITY = "entity_id"
 STATUSES = {"ranked": N_("ranked"), "insufficient_data": N_("insufficient data")}
-MISSING_TOKENS = {"", "na", "n/a", "nan", "null", "none", "-", "—"}
 TIE_TOLERANCE = 1e-9  # scores closer than this (on 0-100) are ties, so float noise never reorders them
 
 
@@ -69,19 +69,30 @@ class Prepared:
         return {name: labels[self.eligible] for name, labels in self.groups.items()}
 
 
+def _cell(text: str) -> tuple[float, str]:
+    """(value, problem) of one indicator cell: a number by the core's parser ('1 234,5', '1,234.5'; an ambiguous
+    '1,500' is refused), NaN for a blank or a declared missing marker (':', 'n/a', dashes), else a problem."""
+    try:
+        return float(parse_number(text, minimum=None)), ""
+    except CellError as error:
+        if is_missing(text):
+            return float("nan"), ""
+        if text.strip().lower().lstrip("+-") in ("inf", "infinity"):
+            return float("inf"), ""  # reported as an infinite value below
+        return float("nan"), str(error)
+
+
 def _column(series: pd.Series, indicator: Indicator, problems: list[tuple[int, str, str]]) -> np.ndarray:
     """One indicator column as floats (NaN = missing), recording bad cells in `problems`."""
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         values = series.to_numpy(dtype=float, na_value=np.nan)
     else:
-        text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
-        text = text.str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
-        blank = text.str.lower().isin(MISSING_TOKENS)
-        comma = text.str.fullmatch(r"[-+]?\d*,\d+")  # decimal comma, as Russian and Kazakh spreadsheets write it
-        text = text.where(~comma, text.str.replace(",", ".", regex=False))
-        values = pd.to_numeric(text.where(~blank, None), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        for n in np.flatnonzero(np.isnan(values) & ~blank.to_numpy(bool)):
-            problems.append((int(n) + 2, indicator.id, f"{series.iloc[n]!r} is not a number"))
+        cells = series.astype(object).where(series.notna(), "").astype(str).to_numpy()
+        read = {text: _cell(text) for text in set(cells)}  # the core's cell parsers, once per distinct cell
+        values = np.array([read[text][0] for text in cells], dtype=float)
+        for n, text in enumerate(cells):
+            if read[text][1]:
+                problems.append((n + 2, indicator.id, read[text][1]))
     values = np.array(values, dtype=float)  # a writable copy (pandas hands out read-only views)
     for n in np.flatnonzero(np.isinf(values)):
         problems.append((int(n) + 2, indicator.id, "infinite value"))

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qorgau.core.imports.cells import CellError, is_missing, parse_number
 from qorgau.monitoring.substances import Catalogue, Substance
 
 EIGHT_HOURS = 8 * 3600.0
@@ -318,9 +319,6 @@ def _iso(text: str) -> float:
     return dt.timestamp()
 
 
-# Declared missing-value markers (UCI Air Quality uses -200; Eurostat ':'; others 'n/a', 'x', dashes).
-MISSING_MARKERS = frozenset({"", "-200", "-200.0", "n/a", "na", "nan", "null", "none", ":", "x", "-", "–", "—"})
-
 
 def read_readings_csv(path: Path | str, units: dict[str, str] | None = None,
                       substances: dict[str, str] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -365,14 +363,12 @@ def read_readings(rows: Iterable[Sequence[str]], units: dict[str, str] | None = 
             raise ReadingsError(row_no, "ts", str(error))
         text = row[col["value"]].strip() if col["value"] < len(row) else ""
         value = float("nan")
-        if text.lower() not in MISSING_MARKERS:
-            try:
-                value = float(text.replace(",", "."))
-            except ValueError:
-                raise ReadingsError(row_no, "value", f"not a number: {text!r}")
-            if not math.isfinite(value):
-                raise ReadingsError(row_no, "value", f"not a finite number: {text!r}")
-            if value == -200:
+        if not is_missing(text):
+            try:  # the core's number parser: '1,5' and '1 234,5' read, an ambiguous '1,500' is refused
+                value = float(parse_number(text, minimum=None))
+            except CellError as error:
+                raise ReadingsError(row_no, "value", str(error))
+            if value == -200:  # the UCI marker written as a decimal (-200.0)
                 value = float("nan")
         if unit_col is not None and units is not None and unit_col < len(row) and row[unit_col].strip():
             try:

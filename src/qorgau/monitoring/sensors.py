@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qorgau.core.imports.cells import parse_yes_no
+from qorgau.core.imports.cells import parse_number, parse_yes_no
 from qorgau.monitoring.substances import DEFAULT_PRIORITY, Catalogue, Substance, default_catalogue
 
 NAN = float("nan")
@@ -212,10 +212,10 @@ def _sensor_from_row(row: dict[str, str], catalogue: Catalogue) -> SensorConfig:
         try:
             if kind == "bool":
                 overrides[name] = parse_yes_no(text)  # the core yes/no words; anything else is refused
-            elif kind == "int":
-                overrides[name] = int(text)
-            elif kind == "float":
-                overrides[name] = float(text)
+            elif kind == "int":  # numbers by the core's parser, as in every file
+                overrides[name] = parse_number(text, integer=True, minimum=None)
+            elif kind == "float":  # 'nan' is how write_sensors_csv writes "no limit"
+                overrides[name] = NAN if text.lower() == "nan" else float(parse_number(text, minimum=None))
             else:
                 overrides[name] = text
         except ValueError as error:

@@ -9,7 +9,6 @@ one stated rule (see `Substance.alarm_levels`) unless the catalogue overrides th
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -182,13 +181,12 @@ def _float(path: str, row: int, column: str, text: str, *, optional: bool = Fals
     text = text.strip()
     if not text and optional:
         return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise CatalogueError(path, row, column, f"not a number: {text!r}")
-    if not math.isfinite(value):
-        raise CatalogueError(path, row, column, f"not a finite number: {text!r}")
-    return value
+    from qorgau.core.imports.cells import CellError, parse_number
+
+    try:  # the core's number parser, as in every file: a finite number, '1,5' or '1.5'
+        return float(parse_number(text, minimum=None))
+    except CellError as error:
+        raise CatalogueError(path, row, column, str(error))
 
 
 def read_substances(rows: Iterable[dict[str, str]], path: str = "substances.csv") -> list[Substance]:

@@ -184,6 +184,22 @@ def zones_of_enterprise(*, session: Session, enterprise_id: int) -> list[Zone]:
 
 IMPORT_COLUMNS = ("bin", "name_ru", "name_kk", "name_en", "region_kato", "sector_code", "headcount", "town",
                   "has_union", "collective_agreement", "safety_committee")
+# The same columns as Russian and Kazakh spreadsheets name them (compared in lower case, spaces as underscores).
+IMPORT_COLUMN_NAMES = {
+    "bin": ("бин", "бсн"),
+    "name_ru": ("наименование", "наименование_на_русском", "название"),
+    "name_kk": ("атауы", "атауы_қазақша", "наименование_на_казахском"),
+    "name_en": ("name", "наименование_на_английском", "атауы_ағылшынша"),
+    "region_kato": ("като", "код_като", "әакж", "әакж_коды"),
+    "sector_code": ("окэд", "секция_окэд", "эқжж", "эқжж_секциясы"),
+    "headcount": ("численность", "численность_работников", "жұмыскерлер_саны", "қызметкерлер_саны"),
+    "town": ("город", "населённый_пункт", "населенный_пункт", "қала", "елді_мекен"),
+    "has_union": ("профсоюз", "есть_профсоюз", "кәсіподақ", "кәсіподақ_бар"),
+    "collective_agreement": ("коллективный_договор", "ұжымдық_шарт"),
+    "safety_committee": ("комитет_по_охране_труда", "еңбекті_қорғау_комитеті"),
+}
+
+
 def _enterprise_format():
     """The enterprises file as a row model (cells parsed by the core parsers; a blank flag is no)."""
     from qorgau.core.imports.rows import Count, FileFormat, RowModel, Text, YesNo
@@ -203,7 +219,7 @@ def _enterprise_format():
         collective_agreement: YesNo = None
         safety_committee: YesNo = None
 
-    return FileFormat(EnterpriseRow, {name: () for name in IMPORT_COLUMNS},
+    return FileFormat(EnterpriseRow, {name: IMPORT_COLUMN_NAMES[name] for name in IMPORT_COLUMNS},
                       required=frozenset({"bin", "region_kato", "sector_code"}))
 
 
@@ -215,16 +231,17 @@ def _validated_enterprises(session: Session, data: bytes, filename: str) -> tupl
         table = read_table(data, filename or "upload.csv")
     except FileProblems as unreadable:  # empty, not a table, too large: the file's problems, as for any row
         return [], list(unreadable.problems)
-    header = table.header
+    file_format = _enterprise_format()
+    mapping = file_format.mapping(table.header)  # field -> the file's column (en, ru or kk name)
     problems: list[Problem] = []
-    missing = [c for c in ("bin", "region_kato", "sector_code") if c not in header]
+    missing = [c for c in ("bin", "region_kato", "sector_code") if c not in mapping]
     for column in missing:
         problems.append(Problem(1, column, N_("Required column is missing.")))
-    if not (set(header) & {"name_ru", "name_kk", "name_en"}):
+    if not (set(mapping) & {"name_ru", "name_kk", "name_en"}):
         problems.append(Problem(1, "name_ru", N_("Give at least one name column: name_ru, name_kk or name_en.")))
     if problems:
         return [], problems
-    parsed = _enterprise_format().read(table, {name: name for name in IMPORT_COLUMNS if name in header})
+    parsed = file_format.read(table, mapping)
     problems += parsed.problems
     flagged = {(p.row, p.column) for p in parsed.problems}
     region_codes = set(session.execute(select(Region.kato)).scalars())
@@ -233,6 +250,7 @@ def _validated_enterprises(session: Session, data: bytes, filename: str) -> tupl
     cleaned = []
     for number, row in parsed.every():
         def bad(column: str, message: str, number: int = number, **params) -> None:
+            column = mapping.get(column, column)
             if (number, column) not in flagged:
                 problems.append(Problem(number, column, message, params))
 
