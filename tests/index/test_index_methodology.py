@@ -65,7 +65,7 @@ def test_v1_has_the_indicators_of_issue_8_in_pillars_with_three_languages():
         assert item.label.en and item.label.kk and item.label.ru, item.id
         assert item.rationale.en and item.rationale.kk and item.rationale.ru, item.id
     for indicator in m.indicators:
-        assert indicator.source in {"incidents", "deviations", "speaks", "monitoring", "registry", "knowledge"}
+        assert indicator.source in SOURCES
         assert indicator.unit.kk and indicator.period.ru
     assert math.isclose(sum(m.effective_weights().values()), 1.0)
     assert m.uncertainty.runs == 1000 and len(m.uncertainty.aggregation) == 2

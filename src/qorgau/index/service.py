@@ -183,20 +183,25 @@ def enterprise_table(session: Session) -> pd.DataFrame:
 def assemble(*, session: Session, methodology: Methodology, period: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """(indicator table for the engine, enterprise table, what each source did) for one period."""
     enterprises = enterprise_table(session)
-    results = sources.read_all(session, enterprises, sources.Window(period))
+    declared_sources = list(dict.fromkeys(i.source for i in methodology.indicators if i.source))
+    results = sources.read_all(session, enterprises, sources.Window(period), names=declared_sources)
     frame = pd.DataFrame({engine.ENTITY: [str(i) for i in enterprises.index],
                           "sector": enterprises["sector"].to_numpy(), "region": enterprises["region"].to_numpy(),
                           "size": [str(size_band(h)) for h in enterprises["headcount"]]})
+    # An indicator takes its values only from the source its methodology names (1.0 and 1.1 name the
+    # "knowledge" placeholder for training, audits, equipment and clauses, so those stay missing there).
+    declared = {i.id: i.source for i in methodology.indicators}
     provided: dict[str, str] = {}
+    summary = {}
     for result in results:
-        for indicator, values in result.values.items():
+        taken = [i for i in result.values if declared.get(i) == result.source]
+        for indicator in taken:
             provided[indicator] = result.source
-            if indicator in methodology.indicator_ids:
-                frame[indicator] = values.reindex(enterprises.index).to_numpy(dtype=float)
+            frame[indicator] = result.values[indicator].reindex(enterprises.index).to_numpy(dtype=float)
+        summary[result.source] = {**result.summary(), "indicators": sorted(taken)}
     for indicator in methodology.indicator_ids:
         if indicator not in frame.columns:
             frame[indicator] = np.nan
-    summary = {r.source: r.summary() for r in results}
     unsourced = [i for i in methodology.indicator_ids if i not in provided]
     summary["_unsourced"] = {"status": "absent", "indicators": unsourced, "functions": [], "detail": ""}
     return frame, enterprises, summary
