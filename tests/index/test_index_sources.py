@@ -142,3 +142,17 @@ def test_version_1_2_takes_the_four_indicators_from_their_sources(session, monke
     assert summary["training"]["indicators"] == ["training_coverage"] and "knowledge" not in summary
     assert summary["registry"]["indicators"] == ["inspectors_per_100_workers", "safety_committee", "union_presence"]
     assert (outcome["status"] == "ranked").sum() >= 1
+
+
+def test_an_indicator_that_names_no_source_takes_it_from_whichever_provides_it(session):
+    from qorgau.index.methodology import parse_methodology
+
+    method = parse_methodology("""
+version: no-sources
+indicators:
+  - {id: union_presence, direction: higher_is_better}
+  - {id: training_coverage, direction: higher_is_better}
+""")
+    frame, _enterprises, summary = service.assemble(session=session, methodology=method, period=YEAR - 1)
+    assert summary["registry"]["indicators"] == ["union_presence"]
+    assert summary["training"]["indicators"] == ["training_coverage"] and frame["training_coverage"].notna().any()

@@ -183,18 +183,21 @@ def enterprise_table(session: Session) -> pd.DataFrame:
 def assemble(*, session: Session, methodology: Methodology, period: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """(indicator table for the engine, enterprise table, what each source did) for one period."""
     enterprises = enterprise_table(session)
-    declared_sources = list(dict.fromkeys(i.source for i in methodology.indicators if i.source))
-    results = sources.read_all(session, enterprises, sources.Window(period), names=declared_sources)
+    # Only the sources the methodology names are read (all of them if an indicator names none).
+    declared_sources = list(dict.fromkeys(i.source for i in methodology.indicators))
+    results = sources.read_all(session, enterprises, sources.Window(period),
+                               names=None if "" in declared_sources else declared_sources)
     frame = pd.DataFrame({engine.ENTITY: [str(i) for i in enterprises.index],
                           "sector": enterprises["sector"].to_numpy(), "region": enterprises["region"].to_numpy(),
                           "size": [str(size_band(h)) for h in enterprises["headcount"]]})
     # An indicator takes its values only from the source its methodology names (1.0 and 1.1 name the
-    # "knowledge" placeholder for training, audits, equipment and clauses, so those stay missing there).
+    # "knowledge" placeholder for training, audits, equipment and clauses, so those stay missing there); one
+    # that names no source takes them from whichever source provides it.
     declared = {i.id: i.source for i in methodology.indicators}
     provided: dict[str, str] = {}
     summary = {}
     for result in results:
-        taken = [i for i in result.values if declared.get(i) == result.source]
+        taken = [i for i in result.values if i in declared and declared[i] in (result.source, "")]
         for indicator in taken:
             provided[indicator] = result.source
             frame[indicator] = result.values[indicator].reindex(enterprises.index).to_numpy(dtype=float)
