@@ -71,11 +71,11 @@ def test_methodology_change_is_two_logged_steps_and_scores_name_their_version(cl
 
     officer, admin = sign_in("federation"), sign_in("admin")
     before = client.get("/api/v1/index/methodology").json()
-    assert before["version"] == "1.1" and before["status"] == "approved"
+    assert before["version"] == "1.2" and before["status"] == "approved"
     proposal = _approve_test_method(officer, admin)
 
     # Proposed is not in force; the public cannot see the proposal; its author cannot approve it.
-    assert client.get("/api/v1/index/methodology").json()["version"] == "1.1"
+    assert client.get("/api/v1/index/methodology").json()["version"] == "1.2"
     assert client.get(f"/api/v1/index/methodologies/{proposal['id']}").status_code == 404
     own = officer.post(f"/api/v1/index/methodologies/{proposal['id']}/review", json={"decision": "approve"})
     assert own.status_code == 422
@@ -101,7 +101,7 @@ def test_methodology_change_is_two_logged_steps_and_scores_name_their_version(cl
     assert ranking["methodology_version"] == "test-registry-1"
     # Periods published by the demo keep the version they were computed with.
     older = client.get(f"/api/v1/index/periods/{YEAR - 1}/scores").json()
-    assert older["methodology_version"] == "1.1"
+    assert older["methodology_version"] == "1.2"
 
     actions = set(session.execute(select(AuditEntry.action).where(
         AuditEntry.object_type.in_(("index_methodology", "index_run", "index_publication")))).scalars())

@@ -7,6 +7,7 @@ import math
 import pytest
 
 from qorgau.index.methodology import (
+    SOURCES,
     MethodologyError,
     default_methodology,
     parse_methodology,
@@ -65,7 +66,7 @@ def test_v1_has_the_indicators_of_issue_8_in_pillars_with_three_languages():
         assert item.label.en and item.label.kk and item.label.ru, item.id
         assert item.rationale.en and item.rationale.kk and item.rationale.ru, item.id
     for indicator in m.indicators:
-        assert indicator.source in {"incidents", "deviations", "speaks", "monitoring", "registry", "knowledge"}
+        assert indicator.source in SOURCES
         assert indicator.unit.kk and indicator.period.ru
     assert math.isclose(sum(m.effective_weights().values()), 1.0)
     assert m.uncertainty.runs == 1000 and len(m.uncertainty.aggregation) == 2
@@ -171,3 +172,26 @@ def test_bad_yaml_names_line_and_column():
 
 def test_not_a_mapping():
     assert problems_of("- just\n- a list\n")[0][0] == "file"
+
+
+def test_version_1_2_names_a_real_source_for_every_indicator_with_texts_in_three_languages():
+    from pathlib import Path
+
+    from qorgau.index import methodology, sources
+
+    folder = Path(methodology.__file__).with_name("methodology")
+    older, m = methodology.load_methodology(folder / "v1_1.yaml"), methodology.load_methodology(folder / "v1_2.yaml")
+    assert m.version == "1.2" and m.coverage_of == "available" and m.indicator_ids == older.indicator_ids
+    expected = {"training_coverage": "training", "social_audit_score": "audits", "equipment_renewal": "equipment",
+                "ca_safety_clauses": "agreements"}
+    for indicator in m.indicators:
+        assert indicator.source in sources.READERS and indicator.source in SOURCES
+        assert indicator.label.kk and indicator.label.ru and indicator.unit.kk and indicator.unit.ru
+        assert indicator.rationale.kk and indicator.rationale.ru and indicator.period.kk and indicator.period.ru
+        if indicator.id in expected:
+            assert indicator.source == expected[indicator.id]
+        else:  # everything else is as in 1.1
+            assert indicator == older.indicator(indicator.id)
+    clauses = m.indicator("ca_safety_clauses")
+    assert clauses.valid_range == (0.0, 100.0) and clauses.missing.method == "exclude"
+    assert m.effective_weights() == older.effective_weights()

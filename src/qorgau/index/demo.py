@@ -1,6 +1,7 @@
-"""Demo Safety Index: the shipped methodology approved, then version 1.1 proposed by the administrator and approved
-by the federation's officer (coverage
-counted against the indicators the platform has data for), the last two full years computed and published,
+"""Demo Safety Index: the shipped methodology approved, then version 1.1 (coverage counted against the indicators
+the platform has data for) and version 1.2 (real sources for training, social audits, equipment and collective
+agreement clauses) each proposed by the administrator and approved by the federation's officer, the last two full
+years computed and published,
 the current year computed as an unpublished run,
 and the demo employer's replies (one published with evidence, one rejected, one awaiting moderation).
 
@@ -20,6 +21,13 @@ from qorgau.core.db import utcnow
 from qorgau.index import service
 
 V1_1 = Path(service.__file__).with_name("methodology") / "v1_1.yaml"
+V1_2 = Path(service.__file__).with_name("methodology") / "v1_2.yaml"
+CHANGES = (
+    (V1_1, "Показатели, по которым на платформе нет данных ни по одному предприятию, не должны снижать охват "
+           "каждого предприятия."),
+    (V1_2, "Обучение, социальные аудиты, оборудование и положения коллективных договоров берутся из "
+           "соответствующих разделов платформы, а не из заглушки."),
+)
 
 REPLIES = {
     "published": ("Производственный совет по безопасности и охране труда комбината работает с 2019 года и "
@@ -53,15 +61,15 @@ def generate(session: Session, ctx) -> None:
     federation = ctx.users["federation"]  # publishing and approving the methodology are national acts
     this_year = utcnow().year
     service.ensure_methodology(session=session)
-    # The federation's methodology change 1.0 -> 1.1, in its two steps (proposed by one, approved by another,
-    # both of national scope).
-    session.info["actor"] = f"user:{admin.username}"
-    proposal = service.propose_methodology(session=session, actor=admin, yaml_text=V1_1.read_text(encoding="utf-8"),
-                                           note="Показатели, по которым на платформе нет данных ни по одному "
-                                                "предприятию, не должны снижать охват каждого предприятия.")
-    session.info["actor"] = f"user:{federation.username}"
-    service.review_methodology(session=session, actor=federation, methodology_id=proposal.id, approve=True,
-                               note="Согласовано методической группой федерации.")
+    # The federation's methodology changes 1.0 -> 1.1 -> 1.2, each in its two steps (proposed by one, approved by
+    # another, both of national scope).
+    for path, note in CHANGES:
+        session.info["actor"] = f"user:{admin.username}"
+        proposal = service.propose_methodology(session=session, actor=admin,
+                                               yaml_text=path.read_text(encoding="utf-8"), note=note)
+        session.info["actor"] = f"user:{federation.username}"
+        service.review_methodology(session=session, actor=federation, methodology_id=proposal.id, approve=True,
+                                   note="Согласовано методической группой федерации.")
     runs = {}
     for period in (this_year - 2, this_year - 1, this_year):
         session.info["actor"] = f"user:{admin.username}"

@@ -48,6 +48,11 @@ SOURCES = {
     "speaks": N_("Worker Speaks"),
     "monitoring": N_("hazardous-zone monitoring"),
     "registry": N_("registry of enterprises and trade unions"),
+    "training": N_("training centre"),
+    "audits": N_("social audits"),
+    "equipment": N_("equipment register"),
+    "agreements": N_("collective agreements"),
+    # Versions 1.0 and 1.1 name this placeholder, which never provided a value.
     "knowledge": N_("training and social audits"),
 }
 AGGREGATIONS = {"arithmetic": N_("weighted arithmetic mean"), "geometric": N_("weighted geometric mean")}

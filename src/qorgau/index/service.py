@@ -28,7 +28,7 @@ from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
-from qorgau.index import engine, evidence, sources, uncertainty
+from qorgau.index import card, engine, evidence, sources, uncertainty
 from qorgau.index.methodology import SOURCES, Methodology, MethodologyError, parse_methodology
 from qorgau.index.models import Evidence, MethodologyVersion, Publication, Reply, Run, Score
 from qorgau.registry.models import Enterprise
@@ -183,20 +183,28 @@ def enterprise_table(session: Session) -> pd.DataFrame:
 def assemble(*, session: Session, methodology: Methodology, period: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """(indicator table for the engine, enterprise table, what each source did) for one period."""
     enterprises = enterprise_table(session)
-    results = sources.read_all(session, enterprises, sources.Window(period))
+    # Only the sources the methodology names are read (all of them if an indicator names none).
+    declared_sources = list(dict.fromkeys(i.source for i in methodology.indicators))
+    results = sources.read_all(session, enterprises, sources.Window(period),
+                               names=None if "" in declared_sources else declared_sources)
     frame = pd.DataFrame({engine.ENTITY: [str(i) for i in enterprises.index],
                           "sector": enterprises["sector"].to_numpy(), "region": enterprises["region"].to_numpy(),
                           "size": [str(size_band(h)) for h in enterprises["headcount"]]})
+    # An indicator takes its values only from the source its methodology names (1.0 and 1.1 name the
+    # "knowledge" placeholder for training, audits, equipment and clauses, so those stay missing there); one
+    # that names no source takes them from whichever source provides it.
+    declared = {i.id: i.source for i in methodology.indicators}
     provided: dict[str, str] = {}
+    summary = {}
     for result in results:
-        for indicator, values in result.values.items():
+        taken = [i for i in result.values if i in declared and declared[i] in (result.source, "")]
+        for indicator in taken:
             provided[indicator] = result.source
-            if indicator in methodology.indicator_ids:
-                frame[indicator] = values.reindex(enterprises.index).to_numpy(dtype=float)
+            frame[indicator] = result.values[indicator].reindex(enterprises.index).to_numpy(dtype=float)
+        summary[result.source] = {**result.summary(), "indicators": sorted(taken)}
     for indicator in methodology.indicator_ids:
         if indicator not in frame.columns:
             frame[indicator] = np.nan
-    summary = {r.source: r.summary() for r in results}
     unsourced = [i for i in methodology.indicator_ids if i not in provided]
     summary["_unsourced"] = {"status": "absent", "indicators": unsourced, "functions": [], "detail": ""}
     return frame, enterprises, summary
@@ -279,6 +287,7 @@ def run_period(*, session: Session, actor: User, period: int, seed: int | None =
                  after={"period": period, "methodology_version": row.version, "seed": seed, "runs": runs,
                         "ranked": run.ranked, "insufficient": run.insufficient,
                         "results_sha256": run.results_sha256})
+    card.supersede(session, run=run)  # cards of earlier runs of this period are no longer current
     return run
 
 

@@ -213,18 +213,60 @@ def monitoring(session: Session, enterprises: pd.DataFrame, window: Window) -> S
                         functions=["monitoring.service.counts_for_enterprises"])
 
 
-def knowledge(session: Session, enterprises: pd.DataFrame, window: Window) -> SourceResult:
-    return SourceResult("knowledge", "absent")
+def _per_enterprise(package: str, function: str, indicator: str, enterprises: pd.DataFrame,
+                    call: Callable[[Callable], dict[int, float]], detail: str = "") -> SourceResult:
+    """One indicator read as {enterprise id: value} from `package.service.function`; absent without it."""
+    found = getattr(_service(package), function, None)
+    if found is None:
+        return SourceResult(package, "absent")
+    values = {int(k): float(v) for k, v in (call(found) or {}).items() if v is not None}
+    return SourceResult(package, "used", values={indicator: _series(values, enterprises)},
+                        functions=[f"{package}.service.{function}"], detail=detail)
+
+
+def training(session: Session, enterprises: pd.DataFrame, window: Window) -> SourceResult:
+    """Share of the inspectors in office and committee seats holding training in date at the end of the year."""
+    return _per_enterprise("training", "coverage_for_enterprises", "training_coverage", enterprises,
+                           lambda f: f(session=session, on=window.end - timedelta(days=1)),
+                           N_("Technical inspectors in office and safety committee seats on the last day of the "
+                              "period, against those holding training valid on that day; an enterprise with "
+                              "nobody who must be trained has no value."))
+
+
+def audits(session: Session, enterprises: pd.DataFrame, window: Window) -> SourceResult:
+    """Overall score of the latest published social audit with fieldwork in the three years ending with the period."""
+    return _per_enterprise("audits", "scores_for_enterprises", "social_audit_score", enterprises,
+                           lambda f: f(session=session, start=window.start3, end=window.end))
+
+
+def equipment(session: Session, enterprises: pd.DataFrame, window: Window) -> SourceResult:
+    """Share of registered equipment within its normative service life at the end of the year."""
+    return _per_enterprise("equipment", "renewal_for_enterprises", "equipment_renewal", enterprises,
+                           lambda f: f(session=session, on=window.end - timedelta(days=1)))
+
+
+def agreements(session: Session, enterprises: pd.DataFrame, window: Window) -> SourceResult:
+    """Share of the five core safety clause kinds in the collective agreement in force at the end of the year."""
+    return _per_enterprise("agreements", "clauses_for_enterprises", "ca_safety_clauses", enterprises,
+                           lambda f: f(session=session, on=window.end - timedelta(days=1)))
 
 
 READERS: dict[str, Reader] = {"registry": registry, "speaks": speaks, "deviations": deviations,
-                              "incidents": incidents, "monitoring": monitoring, "knowledge": knowledge}
+                              "incidents": incidents, "monitoring": monitoring, "training": training,
+                              "audits": audits, "equipment": equipment, "agreements": agreements}
 
 
-def read_all(session: Session, enterprises: pd.DataFrame, window: Window) -> list[SourceResult]:
-    """Every source in turn; a failing source is recorded as an error (in a savepoint) and the rest go on."""
+def read_all(session: Session, enterprises: pd.DataFrame, window: Window,
+             names: list[str] | None = None) -> list[SourceResult]:
+    """The named sources (every one by default) in turn; a failing source is recorded as an error (in a
+    savepoint) and the rest go on. A name without a reader (such as the "knowledge" placeholder of
+    methodology 1.0 and 1.1) is reported absent."""
     results = []
-    for name, reader in READERS.items():
+    for name in READERS if names is None else names:
+        reader = READERS.get(name)
+        if reader is None:
+            results.append(SourceResult(name, "absent"))
+            continue
         try:
             with session.begin_nested():
                 results.append(reader(session, enterprises, window))

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qorgau.core import i18n, policy
+from qorgau.core import documents, i18n, policy
 from qorgau.core.deps import get_db, load_user, require_user
 from qorgau.core.errors import AppError, NotFound
 from qorgau.core.i18n import gettext as _
@@ -18,7 +18,7 @@ from qorgau.core.pagination import Paged, PageParams, paginate
 from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
-from qorgau.index import charts, service
+from qorgau.index import card, charts, service
 from qorgau.index.api import BinPath, PeriodPath, evidence_response
 from qorgau.index.describe import HEADINGS, STEPS, describe
 from qorgau.index.methodology import AGGREGATIONS, MISSING_METHODS, NORMALISATIONS, Methodology
@@ -165,7 +165,19 @@ def _enterprise_page(request: Request, db: Session, user: User | None, run: Run,
         "can_reply": can_reply, "reply_statuses": REPLY_STATUSES, "missing_labels": MISSING_METHODS,
         "pillar_labels": {p.id: p.label.get(locale) for p in explained.methodology.pillars},
         "trend_chart": charts.trend(explained.trend), "contribution_chart": charts.contributions(explained, locale),
-        "public_link": f"/index/periods/{run.period}/enterprises/{enterprise.bin}"})
+        "public_link": f"/index/periods/{run.period}/enterprises/{enterprise.bin}",
+        "can_card": policy.allowed(user, "index.read")})
+
+
+@router.post("/runs/{index_run_id}/enterprises/{enterprise_id}/card.pdf")
+def enterprise_card(request: Request, index_run_id: IdPath, enterprise_id: IdPath,
+                    language: str = Form("ru", max_length=2), user: User = Depends(require_user),
+                    db: Session = Depends(get_db)):
+    """Issue the enterprise's Safety Index card (kept, with a verification code) and hand its PDF over."""
+    document = card.issue_card(db, actor=user, run_id=index_run_id, enterprise_id=enterprise_id, language=language,
+                               public_url=documents.public_base(request))
+    db.commit()
+    return documents.pdf_response(document, f"safety-index-{enterprise_id}-{documents.format_code(document.code)}.pdf")
 
 
 # ---------------------------------------------------------------- methodology (public)

@@ -516,3 +516,51 @@ def question_view(question: Question, locale: str) -> dict:
     return {"id": question.id, "position": question.position, "text": getattr(question, "text_" + locale),
             "multiple": len(question.correct) > 1,
             "options": [option.get(locale) or option.get("ru", "") for option in question.options]}
+
+
+# ---------------------------------------------------------------- coverage for the Safety Index
+
+def coverage_for_enterprises(*, session: Session, on: date) -> dict[int, float]:
+    """Per enterprise, the percentage of the people who must be trained that hold training in date on `on`.
+
+    Who must be trained, on `on`: every technical inspector in office in the inspectors' registry
+    (appointed on or before `on`, not ended by then) and every seat of the enterprise's safety committees
+    established on or before `on` (the registry of committees holds seats, not names).
+    Who counts as trained: an inspector with a cycle training (`inspector_cycle`) completed on or before
+    `on` and valid on `on` (valid_until on or after it); for committee seats, the distinct people who
+    finished a course on a committee enrolment at the enterprise on or before `on`, valid on `on` (a
+    course without an end of validity stays valid), at most as many as there are seats.
+    Value = 100 x (inspectors trained + committee members trained) / (inspectors + seats).
+    An enterprise with nobody required has no value (absent, not 0 or 100). No permission check: the
+    Safety Index reads it for every enterprise, as it reads the other packages' counts.
+    """
+    from qorgau.deviations.models import SafetyCommittee, TechnicalInspector
+
+    valid = and_(Completion.completed_on <= on, Completion.valid_until.is_not(None), Completion.valid_until >= on)
+    trained_inspector = (select(Completion.id).where(Completion.inspector_id == TechnicalInspector.id,
+                                                     Completion.inspector_cycle.is_(True), valid)
+                         .correlate(TechnicalInspector).exists())
+    inspectors = session.execute(
+        select(TechnicalInspector.enterprise_id, func.count(), func.count().filter(trained_inspector))
+        .where(_active_inspectors(on)).group_by(TechnicalInspector.enterprise_id)).tuples().all()
+    seats = dict(session.execute(
+        select(SafetyCommittee.enterprise_id, func.sum(SafetyCommittee.members))
+        .where(SafetyCommittee.established_on <= on, SafetyCommittee.members > 0)
+        .group_by(SafetyCommittee.enterprise_id)).tuples().all())
+    committee_trained = dict(session.execute(
+        select(Completion.enterprise_id, func.count(func.distinct(Completion.person_name)))
+        .join(Enrolment, Enrolment.id == Completion.enrolment_id)
+        .where(Enrolment.role == "committee", Completion.completed_on <= on,
+               or_(Completion.valid_until.is_(None), Completion.valid_until >= on))
+        .group_by(Completion.enterprise_id)).tuples().all())
+    required: dict[int, int] = defaultdict(int)
+    trained: dict[int, int] = defaultdict(int)
+    for enterprise_id, total, in_date in inspectors:
+        required[enterprise_id] += int(total)
+        trained[enterprise_id] += int(in_date or 0)
+    for enterprise_id, members in seats.items():
+        members = int(members or 0)
+        required[enterprise_id] += members
+        trained[enterprise_id] += min(members, int(committee_trained.get(enterprise_id, 0)))
+    return {enterprise_id: 100.0 * trained[enterprise_id] / total
+            for enterprise_id, total in required.items() if total > 0}
