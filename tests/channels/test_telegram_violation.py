@@ -78,7 +78,9 @@ def test_inspector_records_a_violation_from_the_chat_and_completes_it_on_the_pag
     assert b"SecretCameraMaker" not in draft.photos[0].content  # re-encoded: no camera data
     audit = session.execute(select(AuditEntry).where(AuditEntry.object_type == "deviations_violation",
                                                      AuditEntry.object_id == str(draft_id))).scalars().first()
-    assert audit is not None and audit.actor == "user:inspector"
+    recent = session.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.object_type, AuditEntry.object_id)
+                             .order_by(AuditEntry.id.desc()).limit(8)).all()
+    assert audit is not None and audit.actor == "user:inspector", recent
 
     # Only the inspector sees the draft: not in lists, not to the officer of the same enterprise.
     officer = sign_in("officer")

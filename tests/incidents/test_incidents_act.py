@@ -65,7 +65,8 @@ def test_act_in_kazakh_and_russian_with_a_code_that_verifies(sign_in, client):
     from qorgau.core import i18n
 
     with i18n.locale_context("kk"):
-        due, occurred = i18n.format_date(date(2026, 4, 1)), i18n.format_date(date(2026, 3, 2), "long")
+        due, occurred = (" ".join(i18n.format_date(date(2026, 4, 1)).split()),
+                         " ".join(i18n.format_date(date(2026, 3, 2), "long").split()))
     assert "Еңбек қызметіне байланысты жазатайым оқиға туралы акт" in text
     assert set(text.lower()) >= KAZAKH_LETTERS
     for expected in ("Асқар Сейтқали", "Жаһан Өмірбекова", "Ұлжан Нұрғалиева", "75%", "25%",
@@ -85,7 +86,7 @@ def test_act_in_kazakh_and_russian_with_a_code_that_verifies(sign_in, client):
     assert "Act on an accident related to work" in _text(en.content)
 
     check = client.get(f"/verify/{code}")
-    assert check.status_code == 200 and client.get(f"/api/v1/verify/{code}").json()["kind"] == "accident_act"
+    assert check.status_code == 200 and "Еңбек қызметіне байланысты жазатайым оқиға туралы акт" in check.text
 
     officer = sign_in("officer")
     officer_text = _text(officer.post(f"{url}/act.pdf", data={"language": "ru"}).content)
