@@ -405,6 +405,8 @@ def create_draft_from_chat(*, session: Session, actor: User, enterprise_id: int,
     for content, media_type in cleaned:
         violation.photos.append(ViolationPhoto(media_type=media_type, content=content))
     session.flush()
+    audit.record(session, action="violation_drafted_from_chat", object_type="deviations_violation",
+                 object_id=violation.id, after={"enterprise_id": enterprise_id, "photos": len(cleaned)})
     return violation
 
 
@@ -454,6 +456,8 @@ def complete_draft(*, session: Session, actor: User, violation_id: int, violatio
     if violation.work_stopped:
         _tell_employer(session, violation, N_("Work stopped: imminent danger recorded by an inspector"), urgent=True)
     session.flush()
+    audit.record(session, action="violation_draft_completed", object_type="deviations_violation",
+                 object_id=violation.id)
     return violation
 
 
