@@ -81,11 +81,14 @@ class FakeTelegram:
                                        "from": {"id": self.chat_id, "is_bot": False, **self.user},
                                        "message": self._message(text="…")}})
 
-    def send_photo(self, content: bytes) -> None:
+    def send_photo(self, content: bytes, caption: str = "") -> None:
         file_id = f"photo{next(self._ids)}"
         self.files[file_id] = content
         size = {"file_id": file_id, "file_unique_id": file_id, "width": 64, "height": 48, "file_size": len(content)}
-        self._push({"message": self._message(photo=[size])})
+        extra = {"caption": caption} if caption else {}
+        if caption.startswith("/"):
+            extra["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": len(caption.split()[0])}]
+        self._push({"message": self._message(photo=[size], **extra)})
 
     def send_voice(self, content: bytes) -> None:
         file_id = f"voice{next(self._ids)}"

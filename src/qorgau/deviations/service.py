@@ -27,6 +27,10 @@ from qorgau.deviations.schemas import ActionIn, ViolationIn
 from qorgau.registry.models import Site, Zone
 
 MAX_PHOTOS = 5
+# A violation sent from the chat before the inspector completes it on the phone page: seen only by that inspector,
+# kept out of every list, count and statistic until completed (then "open", the normal flow).
+DRAFT = "draft"
+NOT_DRAFT = Violation.status != DRAFT
 
 
 def parse_days(spec: str, field: str) -> dict[str, int]:
@@ -71,7 +75,7 @@ def earlier_same_place(session: Session, violation: Violation) -> Violation | No
     window = timedelta(days=get_settings().deviations_repeat_days)
     place = (Violation.zone_id == violation.zone_id) if violation.zone_id is not None else \
         (Violation.site_id == violation.site_id)
-    query = (select(Violation).where(place, Violation.category == violation.category,
+    query = (select(Violation).where(place, NOT_DRAFT, Violation.category == violation.category,
                                      Violation.found_on <= violation.found_on,
                                      Violation.found_on >= violation.found_on - window)
              .order_by(Violation.found_on.desc(), Violation.id.desc()).limit(1))
@@ -162,9 +166,10 @@ def create_from_report(*, session: Session, actor: User, enterprise_id: int, cat
     return violation
 
 
-def get(*, session: Session, actor: User, violation_id: int) -> Violation:
+def get(*, session: Session, actor: User, violation_id: int, drafts: bool = False) -> Violation:
+    """A violation in the actor's scope; a draft from the chat only with `drafts`, and only to its inspector."""
     violation = session.get(Violation, violation_id)
-    if violation is None:
+    if violation is None or (violation.status == DRAFT and (not drafts or violation.inspector_id != actor.id)):
         raise NotFound(N_("Not found."))
     policy.require_enterprise(session, actor, "deviations.read", violation.enterprise_id)
     return violation
@@ -182,7 +187,7 @@ def get_photo(*, session: Session, actor: User, photo_id: int) -> ViolationPhoto
     photo = session.get(ViolationPhoto, photo_id)
     if photo is None:
         raise NotFound(N_("Not found."))
-    get(session=session, actor=actor, violation_id=photo.violation_id)
+    get(session=session, actor=actor, violation_id=photo.violation_id, drafts=True)
     return photo
 
 
@@ -273,7 +278,7 @@ def violations_query(*, session: Session, actor: User, status: str = "", severit
                      enterprise_id: int | None = None, repeat: bool = False, overdue: bool = False,
                      today: date | None = None) -> Select:
     policy.require(actor, "deviations.read")
-    query = select(Violation).where(policy.scoped(session, actor, Violation.enterprise_id))
+    query = select(Violation).where(policy.scoped(session, actor, Violation.enterprise_id), NOT_DRAFT)
     if status:
         query = query.where(Violation.status == status)
     if severity:
@@ -332,7 +337,7 @@ def todo(*, session: Session, actor: User, today: date | None = None, shown: int
     Each section lists its first `shown` items; `counts` are exact totals counted by the database."""
     today = today or utcnow().date()
     policy.require(actor, "deviations.read")
-    scope = policy.scoped(session, actor, Violation.enterprise_id)
+    scope = and_(policy.scoped(session, actor, Violation.enterprise_id), NOT_DRAFT)
     waiting = (and_(scope, ActionEvidence.verdict == "", CorrectiveAction.status == "done", verifiable(actor)))
     overdue_where = and_(scope, CorrectiveAction.status == "open", CorrectiveAction.due_on < today)
     soon_where = and_(scope, CorrectiveAction.status == "open", CorrectiveAction.due_on >= today,
@@ -371,11 +376,89 @@ def violation_detail(*, session: Session, actor: User, violation_id: int) -> Vio
 
 def last_place(*, session: Session, actor: User) -> dict:
     """Enterprise, site and zone of this inspector's last entry, to prefill the next one."""
-    last = session.execute(select(Violation).where(Violation.inspector_id == actor.id)
+    last = session.execute(select(Violation).where(Violation.inspector_id == actor.id, NOT_DRAFT)
                            .order_by(Violation.id.desc()).limit(1)).scalar()
     if last is None:
         return {"enterprise_id": actor.scope_enterprise_id}
     return {"enterprise_id": last.enterprise_id, "site_id": last.site_id, "zone_id": last.zone_id}
+
+
+# Drafts from the chat --------------------------------------------------------------------------------
+
+def create_draft_from_chat(*, session: Session, actor: User, enterprise_id: int, description: str,
+                           photos: list[bytes] | None = None, today: date | None = None) -> Violation:
+    """A draft violation sent by an inspector from the messenger: the enterprise, what they wrote, the photos
+    (re-encoded from pixels like any upload: no EXIF, GPS or camera data). Category and severity are left
+    empty for the inspector to choose on the phone page; until then only they see it."""
+    policy.require_enterprise(session, actor, "deviations.write", enterprise_id)
+    description = " ".join(description.split())[:2000]
+    if len(photos or []) > MAX_PHOTOS:
+        raise ValidationFailed(N_("At most %(n)s photos."), field="photos", params={"n": MAX_PHOTOS})
+    cleaned = [clean_photo(p) for p in photos or [] if p]
+    if not description and not cleaned:
+        raise ValidationFailed(N_("Send a photo or a few words about what is wrong."), field="description")
+    violation = Violation(enterprise_id=enterprise_id, category="", severity="", description=description,
+                          found_on=today or utcnow().date(), status=DRAFT, inspector_id=actor.id,
+                          inspector_name=actor.full_name or actor.username, source="field", source_reference="chat")
+    session.add(violation)
+    session.flush()
+    for content, media_type in cleaned:
+        violation.photos.append(ViolationPhoto(media_type=media_type, content=content))
+    session.flush()
+    audit.record(session, action="violation_drafted_from_chat", object_type="deviations_violation",
+                 object_id=violation.id, after={"enterprise_id": enterprise_id, "photos": len(cleaned)})
+    return violation
+
+
+def own_draft(*, session: Session, actor: User, violation_id: int) -> Violation | None:
+    """The actor's own draft with this id, or None (not a draft, or someone else's)."""
+    violation = session.get(Violation, violation_id)
+    if violation is None or violation.status != DRAFT or violation.inspector_id != actor.id:
+        return None
+    return get(session=session, actor=actor, violation_id=violation_id, drafts=True)
+
+
+def drafts(*, session: Session, actor: User) -> list[Violation]:
+    """This inspector's drafts from the chat, newest first."""
+    policy.require(actor, "deviations.write")
+    return list(session.execute(select(Violation).where(Violation.status == DRAFT, Violation.inspector_id == actor.id)
+                                .order_by(Violation.id.desc()).limit(50)).scalars())
+
+
+def complete_draft(*, session: Session, actor: User, violation_id: int, violation_in: ViolationIn,
+                   photos: list[bytes] | None = None, today: date | None = None) -> Violation:
+    """Complete a draft on the phone page: it takes the form's place, category, severity and text, keeps its
+    photos (and any added), and enters the normal flow as an open violation."""
+    violation = get(session=session, actor=actor, violation_id=violation_id, drafts=True)
+    if violation.status != DRAFT:
+        raise ValidationFailed(N_("This violation is already recorded."), field="draft_id")
+    policy.require_enterprise(session, actor, "deviations.write", violation_in.enterprise_id)
+    today = today or utcnow().date()
+    found_on = violation_in.found_on or violation.found_on
+    if found_on > today:
+        raise ValidationFailed(N_("The date cannot be in the future."), field="found_on")
+    site_id, zone_id = _check_place(session, violation_in.enterprise_id, violation_in.site_id, violation_in.zone_id)
+    if len(violation.photos) + len([p for p in photos or [] if p]) > MAX_PHOTOS:
+        raise ValidationFailed(N_("At most %(n)s photos."), field="photos", params={"n": MAX_PHOTOS})
+    cleaned = [clean_photo(p) for p in photos or [] if p]
+    violation.enterprise_id, violation.site_id, violation.zone_id = violation_in.enterprise_id, site_id, zone_id
+    violation.category, violation.severity = violation_in.category, violation_in.severity
+    violation.description = violation_in.description.strip()
+    violation.rule_reference = violation_in.rule_reference.strip()
+    violation.work_stopped, violation.found_on, violation.status = violation_in.work_stopped, found_on, "open"
+    earlier = earlier_same_place(session, violation)
+    if earlier is not None:
+        violation.is_repeat, violation.repeat_of_id = True, earlier.id
+    for content, media_type in cleaned:
+        violation.photos.append(ViolationPhoto(media_type=media_type, content=content))
+    for action_in in violation_in.actions:
+        _new_action(session, violation, action_in, today)
+    if violation.work_stopped:
+        _tell_employer(session, violation, N_("Work stopped: imminent danger recorded by an inspector"), urgent=True)
+    session.flush()
+    audit.record(session, action="violation_draft_completed", object_type="deviations_violation",
+                 object_id=violation.id)
+    return violation
 
 
 # Statistics ---------------------------------------------------------------------------------------
@@ -395,7 +478,7 @@ def closure_statistics(*, session: Session, actor: User, by: str, start: date, e
     late = select(CorrectiveAction.violation_id).where(CorrectiveAction.status == "open", CorrectiveAction.due_on < today).distinct()
     rows = session.execute(
         select(column, Violation.found_on, Violation.closed_on, Violation.id.in_(late))
-        .where(policy.scoped(session, actor, Violation.enterprise_id), Violation.found_on >= start,
+        .where(policy.scoped(session, actor, Violation.enterprise_id), NOT_DRAFT, Violation.found_on >= start,
                Violation.found_on < end)).all()
     groups: dict = defaultdict(lambda: {"found": 0, "closed": 0, "open": 0, "overdue": 0, "days": []})
     for key, found_on, closed_on, is_late in rows:
@@ -436,7 +519,7 @@ def enterprise_statistics(*, session: Session, actor: User, start: date, end: da
     # Violations with an open action past due: one hashed set joined in, not a subquery per violation.
     late = (select(CorrectiveAction.violation_id).where(CorrectiveAction.status == "open", CorrectiveAction.due_on < today)
             .distinct().subquery())
-    where = and_(policy.scoped(session, actor, Violation.enterprise_id), Violation.found_on >= start,
+    where = and_(policy.scoped(session, actor, Violation.enterprise_id), NOT_DRAFT, Violation.found_on >= start,
                  Violation.found_on < end)
     found = func.count(Violation.id)
     closed = func.count(Violation.closed_on)
@@ -479,7 +562,7 @@ def counts_for_enterprises(*, session: Session, start: date, end: date, today: d
                func.sum(((CorrectiveAction.due_on < cutoff) & ((CorrectiveAction.verified_on.is_(None)) |
                                                      (CorrectiveAction.verified_on > CorrectiveAction.due_on))).cast(Integer)))
         .outerjoin(CorrectiveAction, CorrectiveAction.violation_id == Violation.id)
-        .where(Violation.found_on >= start, Violation.found_on < end)
+        .where(NOT_DRAFT, Violation.found_on >= start, Violation.found_on < end)
         .group_by(Violation.id, Violation.enterprise_id, Violation.is_repeat, Violation.closed_on)).all()
     out: dict[int, dict] = {}
     for _vid, enterprise_id, is_repeat, closed_on, due, actions, late in per_violation:
@@ -503,7 +586,7 @@ def open_for_enterprises(*, session: Session, enterprise_ids: list[int], today: 
     out = {e: {"open_violations": 0, "overdue_actions": 0} for e in enterprise_ids}
     for enterprise_id, n in session.execute(
             select(Violation.enterprise_id, func.count()).where(Violation.enterprise_id.in_(enterprise_ids),
-                                                               Violation.status != "closed")
+                                                               Violation.status.not_in(("closed", DRAFT)))
             .group_by(Violation.enterprise_id)):
         out[enterprise_id]["open_violations"] = n
     for enterprise_id, n in session.execute(

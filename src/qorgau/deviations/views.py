@@ -82,11 +82,24 @@ def _capture_context(db: Session, user: User, values: dict, **extra) -> dict:
             "sites": sites, "zones": zones, "form_token": once.issue(), **LABELS, **extra}
 
 
+def _draft_values(db: Session, user: User, draft_id: int) -> tuple[dict, object]:
+    draft = service.own_draft(session=db, actor=user, violation_id=draft_id)
+    if draft is None:
+        raise NotFound(N_("Not found."))
+    return {"enterprise_id": draft.enterprise_id, "description": draft.description, "draft_id": draft.id}, draft
+
+
 @router.get("/violations/new")
-def capture_form(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
+def capture_form(request: Request, draft: int = Query(0, ge=0, le=2**31 - 1), user: User = Depends(require_user),
+                 db: Session = Depends(get_db)):
+    """The phone page; `?draft=` completes a violation sent from the chat."""
     policy.require(user, "deviations.write")
+    if draft:
+        values, opened = _draft_values(db, user, draft)
+        return render(request, "deviations/capture.html", _capture_context(db, user, values, draft=opened))
     values = service.last_place(session=db, actor=user)
-    return render(request, "deviations/capture.html", _capture_context(db, user, values))
+    return render(request, "deviations/capture.html", _capture_context(
+        db, user, values, chat_drafts=service.drafts(session=db, actor=user)))
 
 
 @router.get("/places")
@@ -105,11 +118,17 @@ def capture(request: Request, enterprise_id: str = Form(""), site_id: str = Form
             rule_reference: str = Form("", max_length=300), work_stopped: str = Form(""),
             action: str = Form("", max_length=2000), responsible: str = Form("", max_length=200),
             client_key: str = Form("", max_length=64), photos: list[UploadFile] | None = File(None),
-            form_token: str = Form("", max_length=64), user: User = Depends(require_user),
-            db: Session = Depends(get_db)):
+            form_token: str = Form("", max_length=64), draft_id: str = Form("", max_length=10),
+            user: User = Depends(require_user), db: Session = Depends(get_db)):
     values = {"enterprise_id": enterprise_id, "site_id": site_id, "zone_id": zone_id, "category": category,
               "severity": severity, "description": description, "rule_reference": rule_reference,
               "work_stopped": work_stopped, "action": action, "responsible": responsible}
+    draft = None
+    if draft_id:
+        if not draft_id.isdigit():
+            raise NotFound(N_("Not found."))
+        _ignored, draft = _draft_values(db, user, int(draft_id))
+        values["draft_id"] = draft.id
 
     def number(text: str) -> int | None:
         return int(text) if text.isdigit() else None
@@ -130,17 +149,23 @@ def capture(request: Request, enterprise_id: str = Form(""), site_id: str = Form
             db.commit()
             return RedirectResponse(earlier or "/deviations/violations", status_code=303)
         uploads = [p.file.read() for p in (photos or []) if p.filename]
-        violation, _created = service.record(session=db, actor=user, violation_in=violation_in, photos=uploads)
+        if draft is not None:
+            violation = service.complete_draft(session=db, actor=user, violation_id=draft.id,
+                                               violation_in=violation_in, photos=uploads)
+        else:
+            violation, _created = service.record(session=db, actor=user, violation_in=violation_in, photos=uploads)
         once.settle(db, form_token, "deviations.capture", f"/deviations/violations/{violation.id}?recorded=1")
         db.commit()
     except ValidationError as error:
         field = str(error.errors()[0]["loc"][0])
         return render(request, "deviations/capture.html", _capture_context(
-            db, user, values, error=_("Please check the highlighted field."), error_field=field), status_code=422)
+            db, user, values, error=_("Please check the highlighted field."), error_field=field, draft=draft),
+            status_code=422)
     except AppError as error:
         db.rollback()
+        draft = service.own_draft(session=db, actor=user, violation_id=draft.id) if draft is not None else None
         return render(request, "deviations/capture.html", _capture_context(
-            db, user, values, error=_(error.message, **error.params), error_field=error.field),
+            db, user, values, error=_(error.message, **error.params), error_field=error.field, draft=draft),
             status_code=error.status)
     return RedirectResponse(f"/deviations/violations/{violation.id}?recorded=1", status_code=303)
 
@@ -150,6 +175,8 @@ def capture(request: Request, enterprise_id: str = Form(""), site_id: str = Form
 @router.get("/violations/{violation_id}")
 def violation_page(request: Request, violation_id: IdPath, user: User = Depends(require_user),
                    db: Session = Depends(get_db)):
+    if service.own_draft(session=db, actor=user, violation_id=violation_id) is not None:
+        return RedirectResponse(f"/deviations/violations/new?draft={violation_id}", status_code=303)
     return _violation_page(request, violation_id, user, db)
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qorgau.core.db import Base, UTCDateTime, utcnow
@@ -35,6 +35,12 @@ class Accident(Base):
     employer_fault_percent: Mapped[int | None] = mapped_column(Integer, nullable=True)
     worker_fault_percent: Mapped[int | None] = mapped_column(Integer, nullable=True)
     dissent: Mapped[str] = mapped_column(Text, default="")
+    # What the act states beyond the registry's fields (art. 189 p.5): the time and place, the causes the
+    # commission established and the persons who violated safety requirements.
+    occurred_time: Mapped[time | None] = mapped_column(Time, nullable=True)
+    place: Mapped[str] = mapped_column(String(300), default="")
+    causes_found: Mapped[str] = mapped_column(Text, default="")
+    responsible_persons: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     victims: Mapped[list[Victim]] = relationship(back_populates="accident", order_by="Victim.id",
@@ -42,6 +48,7 @@ class Accident(Base):
     members: Mapped[list[CommissionMember]] = relationship(order_by="CommissionMember.id",
                                                            cascade="all, delete-orphan")
     extensions: Mapped[list[Extension]] = relationship(order_by="Extension.id", cascade="all, delete-orphan")
+    measures: Mapped[list[ActMeasure]] = relationship(order_by="ActMeasure.id", cascade="all, delete-orphan")
 
 
 class CommissionMember(Base):
@@ -57,6 +64,18 @@ class CommissionMember(Base):
     workers_representative: Mapped[bool] = mapped_column(Boolean, default=False)
     dissent: Mapped[str] = mapped_column(Text, default="")
     dissent_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class ActMeasure(Base):
+    """A measure the act prescribes to prevent a recurrence (art. 189 p.5), with its term and who carries it out."""
+
+    __tablename__ = "incidents_act_measure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    accident_id: Mapped[int] = mapped_column(ForeignKey("incidents_accident.id"), index=True)
+    measure: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date] = mapped_column(Date)
+    responsible: Mapped[str] = mapped_column(String(200), default="")
 
 
 class Extension(Base):

@@ -78,13 +78,13 @@ def get(*, session: Session, actor: User, accident_id: int) -> Accident:
 
 def close_investigation(*, session: Session, actor: User, accident_id: int, act_on: date,
                         employer_fault_percent: int, worker_fault_percent: int,
-                        dissents: dict[int, str] | None = None) -> Accident:
+                        dissents: dict[int, str] | None = None, contents=None) -> Accident:
     """Record the investigation act with the split of fault and the members' dissent (see workflow.close)."""
     from qorgau.incidents import workflow
 
     return workflow.close(session=session, actor=actor, accident_id=accident_id, act_on=act_on,
                           employer_fault_percent=employer_fault_percent, worker_fault_percent=worker_fault_percent,
-                          dissents=dissents)
+                          dissents=dissents, contents=contents)
 
 
 def overdue_investigations(*, session: Session, actor: User, today: date) -> list[Accident]:

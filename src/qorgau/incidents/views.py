@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from qorgau.core import i18n, policy
+from qorgau.core import documents, i18n, policy
 from qorgau.core.db import utcnow
 from qorgau.core.deps import form_data, get_db, load_user, require_user
 from qorgau.core.errors import AppError, ValidationFailed
@@ -25,6 +25,7 @@ from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.incidents import (
+    act,
     deadlines,
     denominators,
     diseases,
@@ -43,6 +44,7 @@ NAV = [NavItem(N_("Accident statistics"), "/incidents/", "incidents.stats"),
        NavItem(N_("Accidents"), "/incidents/accidents", "incidents.read"),
        NavItem(N_("Public accident statistics"), "/incidents/statistics", public=True)]
 COMMISSION_ROWS = 6
+MEASURE_ROWS = 5
 MAX_UPLOAD = 10 * 1024 * 1024
 
 
@@ -150,6 +152,7 @@ def _accident_page(request: Request, db: Session, user: User, accident_id: int, 
         "outcomes": labels.OUTCOMES, "today": today, "can_write": policy.allowed(user, "incidents.write"),
         "steps": workflow.steps(accident, today), "statuses": labels.DEADLINE_STATUS,
         "notification_due": workflow.notification_due(accident), "max_extensions": deadlines.MAX_EXTENSIONS,
+        "measure_rows": MEASURE_ROWS, "languages": i18n.LOCALES,
         "error": _(error.message, **error.params) if error else "", "error_field": error.field if error else None,
         "values": values or {}}, status_code=status)
 
@@ -224,9 +227,36 @@ def record_act(request: Request, accident_id: IdPath, user: User = Depends(requi
             session=db, actor=user, accident_id=accident_id, act_on=_day(v.get("act_on", ""), "act_on"),
             employer_fault_percent=_whole(v.get("employer_fault_percent", ""), "employer_fault_percent"),
             worker_fault_percent=_whole(v.get("worker_fault_percent", ""), "worker_fault_percent", 0),
-            dissents=dissents)
+            dissents=dissents, contents=workflow.ActContents(
+                occurred_time=_clock(v.get("occurred_time", "")), place=v.get("place", "")[:400],
+                causes_found=v.get("causes_found", "")[:12_000],
+                responsible_persons=v.get("responsible_persons", "")[:12_000],
+                measures=[workflow.MeasureIn(v.get(f"measure_{i}", "")[:3000],
+                                             _day(v.get(f"measure_due_{i}", ""), f"measure_{i}"),
+                                             v.get(f"measure_responsible_{i}", "")[:300])
+                          for i in range(1, MEASURE_ROWS + 1) if v.get(f"measure_{i}", "").strip()]))
 
     return _workflow_step(request, form, db, user, accident_id, action)
+
+
+def _clock(text: str) -> time | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return time.fromisoformat(text[:8])
+    except ValueError:
+        raise ValidationFailed(N_("Give the time as hours and minutes, e.g. 14:30."), field="occurred_time")
+
+
+@router.post("/accidents/{accident_id}/act.pdf")
+def act_pdf(request: Request, accident_id: IdPath, language: str = Form("ru", max_length=2),
+            user: User = Depends(require_user), db: Session = Depends(get_db)):
+    """Issue the act on the accident (kept, with a verification code) and hand its PDF over."""
+    document = act.issue_act(db, actor=user, accident_id=accident_id, language=language,
+                             public_url=documents.public_base(request))
+    db.commit()
+    return documents.pdf_response(document, f"accident-act-{accident_id}-{documents.format_code(document.code)}.pdf")
 
 
 @router.get("/under-reporting")

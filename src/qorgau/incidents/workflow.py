@@ -24,7 +24,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.incidents import deadlines
 from qorgau.incidents.calendar_kz import Calendar
-from qorgau.incidents.models import Accident, CommissionMember, Extension
+from qorgau.incidents.models import Accident, ActMeasure, CommissionMember, Extension
 
 NOTIFY_DAYS = 1
 TRACKED_STEPS = ("notify_authorities", "form_commission", "investigation", "dissent")
@@ -35,6 +35,25 @@ class MemberIn:
     name: str
     role: str
     workers_representative: bool = False
+
+
+@dataclass
+class MeasureIn:
+    measure: str
+    due_on: date
+    responsible: str = ""
+
+
+@dataclass
+class ActContents:
+    """What the act states beyond the fault split: when and where, the causes the commission established, the
+    persons who violated safety requirements, and the measures against a recurrence (art. 189 p.5)."""
+
+    occurred_time: time | None = None
+    place: str = ""
+    causes_found: str = ""
+    responsible_persons: str = ""
+    measures: list[MeasureIn] | None = None
 
 
 def provisional_due(occurred_on: date, calendar: Calendar | None = None) -> date:
@@ -166,8 +185,10 @@ def extend(*, session: Session, actor: User, accident_id: int, new_due: date, re
 
 
 def close(*, session: Session, actor: User, accident_id: int, act_on: date, employer_fault_percent: int,
-          worker_fault_percent: int, dissents: dict[int, str] | None = None) -> Accident:
-    """The act (art. 190): fault split in percent, and the dissenting opinion of each member who disagrees."""
+          worker_fault_percent: int, dissents: dict[int, str] | None = None,
+          contents: ActContents | None = None) -> Accident:
+    """The act (art. 190): fault split in percent, and the dissenting opinion of each member who disagrees;
+    with `contents`, the time, place, causes, responsible persons and measures it states."""
     accident = _writable(session, actor, accident_id)
     if not any(m.workers_representative for m in accident.members):
         raise ValidationFailed(N_("Form the commission with the workers' representative before the act."),
@@ -179,6 +200,8 @@ def close(*, session: Session, actor: User, accident_id: int, act_on: date, empl
     if employer_fault_percent + worker_fault_percent > 100:
         raise ValidationFailed(N_("The fault split cannot exceed 100%."), field="worker_fault_percent")
     _check_day(act_on, accident, "act_on")
+    if contents is not None:
+        _set_contents(accident, contents, act_on)
     members = {m.id: m for m in accident.members}
     for member_id, text in (dissents or {}).items():
         if member_id not in members:
@@ -189,3 +212,26 @@ def close(*, session: Session, actor: User, accident_id: int, act_on: date, empl
     accident.employer_fault_percent, accident.worker_fault_percent = employer_fault_percent, worker_fault_percent
     session.flush()
     return accident
+
+
+def _set_contents(accident: Accident, contents: ActContents, act_on: date) -> None:
+    for name, text, limit in (("place", contents.place, 300), ("causes_found", contents.causes_found, 10_000),
+                              ("responsible_persons", contents.responsible_persons, 10_000)):
+        if len(text.strip()) > limit:
+            raise ValidationFailed(N_("The text is too long (at most %(n)s characters)."), field=name,
+                                   params={"n": limit})
+    measures = []
+    for index, m in enumerate(contents.measures or [], start=1):
+        if not m.measure.strip():
+            continue
+        if len(m.measure.strip()) > 2000 or len(m.responsible.strip()) > 200:
+            raise ValidationFailed(N_("The text is too long (at most %(n)s characters)."), field=f"measure_{index}",
+                                   params={"n": 2000})
+        if m.due_on < act_on:
+            raise ValidationFailed(N_("A measure's term cannot be before the act."), field=f"measure_{index}")
+        measures.append(ActMeasure(measure=m.measure.strip(), due_on=m.due_on, responsible=m.responsible.strip()))
+    accident.occurred_time = contents.occurred_time
+    accident.place = contents.place.strip()
+    accident.causes_found = contents.causes_found.strip()
+    accident.responsible_persons = contents.responsible_persons.strip()
+    accident.measures = measures
