@@ -229,3 +229,21 @@ def test_the_checkpoint_command_releases_held_entries_and_anchors_the_chain(demo
     released = session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).scalar_one()
     assert released.object_id == "123457" and released.at.isoformat() == "2026-01-05T00:00:00+00:00"
     assert path.exists() and _verify(demo_url, monkeypatch).exit_code == 0
+
+
+
+
+def test_a_created_row_is_audited_with_its_id(sign_in, session):
+    """A "create" entry names the new row (its primary key is read before the flush is finalised)."""
+    from qorgau.core.models import AuditEntry
+    from qorgau.registry.identifiers import complete_with_check_digit
+
+    client = sign_in("admin")
+    body = {"bin": complete_with_check_digit("10034000077"), "name_ru": "ТОО «Аудит»", "region_kato": "350000000",
+            "sector_code": "C"}
+    created = client.post("/api/v1/registry/enterprises", json=body)
+    assert created.status_code == 201, created.text
+    entry = session.execute(select(AuditEntry).where(AuditEntry.object_type == "registry_enterprise",
+                                                     AuditEntry.action == "create")
+                            .order_by(AuditEntry.id.desc())).scalars().first()
+    assert entry.object_id == str(created.json()["id"])

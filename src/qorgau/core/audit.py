@@ -79,8 +79,13 @@ def _changed_keys(obj: Any) -> list[str]:
 
 
 def _object_id(obj: Any) -> str:
-    identity = inspect(obj).identity
-    return "" if identity is None else "/".join(str(part) for part in identity)
+    state = inspect(obj)
+    # A row inserted in this flush has no identity key until the flush is finalised (after this listener),
+    # but its primary key is already set: read it, so a "create" entry names its row.
+    identity = state.identity or tuple(state.mapper.primary_key_from_instance(obj))
+    if all(part is None for part in identity):
+        return ""
+    return "/".join(str(part) for part in identity)
 
 
 @dataclass
