@@ -124,7 +124,7 @@ class _Lookups:
                 self.by_bin[bin_value] = enterprise_id
         ids = sorted(self.by_bin.values())
         self.sites: dict[tuple[int, str], int] = {}
-        self.zones: dict[tuple[int, str], tuple[int, int]] = {}
+        self.zones: dict[tuple[int, str], list[tuple[int, int]]] = {}
         self.numbers: set[tuple[int, str]] = set()
         for i in range(0, len(ids), CHUNK):
             part = ids[i:i + CHUNK]
@@ -134,7 +134,7 @@ class _Lookups:
             for zone_id, site_id, enterprise_id, name in session.execute(
                     select(Zone.id, Zone.site_id, Site.enterprise_id, Zone.name).join(Site)
                     .where(Site.enterprise_id.in_(part))):
-                self.zones[(enterprise_id, _norm(name))] = (site_id, zone_id)
+                self.zones.setdefault((enterprise_id, _norm(name)), []).append((site_id, zone_id))
             self.numbers.update(session.execute(select(EquipmentItem.enterprise_id, EquipmentItem.inventory_number)
                                                 .where(EquipmentItem.enterprise_id.in_(part))).tuples())
 
@@ -181,16 +181,19 @@ def _check_row(number: int, record: EquipmentRow, column: dict[str, str], lookup
         bad("expert_examination_on", N_("A life-extension needs the expert examination that granted it."))
     site_id = zone_id = None
     if enterprise_id is not None:
-        if record.zone:
-            found = lookups.zones.get((enterprise_id, _norm(record.zone)))
-            if found is None:
-                bad("zone", N_("No zone of this name at the enterprise."))
-            else:
-                site_id, zone_id = found
-        if record.site and zone_id is None:
+        if record.site:
             site_id = lookups.sites.get((enterprise_id, _norm(record.site)))
             if site_id is None:
                 bad("site", N_("No site of this name at the enterprise."))
+        if record.zone:
+            found = [z for z in lookups.zones.get((enterprise_id, _norm(record.zone)), [])
+                     if site_id is None or z[0] == site_id]
+            if not found:
+                bad("zone", N_("No zone of this name at the enterprise."))
+            elif len(found) > 1:
+                bad("zone", N_("Several sites have a zone of this name: give the site too."))
+            else:
+                site_id, zone_id = found[0]
         key = (enterprise_id, (record.inventory_number or "").strip())
         if key in seen:
             bad("inventory_number", N_("The inventory number appears twice in the file."))

@@ -236,12 +236,16 @@ def shares(*, session: Session, actor: User, by: str, on: date) -> list[dict]:
     """Per enterprise, sector (OKED section) or region (KATO): items in use, those whose end of life is known,
     unknown, past their life, with an expired certificate, and the shares (of known items; of all items)."""
     policy.require(actor, "equipment.stats")
-    return share_rows(session=session, actor=actor, by=by, on=on)
+    return _share_rows(session=session, actor=actor, by=by, on=on)
 
 
 def share_rows(*, session: Session, actor: User, by: str, on: date) -> list[dict]:
     """The shares of `shares`, for a reader of the register (its own enterprises' counts on the register page)."""
     policy.require(actor, "equipment.read")
+    return _share_rows(session=session, actor=actor, by=by, on=on)
+
+
+def _share_rows(*, session: Session, actor: User, by: str, on: date) -> list[dict]:
     if by not in GROUPS:
         raise ValidationFailed(N_("Unknown grouping."), field="by")
     group = GROUPS[by]
