@@ -100,8 +100,12 @@ def test_the_staged_flow_on_the_pages_previews_then_commits_everything(session, 
     assert preview.status_code == 200 and "XL-1" in preview.text
     assert _count(session) == before  # the dry run writes nothing
     token = re.search(r'name="token" value="([0-9a-f]{64})"', preview.text).group(1)
-    mapping = {f"map_{k}": v for k, v in re.findall(r'name="map_(\w+)">.*?<option value="([^"]+)" selected',
-                                                    preview.text, re.S)}
+    mapping = {}
+    for name, options in re.findall(r'<select id="m-\w+" name="map_(\w+)">(.*?)</select>', preview.text, re.S):
+        chosen = re.search(r'<option value="([^"]+)" selected', options)
+        if chosen:
+            mapping[f"map_{name}"] = chosen.group(1)
+    assert mapping["map_inventory_number"] == "inventory number"
     done = client.post("/equipment/import/commit", data={"token": token, "filename": "register.xlsx", **mapping})
     assert done.status_code == 200, done.text[:500]
     assert _count(session) == before + 2

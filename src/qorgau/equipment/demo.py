@@ -51,7 +51,7 @@ def _item(session: Session, rng, enterprise, number: int, places: list[tuple[int
     site_id, zone_id = rng.choice(places) if places else (None, None)
     item = EquipmentItem(enterprise_id=enterprise.id, site_id=site_id, zone_id=zone_id, type_code=type_code,
                          inventory_number=f"ИНВ-{enterprise.id:03d}-{number:04d}", name="",
-                         manufacturer=rng.choice(["", "УЗТМ", "Карагандинский машзавод", "Liebherr", "ЗиО-Подольск"]),
+                         manufacturer=rng.choice(["", "УЗТМ", "Карагандинский машзавод", "ЗиО-Подольск"]),
                          commissioned_year=year, service_life_years=years, service_life_source=source,
                          condition=rng.choices([Condition.good, Condition.needs_repair, Condition.out_of_service],
                                                [0.75, 0.2, 0.05])[0], synthetic=True)

@@ -215,6 +215,7 @@ def _act(db: Session, url: str, action) -> RedirectResponse:
 @router.post("/items/{equipment_item_id}/condition")
 def item_condition(equipment_item_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db),
                    form: FormData = Depends(form_data)):
+    service.get_item(session=db, actor=user, item_id=equipment_item_id, permission="equipment.write")
     return _act(db, f"/equipment/items/{equipment_item_id}", lambda: service.set_condition(
         session=db, actor=user, item_id=equipment_item_id, condition=str(form.get("condition", ""))[:20]))
 
@@ -222,6 +223,7 @@ def item_condition(equipment_item_id: IdPath, user: User = Depends(require_user)
 @router.post("/items/{equipment_item_id}/certificates")
 def item_certificate(equipment_item_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db),
                      form: FormData = Depends(form_data)):
+    service.get_item(session=db, actor=user, item_id=equipment_item_id, permission="equipment.write")
     def add():
         issued = _date(form.get("issued_on"))
         if issued is None:
@@ -235,6 +237,7 @@ def item_certificate(equipment_item_id: IdPath, user: User = Depends(require_use
 @router.post("/items/{equipment_item_id}/extension")
 def item_extension(equipment_item_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db),
                    form: FormData = Depends(form_data)):
+    service.get_item(session=db, actor=user, item_id=equipment_item_id, permission="equipment.write")
     def extend():
         until = _date(form.get("extended_until"))
         if until is None:
@@ -247,6 +250,7 @@ def item_extension(equipment_item_id: IdPath, user: User = Depends(require_user)
 @router.post("/items/{equipment_item_id}/accidents")
 def item_accident(equipment_item_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db),
                   form: FormData = Depends(form_data)):
+    service.get_item(session=db, actor=user, item_id=equipment_item_id, permission="equipment.write")
     def link():
         accident_id = _int(form.get("accident_id"))
         if not accident_id:
@@ -259,6 +263,7 @@ def item_accident(equipment_item_id: IdPath, user: User = Depends(require_user),
 @router.post("/enterprises/{enterprise_id}/plan")
 def add_plan_item(enterprise_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db),
                   form: FormData = Depends(form_data)):
+    policy.require_enterprise(db, user, "equipment.write", enterprise_id)
     url = f"/equipment/enterprises/{enterprise_id}"
 
     def add():
