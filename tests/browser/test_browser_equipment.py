@@ -56,5 +56,5 @@ def test_an_item_past_its_life_with_a_linked_accident_shows_on_the_enterprise_pa
     first.get_by_role("link").first.click()
     phone.wait_for_url(f"**/equipment/items/{item_id}")
     assert "past its service life" in phone.locator("#facts").inner_text()
-    assert phone.locator(f'#accidents a[href="/incidents/accidents/{accident_id}"]').count() == 1
+    assert phone.locator(f'#item-accidents a[href="/incidents/accidents/{accident_id}"]').count() == 1
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360

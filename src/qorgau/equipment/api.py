@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from qorgau.core import i18n
@@ -15,7 +15,9 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.imports import FileProblems
 from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, page_params, paginate
+from qorgau.core.tabular import XLSX_MEDIA_TYPE
 from qorgau.core.types import IdPath
+from qorgau.core.web import ErrorOut
 from qorgau.equipment import catalogue, exports, importer, service
 from qorgau.equipment.models import EquipmentItem
 from qorgau.equipment.schemas import (
@@ -63,7 +65,10 @@ def list_items(enterprise_id: int | None = Query(None, ge=1, le=2_147_483_647),
     return [item_out(i) for i in paginate(db, query, params).items]
 
 
-@router.get("/items/export")
+DOWNLOAD = {200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}}
+
+
+@router.get("/items/export", responses=DOWNLOAD, response_class=Response)
 def export_items(fmt: str = Query("csv", pattern="^(csv|xlsx)$"), enterprise_id: int | None = Query(None, ge=1,
                  le=2_147_483_647), db: Session = Depends(get_db), user: User = Depends(require_user)):
     """The register (in scope) as CSV or XLSX."""
@@ -125,7 +130,7 @@ def shares(by: str = Query("enterprise", pattern="^(enterprise|sector|region)$")
     return service.shares(session=db, actor=user, by=by, on=on or utcnow().date())
 
 
-@router.get("/shares/export")
+@router.get("/shares/export", responses=DOWNLOAD, response_class=Response)
 def export_shares(by: str = Query("enterprise", pattern="^(enterprise|sector|region)$"),
                   fmt: str = Query("csv", pattern="^(csv|xlsx)$"), db: Session = Depends(get_db),
                   user: User = Depends(require_user)):
@@ -179,7 +184,7 @@ def escalate(equipment_plan_item_id: IdPath, db: Session = Depends(get_db), user
 
 
 @router.post("/imports", response_model=ImportResult,
-             responses={422: {"description": "Problems by row and column; nothing was written"}})
+             responses={422: {"description": "Problems by row and column; nothing was written", "model": ErrorOut}})
 def import_register(file: UploadFile = File(...), dry_run: bool = Query(False), db: Session = Depends(get_db),
                     user: User = Depends(writer)):
     """Register equipment from CSV or XLSX (columns named in kk, ru or en); a file with any problem writes

@@ -120,8 +120,16 @@ def _place(session: Session, enterprise_id: int, site_id: int | None, zone_id: i
     return site_id, None
 
 
+def _enterprise(session: Session, actor: User, enterprise_id: int) -> Enterprise:
+    policy.require_enterprise(session, actor, "equipment.write", enterprise_id)
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise NotFound(N_("Not found."))
+    return enterprise
+
+
 def create_item(*, session: Session, actor: User, item_in: ItemIn, synthetic: bool = False) -> EquipmentItem:
-    policy.require_enterprise(session, actor, "equipment.write", item_in.enterprise_id)
+    _enterprise(session, actor, item_in.enterprise_id)
     if item_in.type_code not in catalogue.TYPES:
         raise ValidationFailed(N_("Unknown equipment type."), field="type_code")
     if item_in.commissioned_year and item_in.commissioned_year > utcnow().year:
@@ -321,7 +329,7 @@ def get_plan_item(*, session: Session, actor: User, plan_item_id: int, permissio
 
 
 def create_plan_item(*, session: Session, actor: User, plan_in: PlanItemIn, synthetic: bool = False) -> RenewalItem:
-    policy.require_enterprise(session, actor, "equipment.write", plan_in.enterprise_id)
+    _enterprise(session, actor, plan_in.enterprise_id)
     if plan_in.item_id is not None:
         item = get_item(session=session, actor=actor, item_id=plan_in.item_id)
         if item.enterprise_id != plan_in.enterprise_id:
