@@ -100,21 +100,33 @@ def test_shares_group_in_sql_by_enterprise_sector_and_region(session):
         assert rows[key]["items"] == expected
 
 
-def test_status_machines_refuse_illegal_moves():
-    from qorgau.core.errors import Conflict
-    from qorgau.equipment.models import CONDITION_MOVES, PLAN_MOVES, Condition, PlanStatus
+def test_plan_status_machine():
+    from qorgau.core.errors import Conflict, ValidationFailed
+    from qorgau.equipment.models import PLAN_MOVES, PlanStatus
 
     assert PLAN_MOVES.move("planned", "in_progress") == PlanStatus.in_progress
     assert PLAN_MOVES.move("in_progress", "done") == PlanStatus.done
+    assert PLAN_MOVES.move("in_progress", "planned") == PlanStatus.planned
+    assert PLAN_MOVES.move("planned", "cancelled") == PlanStatus.cancelled
     for closed in ("done", "cancelled"):
-        for target in PlanStatus:
-            assert not PLAN_MOVES.allowed(closed, target)
+        assert PLAN_MOVES.next_states(closed) == []
     with pytest.raises(Conflict):
         PLAN_MOVES.move("done", "in_progress")
+    with pytest.raises(ValidationFailed):
+        PLAN_MOVES.move("planned", "finished")
+
+
+def test_condition_status_machine():
+    from qorgau.core.errors import Conflict
+    from qorgau.equipment.models import CONDITION_MOVES, Condition
+
     assert CONDITION_MOVES.move("good", "needs_repair") == Condition.needs_repair
     assert CONDITION_MOVES.move("needs_repair", "good") == Condition.good
+    assert CONDITION_MOVES.move("out_of_service", "decommissioned") == Condition.decommissioned
     with pytest.raises(Conflict):
         CONDITION_MOVES.move("decommissioned", "good")
+    with pytest.raises(Conflict):
+        CONDITION_MOVES.move("good", "good")
     assert CONDITION_MOVES.next_states("decommissioned") == []
 
 
