@@ -137,3 +137,31 @@ def test_the_documented_example_file_imports(session):
     checked = importer.check(session=session, actor=user, data=data, filename=example.name, options={})
     assert not checked.problems, [str(p) for p in checked.problems]
     assert checked.counts["new"] >= 3
+
+
+def test_the_command_imports_and_lists_overdue_plan_lines(session, demo_url, tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from qorgau.cli import app
+    from qorgau.core.config import get_settings
+
+    user, enterprise = _employer(session)
+    path = tmp_path / "реестр.csv"
+    path.write_bytes(_csv(RU[:4], [[enterprise.bin, "CLI-1", "Лифт", "1990"], [enterprise.bin, "CLI-2", "?", "1990"]]))
+    monkeypatch.setenv("QORGAU_DATABASE_URL", demo_url)
+    get_settings.cache_clear()
+    try:
+        before = _count(session)
+        failed = CliRunner().invoke(app, ["equipment", "import", str(path), "--as", "employer", "--lang", "en"])
+        assert failed.exit_code == 1 and "row 3" in failed.output and "Unknown equipment type" in failed.output
+        assert _count(session) == before
+        path.write_bytes(_csv(RU[:4], [[enterprise.bin, "CLI-1", "Лифт", "1990"]]))
+        done = CliRunner().invoke(app, ["equipment", "import", str(path), "--as", "employer"])
+        assert done.exit_code == 0 and json.loads(done.output)["created"] == 1
+        overdue = CliRunner().invoke(app, ["equipment", "overdue", "--as", "admin"])
+        assert overdue.exit_code == 0
+        assert all(json.loads(line)["days_overdue"] > 0 for line in overdue.output.splitlines())
+    finally:
+        get_settings.cache_clear()
