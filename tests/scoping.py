@@ -430,3 +430,39 @@ RESOLVERS.update({  # knowledge: drafts and their attachments belong to the subm
     "object_id": lambda session, enterprise_id: _violation(session, enterprise_id).id,
 })
 NOT_SCOPED["kind"] = "violation"  # knowledge: the kind of case, not an object
+
+
+def _equipment_item(session: Session, enterprise_id: int):
+    """An item of that enterprise's equipment register (made on demand)."""
+    from qorgau.equipment.models import EquipmentItem
+
+    found = session.execute(select(EquipmentItem.id).where(EquipmentItem.enterprise_id == enterprise_id)
+                            .limit(1)).scalar()
+    if found is None:
+        item = EquipmentItem(enterprise_id=enterprise_id, type_code="boiler_steam", inventory_number="PROBE-1")
+        session.add(item)
+        session.flush()
+        found = item.id
+    return found
+
+
+def _equipment_plan_item(session: Session, enterprise_id: int):
+    """A line of that enterprise's re-equipment plan (made on demand)."""
+    from datetime import date
+
+    from qorgau.equipment.models import RenewalItem
+
+    found = session.execute(select(RenewalItem.id).where(RenewalItem.enterprise_id == enterprise_id)
+                            .limit(1)).scalar()
+    if found is None:
+        row = RenewalItem(enterprise_id=enterprise_id, action="repair", due_on=date(2026, 1, 1), responsible="Probe")
+        session.add(row)
+        session.flush()
+        found = row.id
+    return found
+
+
+RESOLVERS.update({  # equipment: register items and plan lines are their enterprise's objects
+    "equipment_item_id": _equipment_item,
+    "equipment_plan_item_id": _equipment_plan_item,
+})
