@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "support.personal", "support.approve_aid", "support.stats",
         "connectors.read",
         "knowledge.submit", "knowledge.review", "knowledge.publish", "knowledge.adopt",
+        "agreements.read", "agreements.write", "agreements.stats",
     },
     "technical_inspector": _READ_REFERENCE | {
         "speaks.inbox", "speaks.handle",
@@ -52,6 +53,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "training.read",
         "connectors.read",
         "knowledge.submit", "knowledge.adopt",
+        "agreements.read",
     },
     "employer_safety_manager": _READ_REFERENCE | {
         "registry.write", "speaks.redacted",
@@ -61,16 +63,19 @@ PERMISSIONS: dict[str, set[str]] = {
         "index.read", "index.reply", "aiwork.read", "aiwork.file", "aiwork.plan_agree", "aiwork.plan_progress",
         "knowledge.read", "training.read", "training.enrol_employer", "training.report",
         "connectors.read", "connectors.manage", "knowledge.submit", "knowledge.adopt",
+        "agreements.read", "agreements.comment",
     },
     "state_inspector": _READ_REFERENCE | {
         "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
         "monitoring.read", "risk.read", "risk.plan", "index.read", "aiwork.read", "knowledge.read", "knowledge.submit",
         "risk.visit", "deviations.write", "training.read", "training.report", "support.stats",
         "connectors.read", "connectors.rollout",
+        "agreements.read", "agreements.stats",
     },
     "analyst": _READ_REFERENCE | {
         "speaks.stats", "deviations.stats", "incidents.stats", "risk.read", "risk.train",
         "index.read", "aiwork.read", "knowledge.read", "training.read", "training.report", "support.stats",
+        "agreements.stats",
     },
 }
 # The administrator may do everything any role may, plus manage users and reference data.
