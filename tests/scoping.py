@@ -429,3 +429,29 @@ RESOLVERS.update({  # knowledge: drafts and their attachments belong to the subm
     "object_id": lambda session, enterprise_id: _violation(session, enterprise_id).id,
 })
 NOT_SCOPED["kind"] = "violation"  # knowledge: the kind of case, not an object
+
+
+def _agreement(session: Session, enterprise_id: int):
+    """A draft collective agreement of that enterprise with a clause and a signed PDF (made on demand)."""
+    from qorgau.agreements.models import Agreement, AgreementDocument, Clause
+
+    agreement = session.execute(select(Agreement).where(Agreement.enterprise_id == enterprise_id,
+                                                        Agreement.status.in_(("draft", "in_force"))).limit(1)).scalar()
+    if agreement is None:
+        agreement = Agreement(enterprise_id=enterprise_id, employer_party="probe", workers_party="probe", title="probe")
+        session.add(agreement)
+        session.flush()
+    if not agreement.clauses:
+        agreement.clauses.append(Clause(position=1, kind="ppe", language="ru", text="probe"))
+    if not agreement.documents:
+        agreement.documents.append(AgreementDocument(version=1, filename="probe.pdf", size=8, sha256="0" * 64,
+                                                     content=b"%PDF-1.4"))
+    session.flush()
+    return agreement
+
+
+RESOLVERS.update({  # collective agreements: an agreement, its clauses and its signed text are the enterprise's
+    "agreement_id": lambda session, enterprise_id: _agreement(session, enterprise_id).id,
+    "clause_id": lambda session, enterprise_id: _agreement(session, enterprise_id).clauses[0].id,
+    "agreement_document_id": lambda session, enterprise_id: _agreement(session, enterprise_id).documents[0].id,
+})

@@ -28,10 +28,15 @@ def generate(session, ctx) -> None:
     admin = ctx.users["admin"]
     session.info["actor"] = f"user:{admin.username}"
     made: list[Agreement] = []
+    seen: dict[str, int] = {}
     for number, enterprise in enumerate(ctx.enterprises):
-        if not enterprise.has_union and rng.random() < 0.8:
+        if enterprise.primary_union_id:
+            seen[enterprise.sector_code] = seen.get(enterprise.sector_code, 0) + 1
+            if seen[enterprise.sector_code] == 2:  # in every sector one organised enterprise is still bargaining
+                continue
+        if number and not enterprise.has_union and rng.random() < 0.8:
             continue
-        if rng.random() < 0.15:
+        if number and rng.random() < 0.1:
             continue
         start = today - timedelta(days=rng.randint(30, 1000))
         signed = start - timedelta(days=rng.randint(3, 20))

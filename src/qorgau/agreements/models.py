@@ -154,7 +154,7 @@ class Clause(Base):
     commitment: Mapped[str] = mapped_column(String(500), default="")  # the concrete commitment, in short
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
     unit: Mapped[str] = mapped_column(String(20), default="")
-    legal_minimum: Mapped[str] = mapped_column(String(200), default="")  # the Labour Code article it goes beyond
+    legal_minimum: Mapped[str] = mapped_column(String(300), default="")  # the Labour Code article it goes beyond
     model_key: Mapped[str] = mapped_column(String(64), default="")  # inserted from this model clause
     added_in: Mapped[int] = mapped_column(Integer, default=1)
     removed_in: Mapped[int | None] = mapped_column(Integer, nullable=True)

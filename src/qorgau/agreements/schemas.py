@@ -45,7 +45,7 @@ class ClauseIn(_In):
     commitment: str = Field("", max_length=500)
     amount: Decimal | None = Field(None, strict=False, ge=0, le=Decimal("999999999999"), decimal_places=2)
     unit: UnitName = ""
-    legal_minimum: str = Field("", max_length=200)
+    legal_minimum: str = Field("", max_length=300)
 
 
 class ModelInsertIn(_In):

@@ -54,11 +54,14 @@ GROUPS = ("region", "sector", "union")
 class ModelClause:
     key: str
     kind: str
-    source: str
+    sources: dict[str, str]
     texts: dict[str, str]
 
     def text(self, language: str) -> str:
         return self.texts.get(language) or self.texts["ru"]
+
+    def source(self, language: str) -> str:
+        return self.sources.get(language) or self.sources["ru"]
 
 
 @lru_cache(maxsize=1)
@@ -67,7 +70,7 @@ def _library() -> tuple[str, tuple[ModelClause, ...]]:
     clauses = []
     for item in data["clauses"]:
         ClauseKind(item["kind"])  # a wrong kind in the file fails loudly
-        clauses.append(ModelClause(key=item["key"], kind=item["kind"], source=item["source"],
+        clauses.append(ModelClause(key=item["key"], kind=item["kind"], sources=dict(item["source"]),
                                    texts={lang: " ".join(item[lang].split()) for lang in ("kk", "ru", "en")}))
     return " ".join(data["about"].split()), tuple(clauses)
 
@@ -207,7 +210,8 @@ def insert_model_clause(*, session: Session, actor: User, agreement_id: int, ins
     model = model_clause(insert_in.key)
     return add_clause(session=session, actor=actor, agreement_id=agreement_id, model_key=model.key,
                       clause_in=ClauseIn(kind=model.kind, number=insert_in.number, language=insert_in.language,
-                                         text=model.text(insert_in.language), legal_minimum=model.source[:200]))
+                                         text=model.text(insert_in.language),
+                                         legal_minimum=model.source(insert_in.language)[:300]))
 
 
 def remove_clause(*, session: Session, actor: User, agreement_id: int, clause_id: int) -> None:

@@ -77,7 +77,7 @@ def upgrade() -> None:
     sa.Column('commitment', sa.String(length=500), nullable=False),
     sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=True),
     sa.Column('unit', sa.String(length=20), nullable=False),
-    sa.Column('legal_minimum', sa.String(length=200), nullable=False),
+    sa.Column('legal_minimum', sa.String(length=300), nullable=False),
     sa.Column('model_key', sa.String(length=64), nullable=False),
     sa.Column('added_in', sa.Integer(), nullable=False),
     sa.Column('removed_in', sa.Integer(), nullable=True),
