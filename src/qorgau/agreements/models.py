@@ -89,7 +89,7 @@ class Unit(StrEnum):
 
 
 UNIT_LABELS = {
-    Unit.PERCENT_PAYROLL: N_("% of the payroll"),
+    Unit.PERCENT_PAYROLL: N_("percent of the payroll"),
     Unit.KZT: N_("tenge a year"),
     Unit.KZT_PER_WORKER: N_("tenge per worker a year"),
     Unit.DAYS: N_("days"),
@@ -97,7 +97,7 @@ UNIT_LABELS = {
     Unit.TIMES_PER_YEAR: N_("times a year"),
     Unit.MONTHS: N_("months"),
     Unit.YEARS_EARNINGS: N_("years' earnings"),
-    Unit.PERCENT: N_("% of the tariff rate"),
+    Unit.PERCENT: N_("percent of the tariff rate"),
 }
 
 LANGUAGES = ("kk", "ru", "en")
