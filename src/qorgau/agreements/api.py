@@ -51,7 +51,8 @@ def create_agreement(body: AgreementIn, db: Session = Depends(get_db), user: Use
     return service.agreement_out(agreement)
 
 
-@router.get("/export")
+@router.get("/export", response_class=Response, responses={200: {"content": {
+    "text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
 def export(fmt: str = Query("csv", pattern="^(csv|xlsx)$"), status: str = Query("", max_length=16),
            kind: str = Query("", max_length=32), db: Session = Depends(get_db), user: User = Depends(require_user)):
     """The agreements with a 0/1 column per clause kind, as CSV or XLSX."""
@@ -101,7 +102,7 @@ def insert_model_clause(agreement_id: IdPath, body: ModelInsertIn, db: Session =
     return service.clause_out(clause)
 
 
-@router.delete("/{agreement_id}/clauses/{clause_id}", status_code=204)
+@router.delete("/{agreement_id}/clauses/{clause_id}", status_code=204, response_class=Response)
 def remove_clause(agreement_id: IdPath, clause_id: IdPath, db: Session = Depends(get_db),
                   user: User = Depends(writer)):
     """A draft's clause is deleted; a clause of an agreement in force is marked removed in the current version."""
@@ -144,7 +145,8 @@ def upload_document(agreement_id: IdPath, file: UploadFile = File(...), db: Sess
             "sha256": document.sha256}
 
 
-@router.get("/documents/{agreement_document_id}")
+@router.get("/documents/{agreement_document_id}", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
 def get_document(agreement_document_id: IdPath, db: Session = Depends(get_db), user: User = Depends(require_user)):
     document = service.get_document(session=db, actor=user, document_id=agreement_document_id)
     return Response(document.content, media_type="application/pdf", headers={
