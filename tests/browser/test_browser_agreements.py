@@ -61,7 +61,7 @@ def test_an_officer_adds_an_agreement_with_a_model_clause_and_a_worker_reads_it(
     phone.wait_for_url("**/agreements/*")
     assert phone.locator("#status").inner_text().startswith("draft")
 
-    phone.get_by_label("Model clause").select_option("ppe-norms")
+    phone.get_by_label("Model clause", exact=True).select_option("ppe-norms")
     phone.get_by_label("Clause number", exact=True).first.fill("6.1")
     phone.get_by_role("button", name="Insert the model clause").click()
     phone.wait_for_load_state()
