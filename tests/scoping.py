@@ -466,3 +466,29 @@ RESOLVERS.update({  # equipment: register items and plan lines are their enterpr
     "equipment_item_id": _equipment_item,
     "equipment_plan_item_id": _equipment_plan_item,
 })
+
+
+def _agreement(session: Session, enterprise_id: int):
+    """A draft collective agreement of that enterprise with a clause and a signed PDF (made on demand)."""
+    from qorgau.agreements.models import Agreement, AgreementDocument, Clause
+
+    agreement = session.execute(select(Agreement).where(Agreement.enterprise_id == enterprise_id,
+                                                        Agreement.status.in_(("draft", "in_force"))).limit(1)).scalar()
+    if agreement is None:
+        agreement = Agreement(enterprise_id=enterprise_id, employer_party="probe", workers_party="probe", title="probe")
+        session.add(agreement)
+        session.flush()
+    if not agreement.clauses:
+        agreement.clauses.append(Clause(position=1, kind="ppe", language="ru", text="probe"))
+    if not agreement.documents:
+        agreement.documents.append(AgreementDocument(version=1, filename="probe.pdf", size=8, sha256="0" * 64,
+                                                     content=b"%PDF-1.4"))
+    session.flush()
+    return agreement
+
+
+RESOLVERS.update({  # collective agreements: an agreement, its clauses and its signed text are the enterprise's
+    "agreement_id": lambda session, enterprise_id: _agreement(session, enterprise_id).id,
+    "clause_id": lambda session, enterprise_id: _agreement(session, enterprise_id).clauses[0].id,
+    "agreement_document_id": lambda session, enterprise_id: _agreement(session, enterprise_id).documents[0].id,
+})

@@ -43,6 +43,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "connectors.read",
         "knowledge.submit", "knowledge.review", "knowledge.publish", "knowledge.adopt",
         "equipment.read", "equipment.comment", "equipment.stats",
+        "agreements.read", "agreements.write", "agreements.stats",
     },
     "technical_inspector": _READ_REFERENCE | {
         "speaks.inbox", "speaks.handle",
@@ -54,6 +55,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "connectors.read",
         "knowledge.submit", "knowledge.adopt",
         "equipment.read", "equipment.comment",
+        "agreements.read",
     },
     "employer_safety_manager": _READ_REFERENCE | {
         "registry.write", "speaks.redacted",
@@ -64,6 +66,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "knowledge.read", "training.read", "training.enrol_employer", "training.report",
         "connectors.read", "connectors.manage", "knowledge.submit", "knowledge.adopt",
         "equipment.read", "equipment.write", "equipment.stats",
+        "agreements.read", "agreements.comment",
     },
     "state_inspector": _READ_REFERENCE | {
         "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
@@ -71,11 +74,13 @@ PERMISSIONS: dict[str, set[str]] = {
         "risk.visit", "deviations.write", "training.read", "training.report", "support.stats",
         "connectors.read", "connectors.rollout",
         "equipment.read", "equipment.comment", "equipment.stats",
+        "agreements.read", "agreements.stats",
     },
     "analyst": _READ_REFERENCE | {
         "speaks.stats", "deviations.stats", "incidents.stats", "risk.read", "risk.train",
         "index.read", "aiwork.read", "knowledge.read", "training.read", "training.report", "support.stats",
         "equipment.stats",
+        "agreements.stats",
     },
 }
 # The administrator may do everything any role may, plus manage users and reference data.

@@ -1,0 +1,108 @@
+"""Demonstration collective agreements (invented, labelled synthetic on every page): most demo enterprises
+with a union have one, with varied clause coverage; a few expired, a draft and one amended."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from qorgau.agreements import service
+from qorgau.agreements.models import KIND_LABELS, Agreement, ClauseKind
+from qorgau.agreements.schemas import AgreementIn, AmendmentIn, ModelInsertIn, MoveIn
+from qorgau.core.db import utcnow
+
+# How likely a demo agreement holds each kind: old-style agreements have safety and PPE, few have AI clauses.
+LIKELIHOOD = {
+    ClauseKind.OCCUPATIONAL_SAFETY: 0.9, ClauseKind.PPE: 0.8, ClauseKind.MEDICAL_EXAMINATIONS: 0.7,
+    ClauseKind.HAZARD_COMPENSATION: 0.6, ClauseKind.SAFETY_REPRESENTATIVES: 0.5, ClauseKind.RE_EQUIPMENT: 0.4,
+    ClauseKind.ACCIDENT_COMPENSATION: 0.45, ClauseKind.BIOSAFETY: 0.3, ClauseKind.AI_AUTOMATION: 0.2,
+}
+NUMBERS = {kind: f"{8 + n}.1" for n, kind in enumerate(KIND_LABELS)}
+
+
+def generate(session, ctx) -> None:
+    if not ctx.enterprises or "officer" not in ctx.users:
+        return
+    rng = ctx.rng("agreements")
+    today = utcnow().date()
+    admin = ctx.users["admin"]
+    session.info["actor"] = f"user:{admin.username}"
+    made: list[Agreement] = []
+    seen: dict[str, int] = {}
+    for number, enterprise in enumerate(ctx.enterprises):
+        if enterprise.primary_union_id:
+            seen[enterprise.sector_code] = seen.get(enterprise.sector_code, 0) + 1
+            if seen[enterprise.sector_code] == 2:  # in every sector one organised enterprise is still bargaining
+                continue
+        if number and not enterprise.has_union and rng.random() < 0.8:
+            continue
+        if number and rng.random() < 0.1:
+            continue
+        start = today - timedelta(days=rng.randint(30, 1000))
+        signed = start - timedelta(days=rng.randint(3, 20))
+        expired = rng.random() < 0.12
+        end = (today - timedelta(days=rng.randint(10, 200))) if expired else start + timedelta(days=3 * 365)
+        agreement = service.create(session=session, actor=admin, agreement_in=AgreementIn(
+            enterprise_id=enterprise.id, employer_party="Генеральный директор (демонстрационная запись)",
+            workers_party="" if enterprise.primary_union_id else "Выборные представители работников",
+            title=f"Коллективный договор на {start.year}–{end.year} годы", number=f"КД-{number + 1:03d}",
+            language="ru" if rng.random() < 0.75 else "kk", signed_on=signed, valid_from=start,
+            valid_to=end if end > start else start + timedelta(days=365),
+            submitted_on=signed + timedelta(days=rng.randint(5, 28)),
+            registration_ref=f"ТП-{rng.randint(1000, 9999)}"))
+        agreement.synthetic = True
+        for kind, chance in LIKELIHOOD.items():
+            if rng.random() >= chance:
+                continue
+            models = service.model_clauses(kind)
+            model = models[rng.randrange(len(models))]
+            clause = service.insert_model_clause(session=session, actor=admin, agreement_id=agreement.id,
+                                                 insert_in=ModelInsertIn(key=model.key, language=agreement.language,
+                                                                         number=NUMBERS[kind]))
+            _commitment(clause, kind, rng)
+        if not agreement.clauses:
+            model = service.model_clauses(ClauseKind.OCCUPATIONAL_SAFETY)[0]
+            service.insert_model_clause(session=session, actor=admin, agreement_id=agreement.id,
+                                        insert_in=ModelInsertIn(key=model.key, language=agreement.language,
+                                                                number="8.1"))
+        if number % 11 == 5:  # a draft under negotiation
+            made.append(agreement)
+            continue
+        service.move(session=session, actor=admin, agreement_id=agreement.id, move_in=MoveIn(status="in_force"))
+        if agreement.valid_to < today:
+            service.move(session=session, actor=admin, agreement_id=agreement.id, move_in=MoveIn(status="expired"))
+        made.append(agreement)
+    amended = next((a for a in made if a.status == "in_force" and ClauseKind.AI_AUTOMATION not in
+                    service.kinds_present(a)), None)
+    if amended is not None:
+        service.amend(session=session, actor=admin, agreement_id=amended.id, amendment_in=AmendmentIn(
+            signed_on=max(amended.signed_on, today - timedelta(days=40)),
+            summary="Дополнение: консультации с профсоюзом до внедрения систем искусственного интеллекта"))
+        service.insert_model_clause(session=session, actor=admin, agreement_id=amended.id,
+                                    insert_in=ModelInsertIn(key="ai-consultation", language=amended.language,
+                                                            number="11.2"))
+    session.flush()
+
+
+def _commitment(clause, kind: str, rng) -> None:
+    """Fills the model's blank with a plausible demonstration figure."""
+    figures = {
+        ClauseKind.OCCUPATIONAL_SAFETY: ("percent_payroll", Decimal(rng.choice(("0.2", "0.3", "0.5", "0.7"))),
+                                         "Средства на охрану труда, % ФОТ"),
+        ClauseKind.PPE: ("days", Decimal(rng.choice((3, 5, 10))), "Замена изношенных СИЗ, рабочих дней"),
+        ClauseKind.HAZARD_COMPENSATION: ("percent", Decimal(rng.choice((10, 12, 15, 20))),
+                                         "Доплата за вредные условия, % тарифной ставки"),
+        ClauseKind.SAFETY_REPRESENTATIVES: ("hours", Decimal(rng.choice((4, 6, 8))),
+                                            "Время техинспектора на проверки, часов в месяц"),
+        ClauseKind.ACCIDENT_COMPENSATION: ("years_earnings", Decimal(rng.choice((1, 2, 3))),
+                                           "Единовременная помощь семье погибшего, годовых заработков"),
+        ClauseKind.AI_AUTOMATION: ("months", Decimal(rng.choice((2, 3, 6))),
+                                   "Срок уведомления профсоюза до внедрения ИИ, месяцев"),
+    }
+    if kind in figures and "___" in clause.text:
+        unit, amount, commitment = figures[kind]
+        clause.unit, clause.amount, clause.commitment = unit, amount, commitment
+        clause.text = clause.text.replace("___", format(amount.normalize(), "f"), 1)
+
+
+__all__ = ["generate"]
