@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "support.personal", "support.approve_aid", "support.stats",
         "connectors.read",
         "knowledge.submit", "knowledge.review", "knowledge.publish", "knowledge.adopt",
+        "audits.read", "audits.summary", "audits.run", "audits.fieldwork", "audits.questionnaire",
     },
     "technical_inspector": _READ_REFERENCE | {
         "speaks.inbox", "speaks.handle",
@@ -52,6 +53,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "training.read",
         "connectors.read",
         "knowledge.submit", "knowledge.adopt",
+        "audits.read", "audits.summary", "audits.fieldwork",
     },
     "employer_safety_manager": _READ_REFERENCE | {
         "registry.write", "speaks.redacted",
@@ -61,16 +63,18 @@ PERMISSIONS: dict[str, set[str]] = {
         "index.read", "index.reply", "aiwork.read", "aiwork.file", "aiwork.plan_agree", "aiwork.plan_progress",
         "knowledge.read", "training.read", "training.enrol_employer", "training.report",
         "connectors.read", "connectors.manage", "knowledge.submit", "knowledge.adopt",
+        "audits.read", "audits.summary", "audits.reply",
     },
     "state_inspector": _READ_REFERENCE | {
         "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
         "monitoring.read", "risk.read", "risk.plan", "index.read", "aiwork.read", "knowledge.read", "knowledge.submit",
         "risk.visit", "deviations.write", "training.read", "training.report", "support.stats",
-        "connectors.read", "connectors.rollout",
+        "connectors.read", "connectors.rollout", "audits.summary",
     },
     "analyst": _READ_REFERENCE | {
         "speaks.stats", "deviations.stats", "incidents.stats", "risk.read", "risk.train",
         "index.read", "aiwork.read", "knowledge.read", "training.read", "training.report", "support.stats",
+        "audits.summary",
     },
 }
 # The administrator may do everything any role may, plus manage users and reference data.
@@ -81,7 +85,7 @@ PERMISSIONS["admin"] = set().union(*PERMISSIONS.values()) | {
 
 
 # Acts of the federation as a whole: held only at national scope (and by administrators), whatever the role grants.
-NATIONAL_ONLY = {"index.publish", "knowledge.publish"}
+NATIONAL_ONLY = {"index.publish", "knowledge.publish", "audits.questionnaire"}
 
 
 def national(user: User | None) -> bool:
