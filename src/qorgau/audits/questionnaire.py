@@ -48,7 +48,7 @@ class InterviewQuestion:
 class Questionnaire:
     version: str
     title: dict[str, str]
-    sources: str
+    sources: dict[str, str]
     areas: dict[str, dict[str, str]]  # id -> label per language, in order
     points: tuple[Point, ...]
     levels: dict[str, dict[str, str]]  # "0".."4" -> label per language
@@ -88,6 +88,7 @@ def parse(text: str) -> Questionnaire:
     if not version or len(version) > 40:
         problems.append(("version", "a version name of 1 to 40 characters is required"))
     title = _texts(data.get("title"), "title", problems)
+    sources = _texts(data.get("sources"), "sources", problems)
     areas: dict[str, dict[str, str]] = {}
     for number, area in enumerate(data.get("areas") or []):
         if not isinstance(area, dict) or not area.get("id"):
@@ -135,7 +136,7 @@ def parse(text: str) -> Questionnaire:
                                                                           problems), adverse=bool(raw.get("adverse"))))
     if problems:
         raise QuestionnaireError(problems)
-    return Questionnaire(version=version, title=title, sources=str(data.get("sources") or "").strip(), areas=areas,
+    return Questionnaire(version=version, title=title, sources=sources, areas=areas,
                          points=tuple(points), levels=levels, interview=tuple(interview))
 
 

@@ -180,18 +180,13 @@ def create_audit(*, session: Session, actor: User, enterprise_id: int, planned_o
     """Plan an audit with the current questionnaire; the union, the employer and worker representatives are
     its parties from the start, the state inspectorate when asked."""
     policy.require_enterprise(session, actor, "audits.run", enterprise_id)
-    enterprise = session.get(Enterprise, enterprise_id)
     version = ensure_questionnaire(session=session)
     row = Audit(enterprise_id=enterprise_id, questionnaire_id=version.id, planned_on=planned_on,
                 lead_id=actor.id, lead_name=actor.full_name or actor.username, synthetic=synthetic)
     session.add(row)
     session.flush()
-    names = {"union": i18n.translate(N_("Primary trade union organisation"), "audits"),
-             "employer": enterprise.name_ru if enterprise is not None else "",
-             "workers": i18n.translate(N_("Elected worker representatives"), "audits"),
-             "state": i18n.translate(N_("State labour inspectorate"), "audits")}
     for kind in ("union", "employer", "workers") + (("state",) if invite_state else ()):
-        row.parties.append(Party(kind=kind, name=names[kind][:200]))
+        row.parties.append(Party(kind=kind, name=""))  # shown as the party's title in the reader's language
     session.flush()
     return row
 
