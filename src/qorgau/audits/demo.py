@@ -71,17 +71,20 @@ def generate(session, ctx) -> None:
     session.info["actor"] = f"user:{federation.username}"
     service.ensure_questionnaire(session=session)
     smelter = ctx.enterprises[0]
-    manufacturing = [e for e in ctx.enterprises[1:] if e.sector_code == smelter.sector_code][:6]
+    same_sector = [e for e in ctx.enterprises[1:] if e.sector_code == smelter.sector_code][:4]
+    others = [e for e in ctx.enterprises[1:] if e.sector_code != smelter.sector_code][:4]
     today = utcnow().date()
     plans = [  # (enterprise, who runs it, last state, quality, interviews, days ago)
         (smelter, officer, "published", 0.62, 9, 400),
         (smelter, officer, "published", 0.78, 11, 60),
         (smelter, officer, "planned", 0.0, 0, 0),
     ]
-    states = ["published", "published", "published", "employer_reply", "fieldwork", "invited"]
-    for number, enterprise in enumerate(manufacturing):
-        plans.append((enterprise, federation, states[number % len(states)], 0.55 + 0.07 * number,
-                      3 if number == 1 else 6 + number, 90 + 20 * number))
+    # Published audits of the smelter's sector (the peer comparison), one with too few interviews.
+    for number, enterprise in enumerate(same_sector):
+        plans.append((enterprise, federation, "published", 0.55 + 0.08 * number, 3 if number == 1 else 6 + number,
+                      90 + 20 * number))
+    for number, (enterprise, until) in enumerate(zip(others, ("employer_reply", "fieldwork", "invited"), strict=False)):
+        plans.append((enterprise, federation, until, 0.6 + 0.05 * number, 5, 20 + 10 * number))
     for enterprise, actor, until, quality, interviews, days_ago in plans:
         if not policy.can_reach_enterprise(session, actor, enterprise.id):
             actor = federation
@@ -97,8 +100,8 @@ def generate(session, ctx) -> None:
               days_ago=days_ago)
     if ctx.users.get("admin") is not None:
         session.info["actor"] = f"user:{federation.username}"
-        cancelled = service.create_audit(session=session, actor=federation, enterprise_id=manufacturing[-1].id
-                                         if manufacturing else smelter.id, planned_on=today - timedelta(days=30),
+        cancelled = service.create_audit(session=session, actor=federation, enterprise_id=others[-1].id
+                                         if others else smelter.id, planned_on=today - timedelta(days=30),
                                          synthetic=True)
         service.move(session=session, actor=federation, audit_id=cancelled.id, target="cancelled",
                      reason="Синтетические данные: предприятие приостановило работу на время ремонта")
