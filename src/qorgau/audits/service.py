@@ -460,15 +460,10 @@ def to_violation(*, session: Session, actor: User, finding_id: int, locale: str 
     if finding.violation_id is not None:
         return deviations.get(session=session, actor=actor, violation_id=finding.violation_id)
     point = questionnaire_of(row).point(finding.point_id) if finding.point_id else None
-    text = finding.description or (point.text.get(locale) or point.text["ru"] if point else "")
+    text = finding.description or ((point.text.get(locale) or point.text["ru"]) if point else "")
     description = (text + ("\n" + finding.evidence if finding.evidence else ""))[:2000]
-    if len(description) < 3:
-        description = text or "-"
-    actions = []
-    if finding.corrective_plan:
-        actions.append(ActionIn(kind="corrective", description=finding.corrective_plan[:2000] if
-                                len(finding.corrective_plan) >= 3 else finding.corrective_plan + "...",
-                                due_on=finding.plan_due_on))
+    plan = finding.corrective_plan.strip()
+    actions = [ActionIn(kind="corrective", description=plan[:2000], due_on=finding.plan_due_on)] if len(plan) >= 3 else []
     violation, _created = deviations.record(
         session=session, actor=actor, source="field", source_reference=f"SA-{row.id}-{finding.id}",
         violation_in=ViolationIn(

@@ -59,4 +59,3 @@ ANSWERS = {"yes": N_("Complies"), "no": N_("Does not comply"), "na": N_("Not app
 SEVERITIES = {"critical": N_("Critical"), "major": N_("Major"), "minor": N_("Minor")}
 # A finding's severity as a violation's severity in deviations.
 VIOLATION_SEVERITY = {"critical": "gross", "major": "significant", "minor": "minor"}
-AREA_CATEGORY = {"osh": "other", "management": "other"}  # other areas are labour rights
