@@ -492,3 +492,35 @@ RESOLVERS.update({  # collective agreements: an agreement, its clauses and its s
     "clause_id": lambda session, enterprise_id: _agreement(session, enterprise_id).clauses[0].id,
     "agreement_document_id": lambda session, enterprise_id: _agreement(session, enterprise_id).documents[0].id,
 })
+
+
+def _social_audit(session: Session, enterprise_id: int):
+    """A published social audit of that enterprise with a party and a finding (made on demand)."""
+    from datetime import date
+
+    from qorgau.audits import service
+    from qorgau.audits.models import Audit, Finding, Party
+
+    found = session.execute(select(Audit).where(Audit.enterprise_id == enterprise_id, Audit.status == "published")
+                            .limit(1)).scalar()
+    if found is None:
+        version = service.ensure_questionnaire(session=session)
+        found = Audit(enterprise_id=enterprise_id, questionnaire_id=version.id, planned_on=date(2026, 1, 5),
+                      status="published", fieldwork_ended_on=date(2026, 1, 9), overall=70.0)
+        session.add(found)
+        session.flush()
+    if not found.parties:
+        found.parties.append(Party(kind="union", name="probe"))
+    if not found.findings:
+        found.findings.append(Finding(area="osh", severity="minor", description="A probe finding.",
+                                      photo=b"\xff\xd8\xff", photo_type="image/jpeg"))
+    session.flush()
+    return found
+
+
+RESOLVERS.update({  # social audits: audits, their parties and findings belong to the audited enterprise
+    "audit_id": lambda session, enterprise_id: _social_audit(session, enterprise_id).id,
+    "party_id": lambda session, enterprise_id: _social_audit(session, enterprise_id).parties[0].id,
+    "finding_id": lambda session, enterprise_id: _social_audit(session, enterprise_id).findings[0].id,
+})
+NOT_SCOPED["questionnaire_id"] = "1"  # social audits: questionnaire versions are the federation's, not an enterprise's

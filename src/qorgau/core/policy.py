@@ -44,6 +44,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "knowledge.submit", "knowledge.review", "knowledge.publish", "knowledge.adopt",
         "equipment.read", "equipment.comment", "equipment.stats",
         "agreements.read", "agreements.write", "agreements.stats",
+        "audits.read", "audits.summary", "audits.run", "audits.fieldwork", "audits.questionnaire",
     },
     "technical_inspector": _READ_REFERENCE | {
         "speaks.inbox", "speaks.handle",
@@ -56,6 +57,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "knowledge.submit", "knowledge.adopt",
         "equipment.read", "equipment.comment",
         "agreements.read",
+        "audits.read", "audits.summary", "audits.fieldwork",
     },
     "employer_safety_manager": _READ_REFERENCE | {
         "registry.write", "speaks.redacted",
@@ -67,6 +69,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "connectors.read", "connectors.manage", "knowledge.submit", "knowledge.adopt",
         "equipment.read", "equipment.write", "equipment.stats",
         "agreements.read", "agreements.comment",
+        "audits.read", "audits.summary", "audits.reply",
     },
     "state_inspector": _READ_REFERENCE | {
         "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
@@ -75,12 +78,14 @@ PERMISSIONS: dict[str, set[str]] = {
         "connectors.read", "connectors.rollout",
         "equipment.read", "equipment.comment", "equipment.stats",
         "agreements.read", "agreements.stats",
+        "audits.summary",
     },
     "analyst": _READ_REFERENCE | {
         "speaks.stats", "deviations.stats", "incidents.stats", "risk.read", "risk.train",
         "index.read", "aiwork.read", "knowledge.read", "training.read", "training.report", "support.stats",
         "equipment.stats",
         "agreements.stats",
+        "audits.summary",
     },
 }
 # The administrator may do everything any role may, plus manage users and reference data.
@@ -91,7 +96,7 @@ PERMISSIONS["admin"] = set().union(*PERMISSIONS.values()) | {
 
 
 # Acts of the federation as a whole: held only at national scope (and by administrators), whatever the role grants.
-NATIONAL_ONLY = {"index.publish", "knowledge.publish"}
+NATIONAL_ONLY = {"index.publish", "knowledge.publish", "audits.questionnaire"}
 
 
 def national(user: User | None) -> bool:
