@@ -24,7 +24,7 @@ from qorgau.core.i18n_markers import N_
 W = r"[\w'-]*"  # the rest of a word (inflected ending)
 NEAR = r"(?:\s+[\w'-]+){0,3}\s+"  # up to three words in between
 BODY_RU = r"(?:пал[ье]ц|пальц|кист|рук|ног|фаланг|ступн|глаз)" + W
-BODY_KK = r"(?:саусақ|саусағ|қол|аяқ|башпай|көз|sausa[qg])" + W
+BODY_KK = r"(?:саусақ|саусағ|бармақ|бармағ|қол|аяқ|аяғ|башпай|көз|sausa[qg]|barma[qg])" + W
 BODY_EN = r"(?:fingers?|fingertips?|thumbs?|hands?|arms?|legs?|toes?|foot|feet|eyes?)\b"
 
 
@@ -200,24 +200,24 @@ SERIOUS = {
     "ru": (r"реанимац" + W, r"перелом" + W, r"сломал" + W + r"\s+(?:\w+\s+)?(?:рук|ног|ребр|позвоно|кост|ключиц|таз|челюст|спин)" + W,
            r"(?:рук|ног|ребр|позвоно|кост|ключиц|спин)\w*\s+(?:\w+\s+)?сломал" + W, r"обожгл" + W, r"ожог" + W,
            r"тепл[оа]в\w*\s+удар" + W, r"солнечн\w*\s+удар" + W, r"госпитализ" + W, r"увезл\w*\s+(?:на\s+скорой|в\s+больниц)" + W,
-           r"операци\w*\s+(?:на|по)", r"прооперир" + W, r"сотрясени" + W, r"бруцелл" + W, r"сибирск\w*\s+язв" + W,
+           r"операци\w*\s+(?:на|по)", r"(?:сделали|делали)\s+операци" + W, r"прооперир" + W, r"сотрясени" + W, r"бруцелл" + W, r"сибирск\w*\s+язв" + W,
            r"туберкул" + W, r"укол\w*\s+(?:\w+\s+)?игл" + W, r"лишил\w*\s+глаз" + W),
-    "kk": (r"реанимац" + W, r"(?:сүйег|қабырға|қол|аяқ|омыртқа|бел)\w*\s+(?:\S+\s+)?(?:сынды|сындырды|сынып)" + W,
+    "kk": (r"реанимац" + W, r"(?:сүйег|сүйек|қабырға|қол|аяқ|аяғ|омыртқа|бел|бас|саусақ|саусағ|бармақ|бармағ|aiag|ayag|aiaq|qol)\w*\s+(?:\S+\s+)?(?:сынды|сындырды|сынып)" + W,
            r"сындырып\s+алды", r"күйіп\s+(?:қалды|кетті)" + W, r"күйік" + W, r"ауруханаға\s+(?:түсті|жеткізді|апарды|жатқыз)" + W,
-           r"ыстық\s+өт" + W, r"сібір\s+жара" + W, r"бруцелл" + W, r"туберкул" + W, r"жарақат\s+ал" + W, r"жараланды",
+           r"ыстық\s+өт" + W, r"сібір\s+жара" + W, r"бруцелл" + W, r"туберкул" + W, r"жарақат\s+ал" + W, r"жараланды", r"(?:операция|ота)\s+жаса" + W, r"инеге\s+шаншыл" + W,
            r"(?:syndy|syndyrdy|kuiip\s+qaldy|auruhana[gq]a\s+tusti)" + W),
     "en": (r"\bicu\b", r"intensive care", r"surgery", r"\bfractur" + W, r"\bbroken?\s+(?:his\s+|her\s+|their\s+|my\s+)?"
            r"(?:back|neck|legs?|arms?|ribs?|pelvis|skull|hip|jaw|wrist|ankle)\b", r"\bbroke\s+(?:his|her|their|my)\s+\w+",
            r"\bburn(?:ed|t|s)\b(?!\s+out)", r"heat\s*stroke", r"hospitali[sz]" + W, r"(?:went|taken|rushed|sent|admitted|"
            r"airlifted)\s+to\s+(?:the\s+)?(?:er|hospital|icu|emergency)\b", r"\bconcussion\b", r"\bstitches\b",
-           r"anthrax", r"brucell" + W, r"tubercul" + W, r"stuck with a (?:used\s+|dirty\s+)?needle", r"needle-?stick",
+           r"anthrax", r"brucell" + W, r"tubercul" + W, r"stuck with a (?:used\s+|dirty\s+)?needle", r"needle[- ]?stick",
            r"lost (?:the|his|her|an|one) eye"),
 }
 # Violence or a threat with a weapon. Rule "violence": at least `high`.
 VIOLENCE = {
     "ru": (r"\bнож(?:ом|ами|и|ей)?\b", r"пистолет" + W, r"ружь" + W, r"угрожал\w*\s+(?:убить|зарезать|застрелить)",
-           r"избил" + W, r"\bударил\w*\s+(?:его|ее|меня|рабочего|мастера|по\s+лицу)"),
-    "kk": (r"пышақ" + W, r"мылтық" + W, r"өлтіремін", r"өлтіру\w*\s+қорқыт" + W, r"соққыға\s+жық" + W, r"ұрып\s+(?:жіберді|кетті|тастады)",
+           r"избил" + W, r"\bударил\w*\s+(?:\w+\s+)?(?:рабоч|мастер|сотрудник|коллег|парн|женщин|его|ее|меня|по\s+лицу)" + W),
+    "kk": (r"пышақ" + W, r"мылтық" + W, r"өлтіремін", r"өлтіру\w*\s+қорқыт" + W, r"соққыға\s+жық" + W, r"ұрып\s+(?:жіберді|кетті|тастады)", r"\w+(?:ны|ні|ды|ді|ты|ті)\s+ұрды\b",
            r"pyshaq" + W),
     "en": (r"\bknife\b", r"\bknives\b", r"\bgun\b", r"\bshoot\b", r"\bstab(?:bed)?\b", r"\bpunched\b", r"\bbeat (?:him|her|up)\b",
            r"threaten\w*\s+to\s+(?:kill|shoot|stab)"),
