@@ -164,3 +164,39 @@ def test_an_accident_that_is_over_but_the_danger_still_there_stays_imminent(text
 
     assert severity.assess(text).floor == "imminent", text
     assert nlp.triage(text).urgency == "imminent", text
+
+
+# A serious injury or illness, or violence: at least high, never imminent by these rules alone.
+# Paraphrases written for these tests (not in any labelled, development or held-out set).
+SERIOUS_OR_VIOLENT = {
+    "serious_injury": ["слесарьдің қабырғасы сынды, ауруханаға жатқызды", "Qol syndy, auruhanaga tusti",
+                       "упаковщица сломала руку на складе", "маляра обожгло паром, он в реанимации",
+                       "a welder broke his wrist on the stairs", "the cook burned her arm and was taken to hospital",
+                       "medic got a needle stick from a used syringe"],
+    "violence": ["күзетші пышақпен қорқытты", "грузчик пришел с ножом в раздевалку", "he threatened to shoot the shift boss"],
+}
+
+
+@pytest.mark.parametrize("rule,text", [(rule, t) for rule, ts in SERIOUS_OR_VIOLENT.items() for t in ts])
+def test_serious_injury_and_violence_are_high(rule, text):
+    found = severity.assess(text)
+    assert rule in {f["rule"] for f in found.fired} and found.floor == "high", (text, found)
+
+
+@pytest.mark.parametrize("text", ["маляра обожгло паром, он до сих пор в реанимации",
+                                  "the man with the knife is still in the workshop"])
+def test_serious_injury_or_violence_with_a_present_word_is_still_only_high(text):
+    assert severity.assess(text).floor == "high", text
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("kk", "блоктау датчигі ажыратылған, пресс дәл қазір жұмыс істеп жатыр"),
+    ("kk", "kran astynda adamdar tur, strop jyrtylgan, qazir"),
+    ("ru", "в окрасочной у людей голова кружится, а работы продолжают"),
+    ("ru", "стропы порваны, груз над людьми, прям щас поднимают"),
+    ("en", "the reverse alarm is broken and the dozer keeps working among the crew"),
+    ("en", "gas detector keeps beeping in the pit and they are working rn"),
+])
+def test_more_present_cues_with_deadly_hazards_are_imminent(lang, text):
+    found = severity.assess(text)
+    assert found.floor == "imminent", (lang, text, found)

@@ -7,7 +7,8 @@ Features of a report (docs/speaks/triage.md, "Category model"):
 
 A multinomial logistic regression (scikit-learn, class-balanced) is fitted on the labelled reports
 (`data/labelled_reports.jsonl`), the development set written separately by another hand
-(`data/independent/reports.jsonl`; never the held-out set in `data/heldout/`) plus short descriptions of each category in kk/ru/en
+(`data/independent/reports.jsonl`), the first held-out set, development data since the second one was written
+(`data/heldout/reports.jsonl`; never the held-out set in `data/heldout2/`), plus short descriptions of each category in kk/ru/en
 (`data/category_descriptions.json`) and, after `qorgau speaks train`, officers' corrections. At run time
 the fitted weights are applied with numpy from `data/category_model.json` (or the retrained
 `data/category_model_learned.json`); nothing is downloaded and scikit-learn is only needed to fit.
@@ -36,6 +37,9 @@ DESCRIPTIONS = DATA / "category_descriptions.json"
 LABELLED = DATA / "labelled_reports.jsonl"
 DEVELOPMENT = DATA / "independent" / "reports.jsonl"
 DEVELOPMENT_EMBEDDINGS = DATA / "independent" / "embeddings.npy"
+# The development sets (reports, embeddings), training data beside the labelled reports. Never heldout2/.
+DEVELOPMENT_SETS = ((DEVELOPMENT, DEVELOPMENT_EMBEDDINGS),
+                    (DATA / "heldout" / "reports.jsonl", DATA / "heldout" / "embeddings.npy"))
 LEXICON_SCALE = 0.1
 C = 4.0
 RULES = [rule.code for rule in severity.RULES]
@@ -132,16 +136,16 @@ def _labelled() -> tuple[np.ndarray, list[dict]]:
     return np.load(EMBEDDINGS).astype(np.float32), rows
 
 
-def development_rows() -> list[dict]:
-    """The development set's reports (training data beside the labelled reports)."""
-    return [json.loads(line) for line in DEVELOPMENT.read_text(encoding="utf-8").splitlines() if line.strip()]
+def development_rows(path: Path = DEVELOPMENT) -> list[dict]:
+    """One development set's reports (training data beside the labelled reports)."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def training() -> tuple[list[dict], np.ndarray]:
-    """All the shipped training reports (labelled + development) and their embeddings."""
+    """All the shipped training reports (labelled + the development sets) and their embeddings."""
     vectors, rows = _labelled()
-    extra = development_rows()
-    return rows + extra, np.vstack([vectors, np.load(DEVELOPMENT_EMBEDDINGS).astype(np.float32)])
+    extra = [row for path, _ in DEVELOPMENT_SETS for row in development_rows(path)]
+    return rows + extra, np.vstack([vectors] + [np.load(saved).astype(np.float32) for _, saved in DEVELOPMENT_SETS])
 
 
 def nearest_examples(vector: np.ndarray, category: str, *, top: int = 3) -> list[dict]:

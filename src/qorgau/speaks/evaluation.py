@@ -17,9 +17,9 @@ DATA = Path(__file__).resolve().parent / "data"
 LABELLED = DATA / "labelled_reports.jsonl"
 # Written separately; development data since the held-out set was written (data/independent/PROVENANCE.md).
 INDEPENDENT = DATA / "independent" / "reports.jsonl"
-# Written separately, held out: never used for tuning (data/heldout/README.md).
+# Written separately; held out until the second held-out set was written, development data since (data/heldout/README.md).
 HELDOUT = DATA / "heldout" / "reports.jsonl"
-# A second held-out set by another writer, in another sitting; never used for tuning (data/heldout2/README.md).
+# The held-out set: by another writer, in another sitting; never used for tuning (data/heldout2/README.md).
 HELDOUT2 = DATA / "heldout2" / "reports.jsonl"
 # Real US OSHA narratives, public domain (data/osha/PROVENANCE.md).
 OSHA_FILES = (DATA / "osha" / "fatality_sample.tsv", DATA / "osha" / "severe_injury_sample.tsv")

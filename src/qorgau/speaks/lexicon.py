@@ -111,6 +111,45 @@ CATEGORY_STEMS: dict[str, dict[str, float]] = {
               "жаңа жылдық": 2, "canteen": 2, "toilet": 1.5, "locker": 2, "shower": 2, "first aid kit": 2.5,
               "union rep": 2, "wifi": 2, "medical check": 2, "benches": 2, "new year": 2},
 }
+# More stems in every language for the wording of other writers (slang, Kazakh in Latin script, trade
+# words): machines by name, the safeguards and symptoms of each hazard, pay and hours.
+for _category, _stems in {
+    "machinery_equipment": {"станк": 2, "фрез": 2, "токарн": 2, "вальц": 2, "дробилк": 2, "пилорам": 2,
+                            "аварийн кнопк": 2.5, "аварийн стоп": 2.5, "апаттық тоқтату": 2.5, "ұсатқыш": 2,
+                            "фрезер": 2, "stanok": 2, "jabdyq": 2, "zhabdyq": 2, "chuck": 2, "saw": 1.5, "crusher": 2,
+                            "blade": 2, "emergency stop": 2.5, "e-stop": 2.5, "roller": 1.5, "drill": 1.5,
+                            "belt": 1.5, "rollers": 1.5},
+    "electrical": {"моргает": 2, "мигает": 2, "предохранител": 2, "автомат выбива": 2.5, "жерге тұйықта": 2.5,
+                   "розетка": 2, "сымдар": 2, "elektr": 1.5, "tok ": 1.5, "grounding": 2, "earthing": 2,
+                   "outlet": 2, "fuse": 2, "flicker": 2, "live ": 1.5},
+    "fire_explosion": {"эвакуац": 2.5, "evakuac": 2.5, "evacuat": 2.5, "fire exit": 3, "огнеопасн": 2.5,
+                       "flammable": 2.5, "тез тұтанатын": 2.5, "ort ": 2},
+    "ppe": {"маск": 1.5, "щиток": 1.5, "бетперде": 2, "kaska": 2.5, "hard hat": 2.5, "face shield": 2.5,
+            "safety glasses": 2.5, "hi-vis": 2, "vest": 1.5, "earmuffs": 2, "harness": 1},
+    "transport_vehicles": {"камаз": 2.5, "задом": 2, "задний ход": 2, "пешеход": 2, "кювет": 2, "тягач": 2,
+                           "кері жүріс": 2, "kolik": 2, "jurgizushi": 2, "zhurgizushi": 2, "reversing": 2,
+                           "backing up": 2, "pedestrian": 2, "van ": 2, "lorry": 2, "rail": 1.5, "wheel": 1.5},
+    "falls_heights": {"кровл": 2, "сорвал": 1.5, "биіктен": 2, "шұңқыр": 1.5, "skylight": 2, "mezzanine": 2,
+                      "fell through": 2, "fall ": 1.5, "biiktik": 2},
+    "chemical_gas_dust": {"щелоч": 2, "растворител": 2, "краск": 1.5, "гальван": 2, "вытяжк": 2, "сорғыш": 2,
+                          "еріткіш": 2, "бояу": 1.5, "тұншық": 2, "caustic": 2.5, "solvent": 2, "paint": 1.5,
+                          "extraction": 2, "vapour": 2, "vapor": 2, "shan ": 2, "gaz ": 2},
+    "physical_environment": {"жара ": 2, "зной": 2, "отоплен": 2, "тепловым удар": 2, "heatstroke": 2,
+                             "heat stroke": 2, "heating": 2, "dark": 1.5, "numb": 1.5, "қараңғы": 2, "салқын": 2,
+                             "жылыт": 2, "ystyq": 2, "suyq": 2, "suiq": 2},
+    "ergonomics_workload": {"уснул": 2, "подряд": 1.5, "ұйықтап": 2, "қатарынан": 1.5, "asleep": 2, "hours straight": 2, "back to back": 2, "еңкей": 2, "наклон": 2,
+                            "bend": 1.5, "posture": 2, "поза": 2, "auysym": 0.5},
+    "biological": {"диаре": 2, "понос": 2, "іші өт": 2, "тарака": 2, "тарақан": 2, "бруцелл": 3, "сибирск язв": 3,
+                   "сібір жара": 3, "шприц": 2, "diarrh": 2, "cockroach": 2, "brucell": 3, "anthrax": 3,
+                   "syringe": 2, "pep ": 2, "food poison": 2.5},
+    "psychosocial_harassment": {"нож": 2.5, "избил": 2.5, "пышақ": 2.5, "стресс": 2, "күйзеліс": 2, "knife": 2.5,
+                                "punch": 2.5, "stress": 2, "shoot": 2},
+    "labor_rights": {"үстемақы": 2.5, "жалақ": 2.5, "төлем": 2, "zarplat": 2.5, "zhalaq": 2.5, "jalaq": 2.5,
+                     "ustemaq": 2.5, "tolem": 2, "tolei": 2, "overtime pay": 2.5, "pay ": 1.5, "уволить": 2},
+    "other": {"общежити": 2, "жатақхана": 2, "dormitor": 2, "hostel": 2},
+}.items():
+    CATEGORY_STEMS[_category].update({stem: weight for stem, weight in _stems.items()
+                                      if stem not in CATEGORY_STEMS[_category]})
 # A danger in progress. "Now" words alone (NOW_STEMS) never make a report urgent: "сейчас на всю линию
 # два ключа" is a suggestion. Imminent = danger stems and now stems together reach IMMINENT_AT.
 IMMINENT_STEMS = {"утечк": 2.5, "обрушен": 3, "обвал": 3, "завал": 3, "искрит": 2, "оголен": 2, "горит": 2.5,

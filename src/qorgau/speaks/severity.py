@@ -24,7 +24,7 @@ from qorgau.core.i18n_markers import N_
 W = r"[\w'-]*"  # the rest of a word (inflected ending)
 NEAR = r"(?:\s+[\w'-]+){0,3}\s+"  # up to three words in between
 BODY_RU = r"(?:пал[ье]ц|пальц|кист|рук|ног|фаланг|ступн|глаз)" + W
-BODY_KK = r"(?:саусақ|саусағ|қол|аяқ|башпай|көз|sausa[qg])" + W
+BODY_KK = r"(?:саусақ|саусағ|бармақ|бармағ|қол|аяқ|аяғ|башпай|көз|sausa[qg]|barma[qg])" + W
 BODY_EN = r"(?:fingers?|fingertips?|thumbs?|hands?|arms?|legs?|toes?|foot|feet|eyes?)\b"
 
 
@@ -114,13 +114,19 @@ PRESENT = {
     "ru": (r"\b(?:прямо\s+)?(?:сейчас|щас|счас)\b", r"до сих пор", r"все еще", r"\bеще\s+(?:внутри|там|горит)",
            r"\bопять\b", r"\bснова\b", r"продолжа" + W, r"так и работа" + W, r"не\s+(?:останов|отключ|сняли|убрали)" + W,
            r"\bсрочно\b", r"помогите", r"\bбегом\b", r"\bгорит\b", r"\bгарит\b", r"не\s+(?:дышит|отвечает|отвечают)",
-           r"засасыва" + W, r"сыпется", r"там\s+(?:человек|люди)", r"люди\s+(?:еще\s+)?внутри"),
+           r"засасыва" + W, r"сыпется", r"там\s+(?:человек|люди)", r"люди\s+(?:еще\s+)?внутри",
+           r"\bпрям\b", r"\bвсе\s+равно\s+работа" + W, r"работа\w*\s+пока\s+не", r"(?:люди|рабочие)\s+(?:\w+\s+)?работают",
+           r"не\s+(?:выключ|обесточ|закрыл|перекрыл)" + W),
     "kk": (r"\bқазір\b", r"\bәлі\b", r"қайтадан", r"\bтағы\b", r"жалғастыр" + W, r"\bшұғыл\b", r"көмектесің" + W,
            r"жанып\s+(?:жатыр|тұр)", r"жауап\s+бермей\s+(?:жатыр|тұр)", r"ағып\s+(?:жатыр|тұр)", r"тартып\s+барады",
-           r"\bqazir\b", r"\báli\b", r"\bali\b"),
+           r"\bqazir\b", r"\báli\b", r"\bali\b", r"дәл\s+қазір", r"тоқтатпа" + W, r"жұмыс\s+істеп\s+(?:жатыр|жүр|тұр)" + W,
+           r"toqtatpa" + W, r"zhumys\s+istep\s+(?:jatyr|zhatyr)", r"әлі\s+де", r"жалғасып\s+жатыр"),
     "en": (r"\bnow\b", r"\bstill\b(?!\s+(?:in\s+(?:the\s+)?hospital|recovering|off work|on leave))", r"\bagain\b",
            r"\bongoing\b", r"continu" + W, r"\basap\b", r"\bhelp\b", r"\burgent\b", r"back (?:up )?on it",
-           r"is burning", r"(?:is|are) trapped", r"(?:isn't|isnt|is not) (?:answering|breathing)"),
+           r"is burning", r"(?:is|are) trapped", r"(?:isn't|isnt|is not) (?:answering|breathing)", r"\brn\b",
+           r"\bcurrently\b", r"keeps?\s+(?:on\s+)?(?:working|running|going)", r"(?:it's|its|it is|is|are|they're)\s+"
+           r"(?:still\s+)?(?:working|running|operating)\b", r"(?:not|never|hasn't|haven't|wasn't)\s+(?:been\s+)?"
+           r"(?:stopped|shut down|switched off|fixed)", r"told (?:us|me|them) to keep"),
 }
 # A condition that can kill when someone is exposed to it now: a safeguard missing or defeated (brakes,
 # fall protection, a machine guard, a gas test), live conductors, a gas leak, a load over people, a
@@ -133,13 +139,22 @@ HAZARDS = {
            r"закоротил" + W, r"под\s+напряжени" + W, r"оголенн" + W, r"(?:утечк|запах|пахнет|воняет)\w*\s+(?:\w+\s+)?"
            r"(?:газ|аммиак|хлор|сероводород)" + W, r"на\s+(?:самом\s+)?краю", r"груз\w*\s+(?:\w+\s+)?над\s+(?:людьми|"
            r"головами|рабочими)", r"(?:стен|потол|перекрыти|крыш|балк)\w*\s+(?:\w+\s+)?(?:трещ|прогиб|накрен|"
-           r"шатается|сыплет)" + W),
+           r"шатается|сыплет)" + W, r"голов\w*\s+(?:\w+\s+)?кружит" + W, r"(?:строп|трос|канат)\w*\s+(?:\w+\s+)?(?:порван|рвет|"
+           r"перетер|лопа)" + W, r"под\s+(?:грузом|стрелой)", r"(?:вот-вот|может)\s+(?:упа[сд]|рухн|обвал|обруш)" + W,
+           r"(?:блокировк|концевик|датчик)\w*\s+(?:\w+\s+)?(?:отключ|замкн|обход|перемкн)" + W,
+           r"(?:газоанализатор|датчик\s+газа)\w*\s+(?:\w+\s+)?(?:пищит|сработал|орет|звенит)" + W,
+           r"(?:задн\w+\s+ход\w*|сигнал)\w*\s+(?:не\s+работает|без\s+сигнал)" + W, r"без\s+сигнала"),
     "kk": (r"(?:белдік|белбеу|belbeu|сақтандыр|қоршау|қаптама|тежегіш|tejegish|tejegіsh)\w*(?:сыз|сіз|syz|siz)\b",
            r"(?:тежегіш|қаптама|қоршау|белдік|газ\s+өлшегіш|tejegish|qorshau|qaptama)\w*\s+(?:жоқ|joq|істемей|"
            r"iste(?:mei|mey)|алынған|алып\s+таста)" + W, r"жиегінде|жиекте|j[ıi]ekte", r"газ\s+(?:шығып|ағып)" + W,
            r"кернеу\w*\s+астында", r"жалаңаш\s+сым" + W, r"(?:сым|кабель)\w*\s+жалаңаш", r"жүк\w*\s+(?:\w+\s+)?"
            r"(?:адамдардың|адамдар)\s+(?:үстінде|үстінен)", r"(?:қабырға|төбе|шатыр)\w*\s+(?:\w+\s+)?(?:жарыл|иіл|"
-           r"сырыл|қисай)" + W),
+           r"сырыл|қисай)" + W, r"(?:кран|жүк|kran|zh[uü]k|j[uü]k)\w*\s+(?:\S+\s+)?(?:астында|ast[yı]nda)",
+           r"(?:строп|трос|strop)\w*\s+(?:\S+\s+)?(?:жыртыл|үзіл|zh?[yı]rt[yı]l|j[yı]rt[yı]l)" + W,
+           r"құла(?:йды|уы\s+мүмкін|ғалы\s+тұр)", r"qula(?:[iy]dy|uy\s+mumkin)", r"бас\w*\s+айнал" + W,
+           r"(?:газ|gaz)\s+(?:бар|шықты|bar)", r"(?:газ\s+)?(?:датчик|анализатор)\w*\s+(?:\w+\s+)?(?:шыңғыр|дабыл)" + W,
+           r"(?:блоктау|блокировка|датчик)\w*\s+(?:\S+\s+)?(?:ажыратыл|өшіріл|алынып)" + W,
+           r"тежегіш\w*\s+(?:\S+\s+)?(?:істемей|ұстамай|жоқ)" + W),
     "en": (r"\bno\s+(?:brakes?|harness(?:es)?|guard(?:rail)?s?|railings?|handrails?|fall protection|tie[- ]?off|"
            r"lockout|gas (?:test|detector))\b", r"without\s+(?:a\s+|any\s+)?(?:harness|brakes?|guard|gas (?:detector|"
            r"test|monitor)|air|mask|respirator|tie[- ]?off|lockout|permit)", r"brakes?\s+(?:are\s+|is\s+)?(?:out|gone|"
@@ -147,7 +162,14 @@ HAZARDS = {
            r"(?:removed|off|missing|taped|bypassed|disabled|gone)", r"(?:taped|wired|tied|propped)\s+(?:open|down|shut)",
            r"\blive\s+(?:wires?|cables?|panels?|lines?)", r"exposed\s+(?:wires?|cables?|live)", r"gas\s+leak" + W,
            r"smells?\s+(?:of|like)\s+gas", r"at\s+the\s+(?:very\s+)?edge", r"over\s+(?:people|workers|the crew|"
-           r"our heads|their heads)", r"\b(?:bulging|leaning|sagging)\b"),
+           r"our heads|their heads)", r"\b(?:bulging|leaning|sagging)\b", r"\bdizzy\b", r"light-?headed",
+           r"(?:reversing|backup|back-up|reverse)\s+(?:alarm|beeper|horn|signal)s?\s+(?:is\s+|are\s+)?(?:dead|broken|"
+           r"out|not working|missing)", r"backing up blind", r"(?:sling|chain|rope|cable)s?\s+(?:is\s+|are\s+)?(?:frayed|"
+           r"torn|snapping)", r"under\s+(?:the\s+|a\s+)?(?:suspended\s+)?(?:load|crane|boom)", r"(?:about to|going to|gonna|"
+           r"could|might)\s+(?:fall|collapse|give way|blow|explode)", r"(?:gas|h2s|co)\s+(?:alarm|detector|monitor)s?\s+"
+           r"(?:is\s+|are\s+|keeps?\s+)?(?:going off|beeping|ringing|sounding)", r"interlocks?\s+(?:is\s+|are\s+|was\s+)?"
+           r"(?:bypassed|jumpered|disabled|taped|off)", r"(?:bypassed|jumpered|disabled)\s+(?:the\s+)?(?:interlock|"
+           r"guard|sensor|light curtain|e-?stop)"),
 }
 # Someone in danger right now (present by its grammar): not answering, not breathing, a call for help,
 # gas escaping ("аммиак травит"). Rule "distress": imminent by itself.
@@ -170,6 +192,35 @@ AFTERMATH = {
            r"реанимац" + W, r"\bkeshe\b", r"auruhana" + W),
     "en": (r"hospital" + W, r"ambulance", r"\ber\b", r"\bclinic\b", r"\byesterday\b", r"last (?:night|week)",
            r"shut (?:down|off)", r"locked out", r"rescued", r"(?:got|pulled|dragged) (?:him|her|them) out"),
+}
+# An injury or illness serious enough for hospital: a fracture, a burn, intensive care, surgery, heatstroke,
+# a dangerous infection. Rule "serious_injury": at least `high`, never `imminent` by itself (the victim is
+# being treated; a present hazard makes it imminent only through the rules above).
+SERIOUS = {
+    "ru": (r"реанимац" + W, r"перелом" + W, r"сломал" + W + r"\s+(?:\w+\s+)?(?:рук|ног|ребр|позвоно|кост|ключиц|таз|челюст|спин)" + W,
+           r"(?:рук|ног|ребр|позвоно|кост|ключиц|спин)\w*\s+(?:\w+\s+)?сломал" + W, r"обожгл" + W, r"ожог" + W,
+           r"тепл[оа]в\w*\s+удар" + W, r"солнечн\w*\s+удар" + W, r"госпитализ" + W, r"увезл\w*\s+(?:на\s+скорой|в\s+больниц)" + W,
+           r"операци\w*\s+(?:на|по)", r"(?:сделали|делали)\s+операци" + W, r"прооперир" + W, r"сотрясени" + W, r"бруцелл" + W, r"сибирск\w*\s+язв" + W,
+           r"туберкул" + W, r"укол\w*\s+(?:\w+\s+)?игл" + W, r"лишил\w*\s+глаз" + W),
+    "kk": (r"реанимац" + W, r"(?:сүйег|сүйек|қабырға|қол|аяқ|аяғ|омыртқа|бел|бас|саусақ|саусағ|бармақ|бармағ|aiag|ayag|aiaq|qol)\w*\s+(?:\S+\s+)?(?:сынды|сындырды|сынып)" + W,
+           r"сындырып\s+алды", r"күйіп\s+(?:қалды|кетті)" + W, r"күйік" + W, r"ауруханаға\s+(?:түсті|жеткізді|апарды|жатқыз)" + W,
+           r"ыстық\s+өт" + W, r"сібір\s+жара" + W, r"бруцелл" + W, r"туберкул" + W, r"жарақат\s+ал" + W, r"жараланды", r"(?:операция|ота)\s+жаса" + W, r"инеге\s+шаншыл" + W,
+           r"(?:syndy|syndyrdy|kuiip\s+qaldy|auruhana[gq]a\s+tusti)" + W),
+    "en": (r"\bicu\b", r"intensive care", r"surgery", r"\bfractur" + W, r"\bbroken?\s+(?:his\s+|her\s+|their\s+|my\s+)?"
+           r"(?:back|neck|legs?|arms?|ribs?|pelvis|skull|hip|jaw|wrist|ankle)\b", r"\bbroke\s+(?:his|her|their|my)\s+\w+",
+           r"\bburn(?:ed|t|s)\b(?!\s+out)", r"heat\s*stroke", r"hospitali[sz]" + W, r"(?:went|taken|rushed|sent|admitted|"
+           r"airlifted)\s+to\s+(?:the\s+)?(?:er|hospital|icu|emergency)\b", r"\bconcussion\b", r"\bstitches\b",
+           r"anthrax", r"brucell" + W, r"tubercul" + W, r"stuck with a (?:used\s+|dirty\s+)?needle", r"needle[- ]?stick",
+           r"lost (?:the|his|her|an|one) eye"),
+}
+# Violence or a threat with a weapon. Rule "violence": at least `high`.
+VIOLENCE = {
+    "ru": (r"\bнож(?:ом|ами|и|ей)?\b", r"пистолет" + W, r"ружь" + W, r"угрожал\w*\s+(?:убить|зарезать|застрелить)",
+           r"избил" + W, r"\bударил\w*\s+(?:\w+\s+)?(?:рабоч|мастер|сотрудник|коллег|парн|женщин|его|ее|меня|по\s+лицу)" + W),
+    "kk": (r"пышақ" + W, r"мылтық" + W, r"өлтіремін", r"өлтіру\w*\s+қорқыт" + W, r"соққыға\s+жық" + W, r"ұрып\s+(?:жіберді|кетті|тастады)", r"\w+(?:ны|ні|ды|ді|ты|ті)\s+ұрды\b",
+           r"pyshaq" + W),
+    "en": (r"\bknife\b", r"\bknives\b", r"\bgun\b", r"\bshoot\b", r"\bstab(?:bed)?\b", r"\bpunched\b", r"\bbeat (?:him|her|up)\b",
+           r"threaten\w*\s+to\s+(?:kill|shoot|stab)"),
 }
 # "shut down now": the danger is over, not present.
 NOT_PRESENT = re.compile(r"(?:shut (?:down|off)|stopped|switched off|turned off|locked out|fenced off)\s+now\b")
@@ -234,16 +285,23 @@ def assess(text: str) -> Assessment:
         fired.append({"rule": "distress", "label": DISTRESS_LABEL, "words": distress[:4]})
     if hazards:
         fired.append({"rule": "danger_now", "label": DANGER_NOW_LABEL, "words": hazards[:4]})
+    deadly = bool(fired)  # a rule that, with the danger still there, makes a report imminent
+    for code, label, patterns in (("serious_injury", SERIOUS_LABEL, SERIOUS), ("violence", VIOLENCE_LABEL, VIOLENCE)):
+        words = _found(patterns, normal)
+        if words:
+            fired.append({"rule": code, "label": label, "words": words[:4]})
     if not fired:
         return Assessment(None, [], [])
     present = sorted(set(present) | set(distress))
     over = [] if present else _found(AFTERMATH, normal)
-    return Assessment("imminent" if present else "high", fired, present[:4], over[:4])
+    return Assessment("imminent" if present and deadly else "high", fired, present[:4], over[:4])
 
 
 DISTRESS_LABEL = N_("Someone in danger now")
 DANGER_NOW_LABEL = N_("Deadly hazard present now")
-EXTRA_RULES = ("distress", "danger_now")  # fired beside RULES; not features of the category model
+SERIOUS_LABEL = N_("Serious injury or illness")
+VIOLENCE_LABEL = N_("Violence or a threat with a weapon")
+EXTRA_RULES = ("distress", "danger_now", "serious_injury", "violence")  # fired beside RULES; not features of the category model
 
 
 def _found(patterns: dict[str, tuple[str, ...]], normal: str) -> list[str]:

