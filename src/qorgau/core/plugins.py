@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 CAPABILITIES = ("registry", "speaks", "deviations", "incidents", "monitoring", "risk", "index", "aiwork",
-                "airegister", "knowledge", "support", "training", "channels", "connectors")
+                "airegister", "knowledge", "support", "training", "channels", "connectors", "biosafety")
 
 
 def optional_module(package: str, module: str) -> ModuleType | None:

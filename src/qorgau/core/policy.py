@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, set[str]] = {
         "support.personal", "support.approve_aid", "support.stats",
         "connectors.read",
         "knowledge.submit", "knowledge.review", "knowledge.publish", "knowledge.adopt",
+        "biosafety.read", "biosafety.exposure", "biosafety.cases", "biosafety.import", "biosafety.decide",
+        "biosafety.alerted", "biosafety.export",
     },
     "technical_inspector": _READ_REFERENCE | {
         "speaks.inbox", "speaks.handle",
@@ -52,6 +54,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "training.read",
         "connectors.read",
         "knowledge.submit", "knowledge.adopt",
+        "biosafety.read", "biosafety.exposure",
     },
     "employer_safety_manager": _READ_REFERENCE | {
         "registry.write", "speaks.redacted",
@@ -61,16 +64,20 @@ PERMISSIONS: dict[str, set[str]] = {
         "index.read", "index.reply", "aiwork.read", "aiwork.file", "aiwork.plan_agree", "aiwork.plan_progress",
         "knowledge.read", "training.read", "training.enrol_employer", "training.report",
         "connectors.read", "connectors.manage", "knowledge.submit", "knowledge.adopt",
+        "biosafety.read", "biosafety.exposure",
     },
     "state_inspector": _READ_REFERENCE | {
         "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
         "monitoring.read", "risk.read", "risk.plan", "index.read", "aiwork.read", "knowledge.read", "knowledge.submit",
         "risk.visit", "deviations.write", "training.read", "training.report", "support.stats",
         "connectors.read", "connectors.rollout",
+        "biosafety.read", "biosafety.cases", "biosafety.import", "biosafety.decide", "biosafety.alerted",
+        "biosafety.export", "biosafety.detect",
     },
     "analyst": _READ_REFERENCE | {
         "speaks.stats", "deviations.stats", "incidents.stats", "risk.read", "risk.train",
         "index.read", "aiwork.read", "knowledge.read", "training.read", "training.report", "support.stats",
+        "biosafety.read", "biosafety.export",
     },
 }
 # The administrator may do everything any role may, plus manage users and reference data.
@@ -82,6 +89,12 @@ PERMISSIONS["admin"] = set().union(*PERMISSIONS.values()) | {
 
 # Acts of the federation as a whole: held only at national scope (and by administrators), whatever the role grants.
 NATIONAL_ONLY = {"index.publish", "knowledge.publish"}
+
+
+def roles_told(permission: str) -> set[str]:
+    """Roles whose holders are told of an event by holding `permission` (the administrator holds every
+    permission and is not told of everything)."""
+    return {role for role, granted in PERMISSIONS.items() if permission in granted and role != "admin"}
 
 
 def national(user: User | None) -> bool:
