@@ -13,6 +13,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, page_params, paginate
 from qorgau.core.types import IdPath
+from qorgau.core.web import ErrorOut
 
 router = APIRouter()
 
@@ -55,7 +56,8 @@ def cases(disease: str = Query("", max_length=24), params: PageParams = Depends(
             "pages": paged.pages}
 
 
-@router.post("/cases/import")
+@router.post("/cases/import", responses={422: {"description": "Row-level problems; nothing was written",
+                                                "model": ErrorOut}})
 def import_cases(file: UploadFile = File(...), source: str = Query("ncod", max_length=40),
                  db: Session = Depends(get_db), user: User = Depends(writer)):
     """A case list (CSV, XLSX or JSON of the exchange format); a file with any problem writes nothing (422)."""
