@@ -115,9 +115,9 @@ def cluster_decision(request: Request, cluster_id: IdPath, user: User = Depends(
                                            reason=str(form.get("reason", ""))[:2000]))
         db.commit()
     except AppError as failure:
-        db.rollback()
         if failure.status == 404:
-            raise
+            raise  # the request's unit of work ends it; the error page still knows the user
+        db.rollback()
         cluster = service.get_cluster(session=db, actor=user, cluster_id=cluster_id)
         return _cluster(request, db, user, cluster, _(failure.message, **failure.params), status_code=422)
     return RedirectResponse(f"/biosafety/clusters/{cluster_id}", status_code=303)
@@ -178,9 +178,9 @@ def add_entry(request: Request, enterprise_id: IdPath, user: User = Depends(requ
         service.add_exposure(session=db, actor=user, enterprise_id=enterprise_id, exposure_in=body)
         db.commit()
     except AppError as failure:
-        db.rollback()
         if failure.status == 404:
-            raise
+            raise  # the request's unit of work ends it; the error page still knows the user
+        db.rollback()
         return _enterprise(request, db, user, enterprise_id, _(failure.message, **failure.params), values, 422)
     return RedirectResponse(f"/biosafety/exposure/{enterprise_id}", status_code=303)
 
@@ -225,9 +225,9 @@ def import_commit(request: Request, user: User = Depends(require_user), db: Sess
                         data_dir=request.app.state.settings.data_dir)
         db.commit()
     except AppError as failure:
-        db.rollback()
         if failure.status == 404:
-            raise
+            raise  # the request's unit of work ends it; the error page still knows the user
+        db.rollback()
         return _page(request, db, "biosafety/import.html", {"columns": exchange.COLUMNS,
                                                             "failed": _(failure.message, **failure.params)}, 422)
     return _page(request, db, "biosafety/import.html", {"columns": exchange.COLUMNS, "result": result})
