@@ -115,7 +115,8 @@ def detect(body: DetectIn, db: Session = Depends(get_db), user: User = Depends(w
     return {"job_id": job_id}
 
 
-@router.get("/export")
+@router.get("/export", responses={200: {"content": {"application/json": {}, "text/csv": {}},
+                                       "description": "The exchange format: JSON, or CSV of cases or clusters"}})
 def export(fmt: str = Query("json", pattern="^(json|csv)$"), what: str = Query("cases", pattern="^(cases|clusters)$"),
            db: Session = Depends(get_db), user: User = Depends(require_user)):
     """The exchange format: JSON with cases and clusters, or CSV of one of them."""
