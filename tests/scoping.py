@@ -524,3 +524,27 @@ RESOLVERS.update({  # social audits: audits, their parties and findings belong t
     "finding_id": lambda session, enterprise_id: _social_audit(session, enterprise_id).findings[0].id,
 })
 NOT_SCOPED["questionnaire_id"] = "1"  # social audits: questionnaire versions are the federation's, not an enterprise's
+
+
+def _biosafety_cluster(session: Session, enterprise_id: int):
+    """A cluster of cases at that enterprise, in its region and OKED section (made on demand)."""
+    from datetime import date
+
+    from qorgau.biosafety.models import BioCluster, DetectionRun
+    from qorgau.registry.models import Enterprise
+
+    enterprise = session.get(Enterprise, enterprise_id)
+    run = DetectionRun(as_of=date(2026, 1, 31), params={}, requested_by="probe")
+    session.add(run)
+    session.flush()
+    cluster = BioCluster(run_id=run.id, disease="brucellosis", kato=enterprise.region_kato, level="region",
+                         region_kato=enterprise.region_kato, sector_code=enterprise.sector_code,
+                         start_on=date(2026, 1, 1), end_on=date(2026, 1, 31), cases=5, expected=1.0,
+                         relative_risk=5.0, llr=4.0, p_value=0.01, total_cases=20, case_refs=[],
+                         enterprise_ids=[enterprise_id])
+    session.add(cluster)
+    session.flush()
+    return cluster.id
+
+
+RESOLVERS["cluster_id"] = _biosafety_cluster  # biosafety: a cluster belongs to its enterprises' region and sector

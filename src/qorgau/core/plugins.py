@@ -8,7 +8,7 @@ from types import ModuleType
 
 CAPABILITIES = ("registry", "speaks", "deviations", "incidents", "monitoring", "risk", "index", "aiwork",
                 "airegister", "knowledge", "support", "training", "channels", "connectors",
-                "equipment", "agreements", "audits")
+                "equipment", "agreements", "audits", "biosafety")
 
 
 def optional_module(package: str, module: str) -> ModuleType | None:

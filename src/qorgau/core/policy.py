@@ -45,6 +45,8 @@ PERMISSIONS: dict[str, set[str]] = {
         "equipment.read", "equipment.comment", "equipment.stats",
         "agreements.read", "agreements.write", "agreements.stats",
         "audits.read", "audits.summary", "audits.run", "audits.fieldwork", "audits.questionnaire",
+        "biosafety.read", "biosafety.exposure", "biosafety.cases", "biosafety.import", "biosafety.decide",
+        "biosafety.alerted", "biosafety.export",
     },
     "technical_inspector": _READ_REFERENCE | {
         "speaks.inbox", "speaks.handle",
@@ -58,6 +60,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "equipment.read", "equipment.comment",
         "agreements.read",
         "audits.read", "audits.summary", "audits.fieldwork",
+        "biosafety.read", "biosafety.exposure",
     },
     "employer_safety_manager": _READ_REFERENCE | {
         "registry.write", "speaks.redacted",
@@ -70,6 +73,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "equipment.read", "equipment.write", "equipment.stats",
         "agreements.read", "agreements.comment",
         "audits.read", "audits.summary", "audits.reply",
+        "biosafety.read", "biosafety.exposure",
     },
     "state_inspector": _READ_REFERENCE | {
         "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
@@ -79,6 +83,8 @@ PERMISSIONS: dict[str, set[str]] = {
         "equipment.read", "equipment.comment", "equipment.stats",
         "agreements.read", "agreements.stats",
         "audits.summary",
+        "biosafety.read", "biosafety.cases", "biosafety.import", "biosafety.decide", "biosafety.alerted",
+        "biosafety.export", "biosafety.detect",
     },
     "analyst": _READ_REFERENCE | {
         "speaks.stats", "deviations.stats", "incidents.stats", "risk.read", "risk.train",
@@ -86,6 +92,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "equipment.stats",
         "agreements.stats",
         "audits.summary",
+        "biosafety.read", "biosafety.export",
     },
 }
 # The administrator may do everything any role may, plus manage users and reference data.
@@ -97,6 +104,12 @@ PERMISSIONS["admin"] = set().union(*PERMISSIONS.values()) | {
 
 # Acts of the federation as a whole: held only at national scope (and by administrators), whatever the role grants.
 NATIONAL_ONLY = {"index.publish", "knowledge.publish", "audits.questionnaire"}
+
+
+def roles_told(permission: str) -> set[str]:
+    """Roles whose holders are told of an event by holding `permission` (the administrator holds every
+    permission and is not told of everything)."""
+    return {role for role, granted in PERMISSIONS.items() if permission in granted and role != "admin"}
 
 
 def national(user: User | None) -> bool:

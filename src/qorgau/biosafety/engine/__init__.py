@@ -1,0 +1,1 @@
+"""Pure cluster-detection engines (no database): the space-time permutation scan statistic."""
