@@ -18,8 +18,9 @@ SPEC = importlib.util.spec_from_file_location(
 page_queries = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(page_queries)
 
-# The most statements one page may send (measured: 25, 8, 6, 10 and 9 at 70 and at 370 enterprises).
-LIMITS = {"officer_home": 30, "officer_todo": 10, "stats_by_enterprise": 8, "index_run": 12, "index_public": 12}
+# The most statements one page may send (measured: 35, 8, 6, 10 and 9 at 70 and at 370 enterprises; the home
+# page has one panel per capability, each a fixed number of statements).
+LIMITS = {"officer_home": 40, "officer_todo": 10, "stats_by_enterprise": 8, "index_run": 12, "index_public": 12}
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ def test_card_pdf_has_kazakh_letters_the_data_and_a_code_that_verifies(session, 
     enterprise = score.enterprise
     enterprise.name_kk, enterprise.name_ru = NAMES["kk"], NAMES["ru"]
     session.commit()
-    officer = sign_in("officer")
+    officer = sign_in("federation")  # national scope: every enterprise's card
     page = officer.get(f"/index/periods/{item.period}/enterprises/{enterprise.bin}")
     action = f"/index/runs/{item.run_id}/enterprises/{enterprise.id}/card.pdf"
     assert action in page.text
@@ -67,7 +67,7 @@ def test_a_newer_run_of_the_period_makes_the_card_no_longer_current(session, sig
     from qorgau.index import card, service
 
     item, score = _published(session)
-    officer = session.execute(select(User).where(User.username == "officer")).scalar_one()
+    officer = session.execute(select(User).where(User.username == "federation")).scalar_one()
     kept = card.issue_card(session, actor=officer, run_id=item.run_id, enterprise_id=score.enterprise_id,
                            language="ru", public_url="https://qorgau.example")
     older = service.publications(session=session)[-1]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from qorgau.audits import service
@@ -112,7 +112,8 @@ def review(questionnaire_id: IdPath, body: ReviewIn, db: Session = Depends(get_d
     return row
 
 
-@router.get("/findings/export")
+@router.get("/findings/export", response_class=Response, responses={200: {"content": {
+    "text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
 def export_findings(format: str = Query("csv", pattern="^(csv|xlsx)$"),
                     enterprise_id: int | None = Query(None, ge=1, le=2_147_483_647),
                     db: Session = Depends(get_db), user: User = Depends(require_user)):

@@ -13,8 +13,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qorgau.core import documents, i18n, policy
-from qorgau.core.errors import NotFound, ValidationFailed
+from qorgau.core import documents, i18n
+from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.index.methodology import DIRECTIONS, SOURCES
@@ -57,23 +57,14 @@ def card_context(session: Session, run: Run, score: Score, language: str) -> dic
 
 def issue_card(session: Session, *, actor: User, run_id: int, enterprise_id: int, language: str,
                public_url: str) -> documents.IssuedDocument:
-    """Issue (and keep) the card of one enterprise in one run. The published run of a period is public, so any
-    reader of the index may have its card; a draft run's card only inside the reader's scope."""
-    policy.require(actor, "index.read")
+    """Issue (and keep) the card of one enterprise in one run, inside the reader's scope. The published index
+    stays public on its pages; a card is a document issued in the union's name, so only those who answer for
+    the enterprise issue it."""
     if language not in i18n.LOCALES:
         raise ValidationFailed(N_("Unknown language."), field="language")
-    run = session.get(Run, run_id)
-    if run is None:
-        raise NotFound("Not found.")
-    if _published_run_id(session, run.period) != run.id:
-        from qorgau.index.service import draft_score
+    from qorgau.index.service import draft_score
 
-        run, score = draft_score(session=session, actor=actor, run_id=run_id, enterprise_id=enterprise_id)
-    else:
-        score = session.execute(select(Score).where(Score.run_id == run.id,
-                                                    Score.enterprise_id == enterprise_id)).scalar()
-        if score is None:
-            raise NotFound("Not found.")
+    run, score = draft_score(session=session, actor=actor, run_id=run_id, enterprise_id=enterprise_id)
     enterprise = session.get(Enterprise, enterprise_id)
     with i18n.locale_context(language):
         title = i18n.translate(N_("Safety Index card %(period)s"), "index") % {"period": run.period}

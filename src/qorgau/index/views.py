@@ -166,7 +166,7 @@ def _enterprise_page(request: Request, db: Session, user: User | None, run: Run,
         "pillar_labels": {p.id: p.label.get(locale) for p in explained.methodology.pillars},
         "trend_chart": charts.trend(explained.trend), "contribution_chart": charts.contributions(explained, locale),
         "public_link": f"/index/periods/{run.period}/enterprises/{enterprise.bin}",
-        "can_card": policy.allowed(user, "index.read")})
+        "can_card": policy.allowed(user, "index.read") and policy.can_reach_enterprise(db, user, enterprise.id)})
 
 
 @router.post("/runs/{index_run_id}/enterprises/{enterprise_id}/card.pdf")

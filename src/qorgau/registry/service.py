@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from qorgau.core import policy
+from qorgau.core import audit, policy
 from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
@@ -325,3 +325,30 @@ def import_enterprises(*, session: Session, actor: User, data: bytes, filename: 
             updated += 1
     session.flush()
     return {"created": created, "updated": updated}
+
+
+# The enterprise fields a change history shows, with the labels of the enterprise form.
+HISTORY_FIELDS = {
+    "bin": N_("BIN"), "name_kk": N_("Name in Kazakh"), "name_ru": N_("Name in Russian"),
+    "name_en": N_("Name in English"), "region_kato": N_("Region"), "town": N_("Town"), "sector_code": N_("Sector"),
+    "headcount": N_("Headcount"), "has_union": N_("Primary union organisation present"),
+    "primary_union_id": N_("Union"), "collective_agreement": N_("Collective agreement in force"),
+    "safety_committee": N_("Safety committee (production council) in place"),
+}
+HISTORY_ACTIONS = {"create": N_("registered"), "update": N_("changed"), "delete": N_("deleted")}
+
+
+def enterprise_history(*, session: Session, actor: User, enterprise_id: int, limit: int = 10) -> list[dict]:
+    """The latest changes of an enterprise's record for those who may read the audit log, newest first:
+    who, what was done and the values of the shown fields after it (message ids to translate)."""
+    if not policy.allowed(actor, "audit.read"):
+        return []
+    rows = []
+    for entry in audit.history(session, object_type="registry_enterprise", object_id=enterprise_id, limit=limit):
+        after = entry.after or {}
+        person = entry.actor.startswith("user:")
+        rows.append({"at": entry.at, "actor": entry.actor.removeprefix("user:") if person else N_("system"),
+                     "actor_is_person": person,
+                     "action": HISTORY_ACTIONS.get(entry.action, entry.action),
+                     "changes": [(label, after[name]) for name, label in HISTORY_FIELDS.items() if name in after]})
+    return rows

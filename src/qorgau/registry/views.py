@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from qorgau.core import audit, i18n, policy
+from qorgau.core import i18n, policy
 from qorgau.core.deps import form_data, get_db, require_user
 from qorgau.core.errors import AppError
 from qorgau.core.i18n import gettext as _
@@ -111,8 +111,7 @@ def enterprise_detail(request: Request, enterprise_id: IdPath, user: User = Depe
                       db: Session = Depends(get_db)):
     enterprise = service.get_enterprise(session=db, actor=user, enterprise_id=enterprise_id)
     can_edit = policy.allowed(user, "registry.write")
-    history = audit.history(db, object_type="registry_enterprise", object_id=enterprise.id, limit=10) \
-        if policy.allowed(user, "audit.read") else []
+    history = service.enterprise_history(session=db, actor=user, enterprise_id=enterprise.id)
     return render(request, "registry/enterprise.html", {"e": enterprise, "can_edit": can_edit, "history": history})
 
 
