@@ -81,7 +81,7 @@ def _find(name: str) -> Callable[[Session, User, dict], Table]:
     return EXPORTERS[name]
 
 
-def batched(session: Session, query: Select, *, scalars: bool = True, size: int = BATCH) -> Iterator[list]:
+def batched(session: Session, query: Select, *, scalars: bool = True, size: int = BATCH) -> Iterator[Sequence]:
     """The query's rows in lists of `size`, read with a server-side cursor where the database has one."""
     result = session.execute(query.execution_options(yield_per=size))
     source = result.scalars() if scalars else result
@@ -125,7 +125,7 @@ def status(row: Job) -> dict:
     expires = result.get("expires_at")
     return {"id": row.id, "state": row.state, "progress": row.progress, "rows": (row.params or {}).get("rows"),
             "written": result.get("rows"), "error": bool(row.error), "expires_at": expires,
-            "expired": bool(expires) and expires < utcnow().isoformat(),
+            "expired": expires is not None and str(expires) < utcnow().isoformat(),
             "download": f"/exports/{row.id}/download" if row.state == "done" else None}
 
 
@@ -139,11 +139,12 @@ def file_of(db: Session, user: User, job_id: int, data_dir: Path) -> tuple[Path,
     if facts["expired"] or not path.is_file():
         raise Gone(N_("The export file was deleted after %(hours)s hours; export the list again."),
                    params={"hours": int(KEEP.total_seconds() // 3600)})
+    result = row.result or {}
     audit.record(db, action="export.downloaded", object_type="core_job", object_id=row.id,
-                 after={"export": row.params.get("export"), "rows": row.result.get("rows")})
+                 after={"export": (row.params or {}).get("export"), "rows": result.get("rows")})
     db.commit()
-    fmt = row.result["fmt"]
-    return path, MEDIA_TYPES[fmt], f"{row.result['name']}.{fmt}"
+    fmt = result["fmt"]
+    return path, MEDIA_TYPES[fmt], f"{result['name']}.{fmt}"
 
 
 # --- the job's side -----------------------------------------------------------------------------------
