@@ -1,7 +1,8 @@
 """`qorgau demo`: a realistic, deterministic national dataset (all names are invented).
 
 The registry part lives here; each package adds its own data through `qorgau.<package>.demo.generate`,
-called in the order of CAPABILITIES with the same DemoContext.
+called in the order of CAPABILITIES with the same DemoContext (a package that reads the others' demo data,
+such as the Safety Index, runs last).
 """
 
 from __future__ import annotations
@@ -197,7 +198,9 @@ def run_demo(url: str, *, seed: int = 7, enterprises: int = 1000) -> list[tuple[
         weights = [w for w, _m in SECTOR_MIX.values()]
         population = {"75": 9, "71": 6, "79": 5, "35": 6, "63": 5, "55": 4, "19": 6, "61": 6, "31": 4, "15": 4, "23": 3}
         region_weights = [population.get(r.kato[:2], 2.5) for r in regions]
-        packages = modules("demo")
+        # A package whose demo reads the others' data (the Safety Index reads nine sources) says so with
+        # READS_OTHER_DEMOS and runs after them; the rest keep the order of CAPABILITIES.
+        packages = sorted(modules("demo"), key=lambda found: bool(getattr(found[1], "READS_OTHER_DEMOS", False)))
         with Progress(transient=False) as progress:
             task = progress.add_task("Enterprises", total=enterprises)
             for giant in GIANTS[: max(1, min(len(GIANTS), enterprises // 20))]:

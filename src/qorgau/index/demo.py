@@ -56,6 +56,10 @@ def _exit_sign_photo() -> bytes:
     return buffer.getvalue()
 
 
+# The index is computed from every other package's demo data (training, audits, equipment, agreements ...).
+READS_OTHER_DEMOS = True
+
+
 def generate(session: Session, ctx) -> None:
     officer, admin, employer = ctx.users["officer"], ctx.users["admin"], ctx.users["employer"]
     federation = ctx.users["federation"]  # publishing and approving the methodology are national acts
