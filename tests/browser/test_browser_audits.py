@@ -61,7 +61,7 @@ def test_social_audit_from_invitation_to_publication_on_a_phone(live_server, pho
     status = phone.locator("#fw-status")
     expect(status).to_be_visible()
     assert phone.evaluate(OUTBOX_LENGTH, audit) == total + 1
-    assert "Сохранено на телефоне" in status.inner_text() or "Интервью сохранено" in status.inner_text()
+    assert "Сохранено на этом телефоне" in status.inner_text() or "Интервью сохранено" in status.inner_text()
     expect(phone.locator("#fw-progress")).to_contain_text(f"{total} из {total}")
 
     # Back online: the outbox is sent (each answer once) and emptied.

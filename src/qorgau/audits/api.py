@@ -220,7 +220,8 @@ def to_violation(finding_id: IdPath, db: Session = Depends(get_db), user: User =
     return {"violation_id": violation.id, "url": f"/deviations/violations/{violation.id}"}
 
 
-@router.get("/{audit_id}/report.pdf")
+@router.get("/{audit_id}/report.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "The report as PDF"}})
 def report_pdf(request: Request, audit_id: IdPath, lang: str = Query("ru", pattern="^(kk|ru|en)$"),
                db: Session = Depends(get_db), user: User = Depends(require_user)):
     """The published audit's report (PDF with a verification code)."""
