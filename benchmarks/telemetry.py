@@ -1,4 +1,4 @@
-"""End-to-end telemetry benchmark against a real local Mosquitto (issue 6).
+"""End-to-end telemetry benchmark against a real local Mosquitto.
 
 Starts a private broker on a free port, publishes N readings in gateway batches (QoS 1) and measures:
 * baseline: a bare paho subscriber (QoS 1, same shared subscription) that only receives;

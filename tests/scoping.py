@@ -97,7 +97,7 @@ RESOLVERS: dict[str, Resolver] = {
 
 # Path parameters that do not name an enterprise's object, with a harmless value.
 NOT_SCOPED: dict[str, str] = {"code": "kk",
-                               # the Safety Index: a published period is public by design (issue 8), and
+                               # the Safety Index: a published period is public by design, and
                                # runs and methodology versions are national, not an enterprise's objects
                                "index_period": "2025", "published_bin": "000000000000", "index_run_id": "1",
                                "methodology_id": "1"}
@@ -124,7 +124,7 @@ def _risk_plan_item(session: Session, enterprise_id: int):
     return plan.items[0]
 
 
-RESOLVERS.update({  # risk (issue 7): a plan reaching an enterprise outside the scope is itself out of scope
+RESOLVERS.update({  # risk: a plan reaching an enterprise outside the scope is itself out of scope
     "risk_plan_id": lambda session, enterprise_id: _risk_plan_item(session, enterprise_id).plan_id,
     "risk_item_id": lambda session, enterprise_id: _risk_plan_item(session, enterprise_id).id,
 })
@@ -174,7 +174,7 @@ def _violation_import(session: Session, enterprise_id: int):
     return batch.id
 
 
-RESOLVERS.update({  # violations (issue 4)
+RESOLVERS.update({  # violations
     "violation_id": lambda session, enterprise_id: _violation(session, enterprise_id).id,
     "corrective_action_id": lambda session, enterprise_id: _violation(session, enterprise_id).actions[0].id,
     "violation_photo_id": lambda session, enterprise_id: _violation(session, enterprise_id).photos[0].id,
@@ -217,7 +217,7 @@ def _aiwork_plan(session: Session, enterprise_id: int):
     return found
 
 
-RESOLVERS.update({  # aiwork (issue 9): enterprise workforce tables and plans are the enterprise's objects
+RESOLVERS.update({  # aiwork: enterprise workforce tables and plans are the enterprise's objects
     "aiwork_table_id": _aiwork_table,
     "aiwork_plan_id": _aiwork_plan,
 })
@@ -243,7 +243,7 @@ def _airegister_filing(session: Session, enterprise_id: int):
     return found
 
 
-RESOLVERS["filing_id"] = _airegister_filing  # airegister (issue 10): a filing is the enterprise's object
+RESOLVERS["filing_id"] = _airegister_filing  # airegister: a filing is the enterprise's object
 NOT_SCOPED["filing_version"] = "1"  # airegister: a version number, only meaningful with its filing_id
 
 
@@ -293,7 +293,7 @@ def _enterprise_bin(session: Session, enterprise_id: int):
     return session.execute(select(Enterprise.bin).where(Enterprise.id == enterprise_id)).scalar()
 
 
-RESOLVERS.update({  # monitoring (issue 6): gateway paths name the enterprise by BIN
+RESOLVERS.update({  # monitoring: gateway paths name the enterprise by BIN
     "enterprise_bin": _enterprise_bin,
     "sensor_code": _monitoring_sensor_code,
     "alarm_id": _monitoring_alarm,

@@ -1,5 +1,5 @@
 """An employer files an AI system in the browser, the union asks and comments, the employer answers,
-the vote passes with a condition, the condition falls overdue and escalates (issue 10)."""
+the vote passes with a condition, the condition falls overdue and escalates."""
 
 from __future__ import annotations
 

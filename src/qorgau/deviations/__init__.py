@@ -1,1 +1,1 @@
-"""Violations found by union technical inspectors and their corrective actions (issue #4)."""
+"""Violations found by union technical inspectors and their corrective actions."""

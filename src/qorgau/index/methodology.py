@@ -1,6 +1,6 @@
 """The index methodology as data: load and validate a versioned YAML file into dataclasses.
 
-The minimal form (issue 8, item 7) is accepted with defaults for everything else: one implicit
+The minimal form is accepted with defaults for everything else: one implicit
 pillar, min-max onto 0-100, no outlier treatment, no imputation (missing indicators are left out
 and the weights of the rest are rescaled), weights of any positive total, arithmetic aggregation.
 A file without ``version`` is named by the hash of its text, so every score still names its method.

@@ -1,6 +1,6 @@
 """Safety Index logic over the database: methodology versions, runs, publication, explanation, replies.
 
-Everything asks core.policy. A published period is public by design (issue 8: a ranking that names
+Everything asks core.policy. A published period is public by design (a ranking that names
 enterprises, open to anyone); unpublished runs are read with `index.read` and only inside the reader's
 enterprise scope; computing and publishing need `index.publish`; replies `index.reply` (the
 enterprise's own) and `index.moderate` (a union officer whose scope reaches the enterprise).

@@ -1,1 +1,1 @@
-"""AI accident-risk forecasting and inspection targeting: features, model, backtest, plan (issue 7)."""
+"""AI accident-risk forecasting and inspection targeting: features, model, backtest, plan."""
