@@ -19,16 +19,17 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "reports.jsonl"
 
 
-def build() -> list[dict]:
-    rng = random.Random(20261208)
+def build(folder: Path = HERE, seed: int = 20261208, prefix: str = "") -> list[dict]:
+    """Rows of the set in `folder`; `seed` draws its identifiers, `prefix` keeps its ids apart from other sets'."""
+    rng = random.Random(seed)
     rows = []
     for lang in ("kk", "ru", "en"):
-        lines = [line.strip() for line in (HERE / f"reports_{lang}.txt").read_text(encoding="utf-8").splitlines()
+        lines = [line.strip() for line in (folder / f"reports_{lang}.txt").read_text(encoding="utf-8").splitlines()
                  if line.strip() and not line.startswith("#")]
         for number, line in enumerate(lines, start=1):
             category, urgency, text, spans = parse_line(line, rng)
-            rows.append({"id": f"held-{lang}-{number:03d}", "lang": lang, "text": text, "category": category,
-                         "urgency": urgency, "pii": spans, "story": f"h-{lang}-{number:03d}"})
+            rows.append({"id": f"held{prefix}-{lang}-{number:03d}", "lang": lang, "text": text, "category": category,
+                         "urgency": urgency, "pii": spans, "story": f"h{prefix}-{lang}-{number:03d}"})
     return rows
 
 

@@ -1,8 +1,5 @@
-"""Build reports.jsonl from the held-out reports_{kk,ru,en}.txt (same markers as ../_build_labelled.py).
-
-Like ../heldout/ and unlike ../independent/, the three files are not parallel: each line is its own
-situation, so every report is its own story. Identifiers come from a seeded generator (a seed used by no
-other set):
+"""Build reports.jsonl from the second held-out set's reports_{kk,ru,en}.txt, the same way as ../heldout/
+(same markers, one situation per line) with its own seed and id prefix:
 
     .venv/bin/python src/qorgau/speaks/data/heldout2/_build.py
 """
@@ -10,30 +7,15 @@ other set):
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
-from qorgau.speaks.data._build_labelled import parse_line
+from qorgau.speaks.data.heldout._build import build
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "reports.jsonl"
 
-
-def build() -> list[dict]:
-    rng = random.Random(20261207)
-    rows = []
-    for lang in ("kk", "ru", "en"):
-        lines = [line.strip() for line in (HERE / f"reports_{lang}.txt").read_text(encoding="utf-8").splitlines()
-                 if line.strip() and not line.startswith("#")]
-        for number, line in enumerate(lines, start=1):
-            category, urgency, text, spans = parse_line(line, rng)
-            rows.append({"id": f"held2-{lang}-{number:03d}", "lang": lang, "text": text, "category": category,
-                         "urgency": urgency, "pii": spans, "story": f"h2-{lang}-{number:03d}"})
-    return rows
-
-
 if __name__ == "__main__":
-    rows = build()
+    rows = build(HERE, seed=20261207, prefix="2")
     with OUT.open("w", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
