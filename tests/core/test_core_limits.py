@@ -124,3 +124,16 @@ def test_a_neutralised_text_never_starts_a_formula_and_keeps_the_text(text):
     out = tabular.neutralise(text)
     assert not out.startswith(tabular.FORMULA_PREFIXES)
     assert out in (text, "'" + text)
+
+
+@given(st.text(max_size=30))
+def test_any_text_a_user_typed_goes_into_an_xlsx_export(text):
+    """A control character XML forbids (pasted from another program, or sent by a client) must not stop the
+    whole export: it is shown as the replacement character, the rest of the text kept."""
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(tabular.to_xlsx(["h"], [[text, 1]]))).active
+    row = next(sheet.iter_rows(min_row=2))
+    expected = tabular.XML_ILLEGAL.sub("\ufffd", tabular.neutralise(text))
+    assert (row[0].value or "") == expected.replace("\r\n", "\n").replace("\r", "\n") or text == ""
+    assert row[1].value == 1

@@ -31,7 +31,7 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import AppError, Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import Job, User
-from qorgau.core.tabular import XLSX_MEDIA_TYPE, download, neutralise
+from qorgau.core.tabular import XLSX_MEDIA_TYPE, download, neutralise, xlsx_cell
 
 log = logging.getLogger("qorgau.exports")
 
@@ -149,10 +149,11 @@ def file_of(db: Session, user: User, job_id: int, data_dir: Path) -> tuple[Path,
 
 # --- the job's side -----------------------------------------------------------------------------------
 
-def _counted(rows: Iterable[Sequence], count: int, ctx: jobs.JobContext, written: list[int]) -> Iterator[list]:
+def _counted(rows: Iterable[Sequence], count: int, ctx: jobs.JobContext, written: list[int],
+             cell=neutralise) -> Iterator[list]:
     step = max(BATCH, count // 50)
     for row in rows:
-        yield [neutralise(cell) for cell in row]
+        yield [cell(value) for value in row]
         written[0] += 1
         if written[0] % step == 0:
             ctx.progress(95 * written[0] / max(count, 1), f"{written[0]} / {count}")
@@ -161,7 +162,7 @@ def _counted(rows: Iterable[Sequence], count: int, ctx: jobs.JobContext, written
 def write(table: Table, fmt: str, path: Path, ctx: jobs.JobContext) -> int:
     """Write the table to `path` in bounded memory; the number of rows written."""
     written = [0]
-    rows = _counted(_rows(table), table.count, ctx, written)
+    rows = _counted(_rows(table), table.count, ctx, written, neutralise if fmt == "csv" else xlsx_cell)
     temporary = path.with_suffix(path.suffix + ".part")
     if fmt == "csv":
         with temporary.open("w", encoding="utf-8", newline="") as out:
@@ -174,7 +175,7 @@ def write(table: Table, fmt: str, path: Path, ctx: jobs.JobContext) -> int:
 
         workbook = Workbook(write_only=True)  # rows go to a temporary file as they are appended
         sheet = workbook.create_sheet((table.sheet or table.name)[:31])
-        sheet.append([neutralise(h) for h in table.header])
+        sheet.append([xlsx_cell(h) for h in table.header])
         for row in rows:
             sheet.append(row)
         workbook.save(temporary)

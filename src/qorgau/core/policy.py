@@ -8,6 +8,8 @@ Every service that lists or fetches enterprise-bound data filters with `enterpri
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import ColumnElement, Integer, Select, and_, event, false, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
@@ -16,20 +18,33 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.registry.models import Enterprise, UnionOrg
 
+
+class Role(StrEnum):
+    """The roles. Their names are written here and nowhere else (a test looks for them elsewhere); other code
+    asks for a permission, and where a role must be named (a demo user, a command-line option) uses Role."""
+
+    ADMIN = "admin"
+    UNION_OFFICER = "union_officer"
+    TECHNICAL_INSPECTOR = "technical_inspector"
+    EMPLOYER_SAFETY_MANAGER = "employer_safety_manager"
+    STATE_INSPECTOR = "state_inspector"
+    ANALYST = "analyst"
+
+
 ROLES = {
-    "admin": N_("Administrator"),
-    "union_officer": N_("Union officer"),
-    "technical_inspector": N_("Technical inspector"),
-    "employer_safety_manager": N_("Employer safety manager"),
-    "state_inspector": N_("State labour inspector"),
-    "analyst": N_("Analyst"),
+    Role.ADMIN: N_("Administrator"),
+    Role.UNION_OFFICER: N_("Union officer"),
+    Role.TECHNICAL_INSPECTOR: N_("Technical inspector"),
+    Role.EMPLOYER_SAFETY_MANAGER: N_("Employer safety manager"),
+    Role.STATE_INSPECTOR: N_("State labour inspector"),
+    Role.ANALYST: N_("Analyst"),
 }
 
 SCOPE_KINDS = ("national", "region", "union", "enterprise")
 
 _READ_REFERENCE = {"registry.read", "stats.read"}
-PERMISSIONS: dict[str, set[str]] = {
-    "union_officer": _READ_REFERENCE | {
+PERMISSIONS: dict[str, set[str]] = {  # keyed by Role (a Role equals its name)
+    Role.UNION_OFFICER: _READ_REFERENCE | {
         "registry.write", "audit.read",
         "speaks.inbox", "speaks.handle", "speaks.reveal", "speaks.stats",
         "deviations.read", "deviations.write", "deviations.verify", "deviations.stats",
@@ -48,7 +63,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "biosafety.read", "biosafety.exposure", "biosafety.cases", "biosafety.import", "biosafety.decide",
         "biosafety.alerted", "biosafety.export",
     },
-    "technical_inspector": _READ_REFERENCE | {
+    Role.TECHNICAL_INSPECTOR: _READ_REFERENCE | {
         "speaks.inbox", "speaks.handle",
         "deviations.read", "deviations.write", "deviations.verify", "deviations.stats",
         "incidents.read", "incidents.write",
@@ -62,7 +77,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "audits.read", "audits.summary", "audits.fieldwork",
         "biosafety.read", "biosafety.exposure",
     },
-    "employer_safety_manager": _READ_REFERENCE | {
+    Role.EMPLOYER_SAFETY_MANAGER: _READ_REFERENCE | {
         "registry.write", "speaks.redacted",
         "deviations.read", "deviations.respond", "deviations.stats",
         "incidents.read", "incidents.write",
@@ -75,7 +90,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "audits.read", "audits.summary", "audits.reply",
         "biosafety.read", "biosafety.exposure",
     },
-    "state_inspector": _READ_REFERENCE | {
+    Role.STATE_INSPECTOR: _READ_REFERENCE | {
         "speaks.stats", "deviations.read", "deviations.stats", "incidents.read", "incidents.stats",
         "monitoring.read", "risk.read", "risk.plan", "index.read", "aiwork.read", "knowledge.read", "knowledge.submit",
         "risk.visit", "deviations.write", "training.read", "training.report", "support.stats",
@@ -86,7 +101,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "biosafety.read", "biosafety.cases", "biosafety.import", "biosafety.decide", "biosafety.alerted",
         "biosafety.export", "biosafety.detect",
     },
-    "analyst": _READ_REFERENCE | {
+    Role.ANALYST: _READ_REFERENCE | {
         "speaks.stats", "deviations.stats", "incidents.stats", "risk.read", "risk.train",
         "index.read", "aiwork.read", "knowledge.read", "training.read", "training.report", "support.stats",
         "equipment.stats",
@@ -96,7 +111,7 @@ PERMISSIONS: dict[str, set[str]] = {
     },
 }
 # The administrator may do everything any role may, plus manage users and reference data.
-PERMISSIONS["admin"] = set().union(*PERMISSIONS.values()) | {
+PERMISSIONS[Role.ADMIN] = set().union(*PERMISSIONS.values()) | {
     "users.manage", "registry.admin", "audit.read", "risk.train", "monitoring.write", "index.publish",
     "operations.read", "privacy.manage", "support.configure",
 }
@@ -109,12 +124,12 @@ NATIONAL_ONLY = {"index.publish", "knowledge.publish", "audits.questionnaire"}
 def roles_told(permission: str) -> set[str]:
     """Roles whose holders are told of an event by holding `permission` (the administrator holds every
     permission and is not told of everything)."""
-    return {role for role, granted in PERMISSIONS.items() if permission in granted and role != "admin"}
+    return {role for role, granted in PERMISSIONS.items() if permission in granted and role != Role.ADMIN}
 
 
 def national(user: User | None) -> bool:
     """Administrators and users whose scope is the whole country (the federation's own officers)."""
-    return user is not None and (user.role == "admin" or user.scope_kind == "national")
+    return user is not None and (user.role == Role.ADMIN or user.scope_kind == "national")
 
 
 def allowed(user: User | None, permission: str) -> bool:
@@ -190,7 +205,7 @@ def enterprise_scope(session: Session, user: User | None) -> ColumnElement[bool]
     """A condition on Enterprise rows: true for the enterprises this user's scope reaches."""
     if user is None or not user.is_active:
         return false()
-    if user.role == "admin" or user.scope_kind == "national":
+    if user.role == Role.ADMIN or user.scope_kind == "national":
         return true()
     if user.scope_kind == "region":
         return Enterprise.region_kato == user.scope_region_kato
@@ -208,7 +223,7 @@ def visible_enterprise_ids(session: Session, user: User | None) -> Select:
 
 def scoped(session: Session, user: User | None, enterprise_id_column) -> ColumnElement[bool]:
     """A condition on any table with an enterprise id column: the row is inside the user's scope."""
-    if user is not None and user.is_active and (user.role == "admin" or user.scope_kind == "national"):
+    if user is not None and user.is_active and (user.role == Role.ADMIN or user.scope_kind == "national"):
         return true()
     return enterprise_id_column.in_(visible_enterprise_ids(session, user))
 
@@ -232,7 +247,7 @@ def reachable_union_ids(session: Session, user: User | None) -> list[int] | None
     """Union organisations whose inbox this user works in; None means all."""
     if user is None:
         return []
-    if user.role == "admin" or user.scope_kind == "national":
+    if user.role == Role.ADMIN or user.scope_kind == "national":
         return None
     if user.scope_kind == "union" and user.scope_union_id:
         org, subtree = _union_tree(session, user.scope_union_id)
@@ -250,3 +265,62 @@ def inbox_scope(session: Session, user: User | None, *, union_org_column, enterp
         return true()
     by_enterprise = scoped(session, user, enterprise_id_column)
     return or_(union_org_column.in_(unions), by_enterprise) if unions else by_enterprise
+
+
+def get_scoped(session: Session, actor: User | None, model, object_id: int | None, permission: str, *,
+               enterprise_of=None):
+    """The `model` row with this id when the actor holds `permission` and the row's enterprise is inside the
+    actor's scope. Forbidden without the permission; NotFound when there is no such row or it is out of scope
+    (so nothing leaks). `enterprise_of(row)` gives the enterprise of a row without an `enterprise_id`; a row
+    bound to no enterprise is reached only at national scope."""
+    require(actor, permission)
+    row = session.get(model, object_id) if object_id is not None else None
+    if row is None:
+        raise NotFound("Not found.")
+    enterprise_id = enterprise_of(row) if enterprise_of is not None else row.enterprise_id
+    if enterprise_id is None:
+        if not national(actor):
+            raise NotFound("Not found.")
+    elif not can_reach_enterprise(session, actor, enterprise_id):
+        raise NotFound("Not found.")
+    return row
+
+
+def users_with(session: Session, permission: str, *, reaching: int | None = None, union: int | None = None,
+               enterprise: int | None = None, region: str | None = None) -> list[User]:
+    """The one answer to "who must be told": active users holding `permission` (administrators, who hold
+    every permission, are left out: they are not told of everything), narrowed by where their scope is:
+
+    - `reaching`: their scope covers this enterprise (national, its region, a union reaching it, or it);
+    - `union`: their scope is this union organisation itself;
+    - `enterprise`: their scope is this enterprise itself;
+    - `region`: their scope is this region or the whole country.
+
+    Ordered by id, so notices go out in a stable order."""
+    roles = roles_told(permission)
+    if not roles:
+        return []
+    query = select(User).where(User.is_active.is_(True), User.role.in_(sorted(roles))).order_by(User.id)
+    if union is not None:
+        query = query.where(User.scope_kind == "union", User.scope_union_id == union)
+    if enterprise is not None:
+        query = query.where(User.scope_kind == "enterprise", User.scope_enterprise_id == enterprise)
+    if region is not None:
+        query = query.where(or_(User.scope_kind == "national",
+                                and_(User.scope_kind == "region", User.scope_region_kato == region)))
+    people = [user for user in session.execute(query).scalars() if allowed(user, permission)]
+    if reaching is not None:
+        people = [user for user in people if can_reach_enterprise(session, user, reaching)]
+    return people
+
+
+def nearest_union_users(session: Session, permission: str, union_id: int | None) -> list[User]:
+    """Users holding `permission` at this union organisation or, failing that, at the nearest one above it."""
+    seen: set[int] = set()
+    while union_id is not None and union_id not in seen and len(seen) < _MAX_DEPTH:
+        seen.add(union_id)
+        people = users_with(session, permission, union=union_id)
+        if people:
+            return people
+        union_id = session.execute(select(UnionOrg.parent_id).where(UnionOrg.id == union_id)).scalar()
+    return []

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.imports.problems import Problem
 
-__all__ = ["ImportFailed", "Problem", "download", "neutralise", "read_numbered", "read_table", "to_csv", "to_xlsx"]
+__all__ = ["ImportFailed", "Problem", "download", "neutralise", "read_numbered", "read_table", "to_csv", "to_xlsx",
+           "xlsx_cell"]
 
 
 class ImportFailed(ValidationFailed):
@@ -58,6 +60,20 @@ def neutralise(value):
     return value
 
 
+# Control characters XML 1.0 forbids (the same set openpyxl refuses); a spreadsheet cannot hold them.
+XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xlsx_cell(value):
+    """A cell an XLSX sheet can hold: neutralised like a CSV cell, and each control character XML forbids
+    shown as the replacement character, so a stray byte in a user's text cannot stop the whole export and is
+    not silently dropped either."""
+    value = neutralise(value)
+    if isinstance(value, str):
+        return XML_ILLEGAL.sub("\ufffd", value)
+    return value
+
+
 def _safe(rows: Iterable[Sequence]) -> Iterable[list]:
     return ([neutralise(cell) for cell in row] for row in rows)
 
@@ -75,9 +91,9 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence], sheet_title: str = 
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])
-    sheet.append([neutralise(h) for h in header])
-    for row in _safe(rows):
-        sheet.append(row)
+    sheet.append([xlsx_cell(h) for h in header])
+    for row in rows:
+        sheet.append([xlsx_cell(cell) for cell in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
