@@ -5,25 +5,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.airegister import steps
 from qorgau.airegister.models import APPROVED, Condition, Filing, LinkedReport
 from qorgau.airegister.reading import get
+from qorgau.aiwork import service as aiwork
 from qorgau.core import policy
 from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
+from qorgau.speaks import service as speaks
 
 
 def plan_agreement(session: Session, condition: Condition) -> str | None:
     """For an agreed-plan condition: how the plan was agreed (the evidence), or None while it is not."""
-    from qorgau.aiwork.models import Plan
-    from qorgau.aiwork.workflow import PlanStatus
-
-    plan = session.get(Plan, condition.plan_id) if condition.plan_id else None
-    if plan is None or plan.status not in (PlanStatus.AGREED, PlanStatus.IN_PROGRESS, PlanStatus.DONE):
+    plan = aiwork.agreed_plan(session=session, plan_id=condition.plan_id)
+    if plan is None:
         return None
     return f"{plan.employer_signatory}, {plan.agreed_on.isoformat() if plan.agreed_on else ''}"
 
@@ -91,14 +89,11 @@ def recommend_suspension(*, session: Session, actor: User, filing_id: int, reaso
 def link_report(*, session: Session, actor: User, filing_id: int, reference: str, kind: str,
                 note: str = "", today: date | None = None) -> LinkedReport:
     """Link a worker's Worker Speaks report (wrong decision, harm, surveillance) to the AI system."""
-    from qorgau.speaks import service as speaks
-    from qorgau.speaks.models import Report
-
     filing = get(session=session, actor=actor, filing_id=filing_id)
     policy.require(actor, "aiwork.review")
     if kind not in ("wrong_decision", "harm", "surveillance", "other"):
         raise ValidationFailed(N_("Unknown kind."), field="kind")
-    report_id = session.execute(select(Report.id).where(Report.reference == reference.strip().upper())).scalar()
+    report_id = speaks.report_id_by_reference(session=session, reference=reference.strip().upper())
     if report_id is None:
         raise ValidationFailed(N_("No worker report has this reference."), field="reference")
     try:

@@ -18,6 +18,7 @@ from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.registry.models import Enterprise, Occupation, UnionOrg
+from qorgau.speaks import service as speaks
 
 REVIEW_DAYS = 30  # the union decides within this many days of submission
 OPEN = ("draft", "under_review", "voting")
@@ -25,8 +26,6 @@ OPEN = ("draft", "under_review", "voting")
 
 def route(session: Session, enterprise: Enterprise) -> UnionOrg | None:
     """The competent union body: the enterprise's primary organisation (Worker Speaks' routing rule)."""
-    from qorgau.speaks import service as speaks
-
     return speaks.route(session, enterprise=enterprise, region_kato=None, sector_code=None)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from qorgau.airegister.agreement import human_only_roles, quotas
 from qorgau.airegister.models import Filing, HumanQuota
 from qorgau.airegister.reading import classification, data_of
+from qorgau.aiwork import service as aiwork
 from qorgau.core import i18n
 from qorgau.core.i18n_markers import N_
 from qorgau.registry.models import Enterprise
@@ -35,26 +36,21 @@ class Impact:
 
 def impact(*, session: Session, filing: Filing, data: dict | None = None) -> Impact:
     """Workforce impact: ILO exposure of the affected occupations, displacement, human-occupied share."""
-    from qorgau.aiwork import gradients, reference, scenarios
-
     data = data if data is not None else data_of(filing)
-    classes = gradients.occupation_classes()
-    assumptions = scenarios.load_assumptions("central")
     enterprise = session.get(Enterprise, filing.enterprise_id)
-    ceiling, midpoint, steepness = assumptions.curve(enterprise.sector_code if enterprise else "*")
-    adoption = float(scenarios.adoption_share([MODEL_YEAR], ceiling, midpoint, steepness)[0])
-    displaced = dict(zip(assumptions.effects["class"], assumptions.effects["displaced_share"], strict=True))
-    scores = reference.ilo_scores()
-    locale = i18n.get_locale()
+    adoption, displaced = aiwork.displacement_model(sector_code=enterprise.sector_code if enterprise else "*",
+                                                    year=MODEL_YEAR)
+    codes = [item["isco08"] for item in data.get("occupations", [])]
+    profiles = aiwork.occupation_profiles(isco_codes=codes, locale=i18n.get_locale())
     reserved = {r.isco08 for r in human_only_roles(session=session, enterprise_id=filing.enterprise_id)}
     rows, conflicts = [], []
     for item in data.get("occupations", []):
         code = item["isco08"]
-        cls = str(classes.get(code, gradients.UNSCORED))
-        rows.append({"isco08": code, "title": reference.title(code, locale) if code in classes.index else code,
+        profile = profiles[code]
+        cls = profile["class"]
+        rows.append({"isco08": code, "title": profile["title"],
                      "headcount": item["headcount"], "removed": item.get("removed", 0), "ilo_class": cls,
-                     "ilo_label": gradients.CLASS_LABELS[cls],
-                     "ilo_mean": float(scores.loc[code, "mean_2025"]) if code in scores.index else None,
+                     "ilo_label": profile["label"], "ilo_mean": profile["mean"],
                      "human_only": code in reserved,
                      "model_at_risk": item["headcount"] * adoption * float(displaced.get(cls, 0.0))})
         if code in reserved and item.get("removed", 0) > 0:
@@ -75,8 +71,8 @@ def impact(*, session: Session, filing: Filing, data: dict | None = None) -> Imp
                   human_share_before=share_before, human_share_after=share_after, quota=quota,
                   quota_breached=breached, human_only_conflicts=conflicts,
                   plan_workers=sum(r["workers"] for r in data.get("retraining_plan", [])),
-                  exposure_source=gradients.SOURCE, model_at_risk=sum(r["model_at_risk"] for r in rows),
-                  model_note=scenarios.ASSUMPTION_NOTE)
+                  exposure_source=aiwork.SOURCE, model_at_risk=sum(r["model_at_risk"] for r in rows),
+                  model_note=aiwork.ASSUMPTION_NOTE)
 
 
 def blockers(*, session: Session, filing: Filing) -> list[tuple[str, dict, str]]:

@@ -17,6 +17,7 @@ from qorgau.airegister import classify as rules
 from qorgau.airegister import service
 from qorgau.airegister.models import STATUSES, Filing
 from qorgau.airegister.schemas import FilingIn
+from qorgau.aiwork import service as aiwork
 from qorgau.core import i18n, policy
 from qorgau.core.db import utcnow
 from qorgau.core.deps import form_data, get_db, require_user
@@ -434,11 +435,8 @@ def link_report(request: Request, filing_id: IdPath, reference: str = Form(..., 
 def agreement(request: Request, enterprise_id: IdPath, user: User = Depends(require_user),
               db: Session = Depends(get_db), error: str = ""):
     policy.require_enterprise(db, user, "aiwork.read", enterprise_id)
-    from qorgau.aiwork import reference
-
     roles = service.human_only_roles(session=db, enterprise_id=enterprise_id)
-    locale = i18n.get_locale()
-    titles = {r.isco08: reference.title(r.isco08, locale) for r in roles if r.isco08 in reference.isco_titles().index}
+    titles = aiwork.occupation_titles(isco_codes=[r.isco08 for r in roles], locale=i18n.get_locale())
     return render(request, "airegister/agreement.html", {
         "enterprise": registry.enterprise_by_id(session=db, enterprise_id=enterprise_id), "roles": roles,
         "titles": titles, "quotas": service.quotas(session=db, enterprise_id=enterprise_id),

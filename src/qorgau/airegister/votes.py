@@ -11,6 +11,7 @@ from qorgau.airegister import steps
 from qorgau.airegister.impact import blockers
 from qorgau.airegister.models import Condition, Filing, Vote
 from qorgau.airegister.reading import get
+from qorgau.aiwork import service as aiwork
 from qorgau.core import i18n, policy
 from qorgau.core.db import utcnow
 from qorgau.core.errors import ValidationFailed
@@ -124,8 +125,6 @@ def decide(*, session: Session, actor: User, filing_id: int, reasons: str = "",
 def _required_plans(session: Session, actor: User, filing: Filing, wanted: list[tuple[int, date]],
                     today: date) -> list[tuple]:
     """The retraining plans a decision requires to be agreed: plans of the filing's enterprise the actor sees."""
-    from qorgau.aiwork import service as aiwork
-
     found = []
     for number, (plan_id, due_on) in enumerate(wanted, start=1):
         plan = aiwork.get_plan(session=session, actor=actor, plan_id=plan_id)
@@ -141,8 +140,6 @@ def _required_plans(session: Session, actor: User, filing: Filing, wanted: list[
 
 def plans_of_enterprise(*, session: Session, actor: User, enterprise_id: int) -> list:
     """Retraining plans of an enterprise the actor sees (what a decision can require to be agreed)."""
-    from qorgau.aiwork import service as aiwork
-
     if not policy.allowed(actor, "aiwork.review"):
         return []
     return [p for p in aiwork.plans(session=session, actor=actor) if p.enterprise_id == enterprise_id]

@@ -14,10 +14,18 @@ from sqlalchemy import ColumnElement, and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from qorgau.aiwork import employment, exposure, reference, reskilling, scenarios, synthetic, workflow
-from qorgau.aiwork.gradients import CLASS_LABELS, COLUMNS, EXPOSED, SOURCE, explain, occupation_classes
+from qorgau.aiwork.gradients import (
+    CLASS_LABELS,
+    COLUMNS,
+    EXPOSED,
+    SOURCE,
+    UNSCORED,
+    explain,
+    occupation_classes,
+)
 from qorgau.aiwork.models import EmploymentRow, EmploymentTable, Plan, PlanItem, PlanWorker, Scenario
 from qorgau.aiwork.schemas import PlanIn, TableMeta
-from qorgau.aiwork.workflow import SHOWN_TO_EMPLOYER
+from qorgau.aiwork.workflow import SHOWN_TO_EMPLOYER, PlanStatus
 from qorgau.core import audit, policy
 from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
@@ -617,3 +625,46 @@ def enterprises_for_plans(*, session: Session, actor: User, limit: int = 500) ->
         return []
     return list(session.execute(select(Enterprise).where(policy.enterprise_scope(session, actor))
                                 .order_by(Enterprise.name_en, Enterprise.id).limit(limit)).scalars())
+
+
+# ---- for other packages (the AI register) ---------------------------------------------------------------
+
+ASSUMPTION_NOTE = scenarios.ASSUMPTION_NOTE
+
+
+def occupation_titles(*, isco_codes: list[str], locale: str) -> dict[str, str]:
+    """Titles in `locale` of the codes that are ISCO-08 occupations (unknown codes are left out)."""
+    known = reference.isco_titles().index
+    return {code: reference.title(code, locale) for code in isco_codes if code in known}
+
+
+def occupation_profiles(*, isco_codes: list[str], locale: str) -> dict[str, dict]:
+    """Per code: its ILO 2025 class ("unscored" when it has none) with the class's label, the mean task score
+    and the title in `locale` (the code itself when unscored), for the occupations an AI system affects."""
+    classes = occupation_classes()
+    scores = reference.ilo_scores()
+    out = {}
+    for code in isco_codes:
+        cls = str(classes.get(code, UNSCORED))
+        out[code] = {"title": reference.title(code, locale) if code in classes.index else code, "class": cls,
+                     "label": CLASS_LABELS[cls],
+                     "mean": float(scores.loc[code, "mean_2025"]) if code in scores.index else None}
+    return out
+
+
+def displacement_model(*, sector_code: str, year: int) -> tuple[float, dict[str, float]]:
+    """The central scenario's adoption share in a sector by `year` and the share of jobs displaced per ILO
+    class at full adoption (illustrative assumptions, see ASSUMPTION_NOTE)."""
+    assumptions = scenarios.load_assumptions("central")
+    ceiling, midpoint, steepness = assumptions.curve(sector_code)
+    adoption = float(scenarios.adoption_share([year], ceiling, midpoint, steepness)[0])
+    return adoption, dict(zip(assumptions.effects["class"], assumptions.effects["displaced_share"], strict=True))
+
+
+def agreed_plan(*, session: Session, plan_id: int | None) -> Plan | None:
+    """The retraining plan if the employer agreed to it (agreed, in progress or done), else None. No scope
+    check: the register's escalation asks it as the system."""
+    plan = session.get(Plan, plan_id) if plan_id else None
+    if plan is None or plan.status not in (PlanStatus.AGREED, PlanStatus.IN_PROGRESS, PlanStatus.DONE):
+        return None
+    return plan

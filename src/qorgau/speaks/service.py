@@ -499,3 +499,8 @@ def counts_for_enterprises(*, session: Session, start: date, end: date) -> list[
 
 
 __all__ = ["KINDS", "STATUSES", "submit", "find_by_receipt", "reporter_view", "reporter_reply", "inbox_query", "get"]
+
+
+def report_id_by_reference(*, session: Session, reference: str) -> int | None:
+    """The id of the report with this reference, or None; read the report itself through `get` (in scope)."""
+    return session.execute(select(Report.id).where(Report.reference == reference)).scalar()
