@@ -13,6 +13,7 @@ from qorgau.airegister import service
 from qorgau.airegister.schemas import FilingIn
 from qorgau.core.db import utcnow
 from qorgau.core.models import User
+from qorgau.core.policy import Role
 
 
 def _plan(workers: int, group: str, training: str, target: str, start: date) -> list[dict]:
@@ -116,7 +117,7 @@ def generate(session: Session, ctx) -> None:
         return
     today = utcnow().date()
     smelter = ctx.enterprises[0]
-    admin: User = ctx.users["admin"]
+    admin: User = next(u for u in ctx.users.values() if u.role == Role.ADMIN)
     employer, officer, inspector = ctx.users["employer"], ctx.users["officer"], ctx.users["inspector"]
 
     others = [e for e in ctx.enterprises[1:] if e.primary_union_id] or ctx.enterprises[1:] or [smelter]

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.airegister.models import Event, Filing
-from qorgau.core import audit
+from qorgau.core import audit, policy
 from qorgau.core.db import utcnow
 from qorgau.core.models import User
 from qorgau.core.notify import notify
-from qorgau.registry.models import UnionOrg
 
 
 def today(given: date | None) -> date:
@@ -41,19 +39,12 @@ def log(session: Session, filing: Filing, actor: User | None, kind: str, /, **de
 
 def officers(session: Session, union_org_id: int | None) -> list[User]:
     """Officers of the union or, failing that, of the nearest union above it."""
-    org = session.get(UnionOrg, union_org_id) if union_org_id else None
-    while org is not None:
-        found = list(session.execute(select(User).where(User.role == "union_officer", User.is_active.is_(True),
-                                                        User.scope_union_id == org.id)).scalars())
-        if found:
-            return found
-        org = session.get(UnionOrg, org.parent_id) if org.parent_id else None
-    return []
+    return policy.nearest_union_users(session, "aiwork.review", union_org_id)
 
 
 def employers(session: Session, enterprise_id: int) -> list[User]:
-    return list(session.execute(select(User).where(User.role == "employer_safety_manager", User.is_active.is_(True),
-                                                   User.scope_enterprise_id == enterprise_id)).scalars())
+    """The enterprise's own people who answer for the system (the union's questions, decisions, suspensions)."""
+    return policy.users_with(session, "aiwork.employer_told", enterprise=enterprise_id)
 
 
 def tell(session: Session, users: list[User], filing: Filing, kind: str, message: str, **params) -> None:

@@ -19,6 +19,7 @@ from qorgau.aiwork.reskilling import SKILL_LABELS
 from qorgau.aiwork.schemas import PlanIn, PlanItemIn, TableMeta
 from qorgau.core.db import utcnow
 from qorgau.core.i18n import locale_context, translate
+from qorgau.core.policy import Role
 
 NATIONAL_EMPLOYED = 9_000_000
 DEMO_SAMPLE = 30_000
@@ -41,7 +42,7 @@ def _table(session: Session, ctx, seed: int):
                      source=SOURCE % {"seed": seed, "sample": f"{DEMO_SAMPLE:,}".replace(",", "\u00a0"),
                                      "total": f"{NATIONAL_EMPLOYED:,}".replace(",", "\u00a0")},
                      year=2025, synthetic=True)
-    return service.store_table(session=session, actor=ctx.users.get("analyst"), parsed=parsed, meta=meta,
+    return service.store_table(session=session, actor=next((u for u in ctx.users.values() if u.role == Role.ANALYST), None), parsed=parsed, meta=meta,
                                filename="synthetic_kz_employment.csv")
 
 

@@ -150,9 +150,14 @@ def check_upload_allowed(session: Session, actor: User, enterprise_id: int | Non
     policy.require(actor, "aiwork.file")
     if enterprise_id is not None:
         policy.require_enterprise(session, actor, "aiwork.file", enterprise_id)
-    elif actor.role != "admin" and actor.scope_kind == "enterprise":
+    elif enterprise_bound(actor):
         raise ValidationFailed(N_("Your account is bound to one enterprise: upload its workforce, with its id."),
                                field="enterprise_id")
+
+
+def enterprise_bound(actor: User) -> bool:
+    """Whether the user's account is bound to one enterprise (so every table they upload is its workforce)."""
+    return actor.role != policy.Role.ADMIN and actor.scope_kind == "enterprise"
 
 
 def upload_table(*, session: Session, actor: User, data: bytes, filename: str, meta: TableMeta,

@@ -290,7 +290,7 @@ def occupation_page(request: Request, isco_code: str, table: str = Query("", max
 
 def _upload_context(db: Session, user: User, values: dict, **extra) -> dict:
     return {**CONTEXT, "values": values, "enterprises": service.enterprises_for_plans(session=db, actor=user),
-            "enterprise_bound": user.role != "admin" and user.scope_kind == "enterprise", **extra}
+            "enterprise_bound": service.enterprise_bound(user), **extra}
 
 
 @router.get("/upload")

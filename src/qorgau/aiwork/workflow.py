@@ -62,6 +62,7 @@ MOVE_PERMISSIONS = {
     PlanStatus.DONE: {"aiwork.plan_progress"},
     PlanStatus.ABANDONED: {"aiwork.plan_propose", "aiwork.plan_agree"},
 }
+PLAN_PERMISSIONS = ("aiwork.plan_propose", "aiwork.plan_agree", "aiwork.plan_progress")
 # "From proposed on": the statuses in which the employer sees a plan the union drafted.
 SHOWN_TO_EMPLOYER = tuple(s for s in PlanStatus if s != PlanStatus.DRAFT)
 
@@ -104,19 +105,20 @@ def _for(user: User, message: str, **params) -> str:
 
 
 def _people_to_tell(session: Session, plan: Plan, actor: User) -> list[User]:
-    """The plan's author and the users of its enterprise and union who may act on plans, except the actor."""
-    query = select(User).where(User.is_active.is_(True), User.id != actor.id)
-    found = {u.id: u for u in session.execute(query.where(User.id == plan.created_by_id)).scalars()}
-    if plan.enterprise_id:
-        for user in session.execute(query.where(User.scope_enterprise_id == plan.enterprise_id)).scalars():
-            found[user.id] = user
-    if plan.union_id:
-        for user in session.execute(query.where(User.scope_union_id == plan.union_id)).scalars():
-            found[user.id] = user
+    """The plan's author and the users of its enterprise and union who may act on plans, except the actor; a
+    union's draft only to the union side."""
     shown = plan.status != PlanStatus.DRAFT or plan.drafted_by == "employer"
-    return [u for u in found.values() if any(policy.allowed(u, p) for p in
-            ("aiwork.plan_propose", "aiwork.plan_agree", "aiwork.plan_progress"))
-            and (shown or policy.allowed(u, "aiwork.plan_propose"))]
+    permissions = PLAN_PERMISSIONS if shown else ("aiwork.plan_propose",)
+    found: dict[int, User] = {}
+    author = session.get(User, plan.created_by_id) if plan.created_by_id else None
+    if author is not None and author.is_active and any(policy.allowed(author, p) for p in permissions):
+        found[author.id] = author
+    for scope in ({"enterprise": plan.enterprise_id}, {"union": plan.union_id}):
+        if None in scope.values():
+            continue
+        people = {u.id: u for permission in permissions for u in policy.users_with(session, permission, **scope)}
+        found.update(sorted(people.items()))
+    return [user for user in found.values() if user.id != actor.id]
 
 
 def move(*, session: Session, actor: User, plan: Plan, target: str, note: str = "", signatory: str = "",

@@ -83,6 +83,7 @@ PERMISSIONS: dict[str, set[str]] = {  # keyed by Role (a Role equals its name)
         "incidents.read", "incidents.write",
         "monitoring.read", "monitoring.write", "monitoring.ack",
         "index.read", "index.reply", "aiwork.read", "aiwork.file", "aiwork.plan_agree", "aiwork.plan_progress",
+        "aiwork.employer_told",  # told of the union's questions and decisions on the AI systems filed
         "knowledge.read", "training.read", "training.enrol_employer", "training.report",
         "connectors.read", "connectors.manage", "knowledge.submit", "knowledge.adopt",
         "equipment.read", "equipment.write", "equipment.stats",
