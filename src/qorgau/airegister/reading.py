@@ -1,11 +1,11 @@
 """Reading the register: which filings a user sees, one filing, its versions, its classification with the
-union's overrides, and what changed between two versions."""
+union's overrides, what changed between two versions, and who and what the record names."""
 
 from __future__ import annotations
 
 import json
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from qorgau.airegister import classify as rules
@@ -15,7 +15,8 @@ from qorgau.core import policy
 from qorgau.core.errors import NotFound
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.registry.models import Enterprise
+from qorgau.registry import service as registry
+from qorgau.registry.models import Enterprise, UnionOrg
 
 
 def visible(session: Session, actor: User):
@@ -92,3 +93,30 @@ def diff(before: dict, after: dict) -> list[dict]:
             changes.append({"field": key, "before": old, "after": new})
     order = list(FilingIn.model_fields)
     return sorted(changes, key=lambda c: order.index(c["field"]) if c["field"] in order else len(order))
+
+
+def awaiting_action(*, session: Session, actor: User, limit: int = 5) -> tuple[int, list[Filing]]:
+    """Filings in the actor's view that are still open or recommended for suspension: how many, and the newest."""
+    query = list_query(session=session, actor=actor).where(
+        Filing.status.in_(("draft", "under_review", "voting")) | Filing.suspension_recommended.is_(True))
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    return total, list(session.execute(query.limit(limit)).scalars())
+
+
+def participants(*, session: Session, filing: Filing) -> dict[int, User]:
+    """The people named in the record (authors of comments, actors of events, voters), by id."""
+    ids = {c.author_id for c in filing.comments} | {e.actor_id for e in filing.events} | {v.voter_id for v in filing.votes}
+    ids.discard(None)
+    if not ids:
+        return {}
+    return {u.id: u for u in session.execute(select(User).where(User.id.in_(ids))).scalars()}
+
+
+def union_of(*, session: Session, filing: Filing) -> UnionOrg | None:
+    """The union body the filing is routed to (None while it is a draft)."""
+    return session.get(UnionOrg, filing.union_org_id) if filing.union_org_id else None
+
+
+def enterprise_choices(*, session: Session, actor: User, limit: int = 300) -> list[Enterprise]:
+    """Enterprises the actor may pick on the filing form."""
+    return list(session.execute(registry.enterprises_query(session=session, actor=actor).limit(limit)).scalars())

@@ -20,13 +20,17 @@ from qorgau.airegister.publication import (
     workplace_systems,
 )
 from qorgau.airegister.reading import (
+    awaiting_action,
     classification,
     classification_out,
     data_of,
     diff,
+    enterprise_choices,
     get,
     list_query,
     overrides_of,
+    participants,
+    union_of,
     visible,
 )
 from qorgau.airegister.reviews import comment, override, unanswered_questions
@@ -34,9 +38,10 @@ from qorgau.airegister.votes import decide, open_vote, plans_of_enterprise, tall
 
 __all__ = [
     "ESCALATE_AGAIN_DAYS", "FEED_SCHEMA", "FEED_VERSION", "MODEL_YEAR", "OPEN", "PUBLIC_STATUSES", "REVIEW_DAYS",
-    "Impact", "blocker_texts", "blockers", "classification", "classification_out", "comment", "condition_met",
-    "create", "data_of", "decide", "diff", "escalate", "federation_rows", "feed", "get", "human_only_roles", "impact",
-    "link_report", "list_query", "open_vote", "override", "overrides_of", "plans_of_enterprise", "quotas",
-    "recommend_suspension", "record_review", "remove_human_only", "route", "set_human_only", "set_quota", "submit",
-    "tally", "unanswered_questions", "update", "visible", "vote", "withdraw", "workplace_systems",
+    "Impact", "awaiting_action", "blocker_texts", "blockers", "classification", "classification_out", "comment",
+    "condition_met", "create", "data_of", "decide", "diff", "enterprise_choices", "escalate", "federation_rows",
+    "feed", "get", "human_only_roles", "impact", "link_report", "list_query", "open_vote", "override",
+    "overrides_of", "participants", "plans_of_enterprise", "quotas", "recommend_suspension", "record_review",
+    "remove_human_only", "route", "set_human_only", "set_quota", "submit", "tally", "unanswered_questions",
+    "union_of", "update", "visible", "vote", "withdraw", "workplace_systems",
 ]

@@ -9,7 +9,6 @@ from datetime import date
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -18,10 +17,10 @@ from qorgau.airegister import service
 from qorgau.airegister.models import STATUSES, Filing
 from qorgau.airegister.schemas import FilingIn
 from qorgau.aiwork import service as aiwork
-from qorgau.core import i18n, policy
+from qorgau.core import forms, i18n, policy
 from qorgau.core.db import utcnow
 from qorgau.core.deps import form_data, get_db, require_user
-from qorgau.core.errors import AppError, ValidationFailed
+from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
@@ -30,7 +29,6 @@ from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.registry import service as registry
-from qorgau.registry.models import UnionOrg
 
 router = APIRouter()
 NAV = [NavItem(N_("AI at work: register"), "/airegister/", "aiwork.read"),
@@ -84,11 +82,9 @@ LABELS = {"statuses": STATUS_LABELS, "areas": rules.AREAS, "autonomy_input": rul
 def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
     if not any(policy.allowed(user, p) for p in ("aiwork.review", "aiwork.file", "aiwork.vote")):
         return []
-    query = service.list_query(session=db, actor=user).where(
-        Filing.status.in_(("draft", "under_review", "voting")) | Filing.suspension_recommended.is_(True))
-    total = db.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    total, awaiting = service.awaiting_action(session=db, actor=user)
     items = [PanelItem(f"{f.reference} · {f.name}", f"/airegister/filings/{f.id}", _(STATUS_LABELS[f.status]),
-                       "danger" if f.suspension_recommended else "warn") for f in db.execute(query.limit(5)).scalars()]
+                       "danger" if f.suspension_recommended else "warn") for f in awaiting]
     return [Panel(title=_("AI systems awaiting action"), order=40, figure=i18n.format_number(total), items=items,
                   link="/airegister/", link_label=_("The AI register"))]
 
@@ -202,8 +198,7 @@ def register_list(request: Request, status: str = Query("", max_length=32), risk
 
 
 def _enterprise_choices(db: Session, user: User) -> list[tuple[int, str]]:
-    query = registry.enterprises_query(session=db, actor=user).limit(300)
-    return [(e.id, i18n.localized(e, "name")) for e in db.execute(query).scalars()]
+    return [(e.id, i18n.localized(e, "name")) for e in service.enterprise_choices(session=db, actor=user)]
 
 
 @router.get("/airegister/new")
@@ -217,18 +212,23 @@ def new_form(request: Request, user: User = Depends(require_user), db: Session =
 def create(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
            form: FormData = Depends(form_data)):
     policy.require(user, "aiwork.file")
-    try:
+
+    def action():
         enterprise_id = _int(str(form.get("enterprise_id", "")), "enterprise_id")
         filing = service.create(session=db, actor=user, enterprise_id=enterprise_id, filing_in=form_to_filing(form))
         db.commit()
-    except AppError as error:
-        db.rollback()
-        values = {k: form.get(k) for k in form} | {"areas": form.getlist("areas")}
+        return filing
+
+    def again(message: str, field: str):
         return render(request, "airegister/form.html", {
-            "values": values, "enterprises": _enterprise_choices(db, user), "action": "/airegister/new",
-            "error": _(error.message, **error.params) if error.params else _(error.message),
-            "error_field": error.field, **LABELS}, status_code=422)
-    return RedirectResponse(f"/airegister/filings/{filing.id}", status_code=303)
+            "values": _form_values(form), "enterprises": _enterprise_choices(db, user), "action": "/airegister/new",
+            "error": message, "error_field": field, **LABELS})
+
+    return forms.submit(db, action, done=lambda filing: _back(filing.id), again=again)
+
+
+def _form_values(form: FormData) -> dict:
+    return {k: form.get(k) for k in form} | {"areas": form.getlist("areas")}
 
 
 @router.get("/airegister/filings/{filing_id}/edit")
@@ -243,19 +243,18 @@ def edit_form(request: Request, filing_id: IdPath, user: User = Depends(require_
 def edit(request: Request, filing_id: IdPath, user: User = Depends(require_user),
          db: Session = Depends(get_db), form: FormData = Depends(form_data)):
     filing = service.get(session=db, actor=user, filing_id=filing_id)
-    try:
+
+    def action():
         service.update(session=db, actor=user, filing_id=filing.id, filing_in=form_to_filing(form),
                        change_note=str(form.get("change_note", "")))
         db.commit()
-    except AppError as error:
-        db.rollback()
-        values = {k: form.get(k) for k in form} | {"areas": form.getlist("areas")}
-        filing = service.get(session=db, actor=user, filing_id=filing_id)
+
+    def again(message: str, field: str):
         return render(request, "airegister/form.html", {
-            "values": values, "filing": filing, "action": f"/airegister/filings/{filing.id}/edit",
-            "error": _(error.message, **error.params) if error.params else _(error.message),
-            "error_field": error.field, **LABELS}, status_code=422)
-    return RedirectResponse(f"/airegister/filings/{filing_id}", status_code=303)
+            "values": _form_values(form), "filing": service.get(session=db, actor=user, filing_id=filing_id),
+            "action": f"/airegister/filings/{filing_id}/edit", "error": message, "error_field": field, **LABELS})
+
+    return forms.submit(db, action, done=lambda _result: _back(filing_id), again=again)
 
 
 # ---- the record -------------------------------------------------------------------------------------
@@ -283,9 +282,8 @@ def filing_page(request: Request, filing_id: IdPath, v: int = Query(0, ge=0, le=
     data = service.data_of(filing, shown)
     changes = service.diff(service.data_of(filing, shown - 1), data) if shown > 1 else []
     enterprise = registry.enterprise_by_id(session=db, enterprise_id=filing.enterprise_id)
-    union = db.get(UnionOrg, filing.union_org_id) if filing.union_org_id else None
-    ids = {c.author_id for c in filing.comments} | {e.actor_id for e in filing.events} | {x.voter_id for x in filing.votes}
-    users = {u.id: u for u in db.execute(select(User).where(User.id.in_(ids - {None}))).scalars()} if ids else {}
+    union = service.union_of(session=db, filing=filing)
+    users = service.participants(session=db, filing=filing)
     return render(request, "airegister/filing.html", {
         "f": filing, "data": data, "shown": shown, "changes": changes, "enterprise": enterprise, "union": union,
         "classification": service.classification_out(filing), "overrides": filing.overrides,
@@ -313,17 +311,15 @@ def _back(filing_id: int, anchor: str = "") -> RedirectResponse:
 
 def _act(request: Request, db: Session, user: User, filing_id: int, action, anchor: str = ""):
     """Run a service action; on a refusal show the record again with the reason."""
-    try:
+    def run():
         action()
         db.commit()
-    except ValidationFailed as error:
-        db.rollback()
-        message = _(error.message, **error.params) if error.params else _(error.message)
-        request.scope["qorgau.airegister"] = {"action_error": message, "error_field": error.field}
-        response = filing_page(request, filing_id, 0, user, db)
-        response.status_code = 422
-        return response
-    return _back(filing_id, anchor)
+
+    def again(message: str, field: str):
+        request.scope["qorgau.airegister"] = {"action_error": message, "error_field": field}
+        return filing_page(request, filing_id, 0, user, db)
+
+    return forms.submit(db, run, done=lambda _result: _back(filing_id, anchor), again=again)
 
 
 @router.post("/airegister/filings/{filing_id}/submit")
@@ -448,7 +444,7 @@ def agreement_change(request: Request, enterprise_id: IdPath, what: str = Form(.
                      isco08: str = Form("", max_length=4), unit: str = Form("", max_length=120),
                      min_human_pct: str = Form("", max_length=3), clause: str = Form("", max_length=300),
                      user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
+    def action():
         if what == "role":
             service.set_human_only(session=db, actor=user, enterprise_id=enterprise_id, isco08=isco08.strip(),
                                    clause=clause)
@@ -460,14 +456,13 @@ def agreement_change(request: Request, enterprise_id: IdPath, what: str = Form(.
         else:
             raise ValidationFailed(N_("Unknown action."), field="what")
         db.commit()
-    except ValidationFailed as error:
-        db.rollback()
-        request.scope["qorgau.airegister"] = {
-            "action_error": _(error.message, **error.params) if error.params else _(error.message)}
-        response = agreement(request, enterprise_id, user, db)
-        response.status_code = 422
-        return response
-    return RedirectResponse(f"/airegister/agreement/{enterprise_id}", status_code=303)
+
+    def again(message: str, _field: str):
+        request.scope["qorgau.airegister"] = {"action_error": message}
+        return agreement(request, enterprise_id, user, db)
+
+    return forms.submit(db, action, done=lambda _result: RedirectResponse(f"/airegister/agreement/{enterprise_id}",
+                                                                          status_code=303), again=again)
 
 
 # ---- workers' page (public) --------------------------------------------------------------------------

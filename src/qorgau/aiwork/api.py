@@ -98,8 +98,7 @@ def table_scenario(aiwork_table_id: IdPath, preset: Preset = Query("central"), s
 def occupations(isco: list[str] = Query(..., min_length=1, max_length=200, description="ISCO-08 codes"),
                 db: Session = Depends(get_db), user: User = Depends(require_user)):
     """ILO 2025 class and mean task score per code (unknown codes: known=false)."""
-    service.policy.require(user, "aiwork.read")
-    return list(service.exposure_for_occupations(session=db, isco_codes=[c[:8] for c in isco]).values())
+    return service.read_exposure(session=db, actor=user, isco_codes=[c[:8] for c in isco])
 
 
 @router.get("/plans", response_model=list[PlanOut])

@@ -490,6 +490,12 @@ def exposure_for_occupations(*, session: Session, isco_codes: list[str]) -> dict
     return out
 
 
+def read_exposure(*, session: Session, actor: User, isco_codes: list[str]) -> list[dict]:
+    """`exposure_for_occupations` for a reader of AI at work, as a list in the order asked."""
+    policy.require(actor, "aiwork.read")
+    return list(exposure_for_occupations(session=session, isco_codes=isco_codes).values())
+
+
 # ---- reskilling plans ---------------------------------------------------------------------------------
 
 

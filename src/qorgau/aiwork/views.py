@@ -15,7 +15,7 @@ from qorgau.aiwork import reference, scenarios, service, workflow
 from qorgau.aiwork.gradients import CLASS_DESCRIPTIONS, CLASS_LABELS, CLASSES, COLUMNS, EXPOSED
 from qorgau.aiwork.reskilling import SKILL_LABELS, SKILL_SOURCE
 from qorgau.aiwork.schemas import PlanIn, TableMeta
-from qorgau.core import i18n, policy, tabular
+from qorgau.core import forms, i18n, policy, tabular
 from qorgau.core.charts import figure_json
 from qorgau.core.deps import form_data, get_db, require_user
 from qorgau.core.errors import AppError, ValidationFailed
@@ -208,13 +208,19 @@ def _assumptions(db: Session, user: User, values: dict) -> scenarios.Assumptions
                                     adoption=adoption, effects=effects)
 
 
-def _scenario_page(request: Request, db: Session, user: User, aiwork_table_id: int, values: dict, status: int = 200,
-                   error: str = "", assumptions: scenarios.Assumptions | None = None):
-    try:
-        assumptions = assumptions or _assumptions(db, user, values)
-    except AppError as failure:
-        error = _(failure.message) % failure.params if failure.params else _(failure.message)
-        assumptions, status = service.assumptions_from(preset="central", start_year=2025, end_year=2035), 422
+def _scenario_page(request: Request, db: Session, user: User, aiwork_table_id: int, values: dict, error: str = ""):
+    """The scenario of the form's assumptions; impossible ones show the central preset with the reason."""
+    def fallback(message: str, _field: str):
+        central = service.assumptions_from(preset="central", start_year=2025, end_year=2035)
+        return _scenario_result(request, db, user, aiwork_table_id, central, message)
+
+    return forms.submit(db, lambda: _assumptions(db, user, values), again=fallback,
+                        done=lambda assumptions: _scenario_result(request, db, user, aiwork_table_id, assumptions,
+                                                                  error))
+
+
+def _scenario_result(request: Request, db: Session, user: User, aiwork_table_id: int,
+                     assumptions: scenarios.Assumptions, error: str):
     result = service.run_scenario(session=db, actor=user, table_id=aiwork_table_id, assumptions=assumptions)
     import plotly.graph_objects as go
 
@@ -229,7 +235,7 @@ def _scenario_page(request: Request, db: Session, user: User, aiwork_table_id: i
     return render(request, "aiwork/scenario.html", {
         **CONTEXT, "r": result, "t": result["table"], "a": result["assumptions"], "chart": _figure_html(figure),
         "sector_names": sectors, "error": error, "saved": service.saved_scenarios(session=db, actor=user),
-        "can_save": policy.allowed(user, "aiwork.file")}, status_code=status)
+        "can_save": policy.allowed(user, "aiwork.file")})
 
 
 @router.get("/tables/{aiwork_table_id}/scenario")
@@ -245,15 +251,16 @@ def save_scenario(request: Request, aiwork_table_id: IdPath, user: User = Depend
     policy.require(user, "aiwork.file")
     service.get_table(session=db, actor=user, table_id=aiwork_table_id)
     values = {k: str(v)[:200] for k, v in form.items()}
-    try:
+
+    def action():
         assumptions = _assumptions(db, user, values)
         scenario = service.save_scenario(session=db, actor=user, name=values.get("name", ""), assumptions=assumptions)
         db.commit()
-    except AppError as failure:
-        db.rollback()
-        message = _(failure.message) % failure.params if failure.params else _(failure.message)
-        return _scenario_page(request, db, user, aiwork_table_id, values, status=422, error=message)
-    return RedirectResponse(f"/aiwork/tables/{aiwork_table_id}/scenario?saved={scenario.id}", status_code=303)
+        return scenario
+
+    return forms.submit(db, action, done=lambda scenario: RedirectResponse(
+        f"/aiwork/tables/{aiwork_table_id}/scenario?saved={scenario.id}", status_code=303),
+        again=lambda message, _field: _scenario_page(request, db, user, aiwork_table_id, values, error=message))
 
 
 # ---- occupations ----------------------------------------------------------------------------------------
@@ -324,8 +331,6 @@ def upload(request: Request, user: User = Depends(require_user), db: Session = D
 
 def _upload_steps(request: Request, db: Session, user: User, values: dict, data: bytes, filename: str):
     """Parse, stage or store the upload (a plain def route: this runs in the threadpool)."""
-    from qorgau.core.imports.flow import commit, preview, stage
-
     context = _upload_context(db, user, values)
     token = values.get("token", "") if not data else ""
     if not data and not token:
@@ -350,33 +355,41 @@ def _upload_steps(request: Request, db: Session, user: User, values: dict, data:
     unmatched = "drop" if values.get("unmatched") == "drop" else "refuse"
     options = {"enterprise_id": meta.enterprise_id, "meta": meta.model_dump(mode="json"), "unmatched": unmatched}
     data_dir = request.app.state.settings.data_dir
-    try:
-        if data:
-            token = stage(actor=user, importer=importer, data=data, filename=filename, data_dir=data_dir)
-        if values.get("action") != "import":
-            service.check_upload_allowed(db, user, meta.enterprise_id)
-            parsed = service.parse_upload(data=data, filename=filename, unmatched=unmatched)
-            return render(request, "aiwork/upload.html", {**context, "preview": service.preview(parsed),
-                                                          "token": token})
-        checked = preview(session=db, actor=user, importer=importer, token=token, options=options, data_dir=data_dir)
-        if checked.problems:
+
+    def action():
+        try:
+            return _stage_check_store(request, db, user, context, importer, token, data, filename, unmatched, options,
+                                      data_dir)
+        except tabular.ImportFailed as failed:  # every bad cell is listed, not just the first
             db.rollback()
-            return render(request, "aiwork/upload.html", {
-                **context, "problems": [{"row": p.row, "column": p.column, "message": p.text(_)}
-                                        for p in checked.problems], "total": len(checked.problems)},
-                status_code=422)
-        result = commit(session=db, actor=user, importer=importer, token=token, options=options, data_dir=data_dir)
-        db.commit()
-    except tabular.ImportFailed as failed:
+            return render(request, "aiwork/upload.html", {**context, "problems": _problem_rows(failed),
+                                                          "total": failed.params.get("n", len(failed.problems))},
+                          status_code=422)
+
+    return forms.submit(db, action, done=lambda response: response, again=lambda message, field: render(
+        request, "aiwork/upload.html", {**context, "error": message, "error_field": field}))
+
+
+def _stage_check_store(request: Request, db: Session, user: User, context: dict, importer, token: str, data: bytes,
+                       filename: str, unmatched: str, options: dict, data_dir):
+    """Stage a new file, show its preview, or (on confirmation) check the staged file and store it whole."""
+    from qorgau.core.imports.flow import commit, preview, stage
+
+    if data:
+        token = stage(actor=user, importer=importer, data=data, filename=filename, data_dir=data_dir)
+    if context["values"].get("action") != "import":
+        service.check_upload_allowed(db, user, options["enterprise_id"])
+        parsed = service.parse_upload(data=data, filename=filename, unmatched=unmatched)
+        return render(request, "aiwork/upload.html", {**context, "preview": service.preview(parsed), "token": token})
+    checked = preview(session=db, actor=user, importer=importer, token=token, options=options, data_dir=data_dir)
+    if checked.problems:
         db.rollback()
-        return render(request, "aiwork/upload.html", {**context, "problems": _problem_rows(failed),
-                                                      "total": failed.params.get("n", len(failed.problems))},
-                      status_code=422)
-    except AppError as failure:
-        db.rollback()
-        message = _(failure.message) % failure.params if failure.params else _(failure.message)
-        return render(request, "aiwork/upload.html", {**context, "error": message, "error_field": failure.field},
-                      status_code=failure.status)
+        return render(request, "aiwork/upload.html", {
+            **context, "problems": [{"row": p.row, "column": p.column, "message": p.text(_)}
+                                    for p in checked.problems], "total": len(checked.problems)},
+            status_code=422)
+    result = commit(session=db, actor=user, importer=importer, token=token, options=options, data_dir=data_dir)
+    db.commit()
     return RedirectResponse(f"/aiwork/tables/{result['table_id']}", status_code=303)
 
 
@@ -425,13 +438,11 @@ def new_plan(request: Request, user: User = Depends(require_user), db: Session =
     policy.require(user, "aiwork.file")
     values = {k: v[:200] for k, v in request.query_params.items() if k != "codes"}
     codes = _codes(request.query_params.getlist("codes"))
-    try:
-        context = _plan_form_context(db, user, values, codes)
-    except AppError as failure:
-        message = _(failure.message) % failure.params if failure.params else _(failure.message)
-        context = {**_plan_form_context(db, user, values, []), "error": message}
-        return render(request, "aiwork/plan_form.html", context, status_code=failure.status)
-    return render(request, "aiwork/plan_form.html", context)
+    # A code that is not an occupation: step 1 again, with the reason.
+    return forms.submit(db, lambda: _plan_form_context(db, user, values, codes),
+                        done=lambda context: render(request, "aiwork/plan_form.html", context),
+                        again=lambda message, _field: render(request, "aiwork/plan_form.html", {
+                            **_plan_form_context(db, user, values, []), "error": message}))
 
 
 def _plan_from_form(values: dict, form_codes: list[str]) -> PlanIn:
@@ -467,8 +478,17 @@ def create_plan(request: Request, user: User = Depends(require_user), db: Sessio
     policy.require(user, "aiwork.file")
     values = {k: str(v)[:2000] for k, v in form.items() if k != "codes"}
     codes = _codes([str(v) for v in form.getlist("codes")])
+
+    def again(message: str, _field: str, status: int = 200):
+        return render(request, "aiwork/plan_form.html", {**_plan_form_context(db, user, values, codes),
+                                                          "error": message}, status_code=status)
+
     try:
         plan_in = _plan_from_form(values, codes)
+    except ValidationError as error:  # the form's own shape, before anything is asked of the service
+        return again(_form_problem(error), "", 422)
+
+    def action():
         enterprise = plan_in.enterprise_id
         if enterprise is not None:
             found = registry.enterprise_by_id(session=db, enterprise_id=enterprise)
@@ -476,20 +496,20 @@ def create_plan(request: Request, user: User = Depends(require_user), db: Sessio
                 plan_in.union_id = found.primary_union_id if _union_visible(db, user, found.primary_union_id) else None
         plan = service.create_plan(session=db, actor=user, plan_in=plan_in)
         db.commit()
-    except ValidationError as error:
-        loc = [str(p) for p in error.errors()[0]["loc"]]
-        field = next((p for p in reversed(loc) if p in _FIELD_MESSAGES), loc[0])
-        message = _(_FIELD_MESSAGES.get(field, N_("Check the plan: %(field)s is not valid.")), field=field)
-        if loc[0] == "items" and len(loc) > 1 and loc[1].isdigit() and field != "items":
-            message = _("Row %(n)s:", n=int(loc[1]) + 1) + " " + message
-        return render(request, "aiwork/plan_form.html", {**_plan_form_context(db, user, values, codes),
-                                                          "error": message}, status_code=422)
-    except AppError as failure:
-        db.rollback()
-        message = _(failure.message) % failure.params if failure.params else _(failure.message)
-        return render(request, "aiwork/plan_form.html", {**_plan_form_context(db, user, values, codes),
-                                                          "error": message}, status_code=failure.status)
-    return RedirectResponse(f"/aiwork/plans/{plan.id}", status_code=303)
+        return plan
+
+    return forms.submit(db, action, again=again,
+                        done=lambda plan: RedirectResponse(f"/aiwork/plans/{plan.id}", status_code=303))
+
+
+def _form_problem(error: ValidationError) -> str:
+    """The first problem of the plan form, in the reader's language (with the row of the plan it is on)."""
+    loc = [str(p) for p in error.errors()[0]["loc"]]
+    field = next((p for p in reversed(loc) if p in _FIELD_MESSAGES), loc[0])
+    message = _(_FIELD_MESSAGES.get(field, N_("Check the plan: %(field)s is not valid.")), field=field)
+    if loc[0] == "items" and len(loc) > 1 and loc[1].isdigit() and field != "items":
+        message = _("Row %(n)s:", n=int(loc[1]) + 1) + " " + message
+    return message
 
 
 def _union_visible(db: Session, user: User, union_id: int | None) -> bool:
@@ -504,7 +524,7 @@ def plan_page(request: Request, aiwork_plan_id: IdPath, user: User = Depends(req
     return _plan_page(request, db, user, aiwork_plan_id)
 
 
-def _plan_page(request: Request, db: Session, user: User, plan_id: int, error: AppError | None = None,
+def _plan_page(request: Request, db: Session, user: User, plan_id: int, error: str = "", error_field: str = "",
                values: dict | None = None):
     plan = service.get_plan(session=db, actor=user, plan_id=plan_id)
     locale = i18n.get_locale()
@@ -520,8 +540,7 @@ def _plan_page(request: Request, db: Session, user: User, plan_id: int, error: A
         "may_record_progress": policy.allowed(user, "aiwork.plan_progress")
         and plan.status in (workflow.PlanStatus.AGREED, workflow.PlanStatus.IN_PROGRESS),
         "authors": workflow.step_authors(session=db, plan=plan),
-        "error": _(error.message, **error.params) if error else "", "error_field": error.field if error else None,
-        "values": values or {}}, status_code=error.status if error else 200)
+        "error": error, "error_field": error_field or None, "values": values or {}})
 
 
 @router.post("/plans/{aiwork_plan_id}/status")
@@ -530,19 +549,19 @@ def move_plan(request: Request, aiwork_plan_id: IdPath, status: str = Form(..., 
               signed_on: str = Form("", max_length=10), user: User = Depends(require_user),
               db: Session = Depends(get_db)):
     values = {"status": status, "note": note, "signatory": signatory, "signed_on": signed_on}
-    try:
-        day = date.fromisoformat(signed_on) if signed_on else None
-    except ValueError:
-        error = ValidationFailed(N_("Enter the date as YYYY-MM-DD."), field="signed_on")
-        return _plan_page(request, db, user, aiwork_plan_id, error=error, values=values)
-    try:
+
+    def action():
+        try:
+            day = date.fromisoformat(signed_on) if signed_on else None
+        except ValueError:
+            raise ValidationFailed(N_("Enter the date as YYYY-MM-DD."), field="signed_on") from None
         service.move_plan(session=db, actor=user, plan_id=aiwork_plan_id, status=status, note=note,
                           signatory=signatory, signed_on=day)
         db.commit()
-    except AppError as error:
-        db.rollback()
-        return _plan_page(request, db, user, aiwork_plan_id, error=error, values=values)
-    return RedirectResponse(f"/aiwork/plans/{aiwork_plan_id}", status_code=303)
+
+    return forms.submit(db, action, done=lambda _plan: RedirectResponse(f"/aiwork/plans/{aiwork_plan_id}", 303),
+                        again=lambda message, field: _plan_page(request, db, user, aiwork_plan_id, message, field,
+                                                                values))
 
 
 @router.post("/plans/{aiwork_plan_id}/workers")
@@ -550,12 +569,13 @@ def record_worker(request: Request, aiwork_plan_id: IdPath, item_id: int = Form(
                   reference_code: str = Form(..., alias="reference", max_length=40),
                   progress: str = Form(..., max_length=16), note: str = Form("", max_length=2000),
                   user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
+    def action():
         service.record_worker_progress(session=db, actor=user, plan_id=aiwork_plan_id, item_id=item_id,
                                        reference=reference_code, progress=progress, note=note)
         db.commit()
-    except AppError as error:
-        db.rollback()
-        return _plan_page(request, db, user, aiwork_plan_id, error=error,
-                          values={"reference": reference_code, "progress": progress, "note": note})
-    return RedirectResponse(f"/aiwork/plans/{aiwork_plan_id}#workers", status_code=303)
+
+    values = {"reference": reference_code, "progress": progress, "note": note}
+    return forms.submit(db, action,
+                        done=lambda _worker: RedirectResponse(f"/aiwork/plans/{aiwork_plan_id}#workers", 303),
+                        again=lambda message, field: _plan_page(request, db, user, aiwork_plan_id, message, field,
+                                                                values))
