@@ -8,7 +8,14 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from qorgau.airegister import steps
-from qorgau.airegister.models import APPROVED, Condition, Filing, LinkedReport
+from qorgau.airegister.models import (
+    APPROVED,
+    CONDITION_MOVES,
+    Condition,
+    ConditionStatus,
+    Filing,
+    LinkedReport,
+)
 from qorgau.airegister.reading import get
 from qorgau.aiwork import service as aiwork
 from qorgau.core import policy
@@ -46,9 +53,10 @@ def condition_met(*, session: Session, actor: User, filing_id: int, condition_id
         evidence = f"{evidence.strip()} ({agreed})".strip() if evidence.strip() else agreed
     if len(evidence.strip()) < 5:
         raise ValidationFailed(N_("Say what shows the condition is met."), field="evidence")
-    condition.status, condition.met_on, condition.evidence = "met", steps.today(today), evidence.strip()
+    condition.status = CONDITION_MOVES.move(condition.status, ConditionStatus.MET)
+    condition.met_on, condition.evidence = steps.today(today), evidence.strip()
     steps.log(session, filing, actor, "condition_met", condition_id=condition.id, evidence=evidence.strip())
-    if filing.suspension_recommended and all(c.status == "met" for c in filing.conditions):
+    if filing.suspension_recommended and all(c.status == ConditionStatus.MET for c in filing.conditions):
         filing.suspension_recommended, filing.suspension_reason = False, ""
         steps.log(session, filing, actor, "suspension_lifted")
     session.flush()

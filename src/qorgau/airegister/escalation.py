@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 from qorgau.airegister import steps
 from qorgau.airegister.aftercare import plan_agreement
 from qorgau.airegister.filings import REVIEW_DAYS
-from qorgau.airegister.models import APPROVED, Condition, Filing
+from qorgau.airegister.models import (
+    APPROVED,
+    CONDITION_MOVES,
+    IN_REVIEW,
+    UNMET,
+    Condition,
+    ConditionStatus,
+    Filing,
+)
 from qorgau.core.i18n_markers import N_
 from qorgau.registry.models import UnionOrg
 
@@ -25,7 +33,7 @@ def escalate(session: Session, now: datetime | date) -> list[dict]:
     due is announced. Returns what was done (each step is also in the filing's event log)."""
     today = now.date() if isinstance(now, datetime) else now
     done: list[dict] = []
-    late = select(Filing).where(Filing.status.in_(("under_review", "voting")), Filing.review_due < today)
+    late = select(Filing).where(Filing.status.in_(IN_REVIEW), Filing.review_due < today)
     for filing in session.execute(late.order_by(Filing.id)).scalars():
         current = session.get(UnionOrg, filing.union_org_id) if filing.union_org_id else None
         if current is None or current.parent_id is None:
@@ -39,20 +47,21 @@ def escalate(session: Session, now: datetime | date) -> list[dict]:
               N_("%(ref)s %(name)s: the decision is overdue and was escalated to your union"))
         done.append({"filing": filing.reference, "step": "review_escalated", "level": filing.escalation_level})
     plan_conditions = select(Condition).join(Filing).where(Condition.kind == "agreed_plan",
-                                                           Condition.status.in_(("open", "overdue")))
+                                                           Condition.status.in_(UNMET))
     for condition in session.execute(plan_conditions.order_by(Condition.id)).scalars():
         agreed = plan_agreement(session, condition)
         if agreed is not None:  # the plan was agreed: the condition is met, whatever the date
-            condition.status, condition.met_on, condition.evidence = "met", today, agreed
+            condition.status = CONDITION_MOVES.move(condition.status, ConditionStatus.MET)
+            condition.met_on, condition.evidence = today, agreed
             steps.log(session, condition.filing, None, "condition_met", condition_id=condition.id, evidence=agreed)
             done.append({"filing": condition.filing.reference, "step": "condition_met", "condition": condition.id})
     session.flush()
-    overdue = (select(Condition).join(Filing).where(Condition.status.in_(("open", "overdue")), Condition.due_on < today,
+    overdue = (select(Condition).join(Filing).where(Condition.status.in_(UNMET), Condition.due_on < today,
                                                     Filing.status.in_(APPROVED)).order_by(Condition.id))
     for condition in session.execute(overdue).scalars():
         filing = condition.filing
-        if condition.status == "open":
-            condition.status = "overdue"
+        if condition.status == ConditionStatus.OPEN:
+            condition.status = CONDITION_MOVES.move(condition.status, ConditionStatus.OVERDUE)
         elif condition.escalated_on and condition.escalated_on > today - timedelta(days=ESCALATE_AGAIN_DAYS):
             continue
         condition.escalation_level += 1

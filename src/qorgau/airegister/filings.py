@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from qorgau.airegister import steps
-from qorgau.airegister.models import DECIDED, Filing, Version, Vote
+from qorgau.airegister.models import DECIDED, FILING_MOVES, Filing, FilingStatus, Version, Vote
 from qorgau.airegister.reading import classification, data_of, diff, get
 from qorgau.airegister.schemas import FilingIn
 from qorgau.core import policy
@@ -21,7 +21,6 @@ from qorgau.registry.models import Enterprise, Occupation, UnionOrg
 from qorgau.speaks import service as speaks
 
 REVIEW_DAYS = 30  # the union decides within this many days of submission
-OPEN = ("draft", "under_review", "voting")
 
 
 def route(session: Session, enterprise: Enterprise) -> UnionOrg | None:
@@ -78,7 +77,7 @@ def create(*, session: Session, actor: User, enterprise_id: int, filing_in: Fili
     """Register a planned or running AI system as a draft (version 1)."""
     policy.require_enterprise(session, actor, "aiwork.file", enterprise_id)
     data = _validate(session, filing_in)
-    filing = Filing(reference=_reference(session), enterprise_id=enterprise_id, status="draft", current_version=1,
+    filing = Filing(reference=_reference(session), enterprise_id=enterprise_id, status=FilingStatus.DRAFT, current_version=1,
                     name=data["name"], created_by=actor.id)
     session.add(filing)
     session.flush()
@@ -98,7 +97,7 @@ def update(*, session: Session, actor: User, filing_id: int, filing_in: FilingIn
     the filing back for review."""
     filing = get(session=session, actor=actor, filing_id=filing_id)
     require_filer(session, actor, filing)
-    if filing.status == "withdrawn":
+    if filing.status == FilingStatus.WITHDRAWN:
         raise ValidationFailed(N_("The filing was withdrawn."), field="status")
     if len(change_note.strip()) < 3:
         raise ValidationFailed(N_("Say what changed."), field="change_note")
@@ -115,16 +114,17 @@ def update(*, session: Session, actor: User, filing_id: int, filing_in: FilingIn
     refresh_summary(filing, data)
     steps.log(session, filing, actor, "changed", version=number, fields=[c["field"] for c in changes],
            note=change_note.strip())
-    if filing.status == "voting":  # members must vote on what the filing now says
+    if filing.status == FilingStatus.VOTING:  # members must vote on what the filing now says
         session.execute(delete(Vote).where(Vote.filing_id == filing.id))
-        filing.status = "under_review"
+        filing.status = FILING_MOVES.move(filing.status, FilingStatus.UNDER_REVIEW)
         steps.log(session, filing, actor, "vote_reset", version=number)
         steps.tell(session, steps.officers(session, filing.union_org_id), filing, "changed",
               N_("%(ref)s %(name)s changed during the vote: the vote starts again"))
     elif filing.status in DECIDED:
         today = steps.today(today)
         session.execute(delete(Vote).where(Vote.filing_id == filing.id))
-        filing.status, filing.submitted_on, filing.review_due = "under_review", today, today + timedelta(days=REVIEW_DAYS)
+        filing.status = FILING_MOVES.move(filing.status, FilingStatus.UNDER_REVIEW)
+        filing.submitted_on, filing.review_due = today, today + timedelta(days=REVIEW_DAYS)
         filing.decided_on = None
         steps.log(session, filing, actor, "resubmitted", version=number)
         steps.tell(session, steps.officers(session, filing.union_org_id), filing, "changed",
@@ -138,12 +138,13 @@ def submit(*, session: Session, actor: User, filing_id: int, today: date | None 
     """Send the draft to the competent union body, which decides within REVIEW_DAYS."""
     filing = get(session=session, actor=actor, filing_id=filing_id)
     require_filer(session, actor, filing)
-    if filing.status != "draft":
+    if filing.status != FilingStatus.DRAFT:
         raise ValidationFailed(N_("Only a draft can be submitted."), field="status")
     today = steps.today(today)
     union = route(session, session.get(Enterprise, filing.enterprise_id))
     filing.union_org_id = union.id if union else None
-    filing.status, filing.submitted_on, filing.review_due = "under_review", today, today + timedelta(days=REVIEW_DAYS)
+    filing.status = FILING_MOVES.move(filing.status, FilingStatus.UNDER_REVIEW)
+    filing.submitted_on, filing.review_due = today, today + timedelta(days=REVIEW_DAYS)
     steps.log(session, filing, actor, "submitted", union_org_id=filing.union_org_id, review_due=str(filing.review_due))
     steps.tell(session, steps.officers(session, filing.union_org_id), filing, "submitted",
           N_("%(ref)s %(name)s: an AI system was filed for your approval"))
@@ -154,9 +155,9 @@ def submit(*, session: Session, actor: User, filing_id: int, today: date | None 
 def withdraw(*, session: Session, actor: User, filing_id: int) -> Filing:
     filing = get(session=session, actor=actor, filing_id=filing_id)
     require_filer(session, actor, filing)
-    if filing.status not in OPEN:
+    if not FILING_MOVES.allowed(filing.status, FilingStatus.WITHDRAWN):
         raise ValidationFailed(N_("Only an undecided filing can be withdrawn."), field="status")
-    filing.status = "withdrawn"
+    filing.status = FILING_MOVES.move(filing.status, FilingStatus.WITHDRAWN)
     steps.log(session, filing, actor, "withdrawn")
     session.flush()
     return filing

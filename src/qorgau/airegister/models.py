@@ -5,15 +5,55 @@ agreement's human-only roles and quotas, linked worker reports, and the procedur
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qorgau.core.db import Base, UTCDateTime, utcnow
+from qorgau.core.states import Transitions
 
-STATUSES = ("draft", "under_review", "voting", "approved", "approved_with_conditions", "rejected", "withdrawn")
-DECIDED = ("approved", "approved_with_conditions", "rejected")
-APPROVED = ("approved", "approved_with_conditions")
+
+class FilingStatus(StrEnum):
+    DRAFT = "draft"
+    UNDER_REVIEW = "under_review"
+    VOTING = "voting"
+    APPROVED = "approved"
+    APPROVED_WITH_CONDITIONS = "approved_with_conditions"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+# A change during the vote sends the filing back to review (the vote starts again); a change after the
+# decision sends it back for review; a withdrawn filing stays withdrawn.
+FILING_MOVES = Transitions(FilingStatus, {
+    FilingStatus.DRAFT: {FilingStatus.UNDER_REVIEW, FilingStatus.WITHDRAWN},
+    FilingStatus.UNDER_REVIEW: {FilingStatus.VOTING, FilingStatus.WITHDRAWN},
+    FilingStatus.VOTING: {FilingStatus.UNDER_REVIEW, FilingStatus.APPROVED, FilingStatus.APPROVED_WITH_CONDITIONS,
+                          FilingStatus.REJECTED, FilingStatus.WITHDRAWN},
+    FilingStatus.APPROVED: {FilingStatus.UNDER_REVIEW},
+    FilingStatus.APPROVED_WITH_CONDITIONS: {FilingStatus.UNDER_REVIEW},
+    FilingStatus.REJECTED: {FilingStatus.UNDER_REVIEW},
+})
+STATUSES = tuple(FilingStatus)
+OPEN = (FilingStatus.DRAFT, FilingStatus.UNDER_REVIEW, FilingStatus.VOTING)
+IN_REVIEW = (FilingStatus.UNDER_REVIEW, FilingStatus.VOTING)
+DECIDED = (FilingStatus.APPROVED, FilingStatus.APPROVED_WITH_CONDITIONS, FilingStatus.REJECTED)
+APPROVED = (FilingStatus.APPROVED, FilingStatus.APPROVED_WITH_CONDITIONS)
+PUBLIC_STATUSES = IN_REVIEW + DECIDED  # what the workers of the enterprise may know: not drafts, not withdrawn
+
+
+class ConditionStatus(StrEnum):
+    OPEN = "open"
+    MET = "met"
+    OVERDUE = "overdue"
+
+
+CONDITION_MOVES = Transitions(ConditionStatus, {
+    ConditionStatus.OPEN: {ConditionStatus.MET, ConditionStatus.OVERDUE},
+    ConditionStatus.OVERDUE: {ConditionStatus.MET},
+})
+UNMET = (ConditionStatus.OPEN, ConditionStatus.OVERDUE)
 
 
 class Filing(Base):
@@ -25,7 +65,7 @@ class Filing(Base):
     reference: Mapped[str] = mapped_column(String(12), unique=True)  # e.g. AI-7K2P9Q
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("registry_enterprise.id"), index=True)
     union_org_id: Mapped[int | None] = mapped_column(ForeignKey("registry_union_org.id"), nullable=True, index=True)
-    status: Mapped[str] = mapped_column(String(32), default="draft", index=True)
+    status: Mapped[str] = mapped_column(String(32), default=FilingStatus.DRAFT, index=True)
     current_version: Mapped[int] = mapped_column(Integer, default=1)
     # denormalised from the current version for lists and filters
     name: Mapped[str] = mapped_column(String(200))
@@ -114,7 +154,7 @@ class Condition(Base):
     filing_id: Mapped[int] = mapped_column(ForeignKey("airegister_filing.id"), index=True)
     text: Mapped[str] = mapped_column(String(1000))
     due_on: Mapped[date] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | met | overdue
+    status: Mapped[str] = mapped_column(String(16), default=ConditionStatus.OPEN, index=True)
     # "obligation": met when the union confirms it; "agreed_plan": met once the retraining plan is agreed.
     kind: Mapped[str] = mapped_column(String(16), default="obligation", server_default="obligation")
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("aiwork_plan.id"), nullable=True)

@@ -6,14 +6,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qorgau.airegister.models import APPROVED, Filing
+from qorgau.airegister.models import APPROVED, PUBLIC_STATUSES, Filing
 from qorgau.airegister.reading import classification, data_of, list_query
 from qorgau.core import i18n
 from qorgau.core.db import utcnow
 from qorgau.core.models import User
 from qorgau.registry.models import Enterprise
-
-PUBLIC_STATUSES = ("under_review", "voting", "approved", "approved_with_conditions", "rejected")
 
 
 def workplace_systems(*, session: Session, enterprise_id: int) -> list[Filing]:

@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from qorgau.airegister import classify as rules
-from qorgau.airegister.models import Filing, Override
+from qorgau.airegister.models import OPEN, Filing, Override
 from qorgau.airegister.schemas import FilingIn
 from qorgau.core import policy
 from qorgau.core.errors import NotFound
@@ -98,7 +98,7 @@ def diff(before: dict, after: dict) -> list[dict]:
 def awaiting_action(*, session: Session, actor: User, limit: int = 5) -> tuple[int, list[Filing]]:
     """Filings in the actor's view that are still open or recommended for suspension: how many, and the newest."""
     query = list_query(session=session, actor=actor).where(
-        Filing.status.in_(("draft", "under_review", "voting")) | Filing.suspension_recommended.is_(True))
+        Filing.status.in_(OPEN) | Filing.suspension_recommended.is_(True))
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     return total, list(session.execute(query.limit(limit)).scalars())
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from qorgau.airegister import classify as rules
 from qorgau.airegister import steps
 from qorgau.airegister.filings import refresh_summary, require_filer
-from qorgau.airegister.models import Comment, Filing, Override
+from qorgau.airegister.models import IN_REVIEW, Comment, Filing, Override
 from qorgau.airegister.reading import data_of, get
 from qorgau.core import policy
 from qorgau.core.errors import ValidationFailed
@@ -31,7 +31,7 @@ def comment(*, session: Session, actor: User, filing_id: int, kind: str, body: s
     elif kind in ("comment", "question"):
         if not (policy.allowed(actor, "aiwork.review") or policy.allowed(actor, "aiwork.vote")):
             policy.require(actor, "aiwork.review")
-        if filing.status not in ("under_review", "voting") and kind == "question":
+        if filing.status not in IN_REVIEW and kind == "question":
             raise ValidationFailed(N_("Questions can be asked while the filing is under review."), field="kind")
         answers_id = None
     else:

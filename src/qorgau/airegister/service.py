@@ -9,12 +9,12 @@ from __future__ import annotations
 from qorgau.airegister.aftercare import condition_met, link_report, recommend_suspension, record_review
 from qorgau.airegister.agreement import human_only_roles, quotas, remove_human_only, set_human_only, set_quota
 from qorgau.airegister.escalation import ESCALATE_AGAIN_DAYS, escalate
-from qorgau.airegister.filings import OPEN, REVIEW_DAYS, create, route, submit, update, withdraw
+from qorgau.airegister.filings import REVIEW_DAYS, create, route, submit, update, withdraw
 from qorgau.airegister.impact import MODEL_YEAR, Impact, blocker_texts, blockers, impact
+from qorgau.airegister.models import OPEN, PUBLIC_STATUSES
 from qorgau.airegister.publication import (
     FEED_SCHEMA,
     FEED_VERSION,
-    PUBLIC_STATUSES,
     federation_rows,
     feed,
     workplace_systems,

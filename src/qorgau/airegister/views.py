@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 
 from qorgau.airegister import classify as rules
 from qorgau.airegister import service
-from qorgau.airegister.models import STATUSES, Filing
+from qorgau.airegister.models import STATUSES, ConditionStatus, Filing, FilingStatus
 from qorgau.airegister.schemas import FilingIn
 from qorgau.aiwork import service as aiwork
 from qorgau.core import forms, i18n, policy
@@ -34,11 +34,13 @@ router = APIRouter()
 NAV = [NavItem(N_("AI at work: register"), "/airegister/", "aiwork.read"),
        NavItem(N_("AI at my workplace"), "/ai-at-work/", public=True)]
 STATUS_LABELS = {
-    "draft": N_("Draft"), "under_review": N_("Under review by the union"), "voting": N_("Voting"),
-    "approved": N_("Approved"), "approved_with_conditions": N_("Approved with conditions"),
-    "rejected": N_("Rejected"), "withdrawn": N_("Withdrawn"),
+    FilingStatus.DRAFT: N_("Draft"), FilingStatus.UNDER_REVIEW: N_("Under review by the union"),
+    FilingStatus.VOTING: N_("Voting"), FilingStatus.APPROVED: N_("Approved"),
+    FilingStatus.APPROVED_WITH_CONDITIONS: N_("Approved with conditions"), FilingStatus.REJECTED: N_("Rejected"),
+    FilingStatus.WITHDRAWN: N_("Withdrawn"),
 }
-CONDITION_LABELS = {"open": N_("open"), "met": N_("met"), "overdue": N_("overdue")}
+CONDITION_LABELS = {ConditionStatus.OPEN: N_("open"), ConditionStatus.MET: N_("met"),
+                    ConditionStatus.OVERDUE: N_("overdue")}
 KIND_LABELS = {"comment": N_("Comment"), "question": N_("Question"), "answer": N_("Answer")}
 REPORT_KINDS = {"wrong_decision": N_("Wrong decision"), "harm": N_("Harm"),
                 "surveillance": N_("Surveillance complaint"), "other": N_("Other")}
@@ -294,7 +296,7 @@ def filing_page(request: Request, filing_id: IdPath, v: int = Query(0, ge=0, le=
         "can_file": policy.can_reach_enterprise(db, user, filing.enterprise_id) and policy.allowed(user, "aiwork.file"),
         "can_review": policy.allowed(user, "aiwork.review"), "can_vote": policy.allowed(user, "aiwork.vote"),
         "plans": service.plans_of_enterprise(session=db, actor=user, enterprise_id=filing.enterprise_id)
-        if filing.status == "voting" else [],
+        if filing.status == FilingStatus.VOTING else [],
         "support_block": _support_block(db, user, filing),
         **LABELS, **request.scope.get("qorgau.airegister", {})})
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from qorgau.airegister import steps
 from qorgau.airegister.impact import blockers
-from qorgau.airegister.models import Condition, Filing, Vote
+from qorgau.airegister.models import FILING_MOVES, Condition, Filing, FilingStatus, Vote
 from qorgau.airegister.reading import get
 from qorgau.aiwork import service as aiwork
 from qorgau.core import i18n, policy
@@ -33,13 +33,14 @@ def tally(filing: Filing) -> dict:
 def open_vote(*, session: Session, actor: User, filing_id: int, quorum: int = 1, majority_pct: int = 50) -> Filing:
     filing = get(session=session, actor=actor, filing_id=filing_id)
     policy.require(actor, "aiwork.review")
-    if filing.status != "under_review":
+    if not FILING_MOVES.allowed(filing.status, FilingStatus.VOTING):
         raise ValidationFailed(N_("Voting opens on a filing under review."), field="status")
     if not 1 <= quorum <= 500:
         raise ValidationFailed(N_("The quorum is from 1 to 500 votes."), field="quorum")
     if not 50 <= majority_pct <= 99:
         raise ValidationFailed(N_("The majority is from 50 to 99 per cent."), field="majority_pct")
-    filing.status, filing.quorum, filing.majority_pct = "voting", quorum, majority_pct
+    filing.status = FILING_MOVES.move(filing.status, FilingStatus.VOTING)
+    filing.quorum, filing.majority_pct = quorum, majority_pct
     steps.log(session, filing, actor, "vote_opened", quorum=quorum, majority_pct=majority_pct)
     session.flush()
     return filing
@@ -48,7 +49,7 @@ def open_vote(*, session: Session, actor: User, filing_id: int, quorum: int = 1,
 def vote(*, session: Session, actor: User, filing_id: int, choice: str, note: str = "") -> Vote:
     filing = get(session=session, actor=actor, filing_id=filing_id)
     policy.require(actor, "aiwork.vote")
-    if filing.status != "voting":
+    if filing.status != FilingStatus.VOTING:
         raise ValidationFailed(N_("Voting is not open."), field="choice")
     if choice not in ("for", "against", "abstain"):
         raise ValidationFailed(N_("Unknown choice."), field="choice")
@@ -76,7 +77,7 @@ def decide(*, session: Session, actor: User, filing_id: int, reasons: str = "",
     today = steps.today(today)
     conditions = conditions or []
     plans = _required_plans(session, actor, filing, plan_conditions or [], today)
-    if filing.status != "voting":
+    if not FILING_MOVES.allowed(filing.status, FilingStatus.APPROVED):
         raise ValidationFailed(N_("Open the vote first."), field="status")
     result = tally(filing)
     if not result["quorum_met"]:
@@ -103,13 +104,14 @@ def decide(*, session: Session, actor: User, filing_id: int, reasons: str = "",
         for plan, due_on in plans:
             session.add(Condition(filing_id=filing.id, text=plan.title, due_on=due_on, kind="agreed_plan",
                                   plan_id=plan.id))
-        filing.status = "approved_with_conditions" if conditions or plans else "approved"
+        filing.status = FILING_MOVES.move(filing.status, FilingStatus.APPROVED_WITH_CONDITIONS if conditions or plans
+                                          else FilingStatus.APPROVED)
         filing.review_every_months = review_every_months
         filing.next_review_on = steps.add_months(today, review_every_months)
     else:
         if len(reasons.strip()) < 10:
             raise ValidationFailed(N_("The vote did not pass: give the reasons for the rejection."), field="reasons")
-        filing.status = "rejected"
+        filing.status = FILING_MOVES.move(filing.status, FilingStatus.REJECTED)
     filing.decided_on, filing.decision_reasons = today, reasons.strip()
     session.flush()
     steps.log(session, filing, actor, "decided", outcome=filing.status, tally=result, reasons=reasons.strip(),

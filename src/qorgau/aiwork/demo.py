@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from qorgau.aiwork import reskilling, service, synthetic
 from qorgau.aiwork.reskilling import SKILL_LABELS
 from qorgau.aiwork.schemas import PlanIn, PlanItemIn, TableMeta
+from qorgau.aiwork.states import PlanStatus, WorkerProgress
 from qorgau.core.db import utcnow
 from qorgau.core.i18n import locale_context, translate
 from qorgau.core.policy import Role
@@ -72,21 +73,21 @@ def generate(session: Session, ctx) -> None:
     session.info["actor"] = f"user:{officer.username}"
     agreed = service.create_plan(session=session, actor=officer,
                                  plan_in=_plan_in(ctx, rng, enterprise, table, "План переподготовки", PLAN_SOURCES))
-    service.move_plan(session=session, actor=officer, plan_id=agreed.id, status="proposed",
+    service.move_plan(session=session, actor=officer, plan_id=agreed.id, status=PlanStatus.PROPOSED,
                       note="Направляем проект плана на согласование работодателю.")
     session.info["actor"] = f"user:{employer.username}"
-    service.move_plan(session=session, actor=employer, plan_id=agreed.id, status="agreed",
+    service.move_plan(session=session, actor=employer, plan_id=agreed.id, status=PlanStatus.AGREED,
                       signatory="Нурпеисов А. К., директор по персоналу", signed_on=today - timedelta(days=20))
     session.info["actor"] = f"user:{officer.username}"
-    service.move_plan(session=session, actor=officer, plan_id=agreed.id, status="in_progress",
+    service.move_plan(session=session, actor=officer, plan_id=agreed.id, status=PlanStatus.IN_PROGRESS,
                       note="Первая группа приступила к обучению.")
     session.info["actor"] = f"user:{employer.username}"
     first = agreed.items[0]
     for number in range(12):
         reference = f"ТН-{4100 + number}"
         service.record_worker_progress(session=session, actor=employer, plan_id=agreed.id, item_id=first.id,
-                                       reference=reference, progress="enrolled")
-        for step in ("training", "completed", "placed")[:number % 4]:
+                                       reference=reference, progress=WorkerProgress.ENROLLED)
+        for step in (WorkerProgress.TRAINING, WorkerProgress.COMPLETED, WorkerProgress.PLACED)[:number % 4]:
             service.record_worker_progress(session=session, actor=employer, plan_id=agreed.id, item_id=first.id,
                                            reference=reference, progress=step)
     session.info["actor"] = f"user:{officer.username}"

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from qorgau.aiwork.states import PlanStatus, WorkerProgress
 from qorgau.core.db import Base, UTCDateTime, utcnow
 
 
@@ -74,7 +75,7 @@ class Plan(Base):
     union_id: Mapped[int | None] = mapped_column(ForeignKey("registry_union_org.id"), nullable=True, index=True)
     table_id: Mapped[int | None] = mapped_column(ForeignKey("aiwork_employment_table.id"), nullable=True)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)  # drafted from a synthetic table
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # workflow.PlanStatus
+    status: Mapped[str] = mapped_column(String(16), default=PlanStatus.DRAFT)
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -116,7 +117,7 @@ class PlanWorker(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("aiwork_plan_item.id"), index=True)
     reference: Mapped[str] = mapped_column(String(40))
-    progress: Mapped[str] = mapped_column(String(16), default="enrolled")  # workflow.WorkerProgress
+    progress: Mapped[str] = mapped_column(String(16), default=WorkerProgress.ENROLLED)
     note: Mapped[str] = mapped_column(Text, default="")
     updated_on: Mapped[date] = mapped_column(Date)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)

@@ -25,7 +25,7 @@ from qorgau.aiwork.gradients import (
 )
 from qorgau.aiwork.models import EmploymentRow, EmploymentTable, Plan, PlanItem, PlanWorker, Scenario
 from qorgau.aiwork.schemas import PlanIn, TableMeta
-from qorgau.aiwork.workflow import SHOWN_TO_EMPLOYER, PlanStatus
+from qorgau.aiwork.states import AGREED_OR_LATER, SHOWN_TO_EMPLOYER
 from qorgau.core import audit, policy
 from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
@@ -676,6 +676,6 @@ def agreed_plan(*, session: Session, plan_id: int | None) -> Plan | None:
     """The retraining plan if the employer agreed to it (agreed, in progress or done), else None. No scope
     check: the register's escalation asks it as the system."""
     plan = session.get(Plan, plan_id) if plan_id else None
-    if plan is None or plan.status not in (PlanStatus.AGREED, PlanStatus.IN_PROGRESS, PlanStatus.DONE):
+    if plan is None or plan.status not in AGREED_OR_LATER:
         return None
     return plan

@@ -538,7 +538,7 @@ def _plan_page(request: Request, db: Session, user: User, plan_id: int, error: s
         "moves": workflow.moves_for(user, plan), "workers": workers, "progress_labels": workflow.PROGRESS_LABELS,
         "progress_summary": workflow.progress_summary(workers),
         "may_record_progress": policy.allowed(user, "aiwork.plan_progress")
-        and plan.status in (workflow.PlanStatus.AGREED, workflow.PlanStatus.IN_PROGRESS),
+        and plan.status in workflow.WITH_WORKERS,
         "authors": workflow.step_authors(session=db, plan=plan),
         "error": error, "error_field": error_field or None, "values": values or {}})
 

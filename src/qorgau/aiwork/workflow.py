@@ -11,12 +11,20 @@ on the platform yet, so progress is recorded here only.
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.aiwork.models import Plan, PlanItem, PlanStep, PlanWorker
+from qorgau.aiwork.states import (
+    AGREED_OR_LATER,
+    PLAN_MOVES,
+    SHOWN_TO_EMPLOYER,
+    WITH_WORKERS,
+    WORKER_MOVES,
+    PlanStatus,
+    WorkerProgress,
+)
 from qorgau.core import audit, i18n, policy
 from qorgau.core.config import get_settings
 from qorgau.core.db import utcnow
@@ -25,24 +33,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
 from qorgau.core.plugins import optional_module
-from qorgau.core.states import Transitions
 
-
-class PlanStatus(StrEnum):
-    DRAFT = "draft"
-    PROPOSED = "proposed"
-    AGREED = "agreed"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    ABANDONED = "abandoned"
-
-
-PLAN_MOVES = Transitions(PlanStatus, {
-    PlanStatus.DRAFT: {PlanStatus.PROPOSED, PlanStatus.ABANDONED},
-    PlanStatus.PROPOSED: {PlanStatus.AGREED, PlanStatus.DRAFT, PlanStatus.ABANDONED},
-    PlanStatus.AGREED: {PlanStatus.IN_PROGRESS, PlanStatus.ABANDONED},
-    PlanStatus.IN_PROGRESS: {PlanStatus.DONE, PlanStatus.ABANDONED},
-})
 STATUS_LABELS = {
     PlanStatus.DRAFT: N_("draft"), PlanStatus.PROPOSED: N_("proposed to the employer"),
     PlanStatus.AGREED: N_("agreed"), PlanStatus.IN_PROGRESS: N_("in progress"), PlanStatus.DONE: N_("done"),
@@ -63,23 +54,7 @@ MOVE_PERMISSIONS = {
     PlanStatus.ABANDONED: {"aiwork.plan_propose", "aiwork.plan_agree"},
 }
 PLAN_PERMISSIONS = ("aiwork.plan_propose", "aiwork.plan_agree", "aiwork.plan_progress")
-# "From proposed on": the statuses in which the employer sees a plan the union drafted.
-SHOWN_TO_EMPLOYER = tuple(s for s in PlanStatus if s != PlanStatus.DRAFT)
 
-
-class WorkerProgress(StrEnum):
-    ENROLLED = "enrolled"
-    TRAINING = "training"
-    COMPLETED = "completed"
-    PLACED = "placed"  # working in the target occupation
-    LEFT = "left"  # left the programme
-
-
-WORKER_MOVES = Transitions(WorkerProgress, {
-    WorkerProgress.ENROLLED: {WorkerProgress.TRAINING, WorkerProgress.LEFT},
-    WorkerProgress.TRAINING: {WorkerProgress.COMPLETED, WorkerProgress.LEFT},
-    WorkerProgress.COMPLETED: {WorkerProgress.PLACED, WorkerProgress.LEFT},
-})
 PROGRESS_LABELS = {
     WorkerProgress.ENROLLED: N_("enrolled"), WorkerProgress.TRAINING: N_("in training"),
     WorkerProgress.COMPLETED: N_("training completed"), WorkerProgress.PLACED: N_("working in the new occupation"),
@@ -168,7 +143,7 @@ def record_progress(*, session: Session, actor: User, plan: Plan, item_id: int, 
         raise Forbidden(N_("You do not have permission to do this."))
     if plan.enterprise_id is not None and not policy.can_reach_enterprise(session, actor, plan.enterprise_id):
         raise NotFound(N_("Not found."))
-    if plan.status not in (PlanStatus.AGREED, PlanStatus.IN_PROGRESS):
+    if plan.status not in WITH_WORKERS:
         raise ValidationFailed(N_("Progress is recorded once the plan is agreed and until it is done."),
                                field="progress")
     item = session.get(PlanItem, item_id)
@@ -219,3 +194,7 @@ def step_authors(*, session: Session, plan: Plan) -> dict[int, str]:
 def progress_summary(rows: list[PlanWorker]) -> dict[str, int]:
     """Workers per progress state, in the states' order."""
     return {str(state): sum(1 for r in rows if r.progress == state) for state in WorkerProgress}
+
+
+__all__ = ["AGREED_OR_LATER", "PLAN_MOVES", "SHOWN_TO_EMPLOYER", "WITH_WORKERS", "WORKER_MOVES", "PlanStatus",
+           "WorkerProgress", "move", "moves_for", "progress_summary", "record_progress", "step_authors", "workers"]
