@@ -24,11 +24,12 @@ from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.core.plugins import NavItem, Panel, PanelItem, optional_module
+from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.registry import service as registry
+from qorgau.support import service as support
 
 router = APIRouter()
 NAV = [NavItem(N_("AI at work: register"), "/airegister/", "aiwork.read"),
@@ -302,9 +303,8 @@ def filing_page(request: Request, filing_id: IdPath, v: int = Query(0, ge=0, le=
 
 
 def _support_block(db: Session, user: User, filing: Filing) -> dict | None:
-    """Support cases for the workers this system displaces, where the support package is installed."""
-    support = optional_module("support", "service")
-    return support.filing_block(session=db, actor=user, filing=filing) if support is not None else None
+    """Support cases for the workers this system displaces."""
+    return support.filing_block(session=db, actor=user, filing=filing)
 
 
 def _back(filing_id: int, anchor: str = "") -> RedirectResponse:

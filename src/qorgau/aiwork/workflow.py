@@ -4,8 +4,8 @@ draft → proposed to the employer → agreed (the employer's signatory and the 
 → done, or abandoned with a reason at any point before done; a proposal can go back to draft (withdrawn by the
 union or returned by the employer, with the reason). Each move is checked against PLAN_MOVES, kept as a step
 of the plan, audited and notified to the other side. Progress is recorded per affected worker under a
-reference the employer keeps (a personnel number), never a name. Support cases for the workers do not exist
-on the platform yet, so progress is recorded here only.
+reference the employer keeps (a personnel number), never a name; each worker's support case follows it.
+The states and their legal moves are in states.py.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from qorgau.core.errors import Forbidden, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
-from qorgau.core.plugins import optional_module
+from qorgau.support import service as support
 
 STATUS_LABELS = {
     PlanStatus.DRAFT: N_("draft"), PlanStatus.PROPOSED: N_("proposed to the employer"),
@@ -171,9 +171,7 @@ def record_progress(*, session: Session, actor: User, plan: Plan, item_id: int, 
         worker.progress = WORKER_MOVES.move(worker.progress, progress, field="progress")
         worker.note, worker.updated_on, worker.updated_by_id = note.strip(), today, actor.id
     session.flush()
-    support = optional_module("support", "service")
-    if support is not None:  # the worker's support case follows the plan
-        support.on_plan_progress(session=session, plan=plan, worker=worker, today=today)
+    support.on_plan_progress(session=session, plan=plan, worker=worker, today=today)  # their support case follows
     return worker
 
 

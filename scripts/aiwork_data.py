@@ -1,8 +1,10 @@
-"""Maintainer script: derive the compact CSVs in `data/` from the shared source files (never run at run time).
+#!/usr/bin/env python3
+"""Maintainer script: derive the compact CSVs in `src/qorgau/aiwork/data/` from the public source files (never
+run at run time).
 
-Usage: python -m qorgau.aiwork._build_data SOURCE_DATA_ROOT   (the folder of the public source files)
+Usage: python scripts/aiwork_data.py SOURCE_DATA_ROOT   (the folder of the public source files)
 
-Every step is documented in data/PROVENANCE.md; hand-written files (kk/ru titles, scenario assumptions,
+Every step is documented in src/qorgau/aiwork/data/PROVENANCE.md; hand-written files (kk/ru titles, scenario assumptions,
 synthetic parameters) are not touched.
 """
 
@@ -14,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-OUT = Path(__file__).resolve().parent / "data"
+OUT = Path(__file__).resolve().parents[1] / "src" / "qorgau" / "aiwork" / "data"
 MILITARY = {"0110", "0210", "0310"}
 # Upstream typos in the BLS crosswalk: these are not ISCO-08 codes, the intended unit groups are clear.
 CROSSWALK_FIXES = {"0211": "0210", "0315": "0310"}
