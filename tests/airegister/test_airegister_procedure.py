@@ -20,6 +20,7 @@ from qorgau.airegister.schemas import FilingIn
 from qorgau.core.db import utcnow
 from qorgau.core.errors import Forbidden, NotFound, ValidationFailed
 from qorgau.core.models import AuditEntry, User
+from qorgau.core.policy import Role
 
 CHATBOT = {"name": "Голосовой бот поддержки", "purpose": "Отвечает на звонки клиентов вместо операторов.",
            "vendor": "ТОО «Диалог AI»", "areas": ["customer_service"], "autonomy": "acts_human_can_override",
@@ -348,3 +349,26 @@ def test_cli_feed_writes_the_documented_schema(demo_url, tmp_path, monkeypatch):
         assert all(set(item) == documented for item in feed["items"])
     finally:
         get_settings.cache_clear()
+
+
+def test_the_union_officers_and_the_employers_side_are_told(session):
+    from qorgau.core.models import Notification
+    from qorgau.registry.models import UnionOrg
+
+    def told(kind: str) -> set[int]:
+        return set(session.execute(select(Notification.user_id).where(Notification.kind == kind)).scalars())
+
+    filing = _filed(session)
+    officers = set(session.execute(select(User.id).where(User.role == Role.UNION_OFFICER, User.is_active.is_(True),
+                                                         User.scope_union_id == filing.union_org_id)).scalars())
+    union = session.get(UnionOrg, filing.union_org_id)
+    while not officers and union.parent_id is not None:  # nobody at the union itself: the nearest one above
+        union = session.get(UnionOrg, union.parent_id)
+        officers = set(session.execute(select(User.id).where(User.role == Role.UNION_OFFICER, User.scope_union_id
+                                                             == union.id)).scalars())
+    assert officers and told("airegister.submitted") == officers
+    employers = set(session.execute(select(User.id).where(User.role == Role.EMPLOYER_SAFETY_MANAGER,
+                                                          User.scope_enterprise_id == filing.enterprise_id)).scalars())
+    service.comment(session=session, actor=_user(session, "officer"), filing_id=filing.id, kind="question",
+                    body="Кто проверяет ответы бота?")
+    assert employers and told("airegister.question") == employers

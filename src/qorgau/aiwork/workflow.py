@@ -53,6 +53,7 @@ MOVE_PERMISSIONS = {
     PlanStatus.DONE: {"aiwork.plan_progress"},
     PlanStatus.ABANDONED: {"aiwork.plan_propose", "aiwork.plan_agree"},
 }
+# Who may act on plans, and so is told when one moves.
 PLAN_PERMISSIONS = ("aiwork.plan_propose", "aiwork.plan_agree", "aiwork.plan_progress")
 
 PROGRESS_LABELS = {
