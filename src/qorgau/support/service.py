@@ -120,6 +120,53 @@ def case_workers(*, session: Session, actor: User, case: Case | None = None) -> 
             and (case is None or policy.can_reach_enterprise(session, u, case.enterprise_id))]
 
 
+def has_demo(session: Session) -> bool:
+    """Whether the synthetic demonstration cases are loaded (the pages say so)."""
+    return session.execute(select(Case.id).where(Case.synthetic.is_(True)).limit(1)).first() is not None
+
+
+def worker_panel(*, session: Session, actor: User, today: date, limit: int = 5) -> tuple[list[Case], int]:
+    """The case worker's own cases with a follow-up overdue (the first `limit`) and the number of their cases
+    not closed."""
+    late = (select(Case).join(FollowUp).where(Case.case_worker_id == actor.id, Case.status == CaseStatus.ACTIVE,
+                                              FollowUp.done_on.is_(None), FollowUp.due_on < today).distinct())
+    mine = select(func.count()).select_from(Case).where(Case.case_worker_id == actor.id,
+                                                        Case.status != CaseStatus.CLOSED)
+    return list(session.execute(late.limit(limit)).scalars()), session.execute(mine).scalar_one()
+
+
+def list_page(*, session: Session, actor: User, status: str = "", cause: str = "", level: str = "",
+              filing_id: int | None = None, limit: int = 300) -> tuple[list[Case], int, dict[int, Enterprise]]:
+    """The first `limit` cases of the list, how many there are in all and their enterprises by id."""
+    query = list_query(session=session, actor=actor, status=status, cause=cause, level=level, filing_id=filing_id)
+    cases = list(session.execute(query.limit(limit)).scalars())
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    return cases, total, enterprises_by_id(session, {c.enterprise_id for c in cases})
+
+
+def enterprises_by_id(session: Session, ids: set[int]) -> dict[int, Enterprise]:
+    if not ids:
+        return {}
+    return {e.id: e for e in session.execute(select(Enterprise).where(Enterprise.id.in_(ids))).scalars()}
+
+
+def enterprise_choices(*, session: Session, actor: User) -> list[Enterprise]:
+    """Enterprises in the actor's scope a case may be opened at (by name, the first 500)."""
+    return list(session.execute(select(Enterprise).where(policy.enterprise_scope(session, actor))
+                                .order_by(Enterprise.name_ru).limit(500)).scalars())
+
+
+def case_context(*, session: Session, case: Case) -> dict:
+    """What the case's page shows beside the case: the people named in it, its enterprise and its AI filing."""
+    from qorgau.airegister.models import Filing
+
+    ids = ({case.case_worker_id, case.opened_by_id} | {s.responsible_id for s in case.services}
+           | {e.actor_id for e in case.events} | {a.by_id for a in case.assessments}) - {None}
+    users = {u.id: u for u in session.execute(select(User).where(User.id.in_(ids))).scalars()} if ids else {}
+    return {"users": users, "enterprise": session.get(Enterprise, case.enterprise_id),
+            "filing": session.get(Filing, case.filing_id) if case.filing_id else None}
+
+
 # ---- opening ---------------------------------------------------------------------------------------
 
 
@@ -625,6 +672,12 @@ def add_follow_up(*, session: Session, actor: User, case_id: int, due_on: date, 
     _event(session, case, actor, "follow_up_added", due_on=due_on.isoformat())
     session.flush()
     return follow_up
+
+
+def follow_up_case(*, session: Session, actor: User, follow_up_id: int) -> Case:
+    """The case a follow-up belongs to, in the actor's scope; NotFound otherwise."""
+    follow_up = session.get(FollowUp, follow_up_id)
+    return get(session=session, actor=actor, case_id=follow_up.case_id if follow_up else 0)
 
 
 def follow_up_done(*, session: Session, actor: User, follow_up_id: int, note: str,
