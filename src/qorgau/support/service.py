@@ -21,7 +21,6 @@ from qorgau.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
-from qorgau.core.plugins import optional_module
 from qorgau.registry.models import Enterprise, Occupation, UnionOrg
 from qorgau.support import scale
 from qorgau.support.models import Case, CaseEvent, CaseService, FollowUp, NeedsAssessment, SupportSetting
@@ -235,17 +234,18 @@ def update_case(*, session: Session, actor: User, case_id: int, worker_reference
 
 def retraining_match(*, session: Session, enterprise_id: int, isco08: str | None, locale: str = "en") -> dict | None:
     """The retraining matched to a worker's occupation: the enterprise's retraining plan item for that occupation
-    where one exists (agreed plans first), else the best reskilling path of the AI-exposure model; with the
-    training centre's courses for the target occupation when that package is installed."""
+    where one exists (agreed plans first), else the best reskilling path of the AI-exposure model."""
     if not isco08:
         return None
     from qorgau.aiwork import reference, reskilling
     from qorgau.aiwork.models import Plan, PlanItem
+    from qorgau.aiwork.workflow import PlanStatus
 
     item = session.execute(
         select(PlanItem).join(Plan).where(Plan.enterprise_id == enterprise_id, PlanItem.source_isco == isco08,
-                                          Plan.status.in_(("agreed", "in_progress", "proposed")))
-        .order_by((Plan.status == "proposed").asc(), Plan.id.desc())).scalars().first()
+                                          Plan.status.in_((PlanStatus.AGREED, PlanStatus.IN_PROGRESS,
+                                                           PlanStatus.PROPOSED)))
+        .order_by((Plan.status == PlanStatus.PROPOSED).asc(), Plan.id.desc())).scalars().first()
     if item is not None:
         target, plan_id, training, similarity = item.target_isco, item.plan_id, item.training, item.similarity
         source = "plan"
@@ -258,22 +258,14 @@ def retraining_match(*, session: Session, enterprise_id: int, isco08: str | None
             return None
         best = result.pathways[0]
         target, plan_id, training, similarity, source = best.isco08, None, "", best.similarity, "model"
-    courses: list[dict] = []
-    training_service = optional_module("training", "service")
-    finder = getattr(training_service, "courses_for_occupation", None) if training_service else None
-    if finder is not None:
-        courses = [dict(c) for c in finder(session=session, isco08=target)][:3]
     return {"target_isco": target, "target_title": reference.title(target, locale),
             "source_title": reference.title(isco08, locale) if isco08 in reference.unit_groups() else isco08,
-            "plan_id": plan_id, "training": training, "similarity": similarity, "source": source, "courses": courses}
+            "plan_id": plan_id, "training": training, "similarity": similarity, "source": source}
 
 
 def _retraining_service(session: Session, case: Case, actor: User, match: dict, today: date) -> CaseService:
-    detail = match["training"] or ""
-    if match["courses"]:
-        detail = "; ".join([detail, *(str(c.get("title", "")) for c in match["courses"])]).strip("; ")
     service = CaseService(kind="retraining", title=f"ISCO {case.isco08} → {match['target_isco']}",
-                      detail=detail, responsible_id=case.case_worker_id, target_isco=match["target_isco"],
+                      detail=match["training"] or "", responsible_id=case.case_worker_id, target_isco=match["target_isco"],
                       plan_id=match["plan_id"], due_on=today + timedelta(days=DEFAULT_DUE_DAYS["retraining"]),
                       requested_by_id=actor.id)
     case.services.append(service)
@@ -796,8 +788,7 @@ def _officers_above(session: Session, enterprise: Enterprise, levels: int) -> li
         org = session.get(UnionOrg, org.parent_id)
     if org is None:
         return []
-    return list(session.execute(select(User).where(User.role == "union_officer", User.is_active.is_(True),
-                                                   User.scope_union_id == org.id)).scalars())
+    return policy.users_with(session, "support.write", union=org.id)
 
 
 def escalate(session: Session, now: datetime | date) -> list[dict]:
