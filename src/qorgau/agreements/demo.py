@@ -7,9 +7,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from qorgau.agreements import service
-from qorgau.agreements.models import KIND_LABELS, Agreement, ClauseKind
+from qorgau.agreements.models import KIND_LABELS, Agreement, AgreementStatus, ClauseKind
 from qorgau.agreements.schemas import AgreementIn, AmendmentIn, ModelInsertIn, MoveIn
 from qorgau.core.db import utcnow
+from qorgau.core.policy import Role
 
 # How likely a demo agreement holds each kind: old-style agreements have safety and PPE, few have AI clauses.
 LIKELIHOOD = {
@@ -25,7 +26,7 @@ def generate(session, ctx) -> None:
         return
     rng = ctx.rng("agreements")
     today = utcnow().date()
-    admin = ctx.users["admin"]
+    admin = ctx.users[Role.ADMIN]
     session.info["actor"] = f"user:{admin.username}"
     made: list[Agreement] = []
     seen: dict[str, int] = {}
@@ -68,11 +69,11 @@ def generate(session, ctx) -> None:
         if number % 11 == 5:  # a draft under negotiation
             made.append(agreement)
             continue
-        service.move(session=session, actor=admin, agreement_id=agreement.id, move_in=MoveIn(status="in_force"))
+        service.move(session=session, actor=admin, agreement_id=agreement.id, move_in=MoveIn(status=AgreementStatus.IN_FORCE))
         if agreement.valid_to < today:
-            service.move(session=session, actor=admin, agreement_id=agreement.id, move_in=MoveIn(status="expired"))
+            service.move(session=session, actor=admin, agreement_id=agreement.id, move_in=MoveIn(status=AgreementStatus.EXPIRED))
         made.append(agreement)
-    amended = next((a for a in made if a.status == "in_force" and ClauseKind.AI_AUTOMATION not in
+    amended = next((a for a in made if a.status == AgreementStatus.IN_FORCE and ClauseKind.AI_AUTOMATION not in
                     service.kinds_present(a)), None)
     if amended is not None:
         service.amend(session=session, actor=admin, agreement_id=amended.id, amendment_in=AmendmentIn(

@@ -32,7 +32,7 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.registry.models import Enterprise, UnionOrg
+from qorgau.registry.models import Enterprise, Region, Sector, UnionOrg
 
 LIBRARY = Path(__file__).resolve().parent / "content" / "model_clauses.yaml"
 MAX_DOCUMENT = 10 * 1024 * 1024
@@ -487,3 +487,48 @@ def enterprise_names(session: Session, ids: set[int]) -> dict[int, Enterprise]:
         return {}
     return {e.id: e for e in session.execute(select(Enterprise).where(Enterprise.id.in_(ids))).scalars()}
 
+
+
+# ---- what the pages show ------------------------------------------------------------------------------
+
+
+def has_demo(session: Session) -> bool:
+    """Whether synthetic demonstration agreements are loaded (the pages say so)."""
+    return session.execute(select(Agreement.id).where(Agreement.synthetic.is_(True)).limit(1)).first() is not None
+
+
+def agreements(*, session: Session, actor: User, status: str = "", kind: str = "", q: str = "",
+               limit: int = 300) -> list[Agreement]:
+    query = list_query(session=session, actor=actor, status=status, kind=kind, q=q)
+    return list(session.execute(query.limit(limit)).scalars())
+
+
+def ending_soon(*, session: Session, actor: User, today: date, days: int = 90, limit: int = 5) -> list[Agreement]:
+    """Agreements in force in the actor's scope that end within `days` days."""
+    query = (list_query(session=session, actor=actor, status=AgreementStatus.IN_FORCE)
+             .where(Agreement.valid_to.is_not(None), Agreement.valid_to <= date.fromordinal(today.toordinal() + days)))
+    return list(session.execute(query.limit(limit)).scalars())
+
+
+def enterprise_choices(*, session: Session, actor: User) -> list[Enterprise]:
+    """Enterprises in the actor's scope an agreement may be registered for (by name, the first 1000)."""
+    return list(session.execute(select(Enterprise).where(policy.enterprise_scope(session, actor))
+                                .order_by(Enterprise.name_ru).limit(1000)).scalars())
+
+
+def coverage_groups(session: Session, by: str) -> list:
+    """The regions, sectors or union organisations coverage is counted by."""
+    model = {"region": Region, "sector": Sector}.get(by, UnionOrg)
+    return list(session.execute(select(model)).scalars())
+
+
+def union_of(session: Session, agreement: Agreement | None) -> UnionOrg | None:
+    return session.get(UnionOrg, agreement.union_id) if agreement is not None and agreement.union_id else None
+
+
+def agreement_context(*, session: Session, agreement: Agreement) -> dict:
+    """Beside an agreement: its enterprise, its union and the authors of its comments."""
+    authors = {c.author_id for c in agreement.comments} - {None}
+    users = {u.id: u for u in session.execute(select(User).where(User.id.in_(authors))).scalars()} if authors else {}
+    return {"enterprise": session.get(Enterprise, agreement.enterprise_id),
+            "union": union_of(session, agreement), "users": users}

@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -21,14 +20,13 @@ from qorgau.agreements.models import (
     KIND_LABELS,
     STATUS_LABELS,
     UNIT_LABELS,
-    Agreement,
     AgreementStatus,
 )
 from qorgau.agreements.schemas import AgreementIn, AmendmentIn, ClauseIn, CommentIn, ModelInsertIn, MoveIn
-from qorgau.core import i18n, policy
+from qorgau.core import forms, i18n, policy
 from qorgau.core.db import utcnow
 from qorgau.core.deps import form_data, get_db, load_user, require_user
-from qorgau.core.errors import AppError, ValidationFailed
+from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.maps import region_map
@@ -38,7 +36,6 @@ from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.registry import service as registry
-from qorgau.registry.models import Enterprise, Region, Sector, UnionOrg
 
 router = APIRouter()
 NAV = [NavItem(N_("Collective agreements"), "/agreements/", "agreements.read"),
@@ -51,25 +48,19 @@ LABELS = {"status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS, "unit_labe
           "language_labels": LANGUAGE_LABELS, "core_kinds": CORE_KINDS, "group_labels": GROUP_LABELS}
 
 
-def _demo(db: Session) -> bool:
-    return db.execute(select(Agreement.id).where(Agreement.synthetic.is_(True)).limit(1)).first() is not None
-
-
 def _page(request: Request, db: Session, template: str, context: dict):
-    return render(request, template, {"demo": _demo(db), **LABELS, **context})
+    return render(request, template, {"demo": service.has_demo(db), **LABELS, **context})
 
 
-def _message(error: AppError) -> str:
-    return _(error.message, **error.params) if error.params else _(error.message)
+def _saved(db: Session, result):
+    db.commit()
+    return result
 
 
 def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
     if not policy.allowed(user, "agreements.write"):
         return []
-    today = utcnow().date()
-    soon = (service.list_query(session=db, actor=user, status="in_force")
-            .where(Agreement.valid_to.is_not(None), Agreement.valid_to <= date.fromordinal(today.toordinal() + 90)))
-    found = list(db.execute(soon.limit(5)).scalars())
+    found = service.ending_soon(session=db, actor=user, today=utcnow().date(), days=90)
     names = service.enterprise_names(db, {a.enterprise_id for a in found})
     items = [PanelItem(f"{i18n.localized(names[a.enterprise_id], 'name')}", f"/agreements/{a.id}",
                        _("ends %(day)s", day=i18n.format_date(a.valid_to)), "warn") for a in found]
@@ -126,8 +117,7 @@ def agreement_list(request: Request, status: str = Query("", max_length=16), kin
     if fmt in ("csv", "xlsx"):
         return download(service.EXPORT_COLUMNS, service.export_rows(session=db, actor=user, status=status, kind=kind,
                                                                     q=q), fmt, "collective-agreements", "Agreements")
-    query = service.list_query(session=db, actor=user, status=status, kind=kind, q=q)
-    agreements = list(db.execute(query.limit(300)).scalars())
+    agreements = service.agreements(session=db, actor=user, status=status, kind=kind, q=q)
     return _page(request, db, "agreements/list.html", {
         "agreements": agreements, "enterprises": service.enterprise_names(db, {a.enterprise_id for a in agreements}),
         "status": status, "kind": kind, "q": q, "kinds_of": {a.id: service.kinds_present(a) for a in agreements},
@@ -135,9 +125,8 @@ def agreement_list(request: Request, status: str = Query("", max_length=16), kin
 
 
 def _enterprise_options(db: Session, user: User) -> list[tuple[int, str]]:
-    rows = db.execute(select(Enterprise).where(policy.enterprise_scope(db, user)).order_by(Enterprise.name_ru)
-                      .limit(1000)).scalars()
-    return [(e.id, f"{i18n.localized(e, 'name')} · {e.bin}") for e in rows]
+    return [(e.id, f"{i18n.localized(e, 'name')} · {e.bin}")
+            for e in service.enterprise_choices(session=db, actor=user)]
 
 
 def _union_options(db: Session) -> list[tuple[int, str]]:
@@ -158,7 +147,8 @@ def new_form(request: Request, user: User = Depends(require_user), db: Session =
 def create(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
            form: FormData = Depends(form_data)):
     values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
-    try:
+
+    def action():
         agreement_in = _validated(AgreementIn, {
             "enterprise_id": _int(form.get("enterprise_id"), "enterprise_id", required=True),
             "union_id": _int(form.get("union_id"), "union_id"), "workers_party": _text(form, "workers_party"),
@@ -166,25 +156,22 @@ def create(request: Request, user: User = Depends(require_user), db: Session = D
             "number": _text(form, "number"), "language": _text(form, "language") or "ru",
             **{name: _date(form.get(name), name) for name in ("signed_on", "valid_from", "valid_to", "submitted_on")},
             "registration_ref": _text(form, "registration_ref")})
-        agreement = service.create(session=db, actor=user, agreement_in=agreement_in)
-        db.commit()
-    except AppError as error:
-        db.rollback()
-        response = new_form(request, user, db, _message(error), error.field or "", values)
-        response.status_code = 422
-        return response
-    return RedirectResponse(f"/agreements/{agreement.id}", status_code=303)
+        return _saved(db, service.create(session=db, actor=user, agreement_in=agreement_in))
+
+    return forms.submit(db, action, done=lambda agreement: _back(agreement.id),
+                        again=lambda message, field: new_form(request, user, db, message, field, values))
 
 
 # ---- coverage, library, workers' page --------------------------------------------------------------------
 
 
 def _group_names(db: Session, by: str) -> dict[str | None, str]:
+    groups = service.coverage_groups(db, by)
     if by == "region":
-        return {r.kato: i18n.localized(r, "name") for r in db.execute(select(Region)).scalars()}
+        return {r.kato: i18n.localized(r, "name") for r in groups}
     if by == "sector":
-        return {s.code: f"{s.code} · {i18n.localized(s, 'name')}" for s in db.execute(select(Sector)).scalars()}
-    names: dict[str | None, str] = {str(u.id): i18n.localized(u, "name") for u in db.execute(select(UnionOrg)).scalars()}
+        return {s.code: f"{s.code} · {i18n.localized(s, 'name')}" for s in groups}
+    names: dict[str | None, str] = {str(u.id): i18n.localized(u, "name") for u in groups}
     names[None] = _("No primary union organisation")
     return names
 
@@ -235,7 +222,7 @@ def workplace(request: Request, q: str = Query("", max_length=100),
     """For workers, no sign-in: the collective agreement in force at their workplace, clause by clause."""
     chosen = registry.enterprise_by_id(session=db, enterprise_id=enterprise) if enterprise else None
     agreement = service.workplace_agreement(session=db, enterprise_id=chosen.id) if chosen else None
-    union = db.get(UnionOrg, agreement.union_id) if agreement and agreement.union_id else None
+    union = service.union_of(db, agreement)
     return _page(request, db, "agreements/workplace.html", {
         "q": q, "matches": registry.public_enterprise_search(session=db, q=q) if q else [], "chosen": chosen,
         "a": agreement, "union": union, "clauses": service.current_clauses(agreement) if agreement else []})
@@ -248,21 +235,18 @@ def workplace(request: Request, q: str = Query("", max_length=100),
 def agreement_page(request: Request, agreement_id: IdPath, user: User = Depends(require_user),
                    db: Session = Depends(get_db), error: str = "", error_field: str = "", status_code: int = 200):
     agreement = service.get(session=db, actor=user, agreement_id=agreement_id)
-    enterprise = db.get(Enterprise, agreement.enterprise_id)
-    union = db.get(UnionOrg, agreement.union_id) if agreement.union_id else None
     may_write = (policy.allowed(user, "agreements.write")
                  and agreement.status in (AgreementStatus.DRAFT, AgreementStatus.IN_FORCE))
     present = service.kinds_present(agreement)
-    authors = {c.author_id for c in agreement.comments} - {None}
-    users = {u.id: u for u in db.execute(select(User).where(User.id.in_(authors))).scalars()} if authors else {}
     response = _page(request, db, "agreements/agreement.html", {
-        "a": agreement, "enterprise": enterprise, "union": union, "clauses": service.current_clauses(agreement),
+        "a": agreement, **service.agreement_context(session=db, agreement=agreement),
+        "clauses": service.current_clauses(agreement),
         "removed": [c for c in agreement.clauses if c.removed_in is not None], "present": present,
         "score": service.core_score(present), "missing": [k for k in KIND_LABELS if k not in present],
         "models": service.model_clauses(), "may_write": may_write,
         "may_comment": policy.allowed(user, "agreements.comment") or policy.allowed(user, "agreements.write"),
         "moves": [s for s in AGREEMENT_FLOW.next_states(agreement.status)] if may_write else [],
-        "users": users, "error": error, "error_field": error_field,
+        "error": error, "error_field": error_field,
         "kinds": [(k, _(v)) for k, v in KIND_LABELS.items()],
         "units": [(k, _(v)) for k, v in UNIT_LABELS.items()],
         "languages": [(k, _(v)) for k, v in LANGUAGE_LABELS.items()],
@@ -272,9 +256,11 @@ def agreement_page(request: Request, agreement_id: IdPath, user: User = Depends(
     return response
 
 
-def _again(request: Request, db: Session, user: User, agreement_id: int, error: AppError):
-    db.rollback()
-    return agreement_page(request, agreement_id, user, db, _message(error), error.field or "", 422)
+def _on_agreement(request: Request, db: Session, user: User, agreement_id: int, action, anchor: str = ""):
+    """Run a change to the agreement and go back to it; on a refusal show the agreement again with the reason."""
+    return forms.submit(db, lambda: _saved(db, action()), done=lambda _result: _back(agreement_id, anchor),
+                        again=lambda message, field: agreement_page(request, agreement_id, user, db, message, field,
+                                                                    422))
 
 
 def _back(agreement_id: int, anchor: str = "") -> RedirectResponse:
@@ -295,82 +281,68 @@ def _amount(value: str) -> str | None:
 @router.post("/agreements/{agreement_id}/clauses")
 def clause_post(request: Request, agreement_id: IdPath, form: FormData = Depends(form_data),
                 user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
+    def action():
         clause_in = _validated(ClauseIn, {
             "kind": _text(form, "kind"), "number": _text(form, "number"), "language": _text(form, "language"),
             "text": _text(form, "text"), "commitment": _text(form, "commitment"),
             "amount": _amount(_text(form, "amount")), "unit": _text(form, "unit"),
             "legal_minimum": _text(form, "legal_minimum")})
-        service.add_clause(session=db, actor=user, agreement_id=agreement_id, clause_in=clause_in)
-        db.commit()
-    except AppError as error:
-        return _again(request, db, user, agreement_id, error)
-    return _back(agreement_id, "#clauses")
+        return service.add_clause(session=db, actor=user, agreement_id=agreement_id, clause_in=clause_in)
+
+    return _on_agreement(request, db, user, agreement_id, action, "#clauses")
 
 
 @router.post("/agreements/{agreement_id}/model")
 def model_post(request: Request, agreement_id: IdPath, form: FormData = Depends(form_data),
                user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
+    def action():
         insert_in = _validated(ModelInsertIn, {"key": _text(form, "key"), "language": _text(form, "language"),
                                                "number": _text(form, "number")})
-        service.insert_model_clause(session=db, actor=user, agreement_id=agreement_id, insert_in=insert_in)
-        db.commit()
-    except AppError as error:
-        return _again(request, db, user, agreement_id, error)
-    return _back(agreement_id, "#clauses")
+        return service.insert_model_clause(session=db, actor=user, agreement_id=agreement_id, insert_in=insert_in)
+
+    return _on_agreement(request, db, user, agreement_id, action, "#clauses")
 
 
 @router.post("/agreements/{agreement_id}/clauses/{clause_id}/remove")
 def clause_remove(request: Request, agreement_id: IdPath, clause_id: IdPath, user: User = Depends(require_user),
                   db: Session = Depends(get_db)):
-    try:
-        service.remove_clause(session=db, actor=user, agreement_id=agreement_id, clause_id=clause_id)
-        db.commit()
-    except AppError as error:
-        return _again(request, db, user, agreement_id, error)
-    return _back(agreement_id, "#clauses")
+    return _on_agreement(request, db, user, agreement_id, lambda: service.remove_clause(
+        session=db, actor=user, agreement_id=agreement_id, clause_id=clause_id), "#clauses")
 
 
 @router.post("/agreements/{agreement_id}/status")
 def status_post(request: Request, agreement_id: IdPath, form: FormData = Depends(form_data),
                 user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
+    def action():
         move_in = _validated(MoveIn, {"status": _text(form, "status"),
                                       "ended_on": _date(form.get("ended_on"), "ended_on"),
                                       "reason": _text(form, "reason")})
-        service.move(session=db, actor=user, agreement_id=agreement_id, move_in=move_in)
-        db.commit()
-    except AppError as error:
-        return _again(request, db, user, agreement_id, error)
-    return _back(agreement_id)
+        return service.move(session=db, actor=user, agreement_id=agreement_id, move_in=move_in)
+
+    return _on_agreement(request, db, user, agreement_id, action)
 
 
 @router.post("/agreements/{agreement_id}/amend")
 def amend_post(request: Request, agreement_id: IdPath, form: FormData = Depends(form_data),
                user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
+    def action():
         amendment_in = _validated(AmendmentIn, {"signed_on": _date(form.get("signed_on"), "signed_on"),
                                                 "summary": _text(form, "summary"),
                                                 "valid_to": _date(form.get("valid_to"), "valid_to")})
-        service.amend(session=db, actor=user, agreement_id=agreement_id, amendment_in=amendment_in)
-        db.commit()
-    except AppError as error:
-        return _again(request, db, user, agreement_id, error)
-    return _back(agreement_id, "#versions")
+        return service.amend(session=db, actor=user, agreement_id=agreement_id, amendment_in=amendment_in)
+
+    return _on_agreement(request, db, user, agreement_id, action, "#versions")
 
 
 @router.post("/agreements/{agreement_id}/comment")
 def comment_post(request: Request, agreement_id: IdPath, form: FormData = Depends(form_data),
                  user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
+    def action():
         comment_in = _validated(CommentIn, {"text": _text(form, "text"),
                                             "clause_id": _int(form.get("clause_id"), "clause_id")})
-        service.add_comment(session=db, actor=user, agreement_id=agreement_id, comment_in=comment_in)
-        db.commit()
-    except AppError as error:
-        return _again(request, db, user, agreement_id, error)
-    return _back(agreement_id, "#comments")
+        return service.add_comment(session=db, actor=user, agreement_id=agreement_id, comment_in=comment_in)
+
+    return _on_agreement(request, db, user, agreement_id, action, "#comments")
 
 
 @router.post("/agreements/{agreement_id}/document")
@@ -379,13 +351,9 @@ def document_post(request: Request, agreement_id: IdPath, form: FormData = Depen
     upload = form.get("file")
     stream = getattr(upload, "file", None)
     content = stream.read(service.MAX_DOCUMENT + 1) if stream is not None else b""
-    try:
-        service.add_document(session=db, actor=user, agreement_id=agreement_id,
-                             filename=getattr(upload, "filename", "") or "", content=content)
-        db.commit()
-    except AppError as error:
-        return _again(request, db, user, agreement_id, error)
-    return _back(agreement_id, "#versions")
+    return _on_agreement(request, db, user, agreement_id, lambda: service.add_document(
+        session=db, actor=user, agreement_id=agreement_id, filename=getattr(upload, "filename", "") or "",
+        content=content), "#versions")
 
 
 @router.get("/agreements/documents/{agreement_document_id}")

@@ -9,6 +9,7 @@ from datetime import timedelta
 from qorgau.audits import service
 from qorgau.core import policy
 from qorgau.core.db import utcnow
+from qorgau.core.policy import Role
 
 SUMMARY = ("Синтетические демонстрационные данные. Аудит проведён совместно с профсоюзом и представителями "
            "работников. Основные замечания касаются учёта рабочего времени, обеспечения СИЗ и оплаты "
@@ -98,7 +99,7 @@ def generate(session, ctx) -> None:
         reply_by = employer if employer is not None and enterprise.id == employer.scope_enterprise_id else None
         _walk(session, actor, reply_by, row, rng, until=until, quality=quality, interviews=interviews,
               days_ago=days_ago)
-    if ctx.users.get("admin") is not None:
+    if ctx.users.get(Role.ADMIN) is not None:
         session.info["actor"] = f"user:{federation.username}"
         cancelled = service.create_audit(session=session, actor=federation, enterprise_id=others[-1].id
                                          if others else smelter.id, planned_on=today - timedelta(days=30),

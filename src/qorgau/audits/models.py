@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from qorgau.audits.states import AuditStatus, VersionStatus
+from qorgau.audits.states import AuditStatus, PartyAnswer, VersionStatus
 from qorgau.core.db import Base, UTCDateTime, utcnow
 
 
@@ -72,7 +72,7 @@ class Party(Base):
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200))
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    response: Mapped[str] = mapped_column(String(16), default="pending")
+    response: Mapped[str] = mapped_column(String(16), default=PartyAnswer.PENDING)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     note: Mapped[str] = mapped_column(String(500), default="")
 

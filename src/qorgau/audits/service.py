@@ -16,10 +16,12 @@ from qorgau.audits.models import Answer, Audit, Finding, Interview, Party, Quest
 from qorgau.audits.states import (
     AUDIT_MOVES,
     PARTY_KINDS,
+    PARTY_MOVES,
     SEVERITIES,
     VERSION_MOVES,
     VIOLATION_SEVERITY,
     AuditStatus,
+    PartyAnswer,
     VersionStatus,
 )
 from qorgau.core import audit, documents, i18n, policy
@@ -214,11 +216,12 @@ def respond_party(*, session: Session, actor: User, party_id: int, response: str
     permission = "audits.reply" if party.kind == "employer" and not policy.allowed(actor, "audits.run") \
         else "audits.run"
     policy.require_enterprise(session, actor, permission, party.audit.enterprise_id)
-    if response not in ("accepted", "declined"):
+    if response not in (PartyAnswer.ACCEPTED, PartyAnswer.DECLINED):
         raise ValidationFailed(N_("The answer is accepted or declined."), field="response")
     if party.audit.status in (AuditStatus.PUBLISHED, AuditStatus.CANCELLED):
         raise Conflict(N_("This audit is closed."), field="response")
-    party.response, party.responded_at, party.note = response, utcnow(), note.strip()[:500]
+    party.response = PARTY_MOVES.move(party.response, response, field="response")
+    party.responded_at, party.note = utcnow(), note.strip()[:500]
     session.flush()
     return party
 
@@ -606,3 +609,33 @@ def due_soon(*, session: Session, actor: User, today: date | None = None) -> lis
                                                               Audit.planned_on <= today + timedelta(days=60))
     return list(session.execute(query.limit(5)).scalars())
 
+
+
+# ---- what the pages show ------------------------------------------------------------------------------
+
+
+def enterprise_names(session: Session, ids) -> dict[int, str]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    return {e.id: i18n.localized(e, "name")
+            for e in session.execute(select(Enterprise).where(Enterprise.id.in_(ids))).scalars()}
+
+
+def report_codes(session: Session, row: Audit) -> dict[str, str]:
+    """The verification codes of the audit's issued reports, by language."""
+    codes = {}
+    for language, document_id in (row.reports or {}).items():
+        document = session.get(documents.IssuedDocument, document_id)
+        if document is not None:
+            codes[language] = documents.format_code(document.code)
+    return codes
+
+
+def audit_of_party(session: Session, party_id: int) -> int:
+    """The id of the audit a party belongs to; NotFound when there is no such party (its scope is checked by
+    the action on it)."""
+    party = session.get(Party, party_id)
+    if party is None:
+        raise NotFound(N_("Not found."))
+    return party.audit_id

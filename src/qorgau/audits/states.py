@@ -54,7 +54,23 @@ VERSION_LABELS = {VersionStatus.PROPOSED: N_("proposed"), VersionStatus.APPROVED
 
 PARTY_KINDS = {"union": N_("Trade union"), "employer": N_("Employer"),
                "workers": N_("Worker representatives"), "state": N_("State labour inspectorate")}
-PARTY_ANSWERS = {"pending": N_("no answer yet"), "accepted": N_("accepted"), "declined": N_("declined")}
+
+
+class PartyAnswer(StrEnum):
+    """A party's answer to the invitation; the organiser may record a changed answer with a new note."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+PARTY_MOVES = Transitions(PartyAnswer, {
+    PartyAnswer.PENDING: {PartyAnswer.ACCEPTED, PartyAnswer.DECLINED},
+    PartyAnswer.ACCEPTED: {PartyAnswer.ACCEPTED, PartyAnswer.DECLINED},
+    PartyAnswer.DECLINED: {PartyAnswer.ACCEPTED, PartyAnswer.DECLINED},
+})
+PARTY_ANSWERS = {PartyAnswer.PENDING: N_("no answer yet"), PartyAnswer.ACCEPTED: N_("accepted"),
+                 PartyAnswer.DECLINED: N_("declined")}
 ANSWERS = {"yes": N_("Complies"), "no": N_("Does not comply"), "na": N_("Not applicable")}
 SEVERITIES = {"critical": N_("Critical"), "major": N_("Major"), "minor": N_("Minor")}
 # A finding's severity as a violation's severity in deviations.

@@ -13,9 +13,9 @@ from starlette.datastructures import FormData, UploadFile
 
 from qorgau.audits import service
 from qorgau.audits.states import AUDIT_MOVES, MOVE_LABELS, SEVERITIES, VERSION_LABELS, AuditStatus
-from qorgau.core import documents, i18n, policy
+from qorgau.core import documents, forms, i18n, policy
 from qorgau.core.deps import form_data, get_db, require_user
-from qorgau.core.errors import AppError, ValidationFailed
+from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
@@ -23,7 +23,6 @@ from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
-from qorgau.registry.models import Enterprise
 
 router = APIRouter(prefix="/audits")
 NAV = [NavItem(N_("Social audits"), "/audits/", "audits.summary")]
@@ -44,12 +43,12 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
 
 
 def _names(db: Session, ids) -> dict[int, str]:
-    from sqlalchemy import select
+    return service.enterprise_names(db, ids)
 
-    ids = list(set(ids))
-    if not ids:
-        return {}
-    return {e.id: i18n.localized(e, "name") for e in db.execute(select(Enterprise).where(Enterprise.id.in_(ids))).scalars()}
+
+def _saved(db: Session, result):
+    db.commit()
+    return result
 
 
 def _text(value: str) -> str:
@@ -80,7 +79,7 @@ def list_page(request: Request, status: str = Query("", max_length=16), enterpri
 @router.post("/new")
 def create(request: Request, form: FormData = Depends(form_data), user: User = Depends(require_user),
            db: Session = Depends(get_db)):
-    try:
+    def action():
         enterprise_text = _text(form.get("enterprise_id"))
         if not enterprise_text.isdigit():
             raise ValidationFailed(N_("Choose an enterprise."), field="enterprise_id")
@@ -88,16 +87,12 @@ def create(request: Request, form: FormData = Depends(form_data), user: User = D
             planned_on = date.fromisoformat(_text(form.get("planned_on")))
         except ValueError:
             raise ValidationFailed(N_("Give the planned date as YYYY-MM-DD."), field="planned_on") from None
-        row = service.create_audit(session=db, actor=user, enterprise_id=int(enterprise_text), planned_on=planned_on,
-                                   invite_state=form.get("invite_state") == "1")
-    except AppError as error:
-        if error.status in (403, 404):
-            raise
-        db.rollback()
-        return list_page(request, "", None, "", user, db, error=_(error.message, **error.params),
-                         error_field=error.field or "")
-    db.commit()
-    return RedirectResponse(f"/audits/{row.id}", status_code=303)
+        return _saved(db, service.create_audit(session=db, actor=user, enterprise_id=int(enterprise_text),
+                                               planned_on=planned_on, invite_state=form.get("invite_state") == "1"))
+
+    return forms.submit(db, action, done=lambda row: RedirectResponse(f"/audits/{row.id}", status_code=303),
+                        again=lambda message, field: list_page(request, "", None, "", user, db, error=message,
+                                                               error_field=field))
 
 
 def _audit_context(db: Session, user: User, audit_id: int) -> dict:
@@ -106,11 +101,6 @@ def _audit_context(db: Session, user: User, audit_id: int) -> dict:
     full = policy.allowed(user, "audits.read")
     can_run = policy.allowed(user, "audits.run")
     moves = [(s, MOVE_LABELS[s]) for s in AUDIT_MOVES.next_states(row.status)] if can_run else []
-    document_codes = {}
-    for language, document_id in (row.reports or {}).items():
-        document = db.get(documents.IssuedDocument, document_id)
-        if document is not None:
-            document_codes[language] = documents.format_code(document.code)
     return {
         "a": row, "q": questionnaire, "locale": i18n.get_locale(), "full": full, "can_run": can_run,
         "can_reply": policy.allowed(user, "audits.reply"), "can_fieldwork": policy.allowed(user, "audits.fieldwork"),
@@ -118,7 +108,7 @@ def _audit_context(db: Session, user: User, audit_id: int) -> dict:
         "moves": moves, "enterprise_name": _names(db, [row.enterprise_id]).get(row.enterprise_id, ""),
         "interviews": service.interview_summary(row), "peers": service.peers(session=db, row=row),
         "trend": service.trend(session=db, actor=user, enterprise_id=row.enterprise_id),
-        "answers": service.answers_of(row), "codes": document_codes, **service.labels()}
+        "answers": service.answers_of(row), "codes": service.report_codes(db, row), **service.labels()}
 
 
 @router.get("/{audit_id}")
@@ -128,17 +118,10 @@ def audit_page(request: Request, audit_id: IdPath, user: User = Depends(require_
 
 def _act(request: Request, db: Session, user: User, audit_id: int, action: Callable[[], object],
          anchor: str = "") -> Response:
-    try:
-        action()
-    except AppError as error:
-        if error.status in (403, 404):
-            raise
-        db.rollback()
-        return render(request, "audits/audit.html", {**_audit_context(db, user, audit_id),
-                                                      "error": _(error.message, **error.params),
-                                                      "error_field": error.field}, status_code=error.status)
-    db.commit()
-    return RedirectResponse(f"/audits/{audit_id}{anchor}", status_code=303)
+    return forms.submit(db, lambda: _saved(db, action()),
+                        done=lambda _result: RedirectResponse(f"/audits/{audit_id}{anchor}", status_code=303),
+                        again=lambda message, field: render(request, "audits/audit.html", {
+                            **_audit_context(db, user, audit_id), "error": message, "error_field": field}))
 
 
 @router.post("/{audit_id}/move")
@@ -160,14 +143,7 @@ def add_party(request: Request, audit_id: IdPath, form: FormData = Depends(form_
 @router.post("/parties/{party_id}/respond")
 def respond_party(request: Request, party_id: IdPath, form: FormData = Depends(form_data),
                   user: User = Depends(require_user), db: Session = Depends(get_db)):
-    from qorgau.audits.models import Party
-
-    party = db.get(Party, party_id)
-    if party is None:
-        from qorgau.core.errors import NotFound
-
-        raise NotFound(N_("Not found."))
-    audit_id = party.audit_id
+    audit_id = service.audit_of_party(db, party_id)
     return _act(request, db, user, audit_id, lambda: service.respond_party(
         session=db, actor=user, party_id=party_id, response=_text(form.get("response"))[:16],
         note=_text(form.get("note"))[:500]), "#parties")
@@ -250,18 +226,16 @@ def fieldwork_save(request: Request, audit_id: IdPath, form: FormData = Depends(
     """The same answers without a script: every answered point of the form at once."""
     answers = [{"point_id": key[2:], "value": _text(form.get(key)), "note": _text(form.get("n-" + key[2:]))}
                for key in form if key.startswith("p-")]
-    try:
-        result = service.submit_answers(session=db, actor=user, audit_id=audit_id, answers=answers)
-    except AppError as error:
-        if error.status in (403, 404):
-            raise
-        db.rollback()
-        context = _audit_context(db, user, audit_id)
-        return render(request, "audits/fieldwork.html", {**context, "open": True, "saved": 0,
-                                                          "error": _(error.message, **error.params)},
-                      status_code=error.status)
-    db.commit()
-    return RedirectResponse(f"/audits/{audit_id}/fieldwork?saved={result['saved']}", status_code=303)
+    return forms.submit(db, lambda: _saved(db, service.submit_answers(session=db, actor=user, audit_id=audit_id,
+                                                                      answers=answers)),
+                        done=lambda result: RedirectResponse(f"/audits/{audit_id}/fieldwork?saved={result['saved']}",
+                                                             status_code=303),
+                        again=lambda message, _field: _fieldwork_again(request, db, user, audit_id, message))
+
+
+def _fieldwork_again(request: Request, db: Session, user: User, audit_id: int, message: str) -> Response:
+    return render(request, "audits/fieldwork.html", {**_audit_context(db, user, audit_id), "open": True, "saved": 0,
+                                                      "error": message})
 
 
 @router.post("/{audit_id}/interviews")
@@ -270,18 +244,10 @@ def interview_save(request: Request, audit_id: IdPath, form: FormData = Depends(
     """An interview sent without a script (the script sends the same to the API, offline-safe)."""
     answers = {key[3:]: _text(form.get(key)) for key in form if key.startswith("iv-") and form.get(key)}
     key = _text(form.get("client_key"))[:64]
-    try:
-        service.record_interview(session=db, actor=user, audit_id=audit_id, client_key=key, answers=answers)
-    except AppError as error:
-        if error.status in (403, 404):
-            raise
-        db.rollback()
-        context = _audit_context(db, user, audit_id)
-        return render(request, "audits/fieldwork.html", {**context, "open": True, "saved": 0,
-                                                          "error": _(error.message, **error.params)},
-                      status_code=error.status)
-    db.commit()
-    return RedirectResponse(f"/audits/{audit_id}/fieldwork#interviews", status_code=303)
+    return forms.submit(db, lambda: _saved(db, service.record_interview(
+        session=db, actor=user, audit_id=audit_id, client_key=key, answers=answers)),
+        done=lambda _interview: RedirectResponse(f"/audits/{audit_id}/fieldwork#interviews", status_code=303),
+        again=lambda message, _field: _fieldwork_again(request, db, user, audit_id, message))
 
 
 @router.get("/{audit_id}/report.pdf")

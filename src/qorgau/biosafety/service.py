@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from qorgau.biosafety import agents as agents_mod
 from qorgau.biosafety.engine.scan import CaseRecord, Parameters, district_of, region_of, scan
 from qorgau.biosafety.models import BioCase, BioCluster, BioExposure, DetectionRun
 from qorgau.biosafety.schemas import DecisionIn, ExposureIn
-from qorgau.biosafety.states import ACTIVITIES, CLUSTER_MOVES, CONTROLS
+from qorgau.biosafety.states import ACTIVITIES, CLUSTER_MOVES, CONTROLS, ClusterStatus
 from qorgau.core import audit, policy
 from qorgau.core.db import utcnow
 from qorgau.core.errors import NotFound, ValidationFailed
@@ -24,7 +24,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
 from qorgau.registry import service as registry_service
-from qorgau.registry.models import Enterprise, Region
+from qorgau.registry.models import Enterprise, Region, Sector
 
 ALPHA = 0.05  # clusters with a Monte Carlo p-value at most this raise an alert
 WEEKS = 104  # study period of a detection run, in weeks ending on its date
@@ -383,3 +383,47 @@ def region_names(session: Session) -> dict[str, Region]:
 
 def district_code(kato: str) -> str:
     return district_of(kato)
+
+
+# ---- what the pages show ------------------------------------------------------------------------------
+
+
+def has_demo(session: Session) -> bool:
+    """Whether synthetic demonstration cases or exposures are loaded (the pages say so)."""
+    return any(session.execute(select(model.id).where(model.synthetic.is_(True)).limit(1)).first() is not None
+               for model in (BioCase, BioExposure))
+
+
+def clusters(*, session: Session, actor: User, status: str = "", limit: int = 50) -> list[BioCluster]:
+    return list(session.execute(clusters_query(session=session, actor=actor, status=status).limit(limit)).scalars())
+
+
+def open_clusters(*, session: Session, actor: User, limit: int = 5) -> tuple[list[BioCluster], int]:
+    """The first `limit` open clusters the actor sees and how many there are in all."""
+    query = clusters_query(session=session, actor=actor, status=ClusterStatus.OPEN)
+    total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    return list(session.execute(query.limit(limit)).scalars()), total
+
+
+def cases_by_region(*, session: Session, actor: User, disease: str = "",
+                    limit: int = 100) -> tuple[list[BioCase], list[tuple[str, str, int]]]:
+    """The first `limit` cases the actor sees, and the count of all of them per region and disease."""
+    query = cases_query(session=session, actor=actor, disease=disease)
+    counts = select(BioCase.region_kato, BioCase.disease, func.count()).where(
+        BioCase.id.in_(select(query.order_by(None).with_only_columns(BioCase.id).subquery()))) \
+        .group_by(BioCase.region_kato, BioCase.disease).order_by(func.count().desc())
+    return list(session.execute(query.limit(limit)).scalars()), [tuple(row) for row in session.execute(counts).all()]
+
+
+def cluster_context(*, session: Session, actor: User, cluster: BioCluster) -> dict:
+    """Beside a cluster: its sector, the enterprises of it the actor reaches and who decided on it."""
+    sector = session.execute(select(Sector).where(
+        Sector.code == cluster.sector_code)).scalar() if cluster.sector_code else None
+    enterprises = registry_service.enterprises_by_ids(session=session, ids=[
+        e for e in cluster.enterprise_ids or [] if policy.can_reach_enterprise(session, actor, e)])
+    decided_by = session.get(User, cluster.decided_by_id) if cluster.decided_by_id else None
+    return {"sector": sector, "enterprises": enterprises, "decided_by": decided_by}
+
+
+def exposures(*, session: Session, actor: User, enterprise_id: int) -> list[BioExposure]:
+    return list(session.execute(exposures_query(session=session, actor=actor, enterprise_id=enterprise_id)).scalars())

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from qorgau.biosafety import agents as agents_mod
 from qorgau.biosafety import exchange, service
-from qorgau.biosafety.models import BioCase, BioCluster, BioExposure
+from qorgau.biosafety.models import BioCluster
 from qorgau.biosafety.schemas import DecisionIn, ExposureIn
 from qorgau.biosafety.states import ACTIVITIES, CLUSTER_MOVES, CONTROLS, STATUS_LABELS, ClusterStatus
-from qorgau.core import i18n, policy
+from qorgau.core import forms, i18n, policy
 from qorgau.core.deps import form_data, get_db, require_user
 from qorgau.core.errors import AppError, NotFound
 from qorgau.core.i18n import gettext as _
@@ -24,7 +23,6 @@ from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.registry import service as registry_service
-from qorgau.registry.models import Sector
 
 router = APIRouter(prefix="/biosafety")
 NAV = [NavItem(N_("Bio-safety surveillance"), "/biosafety/", "biosafety.read")]
@@ -34,22 +32,20 @@ MOVE_LABELS = {ClusterStatus.CONFIRMED: N_("Confirm the outbreak"), ClusterStatu
                ClusterStatus.OPEN: N_("Reopen the alert")}
 
 
-def _demo(db: Session) -> bool:
-    return db.execute(select(BioCase.id).where(BioCase.synthetic.is_(True)).limit(1)).first() is not None or \
-        db.execute(select(BioExposure.id).where(BioExposure.synthetic.is_(True)).limit(1)).first() is not None
-
-
 def _page(request: Request, db: Session, template: str, context: dict, status_code: int = 200):
-    return render(request, template, {"demo": _demo(db), "regions": service.region_names(db), **LABELS, **context},
+    return render(request, template, {"demo": service.has_demo(db), "regions": service.region_names(db), **LABELS, **context},
                   status_code=status_code)
+
+
+def _saved(db: Session, result):
+    db.commit()
+    return result
 
 
 def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
     if not policy.allowed(user, "biosafety.alerted"):
         return []
-    query = service.clusters_query(session=db, actor=user, status="open")
-    open_clusters = list(db.execute(query.limit(5)).scalars())
-    total = db.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    open_clusters, total = service.open_clusters(session=db, actor=user)
     items = [PanelItem(_("%(disease)s: %(cases)s cases", disease=_(agents_mod.DISEASES[c.disease]), cases=c.cases),
                        f"/biosafety/clusters/{c.id}", _("open alert"), "warn") for c in open_clusters]
     return [Panel(title=_("Infection clusters"), order=48, figure=i18n.format_number(total), items=items,
@@ -62,15 +58,10 @@ def surveillance(request: Request, disease: str = Query("", max_length=24), user
     policy.require(user, "biosafety.read")
     if disease and disease not in agents_mod.DISEASES:
         disease = ""
-    clusters = list(db.execute(service.clusters_query(session=db, actor=user).limit(50)).scalars())
+    clusters = service.clusters(session=db, actor=user)
     cases, by_region = [], []
     if policy.allowed(user, "biosafety.cases"):
-        query = service.cases_query(session=db, actor=user, disease=disease)
-        cases = list(db.execute(query.limit(100)).scalars())
-        counts = select(BioCase.region_kato, BioCase.disease, func.count()).where(
-            BioCase.id.in_(select(query.order_by(None).with_only_columns(BioCase.id).subquery()))) \
-            .group_by(BioCase.region_kato, BioCase.disease).order_by(func.count().desc())
-        by_region = list(db.execute(counts).all())
+        cases, by_region = service.cases_by_region(session=db, actor=user, disease=disease)
     return _page(request, db, "biosafety/surveillance.html",
                  {"clusters": clusters, "cases": cases, "by_region": by_region, "disease": disease,
                   "can_detect": policy.allowed(user, "biosafety.detect"),
@@ -94,13 +85,8 @@ def cluster_page(request: Request, cluster_id: IdPath, user: User = Depends(requ
 
 
 def _cluster(request: Request, db: Session, user: User, cluster: BioCluster, error: str = "", status_code: int = 200):
-    sector = db.execute(select(Sector).where(
-        Sector.code == cluster.sector_code)).scalar() if cluster.sector_code else None
-    enterprises = registry_service.enterprises_by_ids(session=db, ids=[
-        e for e in cluster.enterprise_ids or [] if policy.can_reach_enterprise(db, user, e)])
-    decided_by = db.get(User, cluster.decided_by_id) if cluster.decided_by_id else None
     return _page(request, db, "biosafety/cluster.html", {
-        "c": cluster, "sector": sector, "enterprises": enterprises, "decided_by": decided_by, "error": error,
+        "c": cluster, **service.cluster_context(session=db, actor=user, cluster=cluster), "error": error,
         "case_list": service.cluster_cases(session=db, actor=user, cluster=cluster),
         "moves": CLUSTER_MOVES.next_states(cluster.status) if policy.allowed(user, "biosafety.decide") else [],
         "move_labels": MOVE_LABELS}, status_code=status_code)
@@ -109,18 +95,12 @@ def _cluster(request: Request, db: Session, user: User, cluster: BioCluster, err
 @router.post("/clusters/{cluster_id}/decision")
 def cluster_decision(request: Request, cluster_id: IdPath, user: User = Depends(require_user),
                      db: Session = Depends(get_db), form: FormData = Depends(form_data)):
-    try:
-        service.decide(session=db, actor=user, cluster_id=cluster_id,
-                       decision=DecisionIn(status=str(form.get("status", ""))[:12],
-                                           reason=str(form.get("reason", ""))[:2000]))
-        db.commit()
-    except AppError as failure:
-        if failure.status == 404:
-            raise  # the request's unit of work ends it; the error page still knows the user
-        db.rollback()
-        cluster = service.get_cluster(session=db, actor=user, cluster_id=cluster_id)
-        return _cluster(request, db, user, cluster, _(failure.message, **failure.params), status_code=422)
-    return RedirectResponse(f"/biosafety/clusters/{cluster_id}", status_code=303)
+    return forms.submit(db, lambda: _saved(db, service.decide(
+        session=db, actor=user, cluster_id=cluster_id,
+        decision=DecisionIn(status=str(form.get("status", ""))[:12], reason=str(form.get("reason", ""))[:2000]))),
+        done=lambda _cluster_: RedirectResponse(f"/biosafety/clusters/{cluster_id}", status_code=303),
+        again=lambda message, _field: _cluster(
+            request, db, user, service.get_cluster(session=db, actor=user, cluster_id=cluster_id), message))
 
 
 @router.get("/agents")
@@ -146,7 +126,7 @@ def _enterprise(request: Request, db: Session, user: User, enterprise_id: int, e
     enterprise = registry_service.enterprise_by_id(session=db, enterprise_id=enterprise_id)
     if enterprise is None:
         raise NotFound("Not found.")
-    entries = list(db.execute(service.exposures_query(session=db, actor=user, enterprise_id=enterprise_id)).scalars())
+    entries = service.exposures(session=db, actor=user, enterprise_id=enterprise_id)
     zones = registry_service.zones_of_enterprise(session=db, enterprise_id=enterprise_id)
     return _page(request, db, "biosafety/enterprise.html", {
         "enterprise": enterprise, "entries": entries, "zones": {z.id: z for z in zones},
@@ -169,20 +149,17 @@ def add_entry(request: Request, enterprise_id: IdPath, user: User = Depends(requ
               db: Session = Depends(get_db), form: FormData = Depends(form_data)):
     values = {k: str(form.get(k, ""))[:1000] for k in ("activity", "agent_code", "zone_id", "exposed_workers",
                                                        *CONTROLS, "note")}
-    try:
+    def action():
         zone = values["zone_id"]
         body = ExposureIn(activity=values["activity"][:16], agent_code=values["agent_code"][:40],
                           zone_id=int(zone) if zone.isdigit() and len(zone) < 10 else None,
                           exposed_workers=_count(form, "exposed_workers"),
                           **{c: _count(form, c) for c in CONTROLS}, note=values["note"])
-        service.add_exposure(session=db, actor=user, enterprise_id=enterprise_id, exposure_in=body)
-        db.commit()
-    except AppError as failure:
-        if failure.status == 404:
-            raise  # the request's unit of work ends it; the error page still knows the user
-        db.rollback()
-        return _enterprise(request, db, user, enterprise_id, _(failure.message, **failure.params), values, 422)
-    return RedirectResponse(f"/biosafety/exposure/{enterprise_id}", status_code=303)
+        return _saved(db, service.add_exposure(session=db, actor=user, enterprise_id=enterprise_id, exposure_in=body))
+
+    return forms.submit(db, action,
+                        done=lambda _entry: RedirectResponse(f"/biosafety/exposure/{enterprise_id}", status_code=303),
+                        again=lambda message, _field: _enterprise(request, db, user, enterprise_id, message, values))
 
 
 # ---- case lists: import and export --------------------------------------------------------------------------
@@ -220,17 +197,12 @@ def import_commit(request: Request, user: User = Depends(require_user), db: Sess
     from qorgau.core.imports.flow import commit
 
     token = str(form.get("token", ""))[:64]
-    try:
-        result = commit(session=db, actor=user, importer=exchange.CASES, token=token,
-                        data_dir=request.app.state.settings.data_dir)
-        db.commit()
-    except AppError as failure:
-        if failure.status == 404:
-            raise  # the request's unit of work ends it; the error page still knows the user
-        db.rollback()
-        return _page(request, db, "biosafety/import.html", {"columns": exchange.COLUMNS,
-                                                            "failed": _(failure.message, **failure.params)}, 422)
-    return _page(request, db, "biosafety/import.html", {"columns": exchange.COLUMNS, "result": result})
+    return forms.submit(db, lambda: _saved(db, commit(session=db, actor=user, importer=exchange.CASES, token=token,
+                                                      data_dir=request.app.state.settings.data_dir)),
+                        done=lambda result: _page(request, db, "biosafety/import.html",
+                                                  {"columns": exchange.COLUMNS, "result": result}),
+                        again=lambda message, _field: _page(request, db, "biosafety/import.html",
+                                                            {"columns": exchange.COLUMNS, "failed": message}))
 
 
 @router.get("/export")

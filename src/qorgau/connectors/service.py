@@ -528,3 +528,26 @@ def rollout_summary(rows: list[dict]) -> dict:
             "late": sum(r["late"] for r in rows), "behind": sum(r["behind"] for r in rows),
             "by_stage": {s.value: sum(1 for r in rows if r["plan"].stage == s) for s in Stage}}
 
+
+
+# ---- what the pages show ------------------------------------------------------------------------------
+
+
+def enterprises_connected(*, session: Session, actor: User) -> list[Enterprise]:
+    """Enterprises in the actor's scope with a connector or a roll-out plan."""
+    ids = select(Connector.enterprise_id).union(select(Rollout.enterprise_id)).subquery()
+    return list(session.execute(select(Enterprise).where(Enterprise.id.in_(select(ids.c[0])),
+                                                         policy.enterprise_scope(session, actor))
+                                .order_by(Enterprise.id)).scalars())
+
+
+def enterprise_id_by_bin(session: Session, bin_: str) -> int:
+    """The id of the enterprise with this BIN; a form error on the BIN when there is none."""
+    enterprise_id = session.execute(select(Enterprise.id).where(Enterprise.bin == bin_.strip())).scalar()
+    if enterprise_id is None:
+        raise ValidationFailed(N_("No enterprise with BIN %(bin)s."), field="bin", params={"bin": bin_.strip()})
+    return enterprise_id
+
+
+def sites_of(*, session: Session, enterprise_id: int) -> list[Site]:
+    return list(session.execute(select(Site).where(Site.enterprise_id == enterprise_id)).scalars())

@@ -6,7 +6,6 @@ from datetime import date
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.connectors import service
@@ -15,12 +14,10 @@ from qorgau.connectors.models import (
     PROTOCOL_LABELS,
     STAGE_LABELS,
     STATUS_LABELS,
-    Connector,
-    Rollout,
 )
-from qorgau.core import i18n, policy
+from qorgau.core import forms, i18n, policy
 from qorgau.core.deps import get_db, require_user
-from qorgau.core.errors import AppError, ValidationFailed
+from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
@@ -28,13 +25,18 @@ from qorgau.core.plugins import NavItem
 from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
-from qorgau.registry.models import Enterprise, Site
+from qorgau.registry import service as registry
 
 router = APIRouter(prefix="/connectors")
 NAV = [NavItem(N_("Connectors"), "/connectors/", "connectors.read"),
        NavItem(N_("Roll-out"), "/connectors/rollout", "connectors.read")]
 ROLLOUT_COLUMNS = (N_("BIN"), N_("Enterprise"), N_("High risk"), N_("Stage"), N_("Stage date"), N_("Due"),
                    N_("Connected"), N_("Active connectors"), N_("Last reading"), N_("Late"))
+
+
+def _saved(db: Session, result):
+    db.commit()
+    return result
 
 
 def _labels() -> dict:
@@ -46,11 +48,8 @@ def index(request: Request, user: User = Depends(require_user), db: Session = De
     policy.require(user, "connectors.read")
     if user.scope_kind == "enterprise" and user.scope_enterprise_id:
         return RedirectResponse(f"/connectors/enterprises/{user.scope_enterprise_id}", status_code=303)
-    ids = select(Connector.enterprise_id).union(select(Rollout.enterprise_id)).subquery()
-    enterprises = list(db.execute(select(Enterprise).where(Enterprise.id.in_(select(ids.c[0])),
-                                                           policy.enterprise_scope(db, user))
-                                  .order_by(Enterprise.id)).scalars())
-    return render(request, "connectors/index.html", {"enterprises": enterprises})
+    return render(request, "connectors/index.html",
+                  {"enterprises": service.enterprises_connected(session=db, actor=user)})
 
 
 def _rollout_context(db: Session, user: User, high_risk: bool, edit: int | None = None) -> dict:
@@ -78,22 +77,16 @@ def set_rollout(request: Request, bin: str = Form("", max_length=12), high_risk:
                 due_on: str = Form("", max_length=10), note: str = Form("", max_length=2000),
                 user: User = Depends(require_user), db: Session = Depends(get_db)):
     """The roll-out plan form: one enterprise's stage and dates, through the same service as the API."""
-    try:
-        enterprise = db.execute(select(Enterprise).where(Enterprise.bin == bin.strip())).scalar()
-        if enterprise is None:
-            raise ValidationFailed(N_("No enterprise with BIN %(bin)s."), field="bin", params={"bin": bin.strip()})
-        service.set_rollout(session=db, actor=user, enterprise_id=enterprise.id, high_risk=bool(high_risk),
-                            stage=stage, stage_on=_form_date(stage_on, "stage_on"),
-                            due_on=_form_date(due_on, "due_on"), note=note)
-        db.commit()
-    except AppError as error:
-        db.rollback()
+    def again(message: str, _field: str):
         context = _rollout_context(db, user, False)
-        context.update(error=_(error.message, **error.params), form={
-            "bin": bin, "high_risk": bool(high_risk), "stage": stage, "stage_on": stage_on, "due_on": due_on,
-            "note": note})
-        return render(request, "connectors/rollout.html", context, status_code=error.status)
-    return RedirectResponse("/connectors/rollout", status_code=303)
+        context.update(error=message, form={"bin": bin, "high_risk": bool(high_risk), "stage": stage,
+                                            "stage_on": stage_on, "due_on": due_on, "note": note})
+        return render(request, "connectors/rollout.html", context)
+
+    return forms.submit(db, lambda: _saved(db, service.set_rollout(
+        session=db, actor=user, enterprise_id=service.enterprise_id_by_bin(db, bin), high_risk=bool(high_risk),
+        stage=stage, stage_on=_form_date(stage_on, "stage_on"), due_on=_form_date(due_on, "due_on"), note=note)),
+        done=lambda _plan: RedirectResponse("/connectors/rollout", status_code=303), again=again)
 
 
 @router.get("/rollout", name="connectors_rollout")
@@ -113,7 +106,7 @@ def rollout(request: Request, high_risk: bool = Query(False), format: str = Quer
 
 def _enterprise_context(db: Session, user: User, enterprise_id: int) -> dict:
     return {**service.health(session=db, actor=user, enterprise_id=enterprise_id), **_labels(),
-            "sites": list(db.execute(select(Site).where(Site.enterprise_id == enterprise_id)).scalars()),
+            "sites": service.sites_of(session=db, enterprise_id=enterprise_id),
             "can_manage": policy.allowed(user, "connectors.manage")}
 
 
@@ -145,19 +138,17 @@ def create(request: Request, enterprise_id: IdPath, name: str = Form("", max_len
            username: str = Form("", max_length=200), password: str = Form("", max_length=500),
            expected_interval_s: float = Form(10.0, ge=0.1, le=86400),
            user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
-        made = service.create_connector(
-            session=db, actor=user, enterprise_id=enterprise_id, name=name, protocol=protocol, address=address,
-            site_id=int(site_id) if site_id.isdigit() else None, options=parse_options(options),
-            credentials={"username": username, "password": password}, expected_interval_s=expected_interval_s)
-        db.commit()
-    except AppError as error:
-        db.rollback()
+    def again(message: str, _field: str):
         context = _enterprise_context(db, user, enterprise_id)
-        context.update(error=_(error.message, **error.params), form={"name": name, "protocol": protocol,
-                                                                    "address": address, "options": options})
-        return render(request, "connectors/enterprise.html", context, status_code=error.status)
-    return RedirectResponse(f"/connectors/{made.id}", status_code=303)
+        context.update(error=message, form={"name": name, "protocol": protocol, "address": address,
+                                            "options": options})
+        return render(request, "connectors/enterprise.html", context)
+
+    return forms.submit(db, lambda: _saved(db, service.create_connector(
+        session=db, actor=user, enterprise_id=enterprise_id, name=name, protocol=protocol, address=address,
+        site_id=int(site_id) if site_id.isdigit() else None, options=parse_options(options),
+        credentials={"username": username, "password": password}, expected_interval_s=expected_interval_s)),
+        done=lambda made: RedirectResponse(f"/connectors/{made.id}", status_code=303), again=again)
 
 
 def _connector_context(db: Session, user: User, connector_id: int) -> dict:
@@ -167,8 +158,12 @@ def _connector_context(db: Session, user: User, connector_id: int) -> dict:
         p.source, p.sensor, p.kind, p.unit, f"{p.scale:g}", f"{p.offset:g}", p.data_type, p.byte_order, p.word_order,
         p.flag, p.bit)) for p in config.points]
     return {"connector": connector, "points": config.points, "mapping": "\n".join(lines), **_labels(),
-            "enterprise": db.get(Enterprise, connector.enterprise_id),
+            "enterprise": registry.enterprise_by_id(session=db, enterprise_id=connector.enterprise_id),
             "can_manage": policy.allowed(user, "connectors.manage")}
+
+
+def _connector_again(request: Request, db: Session, user: User, connector_id: int, **shown):
+    return render(request, "connectors/connector.html", {**_connector_context(db, user, connector_id), **shown})
 
 
 @router.get("/{connector_id}")
@@ -180,26 +175,17 @@ def connector_page(request: Request, connector_id: IdPath, user: User = Depends(
 @router.post("/{connector_id}/mapping")
 def mapping(request: Request, connector_id: IdPath, mapping: str = Form("", max_length=400_000),
             user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
-        service.set_points(session=db, actor=user, connector_id=connector_id, points=service.parse_mapping(mapping))
-        db.commit()
-    except AppError as error:
-        db.rollback()
-        context = _connector_context(db, user, connector_id)
-        context.update(error=_(error.message, **error.params), mapping=mapping)
-        return render(request, "connectors/connector.html", context, status_code=error.status)
-    return RedirectResponse(f"/connectors/{connector_id}", status_code=303)
+    return forms.submit(db, lambda: _saved(db, service.set_points(
+        session=db, actor=user, connector_id=connector_id, points=service.parse_mapping(mapping))),
+        done=lambda _points: RedirectResponse(f"/connectors/{connector_id}", status_code=303),
+        again=lambda message, _field: _connector_again(request, db, user, connector_id, error=message,
+                                                       mapping=mapping))
 
 
 @router.post("/{connector_id}/status")
 def status(request: Request, connector_id: IdPath, status: str = Form("", max_length=16),
            user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
-        service.set_status(session=db, actor=user, connector_id=connector_id, status=status)
-        db.commit()
-    except AppError as error:
-        db.rollback()
-        context = _connector_context(db, user, connector_id)
-        context.update(error=_(error.message, **error.params))
-        return render(request, "connectors/connector.html", context, status_code=error.status)
-    return RedirectResponse(f"/connectors/{connector_id}", status_code=303)
+    return forms.submit(db, lambda: _saved(db, service.set_status(
+        session=db, actor=user, connector_id=connector_id, status=status)),
+        done=lambda _connector: RedirectResponse(f"/connectors/{connector_id}", status_code=303),
+        again=lambda message, _field: _connector_again(request, db, user, connector_id, error=message))

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 
+from qorgau.core.policy import Role
+
 app = typer.Typer(help="Equipment wear and re-equipment plans.", no_args_is_help=True)
 
 
@@ -66,7 +68,7 @@ def import_file(path: Path = typer.Argument(..., exists=True, dir_okay=False, he
 
 
 @app.command()
-def overdue(username: str = typer.Option("admin", "--as", help="Whose scope to list"),
+def overdue(username: str = typer.Option(str(Role.ADMIN), "--as", help="Whose scope to list"),
             day: str = typer.Option("", "--day", help="ISO date to act as today")) -> None:
     """Overdue open plan lines (JSON lines): enterprise, item, action, deadline, days overdue, escalation step."""
     from qorgau.core.config import get_settings
@@ -84,7 +86,7 @@ def overdue(username: str = typer.Option("admin", "--as", help="Whose scope to l
 
 
 @app.command("past-life")
-def past_life(username: str = typer.Option("admin", "--as", help="Whose scope to count"),
+def past_life(username: str = typer.Option(str(Role.ADMIN), "--as", help="Whose scope to count"),
               by: str = typer.Option("region", help="enterprise, sector or region"),
               day: str = typer.Option("", "--day", help="ISO date to act as today")) -> None:
     """Shares of equipment past its service life and with an expired examination (JSON lines)."""

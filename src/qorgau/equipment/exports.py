@@ -10,7 +10,7 @@ from qorgau.core.i18n import gettext as _
 from qorgau.core.models import User
 from qorgau.core.tabular import download
 from qorgau.equipment import catalogue, service
-from qorgau.equipment.models import CONDITION_LABELS, LIFE_SOURCES
+from qorgau.equipment.models import CONDITION_LABELS, LIFE_SOURCES, LifeState
 from qorgau.registry.models import Enterprise
 
 
@@ -24,7 +24,7 @@ def register(*, session: Session, actor: User, fmt: str, enterprise_id: int | No
               _("Manufacturer"), _("Year commissioned"), _("Normative service life, years"), _("Source of the life"),
               _("Service life extended until"), _("End of service life"), _("Past its service life"),
               _("Condition"), _("Expired examinations"), _("Linked accidents"), _("Synthetic (demo) data")]
-    state = {"past": _("yes"), "within": _("no"), "unknown": _("unknown")}
+    state = {LifeState.past: _("yes"), LifeState.within: _("no"), LifeState.unknown: _("unknown")}
     rows = [[names.get(i.enterprise_id, ("", ""))[0], names.get(i.enterprise_id, ("", ""))[1], i.inventory_number,
              catalogue.TYPES[i.type_code].name(locale) if i.type_code in catalogue.TYPES else i.type_code, i.name,
              i.manufacturer, i.commissioned_year, i.service_life_years,

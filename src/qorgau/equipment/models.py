@@ -30,6 +30,14 @@ CONDITION_LABELS = {Condition.good: N_("good"), Condition.needs_repair: N_("need
                     Condition.out_of_service: N_("out of service"), Condition.decommissioned: N_("written off")}
 
 
+class LifeState(StrEnum):
+    """Where an item stands against its service life on a day (computed, never stored)."""
+
+    past = "past"
+    within = "within"
+    unknown = "unknown"
+
+
 class PlanStatus(StrEnum):
     planned = "planned"
     in_progress = "in_progress"

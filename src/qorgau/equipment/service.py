@@ -28,6 +28,7 @@ from qorgau.equipment.models import (
     Condition,
     EquipmentItem,
     ItemCertificate,
+    LifeState,
     PlanStatus,
     RenewalComment,
     RenewalItem,
@@ -64,11 +65,10 @@ def _refresh_life(item: EquipmentItem) -> None:
     item.life_ends_on = life_end(item.commissioned_year, item.service_life_years, item.extended_until)
 
 
-def life_state(item: EquipmentItem, on: date) -> str:
-    """"past", "within" or "unknown" on that day."""
+def life_state(item: EquipmentItem, on: date) -> LifeState:
     if item.life_ends_on is None:
-        return "unknown"
-    return "past" if item.life_ends_on < on else "within"
+        return LifeState.unknown
+    return LifeState.past if item.life_ends_on < on else LifeState.within
 
 
 def expired_certificates(item: EquipmentItem, on: date) -> list[str]:
@@ -296,10 +296,10 @@ def enterprise_overview(*, session: Session, actor: User, enterprise_id: int, on
     policy.require_enterprise(session, actor, "equipment.read", enterprise_id)
     items = list(session.execute(items_query(session=session, actor=actor, enterprise_id=enterprise_id)).scalars())
     in_use = [i for i in items if i.condition != Condition.decommissioned]
-    past = [i for i in in_use if life_state(i, on) == "past"]
+    past = [i for i in in_use if life_state(i, on) == LifeState.past]
     past.sort(key=lambda i: (not i.accidents, i.life_ends_on or on, i.inventory_number))
     return {"items": items, "in_use": len(in_use), "past": past,
-            "unknown": sum(1 for i in in_use if life_state(i, on) == "unknown"),
+            "unknown": sum(1 for i in in_use if life_state(i, on) == LifeState.unknown),
             "expired": [i for i in in_use if expired_certificates(i, on)],
             "with_accidents": [i for i in in_use if i.accidents],
             "plan": plan_items(session=session, actor=actor, enterprise_id=enterprise_id)}
@@ -385,3 +385,8 @@ def escalate_now(*, session: Session, actor: User, plan_item_id: int, today: dat
     if row.status not in OPEN_PLAN or row.due_on >= today:
         raise Conflict(N_("Only an overdue open plan line can be escalated."), field="status")
     return escalation.climb(session=session, row=row, today=today, by=actor)
+
+
+def sites_of_enterprise(*, session: Session, enterprise_id: int) -> list[Site]:
+    """The enterprise's sites by name, for the item form."""
+    return list(session.execute(select(Site).where(Site.enterprise_id == enterprise_id).order_by(Site.name)).scalars())

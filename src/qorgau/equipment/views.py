@@ -8,11 +8,10 @@ from datetime import date
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from qorgau.core import i18n, policy
+from qorgau.core import forms, i18n, policy
 from qorgau.core.db import utcnow
 from qorgau.core.deps import form_data, get_db, require_user
 from qorgau.core.errors import AppError, NotFound, ValidationFailed
@@ -33,10 +32,11 @@ from qorgau.equipment.models import (
     OPEN_PLAN,
     PLAN_LABELS,
     PLAN_MOVES,
+    Condition,
 )
 from qorgau.equipment.schemas import CertificateIn, ItemIn, PlanItemIn
 from qorgau.registry import service as registry
-from qorgau.registry.models import Enterprise, Region, Sector, Site
+from qorgau.registry.models import Enterprise
 
 router = APIRouter(prefix="/equipment")
 NAV = [NavItem(N_("Equipment"), "/equipment/", "equipment.read")]
@@ -119,7 +119,7 @@ def enterprise_items(request: Request, enterprise_id: IdPath, page: int = Query(
 
 def _item_form_context(db: Session, enterprise: Enterprise, values: dict, error: str = "",
                        error_field: str | None = None) -> dict:
-    sites = list(db.execute(select(Site).where(Site.enterprise_id == enterprise.id).order_by(Site.name)).scalars())
+    sites = service.sites_of_enterprise(session=db, enterprise_id=enterprise.id)
     zones = registry.zones_of_enterprise(session=db, enterprise_id=enterprise.id)
     return _context(e=enterprise, values=values, error=error, error_field=error_field,
                     sites=[(s.id, s.name) for s in sites], zones=[(z.id, z.name) for z in zones],
@@ -146,33 +146,30 @@ def create_item(request: Request, enterprise_id: IdPath, user: User = Depends(re
     values = {k: str(form.get(k, ""))[:200] for k in ("type_code", "inventory_number", "name", "manufacturer",
                                                       "commissioned_year", "service_life_years", "site_id",
                                                       "zone_id", "condition")}
-    try:
-        item_in = ItemIn(enterprise_id=enterprise.id, type_code=values["type_code"],
-                         inventory_number=values["inventory_number"], name=values["name"],
-                         manufacturer=values["manufacturer"], commissioned_year=_int(values["commissioned_year"]),
-                         service_life_years=_int(values["service_life_years"]), site_id=_int(values["site_id"]),
-                         zone_id=_int(values["zone_id"]), condition=values["condition"] or "good")
+    def action():
+        try:
+            item_in = ItemIn(enterprise_id=enterprise.id, type_code=values["type_code"],
+                             inventory_number=values["inventory_number"], name=values["name"],
+                             manufacturer=values["manufacturer"], commissioned_year=_int(values["commissioned_year"]),
+                             service_life_years=_int(values["service_life_years"]), site_id=_int(values["site_id"]),
+                             zone_id=_int(values["zone_id"]), condition=values["condition"] or Condition.good)
+        except ValidationError as error:
+            field = str(error.errors()[0]["loc"][0]) if error.errors()[0].get("loc") else None
+            raise ValidationFailed(N_("Check this field."), field=field) from None
         item = service.create_item(session=db, actor=user, item_in=item_in)
         db.commit()
-    except ValidationError as error:
-        db.rollback()
-        field = str(error.errors()[0]["loc"][0]) if error.errors()[0].get("loc") else None
-        return render(request, "equipment/item_form.html", _item_form_context(
-            db, enterprise, values, _("Check this field."), field), status_code=422)
-    except AppError as error:
-        db.rollback()
-        if error.status in (403, 404):
-            raise
-        return render(request, "equipment/item_form.html", _item_form_context(
-            db, enterprise, values, _(error.message, **error.params), error.field), status_code=422)
-    return RedirectResponse(f"/equipment/items/{item.id}", status_code=303)
+        return item
+
+    return forms.submit(db, action, done=lambda item: RedirectResponse(f"/equipment/items/{item.id}", status_code=303),
+                        again=lambda message, field: render(request, "equipment/item_form.html", _item_form_context(
+                            db, enterprise, values, message, field or None)))
 
 
 @router.get("/items/{equipment_item_id}")
 def item_page(request: Request, equipment_item_id: IdPath, user: User = Depends(require_user),
               db: Session = Depends(get_db), error: str = ""):
     item = service.get_item(session=db, actor=user, item_id=equipment_item_id)
-    enterprise = db.get(Enterprise, item.enterprise_id)
+    enterprise = registry.enterprise_by_id(session=db, enterprise_id=item.enterprise_id)
     can_write = policy.allowed(user, "equipment.write")
     return render(request, "equipment/item.html", _context(
         i=item, e=enterprise, accidents=service.linked_accidents(session=db, actor=user, item=item),
@@ -186,7 +183,7 @@ def _back(url: str, error: AppError | None = None) -> RedirectResponse:
     if error is not None:
         from urllib.parse import quote
 
-        url += ("&" if "?" in url else "?") + "error=" + quote(_(error.message, **error.params)[:300])
+        url += ("&" if "?" in url else "?") + "error=" + quote(forms.message(error)[:300])
     return RedirectResponse(url, status_code=303)
 
 
@@ -282,49 +279,44 @@ def add_plan_item(enterprise_id: IdPath, user: User = Depends(require_user), db:
     return _act(db, url + "#plan", add)
 
 
-def _plan_url(db: Session, plan_item_id: int) -> str:
-    from qorgau.equipment.models import RenewalItem
-
-    row = db.get(RenewalItem, plan_item_id)
-    if row is None:
-        raise NotFound(N_("Not found."))
+def _plan_url(row) -> str:
     return f"/equipment/enterprises/{row.enterprise_id}"
 
 
 @router.post("/plan-items/{equipment_plan_item_id}/status")
 def plan_status(equipment_plan_item_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db),
                 form: FormData = Depends(form_data)):
-    service.get_plan_item(session=db, actor=user, plan_item_id=equipment_plan_item_id)
-    return _act(db, _plan_url(db, equipment_plan_item_id), lambda: service.move_plan_item(
+    url = _plan_url(service.get_plan_item(session=db, actor=user, plan_item_id=equipment_plan_item_id))
+    return _act(db, url, lambda: service.move_plan_item(
         session=db, actor=user, plan_item_id=equipment_plan_item_id, status=str(form.get("status", ""))[:20]))
 
 
 @router.post("/plan-items/{equipment_plan_item_id}/progress")
 def plan_progress(equipment_plan_item_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db),
                   form: FormData = Depends(form_data)):
-    service.get_plan_item(session=db, actor=user, plan_item_id=equipment_plan_item_id)
+    url = _plan_url(service.get_plan_item(session=db, actor=user, plan_item_id=equipment_plan_item_id))
     value = _int(form.get("progress"))
-    return _act(db, _plan_url(db, equipment_plan_item_id), lambda: service.set_progress(
+    return _act(db, url, lambda: service.set_progress(
         session=db, actor=user, plan_item_id=equipment_plan_item_id, progress=-1 if value is None else value))
 
 
 @router.post("/plan-items/{equipment_plan_item_id}/comments")
 def plan_comment(equipment_plan_item_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db),
                  form: FormData = Depends(form_data)):
-    service.get_plan_item(session=db, actor=user, plan_item_id=equipment_plan_item_id)
+    url = _plan_url(service.get_plan_item(session=db, actor=user, plan_item_id=equipment_plan_item_id))
 
     def add():
         body = str(form.get("body", "")).strip()[:2000]
         if len(body) < 2:
             raise ValidationFailed(N_("Write the comment."), field="body")
         service.comment(session=db, actor=user, plan_item_id=equipment_plan_item_id, body=body)
-    return _act(db, _plan_url(db, equipment_plan_item_id), add)
+    return _act(db, url, add)
 
 
 @router.post("/plan-items/{equipment_plan_item_id}/escalate")
 def plan_escalate(equipment_plan_item_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db)):
-    service.get_plan_item(session=db, actor=user, plan_item_id=equipment_plan_item_id)
-    return _act(db, _plan_url(db, equipment_plan_item_id), lambda: service.escalate_now(
+    url = _plan_url(service.get_plan_item(session=db, actor=user, plan_item_id=equipment_plan_item_id))
+    return _act(db, url, lambda: service.escalate_now(
         session=db, actor=user, plan_item_id=equipment_plan_item_id))
 
 
@@ -338,9 +330,9 @@ def shares_page(request: Request, by: str = Query("region", pattern="^(enterpris
     if by == "enterprise":
         names = {str(k): v for k, v in _names(db, [int(r["group"]) for r in rows]).items()}
     elif by == "region":
-        names = {r.kato: i18n.localized(r, "name") for r in db.execute(select(Region)).scalars()}
+        names = {r.kato: i18n.localized(r, "name") for r in registry.regions(session=db)}
     else:
-        names = {s.code: i18n.localized(s, "name") for s in db.execute(select(Sector)).scalars()}
+        names = {s.code: i18n.localized(s, "name") for s in registry.sectors(session=db)}
     return render(request, "equipment/shares.html", _context(rows=rows, names=names, by=by, groups=BY))
 
 
@@ -405,14 +397,7 @@ def import_commit(request: Request, user: User = Depends(require_user), db: Sess
 
     token, filename = str(form.get("token", ""))[:64], str(form.get("filename", ""))[:200]
     options, data_dir = {"mapping": _mapping(form)}, request.app.state.settings.data_dir
-    try:
-        result = commit(session=db, actor=user, importer=importer.REGISTER, token=token, options=options,
-                        data_dir=data_dir)
-        db.commit()
-    except AppError as error:
-        db.rollback()
-        if error.status == 404:
-            raise
+    def again(message: str, _field: str):
         try:
             checked = preview(session=db, actor=user, importer=importer.REGISTER, token=token, options=options,
                               data_dir=data_dir)
@@ -420,5 +405,14 @@ def import_commit(request: Request, user: User = Depends(require_user), db: Sess
             checked = None
         db.rollback()
         return render(request, "equipment/import_preview.html", _import_context(
-            token=token, filename=filename, p=checked, failed=_(error.message, **error.params)), status_code=422)
-    return render(request, "equipment/import_done.html", _context(filename=filename, result=result))
+            token=token, filename=filename, p=checked, failed=message))
+
+    def action():
+        result = commit(session=db, actor=user, importer=importer.REGISTER, token=token, options=options,
+                        data_dir=data_dir)
+        db.commit()
+        return result
+
+    return forms.submit(db, action, again=again,
+                        done=lambda result: render(request, "equipment/import_done.html",
+                                                   _context(filename=filename, result=result)))

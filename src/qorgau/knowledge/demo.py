@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from qorgau.core.db import utcnow
+from qorgau.core.policy import Role
 from qorgau.knowledge import service
 from qorgau.knowledge.models import Practice
 from qorgau.knowledge.schemas import AdoptionIn, PracticeIn
@@ -69,7 +70,7 @@ def generate(session, ctx) -> None:
         target = session.execute(select(Practice).where(Practice.key == key)).scalar_one()
         for enterprise in rng.sample(ctx.enterprises, 2):
             outcome = rng.choice(outcomes)
-            adoption = service.adopt(session=session, actor=ctx.users["admin"], practice_id=target.id,
+            adoption = service.adopt(session=session, actor=ctx.users[Role.ADMIN], practice_id=target.id,
                                      adoption_in=AdoptionIn.model_validate({
                                          "enterprise_id": enterprise.id,
                                          "adopted_on": (today - timedelta(days=rng.randint(30, 700))).isoformat(),

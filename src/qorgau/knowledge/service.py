@@ -169,7 +169,7 @@ def _classify(session: Session, actor: User, practice: Practice, practice_in: Pr
         raise ValidationFailed(N_("Unknown sector."), field="sector_code")
     if practice_in.enterprise_id is not None:
         policy.require_enterprise(session, actor, "knowledge.submit", practice_in.enterprise_id)
-    elif actor.scope_kind == "enterprise" and actor.role != "admin":
+    elif actor.scope_kind == "enterprise" and not policy.national(actor):
         raise ValidationFailed(N_("Name your enterprise as the source of the practice."), field="enterprise_id")
     for name in ("category", "sector_code", "size", "cost_band", "country", "source_kind", "source_title",
                  "source_url", "licence", "enterprise_id"):

@@ -12,9 +12,9 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from qorgau.core import i18n, policy
+from qorgau.core import forms, i18n, policy
 from qorgau.core.deps import form_data, get_db, load_user, require_user
-from qorgau.core.errors import AppError, ValidationFailed
+from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
@@ -145,12 +145,19 @@ def practice_page(request: Request, practice_id: IdPath, user: User | None = Dep
     return render(request, "knowledge/practice.html", _practice_context(db, user, practice))
 
 
-def _again(request: Request, db: Session, user: User, practice_id: int, error: AppError) -> Response:
-    db.rollback()
-    practice = service.get(session=db, actor=user, practice_id=practice_id)
-    message = _(error.message, **error.params) if error.params else _(error.message)
-    return render(request, "knowledge/practice.html", {**_practice_context(db, user, practice), "error": message,
-                                                       "error_field": error.field}, status_code=422)
+def _on_practice(request: Request, db: Session, user: User, practice_id: int, action) -> Response:
+    """Run a step on the practice and go back to it; on a refusal show the practice again with the reason."""
+    def again(message: str, field: str) -> Response:
+        practice = service.get(session=db, actor=user, practice_id=practice_id)
+        return render(request, "knowledge/practice.html", {**_practice_context(db, user, practice),
+                                                           "error": message, "error_field": field})
+
+    return forms.submit(db, lambda: _saved(db, action()), done=lambda _result: _back(practice_id), again=again)
+
+
+def _saved(db: Session, result):
+    db.commit()
+    return result
 
 
 def _back(practice_id: int) -> RedirectResponse:
@@ -160,12 +167,8 @@ def _back(practice_id: int) -> RedirectResponse:
 @router.post("/practices/{practice_id}/submit")
 def submit_post(request: Request, practice_id: IdPath, user: User = Depends(require_user),
                 db: Session = Depends(get_db)):
-    try:
-        service.submit(session=db, actor=user, practice_id=practice_id)
-        db.commit()
-    except AppError as error:
-        return _again(request, db, user, practice_id, error)
-    return _back(practice_id)
+    return _on_practice(request, db, user, practice_id,
+                        lambda: service.submit(session=db, actor=user, practice_id=practice_id))
 
 
 @router.post("/practices/{practice_id}/decide")
@@ -173,36 +176,31 @@ def decide_post(request: Request, practice_id: IdPath, form: FormData = Depends(
                 user: User = Depends(require_user), db: Session = Depends(get_db)):
     """A review step: `step` is "review" (first) or "publish" (second); `decision` approve or return."""
     step, decision, note = str(form.get("step", "")), str(form.get("decision", "")), str(form.get("note", ""))[:2000]
-    try:
+    def action():
         if decision not in ("approve", "return"):
             raise ValidationFailed(N_("Choose a decision."), field="decision")
         if step == "publish":
-            service.publish(session=db, actor=user, practice_id=practice_id, decision=decision, note=note)
-        elif step == "withdraw":
-            service.withdraw(session=db, actor=user, practice_id=practice_id, note=note)
-        else:
-            service.review(session=db, actor=user, practice_id=practice_id, decision=decision, note=note)
-        db.commit()
-    except AppError as error:
-        return _again(request, db, user, practice_id, error)
-    return _back(practice_id)
+            return service.publish(session=db, actor=user, practice_id=practice_id, decision=decision, note=note)
+        if step == "withdraw":
+            return service.withdraw(session=db, actor=user, practice_id=practice_id, note=note)
+        return service.review(session=db, actor=user, practice_id=practice_id, decision=decision, note=note)
+
+    return _on_practice(request, db, user, practice_id, action)
 
 
 @router.post("/practices/{practice_id}/adopt")
 def adopt_post(request: Request, practice_id: IdPath, form: FormData = Depends(form_data),
                user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
+    def action():
         values: dict = {"enterprise_id": _number(form.get("enterprise_id"), "enterprise_id", whole=True),
                         "adopted_on": str(form.get("adopted_on", "")), "outcome": str(form.get("outcome", "")),
                         "result": str(form.get("result", "")).strip(), "measure": str(form.get("measure", "")).strip(),
                         "unit": str(form.get("unit", "")).strip(),
                         "before": _number(form.get("before"), "before"), "after": _number(form.get("after"), "after")}
-        adoption_in = _validated(AdoptionIn, values)
-        service.adopt(session=db, actor=user, practice_id=practice_id, adoption_in=adoption_in)
-        db.commit()
-    except AppError as error:
-        return _again(request, db, user, practice_id, error)
-    return _back(practice_id)
+        return service.adopt(session=db, actor=user, practice_id=practice_id,
+                             adoption_in=_validated(AdoptionIn, values))
+
+    return _on_practice(request, db, user, practice_id, action)
 
 
 @router.post("/practices/{practice_id}/attachments")
@@ -211,14 +209,9 @@ def attach_post(request: Request, practice_id: IdPath, form: FormData = Depends(
     upload = form.get("file")
     stream = getattr(upload, "file", None)
     content = stream.read(service.MAX_ATTACHMENT + 1) if stream is not None else b""
-    try:
-        service.add_attachment(session=db, actor=user, practice_id=practice_id,
-                               filename=getattr(upload, "filename", "") or "",
-                               content_type=getattr(upload, "content_type", "") or "", content=content)
-        db.commit()
-    except AppError as error:
-        return _again(request, db, user, practice_id, error)
-    return _back(practice_id)
+    return _on_practice(request, db, user, practice_id, lambda: service.add_attachment(
+        session=db, actor=user, practice_id=practice_id, filename=getattr(upload, "filename", "") or "",
+        content_type=getattr(upload, "content_type", "") or "", content=content))
 
 
 @router.get("/attachments/{practice_attachment_id}")
@@ -299,15 +292,14 @@ def practice_to_form(practice: Practice, data: dict) -> dict:
     return values
 
 
-def _form(request: Request, db: Session, user: User, values: dict, action: str, error: AppError | None = None,
-          practice: Practice | None = None) -> Response:
+def _form(request: Request, db: Session, user: User, values: dict, action: str, practice: Practice | None = None,
+          *, error: str = "", error_field: str = "") -> Response:
     sectors = [(s.code, i18n.localized(s, "name")) for s in registry.sectors(session=db)]
     context = {"values": values, "action": action, "practice": practice, "sectors": sectors,
                "enterprises": service.enterprises_for_submission(session=db, actor=user), **LABELS}
-    if error is not None:
-        context |= {"error": _(error.message, **error.params) if error.params else _(error.message),
-                    "error_field": error.field}
-    return render(request, "knowledge/form.html", context, status_code=422 if error else 200)
+    if error:
+        context |= {"error": error, "error_field": error_field}
+    return render(request, "knowledge/form.html", context)
 
 
 @router.get("/new")
@@ -320,13 +312,11 @@ def new_form(request: Request, user: User = Depends(require_user), db: Session =
 @router.post("/new")
 def new_post(request: Request, form: FormData = Depends(form_data), user: User = Depends(require_user),
              db: Session = Depends(get_db)):
-    try:
-        practice = service.create(session=db, actor=user, practice_in=form_to_practice(form))
-        db.commit()
-    except AppError as error:
-        db.rollback()
-        return _form(request, db, user, dict(form), "/knowledge/new", error)
-    return _back(practice.id)
+    return forms.submit(db, lambda: _saved(db, service.create(session=db, actor=user,
+                                                              practice_in=form_to_practice(form))),
+                        done=lambda practice: _back(practice.id),
+                        again=lambda message, field: _form(request, db, user, dict(form), "/knowledge/new",
+                                                           error=message, error_field=field))
 
 
 @router.get("/practices/{practice_id}/edit")
@@ -335,20 +325,19 @@ def edit_form(request: Request, practice_id: IdPath, user: User = Depends(requir
     policy.require(user, "knowledge.submit")
     practice = service.get(session=db, actor=user, practice_id=practice_id)
     values = practice_to_form(practice, service.version(db, practice).data)
-    return _form(request, db, user, values, f"/knowledge/practices/{practice.id}/edit", practice=practice)
+    return _form(request, db, user, values, f"/knowledge/practices/{practice.id}/edit", practice)
 
 
 @router.post("/practices/{practice_id}/edit")
 def edit_post(request: Request, practice_id: IdPath, form: FormData = Depends(form_data),
               user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
-        service.revise(session=db, actor=user, practice_id=practice_id, practice_in=form_to_practice(form))
-        db.commit()
-    except AppError as error:
-        db.rollback()
-        practice = service.get(session=db, actor=user, practice_id=practice_id)
-        return _form(request, db, user, dict(form), f"/knowledge/practices/{practice_id}/edit", error, practice)
-    return _back(practice_id)
+    return forms.submit(db, lambda: _saved(db, service.revise(session=db, actor=user, practice_id=practice_id,
+                                                              practice_in=form_to_practice(form))),
+                        done=lambda _practice: _back(practice_id),
+                        again=lambda message, field: _form(
+                            request, db, user, dict(form), f"/knowledge/practices/{practice_id}/edit",
+                            service.get(session=db, actor=user, practice_id=practice_id), error=message,
+                            error_field=field))
 
 
 @router.get("/review")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from qorgau.core import policy
 from qorgau.core.db import utcnow
+from qorgau.core.policy import Role
 from qorgau.support import scale, service
 from qorgau.support.models import Case, CaseService
 
@@ -24,7 +25,7 @@ def generate(session, ctx) -> None:
 
     rng = ctx.rng("support")
     today = utcnow().date()
-    officer, federation, admin = ctx.users["officer"], ctx.users["federation"], ctx.users["admin"]
+    officer, federation, admin = ctx.users["officer"], ctx.users["federation"], ctx.users[Role.ADMIN]
     session.info["actor"] = f"user:{admin.username}"
     service.set_subsistence_minimum(session=session, actor=admin, value=DEMO_MINIMUM, today=today,
                                     source="Демонстрационное значение, не официальная величина")

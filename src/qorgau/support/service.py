@@ -21,7 +21,6 @@ from qorgau.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
-from qorgau.core.plugins import optional_module
 from qorgau.registry.models import Enterprise, Occupation, UnionOrg
 from qorgau.support import scale
 from qorgau.support.models import Case, CaseEvent, CaseService, FollowUp, NeedsAssessment, SupportSetting
@@ -120,6 +119,53 @@ def case_workers(*, session: Session, actor: User, case: Case | None = None) -> 
             and (case is None or policy.can_reach_enterprise(session, u, case.enterprise_id))]
 
 
+def has_demo(session: Session) -> bool:
+    """Whether the synthetic demonstration cases are loaded (the pages say so)."""
+    return session.execute(select(Case.id).where(Case.synthetic.is_(True)).limit(1)).first() is not None
+
+
+def worker_panel(*, session: Session, actor: User, today: date, limit: int = 5) -> tuple[list[Case], int]:
+    """The case worker's own cases with a follow-up overdue (the first `limit`) and the number of their cases
+    not closed."""
+    late = (select(Case).join(FollowUp).where(Case.case_worker_id == actor.id, Case.status == CaseStatus.ACTIVE,
+                                              FollowUp.done_on.is_(None), FollowUp.due_on < today).distinct())
+    mine = select(func.count()).select_from(Case).where(Case.case_worker_id == actor.id,
+                                                        Case.status != CaseStatus.CLOSED)
+    return list(session.execute(late.limit(limit)).scalars()), session.execute(mine).scalar_one()
+
+
+def list_page(*, session: Session, actor: User, status: str = "", cause: str = "", level: str = "",
+              filing_id: int | None = None, limit: int = 300) -> tuple[list[Case], int, dict[int, Enterprise]]:
+    """The first `limit` cases of the list, how many there are in all and their enterprises by id."""
+    query = list_query(session=session, actor=actor, status=status, cause=cause, level=level, filing_id=filing_id)
+    cases = list(session.execute(query.limit(limit)).scalars())
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    return cases, total, enterprises_by_id(session, {c.enterprise_id for c in cases})
+
+
+def enterprises_by_id(session: Session, ids: set[int]) -> dict[int, Enterprise]:
+    if not ids:
+        return {}
+    return {e.id: e for e in session.execute(select(Enterprise).where(Enterprise.id.in_(ids))).scalars()}
+
+
+def enterprise_choices(*, session: Session, actor: User) -> list[Enterprise]:
+    """Enterprises in the actor's scope a case may be opened at (by name, the first 500)."""
+    return list(session.execute(select(Enterprise).where(policy.enterprise_scope(session, actor))
+                                .order_by(Enterprise.name_ru).limit(500)).scalars())
+
+
+def case_context(*, session: Session, case: Case) -> dict:
+    """What the case's page shows beside the case: the people named in it, its enterprise and its AI filing."""
+    from qorgau.airegister.models import Filing
+
+    ids = ({case.case_worker_id, case.opened_by_id} | {s.responsible_id for s in case.services}
+           | {e.actor_id for e in case.events} | {a.by_id for a in case.assessments}) - {None}
+    users = {u.id: u for u in session.execute(select(User).where(User.id.in_(ids))).scalars()} if ids else {}
+    return {"users": users, "enterprise": session.get(Enterprise, case.enterprise_id),
+            "filing": session.get(Filing, case.filing_id) if case.filing_id else None}
+
+
 # ---- opening ---------------------------------------------------------------------------------------
 
 
@@ -188,17 +234,18 @@ def update_case(*, session: Session, actor: User, case_id: int, worker_reference
 
 def retraining_match(*, session: Session, enterprise_id: int, isco08: str | None, locale: str = "en") -> dict | None:
     """The retraining matched to a worker's occupation: the enterprise's retraining plan item for that occupation
-    where one exists (agreed plans first), else the best reskilling path of the AI-exposure model; with the
-    training centre's courses for the target occupation when that package is installed."""
+    where one exists (agreed plans first), else the best reskilling path of the AI-exposure model."""
     if not isco08:
         return None
     from qorgau.aiwork import reference, reskilling
     from qorgau.aiwork.models import Plan, PlanItem
+    from qorgau.aiwork.workflow import PlanStatus
 
     item = session.execute(
         select(PlanItem).join(Plan).where(Plan.enterprise_id == enterprise_id, PlanItem.source_isco == isco08,
-                                          Plan.status.in_(("agreed", "in_progress", "proposed")))
-        .order_by((Plan.status == "proposed").asc(), Plan.id.desc())).scalars().first()
+                                          Plan.status.in_((PlanStatus.AGREED, PlanStatus.IN_PROGRESS,
+                                                           PlanStatus.PROPOSED)))
+        .order_by((Plan.status == PlanStatus.PROPOSED).asc(), Plan.id.desc())).scalars().first()
     if item is not None:
         target, plan_id, training, similarity = item.target_isco, item.plan_id, item.training, item.similarity
         source = "plan"
@@ -211,22 +258,14 @@ def retraining_match(*, session: Session, enterprise_id: int, isco08: str | None
             return None
         best = result.pathways[0]
         target, plan_id, training, similarity, source = best.isco08, None, "", best.similarity, "model"
-    courses: list[dict] = []
-    training_service = optional_module("training", "service")
-    finder = getattr(training_service, "courses_for_occupation", None) if training_service else None
-    if finder is not None:
-        courses = [dict(c) for c in finder(session=session, isco08=target)][:3]
     return {"target_isco": target, "target_title": reference.title(target, locale),
             "source_title": reference.title(isco08, locale) if isco08 in reference.unit_groups() else isco08,
-            "plan_id": plan_id, "training": training, "similarity": similarity, "source": source, "courses": courses}
+            "plan_id": plan_id, "training": training, "similarity": similarity, "source": source}
 
 
 def _retraining_service(session: Session, case: Case, actor: User, match: dict, today: date) -> CaseService:
-    detail = match["training"] or ""
-    if match["courses"]:
-        detail = "; ".join([detail, *(str(c.get("title", "")) for c in match["courses"])]).strip("; ")
     service = CaseService(kind="retraining", title=f"ISCO {case.isco08} → {match['target_isco']}",
-                      detail=detail, responsible_id=case.case_worker_id, target_isco=match["target_isco"],
+                      detail=match["training"] or "", responsible_id=case.case_worker_id, target_isco=match["target_isco"],
                       plan_id=match["plan_id"], due_on=today + timedelta(days=DEFAULT_DUE_DAYS["retraining"]),
                       requested_by_id=actor.id)
     case.services.append(service)
@@ -627,6 +666,12 @@ def add_follow_up(*, session: Session, actor: User, case_id: int, due_on: date, 
     return follow_up
 
 
+def follow_up_case(*, session: Session, actor: User, follow_up_id: int) -> Case:
+    """The case a follow-up belongs to, in the actor's scope; NotFound otherwise."""
+    follow_up = session.get(FollowUp, follow_up_id)
+    return get(session=session, actor=actor, case_id=follow_up.case_id if follow_up else 0)
+
+
 def follow_up_done(*, session: Session, actor: User, follow_up_id: int, note: str,
                    today: date | None = None) -> FollowUp:
     follow_up = session.get(FollowUp, follow_up_id)
@@ -743,8 +788,7 @@ def _officers_above(session: Session, enterprise: Enterprise, levels: int) -> li
         org = session.get(UnionOrg, org.parent_id)
     if org is None:
         return []
-    return list(session.execute(select(User).where(User.role == "union_officer", User.is_active.is_(True),
-                                                   User.scope_union_id == org.id)).scalars())
+    return policy.users_with(session, "support.write", union=org.id)
 
 
 def escalate(session: Session, now: datetime | date) -> list[dict]:

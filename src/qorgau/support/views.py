@@ -8,14 +8,13 @@ from datetime import date
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from qorgau.core import i18n, policy
+from qorgau.core import forms, i18n, policy
 from qorgau.core.db import utcnow
 from qorgau.core.deps import form_data, get_db, require_user
-from qorgau.core.errors import AppError, Conflict, ValidationFailed
+from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
@@ -23,9 +22,7 @@ from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
-from qorgau.registry.models import Enterprise
 from qorgau.support import scale, service
-from qorgau.support.models import Case, FollowUp
 from qorgau.support.states import (
     CASE_LABELS,
     CAUSES,
@@ -50,24 +47,22 @@ LABELS = {"case_labels": CASE_LABELS, "causes": CAUSES, "kinds": SERVICE_KINDS, 
                                                        "light": N_("light injury")}}
 
 
-def _demo(db: Session) -> bool:
-    return db.execute(select(Case.id).where(Case.synthetic.is_(True)).limit(1)).first() is not None
-
-
 def _page(request: Request, db: Session, template: str, context: dict):
-    return render(request, template, {"demo": _demo(db), **LABELS, **context})
+    return render(request, template, {"demo": service.has_demo(db), **LABELS, **context})
+
+
+def _saved(db: Session, result):
+    db.commit()
+    return result
 
 
 def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
     if not policy.allowed(user, "support.write"):
         return []
-    today = utcnow().date()
-    late = (select(Case).join(FollowUp).where(Case.case_worker_id == user.id, Case.status == CaseStatus.ACTIVE,
-                                              FollowUp.done_on.is_(None), FollowUp.due_on < today).distinct())
-    mine = select(func.count()).select_from(Case).where(Case.case_worker_id == user.id, Case.status != "closed")
+    late, mine = service.worker_panel(session=db, actor=user, today=utcnow().date())
     items = [PanelItem(f"{c.reference} · {c.worker_reference}", f"/support/cases/{c.id}", _("follow-up overdue"),
-                       "warn") for c in db.execute(late.limit(5)).scalars()]
-    return [Panel(title=_("My support cases"), order=45, figure=i18n.format_number(db.execute(mine).scalar_one()),
+                       "warn") for c in late]
+    return [Panel(title=_("My support cases"), order=45, figure=i18n.format_number(mine),
                   items=items, link="/support/", link_label=_("Support cases"), empty=_("No follow-up is overdue."))]
 
 
@@ -81,12 +76,8 @@ def case_list(request: Request, status: str = Query("", max_length=16), cause: s
     if fmt in ("csv", "xlsx"):
         return download(service.EXPORT_COLUMNS, service.export_rows(session=db, actor=user), fmt, "support-cases",
                         "Support cases")
-    query = service.list_query(session=db, actor=user, status=status, cause=cause, level=level,
-                               filing_id=filing or None)
-    cases = list(db.execute(query.limit(300)).scalars())
-    total = db.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    names = {e.id: e for e in db.execute(select(Enterprise).where(
-        Enterprise.id.in_({c.enterprise_id for c in cases}))).scalars()} if cases else {}
+    cases, total, names = service.list_page(session=db, actor=user, status=status, cause=cause, level=level,
+                                            filing_id=filing or None)
     return _page(request, db, "support/list.html", {
         "cases": cases, "total": total, "status": status, "cause": cause, "level": level, "filing": filing,
         "enterprises": names, "can_write": policy.allowed(user, "support.write"),
@@ -94,9 +85,7 @@ def case_list(request: Request, status: str = Query("", max_length=16), cause: s
 
 
 def _enterprises(db: Session, user: User) -> list[tuple[int, str]]:
-    rows = db.execute(select(Enterprise).where(policy.enterprise_scope(db, user)).order_by(Enterprise.name_ru)
-                      .limit(500)).scalars()
-    return [(e.id, i18n.localized(e, "name")) for e in rows]
+    return [(e.id, i18n.localized(e, "name")) for e in service.enterprise_choices(session=db, actor=user)]
 
 
 @router.get("/support/new")
@@ -107,10 +96,6 @@ def new_form(request: Request, user: User = Depends(require_user), db: Session =
         "enterprises": _enterprises(db, user), "causes_options": [(k, _(v)) for k, v in CAUSES.items()],
         "worker_options": [(u.id, u.full_name or u.username) for u in service.case_workers(session=db, actor=user)],
         "error": error, "error_field": error_field, "values": values or {}})
-
-
-def _message(error: AppError) -> str:
-    return _(error.message, **error.params) if error.params else _(error.message)
 
 
 def _int(value: str | None, field: str, *, required: bool = False) -> int | None:
@@ -139,19 +124,12 @@ def _date(value: str | None, field: str) -> date | None:
 def create(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
            form: FormData = Depends(form_data)):
     values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
-    try:
-        case = service.open_case(session=db, actor=user, enterprise_id=_int(form.get("enterprise_id"), "enterprise_id",
-                                                                            required=True) or 0,
-                                 cause=str(form.get("cause", "")), worker_reference=str(form.get("worker_reference", "")),
-                                 isco08=str(form.get("isco08", "")) or None,
-                                 case_worker_id=_int(form.get("case_worker_id"), "case_worker_id"))
-        db.commit()
-    except ValidationFailed as error:
-        db.rollback()
-        response = new_form(request, user, db, _message(error), error.field or "", values)
-        response.status_code = 422
-        return response
-    return RedirectResponse(f"/support/cases/{case.id}", status_code=303)
+    return forms.submit(db, lambda: _saved(db, service.open_case(
+        session=db, actor=user, enterprise_id=_int(form.get("enterprise_id"), "enterprise_id", required=True) or 0,
+        cause=str(form.get("cause", "")), worker_reference=str(form.get("worker_reference", "")),
+        isco08=str(form.get("isco08", "")) or None, case_worker_id=_int(form.get("case_worker_id"), "case_worker_id"))),
+        done=lambda case: RedirectResponse(f"/support/cases/{case.id}", status_code=303),
+        again=lambda message, field: new_form(request, user, db, message, field, values))
 
 
 @router.post("/support/from-filing/{filing_id}")
@@ -171,15 +149,6 @@ def case_page(request: Request, case_id: IdPath, user: User = Depends(require_us
     extra = request.scope.get("qorgau.support", {})
     personal = {p["assessment_id"]: p for p in extra.get("personal", [])}
     latest = case.assessments[-1] if case.assessments else None
-    ids = ({case.case_worker_id, case.opened_by_id} | {s.responsible_id for s in case.services}
-           | {e.actor_id for e in case.events} | {a.by_id for a in case.assessments}) - {None}
-    users = {u.id: u for u in db.execute(select(User).where(User.id.in_(ids))).scalars()} if ids else {}
-    enterprise = db.get(Enterprise, case.enterprise_id)
-    filing = None
-    if case.filing_id:
-        from qorgau.airegister.models import Filing
-
-        filing = db.get(Filing, case.filing_id)
     from qorgau.aiwork import reference
 
     def title(code: str | None) -> str:
@@ -188,7 +157,7 @@ def case_page(request: Request, case_id: IdPath, user: User = Depends(require_us
     minimum, minimum_source = service.subsistence_minimum(db)
     may_write = policy.allowed(user, "support.write") and case.status != CaseStatus.CLOSED
     return _page(request, db, "support/case.html", {
-        "case": case, "enterprise": enterprise, "filing": filing, "users": users, "title": title,
+        "case": case, **service.case_context(session=db, case=case), "title": title,
         "latest": latest, "explain": service.explanation(latest, personal.get(latest.id)) if latest else [],
         "history": [(a, service.explanation(a, personal.get(a.id))) for a in reversed(case.assessments)],
         "personal": personal, "minimum": minimum, "minimum_source": minimum_source,
@@ -204,19 +173,17 @@ def case_page(request: Request, case_id: IdPath, user: User = Depends(require_us
 
 def _act(request: Request, db: Session, user: User, case_id: int, action, anchor: str = ""):
     """Run a service action; on a refusal show the case again with the reason."""
-    try:
-        result = action()
-        db.commit()
-    except (ValidationFailed, Conflict) as error:
-        db.rollback()
-        request.scope["qorgau.support"] = {"action_error": _message(error), "error_field": error.field}
-        response = case_page(request, case_id, user, db)
-        response.status_code = 422
-        return response
-    if isinstance(result, list):  # health and income read with a reason: shown on this response only
-        request.scope["qorgau.support"] = {"personal": result}
+    def done(result):
+        if isinstance(result, list):  # health and income read with a reason: shown on this response only
+            request.scope["qorgau.support"] = {"personal": result}
+            return case_page(request, case_id, user, db)
+        return RedirectResponse(f"/support/cases/{case_id}{anchor}", status_code=303)
+
+    def again(message: str, field: str):
+        request.scope["qorgau.support"] = {"action_error": message, "error_field": field}
         return case_page(request, case_id, user, db)
-    return RedirectResponse(f"/support/cases/{case_id}{anchor}", status_code=303)
+
+    return forms.submit(db, lambda: _saved(db, action()), done=done, again=again)
 
 
 @router.post("/support/cases/{case_id}/consent")
@@ -309,9 +276,7 @@ def add_follow_up(request: Request, case_id: IdPath, user: User = Depends(requir
 @router.post("/support/follow-ups/{follow_up_id}/done")
 def follow_up_done(request: Request, follow_up_id: IdPath, user: User = Depends(require_user),
                    db: Session = Depends(get_db), form: FormData = Depends(form_data)):
-    found = db.get(FollowUp, follow_up_id)
-    case_id = found.case_id if found else 0
-    service.get(session=db, actor=user, case_id=case_id)
+    case_id = service.follow_up_case(session=db, actor=user, follow_up_id=follow_up_id).id
     return _act(request, db, user, case_id, lambda: service.follow_up_done(
         session=db, actor=user, follow_up_id=follow_up_id, note=str(form.get("note", ""))[:2000]), "#follow-ups")
 
@@ -338,8 +303,8 @@ def reopen(request: Request, case_id: IdPath, user: User = Depends(require_user)
 def offers(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
            error: str = "", error_field: str = ""):
     found = service.offers(session=db, actor=user)
-    names = {e.id: e for e in db.execute(select(Enterprise).where(Enterprise.id.in_(
-        {a.enterprise_id for a, _v in found["accidents"]} | {d.enterprise_id for d in found["diseases"]}))).scalars()}
+    names = service.enterprises_by_id(db, {a.enterprise_id for a, _v in found["accidents"]}
+                                      | {d.enterprise_id for d in found["diseases"]})
     return _page(request, db, "support/offers.html", {**found, "enterprises": names, "error": error,
                                                       "error_field": error_field})
 
@@ -347,18 +312,12 @@ def offers(request: Request, user: User = Depends(require_user), db: Session = D
 @router.post("/support/offers")
 def open_offer(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
                form: FormData = Depends(form_data)):
-    try:
-        case = service.open_from_incident(
-            session=db, actor=user, worker_reference=str(form.get("worker_reference", ""))[:100],
-            accident_id=_int(form.get("accident_id"), "accident_id"),
-            disease_case_id=_int(form.get("disease_case_id"), "disease_case_id"))
-        db.commit()
-    except ValidationFailed as error:
-        db.rollback()
-        response = offers(request, user, db, _message(error), error.field or "")
-        response.status_code = 422
-        return response
-    return RedirectResponse(f"/support/cases/{case.id}", status_code=303)
+    return forms.submit(db, lambda: _saved(db, service.open_from_incident(
+        session=db, actor=user, worker_reference=str(form.get("worker_reference", ""))[:100],
+        accident_id=_int(form.get("accident_id"), "accident_id"),
+        disease_case_id=_int(form.get("disease_case_id"), "disease_case_id"))),
+        done=lambda case: RedirectResponse(f"/support/cases/{case.id}", status_code=303),
+        again=lambda message, field: offers(request, user, db, message, field))
 
 
 @router.get("/support/statistics")
@@ -388,14 +347,9 @@ def scale_page(request: Request, user: User = Depends(require_user), db: Session
 @router.post("/support/scale")
 def set_scale(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
               form: FormData = Depends(form_data)):
-    try:
-        service.set_subsistence_minimum(session=db, actor=user, value=_int(form.get("value"), "value", required=True)
-                                        or 0, source=str(form.get("source", ""))[:500])
-        db.commit()
-    except ValidationFailed as error:
-        db.rollback()
-        response = scale_page(request, user, db, _message(error), error.field or "")
-        response.status_code = 422
-        return response
-    return RedirectResponse("/support/scale", status_code=303)
+    return forms.submit(db, lambda: _saved(db, service.set_subsistence_minimum(
+        session=db, actor=user, value=_int(form.get("value"), "value", required=True) or 0,
+        source=str(form.get("source", ""))[:500])),
+        done=lambda _setting: RedirectResponse("/support/scale", status_code=303),
+        again=lambda message, field: scale_page(request, user, db, message, field))
 

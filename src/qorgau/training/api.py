@@ -84,7 +84,7 @@ def mine(db: Session = Depends(get_db), user: User = Depends(require_user)):
 
 def _progress(db: Session, enrolment) -> dict:
     completion = service.completion_of(db, enrolment)
-    document = db.get(documents.IssuedDocument, completion.document_id) if completion and completion.document_id else None
+    document = service.certificate_document(db, completion)
     return {"enrolment": enrolment, **{k: v for k, v in service.summary(db, enrolment).items() if k != "share"},
             "completion_id": completion.id if completion else None,
             "certificate_code": documents.format_code(document.code) if document else None}
@@ -144,9 +144,8 @@ def quiz(enrolment_id: IdPath, lesson_id: IdPath, body: AnswersIn, request: Requ
 
 
 def _quiz_out(db: Session, result: service.QuizResult) -> dict:
-    code = None
-    if result.completion is not None and result.completion.document_id:
-        code = documents.format_code(db.get(documents.IssuedDocument, result.completion.document_id).code)
+    document = service.certificate_document(db, result.completion)
+    code = documents.format_code(document.code) if document else None
     return {"score": result.score, "passed": result.passed, "pass_mark": result.pass_mark, "wrong": result.wrong,
             "attempts": result.attempts, "completed": result.completion is not None,
             "completion_id": result.completion.id if result.completion else None, "certificate_code": code}

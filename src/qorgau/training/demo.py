@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from qorgau.core.db import utcnow
 from qorgau.training import catalogue, cycle
-from qorgau.training.models import Completion, Enrolment, EnrolmentStatus, LessonProgress
+from qorgau.training.models import Completion, Enrolment, EnrolmentStatus, LearnerRole, LessonProgress
 
 DEMO_PUBLIC_URL = "http://127.0.0.1:8000"  # `qorgau serve`'s default address: where the demo's QR codes point
 CERTIFICATES = 6  # platform completions with a PDF (rendering takes a moment each)
@@ -65,7 +65,7 @@ def generate(session: Session, ctx) -> None:
         enrolment.completed_at = datetime.combine(done_on, time(16, 0), tzinfo=UTC)
         enrolment.due_on = None
         inspector_id = None
-        if course.inspector_cycle and enrolment.role == "inspector":
+        if course.inspector_cycle and enrolment.role == LearnerRole.inspector:
             inspector_id = next((i.id for i in by_enterprise.get(enrolment.enterprise_id, [])
                                  if i.full_name == enrolment.person_name), None)
         completion = Completion(course_id=course.id, enrolment_id=enrolment.id, enterprise_id=enrolment.enterprise_id,
@@ -88,7 +88,7 @@ def generate(session: Session, ctx) -> None:
         # Inspectors whose cycle has run out (or was never recorded) go to the school; a third have finished it.
         due = [i for i in staff if cycle.due(trained.get(i.id), today)]
         for inspector in due[: rng.randint(0, 3)]:
-            enrolment = enrol(enterprise.id, school, inspector.full_name, "inspector", "union", rng.randint(5, 120))
+            enrolment = enrol(enterprise.id, school, inspector.full_name, LearnerRole.inspector, "union", rng.randint(5, 120))
             roll = rng.random()
             progress(enrolment, school, len(school.lessons) if roll < 0.35 else rng.randint(0, 2), roll < 0.35)
         if enterprise.safety_committee and rng.random() < 0.6:
@@ -96,14 +96,14 @@ def generate(session: Session, ctx) -> None:
                                       ).scalars().first() or 4
             for n in range(rng.randint(1, max(1, members // 2))):
                 enrolment = enrol(enterprise.id, courses["risk-assessment"], PEOPLE[(enterprise.id + n) % len(PEOPLE)],
-                                  "committee", rng.choice(("union", "employer")), rng.randint(10, 300))
+                                  LearnerRole.committee, rng.choice(("union", "employer")), rng.randint(10, 300))
                 roll = rng.random()
                 progress(enrolment, enrolment.course, 2 if roll < 0.5 else rng.randint(0, 1), roll < 0.5)
         if rng.random() < 0.3:
             course = courses[rng.choice(("osh-basics", "safety-mentoring", "digital-ai", "young-leaders"))]
             for n in range(rng.randint(2, 6)):
                 enrolment = enrol(enterprise.id, course, PEOPLE[(enterprise.id * 3 + n) % len(PEOPLE)],
-                                  "leader" if course.key == "young-leaders" else "worker",
+                                  LearnerRole.leader if course.key == "young-leaders" else LearnerRole.worker,
                                   rng.choice(("union", "employer")), rng.randint(5, 200))
                 roll = rng.random()
                 progress(enrolment, course, len(course.lessons) if roll < 0.4 else rng.randint(0, 1), roll < 0.4)
@@ -123,12 +123,12 @@ def generate(session: Session, ctx) -> None:
         session.flush()
         officer = ctx.users.get("officer")
         enrolment = Enrolment(course_id=school.id, enterprise_id=account.scope_enterprise_id, user_id=account.id,
-                              person_name=account.full_name, role="inspector", enrolled_by="union",
+                              person_name=account.full_name, role=LearnerRole.inspector, enrolled_by="union",
                               enrolled_by_user_id=officer.id if officer is not None else None,
                               status=EnrolmentStatus.enrolled, created_at=utcnow() - timedelta(days=3),
                               due_on=today + timedelta(days=30))
         session.add(enrolment)
-        basics = enrol(account.scope_enterprise_id, courses["osh-basics"], account.full_name, "inspector", "employer",
+        basics = enrol(account.scope_enterprise_id, courses["osh-basics"], account.full_name, LearnerRole.inspector, "employer",
                        400, user_id=account.id)
         progress(basics, courses["osh-basics"], len(courses["osh-basics"].lessons), True)
     session.flush()

@@ -32,6 +32,22 @@ TRACK_LABELS = {
 }
 
 
+class LearnerRole(StrEnum):
+    """What a person is enrolled as (not a platform role: learners need no account)."""
+
+    inspector = "inspector"
+    committee = "committee"
+    worker = "worker"
+    leader = "leader"
+
+
+class InspectorGap(StrEnum):
+    """Why an inspector's training is not in date."""
+
+    missing = "missing"  # no training on record
+    expired = "expired"
+
+
 class EnrolmentStatus(StrEnum):
     enrolled = "enrolled"
     in_progress = "in_progress"
@@ -128,7 +144,7 @@ class Enrolment(Base):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("registry_enterprise.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True, index=True)
     person_name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16), default="worker")  # inspector | committee | worker | leader
+    role: Mapped[str] = mapped_column(String(16), default=LearnerRole.worker)
     enrolled_by: Mapped[str] = mapped_column(String(16))  # union | employer
     enrolled_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default=EnrolmentStatus.enrolled)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from qorgau.core.types import JsonInt
+from qorgau.training.models import LearnerRole
 
 Id = JsonInt
-Role = Literal["inspector", "committee", "worker", "leader"]
 
 
 class EnrolIn(BaseModel):
@@ -19,7 +18,7 @@ class EnrolIn(BaseModel):
     enterprise_id: Id = Field(..., ge=1, le=2_147_483_647)
     user_id: Id | None = Field(None, ge=1, le=2_147_483_647, description="the learner's account, if they have one")
     person_name: str = Field("", max_length=200, description="default: the account's full name")
-    role: Role = "worker"
+    role: LearnerRole = Field(LearnerRole.worker, strict=False)
     due_on: date | None = Field(None, strict=False, description="YYYY-MM-DD")
 
 

@@ -24,6 +24,8 @@ from qorgau.training.models import (
     Course,
     Enrolment,
     EnrolmentStatus,
+    InspectorGap,
+    LearnerRole,
     Lesson,
     LessonProgress,
     Question,
@@ -396,7 +398,7 @@ def inspector_gaps(*, session: Session, actor: User, today: date | None = None, 
         query = query.where(TechnicalInspector.enterprise_id == enterprise_id)
     return [{"inspector_id": inspector.id, "enterprise_id": inspector.enterprise_id, "full_name": inspector.full_name,
              "unit": inspector.unit, "trained_on": trained_on, "valid_until": valid_until,
-             "state": "missing" if trained_on is None else "expired"}
+             "state": InspectorGap.missing if trained_on is None else InspectorGap.expired}
             for inspector, trained_on, valid_until in session.execute(query).all()]
 
 
@@ -420,7 +422,7 @@ def gaps(*, session: Session, actor: User, by: str, today: date | None = None) -
     committee_trained = dict(session.execute(
         select(Completion.enterprise_id, func.count(func.distinct(Completion.person_name)))
         .join(Enrolment, Enrolment.id == Completion.enrolment_id)
-        .where(Enrolment.role == "committee", or_(Completion.valid_until.is_(None), Completion.valid_until >= today),
+        .where(Enrolment.role == LearnerRole.committee, or_(Completion.valid_until.is_(None), Completion.valid_until >= today),
                policy.scoped(session, actor, Completion.enterprise_id))
         .group_by(Completion.enterprise_id)).tuples().all())
     enterprise_ids = {row[0] for row in inspectors} | set(seats)
@@ -550,7 +552,7 @@ def coverage_for_enterprises(*, session: Session, on: date) -> dict[int, float]:
     committee_trained = dict(session.execute(
         select(Completion.enterprise_id, func.count(func.distinct(Completion.person_name)))
         .join(Enrolment, Enrolment.id == Completion.enrolment_id)
-        .where(Enrolment.role == "committee", Completion.completed_on <= on,
+        .where(Enrolment.role == LearnerRole.committee, Completion.completed_on <= on,
                or_(Completion.valid_until.is_(None), Completion.valid_until >= on))
         .group_by(Completion.enterprise_id)).tuples().all())
     required: dict[int, int] = defaultdict(int)
@@ -564,3 +566,31 @@ def coverage_for_enterprises(*, session: Session, on: date) -> dict[int, float]:
         trained[enterprise_id] += min(members, int(committee_trained.get(enterprise_id, 0)))
     return {enterprise_id: 100.0 * trained[enterprise_id] / total
             for enterprise_id, total in required.items() if total > 0}
+
+
+# ---- what the pages show ------------------------------------------------------------------------------
+
+
+def certificate_document(session: Session, completion: Completion | None) -> documents.IssuedDocument | None:
+    """The certificate issued for a completion, if any."""
+    if completion is None or not completion.document_id:
+        return None
+    return session.get(documents.IssuedDocument, completion.document_id)
+
+
+def enrolments(*, session: Session, actor: User, enterprise_id: int | None = None, status: str = "",
+               limit: int = 50_000) -> list[Enrolment]:
+    query = enrolments_query(session=session, actor=actor, enterprise_id=enterprise_id, status=status)
+    return list(session.execute(query.limit(limit)).scalars())
+
+
+def enterprise_choices(*, session: Session, actor: User, limit: int = 300) -> list[Enterprise]:
+    """Enterprises in the actor's scope one may enrol people of (by name)."""
+    return list(session.execute(select(Enterprise).where(policy.enterprise_scope(session, actor))
+                                .order_by(Enterprise.name_ru).limit(limit)).scalars())
+
+
+def learners(session: Session, limit: int = 300) -> list[User]:
+    """Active accounts that may be enrolled by name (by name)."""
+    return list(session.execute(select(User).where(User.is_active.is_(True)).order_by(User.full_name)
+                                .limit(limit)).scalars())

@@ -8,14 +8,13 @@ from datetime import date
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from qorgau.core import documents, i18n, policy
+from qorgau.core import documents, forms, i18n, policy
 from qorgau.core.db import utcnow
 from qorgau.core.deps import form_data, get_db, require_user
-from qorgau.core.errors import AppError
+from qorgau.core.errors import AppError, ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
@@ -25,17 +24,16 @@ from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.registry import service as registry
-from qorgau.registry.models import Enterprise
 from qorgau.training import service
 from qorgau.training.api import public_url
-from qorgau.training.models import ENROLMENT_LABELS, TRACK_LABELS, EnrolmentStatus
+from qorgau.training.models import ENROLMENT_LABELS, TRACK_LABELS, EnrolmentStatus, InspectorGap, LearnerRole
 from qorgau.training.schemas import EnrolIn
 
 router = APIRouter(prefix="/training")
 NAV = [NavItem(N_("Training"), "/training/", "training.read"),
        NavItem(N_("Check a document"), "/verify", None, public=True)]
-ROLE_LABELS = {"inspector": N_("technical inspector"), "committee": N_("safety committee member"),
-               "worker": N_("worker"), "leader": N_("young union leader")}
+ROLE_LABELS = {LearnerRole.inspector: N_("technical inspector"), LearnerRole.committee: N_("safety committee member"),
+               LearnerRole.worker: N_("worker"), LearnerRole.leader: N_("young union leader")}
 
 
 def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
@@ -60,10 +58,15 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
                             figure=i18n.format_number(len(missing)), link="/training/gaps",
                             link_label=_("Training gaps"), empty=_("Every inspector's training is in date."),
                             items=[PanelItem(r["full_name"], "/training/gaps", _("no training on record")
-                                             if r["state"] == "missing" else _("expired %(date)s",
+                                             if r["state"] == InspectorGap.missing else _("expired %(date)s",
                                                                                date=i18n.format_date(r["valid_until"])),
                                              "danger") for r in missing[:3]]))
     return panels
+
+
+def _saved(db: Session, result):
+    db.commit()
+    return result
 
 
 def _labels() -> dict:
@@ -91,7 +94,7 @@ def enrolment_page(request: Request, enrolment_id: IdPath, user: User = Depends(
                    db: Session = Depends(get_db)):
     enrolment = service.enrolment_for(session=db, actor=user, enrolment_id=enrolment_id)
     completion = service.completion_of(db, enrolment)
-    document = db.get(documents.IssuedDocument, completion.document_id) if completion and completion.document_id else None
+    document = service.certificate_document(db, completion)
     return render(request, "training/enrolment.html", {
         "enrolment": enrolment, "course": enrolment.course, "progress": service.progress_of(db, enrolment),
         "summary": service.summary(db, enrolment), "completion": completion, "document": document,
@@ -145,20 +148,15 @@ def lesson_quiz(request: Request, enrolment_id: IdPath, lesson_id: IdPath, form:
                 answers[int(key[1:])] = [int(v) for v in form.getlist(key) if str(v).isdigit()]
             except ValueError:
                 continue
-    try:
-        result = service.answer_quiz(session=db, actor=user, enrolment_id=enrolment_id, lesson_id=lesson_id,
-                                     answers=answers, public_url=public_url(request))
-    except AppError as error:
-        if error.status in (403, 404):
-            raise
-        db.rollback()
-        context = _lesson_context(db, user, enrolment_id, lesson_id)
-        return render(request, "training/lesson.html", {**context, "error": _(error.message, **error.params),
-                                                         "error_field": error.field, "chosen": answers},
-                      status_code=error.status)
-    db.commit()
-    context = _lesson_context(db, user, enrolment_id, lesson_id)
-    return render(request, "training/lesson.html", {**context, "result": result, "chosen": answers})
+    def shown(**extra):
+        return render(request, "training/lesson.html",
+                      {**_lesson_context(db, user, enrolment_id, lesson_id), "chosen": answers, **extra})
+
+    return forms.submit(db, lambda: _saved(db, service.answer_quiz(
+        session=db, actor=user, enrolment_id=enrolment_id, lesson_id=lesson_id, answers=answers,
+        public_url=public_url(request))),
+        done=lambda result: shown(result=result),
+        again=lambda message, field: shown(error=message, error_field=field))
 
 
 @router.get("/completions/{completion_id}/certificate.pdf")
@@ -170,9 +168,7 @@ def certificate_pdf(completion_id: IdPath, user: User = Depends(require_user), d
 # ---- enrolment and gaps (union and employer) ------------------------------------------------------
 
 def _enterprises(db: Session, user: User) -> list[tuple[int, str]]:
-    rows = db.execute(select(Enterprise).where(policy.enterprise_scope(db, user))
-                      .order_by(Enterprise.name_ru).limit(300)).scalars().all()
-    return [(e.id, i18n.localized(e, "name")) for e in rows]
+    return [(e.id, i18n.localized(e, "name")) for e in service.enterprise_choices(session=db, actor=user)]
 
 
 def _names(db: Session, ids) -> dict[int, str]:
@@ -184,10 +180,9 @@ def manage_page(request: Request, enterprise_id: int | None = Query(None, ge=1, 
                 status: str = Query("", max_length=16), fmt: str = Query("", pattern="^(|csv|xlsx)$"),
                 page: int = Query(1, ge=1, le=100_000), user: User = Depends(require_user), db: Session = Depends(get_db),
                 error: str = "", saved: int = 0):
-    query = service.enrolments_query(session=db, actor=user, enterprise_id=enterprise_id, status=status)
     locale = i18n.get_locale()
     if fmt:
-        rows = db.execute(query.limit(50_000)).scalars().all()
+        rows = service.enrolments(session=db, actor=user, enterprise_id=enterprise_id, status=status)
         names = _names(db, [e.enterprise_id for e in rows])
         header = [_("Enrolment"), _("Course"), _("Enterprise"), _("Person"), _("Role"), _("Enrolled by"),
                   _("Status"), _("Due"), _("Completed")]
@@ -196,10 +191,10 @@ def manage_page(request: Request, enterprise_id: int | None = Query(None, ge=1, 
                                   _(ENROLMENT_LABELS[EnrolmentStatus(e.status)]), e.due_on,
                                   e.completed_at.date() if e.completed_at else None] for e in rows],
                         fmt, "training-enrolments", "Enrolments")
+    query = service.enrolments_query(session=db, actor=user, enterprise_id=enterprise_id, status=status)
     paged = paginate(db, query, PageParams(page=page, per_page=50))
     can_enrol = policy.allowed(user, "training.enrol_union") or policy.allowed(user, "training.enrol_employer")
-    learners = db.execute(select(User).where(User.is_active.is_(True)).order_by(User.full_name).limit(300)).scalars().all() \
-        if can_enrol else []
+    learners = service.learners(db) if can_enrol else []
     return render(request, "training/manage.html", {
         "paged": paged, "names": _names(db, [e.enterprise_id for e in paged.items]), "enterprise_id": enterprise_id,
         "status": status, "enterprises": _enterprises(db, user), "can_enrol": can_enrol,
@@ -210,24 +205,20 @@ def manage_page(request: Request, enterprise_id: int | None = Query(None, ge=1, 
 @router.post("/manage/enrol")
 def enrol_form(request: Request, course_id: int = Form(..., ge=1, le=2**31 - 1),
                enterprise_id: int = Form(..., ge=1, le=2**31 - 1), user_id: str = Form("", max_length=12),
-               person_name: str = Form("", max_length=200), role: str = Form("worker", max_length=16),
+               person_name: str = Form("", max_length=200), role: str = Form(LearnerRole.worker, max_length=16),
                due_on: str = Form("", max_length=10), user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
-        enrol_in = EnrolIn.model_validate({
-            "course_id": course_id, "enterprise_id": enterprise_id,
-            "user_id": int(user_id) if user_id.strip() else None, "person_name": person_name.strip(), "role": role,
-            "due_on": date.fromisoformat(due_on) if due_on else None})
-        service.enrol(session=db, actor=user, enrol_in=enrol_in)
-        db.commit()
-    except (ValidationError, ValueError):
-        db.rollback()
-        return manage_page(request, None, "", "", 1, user, db, error=_("Check the person, the role and the due date."))
-    except AppError as error:
-        if error.status in (403, 404):
-            raise
-        db.rollback()
-        return manage_page(request, None, "", "", 1, user, db, error=_(error.message, **error.params))
-    return RedirectResponse("/training/manage?saved=1", status_code=303)
+    def action():
+        try:
+            enrol_in = EnrolIn.model_validate({
+                "course_id": course_id, "enterprise_id": enterprise_id,
+                "user_id": int(user_id) if user_id.strip() else None, "person_name": person_name.strip(),
+                "role": role, "due_on": date.fromisoformat(due_on) if due_on else None})
+        except (ValidationError, ValueError):
+            raise ValidationFailed(N_("Check the person, the role and the due date.")) from None
+        return _saved(db, service.enrol(session=db, actor=user, enrol_in=enrol_in))
+
+    return forms.submit(db, action, done=lambda _enrolment: RedirectResponse("/training/manage?saved=1", status_code=303),
+                        again=lambda message, _field: manage_page(request, None, "", "", 1, user, db, error=message))
 
 
 @router.get("/gaps")
