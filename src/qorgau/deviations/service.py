@@ -309,6 +309,19 @@ def open_actions_query(*, session: Session, actor: User, enterprise_id: int | No
 SEVERITY_RANK = {"gross": 0, "significant": 1, "minor": 2}
 
 
+def open_actions_ranked_query(*, session: Session, actor: User, enterprise_id: int | None = None) -> Select:
+    """`open_actions_query` ordered as the page lists it (gross first, then the oldest violation), for
+    downloads that read every row in batches."""
+    rank = case(SEVERITY_RANK, value=Violation.severity, else_=9)
+    return (open_actions_query(session=session, actor=actor, enterprise_id=enterprise_id).order_by(None)
+            .order_by(rank, Violation.found_on, CorrectiveAction.due_on, CorrectiveAction.id))
+
+
+def count(*, session: Session, query: Select) -> int:
+    """How many rows a list query selects (for downloads that announce their size)."""
+    return session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+
+
 def open_actions(*, session: Session, actor: User, enterprise_id: int | None = None,
                  today: date | None = None, limit: int = 500) -> list[dict]:
     today = today or utcnow().date()
