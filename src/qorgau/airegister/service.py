@@ -89,10 +89,10 @@ def _tell(session: Session, users: list[User], filing: Filing, kind: str, messag
 
 
 def route(session: Session, enterprise: Enterprise) -> UnionOrg | None:
-    """The competent union body: the enterprise's primary organisation (Worker Speaks' routing rule)."""
-    from qorgau.speaks import service as speaks
+    """The competent union body: the enterprise's primary organisation (the registry's union routing)."""
+    from qorgau.registry import routing
 
-    return speaks.route(session, enterprise=enterprise, region_kato=None, sector_code=None)
+    return routing.receiving_union(session, enterprise=enterprise, region_kato=None, sector_code=None)
 
 
 def data_of(filing: Filing, number: int | None = None) -> dict:

@@ -233,9 +233,10 @@ def can_verify(session: Session, actor: User, violation: Violation) -> bool:
     """The inspector who raised it, or a union officer (or administrator) whose scope covers it."""
     if not policy.allowed(actor, "deviations.verify"):
         return False
-    if violation.inspector_id == actor.id or actor.role == "admin":
+    if violation.inspector_id == actor.id:
         return True
-    return actor.role == "union_officer" and policy.can_reach_enterprise(session, actor, violation.enterprise_id)
+    return policy.allowed(actor, "deviations.verify_any") and \
+        policy.can_reach_enterprise(session, actor, violation.enterprise_id)
 
 
 def verify(*, session: Session, actor: User, action_id: int, accept: bool, note: str = "",
@@ -340,7 +341,7 @@ def verifiable(actor: User):
     whole list instead of one check per row)."""
     if not policy.allowed(actor, "deviations.verify"):
         return false()
-    if actor.role in ("admin", "union_officer"):
+    if policy.allowed(actor, "deviations.verify_any"):
         return true()
     return Violation.inspector_id == actor.id
 

@@ -21,6 +21,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.media import clean_attachment
 from qorgau.core.models import User, random_id
 from qorgau.core.notify import notify
+from qorgau.registry import routing
 from qorgau.registry.models import Enterprise, Region, Sector, UnionOrg
 from qorgau.speaks import nlp, proof_of_work
 from qorgau.speaks.categories import CATEGORIES, URGENCIES
@@ -69,39 +70,19 @@ def _reference(session: Session) -> str:
             return reference
 
 
-def route(session: Session, *, enterprise: Enterprise | None, region_kato: str | None,
-          sector_code: str | None) -> UnionOrg | None:
-    """The enterprise's primary organisation, else the sectoral union, else the regional one, else the federation."""
-    if enterprise is not None and enterprise.primary_union_id:
-        return session.get(UnionOrg, enterprise.primary_union_id)
-    sector = enterprise.sector_code if enterprise is not None else sector_code
-    region = enterprise.region_kato if enterprise is not None else region_kato
-    for kind, column, value in (("sectoral", UnionOrg.sector_code, sector), ("regional", UnionOrg.region_kato, region)):
-        if value:
-            org = session.execute(select(UnionOrg).where(UnionOrg.kind == kind, column == value).limit(1)).scalar()
-            if org is not None:
-                return org
-    return session.execute(select(UnionOrg).where(UnionOrg.kind == "federation").limit(1)).scalar()
-
-
 def _officers_of(session: Session, union_org_id: int | None) -> list[User]:
+    """The officers told of what happens to reports routed to this union organisation."""
     if union_org_id is None:
         return []
-    return list(session.execute(select(User).where(User.role == "union_officer", User.is_active.is_(True),
-                                                   User.scope_union_id == union_org_id)).scalars())
+    return policy.users_with(session, "speaks.alerted", union=union_org_id)
 
 
 def _on_duty_officers(session: Session, union_org_id: int | None) -> list[User]:
     """On-duty officers of the receiving union or, failing that, of the nearest union above it."""
-    org = session.get(UnionOrg, union_org_id) if union_org_id else None
-    while org is not None:
-        officers = _officers_of(session, org.id)
-        on_duty = [o for o in officers if o.on_duty] or officers
-        if on_duty:
-            return on_duty
-        org = session.get(UnionOrg, org.parent_id) if org.parent_id else None
-    return list(session.execute(select(User).where(User.role == "union_officer", User.on_duty.is_(True),
-                                                   User.is_active.is_(True))).scalars())
+    officers = policy.nearest_union_users(session, "speaks.alerted", union_org_id)
+    if officers:
+        return [o for o in officers if o.on_duty] or officers
+    return [o for o in policy.users_with(session, "speaks.alerted") if o.on_duty]
 
 
 @dataclass
@@ -130,7 +111,7 @@ def submit(*, session: Session, report_in: ReportIn, photos: list[bytes] | None 
     cleaned = [clean_attachment(data) for data in photos]
     triage = nlp.triage(report_in.description)
     redaction = nlp.redact(report_in.description)
-    union = route(session, enterprise=enterprise, region_kato=report_in.region_kato, sector_code=report_in.sector_code)
+    union = routing.receiving_union(session, enterprise=enterprise, region_kato=report_in.region_kato, sector_code=report_in.sector_code)
     settings = get_settings()
     receipt = new_receipt()
     report = Report(
