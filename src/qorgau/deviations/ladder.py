@@ -19,7 +19,7 @@ from qorgau.core.config import get_settings
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
-from qorgau.deviations.models import ActionEscalation, CorrectiveAction, Violation
+from qorgau.deviations.models import ActionEscalation, ActionStatus, CorrectiveAction, Violation
 from qorgau.registry import routing
 from qorgau.registry.models import Enterprise
 
@@ -79,7 +79,7 @@ def escalate(*, session: Session, today: date) -> list[ActionEscalation]:
     taken: list[ActionEscalation] = []
     query = (select(CorrectiveAction, Violation, Enterprise).join(Violation, CorrectiveAction.violation_id == Violation.id)
              .join(Enterprise, Violation.enterprise_id == Enterprise.id)
-             .where(CorrectiveAction.status == "open", CorrectiveAction.due_on <= today + timedelta(days=reminder_days))
+             .where(CorrectiveAction.status == ActionStatus.OPEN, CorrectiveAction.due_on <= today + timedelta(days=reminder_days))
              .order_by(CorrectiveAction.due_on, CorrectiveAction.id))
     for action, violation, enterprise in session.execute(query).all():
         inspector = session.get(User, violation.inspector_id) if violation.inspector_id else None

@@ -26,6 +26,7 @@ from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.deviations import importer, ladder, notice, people, service
 from qorgau.deviations.labels import ACTION_STATUSES, CATEGORIES, LABELS, SEVERITIES, SOURCES, STATUSES
+from qorgau.deviations.models import ActionStatus
 from qorgau.deviations.schemas import ActionIn, CommitteeIn, InspectorIn, ViolationIn
 from qorgau.registry import service as registry
 
@@ -348,7 +349,7 @@ def _actions_export(db: Session, user: User, params: dict) -> exports.Table:
         for batch in exports.batched(db, ordered, scalars=False):
             names = _names(db, [v.enterprise_id for _a, v in batch])
             for a, v in batch:
-                overdue = max(0, (today - a.due_on).days) if a.status == "open" else 0
+                overdue = max(0, (today - a.due_on).days) if a.status == ActionStatus.OPEN else 0
                 yield [v.id, names.get(v.enterprise_id, ""), _(SEVERITIES[v.severity]), a.description, a.responsible,
                        a.due_on, (today - v.found_on).days, overdue, _(ACTION_STATUSES.get(a.status, a.status))]
 

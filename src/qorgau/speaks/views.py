@@ -22,14 +22,15 @@ from qorgau.core.types import IdPath
 from qorgau.registry import service as registry
 from qorgau.speaks import service
 from qorgau.speaks.categories import CATEGORIES, KIND_LABELS, STATUS_LABELS, URGENCIES
-from qorgau.speaks.models import REPORT_MOVES
+from qorgau.speaks.models import REPORT_MOVES, ReportStatus
 from qorgau.speaks.schemas import ReportIn
 
 router = APIRouter()
 NAV = [NavItem(N_("Report a hazard"), "/speak/", public=True),
        NavItem(N_("Worker reports"), "/speaks/inbox", "speaks.inbox"),
        NavItem(N_("Worker reports"), "/speaks/inbox", "speaks.redacted")]
-LABELS = {"categories": CATEGORIES, "urgencies": URGENCIES, "kinds": KIND_LABELS, "statuses": STATUS_LABELS}
+LABELS = {"categories": CATEGORIES, "urgencies": URGENCIES, "kinds": KIND_LABELS, "statuses": STATUS_LABELS,
+          "ReportStatus": ReportStatus}
 
 
 def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
