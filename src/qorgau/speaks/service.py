@@ -27,10 +27,8 @@ from qorgau.speaks import nlp, proof_of_work
 from qorgau.speaks.categories import CATEGORIES, URGENCIES
 from qorgau.speaks.models import (
     ENDED_STATUSES,
-    KINDS,
     OPEN_STATUSES,
     REPORT_MOVES,
-    STATUSES,
     Attachment,
     Message,
     ReceiptFailure,
@@ -509,5 +507,3 @@ def counts_for_enterprises(*, session: Session, start: date, end: date) -> list[
              .group_by(Report.enterprise_id))
     return [dict(row._mapping) for row in session.execute(query)]
 
-
-__all__ = ["KINDS", "STATUSES", "submit", "find_by_receipt", "reporter_view", "reporter_reply", "inbox_query", "get"]
