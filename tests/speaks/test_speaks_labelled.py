@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from qorgau.registry.hazards import CATEGORIES
 from qorgau.registry.identifiers import has_valid_check_digit, is_valid_iin
 from qorgau.speaks import evaluation as ev
 from qorgau.speaks import lexicon, nlp, pii, urgency_model
-from qorgau.speaks.categories import CATEGORIES, URGENCIES
+from qorgau.speaks.labels import URGENCIES
 
 ROOT = Path(__file__).resolve().parents[2]
 # Measured on all 477 reports (overlap match, after the occupation words were added): person kk 1.000,

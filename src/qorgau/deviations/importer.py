@@ -38,8 +38,8 @@ from qorgau.deviations.models import (
     ViolationImport,
     ViolationStatus,
 )
+from qorgau.registry.hazards import CATEGORIES
 from qorgau.registry.models import Enterprise, Site, Zone
-from qorgau.speaks.categories import CATEGORIES
 
 
 class ViolationRow(RowModel):

@@ -2,7 +2,7 @@
 
 from qorgau.core.i18n_markers import N_
 from qorgau.deviations.models import ActionStatus, Verdict, ViolationStatus
-from qorgau.speaks.categories import CATEGORIES
+from qorgau.registry.hazards import CATEGORIES
 
 SEVERITIES = {"gross": N_("Gross violation"), "significant": N_("Significant violation"),
               "minor": N_("Minor violation")}

@@ -22,9 +22,10 @@ from qorgau.core.media import clean_attachment
 from qorgau.core.models import User, random_id
 from qorgau.core.notify import notify
 from qorgau.registry import routing
+from qorgau.registry.hazards import CATEGORIES
 from qorgau.registry.models import Enterprise, Region, Sector, UnionOrg
 from qorgau.speaks import nlp, proof_of_work
-from qorgau.speaks.categories import CATEGORIES, URGENCIES
+from qorgau.speaks.labels import URGENCIES
 from qorgau.speaks.models import (
     ENDED_STATUSES,
     OPEN_STATUSES,

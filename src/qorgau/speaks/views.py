@@ -20,8 +20,9 @@ from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.registry import service as registry
+from qorgau.registry.hazards import CATEGORIES
 from qorgau.speaks import service
-from qorgau.speaks.categories import CATEGORIES, KIND_LABELS, STATUS_LABELS, URGENCIES
+from qorgau.speaks.labels import KIND_LABELS, STATUS_LABELS, URGENCIES
 from qorgau.speaks.models import REPORT_MOVES, ReportStatus
 from qorgau.speaks.schemas import ReportIn
 
