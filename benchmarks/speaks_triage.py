@@ -53,11 +53,13 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import speaks_lexicon_v1 as lexicon_v1  # beside this script: the frozen baseline
 from typer.testing import CliRunner
 
 from qorgau.registry.identifiers import has_valid_check_digit
-from qorgau.speaks import category_model, embedding, imminent_model, lexicon, lexicon_v1, model, nlp, pii
+from qorgau.speaks import category_model, embedding, imminent_model, lexicon, nlp, pii
 from qorgau.speaks import evaluation as ev
+from qorgau.speaks import urgency_model as model
 from qorgau.speaks.cli import app
 
 

@@ -27,7 +27,7 @@ def _zone_of_smelter(session):
 
 
 def test_violation_is_fixed_verified_and_closed(sign_in, session):
-    from qorgau.deviations.models import Violation, ViolationPhoto
+    from qorgau.deviations.models import Violation, ViolationPhoto, ViolationStatus
 
     inspector, employer = sign_in("inspector"), sign_in("employer")
     zone = _zone_of_smelter(session)
@@ -41,7 +41,7 @@ def test_violation_is_fixed_verified_and_closed(sign_in, session):
     assert created.status_code == 303, created.text[:800]
     violation_id = int(re.search(r"/violations/(\d+)", created.headers["location"]).group(1))
     violation = session.get(Violation, violation_id)
-    assert violation.site_id == zone.site_id and violation.work_stopped and violation.status == "open"
+    assert violation.site_id == zone.site_id and violation.work_stopped and violation.status == ViolationStatus.OPEN
     action = violation.actions[0]
     assert action.kind == "immediate" and action.due_on == date.today() + timedelta(days=1)
     photo = session.execute(select(ViolationPhoto).where(ViolationPhoto.violation_id == violation_id)).scalar()

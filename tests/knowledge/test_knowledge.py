@@ -18,7 +18,7 @@ from qorgau.core.models import AuditEntry, User
 from qorgau.knowledge import search, service
 from qorgau.knowledge.models import LANGUAGES, Practice, PracticeDoc, Status
 from qorgau.knowledge.schemas import PracticeIn
-from qorgau.speaks.categories import CATEGORIES
+from qorgau.registry.hazards import CATEGORIES
 
 RUSSIAN_ONLY = {
     "category": "falls_heights", "sector_code": "F", "size": "medium", "cost_band": "low", "country": "KZ",

@@ -6,8 +6,8 @@ import random
 
 from sqlalchemy import select
 
+from qorgau.registry.hazards import CATEGORIES
 from qorgau.speaks import demo
-from qorgau.speaks.categories import CATEGORIES
 
 
 def test_the_draw_holds_every_category_in_kazakh_russian_and_english():

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from qorgau.registry.hazards import CATEGORIES
 from qorgau.registry.identifiers import has_valid_check_digit, is_valid_iin
 from qorgau.speaks import evaluation as ev
-from qorgau.speaks import lexicon, model, nlp, pii
-from qorgau.speaks.categories import CATEGORIES, URGENCIES
+from qorgau.speaks import lexicon, nlp, pii, urgency_model
+from qorgau.speaks.labels import URGENCIES
 
 ROOT = Path(__file__).resolve().parents[2]
 # Measured on all 477 reports (overlap match, after the occupation words were added): person kk 1.000,
@@ -145,9 +146,9 @@ def test_shipped_urgency_model_matches_a_fresh_fit_of_the_labelled_set(rows):
     """urgency_model.json is the model `_build_labelled.py` fits; the pure-Python path agrees with
     scikit-learn on every labelled report (rebuild the data files when this fails)."""
     texts = [row["text"] for row in rows]
-    vectoriser, svm = model.fit(texts, [row["urgency"] for row in rows])
+    vectoriser, svm = urgency_model.fit(texts, [row["urgency"] for row in rows])
     expected = svm.predict(vectoriser.transform(texts))
-    shipped = model.shipped()
+    shipped = urgency_model.shipped()
     got = [max(scores, key=scores.get) for scores in (shipped.decision(text) for text in texts)]
     assert list(expected) == got
 

@@ -17,15 +17,15 @@ from qorgau.core import policy
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
+from qorgau.registry import routing
 from qorgau.registry.models import Enterprise, Occupation, UnionOrg
-from qorgau.speaks import service as speaks
 
 REVIEW_DAYS = 30  # the union decides within this many days of submission
 
 
 def route(session: Session, enterprise: Enterprise) -> UnionOrg | None:
-    """The competent union body: the enterprise's primary organisation (Worker Speaks' routing rule)."""
-    return speaks.route(session, enterprise=enterprise, region_kato=None, sector_code=None)
+    """The competent union body: the enterprise's primary organisation (the registry's union routing)."""
+    return routing.receiving_union(session, enterprise=enterprise, region_kato=None, sector_code=None)
 
 
 def _reference(session: Session) -> str:

@@ -22,8 +22,9 @@ from qorgau.core.db import unit_of_work
 from qorgau.core.errors import AppError, TooManyRequests
 from qorgau.core.i18n import gettext as _
 from qorgau.registry import service as registry
+from qorgau.registry.hazards import CATEGORIES
 from qorgau.speaks import service as speaks
-from qorgau.speaks.categories import CATEGORIES, STATUS_LABELS
+from qorgau.speaks.labels import STATUS_LABELS
 from qorgau.speaks.schemas import ReportIn
 
 LANGUAGES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}

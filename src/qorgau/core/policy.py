@@ -62,6 +62,7 @@ PERMISSIONS: dict[str, set[str]] = {  # keyed by Role (a Role equals its name)
         "audits.read", "audits.summary", "audits.run", "audits.fieldwork", "audits.questionnaire",
         "biosafety.read", "biosafety.exposure", "biosafety.cases", "biosafety.import", "biosafety.decide",
         "biosafety.alerted", "biosafety.export",
+        "speaks.alerted", "deviations.verify_any", "deviations.escalated_union",
     },
     Role.TECHNICAL_INSPECTOR: _READ_REFERENCE | {
         "speaks.inbox", "speaks.handle",
@@ -101,6 +102,7 @@ PERMISSIONS: dict[str, set[str]] = {  # keyed by Role (a Role equals its name)
         "audits.summary",
         "biosafety.read", "biosafety.cases", "biosafety.import", "biosafety.decide", "biosafety.alerted",
         "biosafety.export", "biosafety.detect",
+        "deviations.escalated_state",
     },
     Role.ANALYST: _READ_REFERENCE | {
         "speaks.stats", "deviations.stats", "incidents.stats", "risk.read", "risk.train",

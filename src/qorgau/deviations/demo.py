@@ -13,10 +13,12 @@ from qorgau.core.db import utcnow
 from qorgau.deviations import ladder, service
 from qorgau.deviations.models import (
     ActionEscalation,
+    ActionStatus,
     CorrectiveAction,
     SafetyCommittee,
     TechnicalInspector,
     Violation,
+    ViolationStatus,
 )
 from qorgau.deviations.schemas import ActionIn, ViolationIn
 from qorgau.registry.models import Site, Zone
@@ -98,12 +100,14 @@ def generate(session: Session, ctx) -> None:
                     closed_on = found_on + timedelta(days=took)
             violations.append({"enterprise_id": enterprise.id, "site_id": site_id, "zone_id": zone_id,
                                "category": category, "severity": severity, "description": text,
-                               "found_on": found_on, "status": "closed" if closed_on else "open",
+                               "found_on": found_on,
+                               "status": ViolationStatus.CLOSED if closed_on else ViolationStatus.OPEN,
                                "closed_on": closed_on, "inspector_name": rng.choice(NAMES), "source": "field",
                                "source_reference": "", "is_repeat": repeat, "work_stopped": severity == "gross"
                                and rng.random() < 0.3, "rule_reference": ""})
             actions.append({"kind": "corrective", "description": fix, "responsible": "Начальник участка",
-                            "due_on": due, "status": "verified" if closed_on else "open", "done_on": closed_on,
+                            "due_on": due, "status": ActionStatus.VERIFIED if closed_on else ActionStatus.OPEN,
+                            "done_on": closed_on,
                             "verified_on": closed_on, "escalation_level": 0})
     if inspectors:
         session.execute(insert(TechnicalInspector), inspectors)
@@ -126,7 +130,7 @@ def generate(session: Session, ctx) -> None:
         part = [{**a, "violation_id": vid} for vid, a in zip(ids, actions[start:start + 900], strict=True)]
         for action in part:  # the steps the ladder took in the past, as if escalation had run daily
             overdue = (today - action["due_on"]).days
-            action["escalation_level"] = sum(1 for _n, days in steps if action["status"] == "open"
+            action["escalation_level"] = sum(1 for _n, days in steps if action["status"] == ActionStatus.OPEN
                                              and overdue >= max(days, 1))
         action_ids = _insert_ids(session, CorrectiveAction, part)
         history = [{"violation_id": a["violation_id"], "action_id": aid, "step": name, "level": level,

@@ -31,9 +31,15 @@ from qorgau.core.imports.flow import Checked, Importer
 from qorgau.core.imports.rows import DateCell, FileFormat, RowModel, Text, YesNo
 from qorgau.core.models import User
 from qorgau.deviations import service
-from qorgau.deviations.models import CorrectiveAction, Violation, ViolationImport
+from qorgau.deviations.models import (
+    ActionStatus,
+    CorrectiveAction,
+    Violation,
+    ViolationImport,
+    ViolationStatus,
+)
+from qorgau.registry.hazards import CATEGORIES
 from qorgau.registry.models import Enterprise, Site, Zone
-from qorgau.speaks.categories import CATEGORIES
 
 
 class ViolationRow(RowModel):
@@ -376,7 +382,7 @@ def _insert(session: Session, rows: list[dict], import_id: int | None) -> None:
                    "zone_id": r["zone_id"], "category": r["category"], "severity": r["severity"],
                    "description": r["description"], "rule_reference": r["rule_reference"],
                    "work_stopped": r["work_stopped"], "found_on": r["found_on"],
-                   "status": "closed" if r["closed_on"] else "open", "closed_on": r["closed_on"],
+                   "status": ViolationStatus.CLOSED if r["closed_on"] else ViolationStatus.OPEN, "closed_on": r["closed_on"],
                    "inspector_name": r["inspector_name"], "source": "import", "source_reference": f"row {r['number']}",
                    "dedup_key": r["dedup_key"], "import_id": import_id, "is_repeat": r["repeat_of_id"] is not None,
                    "repeat_of_id": r["repeat_of_id"], "created_at": now} for r in part]
@@ -384,7 +390,7 @@ def _insert(session: Session, rows: list[dict], import_id: int | None) -> None:
         actions = [{"violation_id": r["id"], "kind": "corrective", "description": r["action"],
                     "responsible": r["responsible"],
                     "due_on": r["due_on"] or service.due_date(r["severity"], "corrective", r["found_on"]),
-                    "status": "verified" if r["closed_on"] else "open", "verified_on": r["closed_on"],
+                    "status": ActionStatus.VERIFIED if r["closed_on"] else ActionStatus.OPEN, "verified_on": r["closed_on"],
                     "done_on": r["closed_on"], "escalation_level": 0}
                    for r in part if r["action"]]
         if actions:

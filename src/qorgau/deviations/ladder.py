@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qorgau.core import audit
+from qorgau.core import audit, policy
 from qorgau.core.config import get_settings
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
-from qorgau.deviations.models import ActionEscalation, CorrectiveAction, Violation
-from qorgau.registry.models import Enterprise, UnionOrg
+from qorgau.deviations.models import ActionEscalation, ActionStatus, CorrectiveAction, Violation
+from qorgau.registry import routing
+from qorgau.registry.models import Enterprise
 
 STEP_LABELS = {
     "reminder": N_("Reminder before the due date"),
@@ -39,15 +40,13 @@ def steps() -> list[tuple[str, int]]:
 
 
 def employer_users(session: Session, enterprise_id: int) -> list[User]:
-    return list(session.execute(select(User).where(User.role == "employer_safety_manager", User.is_active.is_(True),
-                                                   User.scope_enterprise_id == enterprise_id)).scalars())
+    """The employer's accounts at this enterprise: those who answer for its corrective actions."""
+    return policy.users_with(session, "deviations.respond", enterprise=enterprise_id)
 
 
 def _union_officers(session: Session, union_ids: list[int]) -> list[User]:
-    if not union_ids:
-        return []
-    return list(session.execute(select(User).where(User.role == "union_officer", User.is_active.is_(True),
-                                                   User.scope_union_id.in_(union_ids))).scalars())
+    return [user for union_id in union_ids
+            for user in policy.users_with(session, "deviations.escalated_union", union=union_id)]
 
 
 def recipients(session: Session, step: str, enterprise: Enterprise) -> list[User]:
@@ -57,13 +56,9 @@ def recipients(session: Session, step: str, enterprise: Enterprise) -> list[User
     if step == "management":
         return people + _union_officers(session, [enterprise.primary_union_id] if enterprise.primary_union_id else [])
     if step == "sectoral_union":
-        sectoral = session.execute(select(UnionOrg.id).where(UnionOrg.kind == "sectoral",
-                                                             UnionOrg.sector_code == enterprise.sector_code)).scalars()
-        return _union_officers(session, list(sectoral))
+        return _union_officers(session, routing.sectoral_union_ids(session, enterprise.sector_code))
     if step == "state_inspectorate":
-        return list(session.execute(select(User).where(
-            User.role == "state_inspector", User.is_active.is_(True),
-            or_(User.scope_kind == "national", User.scope_region_kato == enterprise.region_kato))).scalars())
+        return policy.users_with(session, "deviations.escalated_state", region=enterprise.region_kato)
     return []
 
 
@@ -84,7 +79,7 @@ def escalate(*, session: Session, today: date) -> list[ActionEscalation]:
     taken: list[ActionEscalation] = []
     query = (select(CorrectiveAction, Violation, Enterprise).join(Violation, CorrectiveAction.violation_id == Violation.id)
              .join(Enterprise, Violation.enterprise_id == Enterprise.id)
-             .where(CorrectiveAction.status == "open", CorrectiveAction.due_on <= today + timedelta(days=reminder_days))
+             .where(CorrectiveAction.status == ActionStatus.OPEN, CorrectiveAction.due_on <= today + timedelta(days=reminder_days))
              .order_by(CorrectiveAction.due_on, CorrectiveAction.id))
     for action, violation, enterprise in session.execute(query).all():
         inspector = session.get(User, violation.inspector_id) if violation.inspector_id else None

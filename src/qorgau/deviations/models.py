@@ -4,17 +4,59 @@ the registry of technical inspectors and safety committees."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qorgau.core.db import Base, UTCDateTime, utcnow
+from qorgau.core.states import Transitions
 
 SEVERITIES = ("gross", "significant", "minor")
-VIOLATION_STATUSES = ("open", "awaiting_verification", "closed")
 ACTION_KINDS = ("immediate", "corrective", "preventive")
-ACTION_STATUSES = ("open", "done", "verified")
 SOURCES = ("field", "import", "worker_report", "monitoring")
+
+
+class ViolationStatus(StrEnum):
+    # Sent from the chat before the inspector completes it on the phone page: seen only by that inspector,
+    # kept out of every list, count and statistic until completed.
+    DRAFT = "draft"
+    OPEN = "open"
+    AWAITING_VERIFICATION = "awaiting_verification"
+    CLOSED = "closed"
+
+
+# Open until every action is reported done; a new action or a rejected fix reopens it; the last verified
+# action closes it for good.
+VIOLATION_MOVES = Transitions(ViolationStatus, {
+    ViolationStatus.DRAFT: {ViolationStatus.OPEN},
+    ViolationStatus.OPEN: {ViolationStatus.AWAITING_VERIFICATION},
+    ViolationStatus.AWAITING_VERIFICATION: {ViolationStatus.OPEN, ViolationStatus.CLOSED},
+})
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"  # evidence submitted, waiting for the inspector
+    VERIFIED = "verified"
+
+
+# More evidence may follow while an action waits; a rejected fix reopens it; a verified action is final.
+ACTION_MOVES = Transitions(ActionStatus, {
+    ActionStatus.OPEN: {ActionStatus.DONE},
+    ActionStatus.DONE: {ActionStatus.DONE, ActionStatus.OPEN, ActionStatus.VERIFIED},
+})
+
+
+class Verdict(StrEnum):
+    PENDING = ""
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+VERDICT_MOVES = Transitions(Verdict, {Verdict.PENDING: {Verdict.ACCEPTED, Verdict.REJECTED}})
+VIOLATION_STATUSES = tuple(s for s in ViolationStatus if s != ViolationStatus.DRAFT)
+ACTION_STATUSES = tuple(ActionStatus)
 
 
 class Violation(Base):
@@ -30,7 +72,7 @@ class Violation(Base):
     rule_reference: Mapped[str] = mapped_column(String(300), default="")
     work_stopped: Mapped[bool] = mapped_column(Boolean, default=False)
     found_on: Mapped[date] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(24), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(24), default=ViolationStatus.OPEN, index=True)
     closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     inspector_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True, index=True)
     inspector_name: Mapped[str] = mapped_column(String(200), default="")  # as written in an imported sheet
@@ -61,7 +103,7 @@ class CorrectiveAction(Base):
     description: Mapped[str] = mapped_column(Text)
     responsible: Mapped[str] = mapped_column(String(200))
     due_on: Mapped[date] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ActionStatus.OPEN, index=True)
     done_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     verified_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
@@ -84,7 +126,7 @@ class ActionEvidence(Base):
     content: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"))
     submitted_on: Mapped[date] = mapped_column(Date)
-    verdict: Mapped[str] = mapped_column(String(16), default="")  # "" pending | accepted | rejected
+    verdict: Mapped[str] = mapped_column(String(16), default=Verdict.PENDING)
     verdict_note: Mapped[str] = mapped_column(Text, default="")
     verdict_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
     verdict_on: Mapped[date | None] = mapped_column(Date, nullable=True)

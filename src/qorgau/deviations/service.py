@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from datetime import date, timedelta
+from enum import StrEnum
 
 from sqlalchemy import Integer, Select, and_, case, false, func, select, true
 from sqlalchemy.exc import IntegrityError
@@ -22,15 +23,31 @@ from qorgau.core.errors import Forbidden, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.media import clean_photo
 from qorgau.core.models import User
-from qorgau.deviations.models import ActionEvidence, CorrectiveAction, Violation, ViolationPhoto
+from qorgau.core.states import Transitions
+from qorgau.deviations.models import (
+    ACTION_MOVES,
+    VERDICT_MOVES,
+    VIOLATION_MOVES,
+    ActionEvidence,
+    ActionStatus,
+    CorrectiveAction,
+    Verdict,
+    Violation,
+    ViolationPhoto,
+    ViolationStatus,
+)
 from qorgau.deviations.schemas import ActionIn, ViolationIn
 from qorgau.registry.models import Site, Zone
 
 MAX_PHOTOS = 5
-# A violation sent from the chat before the inspector completes it on the phone page: seen only by that inspector,
-# kept out of every list, count and statistic until completed (then "open", the normal flow).
-DRAFT = "draft"
+DRAFT = ViolationStatus.DRAFT
 NOT_DRAFT = Violation.status != DRAFT
+
+
+def _move(record: Violation | CorrectiveAction, moves: Transitions, target: StrEnum) -> None:
+    """Set the record's status through its transition table; staying where it is is no move."""
+    if record.status != target:
+        record.status = moves.move(record.status, target)
 
 
 def parse_days(spec: str, field: str) -> dict[str, int]:
@@ -138,12 +155,12 @@ def _new_action(session: Session, violation: Violation, action_in: ActionIn, tod
     due_on = action_in.due_on or due_date(violation.severity, action_in.kind, max(violation.found_on, today))
     if due_on < violation.found_on:
         raise ValidationFailed(N_("The due date is before the violation was found."), field="due_on")
-    if violation.status == "closed":
+    if violation.status == ViolationStatus.CLOSED:
         raise ValidationFailed(N_("This violation is closed."), field="violation_id")
     action = CorrectiveAction(kind=action_in.kind, description=action_in.description.strip(),
                               responsible=action_in.responsible.strip(), due_on=due_on)
     violation.actions.append(action)
-    violation.status = "open"
+    _move(violation, VIOLATION_MOVES, ViolationStatus.OPEN)
     session.flush()
     return action
 
@@ -212,7 +229,7 @@ def submit_evidence(*, session: Session, actor: User, action_id: int, note: str,
     action = get_action(session=session, actor=actor, action_id=action_id)
     if not (policy.allowed(actor, "deviations.respond") or policy.allowed(actor, "deviations.write")):
         raise Forbidden(N_("You do not have permission to do this."))
-    if action.status == "verified":
+    if action.status == ActionStatus.VERIFIED:
         raise ValidationFailed(N_("This action is already verified."), field="action_id")
     note = note.strip()
     if len(note) < 3:
@@ -221,10 +238,11 @@ def submit_evidence(*, session: Session, actor: User, action_id: int, note: str,
     evidence = ActionEvidence(action_id=action.id, note=note, content=content, media_type=media_type,
                         submitted_by_id=actor.id, submitted_on=today or utcnow().date())
     action.evidence.append(evidence)
-    action.status, action.done_on = "done", evidence.submitted_on
+    _move(action, ACTION_MOVES, ActionStatus.DONE)
+    action.done_on = evidence.submitted_on
     violation = action.violation
-    if all(a.status != "open" for a in violation.actions):
-        violation.status = "awaiting_verification"
+    if all(a.status != ActionStatus.OPEN for a in violation.actions):
+        _move(violation, VIOLATION_MOVES, ViolationStatus.AWAITING_VERIFICATION)
     session.flush()
     return evidence
 
@@ -233,9 +251,10 @@ def can_verify(session: Session, actor: User, violation: Violation) -> bool:
     """The inspector who raised it, or a union officer (or administrator) whose scope covers it."""
     if not policy.allowed(actor, "deviations.verify"):
         return False
-    if violation.inspector_id == actor.id or actor.role == "admin":
+    if violation.inspector_id == actor.id:
         return True
-    return actor.role == "union_officer" and policy.can_reach_enterprise(session, actor, violation.enterprise_id)
+    return policy.allowed(actor, "deviations.verify_any") and \
+        policy.can_reach_enterprise(session, actor, violation.enterprise_id)
 
 
 def verify(*, session: Session, actor: User, action_id: int, accept: bool, note: str = "",
@@ -246,8 +265,8 @@ def verify(*, session: Session, actor: User, action_id: int, accept: bool, note:
     violation = action.violation
     if not can_verify(session, actor, violation):
         raise Forbidden(N_("Only the inspector who recorded the violation or a union officer can verify it."))
-    pending = [e for e in action.evidence if not e.verdict]
-    if action.status != "done" or not pending:
+    pending = [e for e in action.evidence if e.verdict == Verdict.PENDING]
+    if action.status != ActionStatus.DONE or not pending:
         raise ValidationFailed(N_("There is no evidence to verify for this action."), field="action_id")
     today = today or utcnow().date()
     if not accept and len(note.strip()) < 3:
@@ -255,19 +274,23 @@ def verify(*, session: Session, actor: User, action_id: int, accept: bool, note:
     if not accept and new_due_on is not None and new_due_on < today:
         raise ValidationFailed(N_("The new due date is in the past."), field="new_due_on")
     evidence = pending[-1]
-    evidence.verdict, evidence.verdict_note = ("accepted" if accept else "rejected"), note.strip()
+    evidence.verdict = VERDICT_MOVES.move(evidence.verdict, Verdict.ACCEPTED if accept else Verdict.REJECTED)
+    evidence.verdict_note = note.strip()
     evidence.verdict_by_id, evidence.verdict_on = actor.id, today
     if accept:
-        action.status, action.verified_on, action.verified_by_id = "verified", today, actor.id
-        if all(a.status == "verified" for a in violation.actions):
-            violation.status, violation.closed_on = "closed", today
+        _move(action, ACTION_MOVES, ActionStatus.VERIFIED)
+        action.verified_on, action.verified_by_id = today, actor.id
+        if all(a.status == ActionStatus.VERIFIED for a in violation.actions):
+            _move(violation, VIOLATION_MOVES, ViolationStatus.CLOSED)
+            violation.closed_on = today
             audit.record(session, action="deviations.close", object_type="deviations_violation",
                          object_id=violation.id, after={"closed_on": today.isoformat()})
     else:
-        action.status, action.done_on = "open", None
+        _move(action, ACTION_MOVES, ActionStatus.OPEN)
+        action.done_on = None
         if new_due_on is not None:
             action.due_on, action.reminded_on = new_due_on, None
-        violation.status = "open"
+        _move(violation, VIOLATION_MOVES, ViolationStatus.OPEN)
     session.flush()
     return action
 
@@ -290,7 +313,7 @@ def violations_query(*, session: Session, actor: User, status: str = "", severit
     if repeat:
         query = query.where(Violation.is_repeat.is_(True))
     if overdue:
-        late = select(CorrectiveAction.violation_id).where(CorrectiveAction.status == "open", CorrectiveAction.due_on < (today or utcnow().date()))
+        late = select(CorrectiveAction.violation_id).where(CorrectiveAction.status == ActionStatus.OPEN, CorrectiveAction.due_on < (today or utcnow().date()))
         query = query.where(Violation.id.in_(late))
     return query.order_by(Violation.found_on.desc(), Violation.id.desc())
 
@@ -299,7 +322,7 @@ def open_actions_query(*, session: Session, actor: User, enterprise_id: int | No
     """Open and done-but-unverified actions, oldest violation first, gross first."""
     policy.require(actor, "deviations.read")
     query = (select(CorrectiveAction, Violation).join(Violation)
-             .where(CorrectiveAction.status != "verified", policy.scoped(session, actor, Violation.enterprise_id))
+             .where(CorrectiveAction.status != ActionStatus.VERIFIED, policy.scoped(session, actor, Violation.enterprise_id))
              .order_by(CorrectiveAction.due_on, CorrectiveAction.id))
     if enterprise_id:
         query = query.where(Violation.enterprise_id == enterprise_id)
@@ -309,13 +332,26 @@ def open_actions_query(*, session: Session, actor: User, enterprise_id: int | No
 SEVERITY_RANK = {"gross": 0, "significant": 1, "minor": 2}
 
 
+def open_actions_ranked_query(*, session: Session, actor: User, enterprise_id: int | None = None) -> Select:
+    """`open_actions_query` ordered as the page lists it (gross first, then the oldest violation), for
+    downloads that read every row in batches."""
+    rank = case(SEVERITY_RANK, value=Violation.severity, else_=9)
+    return (open_actions_query(session=session, actor=actor, enterprise_id=enterprise_id).order_by(None)
+            .order_by(rank, Violation.found_on, CorrectiveAction.due_on, CorrectiveAction.id))
+
+
+def count(*, session: Session, query: Select) -> int:
+    """How many rows a list query selects (for downloads that announce their size)."""
+    return session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+
+
 def open_actions(*, session: Session, actor: User, enterprise_id: int | None = None,
                  today: date | None = None, limit: int = 500) -> list[dict]:
     today = today or utcnow().date()
     rows = session.execute(open_actions_query(session=session, actor=actor, enterprise_id=enterprise_id)
                            .limit(limit)).all()
     items = [{"action": a, "violation": v, "age_days": (today - v.found_on).days,
-              "overdue_days": max(0, (today - a.due_on).days) if a.status == "open" else 0} for a, v in rows]
+              "overdue_days": max(0, (today - a.due_on).days) if a.status == ActionStatus.OPEN else 0} for a, v in rows]
     return sorted(items, key=lambda i: (SEVERITY_RANK.get(i["violation"].severity, 9), -i["age_days"]))
 
 
@@ -327,7 +363,7 @@ def verifiable(actor: User):
     whole list instead of one check per row)."""
     if not policy.allowed(actor, "deviations.verify"):
         return false()
-    if actor.role in ("admin", "union_officer"):
+    if policy.allowed(actor, "deviations.verify_any"):
         return true()
     return Violation.inspector_id == actor.id
 
@@ -338,11 +374,11 @@ def todo(*, session: Session, actor: User, today: date | None = None, shown: int
     today = today or utcnow().date()
     policy.require(actor, "deviations.read")
     scope = and_(policy.scoped(session, actor, Violation.enterprise_id), NOT_DRAFT)
-    waiting = (and_(scope, ActionEvidence.verdict == "", CorrectiveAction.status == "done", verifiable(actor)))
-    overdue_where = and_(scope, CorrectiveAction.status == "open", CorrectiveAction.due_on < today)
-    soon_where = and_(scope, CorrectiveAction.status == "open", CorrectiveAction.due_on >= today,
+    waiting = (and_(scope, ActionEvidence.verdict == Verdict.PENDING, CorrectiveAction.status == ActionStatus.DONE, verifiable(actor)))
+    overdue_where = and_(scope, CorrectiveAction.status == ActionStatus.OPEN, CorrectiveAction.due_on < today)
+    soon_where = and_(scope, CorrectiveAction.status == ActionStatus.OPEN, CorrectiveAction.due_on >= today,
                       CorrectiveAction.due_on <= today + timedelta(days=7))
-    stopped_where = and_(scope, Violation.work_stopped.is_(True), Violation.status != "closed")
+    stopped_where = and_(scope, Violation.work_stopped.is_(True), Violation.status != ViolationStatus.CLOSED)
     evidence_join = (select(func.count()).select_from(ActionEvidence)
                      .join(CorrectiveAction, ActionEvidence.action_id == CorrectiveAction.id).join(Violation))
     action_join = select(func.count()).select_from(CorrectiveAction).join(Violation)
@@ -445,7 +481,8 @@ def complete_draft(*, session: Session, actor: User, violation_id: int, violatio
     violation.category, violation.severity = violation_in.category, violation_in.severity
     violation.description = violation_in.description.strip()
     violation.rule_reference = violation_in.rule_reference.strip()
-    violation.work_stopped, violation.found_on, violation.status = violation_in.work_stopped, found_on, "open"
+    violation.work_stopped, violation.found_on = violation_in.work_stopped, found_on
+    _move(violation, VIOLATION_MOVES, ViolationStatus.OPEN)
     earlier = earlier_same_place(session, violation)
     if earlier is not None:
         violation.is_repeat, violation.repeat_of_id = True, earlier.id
@@ -475,7 +512,7 @@ def closure_statistics(*, session: Session, actor: User, by: str, start: date, e
     today = today or utcnow().date()
     column = {"enterprise": Violation.enterprise_id, "site": Violation.site_id, "category": Violation.category,
               "severity": Violation.severity, "month": Violation.found_on}[by]
-    late = select(CorrectiveAction.violation_id).where(CorrectiveAction.status == "open", CorrectiveAction.due_on < today).distinct()
+    late = select(CorrectiveAction.violation_id).where(CorrectiveAction.status == ActionStatus.OPEN, CorrectiveAction.due_on < today).distinct()
     rows = session.execute(
         select(column, Violation.found_on, Violation.closed_on, Violation.id.in_(late))
         .where(policy.scoped(session, actor, Violation.enterprise_id), NOT_DRAFT, Violation.found_on >= start,
@@ -517,7 +554,7 @@ def enterprise_statistics(*, session: Session, actor: User, start: date, end: da
     policy.require(actor, "deviations.stats")
     today = today or utcnow().date()
     # Violations with an open action past due: one hashed set joined in, not a subquery per violation.
-    late = (select(CorrectiveAction.violation_id).where(CorrectiveAction.status == "open", CorrectiveAction.due_on < today)
+    late = (select(CorrectiveAction.violation_id).where(CorrectiveAction.status == ActionStatus.OPEN, CorrectiveAction.due_on < today)
             .distinct().subquery())
     where = and_(policy.scoped(session, actor, Violation.enterprise_id), NOT_DRAFT, Violation.found_on >= start,
                  Violation.found_on < end)
@@ -586,12 +623,12 @@ def open_for_enterprises(*, session: Session, enterprise_ids: list[int], today: 
     out = {e: {"open_violations": 0, "overdue_actions": 0} for e in enterprise_ids}
     for enterprise_id, n in session.execute(
             select(Violation.enterprise_id, func.count()).where(Violation.enterprise_id.in_(enterprise_ids),
-                                                               Violation.status.not_in(("closed", DRAFT)))
+                                                               Violation.status.not_in((ViolationStatus.CLOSED, DRAFT)))
             .group_by(Violation.enterprise_id)):
         out[enterprise_id]["open_violations"] = n
     for enterprise_id, n in session.execute(
             select(Violation.enterprise_id, func.count(CorrectiveAction.id)).join(CorrectiveAction)
-            .where(Violation.enterprise_id.in_(enterprise_ids), CorrectiveAction.status == "open", CorrectiveAction.due_on < today)
+            .where(Violation.enterprise_id.in_(enterprise_ids), CorrectiveAction.status == ActionStatus.OPEN, CorrectiveAction.due_on < today)
             .group_by(Violation.enterprise_id)):
         out[enterprise_id]["overdue_actions"] = n
     return out

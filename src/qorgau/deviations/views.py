@@ -3,20 +3,20 @@ actions, evidence, verification and escalation, lists with export, statistics, i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from qorgau.core import documents, exports, i18n, once, policy
+from qorgau.core import documents, exports, forms, i18n, once, policy
 from qorgau.core.charts import figure_json
 from qorgau.core.db import utcnow
 from qorgau.core.deps import form_data, get_db, require_user
-from qorgau.core.errors import AppError, NotFound
+from qorgau.core.errors import NotFound
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
@@ -26,9 +26,9 @@ from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.deviations import importer, ladder, notice, people, service
 from qorgau.deviations.labels import ACTION_STATUSES, CATEGORIES, LABELS, SEVERITIES, SOURCES, STATUSES
+from qorgau.deviations.models import ActionStatus
 from qorgau.deviations.schemas import ActionIn, CommitteeIn, InspectorIn, ViolationIn
 from qorgau.registry import service as registry
-from qorgau.registry.models import Enterprise, Site, Zone
 
 router = APIRouter(prefix="/deviations")
 NAV = [NavItem(N_("Violations"), "/deviations/", "deviations.read")]
@@ -64,20 +64,10 @@ def todo_page(request: Request, user: User = Depends(require_user), db: Session 
 
 # ---- capture ---------------------------------------------------------------------------------------
 
-def _places(db: Session, enterprise_id: int | None) -> tuple[list, list]:
-    if not enterprise_id:
-        return [], []
-    sites = list(db.execute(select(Site).where(Site.enterprise_id == enterprise_id).order_by(Site.name)).scalars())
-    zones = list(db.execute(select(Zone, Site.name).join(Site).where(Site.enterprise_id == enterprise_id)
-                            .order_by(Site.name, Zone.name)).all())
-    return sites, zones
-
-
 def _capture_context(db: Session, user: User, values: dict, **extra) -> dict:
-    enterprises = db.execute(select(Enterprise).where(policy.enterprise_scope(db, user))
-                             .order_by(Enterprise.name_ru).limit(300)).scalars().all()
+    enterprises = registry.enterprise_choices(session=db, actor=user)
     enterprise_id = int(values["enterprise_id"]) if str(values.get("enterprise_id") or "").isdigit() else None
-    sites, zones = _places(db, enterprise_id)
+    sites, zones = registry.places_of_enterprise(session=db, enterprise_id=enterprise_id)
     return {"values": values, "enterprises": [(e.id, i18n.localized(e, "name")) for e in enterprises],
             "sites": sites, "zones": zones, "form_token": once.issue(), **LABELS, **extra}
 
@@ -108,7 +98,7 @@ def places(request: Request, enterprise_id: int = Query(0, ge=0, le=2**31 - 1), 
     """HTMX: the site and zone choices of an enterprise."""
     if enterprise_id:
         policy.require_enterprise(db, user, "deviations.read", enterprise_id)
-    sites, zones = _places(db, enterprise_id)
+    sites, zones = registry.places_of_enterprise(session=db, enterprise_id=enterprise_id)
     return render(request, "deviations/_places.html", {"sites": sites, "zones": zones, "values": {}})
 
 
@@ -133,41 +123,40 @@ def capture(request: Request, enterprise_id: str = Form(""), site_id: str = Form
     def number(text: str) -> int | None:
         return int(text) if text.isdigit() else None
 
+    def again(message: str, field: str) -> Response:
+        shown = service.own_draft(session=db, actor=user, violation_id=draft.id) if draft is not None else None
+        return render(request, "deviations/capture.html", _capture_context(
+            db, user, values, error=message, error_field=field, draft=shown), status_code=422)
+
+    actions = []
+    if action.strip():
+        actions.append({"kind": "immediate" if work_stopped else "corrective", "description": action.strip(),
+                        "responsible": responsible.strip()})
     try:
-        actions = []
-        if action.strip():
-            actions.append({"kind": "immediate" if work_stopped else "corrective", "description": action.strip(),
-                            "responsible": responsible.strip()})
         violation_in = ViolationIn.model_validate({
             "enterprise_id": number(enterprise_id), "site_id": number(site_id), "zone_id": number(zone_id),
             "category": category, "severity": severity, "description": description.strip(),
             "rule_reference": rule_reference.strip(), "work_stopped": bool(work_stopped),
             "client_key": client_key or None, "actions": actions})
+    except ValidationError as error:
+        return again(_("Please check the highlighted field."), str(error.errors()[0]["loc"][0]))
+
+    def store() -> str:
         # The offline queue sends its own client_key per entry; a plain form post is made once by its token.
         earlier = None if client_key else once.claim(db, form_token, "deviations.capture")
         if earlier is not None:
-            db.commit()
-            return RedirectResponse(earlier or "/deviations/violations", status_code=303)
+            return earlier or "/deviations/violations"
         uploads = [p.file.read() for p in (photos or []) if p.filename]
         if draft is not None:
             violation = service.complete_draft(session=db, actor=user, violation_id=draft.id,
                                                violation_in=violation_in, photos=uploads)
         else:
             violation, _created = service.record(session=db, actor=user, violation_in=violation_in, photos=uploads)
-        once.settle(db, form_token, "deviations.capture", f"/deviations/violations/{violation.id}?recorded=1")
-        db.commit()
-    except ValidationError as error:
-        field = str(error.errors()[0]["loc"][0])
-        return render(request, "deviations/capture.html", _capture_context(
-            db, user, values, error=_("Please check the highlighted field."), error_field=field, draft=draft),
-            status_code=422)
-    except AppError as error:
-        db.rollback()
-        draft = service.own_draft(session=db, actor=user, violation_id=draft.id) if draft is not None else None
-        return render(request, "deviations/capture.html", _capture_context(
-            db, user, values, error=_(error.message, **error.params), error_field=error.field, draft=draft),
-            status_code=error.status)
-    return RedirectResponse(f"/deviations/violations/{violation.id}?recorded=1", status_code=303)
+        target = f"/deviations/violations/{violation.id}?recorded=1"
+        once.settle(db, form_token, "deviations.capture", target)
+        return target
+
+    return forms.submit(db, store, done=lambda target: _committed(db, target), again=again)
 
 
 # ---- one violation ---------------------------------------------------------------------------------
@@ -184,8 +173,8 @@ def _violation_page(request: Request, violation_id: int, user: User, db: Session
                     status_code: int = 200):
     violation = service.violation_detail(session=db, actor=user, violation_id=violation_id)
     enterprise = registry.enterprise_by_id(session=db, enterprise_id=violation.enterprise_id)
-    site = db.get(Site, violation.site_id) if violation.site_id else None
-    zone = db.get(Zone, violation.zone_id) if violation.zone_id else None
+    site = registry.site_by_id(session=db, site_id=violation.site_id)
+    zone = registry.zone_by_id(session=db, zone_id=violation.zone_id)
     return render(request, "deviations/violation.html", {
         "v": violation, "enterprise": enterprise, "site": site, "zone": zone, "today": utcnow().date(),
         "can_write": policy.allowed(user, "deviations.write"),
@@ -194,14 +183,15 @@ def _violation_page(request: Request, violation_id: int, user: User, db: Session
         "recorded": "recorded" in request.query_params, "error": error, **LABELS}, status_code=status_code)
 
 
-def _back(violation_id: int, anchor: str = "") -> RedirectResponse:
-    return RedirectResponse(f"/deviations/violations/{violation_id}{anchor}", status_code=303)
+def _committed(db: Session, target: str) -> RedirectResponse:
+    db.commit()
+    return RedirectResponse(target, status_code=303)
 
 
-def _or_error(request: Request, db: Session, user: User, violation_id: int, error: AppError):
-    db.rollback()
-    message = _(error.message, **error.params)
-    return _violation_page(request, violation_id, user, db, error=message, status_code=error.status)
+def _step(request: Request, db: Session, user: User, violation_id: int, action: Callable[[], object]) -> Response:
+    """A step on the violation page: back to its actions when done, else the page again with the error."""
+    return forms.submit(db, action, done=lambda _result: _committed(db, f"/deviations/violations/{violation_id}#actions"),
+                        again=lambda message, _field: _violation_page(request, violation_id, user, db, error=message))
 
 
 @router.post("/violations/{violation_id}/actions")
@@ -213,14 +203,11 @@ def add_action(request: Request, violation_id: IdPath, kind: str = Form("correct
         action_in = ActionIn.model_validate({"kind": kind, "description": description.strip(),
                                              "responsible": responsible.strip(),
                                              "due_on": date.fromisoformat(due_on) if due_on else None})
-        service.add_action(session=db, actor=user, violation_id=violation_id, action_in=action_in)
-        db.commit()
     except (ValidationError, ValueError):
         return _violation_page(request, violation_id, user, db, status_code=422,
                                error=_("Describe the action in at least 3 characters and give a valid date."))
-    except AppError as error:
-        return _or_error(request, db, user, violation_id, error)
-    return _back(violation_id, "#actions")
+    return _step(request, db, user, violation_id,
+                 lambda: service.add_action(session=db, actor=user, violation_id=violation_id, action_in=action_in))
 
 
 @router.post("/actions/{corrective_action_id}/evidence")
@@ -229,13 +216,9 @@ def evidence(request: Request, corrective_action_id: IdPath, note: str = Form(""
              db: Session = Depends(get_db)):
     action = service.get_action(session=db, actor=user, action_id=corrective_action_id)
     violation_id = action.violation_id
-    try:
-        content = photo.file.read() if photo is not None and photo.filename else None
-        service.submit_evidence(session=db, actor=user, action_id=corrective_action_id, note=note, photo=content)
-        db.commit()
-    except AppError as error:
-        return _or_error(request, db, user, violation_id, error)
-    return _back(violation_id, "#actions")
+    content = photo.file.read() if photo is not None and photo.filename else None
+    return _step(request, db, user, violation_id, lambda: service.submit_evidence(
+        session=db, actor=user, action_id=corrective_action_id, note=note, photo=content))
 
 
 @router.post("/actions/{corrective_action_id}/verdict")
@@ -249,13 +232,8 @@ def verdict(request: Request, corrective_action_id: IdPath, accept: str = Form(.
     except ValueError:
         return _violation_page(request, violation_id, user, db, status_code=422,
                                error=_("The new due date is not a valid date."))
-    try:
-        service.verify(session=db, actor=user, action_id=corrective_action_id, accept=accept == "1", note=note,
-                       new_due_on=new_due)
-        db.commit()
-    except AppError as error:
-        return _or_error(request, db, user, violation_id, error)
-    return _back(violation_id, "#actions")
+    return _step(request, db, user, violation_id, lambda: service.verify(
+        session=db, actor=user, action_id=corrective_action_id, accept=accept == "1", note=note, new_due_on=new_due))
 
 
 @router.get("/photos/{violation_photo_id}")
@@ -341,10 +319,6 @@ def _stats_period(by: str, year: int) -> tuple[date, date]:
     return (date(2000, 1, 1), date(2100, 1, 1)) if by == "month" else (date(year, 1, 1), date(year + 1, 1, 1))
 
 
-def _count(db: Session, query) -> int:
-    return db.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-
-
 @exports.exporter("deviations.violations")
 def _violations_export(db: Session, user: User, params: dict) -> exports.Table:
     """Every violation the filters select, one row each, read from the database in batches."""
@@ -361,7 +335,7 @@ def _violations_export(db: Session, user: User, params: dict) -> exports.Table:
                        _yes_no(v.is_repeat), v.description, v.rule_reference, v.closed_on,
                        _(SOURCES.get(v.source, v.source))]
 
-    return exports.Table([_(c) for c in VIOLATION_COLUMNS], rows(), _count(db, query), "violations")
+    return exports.Table([_(c) for c in VIOLATION_COLUMNS], rows(), service.count(session=db, query=query), "violations")
 
 
 @exports.exporter("deviations.actions")
@@ -369,20 +343,17 @@ def _actions_export(db: Session, user: User, params: dict) -> exports.Table:
     """Every open (or unverified) corrective action, gross first, then the oldest violation: all of them,
     where the page lists the first ones."""
     today = utcnow().date()
-    query = service.open_actions_query(session=db, actor=user, enterprise_id=params.get("enterprise_id"))
-    rank = case(service.SEVERITY_RANK, value=service.Violation.severity, else_=9)
-    ordered = query.order_by(None).order_by(rank, service.Violation.found_on, service.CorrectiveAction.due_on,
-                                            service.CorrectiveAction.id)
+    ordered = service.open_actions_ranked_query(session=db, actor=user, enterprise_id=params.get("enterprise_id"))
 
     def rows():
         for batch in exports.batched(db, ordered, scalars=False):
             names = _names(db, [v.enterprise_id for _a, v in batch])
             for a, v in batch:
-                overdue = max(0, (today - a.due_on).days) if a.status == "open" else 0
+                overdue = max(0, (today - a.due_on).days) if a.status == ActionStatus.OPEN else 0
                 yield [v.id, names.get(v.enterprise_id, ""), _(SEVERITIES[v.severity]), a.description, a.responsible,
                        a.due_on, (today - v.found_on).days, overdue, _(ACTION_STATUSES.get(a.status, a.status))]
 
-    return exports.Table([_(c) for c in ACTION_COLUMNS], rows(), _count(db, query), "open-actions")
+    return exports.Table([_(c) for c in ACTION_COLUMNS], rows(), service.count(session=db, query=ordered), "open-actions")
 
 
 @exports.exporter("deviations.stats")
@@ -412,7 +383,7 @@ def _group_labels(db: Session, by: str, rows: list[dict]) -> dict:
         return _names(db, [r["group"] for r in rows])
     if by == "site":
         ids = [r["group"] for r in rows if r["group"]]
-        return {s.id: s.name for s in db.execute(select(Site).where(Site.id.in_(ids))).scalars()} | {None: _("no site")}
+        return {s.id: s.name for s in registry.sites_by_ids(session=db, ids=ids)} | {None: _("no site")}
     if by == "category":
         return {k: _(v) for k, v in CATEGORIES.items()}
     if by == "severity":
@@ -498,14 +469,12 @@ def import_commit(request: Request, user: User = Depends(require_user), db: Sess
 
     token, filename = str(form.get("token", ""))[:64], str(form.get("filename", ""))[:200]
     options, data_dir = {"mapping": _mapping(form)}, request.app.state.settings.data_dir
-    try:
-        result = commit(session=db, actor=user, importer=importer.VIOLATIONS, token=token, options=options,
-                        data_dir=data_dir)
+
+    def done(result) -> Response:
         db.commit()
-    except AppError as error:
-        db.rollback()
-        if error.status == 404:
-            raise
+        return render(request, "deviations/import_done.html", {"filename": filename, "result": result})
+
+    def again(message: str, _field: str) -> Response:
         try:  # the problems again, unless the file is gone (imported meanwhile, or forgotten)
             checked = preview(session=db, actor=user, importer=importer.VIOLATIONS, token=token, options=options,
                               data_dir=data_dir)
@@ -513,9 +482,10 @@ def import_commit(request: Request, user: User = Depends(require_user), db: Sess
             checked = None
         db.rollback()
         return render(request, "deviations/import_preview.html",
-                      {"token": token, "filename": filename, "p": checked, "failed": _(error.message, **error.params),
-                       **_import_context(db)}, status_code=422)
-    return render(request, "deviations/import_done.html", {"filename": filename, "result": result})
+                      {"token": token, "filename": filename, "p": checked, "failed": message, **_import_context(db)})
+
+    return forms.submit(db, lambda: commit(session=db, actor=user, importer=importer.VIOLATIONS, token=token,
+                                           options=options, data_dir=data_dir), done=done, again=again)
 
 
 # ---- inspectors and committees --------------------------------------------------------------------
@@ -531,14 +501,18 @@ def people_page(request: Request, by: str = Query("region", max_length=16), user
     group_names = names if by == "enterprise" else (
         {r.kato: i18n.localized(r, "name") for r in registry.regions(session=db)} if by == "region"
         else {s.code: i18n.localized(s, "name") for s in registry.sectors(session=db)})
-    enterprises = db.execute(select(Enterprise).where(policy.enterprise_scope(db, user))
-                             .order_by(Enterprise.name_ru).limit(300)).scalars().all()
+    enterprises = registry.enterprise_choices(session=db, actor=user)
     return render(request, "deviations/people.html", {
         "inspectors": inspectors, "committees": committees, "coverage": coverage, "by": by, "names": names,
         "group_names": group_names, "today": utcnow().date(), "training_due": people.training_due,
         "trained": people.last_trained(db, inspectors),
         "enterprises": [(e.id, i18n.localized(e, "name")) for e in enterprises],
         "can_edit": policy.allowed(user, "deviations.verify"), "error": error})
+
+
+def _people_step(request: Request, db: Session, user: User, action: Callable[[], object]) -> Response:
+    return forms.submit(db, action, done=lambda _added: _committed(db, "/deviations/people"),
+                        again=lambda message, _field: people_page(request, "region", user, db, error=message))
 
 
 def _form_date(value: str) -> date | None:
@@ -552,17 +526,14 @@ def add_inspector(request: Request, enterprise_id: int = Form(..., ge=1, le=2**3
                   training: str = Form("", max_length=300), user: User = Depends(require_user),
                   db: Session = Depends(get_db)):
     try:
-        people.add_inspector(session=db, actor=user, inspector_in=InspectorIn.model_validate({
+        inspector_in = InspectorIn.model_validate({
             "enterprise_id": enterprise_id, "full_name": full_name.strip(), "unit": unit.strip(),
             "appointed_on": _form_date(appointed_on), "trained_on": _form_date(trained_on),
-            "training": training.strip()}))
-        db.commit()
+            "training": training.strip()})
     except (ValidationError, ValueError):
         return people_page(request, "region", user, db, error=_("Give the name (3 characters or more) and valid dates."))
-    except AppError as error:
-        db.rollback()
-        return people_page(request, "region", user, db, error=_(error.message, **error.params))
-    return RedirectResponse("/deviations/people", status_code=303)
+    return _people_step(request, db, user, lambda: people.add_inspector(session=db, actor=user,
+                                                                        inspector_in=inspector_in))
 
 
 @router.post("/people/committees")
@@ -572,17 +543,14 @@ def add_committee(request: Request, enterprise_id: int = Form(..., ge=1, le=2**3
                   chair: str = Form("", max_length=200), last_meeting_on: str = Form("", max_length=10),
                   user: User = Depends(require_user), db: Session = Depends(get_db)):
     try:
-        people.add_committee(session=db, actor=user, committee_in=CommitteeIn.model_validate({
+        committee_in = CommitteeIn.model_validate({
             "enterprise_id": enterprise_id, "name": name.strip(), "established_on": _form_date(established_on),
             "members": members, "worker_members": worker_members, "chair": chair.strip(),
-            "last_meeting_on": _form_date(last_meeting_on)}))
-        db.commit()
+            "last_meeting_on": _form_date(last_meeting_on)})
     except (ValidationError, ValueError):
         return people_page(request, "region", user, db, error=_("Give the name (3 characters or more) and valid dates."))
-    except AppError as error:
-        db.rollback()
-        return people_page(request, "region", user, db, error=_(error.message, **error.params))
-    return RedirectResponse("/deviations/people", status_code=303)
+    return _people_step(request, db, user, lambda: people.add_committee(session=db, actor=user,
+                                                                        committee_in=committee_in))
 
 
 @router.post("/violations/{violation_id}/notice.pdf")

@@ -36,7 +36,7 @@ from qorgau.knowledge.models import (
 )
 from qorgau.knowledge.schemas import AdoptionIn, PracticeIn
 from qorgau.registry import service as registry
-from qorgau.speaks.categories import CATEGORIES
+from qorgau.registry.hazards import CATEGORIES
 
 router = APIRouter(prefix="/knowledge")
 NAV = [NavItem(N_("Best practices"), "/knowledge/", public=True)]

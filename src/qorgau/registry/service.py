@@ -352,3 +352,35 @@ def enterprise_history(*, session: Session, actor: User, enterprise_id: int, lim
                      "action": HISTORY_ACTIONS.get(entry.action, entry.action),
                      "changes": [(label, after[name]) for name, label in HISTORY_FIELDS.items() if name in after]})
     return rows
+
+
+def enterprise_choices(*, session: Session, actor: User, limit: int = 300) -> list[Enterprise]:
+    """Enterprises in the actor's scope for a form's choice list, by name."""
+    return list(session.execute(enterprises_query(session=session, actor=actor).limit(limit)).scalars())
+
+
+def places_of_enterprise(*, session: Session, enterprise_id: int | None) -> tuple[list[Site], list[tuple[Zone, str]]]:
+    """An enterprise's sites and its zones with their site's name, by name (the caller checked access)."""
+    if not enterprise_id:
+        return [], []
+    sites = list(session.execute(select(Site).where(Site.enterprise_id == enterprise_id).order_by(Site.name)).scalars())
+    zones = [(zone, site_name) for zone, site_name in session.execute(
+        select(Zone, Site.name).join(Site).where(Site.enterprise_id == enterprise_id).order_by(Site.name, Zone.name))]
+    return sites, zones
+
+
+def site_by_id(*, session: Session, site_id: int | None) -> Site | None:
+    """A site for display where the caller already checked access to what refers to it."""
+    return session.get(Site, site_id) if site_id else None
+
+
+def zone_by_id(*, session: Session, zone_id: int | None) -> Zone | None:
+    """A zone for display where the caller already checked access to what refers to it."""
+    return session.get(Zone, zone_id) if zone_id else None
+
+
+def sites_by_ids(*, session: Session, ids: list[int]) -> list[Site]:
+    """Sites for display (names), where the caller already checked access."""
+    if not ids:
+        return []
+    return list(session.execute(select(Site).where(Site.id.in_(set(ids)))).scalars())

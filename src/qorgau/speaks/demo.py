@@ -15,6 +15,7 @@ from qorgau.core import policy
 from qorgau.core.db import utcnow
 from qorgau.core.models import User
 from qorgau.speaks import service
+from qorgau.speaks.models import ReportStatus
 from qorgau.speaks.schemas import ReportIn
 
 LABELLED = Path(__file__).resolve().parent / "data" / "labelled_reports.jsonl"
@@ -77,7 +78,8 @@ def generate(session: Session, ctx) -> None:
                           body=rng.choice(REPLIES[report.language]), today=received + timedelta(days=rng.randint(1, 6)))
             if age > 30 and rng.random() < 0.6:
                 service.set_status(session=session, actor=handler, report_id=report.id,
-                                   status=rng.choice(["in_progress", "resolved", "closed"]),
+                                   status=rng.choice([ReportStatus.IN_PROGRESS, ReportStatus.RESOLVED,
+                                                      ReportStatus.CLOSED]),
                                    today=received + timedelta(days=rng.randint(7, min(age, 80))))
             session.info["actor"] = "system:demo"
     service.escalate_overdue(session=session, today=today)

@@ -11,7 +11,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from qorgau.speaks.categories import CATEGORIES, URGENCIES
+from qorgau.registry.hazards import CATEGORIES
+from qorgau.speaks.labels import URGENCIES
 
 DATA = Path(__file__).resolve().parent / "data"
 LABELLED = DATA / "labelled_reports.jsonl"

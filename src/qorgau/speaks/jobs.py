@@ -22,10 +22,10 @@ def _anonymise_closed(session, cutoff) -> int:
     enterprise, days); their text, contact details, attachments and messages are removed."""
     from sqlalchemy import delete, func, or_, select, update
 
-    from qorgau.speaks.models import Attachment, Message, Report
+    from qorgau.speaks.models import ENDED_STATUSES, Attachment, Message, Report
 
     ended = func.coalesce(Report.resolved_on, Report.received_on)
-    due = select(Report.id).where(Report.status.in_(("closed", "spam")), ended < cutoff.date(),
+    due = select(Report.id).where(Report.status.in_(ENDED_STATUSES), ended < cutoff.date(),
                                   or_(Report.description_encrypted != b"", Report.contact_encrypted.is_not(None)))
     ids = list(session.execute(due).scalars())
     for start in range(0, len(ids), 500):

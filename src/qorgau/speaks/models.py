@@ -9,13 +9,39 @@ attachments have random ids, so their order says nothing either (see docs/speaks
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qorgau.core.db import Base
+from qorgau.core.states import Transitions
 
-STATUSES = ("new", "acknowledged", "in_progress", "resolved", "closed", "spam")
+
+class ReportStatus(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    SPAM = "spam"
+
+
+# A report is acknowledged (the first reply does it too), worked on, resolved and closed. A resolved or
+# closed report can be taken up again; a report marked as spam by mistake goes back to acknowledged.
+REPORT_MOVES = Transitions(ReportStatus, {
+    ReportStatus.NEW: {ReportStatus.ACKNOWLEDGED, ReportStatus.IN_PROGRESS, ReportStatus.RESOLVED,
+                       ReportStatus.CLOSED, ReportStatus.SPAM},
+    ReportStatus.ACKNOWLEDGED: {ReportStatus.IN_PROGRESS, ReportStatus.RESOLVED, ReportStatus.CLOSED,
+                                ReportStatus.SPAM},
+    ReportStatus.IN_PROGRESS: {ReportStatus.RESOLVED, ReportStatus.CLOSED},
+    ReportStatus.RESOLVED: {ReportStatus.IN_PROGRESS, ReportStatus.CLOSED},
+    ReportStatus.CLOSED: {ReportStatus.IN_PROGRESS},
+    ReportStatus.SPAM: {ReportStatus.ACKNOWLEDGED},
+})
+STATUSES = tuple(ReportStatus)
+OPEN_STATUSES = (ReportStatus.NEW, ReportStatus.ACKNOWLEDGED, ReportStatus.IN_PROGRESS)
+ENDED_STATUSES = (ReportStatus.CLOSED, ReportStatus.SPAM)  # the reporter can no longer write
 KINDS = ("hazard", "complaint", "suggestion")
 
 
@@ -36,7 +62,7 @@ class Report(Base):
     urgency: Mapped[str] = mapped_column(String(16), index=True)
     triage_by: Mapped[str] = mapped_column(String(16), default="model")  # model | officer
     triage_explanation: Mapped[dict] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ReportStatus.NEW, index=True)
     union_org_id: Mapped[int | None] = mapped_column(ForeignKey("registry_union_org.id"), nullable=True, index=True)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     shared_with_employer: Mapped[bool] = mapped_column(Boolean, default=False)

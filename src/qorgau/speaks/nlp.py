@@ -3,7 +3,7 @@
 Triage of a report, in order:
 1. category: the category model (embedding + lexicon scores + severity rules -> linear classifier,
    `category_model.py`); its explanation is the chosen category's lexicon stems and nearest labelled reports;
-2. urgency: the lexicon's (`lexicon.py`), raised to imminent when the urgency model (`model.py`) or the
+2. urgency: the lexicon's (`lexicon.py`), raised to imminent when the urgency model (`urgency_model.py`) or the
    imminent model (`imminent_model.py`, embedding + lexicon + rules) says so;
 3. severity rules (`severity.py`): a death, amputation, loss of consciousness, fire or explosion,
    collapse or entrapment, electrocution, gas poisoning or fall from height makes it at least `high`,
@@ -46,11 +46,12 @@ def triage_many(texts: list[str], *, vectors=None, categoriser=None, urgency_mod
     `vectors`, `categoriser`, `urgency_model` and `imminent` replace the embeddings and the shipped models
     (the benchmark passes models fitted on part of the labelled set).
     """
-    from qorgau.speaks import category_model, embedding, imminent_model, lexicon, model, severity
+    from qorgau.speaks import category_model, embedding, imminent_model, lexicon, severity
+    from qorgau.speaks.urgency_model import shipped as shipped_urgency_model
 
     vectors = embedding.embed(list(texts)) if vectors is None else vectors
     verdicts = (categoriser or category_model.shipped()).decide(list(texts), vectors)
-    urgency_model = urgency_model or model.shipped()
+    urgency_model = urgency_model or shipped_urgency_model()
     imminence = (imminent or imminent_model.shipped()).probability(list(texts), vectors)
     out = []
     for text, verdict, p_imminent in zip(texts, verdicts, imminence, strict=True):

@@ -21,16 +21,20 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.media import clean_attachment
 from qorgau.core.models import User, random_id
 from qorgau.core.notify import notify
+from qorgau.registry import routing
+from qorgau.registry.hazards import CATEGORIES
 from qorgau.registry.models import Enterprise, Region, Sector, UnionOrg
 from qorgau.speaks import nlp, proof_of_work
-from qorgau.speaks.categories import CATEGORIES, URGENCIES
+from qorgau.speaks.labels import URGENCIES
 from qorgau.speaks.models import (
-    KINDS,
-    STATUSES,
+    ENDED_STATUSES,
+    OPEN_STATUSES,
+    REPORT_MOVES,
     Attachment,
     Message,
     ReceiptFailure,
     Report,
+    ReportStatus,
     TriageCorrection,
 )
 from qorgau.speaks.schemas import ReportIn
@@ -65,39 +69,19 @@ def _reference(session: Session) -> str:
             return reference
 
 
-def route(session: Session, *, enterprise: Enterprise | None, region_kato: str | None,
-          sector_code: str | None) -> UnionOrg | None:
-    """The enterprise's primary organisation, else the sectoral union, else the regional one, else the federation."""
-    if enterprise is not None and enterprise.primary_union_id:
-        return session.get(UnionOrg, enterprise.primary_union_id)
-    sector = enterprise.sector_code if enterprise is not None else sector_code
-    region = enterprise.region_kato if enterprise is not None else region_kato
-    for kind, column, value in (("sectoral", UnionOrg.sector_code, sector), ("regional", UnionOrg.region_kato, region)):
-        if value:
-            org = session.execute(select(UnionOrg).where(UnionOrg.kind == kind, column == value).limit(1)).scalar()
-            if org is not None:
-                return org
-    return session.execute(select(UnionOrg).where(UnionOrg.kind == "federation").limit(1)).scalar()
-
-
 def _officers_of(session: Session, union_org_id: int | None) -> list[User]:
+    """The officers told of what happens to reports routed to this union organisation."""
     if union_org_id is None:
         return []
-    return list(session.execute(select(User).where(User.role == "union_officer", User.is_active.is_(True),
-                                                   User.scope_union_id == union_org_id)).scalars())
+    return policy.users_with(session, "speaks.alerted", union=union_org_id)
 
 
 def _on_duty_officers(session: Session, union_org_id: int | None) -> list[User]:
     """On-duty officers of the receiving union or, failing that, of the nearest union above it."""
-    org = session.get(UnionOrg, union_org_id) if union_org_id else None
-    while org is not None:
-        officers = _officers_of(session, org.id)
-        on_duty = [o for o in officers if o.on_duty] or officers
-        if on_duty:
-            return on_duty
-        org = session.get(UnionOrg, org.parent_id) if org.parent_id else None
-    return list(session.execute(select(User).where(User.role == "union_officer", User.on_duty.is_(True),
-                                                   User.is_active.is_(True))).scalars())
+    officers = policy.nearest_union_users(session, "speaks.alerted", union_org_id)
+    if officers:
+        return [o for o in officers if o.on_duty] or officers
+    return [o for o in policy.users_with(session, "speaks.alerted") if o.on_duty]
 
 
 @dataclass
@@ -126,7 +110,7 @@ def submit(*, session: Session, report_in: ReportIn, photos: list[bytes] | None 
     cleaned = [clean_attachment(data) for data in photos]
     triage = nlp.triage(report_in.description)
     redaction = nlp.redact(report_in.description)
-    union = route(session, enterprise=enterprise, region_kato=report_in.region_kato, sector_code=report_in.sector_code)
+    union = routing.receiving_union(session, enterprise=enterprise, region_kato=report_in.region_kato, sector_code=report_in.sector_code)
     settings = get_settings()
     receipt = new_receipt()
     report = Report(
@@ -255,7 +239,7 @@ def _next_position(session: Session, report_id: int) -> int:
 def reporter_reply(*, session: Session, receipt: str, body: str, today: date | None = None,
                    challenge: str = "", proof: str = "") -> Report:
     report = find_by_receipt(session=session, receipt=receipt, challenge=challenge, proof=proof)
-    if report.status in ("closed", "spam"):
+    if report.status in ENDED_STATUSES:
         raise ValidationFailed(N_("This report is closed."), field="body")
     session.add(Message(id=random_id(session, Message), report_id=report.id, from_reporter=True,
                         position=_next_position(session, report.id), sent_on=today or utcnow().date(), body_encrypted=crypto.encrypt_text(body)))
@@ -297,6 +281,32 @@ def get(*, session: Session, actor: User, report_id: int) -> Report:
     if found is None:
         raise NotFound(N_("Not found."))
     return found
+
+
+def open_summary(*, session: Session, actor: User, shown: int = 5) -> tuple[int, list[Report]]:
+    """Open reports in the actor's inbox: how many, and the first few imminent or high ones."""
+    query = inbox_query(session=session, actor=actor).where(Report.status.in_(OPEN_STATUSES))
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    urgent = session.execute(query.where(Report.urgency.in_(("imminent", "high"))).limit(shown))
+    return total, list(urgent.scalars())
+
+
+def conversation(*, session: Session, actor: User, report: Report) -> list[dict]:
+    """The thread with the reporter, decrypted, for those who work the union inbox; employers who were
+    shared the report see its redacted text only, never the conversation."""
+    if not _can_see_all_text(actor):
+        return []
+    return [{"from_reporter": m.from_reporter, "sent_on": m.sent_on, "body": crypto.decrypt_text(m.body_encrypted)}
+            for m in report.messages]
+
+
+def attachment(*, session: Session, actor: User, report_id: int, attachment_id: int) -> tuple[bytes, str]:
+    """An attachment's content and media type, for those who work the union inbox (employers never see them)."""
+    report = get(session=session, actor=actor, report_id=report_id)
+    found = session.get(Attachment, attachment_id)
+    if found is None or found.report_id != report.id or not _can_see_all_text(actor):
+        raise NotFound(N_("Not found."))
+    return crypto.decrypt_bytes(found.content_encrypted), found.media_type
 
 
 def text_for(*, session: Session, actor: User, report: Report) -> str:
@@ -343,23 +353,25 @@ def reply(*, session: Session, actor: User, report_id: int, body: str, today: da
     message = Message(id=random_id(session, Message), report_id=report.id, from_reporter=False,
                       position=_next_position(session, report.id), author_user_id=actor.id, sent_on=today, body_encrypted=crypto.encrypt_text(body))
     session.add(message)
-    if report.status == "new":
-        report.status = "acknowledged"
+    if report.status == ReportStatus.NEW:
+        report.status = REPORT_MOVES.move(report.status, ReportStatus.ACKNOWLEDGED)
         report.acknowledged_on = today
     session.flush()
     return message
 
 
 def set_status(*, session: Session, actor: User, report_id: int, status: str, today: date | None = None) -> Report:
+    """Move the report along its workflow (`REPORT_MOVES`); an illegal move is refused (409)."""
     report = get(session=session, actor=actor, report_id=report_id)
     _require_handler(actor)
-    if status not in STATUSES:
-        raise ValidationFailed(N_("Unknown status."), field="status")
+    target = REPORT_MOVES.parse(status)
+    if target == report.status:  # the form sent the status the report already has
+        return report
     today = today or utcnow().date()
-    report.status = status
-    if status != "new" and report.acknowledged_on is None:
+    report.status = REPORT_MOVES.move(report.status, target)
+    if target != ReportStatus.NEW and report.acknowledged_on is None:
         report.acknowledged_on = today
-    if status in ("resolved", "closed") and report.resolved_on is None:
+    if target in (ReportStatus.RESOLVED, ReportStatus.CLOSED) and report.resolved_on is None:
         report.resolved_on = today
     session.flush()
     return report
@@ -417,19 +429,18 @@ def convert(*, session: Session, actor: User, report_id: int, target: str) -> tu
     else:
         raise ValidationFailed(N_("Unknown target."), field="target")
     report.linked_type, report.linked_id = target, created.id
-    if report.status in ("new", "acknowledged"):
-        report.status = "in_progress"
+    if report.status in (ReportStatus.NEW, ReportStatus.ACKNOWLEDGED):
+        report.status = REPORT_MOVES.move(report.status, ReportStatus.IN_PROGRESS)
     session.flush()
     return target, created.id
 
 
 def escalate_overdue(*, session: Session, today: date) -> list[Report]:
     """Reports past their acknowledgement or feedback deadline move one step up the union tree."""
-    open_statuses = ("new", "acknowledged", "in_progress")
-    query = select(Report).where(Report.status.in_(open_statuses))
+    query = select(Report).where(Report.status.in_(OPEN_STATUSES))
     moved = []
     for report in session.execute(query).scalars():
-        overdue_ack = report.status == "new" and report.acknowledge_by < today
+        overdue_ack = report.status == ReportStatus.NEW and report.acknowledge_by < today
         overdue_feedback = report.feedback_by < today
         if not (overdue_ack or overdue_feedback):
             continue
@@ -469,7 +480,7 @@ def statistics(*, session: Session, actor: User, by: list[str], month: bool = Fa
     columns = [DIMENSIONS[d].label(d) for d in by]
     if month:
         columns.append(func.substr(func.cast(Report.received_on, type_=String()), 1, 7).label("month"))
-    query = select(*columns, func.count().label("reports")).where(Report.status != "spam").group_by(*columns)
+    query = select(*columns, func.count().label("reports")).where(Report.status != ReportStatus.SPAM).group_by(*columns)
     if policy.allowed(actor, "speaks.inbox"):
         query = query.where(policy.inbox_scope(session, actor, union_org_column=Report.union_org_id,
                                                enterprise_id_column=Report.enterprise_id))
@@ -493,12 +504,10 @@ def counts_for_enterprises(*, session: Session, start: date, end: date) -> list[
                     func.sum((Report.urgency == "imminent").cast(Integer())).label("imminent"),
                     on_time.label("acknowledged_on_time"))
              .where(Report.enterprise_id.is_not(None), Report.received_on >= start, Report.received_on < end,
-                    Report.status != "spam")
+                    Report.status != ReportStatus.SPAM)
              .group_by(Report.enterprise_id))
     return [dict(row._mapping) for row in session.execute(query)]
 
-
-__all__ = ["KINDS", "STATUSES", "submit", "find_by_receipt", "reporter_view", "reporter_reply", "inbox_query", "get"]
 
 
 def report_id_by_reference(*, session: Session, reference: str) -> int | None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qorgau.core import crypto, i18n, policy
+from qorgau.core import forms, i18n, policy
 from qorgau.core.charts import figure_json
 from qorgau.core.deps import get_db, load_user, require_user
-from qorgau.core.errors import AppError, NotFound
+from qorgau.core.errors import AppError
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
@@ -21,24 +20,24 @@ from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.registry import service as registry
+from qorgau.registry.hazards import CATEGORIES
 from qorgau.speaks import service
-from qorgau.speaks.categories import CATEGORIES, KIND_LABELS, STATUS_LABELS, URGENCIES
-from qorgau.speaks.models import Attachment, Report
+from qorgau.speaks.labels import KIND_LABELS, STATUS_LABELS, URGENCIES
+from qorgau.speaks.models import REPORT_MOVES, ReportStatus
 from qorgau.speaks.schemas import ReportIn
 
 router = APIRouter()
 NAV = [NavItem(N_("Report a hazard"), "/speak/", public=True),
        NavItem(N_("Worker reports"), "/speaks/inbox", "speaks.inbox"),
        NavItem(N_("Worker reports"), "/speaks/inbox", "speaks.redacted")]
-LABELS = {"categories": CATEGORIES, "urgencies": URGENCIES, "kinds": KIND_LABELS, "statuses": STATUS_LABELS}
+LABELS = {"categories": CATEGORIES, "urgencies": URGENCIES, "kinds": KIND_LABELS, "statuses": STATUS_LABELS,
+          "ReportStatus": ReportStatus}
 
 
 def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
     if not policy.allowed(user, "speaks.inbox"):
         return []
-    query = service.inbox_query(session=db, actor=user).where(Report.status.in_(("new", "acknowledged", "in_progress")))
-    total = db.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    urgent = db.execute(query.where(Report.urgency.in_(("imminent", "high"))).limit(5)).scalars().all()
+    total, urgent = service.open_summary(session=db, actor=user)
     items = [PanelItem(f"{r.reference} · {_(CATEGORIES[r.category])}", f"/speaks/reports/{r.id}",
                        _(URGENCIES[r.urgency]), "danger" if r.urgency == "imminent" else "warn") for r in urgent]
     return [Panel(title=_("Open worker reports"), order=10, figure=i18n.format_number(total), items=items,
@@ -73,26 +72,30 @@ def speak_submit(request: Request, kind: str = Form("hazard"), enterprise_id: st
                  photos: list[UploadFile] | None = File(None), db: Session = Depends(get_db)):
     values = {"kind": kind, "enterprise_id": enterprise_id, "region_kato": region_kato, "sector_code": sector_code,
               "category": category, "description": description, "contact": contact}
+
+    def again(message: str, field: str) -> Response:
+        return render(request, "speaks/speak_form.html", _form_context(db, values=values, error=message,
+                                                                       error_field=field), status_code=422)
+
     try:
         report_in = ReportIn.model_validate({
             "kind": kind, "enterprise_id": int(enterprise_id) if enterprise_id.isdigit() else None,
             "region_kato": region_kato or None, "sector_code": sector_code or None, "category": category,
             "description": description.strip(), "contact": contact.strip(), "language": i18n.get_locale()})
-        uploads = [p.file.read() for p in (photos or []) if p.filename]
-        filed = service.submit(session=db, report_in=report_in, photos=uploads)
-        db.commit()
     except ValidationError as error:
         field = str(error.errors()[0]["loc"][0])
-        message = _("Describe what happened in at least 10 characters.") if field == "description" \
-            else _("Please check the highlighted field.")
-        return render(request, "speaks/speak_form.html", _form_context(db, values=values, error=message,
-                                                                       error_field=field), status_code=422)
-    except AppError as error:
-        db.rollback()
-        return render(request, "speaks/speak_form.html", _form_context(
-            db, values=values, error=_(error.message, **error.params), error_field=error.field), status_code=422)
-    return render(request, "speaks/speak_receipt.html", {"receipt": filed.receipt, "reference": filed.report.reference},
-                  headers={"Cache-Control": "no-store"})
+        return again(_("Describe what happened in at least 10 characters.") if field == "description"
+                     else _("Please check the highlighted field."), field)
+    uploads = [p.file.read() for p in (photos or []) if p.filename]
+
+    def receipt(filed: service.Filed) -> Response:
+        db.commit()
+        return render(request, "speaks/speak_receipt.html", {"receipt": filed.receipt,
+                                                             "reference": filed.report.reference},
+                      headers={"Cache-Control": "no-store"})
+
+    return forms.submit(db, lambda: service.submit(session=db, report_in=report_in, photos=uploads),
+                        done=receipt, again=again)
 
 
 @router.get("/speak/follow")
@@ -159,10 +162,10 @@ def report_page(request: Request, report_id: IdPath, user: User = Depends(requir
                 revealed: str = ""):
     report = service.get(session=db, actor=user, report_id=report_id)
     enterprise = registry.enterprise_by_id(session=db, enterprise_id=report.enterprise_id)
-    messages = [{"from_reporter": m.from_reporter, "sent_on": m.sent_on, "body": crypto.decrypt_text(m.body_encrypted)}
-                for m in report.messages] if policy.allowed(user, "speaks.inbox") else []
+    messages = service.conversation(session=db, actor=user, report=report)
     return render(request, "speaks/report.html", {
         "r": report, "text": service.text_for(session=db, actor=user, report=report), "messages": messages,
+        "next_statuses": REPORT_MOVES.next_states(report.status),
         "enterprise": enterprise, "can_handle": policy.allowed(user, "speaks.handle"),
         "can_reveal": policy.allowed(user, "speaks.reveal"), **LABELS, **request.scope.get("qorgau.revealed", {})})
 
@@ -170,12 +173,9 @@ def report_page(request: Request, report_id: IdPath, user: User = Depends(requir
 @router.get("/speaks/reports/{report_id}/attachments/{attachment_id}")
 def attachment(report_id: IdPath, attachment_id: IdPath, user: User = Depends(require_user),
                db: Session = Depends(get_db)):
-    report = service.get(session=db, actor=user, report_id=report_id)
-    found = db.get(Attachment, attachment_id)
-    if found is None or found.report_id != report.id or not policy.allowed(user, "speaks.inbox"):
-        raise NotFound(N_("Not found."))
-    return Response(crypto.decrypt_bytes(found.content_encrypted), media_type=found.media_type,
-                    headers={"Cache-Control": "private, no-store"})
+    content, media_type = service.attachment(session=db, actor=user, report_id=report_id,
+                                             attachment_id=attachment_id)
+    return Response(content, media_type=media_type, headers={"Cache-Control": "private, no-store"})
 
 
 def _back(report_id: int, anchor: str = "") -> RedirectResponse:
@@ -227,17 +227,19 @@ def staff_convert(report_id: IdPath, target: str = Form(..., max_length=16), use
 def staff_reveal(request: Request, report_id: IdPath, what: str = Form(..., max_length=16),
                  reason: str = Form("", max_length=500), user: User = Depends(require_user),
                  db: Session = Depends(get_db)):
-    try:
-        if what == "contact":
-            value = service.reveal_contact(session=db, actor=user, report_id=report_id, reason=reason)
-        else:
-            value = service.reveal_original(session=db, actor=user, report_id=report_id, reason=reason)
+    reveal = service.reveal_contact if what == "contact" else service.reveal_original
+
+    def shown(value: str) -> Response:
         db.commit()
         request.scope["qorgau.revealed"] = {"revealed_" + ("contact" if what == "contact" else "original"): value}
-    except AppError as error:
-        db.rollback()
-        request.scope["qorgau.revealed"] = {"reveal_error": _(error.message)}
-    return report_page(request, report_id, user, db)
+        return report_page(request, report_id, user, db)
+
+    def refused(message: str, _field: str) -> Response:
+        request.scope["qorgau.revealed"] = {"reveal_error": message}
+        return report_page(request, report_id, user, db)
+
+    return forms.submit(db, lambda: reveal(session=db, actor=user, report_id=report_id, reason=reason),
+                        done=shown, again=refused)
 
 
 @router.get("/speaks/stats")

@@ -1,4 +1,4 @@
-"""The 14 hazard categories and the urgency levels, shared with violations."""
+"""The 14 hazard categories: one vocabulary for workers' reports, violations and the knowledge base."""
 
 from qorgau.core.i18n_markers import N_
 
@@ -18,12 +18,3 @@ CATEGORIES = {
     "labor_rights": N_("Labour rights"),
     "other": N_("Other"),
 }
-URGENCIES = {
-    "imminent": N_("Imminent danger to life"),
-    "high": N_("High"),
-    "normal": N_("Normal"),
-    "low": N_("Low"),
-}
-KIND_LABELS = {"hazard": N_("A hazard"), "complaint": N_("A complaint"), "suggestion": N_("A suggestion")}
-STATUS_LABELS = {"new": N_("New"), "acknowledged": N_("Acknowledged"), "in_progress": N_("In progress"),
-                 "resolved": N_("Resolved"), "closed": N_("Closed"), "spam": N_("Spam")}

@@ -1,8 +1,8 @@
 """The triage lexicon as it was before the labelled set existed (frozen, v1).
 
-Kept only as a baseline for benchmarks/speaks_triage.py: its stems were written without reading any
+Kept only as a baseline for speaks_triage.py beside it: its stems were written without reading any
 labelled report, so its figures on the whole set are an untuned measurement. The service uses
-`lexicon.py` (v2).
+`qorgau/speaks/lexicon.py` (v2).
 """
 
 from __future__ import annotations
