@@ -352,3 +352,20 @@ def enterprise_history(*, session: Session, actor: User, enterprise_id: int, lim
                      "action": HISTORY_ACTIONS.get(entry.action, entry.action),
                      "changes": [(label, after[name]) for name, label in HISTORY_FIELDS.items() if name in after]})
     return rows
+
+
+def scope_summary(*, session: Session, actor: User) -> tuple[int, int]:
+    """How many enterprises the actor's scope holds, and how many of them have a union."""
+    from sqlalchemy import case, func
+
+    total, with_union = session.execute(select(func.count(), func.sum(case((Enterprise.has_union, 1), else_=0)))
+                                        .where(policy.enterprise_scope(session, actor))).one()
+    return total, with_union or 0
+
+
+def enterprise_counts_by_union(*, session: Session) -> dict[int | None, int]:
+    """Enterprises per primary union organisation (for the union tree)."""
+    from sqlalchemy import func
+
+    return dict(session.execute(select(Enterprise.primary_union_id, func.count())
+                                .group_by(Enterprise.primary_union_id)).all())
