@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from qorgau.core import audit, policy
 from qorgau.core.db import utcnow
-from qorgau.core.errors import Conflict, NotFound, ValidationFailed
+from qorgau.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
@@ -630,19 +630,23 @@ def own_replies(*, session: Session, actor: User | None, enterprise_id: int, per
                                 .order_by(Reply.submitted_at.desc())).scalars())
 
 
-def get_evidence(*, session: Session, actor: User | None, evidence_id: int) -> Evidence:
-    """A published reply's evidence is public; otherwise only inside the enterprise's scope."""
+def get_evidence(*, session: Session, actor: User | None, evidence_id: int, hide_refusal: bool = False) -> Evidence:
+    """A published reply's evidence is public; otherwise only inside the enterprise's scope. With
+    `hide_refusal` (the page's link) a refusal reads as NotFound, so a file's existence is not confirmed."""
     item = session.get(Evidence, evidence_id)
     if item is None:
         raise NotFound("Not found.")
     if item.reply.status != ReplyStatus.PUBLISHED:
-        policy.require_enterprise(session, actor, "index.read", item.reply.enterprise_id)
+        try:
+            policy.require_enterprise(session, actor, "index.read", item.reply.enterprise_id)
+        except Forbidden:
+            if hide_refusal:
+                raise NotFound("Not found.") from None
+            raise
     return item
 
 
 def pending_count(*, session: Session, actor: User) -> int:
-    from sqlalchemy import func
-
     query = replies_query(session=session, actor=actor, status=ReplyStatus.PENDING)
     return session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
 

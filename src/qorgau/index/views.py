@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from qorgau.core import documents, forms, i18n, policy
 from qorgau.core.deps import get_db, load_user, require_user
-from qorgau.core.errors import AppError, NotFound
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
@@ -352,10 +351,5 @@ def moderate(request: Request, index_reply_id: IdPath, decision: str = Form(...,
 
 @router.get("/evidence/{index_evidence_id}")
 def evidence_file(index_evidence_id: IdPath, db: Session = Depends(get_db), user: User | None = Depends(load_user)):
-    try:
-        item = service.get_evidence(session=db, actor=user, evidence_id=index_evidence_id)
-    except AppError as error:
-        if error.status == 403:
-            raise NotFound("Not found.")
-        raise
+    item = service.get_evidence(session=db, actor=user, evidence_id=index_evidence_id, hide_refusal=True)
     return evidence_response(item)
