@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import queue
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,10 +32,12 @@ from qorgau.connectors.sources import ConnectorConfig, ModbusSource, MqttSource,
 from qorgau.connectors.sparkplug_host import birth_payload, data_payload
 from qorgau.core.db import session_factory, unit_of_work
 from qorgau.core.migrate import upgrade
-from qorgau.monitoring.broker import PrivateBroker, find_mosquitto, free_port
 from qorgau.monitoring.models import Reading as ReadingRow
 from qorgau.monitoring.models import Sensor
 from qorgau.registry.models import Enterprise, Site, Zone
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the private broker shared with the tests
+from tests.mosquitto import PrivateBroker, find_mosquitto, free_port
 
 BIN = "990940000016"
 

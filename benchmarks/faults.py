@@ -37,12 +37,14 @@ from qorgau.core.config import Settings
 from qorgau.core.db import engine_for, session_factory, unit_of_work
 from qorgau.core.drills import PrivatePostgres, long_recording_mkv, pixel_bomb_png, zip_bomb_xlsx
 from qorgau.core.migrate import upgrade
-from qorgau.monitoring.broker import PrivateBroker
 from qorgau.monitoring.cli import run_database_worker
 from qorgau.monitoring.codec import encode_binary, zone_topic
 from qorgau.monitoring.models import Reading, Rollup
 from qorgau.monitoring.simulate import DEMO_BIN, SimSensor, Simulator, publish_mqtt, register_fleet
 from qorgau.monitoring.sink import load_sensors
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the private broker shared with the tests
+from tests.mosquitto import PrivateBroker
 
 
 def counts(url: str) -> tuple[int, int, int]:

@@ -20,6 +20,7 @@ import multiprocessing as mp
 import os
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -253,7 +254,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.readings, args.repeats, args.paced_seconds = 200_000, 1, 2.0
-    from qorgau.monitoring.broker import PrivateBroker
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the private broker shared with the tests
+    from tests.mosquitto import PrivateBroker
 
     plan = Plan(args.readings, args.batch, args.sensors, args.per_zone, args.spike_every)
     paced = Plan(int(args.rate * args.paced_seconds), args.batch, args.sensors, args.per_zone, args.spike_every)

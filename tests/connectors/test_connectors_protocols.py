@@ -22,8 +22,8 @@ from qorgau.connectors.models import SensorLink
 from qorgau.connectors.sources import ModbusSource, MqttSource, OpcUaSource
 from qorgau.connectors.sparkplug_host import birth_payload, data_payload, death_payload
 from qorgau.core.db import session_factory
-from qorgau.monitoring.broker import PrivateBroker, find_mosquitto, free_port
 from tests.connectors.helpers import alarms, connector, detector, readings
+from tests.mosquitto import PrivateBroker, find_mosquitto, free_port
 
 pytestmark = pytest.mark.timeout(300)
 needs_mosquitto = pytest.mark.skipif(find_mosquitto() is None, reason="mosquitto is not installed")

@@ -7,9 +7,9 @@ import threading
 import time
 
 import pytest
+from tests.mosquitto import PrivateBroker, find_mosquitto
 from typer.testing import CliRunner
 
-from qorgau.monitoring.broker import PrivateBroker, find_mosquitto
 from qorgau.monitoring.cli import app, load_sink
 from qorgau.monitoring.pipeline import MemorySink
 

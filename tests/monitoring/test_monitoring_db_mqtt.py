@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 from tests.monitoring.test_monitoring_mqtt import publisher, wait_for
+from tests.mosquitto import PrivateBroker, find_mosquitto
 
 from qorgau.core.db import session_factory
 from qorgau.core.models import User
 from qorgau.monitoring import service
-from qorgau.monitoring.broker import PrivateBroker, find_mosquitto
 from qorgau.monitoring.cli import run_database_worker
 from qorgau.monitoring.codec import encode_binary, encode_json, zone_topic
 from qorgau.monitoring.models import Alarm, AlarmEvent, DeadLetter, Reading, Rollup, Sensor

@@ -11,8 +11,8 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from tests.mosquitto import PrivateBroker, find_mosquitto
 
-from qorgau.monitoring.broker import PrivateBroker, find_mosquitto
 from qorgau.monitoring.codec import encode_binary, encode_json, sensor_topic, zone_topic
 from qorgau.monitoring.mqtt_worker import IngestWorker, WorkerConfig
 from qorgau.monitoring.pipeline import MemorySink, Pipeline

@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import func, select
 from tests.monitoring.test_monitoring_db_mqtt import DbWorker
 from tests.monitoring.test_monitoring_mqtt import publisher, wait_for
+from tests.mosquitto import PrivateBroker, find_mosquitto
 
 from qorgau.core.db import engine_for, session_factory
 from qorgau.core.drills import PrivatePostgres, environment_ready
 from qorgau.core.migrate import upgrade
-from qorgau.monitoring.broker import PrivateBroker, find_mosquitto
 from qorgau.monitoring.codec import encode_binary, zone_topic
 from qorgau.monitoring.models import Alarm, Reading, Rollup, Sensor
 from qorgau.monitoring.simulate import DEMO_BIN, Simulator, publish_mqtt, register_fleet

@@ -7,12 +7,11 @@ from typing import Literal, cast
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from qorgau.core import db as database
 from qorgau.core import policy, security
 from qorgau.core.deps import get_db, require_user, writer
-from qorgau.core.errors import NotFound
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import ApiToken, User
 from qorgau.core.types import IdPath, JsonInt
@@ -41,7 +40,7 @@ def readyz(db: Session = Depends(get_db)):
     from qorgau.core.web import error_body
 
     try:
-        db.execute(text("SELECT 1"))
+        database.ping(db)
     except PoolTimeout:
         body = error_body("not_ready", N_("Not ready: every database connection is busy."), "database")
         return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
@@ -100,8 +99,7 @@ def _token_out(token: ApiToken) -> dict:
 @router.get("/api/v1/tokens", response_model=list[TokenOut], tags=["platform"])
 def list_tokens(user: User = Depends(require_user), db: Session = Depends(get_db)):
     """Your API tokens (never their values)."""
-    tokens = db.execute(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).scalars()
-    return [_token_out(t) for t in tokens]
+    return [_token_out(t) for t in security.tokens_of(db, user=user)]
 
 
 @router.post("/api/v1/tokens", response_model=TokenCreated, status_code=201, tags=["platform"])
@@ -121,9 +119,6 @@ def create_token(body: TokenIn, request: Request, user: User = Depends(writer), 
 @router.delete("/api/v1/tokens/{token_id}", response_model=TokenOut, tags=["platform"])
 def revoke_token(token_id: IdPath, user: User = Depends(writer), db: Session = Depends(get_db)):
     """Revoke one of your tokens (an administrator may revoke anyone's)."""
-    token = db.get(ApiToken, token_id)
-    if token is None or (token.user_id != user.id and not policy.allowed(user, "users.manage")):
-        raise NotFound("Not found.")
-    security.revoke_api_token(db, token_id=token_id)
+    token = security.revoke_token_of(db, actor=user, token_id=token_id)
     db.commit()
     return _token_out(token)

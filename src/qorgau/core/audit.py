@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, event, insert, inspect, select, text
+from sqlalchemy import Select, delete, event, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from qorgau.core.config import get_settings
@@ -305,6 +305,13 @@ def history(session: Session, *, object_type: str, object_id: Any, limit: int = 
                                       AuditEntry.object_id == str(object_id))
              .order_by(AuditEntry.id.desc()).limit(limit))
     return list(session.execute(query).scalars())
+
+
+
+def entries_query(*, object_type: str = "") -> Select:
+    """The audit log, newest first, optionally of one kind of object (the caller checked `audit.read`)."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    return query.where(AuditEntry.object_type == object_type) if object_type else query
 
 
 from qorgau.core import audit_anchor as _audit_anchor  # noqa: E402,F401  (registers the checkpoint writer)

@@ -113,3 +113,10 @@ def unit_of_work(url: str, actor: str = "system") -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def ping(session: Session) -> None:
+    """Ask the database the smallest question; raises when it cannot answer (readiness)."""
+    from sqlalchemy import text
+
+    session.execute(text("SELECT 1"))

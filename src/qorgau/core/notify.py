@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.core import delivery, i18n
@@ -72,3 +73,16 @@ def render(note: Notification | dict) -> tuple[str, str]:
     if body and params.get("_body_msg"):
         body = render_message(body, params)
     return title, body
+
+
+def latest(session: Session, *, user: User, unread_only: bool = False, limit: int | None = 200) -> list[Notification]:
+    """The person's own notifications, newest first."""
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return list(session.execute(query.order_by(Notification.created_at.desc()).limit(limit)).scalars())
+
+
+def mark_all_read(session: Session, *, user: User) -> None:
+    for item in latest(session, user=user, unread_only=True, limit=None):
+        item.read_at = utcnow()

@@ -8,10 +8,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from qorgau.core import delivery, operations, policy, privacy, retention
+from qorgau.core import delivery, forms, operations, policy, privacy, retention
 from qorgau.core.deps import form_data, get_db, require_user
-from qorgau.core.errors import AppError
-from qorgau.core.i18n import gettext as _
 from qorgau.core.models import User
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
@@ -45,16 +43,14 @@ def my_data_export(user: User = Depends(require_user), db: Session = Depends(get
 @router.post("/account/data/correction")
 def my_data_correction(request: Request, details: str = Form("", max_length=8000),
                        user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
+    def action():
         privacy.request_correction(db, user=user, details=details)
         db.commit()
-    except AppError as error:
-        db.rollback()
-        return render(request, "ops_my_data.html", {"data": privacy.my_data(db, user=user), "details": details,
-                                                    "status_labels": privacy.STATUS_LABELS,
-                                                    "error": _(error.message), "error_field": error.field},
-                      status_code=422)
-    return RedirectResponse("/account/data?sent=1", status_code=303)
+
+    return forms.submit(db, action, done=lambda _done: RedirectResponse("/account/data?sent=1", 303),
+                        again=lambda message, field: render(request, "ops_my_data.html", {
+                            "data": privacy.my_data(db, user=user), "details": details,
+                            "status_labels": privacy.STATUS_LABELS, "error": message, "error_field": field}))
 
 
 @router.get("/admin/privacy")
@@ -91,16 +87,17 @@ def notification_settings_save(request: Request, form: FormData = Depends(form_d
     groups = {group: {"channels": [c for c in delivery.channel_labels() if form.get(f"{group}.{c}") == "1"],
                       "digest": form.get(f"{group}.digest") == "1"} for group in delivery.KIND_GROUPS}
     values = {k: str(form.get(k, ""))[:32].strip() for k in ("quiet_from", "quiet_to", "phone")}
-    try:
+    def action():
         delivery.save_preferences(db, user=user, groups=groups, **values)
         db.commit()
-    except AppError as error:
-        db.rollback()
-        pref = delivery.preference(db, user.id)
-        context = _settings_context(user, pref, error=_(error.message, **error.params), error_field=error.field)
+
+    def again(message: str, field: str):
+        context = _settings_context(user, delivery.preference(db, user.id), error=message, error_field=field)
         context.update(chosen=groups, **values)
-        return render(request, "account_notifications.html", context, status_code=422)
-    return RedirectResponse("/account/notifications?saved=1", status_code=303)
+        return render(request, "account_notifications.html", context)
+
+    return forms.submit(db, action, again=again,
+                        done=lambda _done: RedirectResponse("/account/notifications?saved=1", 303))
 
 
 @router.get("/admin/deliveries")

@@ -14,7 +14,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from qorgau.core import policy
 from qorgau.core.db import utcnow
+from qorgau.core.errors import NotFound
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import ApiToken, LoginFailure, User
 
@@ -182,4 +184,19 @@ def revoke_api_token(session: Session, *, token_id: int) -> ApiToken | None:
     token = session.get(ApiToken, token_id)
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
+    return token
+
+
+def tokens_of(session: Session, *, user: User) -> list[ApiToken]:
+    """A person's own API tokens, oldest first."""
+    return list(session.execute(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).scalars())
+
+
+def revoke_token_of(session: Session, *, actor: User, token_id: int) -> ApiToken:
+    """Revoke one of the actor's tokens (an administrator may revoke anyone's); NotFound otherwise, so another
+    person's token is never confirmed to exist."""
+    token = session.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.id and not policy.allowed(actor, "users.manage")):
+        raise NotFound("Not found.")
+    revoke_api_token(session, token_id=token_id)
     return token

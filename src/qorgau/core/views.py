@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qorgau.core import audit, i18n, policy, security
+from qorgau.core import audit, forms, i18n, notify, policy, security
 from qorgau.core import users as user_service
 from qorgau.core.deps import get_db, load_user, require_user
-from qorgau.core.errors import AppError
 from qorgau.core.i18n import gettext as _
-from qorgau.core.models import AuditEntry, Notification, User
+from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, paginate
 from qorgau.core.plugins import modules
 from qorgau.core.templating import render
@@ -37,9 +36,7 @@ def home_panels(request: Request, db: Session, user: User) -> list:
         provider = getattr(views, "home_panels", None)
         if provider is not None:
             panels.extend(provider(request, db, user))
-    unread = db.execute(select(Notification).where(Notification.user_id == user.id,
-                                                   Notification.read_at.is_(None))
-                        .order_by(Notification.created_at.desc()).limit(5)).scalars().all()
+    unread = notify.latest(db, user=user, unread_only=True, limit=5)
     from qorgau.core.plugins import Panel, PanelItem
 
     panels.append(Panel(title=_("Notifications"), order=1, link="/notifications", link_label=_("All notifications"),
@@ -54,7 +51,7 @@ def home(request: Request, user: User | None = Depends(load_user), db: Session =
     if user is None:
         return render(request, "landing.html")
     return render(request, "home.html", {"panels": home_panels(request, db, user),
-                                         "role_label": _(policy.ROLES.get(user.role, user.role))})
+                                         "role_label": _(policy.ROLES.get(cast(policy.Role, user.role), user.role))})
 
 
 @router.get("/login")
@@ -117,18 +114,13 @@ def switch_language(request: Request, code: str, next: str = "/", user: User | N
 
 @router.get("/notifications")
 def notifications(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
-    items = db.execute(select(Notification).where(Notification.user_id == user.id)
-                       .order_by(Notification.created_at.desc()).limit(200)).scalars().all()
+    items = notify.latest(db, user=user)
     return render(request, "notifications.html", {"items": items})
 
 
 @router.post("/notifications/read")
 def notifications_read(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
-    from qorgau.core.db import utcnow
-
-    for item in db.execute(select(Notification).where(Notification.user_id == user.id,
-                                                      Notification.read_at.is_(None))).scalars():
-        item.read_at = utcnow()
+    notify.mark_all_read(db, user=user)
     db.commit()
     return RedirectResponse("/notifications", status_code=303)
 
@@ -149,19 +141,19 @@ def users_create(request: Request, username: str = Form(..., max_length=64), ful
                  scope_kind: str = Form("national"), scope_id: str = Form("", max_length=20),
                  user: User = Depends(require_user), db: Session = Depends(get_db)):
     policy.require(user, "users.manage")
-    try:
+
+    def action():
         user_service.create(db, username=username, full_name=full_name, role=role, password=password,
                             scope_kind=scope_kind, scope_id=scope_id)
         db.commit()
-    except AppError as error:
-        db.rollback()
+
+    def again(message: str, field: str):
         query = user_service.search_query(q="")
         return render(request, "users.html", {"paged": paginate(db, query, PageParams(1, 50)), "q": "",
                                               "roles": policy.ROLES, "scope_kinds": policy.SCOPE_KINDS,
-                                              "error": _(error.message, **error.params),
-                                              "error_field": error.field},
-                      status_code=422)
-    return RedirectResponse("/admin/users", status_code=303)
+                                              "error": message, "error_field": field})
+
+    return forms.submit(db, action, again=again, done=lambda _done: RedirectResponse("/admin/users", 303))
 
 
 @router.post("/admin/users/{user_id}/active")
@@ -180,28 +172,27 @@ def account_form(request: Request, user: User = Depends(require_user)):
 @router.post("/account/password")
 def account_password(request: Request, current: str = Form(..., max_length=256), new: str = Form(..., max_length=256),
                      user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
+    def action():
         user_service.change_password(db, user=user, current=current, new=new)
         db.commit()
-    except AppError as error:
-        db.rollback()
-        return render(request, "account.html", {"error": _(error.message, **error.params),
-                                                "error_field": error.field}, status_code=422)
-    # This browser stays signed in with a cookie of the new epoch; every other session has ended.
-    response = render(request, "account.html", {"changed": True})
-    response.set_cookie(security.SESSION_COOKIE, request.app.state.signer.dumps(user),
-                        max_age=request.app.state.signer.max_age, httponly=True, samesite="lax",
-                        secure=is_secure(request.scope, request.app.state.settings), path="/")
-    return response
+
+    def done(_done):
+        # This browser stays signed in with a cookie of the new epoch; every other session has ended.
+        response = render(request, "account.html", {"changed": True})
+        response.set_cookie(security.SESSION_COOKIE, request.app.state.signer.dumps(user),
+                            max_age=request.app.state.signer.max_age, httponly=True, samesite="lax",
+                            secure=is_secure(request.scope, request.app.state.settings), path="/")
+        return response
+
+    return forms.submit(db, action, done=done, again=lambda message, field: render(
+        request, "account.html", {"error": message, "error_field": field}))
 
 
 @router.get("/audit")
 def audit_page(request: Request, object_type: str = Query("", max_length=64), page: int = Query(1, ge=1, le=100000),
                verify: bool = False, user: User = Depends(require_user), db: Session = Depends(get_db)):
     policy.require(user, "audit.read")
-    query = select(AuditEntry).order_by(AuditEntry.id.desc())
-    if object_type:
-        query = query.where(AuditEntry.object_type == object_type)
+    query = audit.entries_query(object_type=object_type)
     result = audit.verify(db) if verify else None
     return render(request, "audit.html", {"paged": paginate(db, query, PageParams(page, 50)),
                                           "object_type": object_type, "verify": result})

@@ -19,11 +19,12 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.index.methodology import DIRECTIONS, SOURCES
 from qorgau.index.models import Run, Score
+from qorgau.index.states import SCORE_LABELS, SourceStatus
 from qorgau.registry.models import Enterprise
 
 KIND = "index_card"
 OBJECT_TYPE = "index_run"  # object_id is the run's id: a newer run of the period supersedes the card
-STATUS_LABELS = {"ranked": N_("ranked"), "insufficient_data": N_("insufficient data, not ranked")}
+STATUS_LABELS = SCORE_LABELS
 
 
 def _published_run_id(session: Session, period: int) -> int | None:
@@ -40,7 +41,7 @@ def card_context(session: Session, run: Run, score: Score, language: str) -> dic
     method = parsed(run.methodology)
     shares = method.effective_weights()
     sourced = {name: set(info.get("indicators", [])) for name, info in (run.sources or {}).items()
-               if name != "_unsourced" and info.get("status") == "used"}
+               if name != "_unsourced" and info.get("status") == SourceStatus.USED}
     rows = []
     for indicator in method.indicators:
         values = (score.indicators or {}).get(indicator.id, {})

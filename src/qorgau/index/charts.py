@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qorgau.core.charts import figure_json
 from qorgau.core.i18n import gettext as _
+from qorgau.index.states import ScoreStatus
 
 CONFIG = {"displayModeBar": False, "responsive": True}
 BRAND = "#0b5cab"
@@ -26,7 +27,7 @@ def rank_intervals(rows) -> str | None:
 
     from qorgau.core.i18n import localized
 
-    rows = [(s, e) for s, e in rows if s.status == "ranked" and s.rank is not None]
+    rows = [(s, e) for s, e in rows if s.status == ScoreStatus.RANKED and s.rank is not None]
     if not rows:
         return None
     names = [localized(e, "name") for _s, e in rows]

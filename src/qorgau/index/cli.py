@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from qorgau.index.states import ScoreStatus
+
 app = typer.Typer(help="The Trade Union Safety Index: scores, rank intervals and the open methodology.",
                   no_args_is_help=True)
 
@@ -81,7 +83,7 @@ def compute(indicators: Path = typer.Option(..., "--indicators", exists=True, di
         intervals = uncertainty.monte_carlo(prepared, runs=runs, seed=seed, sensitivity=False).table()
     records = []
     for row in result.records():
-        ident, ranked = row["entity_id"], row["status"] == "ranked"
+        ident, ranked = row["entity_id"], row["status"] == ScoreStatus.RANKED
         low = high = row["rank"]
         if ranked and intervals is not None:
             low, high = intervals.at[ident, "rank_p05"], intervals.at[ident, "rank_p95"]

@@ -20,9 +20,10 @@ import pandas as pd
 from qorgau.core.i18n_markers import N_
 from qorgau.core.imports.cells import CellError, is_missing, parse_number
 from qorgau.index.methodology import Indicator, Methodology, Missing, Outliers
+from qorgau.index.states import ScoreStatus
 
 ENTITY = "entity_id"
-STATUSES = {"ranked": N_("ranked"), "insufficient_data": N_("insufficient data")}
+STATUSES = {ScoreStatus.RANKED: N_("ranked"), ScoreStatus.INSUFFICIENT_DATA: N_("insufficient data")}
 TIE_TOLERANCE = 1e-9  # scores closer than this (on 0-100) are ties, so float noise never reorders them
 
 
@@ -448,9 +449,9 @@ class IndexResult:
 
     def records(self) -> list[dict]:
         """One dict per entity (ranked first, by rank), JSON-ready, NaN as None."""
-        ranked = self.entities[self.entities["status"] == "ranked"].sort_values(["rank", "score"],
+        ranked = self.entities[self.entities["status"] == ScoreStatus.RANKED].sort_values(["rank", "score"],
                                                                                   ascending=[True, False])
-        rest = self.entities[self.entities["status"] != "ranked"]
+        rest = self.entities[self.entities["status"] != ScoreStatus.RANKED]
         out = []
         for ident, row in pd.concat([ranked, rest]).iterrows():
             eligible = ident in self.normalised.index
@@ -489,12 +490,12 @@ def compute(data: pd.DataFrame | Prepared, methodology: Methodology | None = Non
     score = scores[0]
     rank = rank_scores(score, method.ties)[0] if len(ids) else np.array([])
     columns = method.indicator_ids
-    entities = pd.DataFrame({"score": np.nan, "rank": np.nan, "status": "insufficient_data",
+    entities = pd.DataFrame({"score": np.nan, "rank": np.nan, "status": ScoreStatus.INSUFFICIENT_DATA.value,
                              "coverage": prepared.coverage, "n_observed": prepared.n_observed, "n_imputed": 0},
                             index=pd.Index(prepared.entity_ids, name=ENTITY))
     entities.loc[ids, "score"] = score
     entities.loc[ids, "rank"] = rank
-    entities.loc[ids, "status"] = "ranked"
+    entities.loc[ids, "status"] = ScoreStatus.RANKED.value
     entities.loc[ids, "n_imputed"] = variant.imputed.sum(axis=1)
     index = pd.Index(ids, name=ENTITY)
     return IndexResult(

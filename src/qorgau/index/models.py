@@ -15,10 +15,11 @@ from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, LargeBinary, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qorgau.core.db import Base, UTCDateTime, utcnow
+from qorgau.index.states import MethodologyStatus, ReplyStatus, ScoreStatus
 from qorgau.registry.models import Enterprise
 
-METHODOLOGY_STATUSES = ("proposed", "approved", "rejected")
-REPLY_STATUSES = ("pending", "published", "rejected")
+METHODOLOGY_STATUSES = tuple(MethodologyStatus)
+REPLY_STATUSES = tuple(ReplyStatus)
 
 
 class MethodologyVersion(Base):
@@ -30,13 +31,17 @@ class MethodologyVersion(Base):
     version: Mapped[str] = mapped_column(String(40), unique=True)
     yaml_text: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))  # of yaml_text, so a reader can check the file they recompute with
-    status: Mapped[str] = mapped_column(String(16), default="proposed", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=MethodologyStatus.PROPOSED, index=True)
     note: Mapped[str] = mapped_column(Text, default="")  # what changed and why
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     review_note: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def awaiting_review(self) -> bool:
+        return self.status == MethodologyStatus.PROPOSED
 
 
 class Run(Base):
@@ -75,7 +80,7 @@ class Score(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("index_run.id"), index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("registry_enterprise.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20))  # ranked | insufficient_data
+    status: Mapped[str] = mapped_column(String(20))  # a ScoreStatus
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     rank: Mapped[float | None] = mapped_column(Float, nullable=True)
     rank_median: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -92,6 +97,10 @@ class Score(Base):
     indicators: Mapped[dict] = mapped_column(JSON, default=dict)  # indicator -> {raw, normalised, contribution, imputed}
 
     enterprise: Mapped[Enterprise] = relationship()
+
+    @property
+    def is_ranked(self) -> bool:
+        return self.status == ScoreStatus.RANKED
 
 
 class Publication(Base):
@@ -121,7 +130,7 @@ class Reply(Base):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("registry_enterprise.id"), index=True)
     period: Mapped[int] = mapped_column(Integer, index=True)
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ReplyStatus.PENDING, index=True)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
@@ -130,6 +139,10 @@ class Reply(Base):
 
     enterprise: Mapped[Enterprise] = relationship()
     evidence: Mapped[list[Evidence]] = relationship(back_populates="reply", order_by="Evidence.id")
+
+    @property
+    def awaiting_moderation(self) -> bool:
+        return self.status == ReplyStatus.PENDING
 
 
 class Evidence(Base):

@@ -24,13 +24,21 @@ from sqlalchemy.orm import Session
 
 from qorgau.core import audit, policy
 from qorgau.core.db import utcnow
-from qorgau.core.errors import Conflict, NotFound, ValidationFailed
+from qorgau.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
 from qorgau.index import card, engine, evidence, sources, uncertainty
 from qorgau.index.methodology import SOURCES, Methodology, MethodologyError, parse_methodology
 from qorgau.index.models import Evidence, MethodologyVersion, Publication, Reply, Run, Score
+from qorgau.index.states import (
+    METHODOLOGY_MOVES,
+    REPLY_MOVES,
+    MethodologyStatus,
+    ReplyStatus,
+    ScoreStatus,
+    SourceStatus,
+)
 from qorgau.registry.models import Enterprise
 
 SHIPPED = Path(__file__).resolve().parent / "methodology" / "v1.yaml"
@@ -84,7 +92,7 @@ def _sha256(text: str) -> str:
 
 def current_methodology(*, session: Session) -> MethodologyVersion | None:
     """The approved version in force: the most recently approved one."""
-    query = (select(MethodologyVersion).where(MethodologyVersion.status == "approved")
+    query = (select(MethodologyVersion).where(MethodologyVersion.status == MethodologyStatus.APPROVED)
              .order_by(MethodologyVersion.reviewed_at.desc(), MethodologyVersion.id.desc()).limit(1))
     return session.execute(query).scalar()
 
@@ -100,7 +108,7 @@ def ensure_methodology(*, session: Session) -> MethodologyVersion:
     if session.execute(select(MethodologyVersion.id).where(MethodologyVersion.version == version)).first():
         raise Conflict(N_("No methodology is approved, and the shipped version's name is taken by a proposal. "
                           "Review the proposals first."))
-    row = MethodologyVersion(version=version, yaml_text=text, sha256=_sha256(text), status="approved",
+    row = MethodologyVersion(version=version, yaml_text=text, sha256=_sha256(text), status=MethodologyStatus.APPROVED,
                              note=SHIPPED_NOTE, reviewed_at=utcnow(), review_note=SHIPPED_REVIEW_NOTE)
     session.add(row)
     session.flush()
@@ -113,13 +121,13 @@ def methodologies(*, session: Session, actor: User | None) -> list[MethodologyVe
     """Approved versions for everyone; proposals and rejections too for those who may publish."""
     query = select(MethodologyVersion).order_by(MethodologyVersion.proposed_at.desc(), MethodologyVersion.id.desc())
     if not policy.allowed(actor, "index.publish"):
-        query = query.where(MethodologyVersion.status == "approved")
+        query = query.where(MethodologyVersion.status == MethodologyStatus.APPROVED)
     return list(session.execute(query).scalars())
 
 
 def get_methodology(*, session: Session, actor: User | None, methodology_id: int) -> MethodologyVersion:
     row = session.get(MethodologyVersion, methodology_id)
-    if row is None or (row.status != "approved" and not policy.allowed(actor, "index.publish")):
+    if row is None or (row.status != MethodologyStatus.APPROVED and not policy.allowed(actor, "index.publish")):
         raise NotFound("Not found.")
     return row
 
@@ -141,7 +149,7 @@ def propose_methodology(*, session: Session, actor: User, yaml_text: str, note: 
         raise Conflict(N_("Version %(version)s already exists; versions never change, so give the new file a "
                           "new version."), field="yaml_text", params={"version": method.version})
     row = MethodologyVersion(version=method.version, yaml_text=yaml_text, sha256=_sha256(yaml_text),
-                             status="proposed", note=note.strip(), proposed_by_id=actor.id)
+                             status=MethodologyStatus.PROPOSED, note=note.strip(), proposed_by_id=actor.id)
     session.add(row)
     session.flush()
     audit.record(session, action="propose", object_type="index_methodology", object_id=row.id,
@@ -154,13 +162,14 @@ def review_methodology(*, session: Session, actor: User, methodology_id: int, ap
     """Step two: another person approves (the version comes into force) or rejects a proposal."""
     policy.require(actor, "index.publish")
     row = get_methodology(session=session, actor=actor, methodology_id=methodology_id)
-    if row.status != "proposed":
+    if METHODOLOGY_MOVES.is_final(row.status):
         raise Conflict(N_("This version has already been reviewed."))
     if row.proposed_by_id == actor.id:
         raise ValidationFailed(N_("A methodology change must be approved by someone other than its author."))
     if not approve and not note.strip():
         raise ValidationFailed(N_("Give the reason for the rejection."), field="note")
-    row.status = "approved" if approve else "rejected"
+    row.status = METHODOLOGY_MOVES.move(row.status, MethodologyStatus.APPROVED if approve
+                                        else MethodologyStatus.REJECTED)
     row.reviewed_by_id, row.reviewed_at, row.review_note = actor.id, utcnow(), note.strip()
     session.flush()
     audit.record(session, action="approve" if approve else "reject", object_type="index_methodology",
@@ -206,7 +215,7 @@ def assemble(*, session: Session, methodology: Methodology, period: int) -> tupl
         if indicator not in frame.columns:
             frame[indicator] = np.nan
     unsourced = [i for i in methodology.indicator_ids if i not in provided]
-    summary["_unsourced"] = {"status": "absent", "indicators": unsourced, "functions": [], "detail": ""}
+    summary["_unsourced"] = {"status": SourceStatus.ABSENT, "indicators": unsourced, "functions": [], "detail": ""}
     return frame, enterprises, summary
 
 
@@ -274,7 +283,7 @@ def run_period(*, session: Session, actor: User, period: int, seed: int | None =
                       indicators={k: {"raw": _number(v["raw"]), "normalised": _number(v["normalised"]),
                                       "contribution": _number(v["contribution"]), "imputed": bool(v["imputed"])}
                                   for k, v in record["indicators"].items()})
-        if intervals is not None and record["status"] == "ranked":
+        if intervals is not None and record["status"] == ScoreStatus.RANKED:
             line = intervals.loc[record["entity_id"]]
             score.rank_median, score.rank_p05, score.rank_p95 = (float(line["rank_median"]), float(line["rank_p05"]),
                                                                  float(line["rank_p95"]))
@@ -314,8 +323,8 @@ def run_scores(*, session: Session, actor: User, run: Run) -> list[tuple[Score, 
 
 
 def _ordered(rows) -> list[tuple[Score, Enterprise]]:
-    ranked = sorted((r for r in rows if r[0].status == "ranked"), key=lambda r: (r[0].rank, -(r[0].score or 0)))
-    rest = sorted((r for r in rows if r[0].status != "ranked"), key=lambda r: (-r[0].coverage, r[1].id))
+    ranked = sorted((r for r in rows if r[0].status == ScoreStatus.RANKED), key=lambda r: (r[0].rank, -(r[0].score or 0)))
+    rest = sorted((r for r in rows if r[0].status != ScoreStatus.RANKED), key=lambda r: (-r[0].coverage, r[1].id))
     return [(s, e) for s, e in ranked + rest]
 
 
@@ -351,14 +360,14 @@ def ranking_page(*, session: Session, run: Run, actor: User | None, public: bool
         where.append(policy.scoped(session, actor, Score.enterprise_id))
     filters = [*where, _size_condition(size)] + ([Score.sector_code == sector] if sector else [])
     counts = session.execute(
-        select(func.count(Score.id).filter(and_(*filters, Score.status == "ranked")),
-               func.count(Score.id).filter(and_(*filters, Score.status != "ranked")),
+        select(func.count(Score.id).filter(and_(*filters, Score.status == ScoreStatus.RANKED)),
+               func.count(Score.id).filter(and_(*filters, Score.status != ScoreStatus.RANKED)),
                func.count(Score.id)).where(*where)).one()
     rows = (select(Score, Enterprise).join(Enterprise, Enterprise.id == Score.enterprise_id))
-    ranked = session.execute(rows.where(*filters, Score.status == "ranked")
+    ranked = session.execute(rows.where(*filters, Score.status == ScoreStatus.RANKED)
                              .order_by(Score.rank, Score.score.desc(), Score.enterprise_id)
                              .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
-    insufficient = session.execute(rows.where(*filters, Score.status != "ranked")
+    insufficient = session.execute(rows.where(*filters, Score.status != ScoreStatus.RANKED)
                                    .order_by(Score.coverage.desc(), Score.enterprise_id)
                                    .limit(per_page).offset((max(insufficient_page, 1) - 1) * per_page)).all()
     return RankingPage([(s, e) for s, e in ranked], int(counts[0]), [(s, e) for s, e in insufficient],
@@ -503,7 +512,7 @@ def peers(*, session: Session, score: Score, actor: User | None = None, scoped: 
           limit: int = 10) -> tuple[list[tuple[Score, Enterprise]], str]:
     """Ranked enterprises of the same run in the same sector and size band (the sector alone if too few)."""
     query = (select(Score, Enterprise).join(Enterprise, Enterprise.id == Score.enterprise_id)
-             .where(Score.run_id == score.run_id, Score.status == "ranked", Score.sector_code == score.sector_code,
+             .where(Score.run_id == score.run_id, Score.status == ScoreStatus.RANKED, Score.sector_code == score.sector_code,
                     Score.enterprise_id != score.enterprise_id))
     if scoped:
         query = query.where(policy.scoped(session, actor, Score.enterprise_id))
@@ -515,11 +524,6 @@ def peers(*, session: Session, score: Score, actor: User | None = None, scoped: 
 
 
 # ---------------------------------------------------------------- replies
-
-
-def _officers_reaching(session: Session, enterprise_id: int) -> list[User]:
-    officers = session.execute(select(User).where(User.role == "union_officer", User.is_active.is_(True))).scalars()
-    return [u for u in officers if policy.can_reach_enterprise(session, u, enterprise_id)]
 
 
 def submit_reply(*, session: Session, actor: User, enterprise_id: int, period: int, body: str,
@@ -537,14 +541,14 @@ def submit_reply(*, session: Session, actor: User, enterprise_id: int, period: i
     if len(files) > evidence.MAX_FILES:
         raise ValidationFailed(N_("At most 3 evidence files."), field="evidence")
     cleaned = [evidence.clean(name, data) for name, data in files]
-    reply = Reply(enterprise_id=enterprise_id, period=period, body=body, status="pending", submitted_by_id=actor.id)
+    reply = Reply(enterprise_id=enterprise_id, period=period, body=body, status=ReplyStatus.PENDING, submitted_by_id=actor.id)
     session.add(reply)
     session.flush()
     for name, media_type, content in cleaned:
         session.add(Evidence(reply_id=reply.id, filename=name, media_type=media_type, size=len(content),
                              content=content))
     session.flush()
-    for officer in _officers_reaching(session, enterprise_id):
+    for officer in policy.users_with(session, "index.moderate", reaching=enterprise_id):
         notify(session, user=officer, kind="index.reply", link="/index/replies",
                title=N_("An enterprise replied to its Safety Index score"))
     return reply
@@ -556,7 +560,7 @@ def add_evidence(*, session: Session, actor: User, reply_id: int, filename: str,
     if reply is None:
         raise NotFound("Not found.")
     policy.require_enterprise(session, actor, "index.reply", reply.enterprise_id)
-    if reply.status != "pending":
+    if reply.status != ReplyStatus.PENDING:
         raise Conflict(N_("Evidence can be added only while the reply awaits moderation."))
     if len(reply.evidence) >= evidence.MAX_FILES:
         raise ValidationFailed(N_("At most 3 evidence files."), field="evidence")
@@ -581,11 +585,11 @@ def moderate_reply(*, session: Session, actor: User, reply_id: int, publish: boo
     if reply is None:
         raise NotFound("Not found.")
     policy.require_enterprise(session, actor, "index.moderate", reply.enterprise_id)
-    if reply.status != "pending":
+    if REPLY_MOVES.is_final(reply.status):
         raise Conflict(N_("This reply has already been moderated."))
     if not publish and not note.strip():
         raise ValidationFailed(N_("Give the reason for the rejection; the enterprise will see it."), field="note")
-    reply.status = "published" if publish else "rejected"
+    reply.status = REPLY_MOVES.move(reply.status, ReplyStatus.PUBLISHED if publish else ReplyStatus.REJECTED)
     reply.moderated_by_id, reply.moderated_at, reply.moderation_note = actor.id, utcnow(), note.strip()
     session.flush()
     audit.record(session, action="publish" if publish else "reject", object_type="index_reply", object_id=reply.id,
@@ -611,7 +615,7 @@ def replies_query(*, session: Session, actor: User, status: str = "") -> Select:
 def published_replies(*, session: Session, enterprise_id: int, period: int) -> list[Reply]:
     """Moderated and published replies (public)."""
     return list(session.execute(select(Reply).where(Reply.enterprise_id == enterprise_id, Reply.period == period,
-                                                    Reply.status == "published")
+                                                    Reply.status == ReplyStatus.PUBLISHED)
                                 .order_by(Reply.moderated_at.desc(), Reply.id.desc())).scalars())
 
 
@@ -622,22 +626,80 @@ def own_replies(*, session: Session, actor: User | None, enterprise_id: int, per
     if not policy.can_reach_enterprise(session, actor, enterprise_id):
         return []
     return list(session.execute(select(Reply).where(Reply.enterprise_id == enterprise_id, Reply.period == period,
-                                                    Reply.status != "published")
+                                                    Reply.status != ReplyStatus.PUBLISHED)
                                 .order_by(Reply.submitted_at.desc())).scalars())
 
 
-def get_evidence(*, session: Session, actor: User | None, evidence_id: int) -> Evidence:
-    """A published reply's evidence is public; otherwise only inside the enterprise's scope."""
+def get_evidence(*, session: Session, actor: User | None, evidence_id: int, hide_refusal: bool = False) -> Evidence:
+    """A published reply's evidence is public; otherwise only inside the enterprise's scope. With
+    `hide_refusal` (the page's link) a refusal reads as NotFound, so a file's existence is not confirmed."""
     item = session.get(Evidence, evidence_id)
     if item is None:
         raise NotFound("Not found.")
-    if item.reply.status != "published":
-        policy.require_enterprise(session, actor, "index.read", item.reply.enterprise_id)
+    if item.reply.status != ReplyStatus.PUBLISHED:
+        try:
+            policy.require_enterprise(session, actor, "index.read", item.reply.enterprise_id)
+        except Forbidden:
+            if hide_refusal:
+                raise NotFound("Not found.") from None
+            raise
     return item
 
 
 def pending_count(*, session: Session, actor: User) -> int:
-    from sqlalchemy import func
-
-    query = replies_query(session=session, actor=actor, status="pending")
+    query = replies_query(session=session, actor=actor, status=ReplyStatus.PENDING)
     return session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+
+
+# ---------------------------------------------------------------- what the pages ask
+
+
+def own_published_score(*, session: Session, actor: User, item: Publication) -> tuple[Score, Enterprise] | None:
+    """The published score of the enterprise an enterprise-scoped reader belongs to, with the enterprise."""
+    if actor.scope_kind != "enterprise" or not actor.scope_enterprise_id:
+        return None
+    row = session.execute(select(Score, Enterprise).join(Enterprise, Enterprise.id == Score.enterprise_id)
+                          .where(Score.run_id == item.run_id, Score.enterprise_id == actor.scope_enterprise_id)
+                          ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def proposals_count(*, session: Session, actor: User) -> int:
+    """Methodology versions awaiting review, for those who review them."""
+    if not policy.allowed(actor, "index.publish"):
+        return 0
+    return session.execute(select(func.count()).select_from(MethodologyVersion)
+                           .where(MethodologyVersion.status == MethodologyStatus.PROPOSED)).scalar_one()
+
+
+def methodology_draft(*, actor: User, session: Session) -> str:
+    """The text a new methodology proposal starts from: the current version, else the shipped one."""
+    policy.require(actor, "index.publish")
+    current = current_methodology(session=session)
+    return current.yaml_text if current else SHIPPED.read_text(encoding="utf-8")
+
+
+def replied_enterprises(*, session: Session, period: int, ids: list[int]) -> set[int]:
+    """Which of these enterprises have a published reply for the period (public)."""
+    if not ids:
+        return set()
+    return set(session.execute(select(Reply.enterprise_id).where(
+        Reply.period == period, Reply.status == ReplyStatus.PUBLISHED, Reply.enterprise_id.in_(ids))).scalars())
+
+
+def may_reply(*, session: Session, actor: User | None, enterprise_id: int) -> bool:
+    return policy.allowed(actor, "index.reply") and policy.can_reach_enterprise(session, actor, enterprise_id)
+
+
+def may_issue_card(*, session: Session, actor: User | None, enterprise_id: int) -> bool:
+    return policy.allowed(actor, "index.read") and policy.can_reach_enterprise(session, actor, enterprise_id)
+
+
+def latest_run(*, session: Session, methodology_id: int | None = None, period: int | None = None) -> Run | None:
+    """The most recently computed run of a methodology version or of a period."""
+    query = select(Run).order_by(Run.computed_at.desc()).limit(1)
+    if methodology_id is not None:
+        query = query.where(Run.methodology_id == methodology_id)
+    if period is not None:
+        query = query.where(Run.period == period)
+    return session.execute(query).scalar()

@@ -19,14 +19,16 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from qorgau.core import policy
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.plugins import optional_module
+from qorgau.index.states import SOURCE_LABELS, SourceStatus
 from qorgau.registry.models import Enterprise, UnionOrg
 
 log = logging.getLogger("qorgau.index")
 
-STATUSES = {"used": N_("used"), "absent": N_("not available on this platform yet"), "error": N_("failed")}
+STATUSES = SOURCE_LABELS
 
 
 @dataclass
@@ -98,13 +100,13 @@ def registry(session: Session, enterprises: pd.DataFrame, window: Window) -> Sou
     else:
         inspectors, inspectors_from = dict(session.execute(
             select(User.scope_enterprise_id, func.count())
-            .where(User.role == "technical_inspector", User.is_active.is_(True), User.scope_kind == "enterprise",
+            .where(User.role == policy.Role.TECHNICAL_INSPECTOR, User.is_active.is_(True), User.scope_kind == "enterprise",
                    User.scope_enterprise_id.is_not(None))
             .group_by(User.scope_enterprise_id)).all()), "core: technical inspector accounts"
     per_100 = _rate(_series(inspectors, enterprises), headcount, 100.0)
     committee = enterprises["safety_committee"].astype(float)
     return SourceResult(
-        "registry", "used",
+        "registry", SourceStatus.USED,
         values={"union_presence": presence, "safety_committee": committee, "inspectors_per_100_workers": per_100},
         functions=["registry: enterprises, primary union members", inspectors_from],
         detail=N_("Registry values are those recorded when the index was computed; the registry keeps no "
@@ -120,11 +122,11 @@ def speaks(session: Session, enterprises: pd.DataFrame, window: Window) -> Sourc
     service = _service("speaks")
     counts = getattr(service, "counts_for_enterprises", None) if service else None
     if counts is None:
-        return SourceResult("speaks", "absent")
+        return SourceResult("speaks", SourceStatus.ABSENT)
     rows = counts(session=session, start=window.start, end=window.end)
     reports = _series({r["enterprise_id"]: r["reports"] for r in rows}, enterprises)
     on_time = _series({r["enterprise_id"]: r["acknowledged_on_time"] or 0 for r in rows}, enterprises)
-    return SourceResult("speaks", "used", values={"speaks_response_rate": _rate(on_time, reports, 100.0)},
+    return SourceResult("speaks", SourceStatus.USED, values={"speaks_response_rate": _rate(on_time, reports, 100.0)},
                         functions=["speaks.service.counts_for_enterprises"])
 
 
@@ -157,7 +159,7 @@ def deviations(session: Session, enterprises: pd.DataFrame, window: Window) -> S
     service = _service("deviations")
     counts = getattr(service, "counts_for_enterprises", None) if service else None
     if counts is None:
-        return SourceResult("deviations", "absent")
+        return SourceResult("deviations", SourceStatus.ABSENT)
     rows = counts(session=session, start=window.start, end=window.end)
     wanted = {
         "violation_closure_rate": (("violation_closure_rate", "closure_rate"),
@@ -171,7 +173,7 @@ def deviations(session: Session, enterprises: pd.DataFrame, window: Window) -> S
         series = _share(rows, enterprises, rates, parts, wholes)
         if series is not None:
             values[indicator] = series
-    return SourceResult("deviations", "used" if values else "absent", values=values,
+    return SourceResult("deviations", SourceStatus.USED if values else SourceStatus.ABSENT, values=values,
                         functions=["deviations.service.counts_for_enterprises"])
 
 
@@ -180,7 +182,7 @@ def incidents(session: Session, enterprises: pd.DataFrame, window: Window) -> So
     service = _service("incidents")
     counts = getattr(service, "counts_for_enterprises", None) if service else None
     if counts is None:
-        return SourceResult("incidents", "absent")
+        return SourceResult("incidents", SourceStatus.ABSENT)
     rows = counts(session=session, start=window.start3, end=window.end)
     fatal = _series({r["enterprise_id"]: r.get("fatal") or 0 for r in rows}, enterprises).fillna(0.0)
     serious = _series({r["enterprise_id"]: (r.get("serious_or_fatal") or 0) - (r.get("fatal") or 0) for r in rows},
@@ -188,7 +190,7 @@ def incidents(session: Session, enterprises: pd.DataFrame, window: Window) -> So
     # The accident registry is the source: an enterprise with no accident on record has 0 cases.
     # Denominator: the registered headcount (the national base, per 1,000 workers).
     headcount = enterprises["headcount"].astype(float)
-    return SourceResult("incidents", "used",
+    return SourceResult("incidents", SourceStatus.USED,
                         values={"fatal_injury_rate": _rate(fatal / 3.0, headcount, 1000.0),
                                 "serious_injury_rate": _rate(serious / 3.0, headcount, 1000.0)},
                         functions=["incidents.service.counts_for_enterprises"],
@@ -202,14 +204,14 @@ def monitoring(session: Session, enterprises: pd.DataFrame, window: Window) -> S
     service = _service("monitoring")
     counts = getattr(service, "counts_for_enterprises", None) if service else None
     if counts is None:
-        return SourceResult("monitoring", "absent")
+        return SourceResult("monitoring", SourceStatus.ABSENT)
     rows = counts(session=session, start=window.start, end=window.end)
     series = _share(rows, enterprises, ("exposure_exceedance_rate", "exceedance_rate"),
                     ("exceedance_shifts", "shifts_exceeded", "zone_shifts_exceeded"),
                     ("zone_shifts", "monitored_shifts", "shifts"))
     if series is None:
-        return SourceResult("monitoring", "absent", functions=["monitoring.service.counts_for_enterprises"])
-    return SourceResult("monitoring", "used", values={"exposure_exceedance_rate": series},
+        return SourceResult("monitoring", SourceStatus.ABSENT, functions=["monitoring.service.counts_for_enterprises"])
+    return SourceResult("monitoring", SourceStatus.USED, values={"exposure_exceedance_rate": series},
                         functions=["monitoring.service.counts_for_enterprises"])
 
 
@@ -218,9 +220,9 @@ def _per_enterprise(package: str, function: str, indicator: str, enterprises: pd
     """One indicator read as {enterprise id: value} from `package.service.function`; absent without it."""
     found = getattr(_service(package), function, None)
     if found is None:
-        return SourceResult(package, "absent")
+        return SourceResult(package, SourceStatus.ABSENT)
     values = {int(k): float(v) for k, v in (call(found) or {}).items() if v is not None}
-    return SourceResult(package, "used", values={indicator: _series(values, enterprises)},
+    return SourceResult(package, SourceStatus.USED, values={indicator: _series(values, enterprises)},
                         functions=[f"{package}.service.{function}"], detail=detail)
 
 
@@ -265,12 +267,12 @@ def read_all(session: Session, enterprises: pd.DataFrame, window: Window,
     for name in READERS if names is None else names:
         reader = READERS.get(name)
         if reader is None:
-            results.append(SourceResult(name, "absent"))
+            results.append(SourceResult(name, SourceStatus.ABSENT))
             continue
         try:
             with session.begin_nested():
                 results.append(reader(session, enterprises, window))
         except Exception as error:  # noqa: BLE001 - another package's failure must show, not stop the index
             log.warning("index source %s failed: %s", name, error)
-            results.append(SourceResult(name, "error", detail=f"{type(error).__name__}: {error}"[:500]))
+            results.append(SourceResult(name, SourceStatus.ERROR, detail=f"{type(error).__name__}: {error}"[:500]))
     return results

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qorgau.core import documents, i18n, policy
+from qorgau.core import documents, forms, i18n, policy
 from qorgau.core.deps import get_db, load_user, require_user
-from qorgau.core.errors import AppError, NotFound
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
@@ -22,20 +20,19 @@ from qorgau.index import card, charts, service
 from qorgau.index.api import BinPath, PeriodPath, evidence_response
 from qorgau.index.describe import HEADINGS, STEPS, describe
 from qorgau.index.methodology import AGGREGATIONS, MISSING_METHODS, NORMALISATIONS, Methodology
-from qorgau.index.models import MethodologyVersion, Reply, Run, Score
+from qorgau.index.models import MethodologyVersion, Reply, Run
 from qorgau.index.sources import STATUSES as SOURCE_STATUSES
+from qorgau.index.states import METHODOLOGY_LABELS, REPLY_LABELS, ScoreStatus
 from qorgau.index.uncertainty import CHOICES
 from qorgau.registry import service as registry
-from qorgau.registry.models import Enterprise
 
 router = APIRouter(prefix="/index")
 NAV = [NavItem(N_("Safety Index"), "/index/", public=True),
        NavItem(N_("Index methodology"), "/index/methodology", public=True),
        NavItem(N_("Index runs"), "/index/runs", "index.read"),
        NavItem(N_("Replies to the index"), "/index/replies", "index.read")]
-REPLY_STATUSES = {"pending": N_("awaiting moderation"), "published": N_("published"), "rejected": N_("not published")}
-METHODOLOGY_STATUSES = {"proposed": N_("proposed, awaiting review"), "approved": N_("approved"),
-                        "rejected": N_("rejected")}
+REPLY_STATUSES = REPLY_LABELS
+METHODOLOGY_STATUSES = METHODOLOGY_LABELS
 PEERS_SCOPES = {"sector_size": N_("Same sector and size"), "sector": N_("Same sector (too few of the same size)")}
 PER_PAGE = 50
 
@@ -45,28 +42,24 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
         return []
     latest = service.publication(session=db)
     items: list[PanelItem] = []
-    if user.scope_kind == "enterprise" and user.scope_enterprise_id and latest is not None:
-        score = db.execute(select(Score).where(Score.run_id == latest.run_id,
-                                                       Score.enterprise_id == user.scope_enterprise_id)).scalar()
-        enterprise = db.get(Enterprise, user.scope_enterprise_id)
-        if score is not None and enterprise is not None:
-            label = (_("Score %(score)s, rank %(rank)s (%(low)s–%(high)s)", score=i18n.format_number(score.score, 1),
-                       rank=i18n.format_number(score.rank), low=i18n.format_number(score.rank_p05),
-                       high=i18n.format_number(score.rank_p95))
-                     if score.status == "ranked" else _("Insufficient data: not ranked"))
-            items.append(PanelItem(i18n.localized(enterprise, "name"),
-                                   f"/index/periods/{latest.period}/enterprises/{enterprise.bin}", label))
+    own = service.own_published_score(session=db, actor=user, item=latest) if latest is not None else None
+    if own is not None:
+        score, enterprise = own
+        label = (_("Score %(score)s, rank %(rank)s (%(low)s–%(high)s)", score=i18n.format_number(score.score, 1),
+                   rank=i18n.format_number(score.rank), low=i18n.format_number(score.rank_p05),
+                   high=i18n.format_number(score.rank_p95))
+                 if score.status == ScoreStatus.RANKED else _("Insufficient data: not ranked"))
+        items.append(PanelItem(i18n.localized(enterprise, "name"),
+                               f"/index/periods/{latest.period}/enterprises/{enterprise.bin}", label))
     if policy.allowed(user, "index.moderate"):
         pending = service.pending_count(session=db, actor=user)
         if pending:
             items.append(PanelItem(_("Replies awaiting moderation: %(n)s", n=pending), "/index/replies?status=pending",
                                    tone="warn"))
-    if policy.allowed(user, "index.publish"):
-        proposals = db.execute(select(func.count()).select_from(MethodologyVersion)
-                               .where(MethodologyVersion.status == "proposed")).scalar_one()
-        if proposals:
-            items.append(PanelItem(_("Methodology proposals awaiting review: %(n)s", n=proposals),
-                                   "/index/methodology", tone="warn"))
+    proposals = service.proposals_count(session=db, actor=user)
+    if proposals:
+        items.append(PanelItem(_("Methodology proposals awaiting review: %(n)s", n=proposals),
+                               "/index/methodology", tone="warn"))
     return [Panel(title=_("Safety Index"), order=60, figure=str(latest.period) if latest else "",
                   items=items, empty=_("No period has been published yet."),
                   link="/index/" if latest else "/index/runs",
@@ -104,15 +97,8 @@ def _ranking_context(db: Session, run: Run, found: service.RankingPage, *, secto
             "chart": charts.rank_intervals(found.ranked), "sectors": _sectors(db),
             "bands": _bands(), "sector": sector, "size": size, "base_url": base + ("?" + query if query else ""),
             "query": query, "page": page, "sources": _sources(run), "n_indicators": len(run.indicator_coverage or {}),
-            "replied": _replied(db, run.period, shown_ids), "public": public,
+            "replied": service.replied_enterprises(session=db, period=run.period, ids=shown_ids), "public": public,
             "run_min_coverage": service.parsed(run.methodology).min_coverage}
-
-
-def _replied(db: Session, period: int, ids: list[int]) -> set[int]:
-    if not ids:
-        return set()
-    return set(db.execute(select(Reply.enterprise_id).where(Reply.period == period, Reply.status == "published",
-                                                            Reply.enterprise_id.in_(ids))).scalars())
 
 
 def _sources(run: Run) -> list[dict]:
@@ -153,8 +139,7 @@ def published_enterprise(request: Request, index_period: PeriodPath, published_b
 def _enterprise_page(request: Request, db: Session, user: User | None, run: Run, score, *, publication=None):
     explained = service.explain(session=db, run=run, score=score, actor=user, public=publication is not None)
     enterprise = score.enterprise
-    can_reply = (policy.allowed(user, "index.reply")
-                 and policy.can_reach_enterprise(db, user, enterprise.id))
+    can_reply = service.may_reply(session=db, actor=user, enterprise_id=enterprise.id)
     locale = i18n.get_locale()
     return render(request, "index/enterprise.html", {
         "x": explained, "e": enterprise, "s": score, "run": run, "publication": publication, "locale": locale,
@@ -166,7 +151,7 @@ def _enterprise_page(request: Request, db: Session, user: User | None, run: Run,
         "pillar_labels": {p.id: p.label.get(locale) for p in explained.methodology.pillars},
         "trend_chart": charts.trend(explained.trend), "contribution_chart": charts.contributions(explained, locale),
         "public_link": f"/index/periods/{run.period}/enterprises/{enterprise.bin}",
-        "can_card": policy.allowed(user, "index.read") and policy.can_reach_enterprise(db, user, enterprise.id)})
+        "can_card": service.may_issue_card(session=db, actor=user, enterprise_id=enterprise.id)})
 
 
 @router.post("/runs/{index_run_id}/enterprises/{enterprise_id}/card.pdf")
@@ -198,8 +183,7 @@ def _page_data(method: Methodology, sensitivity: dict | None) -> dict:
 def _latest_sensitivity(db: Session, row: MethodologyVersion) -> tuple[dict | None, Run | None]:
     """Sensitivity from the latest published run of this version (else its latest run)."""
     published = [p.run for p in service.publications(session=db) if p.run.methodology_id == row.id]
-    run = published[0] if published else db.execute(select(Run).where(Run.methodology_id == row.id)
-                                                     .order_by(Run.computed_at.desc()).limit(1)).scalar()
+    run = published[0] if published else service.latest_run(session=db, methodology_id=row.id)
     return ((run.sensitivity or None) if run else None), run
 
 
@@ -223,26 +207,21 @@ def methodology(request: Request, db: Session = Depends(get_db), user: User | No
 
 @router.get("/methodologies/new")
 def new_methodology(request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)):
-    policy.require(user, "index.publish")
-    current = service.current_methodology(session=db)
-    text = current.yaml_text if current else service.SHIPPED.read_text(encoding="utf-8")
+    text = service.methodology_draft(session=db, actor=user)
     return render(request, "index/methodology_form.html", {"yaml_text": text, "note": ""})
 
 
 @router.post("/methodologies/new")
 def propose(request: Request, yaml_text: str = Form(..., max_length=200_000), note: str = Form("", max_length=2000),
             db: Session = Depends(get_db), user: User = Depends(require_user)):
-    try:
+    def action():
         row = service.propose_methodology(session=db, actor=user, yaml_text=yaml_text, note=note)
         db.commit()
-    except AppError as error:
-        if error.status == 403:
-            raise  # before the rollback: the error page still shows who is signed in
-        db.rollback()
-        return render(request, "index/methodology_form.html",
-                      {"yaml_text": yaml_text, "note": note, "error": _(error.message, **error.params),
-                       "error_field": error.field}, status_code=error.status)
-    return RedirectResponse(f"/index/methodologies/{row.id}", status_code=303)
+        return row
+
+    return forms.submit(db, action, done=lambda row: RedirectResponse(f"/index/methodologies/{row.id}", 303),
+                        again=lambda message, field: render(request, "index/methodology_form.html", {
+                            "yaml_text": yaml_text, "note": note, "error": message, "error_field": field}))
 
 
 @router.get("/methodologies/{methodology_id}")
@@ -263,18 +242,17 @@ def methodology_yaml(methodology_id: IdPath, db: Session = Depends(get_db), user
 @router.post("/methodologies/{methodology_id}/review")
 def review(request: Request, methodology_id: IdPath, decision: str = Form(..., pattern="^(approve|reject)$"),
            note: str = Form("", max_length=2000), db: Session = Depends(get_db), user: User = Depends(require_user)):
-    try:
+    def action():
         service.review_methodology(session=db, actor=user, methodology_id=methodology_id,
                                    approve=decision == "approve", note=note)
         db.commit()
-    except AppError as error:
-        if error.status in (403, 404):
-            raise  # before the rollback: the error page still shows who is signed in
-        db.rollback()
+
+    def again(message: str, _field: str) -> Response:
         row = service.get_methodology(session=db, actor=user, methodology_id=methodology_id)
-        return _methodology_page(request, db, user, row, status_code=error.status,
-                                 error=_(error.message, **error.params))
-    return RedirectResponse(f"/index/methodologies/{methodology_id}", status_code=303)
+        return _methodology_page(request, db, user, row, error=message)
+
+    return forms.submit(db, action, again=again,
+                        done=lambda _done: RedirectResponse(f"/index/methodologies/{methodology_id}", 303))
 
 
 # ---------------------------------------------------------------- runs (signed in)
@@ -359,8 +337,8 @@ def _reply_link(db: Session, reply: Reply) -> str:
     item = service.publication(session=db, period=reply.period)
     if item is not None:
         return f"/index/periods/{reply.period}/enterprises/{reply.enterprise.bin}"
-    run = db.execute(select(Run.id).where(Run.period == reply.period).order_by(Run.computed_at.desc()).limit(1)).scalar()
-    return f"/index/runs/{run}/enterprises/{reply.enterprise_id}" if run else ""
+    run = service.latest_run(session=db, period=reply.period)
+    return f"/index/runs/{run.id}/enterprises/{reply.enterprise_id}" if run else ""
 
 
 @router.post("/replies/{index_reply_id}/moderate")
@@ -373,10 +351,5 @@ def moderate(request: Request, index_reply_id: IdPath, decision: str = Form(...,
 
 @router.get("/evidence/{index_evidence_id}")
 def evidence_file(index_evidence_id: IdPath, db: Session = Depends(get_db), user: User | None = Depends(load_user)):
-    try:
-        item = service.get_evidence(session=db, actor=user, evidence_id=index_evidence_id)
-    except AppError as error:
-        if error.status == 403:
-            raise NotFound("Not found.")
-        raise
+    item = service.get_evidence(session=db, actor=user, evidence_id=index_evidence_id, hide_refusal=True)
     return evidence_response(item)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from qorgau.core.i18n_markers import N_
+from qorgau.monitoring.states import AlarmStatus
 
 
 class Severity(IntEnum):
@@ -63,8 +64,6 @@ RAISED, SEVERITY_CHANGED, CLEARED, ACKNOWLEDGED, REPEAT, ESCALATED = (
 EVENT_LABELS = {RAISED: N_("Alarm raised"), SEVERITY_CHANGED: N_("Alarm severity changed"),
                 CLEARED: N_("Alarm cleared"), ACKNOWLEDGED: N_("Alarm acknowledged"),
                 REPEAT: N_("Alarm reminder"), ESCALATED: N_("Alarm escalated")}
-STATUS_LABELS = {"ACTIVE_UNACK": N_("Active, unacknowledged"), "ACTIVE_ACK": N_("Active, acknowledged"),
-                 "CLEARED_UNACK": N_("Cleared, unacknowledged"), "CLEARED_ACK": N_("Cleared, acknowledged")}
 
 
 class AlarmError(ValueError):
@@ -103,8 +102,8 @@ class Alarm:
     detail: dict = field(default_factory=dict)
 
     @property
-    def status(self) -> str:
-        return f"{'ACTIVE' if self.active else 'CLEARED'}_{'ACK' if self.acknowledged else 'UNACK'}"
+    def status(self) -> AlarmStatus:
+        return AlarmStatus.of(active=self.active, acknowledged=self.acknowledged)
 
 
 @dataclass(frozen=True)

@@ -235,6 +235,14 @@ def save_site_plan(*, session: Session, actor: User, site_id: int, image: bytes 
     return plan
 
 
+def site_enterprise_id(*, session: Session, site_id: int) -> int:
+    """The enterprise a site belongs to (to go back to its page); NotFound when there is no such site."""
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFound(N_("Not found."))
+    return site.enterprise_id
+
+
 def site_plans(*, session: Session, actor: User, enterprise_id: int) -> dict[int, SitePlan]:
     """The plans of an enterprise's sites, by site id."""
     policy.require_enterprise(session, actor, "monitoring.read", enterprise_id)

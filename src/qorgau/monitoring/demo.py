@@ -21,6 +21,7 @@ from qorgau.monitoring.models import Alarm, Presence, Sensor
 from qorgau.monitoring.pipeline import Pipeline
 from qorgau.monitoring.simulate import SMELTER_ZONES, SimSensor, Simulator
 from qorgau.monitoring.sink import DatabaseSink, SensorInfo, sensor_config, zone_code, zones_of
+from qorgau.monitoring.states import UNACKNOWLEDGED_STATUSES
 from qorgau.monitoring.substances import default_catalogue
 
 # Registry zone name (the demo's) -> (simulator zone, quantity) of each detector, with that zone's levels.
@@ -90,7 +91,7 @@ def generate(session: Session, ctx) -> None:
     # The safety manager acknowledged the first alarm of the day, with a note.
     employer = ctx.users.get("employer")
     first = session.execute(select(Alarm).where(Alarm.enterprise_id == smelter.id,
-                                                Alarm.status.in_(("ACTIVE_UNACK", "CLEARED_UNACK")))
+                                                Alarm.status.in_(UNACKNOWLEDGED_STATUSES))
                             .order_by(Alarm.started_at, Alarm.id).limit(1)).scalar()
     if employer is not None and first is not None:
         service.acknowledge(session=session, actor=employer, alarm_id=first.id,

@@ -2,9 +2,11 @@
 at the enterprise; each escalation widens the circle (the engine escalates an unacknowledged alarm at
 15 minutes and at 1 hour).
 
-Tier 0: the enterprise's safety managers and the technical inspectors bound to it.
-Tier 1 (first escalation): also the officers of its primary union organisation.
-Tier 2 and above: also the officers of the sectoral union of its sector and of the regional union.
+Tier 0: the people bound to the enterprise who are alerted (`monitoring.alerted`: its safety managers and
+technical inspectors).
+Tier 1 (first escalation): also those told of escalations (`monitoring.escalated`: union officers) at its
+primary union organisation.
+Tier 2 and above: also those at the sectoral union of its sector and at the regional union.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from qorgau.core import policy
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
@@ -22,6 +25,8 @@ from qorgau.monitoring import alarms as alarm_model
 from qorgau.monitoring.alarms import Severity
 from qorgau.registry.models import Enterprise, UnionOrg
 
+ALERTED = "monitoring.alerted"
+ESCALATED_TO = "monitoring.escalated"
 TITLES = {
     alarm_model.RAISED: N_("Alarm in %(zone)s: %(type)s, %(severity)s"),
     alarm_model.REPEAT: N_("Still not acknowledged: alarm in %(zone)s (%(type)s)"),
@@ -48,10 +53,7 @@ def worth_telling(kind: str, severity: str) -> bool:
 
 
 def recipients(session: Session, enterprise: Enterprise, escalation: int) -> list[User]:
-    active = User.is_active.is_(True)
-    people = list(session.execute(select(User).where(
-        active, User.scope_kind == "enterprise", User.scope_enterprise_id == enterprise.id,
-        User.role.in_(("employer_safety_manager", "technical_inspector")))).scalars())
+    people = policy.users_with(session, ALERTED, enterprise=enterprise.id)
     unions: list[int] = []
     if escalation >= 1 and enterprise.primary_union_id:
         unions.append(enterprise.primary_union_id)
@@ -59,9 +61,8 @@ def recipients(session: Session, enterprise: Enterprise, escalation: int) -> lis
         unions += list(session.execute(select(UnionOrg.id).where(or_(
             (UnionOrg.kind == "sectoral") & (UnionOrg.sector_code == enterprise.sector_code),
             (UnionOrg.kind == "regional") & (UnionOrg.region_kato == enterprise.region_kato)))).scalars())
-    if unions:
-        people += list(session.execute(select(User).where(active, User.role == "union_officer",
-                                                          User.scope_union_id.in_(unions))).scalars())
+    for union in unions:
+        people += policy.users_with(session, ESCALATED_TO, union=union)
     return list({u.id: u for u in people}.values())
 
 

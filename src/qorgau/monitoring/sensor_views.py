@@ -10,47 +10,18 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from qorgau.core import policy
-from qorgau.core.charts import figure_json
+from qorgau.core import forms, policy
 from qorgau.core.deps import get_db, require_user
-from qorgau.core.errors import AppError, ValidationFailed
-from qorgau.core.i18n import gettext as _
+from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
-from qorgau.core.maps import outlines
 from qorgau.core.models import User
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.monitoring import changes, service
-from qorgau.registry.models import Enterprise, Site
+from qorgau.monitoring.pages import zones_page_context
+from qorgau.registry import service as registry
 
 router = APIRouter()
-STATE_FILL = {"ok": "#2e7d32", "warning": "#ef8f00", "alarm": "#c62828", "stale": "#757575", "idle": "#9e9e9e"}
-
-
-def location_map(enterprise: Enterprise, label: str, height: int = 320) -> str:
-    """The enterprise's region highlighted on the map of Kazakhstan's regions (no site plan uploaded yet)."""
-    import plotly.graph_objects as go
-
-    figure = go.Figure()
-    for kato, (lon, lat) in outlines().items():
-        mine = kato == enterprise.region_kato
-        figure.add_scatter(x=lon, y=lat, fill="toself", fillcolor="#e0622b" if mine else "#eeeeee", mode="lines",
-                           line={"color": "white", "width": 1}, hoverinfo="text" if mine else "skip",
-                           text=label if mine else "", showlegend=False)
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.5)
-    figure.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=height, plot_bgcolor="rgba(0,0,0,0)",
-                         paper_bgcolor="rgba(0,0,0,0)")
-    return figure_json(figure)
-
-
-def plan_context(db: Session, user: User, enterprise_id: int) -> dict:
-    """Site plans of the enterprise with the polygon points written for SVG."""
-    plans = changes.site_plans(session=db, actor=user, enterprise_id=enterprise_id)
-    drawn = {site_id: {int(zone): " ".join(f"{x:g},{y:g}" for x, y in points)
-                       for zone, points in plan.outlines.items()} for site_id, plan in plans.items()}
-    return {"site_plans": plans, "plan_points": drawn, "state_fill": STATE_FILL,
-            "can_write": policy.allowed(user, "monitoring.write")}
 
 
 def _number(text: str, field: str) -> float | None:
@@ -75,15 +46,12 @@ def _day(text: str, field: str) -> date | None:
         raise ValidationFailed(N_("A date is written YYYY-MM-DD."), field=field) from None
 
 
-def _sensor_page(request: Request, db: Session, user: User, sensor_id: int, error: AppError | None = None):
+def _sensor_page(request: Request, db: Session, user: User, sensor_id: int, error: str = "", field: str = ""):
     data = changes.history(session=db, actor=user, sensor_id=sensor_id)
-    sensor = data["sensor"]
-    zones = [z for site in db.get(Enterprise, sensor.enterprise_id).sites for z in site.zones]
+    zones = registry.zones_of_enterprise(session=db, enterprise_id=data["sensor"].enterprise_id)
     return render(request, "monitoring/sensor.html", {
         **data, "zones": zones, "can_write": policy.allowed(user, "monitoring.write"),
-        "datetime_of": lambda ts: datetime.fromtimestamp(ts, UTC),
-        "error": _(error.message, **error.params) if error else "", "error_field": error.field if error else None},
-        status_code=error.status if error else 200)
+        "datetime_of": lambda ts: datetime.fromtimestamp(ts, UTC), "error": error, "error_field": field or None})
 
 
 @router.get("/sensors/{sensor_id}")
@@ -93,15 +61,13 @@ def sensor_page(request: Request, sensor_id: IdPath, user: User = Depends(requir
 
 
 def _act(request: Request, db: Session, user: User, sensor_id: int, action) -> Response:
-    try:
-        action()
+    def committed():
+        result = action()
         db.commit()
-    except AppError as error:
-        if error.status in (403, 404):
-            raise
-        db.rollback()
-        return _sensor_page(request, db, user, sensor_id, error=error)
-    return RedirectResponse(f"/monitoring/sensors/{sensor_id}", status_code=303)
+        return result
+
+    return forms.submit(db, committed, done=lambda _done: RedirectResponse(f"/monitoring/sensors/{sensor_id}", 303),
+                        again=lambda message, field: _sensor_page(request, db, user, sensor_id, message, field))
 
 
 @router.post("/sensors/{sensor_id}/edit")
@@ -185,18 +151,17 @@ def save_site_plan(request: Request, site_id: IdPath, image: UploadFile | None =
                    outlines_text: str = Form("", alias="outlines", max_length=50_000),
                    user: User = Depends(require_user), db: Session = Depends(get_db)):
     """Upload a site plan picture (re-encoded from its pixels) and the outlines of its zones."""
-    site = db.get(Site, site_id)
-    try:
+    def action():
         content = image.file.read(changes.MAX_PLAN_BYTES + 1) if image is not None and image.filename else None
         changes.save_site_plan(session=db, actor=user, site_id=site_id, image=content,
                                outlines=parse_outlines(outlines_text))
         db.commit()
-    except AppError as error:
-        if error.status in (403, 404) or site is None:
-            raise
-        db.rollback()
-        from qorgau.monitoring.views import zones_page_context
+        return changes.site_enterprise_id(session=db, site_id=site_id)
 
-        context = {**zones_page_context(db, user, site.enterprise_id), "plan_error": _(error.message, **error.params)}
-        return render(request, "monitoring/zones.html", context, status_code=error.status)
-    return RedirectResponse(f"/monitoring/enterprises/{site.enterprise_id}#site-plans", status_code=303)
+    def again(message: str, _field: str) -> Response:
+        enterprise_id = changes.site_enterprise_id(session=db, site_id=site_id)
+        context = {**zones_page_context(db, user, enterprise_id), "plan_error": message}
+        return render(request, "monitoring/zones.html", context)
+
+    return forms.submit(db, action, again=again, done=lambda enterprise_id: RedirectResponse(
+        f"/monitoring/enterprises/{enterprise_id}#site-plans", status_code=303))

@@ -21,10 +21,9 @@ from qorgau.core import audit, policy
 from qorgau.core.db import utcnow
 from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
-from qorgau.core.models import User
-from qorgau.core.plugins import optional_module
+from qorgau.core.models import Notification, User
 from qorgau.monitoring import alarms as alarm_model
-from qorgau.monitoring import notices
+from qorgau.monitoring import codec, notices, states
 from qorgau.monitoring.limits import catalogue_for
 from qorgau.monitoring.models import (
     Alarm,
@@ -39,15 +38,15 @@ from qorgau.monitoring.models import (
 from qorgau.monitoring.pipeline import Pipeline
 from qorgau.monitoring.sensors import SensorConfigError, SensorRegistry
 from qorgau.monitoring.sink import PERSISTENT_TYPES, DatabaseSink, SensorInfo, sensor_config, zone_code
+from qorgau.monitoring.states import ACTIVE_STATUSES, OPEN_STATUSES, UNACKNOWLEDGED_STATUSES, AlarmStatus
+from qorgau.monitoring.violations import file_violation
 from qorgau.registry.models import Enterprise, Site, Zone
 
 LOCAL = ZoneInfo("Asia/Almaty")
 SHIFT_MINUTES = 480  # three 8-hour shifts a day, local time 00-08, 08-16, 16-24
-OPEN_STATUSES = ("ACTIVE_UNACK", "ACTIVE_ACK", "CLEARED_UNACK")
 STALE_AFTER_S = 300.0
 ZONE_STATES = {"ok": N_("Normal"), "warning": N_("Warning (A1)"), "alarm": N_("Alarm"), "stale": N_("No data"),
                "idle": N_("No sensors")}
-PHYSICAL = ("noise", "heat_wbgt")
 
 
 # -- sensors ---------------------------------------------------------------------------------------
@@ -143,7 +142,7 @@ def sensor_statuses(session: Session, sensors: list[Sensor], now: float | None =
     states = {r.sensor_id: r for r in session.execute(select(SensorState).where(SensorState.sensor_id.in_(ids)))
               .scalars()}
     alarmed = set(session.execute(select(Alarm.sensor_id).where(
-        Alarm.sensor_id.in_(ids), Alarm.status.in_(("ACTIVE_UNACK", "ACTIVE_ACK")),
+        Alarm.sensor_id.in_(ids), Alarm.status.in_(ACTIVE_STATUSES),
         Alarm.severity.in_(("MAJOR", "CRITICAL")))).scalars())
     catalogue = catalogue_for(session)
     out = []
@@ -229,12 +228,18 @@ def alarms_query(*, session: Session, actor: User, state: str = "open", enterpri
     if state == "open":
         query = query.where(Alarm.status.in_(OPEN_STATUSES))
     elif state == "unacknowledged":
-        query = query.where(Alarm.status.in_(("ACTIVE_UNACK", "CLEARED_UNACK")))
+        query = query.where(Alarm.status.in_(UNACKNOWLEDGED_STATUSES))
     if enterprise_id is not None:
         query = query.where(Alarm.enterprise_id == enterprise_id)
     if zone_id is not None:
         query = query.where(Alarm.zone_id == zone_id)
     return query
+
+
+def open_zone_alarms(*, session: Session, actor: User, zone_id: int, limit: int = 50) -> list[Alarm]:
+    """The zone's open alarms, newest first, at most `limit`."""
+    query = alarms_query(session=session, actor=actor, state="open", zone_id=zone_id).limit(limit)
+    return list(session.execute(query).scalars())
 
 
 def get_alarm(*, session: Session, actor: User, alarm_id: int) -> Alarm:
@@ -249,13 +254,13 @@ def acknowledge(*, session: Session, actor: User, alarm_id: int, note: str = "")
     """Acknowledge with a note: reminders and escalation stop; the ingest worker is told on its next unit."""
     alarm = get_alarm(session=session, actor=actor, alarm_id=alarm_id)
     policy.require_enterprise(session, actor, "monitoring.ack", alarm.enterprise_id)
-    if alarm.status.endswith("_ACK"):
+    if AlarmStatus(alarm.status).acknowledged:
         raise ValidationFailed(N_("This alarm is already acknowledged."), field="note")
     note = note.strip()
     if len(note) > 2000:
         raise ValidationFailed(N_("The note is too long (at most 2000 characters)."), field="note")
     now = utcnow()
-    alarm.status = alarm.status.replace("_UNACK", "_ACK")
+    alarm.status = states.acknowledged(alarm.status)
     alarm.acknowledged_at, alarm.acknowledged_by_id = now, actor.id
     alarm.acknowledged_by = f"user:{actor.username}"
     alarm.ack_note, alarm.ack_pending, alarm.last_event_at = note, True, now
@@ -265,56 +270,11 @@ def acknowledge(*, session: Session, actor: User, alarm_id: int, note: str = "")
     return alarm
 
 
-def _evidence(session: Session, alarm: Alarm) -> str:
-    sensor = alarm.sensor
-    substance = catalogue_for(session)[sensor.quantity]
-    detail = alarm.detail or {}
-    zone = alarm.zone
-    lines = [
-        f"{alarm_model.ALARM_TYPES.get(alarm.alarm_type, alarm.alarm_type)}: {substance.name} ({substance.formula})",
-        f"Zone: {zone.name} ({zone.site.name}); sensor {sensor.code}",
-        f"Raised: {alarm.started_at.astimezone(LOCAL):%Y-%m-%d %H:%M} (Asia/Almaty); severity {alarm.peak_severity}",
-    ]
-    figures = ", ".join(f"{k} = {v:g}" if isinstance(v, int | float) else f"{k} = {v}" for k, v in detail.items())
-    if figures:
-        lines.append(f"Evidence: {figures} {sensor.unit}")
-    if alarm.value is not None:
-        lines.append(f"Value at raise: {alarm.value:g} {sensor.unit}")
-    if alarm.people_inside is not None:
-        lines.append(f"People in the zone when raised: {alarm.people_inside}")
-    lines.append(f"Monitoring alarm #{alarm.id} ({alarm.key})")
-    return "\n".join(lines)
-
-
-def file_violation(*, session: Session, actor: User, alarm: Alarm) -> int:
-    """Record a persistent exceedance as a violation in `deviations`, with the evidence; returns its id."""
-    deviations = optional_module("deviations", "service")
-    if deviations is None:
-        raise ValidationFailed(N_("The violations register is not installed."), field="alarm")
-    if alarm.violation_id is not None:
-        raise ValidationFailed(N_("A violation is already recorded for this alarm."), field="alarm")
-    category = "physical_environment" if alarm.sensor.quantity in PHYSICAL else "chemical_gas_dust"
-    created = deviations.create_from_report(
-        session=session, actor=actor, enterprise_id=alarm.enterprise_id, category=category,
-        description=_evidence(session, alarm), source_reference=f"monitoring:alarm:{alarm.id}",
-        imminent=alarm.alarm_type == alarm_model.STEL or alarm.peak_severity == "CRITICAL")
-    alarm.violation_type, alarm.violation_id = "violation", int(created.id)
-    session.add(AlarmEvent(alarm=alarm, kind="violation", at=utcnow(), severity=alarm.severity, status=alarm.status,
-                           escalation=alarm.escalation, by=f"user:{actor.username}",
-                           detail={"violation_id": int(created.id)}))
-    session.flush()
-    return int(created.id)
-
-
 def raise_violation(*, session: Session, actor: User, alarm_id: int) -> int:
     """A person files the violation for an exceedance (or overrides the automatic judgement)."""
     alarm = get_alarm(session=session, actor=actor, alarm_id=alarm_id)
     policy.require_enterprise(session, actor, "monitoring.ack", alarm.enterprise_id)
     return file_violation(session=session, actor=actor, alarm=alarm)
-
-
-def violations_available() -> bool:
-    return optional_module("deviations", "service") is not None
 
 
 def open_alarm_counts(*, session: Session, actor: User) -> dict[str, int]:
@@ -373,8 +333,6 @@ def ingest_http(*, session: Session, actor: User, enterprise_bin: str, zone_id: 
                 sensor_code: str | None = None, received_at: float | None = None) -> dict[str, int]:
     """One gateway POST, through the same codec, rules and sink as MQTT; returns what became of it."""
     zone = _zone_for_telemetry(session, actor, enterprise_bin, zone_id)
-    from qorgau.monitoring import codec
-
     topic = codec.sensor_topic(enterprise_bin, zone_code(zone.id), sensor_code) if sensor_code else \
         codec.zone_topic(enterprise_bin, zone_code(zone.id))
     now = time.time() if received_at is None else received_at
@@ -451,8 +409,6 @@ def record_presence(*, session: Session, actor: User, enterprise_bin: str, zone_
 def watch_lone_workers(*, session: Session, now: datetime | None = None, minutes: int = 60) -> list[Presence]:
     """Zones where one person has been alone longer than `minutes`: the people at the enterprise are told
     once per stay (run it every few minutes: `qorgau monitoring watch-lone-workers`)."""
-    from qorgau.core.models import Notification
-
     now = now or utcnow()
     alone = session.execute(select(Presence.zone_id).where(Presence.exited_at.is_(None))
                             .group_by(Presence.zone_id).having(func.count() == 1)).scalars().all()

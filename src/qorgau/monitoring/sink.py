@@ -35,10 +35,12 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from qorgau.core.db import session_factory
-from qorgau.core.plugins import optional_module
+from qorgau.core.models import User
 from qorgau.monitoring import alarms as alarm_model
+from qorgau.monitoring import states
 from qorgau.monitoring.alarms import AlarmError, AlarmEvent, Severity
 from qorgau.monitoring.codec import DeadLetter
+from qorgau.monitoring.limits import catalogue_for
 from qorgau.monitoring.models import Alarm, Presence, Sensor
 from qorgau.monitoring.models import AlarmEvent as AlarmEventRow
 from qorgau.monitoring.models import DeadLetter as DeadLetterRow
@@ -47,7 +49,9 @@ from qorgau.monitoring.notices import send as send_notices
 from qorgau.monitoring.notices import worth_telling as notices_wanted
 from qorgau.monitoring.pipeline import Pipeline, ReadingBatch, RollupBatch, SinkUnavailable
 from qorgau.monitoring.sensors import SensorConfig, SensorRegistry
+from qorgau.monitoring.states import AlarmStatus
 from qorgau.monitoring.substances import Catalogue, default_catalogue
+from qorgau.monitoring.violations import file_violation
 from qorgau.registry.models import Enterprise, Site, Zone
 
 log = logging.getLogger(__name__)
@@ -103,8 +107,6 @@ def load_sensors(session: Session, catalogue: Catalogue | None = None, since: da
 
 
 def load_registry(session: Session, catalogue: Catalogue | None = None) -> tuple[SensorRegistry, dict[str, SensorInfo]]:
-    from qorgau.monitoring.limits import catalogue_for
-
     configs, directory = load_sensors(session, catalogue or catalogue_for(session))
     return SensorRegistry(configs), directory
 
@@ -359,9 +361,9 @@ class DatabaseSink:
                                                   "acknowledged": False, "changes": row}
             else:
                 changes = state["changes"]
-                status = event.status
-                if state["acknowledged"] and status.endswith("_UNACK"):
-                    status = status.replace("_UNACK", "_ACK")  # acknowledged in the inbox; the engine is told next
+                status = AlarmStatus(event.status)
+                if state["acknowledged"] and not status.acknowledged:
+                    status = states.acknowledged(status)  # acknowledged in the inbox; the engine is told next
                 changes.update(severity=event.severity, status=status, escalation=event.escalation,
                                last_event_at=at)
                 if Severity[event.severity] > Severity[state["peak_severity"]]:
@@ -419,17 +421,13 @@ class DatabaseSink:
 
     def _violation(self, alarm: Alarm) -> None:
         """A persistent exceedance: file a violation when configured, else mark it for a person."""
-        from qorgau.monitoring import service
-
-        if self.violation_actor_id is None or optional_module("deviations", "service") is None:
+        if self.violation_actor_id is None:
             alarm.violation_type = "due"
             return
-        from qorgau.core.models import User
-
         actor = self.session.get(User, self.violation_actor_id)
         try:
             with self.session.begin_nested():
-                service.file_violation(session=self.session, actor=actor, alarm=alarm)
+                file_violation(session=self.session, actor=actor, alarm=alarm)
         except Exception as error:  # noqa: BLE001 - a failure in deviations must not stop the ingest
             log.warning("violation for alarm %s not filed: %s", alarm.key, error)
             alarm.violation_type = "due"
@@ -501,8 +499,6 @@ class DatabaseSink:
 
     def reload_sensors(self) -> int:
         """Sensors registered or changed since the last look join the running registry."""
-        from qorgau.monitoring.limits import catalogue_for
-
         self.catalogue = catalogue_for(self.session)  # limits entered since are used by the sensors reloaded now
         configs, directory = load_sensors(self.session, self.catalogue, since=self._loaded_at)
         if configs:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from qorgau.core import i18n, policy
+from qorgau.core import forms, i18n, policy
 from qorgau.core.charts import figure_json
 from qorgau.core.deps import get_db, require_user
 from qorgau.core.errors import AppError
@@ -17,26 +17,16 @@ from qorgau.core.pagination import PageParams, paginate
 from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
-from qorgau.monitoring import alarms as alarm_model
 from qorgau.monitoring import limits, sensor_views, service
 from qorgau.monitoring.codec import REASONS
 from qorgau.monitoring.limits import catalogue_for
+from qorgau.monitoring.pages import SEVERITY_TONES, labels, zones_context, zones_page_context
 from qorgau.monitoring.substances import KIND_LABELS, KINDS, SOURCES
-from qorgau.registry.models import Enterprise
+from qorgau.registry import service as registry
 
 router = APIRouter(prefix="/monitoring")
 NAV = [NavItem(N_("Monitoring"), "/monitoring/", "monitoring.read"),
        NavItem(N_("Alarms"), "/monitoring/alarms", "monitoring.read")]
-LEVEL_TONES = {"ok": "ok", "warning": "warn", "alarm": "danger", "stale": "", "idle": ""}
-SEVERITY_TONES = {"CRITICAL": "danger", "MAJOR": "danger", "MINOR": "warn", "WARNING": "warn", "INDETERMINATE": ""}
-LIVE_REFRESH_S = 5
-
-
-def _labels() -> dict:
-    return {"states": service.ZONE_STATES, "tones": LEVEL_TONES, "severity_tones": SEVERITY_TONES,
-            "types": alarm_model.ALARM_TYPES, "statuses": alarm_model.STATUS_LABELS,
-            "events": alarm_model.EVENT_LABELS,
-            "severities": {s.name: label for s, label in alarm_model.SEVERITY_LABELS.items()}}
 
 
 def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
@@ -44,8 +34,8 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
         return []
     query = service.alarms_query(session=db, actor=user, state="unacknowledged")
     paged = paginate(db, query, PageParams(1, 5))
-    labels = _labels()
-    items = [PanelItem(f"{a.sensor.code} · {_(labels['types'].get(a.alarm_type, a.alarm_type))}",
+    types = labels()["types"]
+    items = [PanelItem(f"{a.sensor.code} · {_(types.get(a.alarm_type, a.alarm_type))}",
                        f"/monitoring/alarms/{a.id}", i18n.format_datetime(a.started_at),
                        SEVERITY_TONES.get(a.severity, "")) for a in paged.items]
     return [Panel(title=_("Unacknowledged alarms"), order=25, figure=i18n.format_number(paged.total), items=items,
@@ -58,22 +48,6 @@ def index(request: Request, user: User = Depends(require_user), db: Session = De
     if len(rows) == 1:
         return RedirectResponse(f"/monitoring/enterprises/{rows[0]['enterprise'].id}", status_code=303)
     return render(request, "monitoring/index.html", {"rows": rows})
-
-
-def _zones_context(db: Session, user: User, enterprise_id: int) -> dict:
-    return {"zones": service.zone_overview(session=db, actor=user, enterprise_id=enterprise_id),
-            "enterprise": db.get(Enterprise, enterprise_id), "refresh_s": LIVE_REFRESH_S,
-            "catalogue": catalogue_for(db), **_labels(), **sensor_views.plan_context(db, user, enterprise_id)}
-
-
-def zones_page_context(db: Session, user: User, enterprise_id: int) -> dict:
-    """The live page: zone tiles, site plans, and the enterprise's region on the map when no plan is uploaded."""
-    context = _zones_context(db, user, enterprise_id)
-    enterprise = context["enterprise"]
-    if not context["site_plans"]:
-        context["location_map"] = sensor_views.location_map(enterprise, f"{i18n.localized(enterprise, 'name')}, "
-                                                                        f"{enterprise.town}")
-    return context
 
 
 @router.get("/substances")
@@ -94,14 +68,13 @@ def add_limit(request: Request, code: str = Form(..., max_length=32), source: st
               kind: str = Form(..., max_length=16), value: float = Form(..., gt=0, lt=1e9),
               unit: str = Form(..., max_length=16), reference: str = Form("", max_length=300),
               user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
+    def action():
         limits.add_limit(session=db, actor=user, code=code, source=source, kind=kind, value=value, unit=unit,
                          reference=reference)
         db.commit()
-    except AppError as error:
-        db.rollback()
-        return substances(request, user, db, error=_(error.message, **error.params), status_code=error.status)
-    return RedirectResponse("/monitoring/substances", status_code=303)
+
+    return forms.submit(db, action, done=lambda _done: RedirectResponse("/monitoring/substances", status_code=303),
+                        again=lambda message, _field: substances(request, user, db, error=message))
 
 
 @router.post("/substances/limits/{substance_limit_id}/withdraw")
@@ -121,7 +94,7 @@ def enterprise_zones(request: Request, enterprise_id: IdPath, user: User = Depen
 def enterprise_live(request: Request, enterprise_id: IdPath, user: User = Depends(require_user),
                     db: Session = Depends(get_db)):
     """The zone tiles alone, for HTMX polling."""
-    return render(request, "monitoring/_zone_tiles.html", _zones_context(db, user, enterprise_id))
+    return render(request, "monitoring/_zone_tiles.html", zones_context(db, user, enterprise_id))
 
 
 def _chart(data: list[dict]) -> str:
@@ -151,15 +124,14 @@ def _zone_page(request: Request, db: Session, user: User, zone_id: int, error: s
     sensor_id = request.query_params.get("sensor")
     chosen = [s for s in sensors if str(s.id) == sensor_id] or sensors
     data = [service.series(session=db, actor=user, sensor_id=s.id) for s in chosen]
-    alarms = list(db.execute(service.alarms_query(session=db, actor=user, state="open", zone_id=zone.id)
-                             .limit(50)).scalars())
+    alarms = service.open_zone_alarms(session=db, actor=user, zone_id=zone.id)
     catalogue = catalogue_for(db)
     return render(request, "monitoring/zone.html", {
         "zone": zone, "sensor_rows": statuses, "chart": _chart(data) if any(d["times"] for d in data) else "",
         "alarms": alarms, "people": service.people_in_zone(session=db, actor=user, zone_id=zone.id),
         "can_write": policy.allowed(user, "monitoring.write"), "error": error, "values": values or {},
         "substances": [(code, (f"{s.formula} · " if s.formula else "") + f"{_(s.name)} ({s.unit})") for code, s in catalogue.items()],
-        "chosen": sensor_id or "", **_labels()}, status_code=status_code)
+        "chosen": sensor_id or "", **labels()}, status_code=status_code)
 
 
 @router.get("/zones/{zone_id}")
@@ -185,7 +157,8 @@ def register_sensor(request: Request, zone_id: IdPath, code: str = Form("", max_
                     user: User = Depends(require_user), db: Session = Depends(get_db)):
     values = {"code": code, "quantity": quantity, "label": label, "a1": a1, "a2": a2,
               "silent_after_s": silent_after_s, "latching": latching}
-    try:
+
+    def action():
         if not code.strip():
             raise AppError(N_("Give the sensor's code."), field="code")
         silent = _float_or_none(silent_after_s, "silent_after_s")
@@ -193,13 +166,11 @@ def register_sensor(request: Request, zone_id: IdPath, code: str = Form("", max_
                                 a1=_float_or_none(a1, "a1"), a2=_float_or_none(a2, "a2"),
                                 silent_after_s=300.0 if silent is None else silent, latching=latching == "1")
         db.commit()
-    except AppError as error:
-        if error.status in (403, 404):
-            raise
-        db.rollback()
-        message = _(error.message, **error.params) + (f" ({error.field})" if error.field else "")
-        return _zone_page(request, db, user, zone_id, error=message, values=values, status_code=422)
-    return RedirectResponse(f"/monitoring/zones/{zone_id}", status_code=303)
+
+    return forms.submit(
+        db, action, done=lambda _done: RedirectResponse(f"/monitoring/zones/{zone_id}", status_code=303),
+        again=lambda message, field: _zone_page(request, db, user, zone_id, values=values,
+                                                error=message + (f" ({field})" if field else "")))
 
 
 @router.get("/alarms")
@@ -210,7 +181,7 @@ def alarm_inbox(request: Request, state: str = Query("open", max_length=16), pag
     paged = paginate(db, service.alarms_query(session=db, actor=user, state=state), PageParams(page, 50))
     return render(request, "monitoring/alarms.html", {"paged": paged, "state": state,
                                                       "counts": service.open_alarm_counts(session=db, actor=user),
-                                                      **_labels()})
+                                                      **labels()})
 
 
 @router.get("/alarms/{alarm_id}")
@@ -219,37 +190,30 @@ def alarm_page(request: Request, alarm_id: IdPath, user: User = Depends(require_
     alarm = service.get_alarm(session=db, actor=user, alarm_id=alarm_id)
     return render(request, "monitoring/alarm.html", {
         "alarm": alarm, "can_ack": policy.allowed(user, "monitoring.ack"), "error": error,
-        "violations": service.violations_available(),
         "chart": _chart([service.series(session=db, actor=user, sensor_id=alarm.sensor_id)]),
-        **_labels()})
+        **labels()})
 
 
 @router.post("/alarms/{alarm_id}/acknowledge")
 def acknowledge(request: Request, alarm_id: IdPath, note: str = Form("", max_length=2000),
                 user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
+    def action():
         service.acknowledge(session=db, actor=user, alarm_id=alarm_id, note=note)
         db.commit()
-    except AppError as error:
-        if error.status in (403, 404):
-            raise
-        db.rollback()
-        return alarm_page(request, alarm_id, user, db, error=_(error.message, **error.params))
-    return RedirectResponse(f"/monitoring/alarms/{alarm_id}", status_code=303)
+
+    return forms.submit(db, action, done=lambda _done: RedirectResponse(f"/monitoring/alarms/{alarm_id}", 303),
+                        again=lambda message, _field: alarm_page(request, alarm_id, user, db, error=message))
 
 
 @router.post("/alarms/{alarm_id}/violation")
 def raise_violation(request: Request, alarm_id: IdPath, user: User = Depends(require_user),
                     db: Session = Depends(get_db)):
-    try:
+    def action():
         service.raise_violation(session=db, actor=user, alarm_id=alarm_id)
         db.commit()
-    except AppError as error:
-        if error.status in (403, 404):
-            raise
-        db.rollback()
-        return alarm_page(request, alarm_id, user, db, error=_(error.message, **error.params))
-    return RedirectResponse(f"/monitoring/alarms/{alarm_id}", status_code=303)
+
+    return forms.submit(db, action, done=lambda _done: RedirectResponse(f"/monitoring/alarms/{alarm_id}", 303),
+                        again=lambda message, _field: alarm_page(request, alarm_id, user, db, error=message))
 
 
 @router.get("/enterprises/{enterprise_id}/dead-letters")
@@ -258,7 +222,8 @@ def dead_letters(request: Request, enterprise_id: IdPath, page: int = Query(1, g
     paged = paginate(db, service.dead_letters_query(session=db, actor=user, enterprise_id=enterprise_id),
                      PageParams(page, 50))
     return render(request, "monitoring/dead_letters.html", {"paged": paged, "reasons": REASONS,
-                                                            "enterprise": db.get(Enterprise, enterprise_id)})
+                                                            "enterprise": registry.enterprise_by_id(
+                                                                session=db, enterprise_id=enterprise_id)})
 
 
 router.include_router(sensor_views.router)  # sensor changes and site plans, under /monitoring

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from qorgau.core import audit, policy
@@ -384,3 +384,14 @@ def sites_by_ids(*, session: Session, ids: list[int]) -> list[Site]:
     if not ids:
         return []
     return list(session.execute(select(Site).where(Site.id.in_(set(ids)))).scalars())
+def scope_summary(*, session: Session, actor: User) -> tuple[int, int]:
+    """How many enterprises the actor's scope holds, and how many of them have a union."""
+    total, with_union = session.execute(select(func.count(), func.sum(case((Enterprise.has_union, 1), else_=0)))
+                                        .where(policy.enterprise_scope(session, actor))).one()
+    return total, with_union or 0
+
+
+def enterprise_counts_by_union(*, session: Session) -> dict[int | None, int]:
+    """Enterprises per primary union organisation (for the union tree)."""
+    return dict(session.execute(select(Enterprise.primary_union_id, func.count())
+                                .group_by(Enterprise.primary_union_id)).all())

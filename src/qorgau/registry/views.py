@@ -5,13 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
-from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from qorgau.core import i18n, policy
+from qorgau.core import forms, i18n, policy
 from qorgau.core.deps import form_data, get_db, require_user
-from qorgau.core.errors import AppError
+from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
@@ -20,7 +19,6 @@ from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.registry import service
-from qorgau.registry.models import Enterprise
 from qorgau.registry.schemas import EnterpriseIn, EnterpriseUpdate, SiteIn, ZoneIn
 
 router = APIRouter(prefix="/registry")
@@ -33,16 +31,14 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
     if not policy.allowed(user, "registry.read"):
         return []
     if user.scope_kind == "enterprise" and user.scope_enterprise_id:
-        enterprise = db.get(Enterprise, user.scope_enterprise_id)
+        enterprise = service.enterprise_by_id(session=db, enterprise_id=user.scope_enterprise_id)
         if enterprise is None:
             return []
         return [Panel(title=_("My enterprise"), order=90, link=f"/registry/enterprises/{enterprise.id}",
                       link_label=_("Open"), items=[PanelItem(i18n.localized(enterprise, "name"),
                                                              f"/registry/enterprises/{enterprise.id}",
                                                              _("BIN %(bin)s", bin=enterprise.bin))])]
-    scope = policy.enterprise_scope(db, user)
-    total, union = db.execute(select(func.count(), func.sum(case((Enterprise.has_union, 1), else_=0)))
-                              .where(scope)).one()
+    total, union = service.scope_summary(session=db, actor=user)
     return [Panel(title=_("Enterprises in my scope"), order=90, figure=i18n.format_number(total),
                   items=[PanelItem(_("with a union: %(share)s", share=i18n.format_percent((union or 0) / total))
                                    if total else _("no enterprises yet"))],
@@ -85,25 +81,31 @@ def create_enterprise(request: Request, user: User = Depends(require_user), db: 
                       form: FormData = Depends(form_data)):
     policy.require(user, "registry.write")
     values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
-    try:
-        body = EnterpriseIn.model_validate({
-            "bin": values.get("bin", ""), "name_ru": values.get("name_ru", ""), "name_kk": values.get("name_kk", ""),
-            "name_en": values.get("name_en", ""), "region_kato": values.get("region_kato", ""),
-            "sector_code": values.get("sector_code", ""), "town": values.get("town", ""),
-            "headcount": int(values["headcount"]) if values.get("headcount", "").isdigit() else -1,
-            "has_union": "has_union" in values, "collective_agreement": "collective_agreement" in values,
-            "safety_committee": "safety_committee" in values})
+
+    def action():
+        try:
+            body = _enterprise_in(values)
+        except ValidationError as error:
+            field, message = _pydantic_problem(error)
+            raise ValidationFailed(message.removeprefix("Value error, "), field=field) from None
         enterprise = service.create_enterprise(session=db, actor=user, enterprise_in=body)
         db.commit()
-    except ValidationError as error:
-        field, message = _pydantic_problem(error)
-        return _form_error(request, db, "registry/enterprise_form.html", _(message.removeprefix("Value error, ")),
-                           values=values, error_field=field)
-    except AppError as error:
-        db.rollback()
-        return _form_error(request, db, "registry/enterprise_form.html", _(error.message, **error.params),
-                           status=error.status, values=values, error_field=error.field)
-    return RedirectResponse(f"/registry/enterprises/{enterprise.id}", status_code=303)
+        return enterprise
+
+    return forms.submit(db, action,
+                        done=lambda enterprise: RedirectResponse(f"/registry/enterprises/{enterprise.id}", 303),
+                        again=lambda message, field: _form_error(request, db, "registry/enterprise_form.html",
+                                                                 message, values=values, error_field=field))
+
+
+def _enterprise_in(values: dict) -> EnterpriseIn:
+    return EnterpriseIn.model_validate({
+            "bin": values.get("bin", ""), "name_ru": values.get("name_ru", ""), "name_kk": values.get("name_kk", ""),
+        "name_en": values.get("name_en", ""), "region_kato": values.get("region_kato", ""),
+        "sector_code": values.get("sector_code", ""), "town": values.get("town", ""),
+        "headcount": int(values["headcount"]) if values.get("headcount", "").isdigit() else -1,
+        "has_union": "has_union" in values, "collective_agreement": "collective_agreement" in values,
+        "safety_committee": "safety_committee" in values})
 
 
 @router.get("/enterprises/{enterprise_id}")
@@ -187,15 +189,17 @@ def import_commit(request: Request, token: str = Form(..., max_length=64), filen
 
     importer = service.enterprises_importer()
     context = {"columns": service.IMPORT_COLUMNS, "filename": filename}
-    try:
+
+    def action():
         counts = commit(session=db, actor=user, importer=importer, token=token,
                         data_dir=request.app.state.settings.data_dir)
-    except AppError as error:
-        db.rollback()
-        return render(request, "registry/import.html", {**context, "error": _(error.message, **error.params)},
-                      status_code=error.status)
-    db.commit()
-    return render(request, "registry/import.html", {**context, "counts": counts})
+        db.commit()
+        return counts
+
+    return forms.submit(db, action,
+                        done=lambda counts: render(request, "registry/import.html", {**context, "counts": counts}),
+                        again=lambda message, _field: render(request, "registry/import.html",
+                                                             {**context, "error": message}))
 
 
 @router.get("/occupations")
@@ -213,7 +217,7 @@ def unions(request: Request, user: User = Depends(require_user), db: Session = D
     children: dict[int | None, list] = {}
     for org in orgs:
         children.setdefault(org.parent_id, []).append(org)
-    counts = dict(db.execute(select(Enterprise.primary_union_id, func.count()).group_by(Enterprise.primary_union_id)).all())
+    counts = service.enterprise_counts_by_union(session=db)
     return render(request, "registry/unions.html", {"children": children, "counts": counts,
                                                     "kinds": {"federation": _("Federation"), "sectoral": _("Sectoral union"),
                                                               "regional": _("Regional union"), "primary": _("Primary organisation")}})

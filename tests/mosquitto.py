@@ -1,4 +1,4 @@
-"""A private Mosquitto for tests, benchmarks and demos: own config, free port, persistence dir."""
+"""A private Mosquitto for tests and benchmarks: own config, free port, persistence dir."""
 
 from __future__ import annotations
 

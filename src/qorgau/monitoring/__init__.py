@@ -1,0 +1,1 @@
+"""Online monitoring: sensors in registry zones, the ingest pipeline, alarms and exposure."""
