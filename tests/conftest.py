@@ -174,11 +174,16 @@ class Databases:
 
 
 PG_TEMPLATES = "pg_templates.txt"
+_OPEN: list[Databases] = []  # dropped when the session ends, outside any test's timeout
 
 
 def pytest_sessionfinish(session):
-    """The run's first process (xdist's controller, or pytest without xdist) drops the shared PostgreSQL
-    templates once every worker is done with them."""
+    """Each process drops the databases it made; the run's first process (xdist's controller, or pytest
+    without xdist) then drops the shared PostgreSQL templates, once every worker is done with them. Here
+    rather than in a fixture's teardown: that would count against the last test's timeout, and dropping a
+    database waits for every backend of a busy server."""
+    while _OPEN:
+        _OPEN.pop().cleanup()
     if hasattr(session.config, "workerinput"):
         return
     listed = session.config._tmp_path_factory.getbasetemp() / PG_TEMPLATES
@@ -197,8 +202,8 @@ def pytest_sessionfinish(session):
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory):
     dbs = Databases(tmp_path_factory.mktemp("db"), _shared_root(tmp_path_factory))
-    yield dbs
-    dbs.cleanup()
+    _OPEN.append(dbs)
+    return dbs
 
 
 @pytest.fixture
