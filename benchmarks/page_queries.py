@@ -9,9 +9,12 @@ three violations of the year (one open and overdue, one done and waiting for the
 photo, one closed), a Safety Index score in the latest run and in the published one. For each page and
 size: statements (counted by a `before_cursor_execute` listener), median and 95th-percentile time of
 `--repeat` requests through the app in this process. JSON on the last line; the growth exponent k of
-each page's median time (time ∝ enterprises^k) is in it.
+each page's median time (time ∝ enterprises^k) is in it, and the checks against the run's baseline (the
+smallest size): no page sends more statements at a larger size than at the baseline, and none more than
+its limit in LIMITS. The exit status is 1 when a check fails.
 
-The data are synthetic (made here, labelled so); `grow()` is also what the statement-count test uses.
+The data are synthetic (made here, labelled so); `grow()`, `pages()`, `statements()` and LIMITS are also
+what the statement-count test in the suite uses, at small sizes.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ from sqlalchemy.orm import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 PHOTO = bytes(range(256)) * 80  # 20 KB standing in for an evidence photo
+# The most statements one page may send (measured: 35, 8, 6, 10 and 9 at 70 and at 370 enterprises; the home
+# page has one panel per capability, each a fixed number of statements).
+LIMITS = {"officer_home": 40, "officer_todo": 10, "stats_by_enterprise": 8, "index_run": 12, "index_public": 12}
 
 
 def pages(session: Session) -> dict[str, str]:
@@ -188,7 +194,22 @@ def run_backend(backend: str, sizes: list[int], repeat: int) -> dict:
                                             / max(out["sizes"][low][name]["p50_ms"], 0.1))
                                    / math.log(int(high) / int(low)), 2)
                        for name in out["sizes"][low]} if int(high) > int(low) else {}
+    out["checks"] = checks(out["sizes"])
     return out
+
+
+def checks(sizes: dict[str, dict[str, dict]]) -> dict[str, list[str]]:
+    """What fails against the run's baseline (the smallest size) and against LIMITS; empty lists pass."""
+    counts = sorted(sizes, key=int)
+    baseline = sizes[counts[0]]
+    grew = [f"{name}: {baseline[name]['statements']} statements at {counts[0]} enterprises, "
+            f"{sizes[n][name]['statements']} at {n}"
+            for n in counts[1:] for name in baseline if sizes[n][name]["statements"] > baseline[name]["statements"]]
+    over = [f"{name}: {result['statements']} statements at {n} enterprises (limit {LIMITS[name]})"
+            for n in counts for name, result in sizes[n].items() if result["statements"] > LIMITS[name]]
+    failed = [f"{name}: status {result['status']} at {n} enterprises"
+              for n in counts for name, result in sizes[n].items() if result["status"] != 200]
+    return {"statements_grew": grew, "over_limit": over, "failed": failed}
 
 
 def _csrf(client) -> str:
@@ -208,7 +229,11 @@ def main() -> None:
     for backend in args.backends.split(","):
         result["backends"][backend] = run_backend(backend, sizes, args.repeat)
         print(backend, json.dumps(result["backends"][backend]), file=sys.stderr)
+    result["passed"] = not any(problems for backend in result["backends"].values()
+                               for problems in backend["checks"].values())
     print(json.dumps(result))
+    if not result["passed"]:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

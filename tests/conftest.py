@@ -2,17 +2,28 @@
 
 Every test that asks for `db_url`, `demo_url`, `session`, `client` or `sign_in` runs once per backend
 in QORGAU_TEST_BACKENDS (default: sqlite,postgresql). Each test gets its own copy of a migrated
-template database, so tests never see each other's writes.
+template database, so tests never see each other's writes. The templates are built once per run: the
+first xdist worker to need one builds it under a file lock, the others wait and copy it; the process
+that started the run drops the PostgreSQL templates at its end.
+
+Hypothesis runs under the "loaded" profile (no deadline, slow data generation tolerated): the suite
+shares its machine with other work, and a property is about values, not speed.
+QORGAU_HYPOTHESIS=thorough runs ten times as many examples.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 
 # Keys for encryption at rest and signing: fixed for tests, and never the developer's own var/ folder.
@@ -30,6 +41,15 @@ PASSWORDS = {"admin": "admin-demo-2026", "officer": "officer-demo-2026", "federa
              "employer": "employer-demo-2026", "state": "state-demo-2026", "analyst": "analyst-demo-2026"}
 
 
+# Properties are about values, not speed: no deadline and no complaint about slow data generation, so a
+# loaded machine cannot fail them; as many examples as Hypothesis's default. `thorough` looks deeper.
+hypothesis_settings.register_profile("loaded", deadline=None, max_examples=100, print_blob=True,
+                                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+hypothesis_settings.register_profile("thorough", parent=hypothesis_settings.get_profile("loaded"),
+                                     max_examples=1000)
+hypothesis_settings.load_profile(os.environ.get("QORGAU_HYPOTHESIS", "loaded"))
+
+
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
         metafunc.parametrize("backend", BACKENDS, scope="session")
@@ -39,11 +59,29 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-class Databases:
-    """Creates template databases once and hands out throwaway copies."""
+def _shared_root(tmp_path_factory) -> Path:
+    """A folder every process of this run sees: the run's base temp (xdist workers get one below it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
 
-    def __init__(self, root: Path):
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class Databases:
+    """Builds each template database once per run (shared by the xdist workers) and hands out throwaway
+    copies of it."""
+
+    def __init__(self, root: Path, shared: Path):
         self.root = root
+        self.shared = shared
         self.templates: dict[tuple[str, str], str] = {}
         self.created_pg: list[str] = []
         self._pg_admin = None
@@ -73,18 +111,30 @@ class Databases:
         engine_for(url).dispose()
 
     def template(self, backend: str, kind: str) -> str:
+        """The URL of the run's template; the first process to ask builds it while the others wait."""
         key = (backend, kind)
-        if key in self.templates:
-            return self.templates[key]
+        if key not in self.templates:
+            built = self.shared / f"template_{kind}.{backend}.url"
+            with _locked(self.shared / f"template_{kind}.{backend}.lock"):
+                if not built.exists():  # a builder that failed wrote nothing: the next one tries again
+                    built.write_text(self._build(backend, kind))
+            self.templates[key] = built.read_text()
+        return self.templates[key]
+
+    def _build(self, backend: str, kind: str) -> str:
         from qorgau.core.migrate import upgrade
 
         if backend == "sqlite":
-            url = f"sqlite:///{(self.root / f'template_{kind}.db').as_posix()}"
+            path = self.shared / f"template_{kind}.db"
+            url = f"sqlite:///{path.as_posix()}"
+            for left in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                left.unlink(missing_ok=True)  # by a builder that failed
         else:
-            name = self._new_name(f"tpl_{kind}")
+            name = f"qorgau_tpl_{kind}_{uuid.uuid4().hex[:12]}"
             with self.pg_admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
-            self.created_pg.append(name)
+            with open(self.shared / PG_TEMPLATES, "a") as listed:  # dropped by the run's first process
+                listed.write(name + "\n")
             url = self._pg_url(name)
         upgrade(url)
         if kind == "demo":
@@ -93,11 +143,8 @@ class Databases:
             run_demo(url, seed=7, enterprises=DEMO_ENTERPRISES)
         self._release(url)
         if backend == "sqlite":
-            from sqlalchemy import create_engine as ce
-
-            with ce(url).connect() as conn:  # fold the WAL into the file before copying it
+            with create_engine(url).connect() as conn:  # fold the WAL into the file before copying it
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        self.templates[key] = url
         return url
 
     def copy(self, backend: str, kind: str) -> str:
@@ -126,11 +173,37 @@ class Databases:
             self._pg_admin.dispose()
 
 
+PG_TEMPLATES = "pg_templates.txt"
+_OPEN: list[Databases] = []  # dropped when the session ends, outside any test's timeout
+
+
+def pytest_sessionfinish(session):
+    """Each process drops the databases it made; the run's first process (xdist's controller, or pytest
+    without xdist) then drops the shared PostgreSQL templates, once every worker is done with them. Here
+    rather than in a fixture's teardown: that would count against the last test's timeout, and dropping a
+    database waits for every backend of a busy server."""
+    while _OPEN:
+        _OPEN.pop().cleanup()
+    if hasattr(session.config, "workerinput"):
+        return
+    listed = session.config._tmp_path_factory.getbasetemp() / PG_TEMPLATES
+    if not listed.exists():
+        return
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            for name in listed.read_text().split():
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+    listed.unlink()
+
+
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory):
-    dbs = Databases(tmp_path_factory.mktemp("db"))
-    yield dbs
-    dbs.cleanup()
+    dbs = Databases(tmp_path_factory.mktemp("db"), _shared_root(tmp_path_factory))
+    _OPEN.append(dbs)
+    return dbs
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.spatial.distance import cosine as scipy_cosine_distance
 
 from qorgau.aiwork import reference, reskilling
 from qorgau.aiwork.gradients import class_rank, occupation_classes
@@ -54,6 +53,8 @@ def test_dawson_toy_by_hand():
 
 def _expected_ranking(source: str, top: int) -> list[str]:
     """Re-derive the default ranking from the module docstring's definition."""
+    from scipy.spatial.distance import cosine as scipy_cosine_distance
+
     vectors, imputed, _names = _skills_from_file()
     measured = [v for code, v in vectors.items() if code not in imputed]
     centre = [sum(col) / len(measured) for col in zip(*measured, strict=True)]

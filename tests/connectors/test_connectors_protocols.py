@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import queue
+import threading
 import time
 
 import paho.mqtt.client as mqtt
@@ -37,6 +38,34 @@ async def until(check, timeout: float = 15.0):
             return result
         await asyncio.sleep(0.05)
     raise AssertionError("condition not reached in time")
+
+
+async def listening(port: int, timeout: float = 15.0) -> None:
+    """Return once a server accepts connections on the port."""
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            assert time.monotonic() < end, f"nothing listens on port {port}"
+            await asyncio.sleep(0.05)
+        else:
+            writer.close()
+            await writer.wait_closed()
+            return
+
+
+def subscriptions_acknowledged(client: mqtt.Client, expected: int) -> threading.Event:
+    """Set once the broker has acknowledged `expected` subscriptions (SUBACK) of the client."""
+    acknowledged, done = [], threading.Event()
+
+    def on_subscribe(client, userdata, mid, reason_codes, properties):
+        acknowledged.append(mid)
+        if len(acknowledged) >= expected:
+            done.set()
+
+    client.on_subscribe = on_subscribe
+    return done
 
 
 def drain(q: queue.Queue, feed: Feed, check, timeout: float = 15.0):
@@ -110,7 +139,7 @@ def test_modbus_polling_data_types_orders_scale_and_status_bits(session, demo_ur
         device = SimDevice(id=1, simdata=[SimData(0, values=[0] * 64, datatype=DataType.REGISTERS)], action=action)
         server = ModbusTcpServer(device, address=("127.0.0.1", port))
         serving = asyncio.create_task(server.serve_forever())
-        await asyncio.sleep(0.2)
+        await listening(port)
         made = connector(session, sensor, "modbus", f"127.0.0.1:{port}", [
             {"source": "hr:0", "sensor": sensor.code, "unit": "ppm", "scale": 0.1, "data_type": "int16"},
             {"source": "hr:10", "sensor": co.code, "unit": "ppm", "data_type": "float32", "word_order": "little"},
@@ -149,15 +178,17 @@ def test_sparkplug_birth_aliases_data_rebirth_and_node_death(session, demo_url):
             options={"group_id": "Plant1"})
         q: queue.Queue = queue.Queue()
         source = MqttSource(service.runtime_config(session, made), q.put)
+        source_subscribed = subscriptions_acknowledged(source.client, len(source.topics))
         source.start()
         assert source.connected.wait(10)
         commands: queue.Queue = queue.Queue()
         node = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="edge-node")
         node.on_message = lambda c, u, m: commands.put(m.topic)
+        node_subscribed = subscriptions_acknowledged(node, 1)
         node.connect("127.0.0.1", broker.port)
         node.subscribe("spBv1.0/Plant1/NCMD/smelter-plc", qos=1)
         node.loop_start()
-        time.sleep(0.3)
+        assert source_subscribed.wait(10) and node_subscribed.wait(10), "the broker did not acknowledge"
         feed = Feed(session_factory(demo_url)(), connector_id=made.id)
         now = time.time()
         # The birth names the metric, its alias and unit (ppb here: converted to the sensor's ppm).

@@ -35,6 +35,23 @@ def webhook(monkeypatch):
     server.shutdown()
 
 
+def webhook_deliveries_done(url: str, timeout: float = 10.0) -> None:
+    """Wait until every webhook delivery has left the queue (sent, or given up): what the webhook received
+    by then is all it will receive."""
+    from qorgau.core.db import session_factory
+    from qorgau.core.delivery import DeliveryState
+    from qorgau.core.models import Delivery
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with session_factory(url)() as session:
+            states = session.execute(select(Delivery.state).where(Delivery.channel == "webhook")).scalars().all()
+        if states and all(state in (DeliveryState.SENT, DeliveryState.DEAD) for state in states):
+            return
+        assert time.monotonic() < deadline, f"webhook deliveries still under way: {states}"
+        time.sleep(0.05)
+
+
 def test_urgent_notification_goes_out_after_commit_only(demo_url, webhook):
     from qorgau.core.db import unit_of_work
     from qorgau.core.models import Notification, User
@@ -47,10 +64,7 @@ def test_urgent_notification_goes_out_after_commit_only(demo_url, webhook):
     with unit_of_work(demo_url) as session:
         officer = session.execute(select(User).where(User.username == "officer")).scalar_one()
         notify(session, user=officer, kind="imminent", title="Газ в цехе", body="Утечка SO2", link="/x", urgent=True)
-    deadline = time.time() + 5
-    while not webhook and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.2)
+    webhook_deliveries_done(demo_url)
     assert [m["title"] for m in webhook] == ["Газ в цехе"]
     with unit_of_work(demo_url) as session:
         titles = session.execute(select(Notification.title)
@@ -79,9 +93,7 @@ def test_notifications_are_rendered_in_the_readers_language(demo_url, sign_in, w
     assert "WS-TEST42: the worker replied" in pages["en"]
     assert "WS-TEST42" in pages["ru"] and "WS-TEST42: the worker replied" not in pages["ru"]
     assert pages["ru"] != pages["kk"]
-    deadline = time.time() + 5
-    while not webhook and time.time() < deadline:
-        time.sleep(0.05)
+    webhook_deliveries_done(demo_url)
     from qorgau.core import i18n
 
     with i18n.locale_context("kk"):

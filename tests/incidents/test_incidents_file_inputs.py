@@ -6,7 +6,6 @@ import json
 
 import pandas as pd
 import pytest
-from scipy import stats
 from typer.testing import CliRunner
 
 from qorgau.incidents.cli import app
@@ -83,6 +82,8 @@ def test_blank_case_count_dropped_or_zero_only_when_asked_and_counted(files):
 
 
 def test_form_300a_alone_gives_trir_dart_fatality_and_dafw_by_state(files):
+    from scipy import stats
+
     result, out = _run("--exposure", files / "ita.csv", "--by", "state")
     assert result.exit_code == 0, result.output
     assert out["base"] == "per_200k_hours"

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
 
 from qorgau.incidents.intervals import binomial_ci, gamma_ci, poisson_ci
 
@@ -26,6 +25,8 @@ def test_garwood_matches_published_table_values():
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 5000))
 def test_garwood_limits_solve_the_poisson_tail_equations(k):
+    from scipy import stats
+
     low, high = poisson_ci([k])
     # Upper limit: P(X <= k | high) = 2.5%; lower limit: P(X >= k | low) = 2.5% (k > 0).
     assert stats.poisson.cdf(k, high[0]) == pytest.approx(0.025, abs=1e-9)
@@ -41,6 +42,8 @@ def test_poisson_ci_rejects_negative_counts():
 
 @pytest.mark.parametrize("k,n", [(0, 10), (1, 10), (69, 100), (10, 10), (345, 500)])
 def test_binomial_intervals_match_scipy(k, n):
+    from scipy import stats
+
     exact = stats.binomtest(k, n).proportion_ci(method="exact")
     wilson = stats.binomtest(k, n).proportion_ci(method="wilson")
     low, high = binomial_ci([k], [n], "clopper-pearson")
@@ -66,6 +69,8 @@ def test_fay_feuer_with_one_stratum_is_garwood():
 
 def test_fay_feuer_two_strata_by_hand():
     # x = (3, 10), w = (0.5, 0.1): y = 2.5, v = 0.85, w_max = 0.5 (Fay & Feuer 1997, eq. for L and U).
+    from scipy import stats
+
     y, low, high = gamma_ci([3, 10], [0.5, 0.1])
     v = 0.5 ** 2 * 3 + 0.1 ** 2 * 10
     assert y == pytest.approx(2.5)

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy import stats
 
 from qorgau.incidents import rates
 from qorgau.incidents.intervals import poisson_ci
@@ -59,6 +58,8 @@ def test_rate_by_hand_for_every_base():
 
 
 def test_rates_table_by_region_by_hand(registry):
+    from scipy import stats
+
     cases, exposure = registry
     rows = rates.rates_table(cases, exposure, "region", "per_1000_workers")
     assert [list(r) for r in rows] == [KEYS, KEYS]
@@ -167,6 +168,8 @@ def test_severity_rate_by_hand(registry):
 
 
 def test_share_without_union_matches_scipy(registry):
+    from scipy import stats
+
     cases, exposure = registry
     cube = rates.build_cube(exposure, cases, ["union"])
     shares = rates.shares_table(cube, "union").set_index("union")
@@ -209,6 +212,8 @@ def test_trend_is_reexported():
 
 
 def test_ratio_of_nonfatal_to_fatal_with_exact_interval():
+    from scipy import stats
+
     ratio, low, high = rates.ratio_ci(1200, 100)
     assert ratio == 12.0
     p = stats.binomtest(1200, 1300).proportion_ci(method="exact")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
 
 from qorgau.incidents.trend import TrendError, poisson_trend, trend_table
 
@@ -21,6 +20,8 @@ def test_two_years_give_the_exact_rate_ratio():
 
 
 def test_rows_are_summed_per_year_and_slope_matches_statsmodels():
+    import statsmodels.api as sm
+
     rng = np.random.default_rng(7)
     years = np.repeat(np.arange(2015, 2025), 5)
     hours = rng.uniform(1e6, 5e6, len(years))

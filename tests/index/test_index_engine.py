@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 from qorgau.index import engine
 from qorgau.index.methodology import MethodologyError, Outliers, default_methodology, parse_methodology
@@ -252,6 +251,8 @@ def test_quantile_winsorisation():
 
 
 def test_ties_min_and_average():
+    from scipy import stats
+
     scores = np.array([[50.0, 70.0, 70.0, 10.0, 70.0 + 1e-12]])
     assert engine.rank_scores(scores, "min")[0].tolist() == [4, 1, 1, 5, 1]
     assert engine.rank_scores(scores, "average")[0].tolist() == [4, 2, 2, 5, 2]

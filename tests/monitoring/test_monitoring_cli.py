@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
 from tests.mosquitto import PrivateBroker, find_mosquitto
@@ -87,8 +86,18 @@ def test_ingest_needs_sensors_and_a_valid_sink():
 @pytest.mark.mqtt
 @pytest.mark.skipif(find_mosquitto() is None, reason="mosquitto is not installed")
 @pytest.mark.timeout(120)
-def test_simulate_into_ingest_through_a_real_broker(tmp_path):
+def test_simulate_into_ingest_through_a_real_broker(tmp_path, monkeypatch):
+    from qorgau.monitoring import mqtt_worker
+
     sensors = tmp_path / "sensors.csv"
+    subscribed = threading.Event()  # the broker acknowledged the ingest worker's subscription
+    made = mqtt_worker.IngestWorker.__init__
+
+    def watched(worker, *args, **kwargs):
+        made(worker, *args, **kwargs)
+        worker.client.on_subscribe = lambda client, userdata, mid, reason_codes, properties: subscribed.set()
+
+    monkeypatch.setattr(mqtt_worker.IngestWorker, "__init__", watched)
     with PrivateBroker() as broker:
         out: dict = {}
 
@@ -101,7 +110,7 @@ def test_simulate_into_ingest_through_a_real_broker(tmp_path):
         assert sim.exit_code == 0, sim.output
         thread = threading.Thread(target=ingest)
         thread.start()
-        time.sleep(1.0)
+        assert subscribed.wait(30), "the ingest worker did not subscribe"
         sim = runner.invoke(app, ["simulate", "--broker-port", str(broker.port), "--sensors", "12", "--rate", "5",
                                   "--duration", "1.5", "--interval", "0.5", "--encoding", "binary"])
         thread.join(30)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 from sqlalchemy import func, select
-from tests.monitoring.test_monitoring_mqtt import publisher, wait_for
+from tests.monitoring.test_monitoring_mqtt import publisher, subscription_acknowledged, wait_for
 from tests.mosquitto import PrivateBroker, find_mosquitto
 
 from qorgau.core.db import session_factory
@@ -41,8 +41,11 @@ class DbWorker:
         self.counters: dict = {}
         started = threading.Event()
 
-        def on_start(worker):
+        subscribed: list[threading.Event] = []
+
+        def on_start(worker):  # before the worker connects
             self.worker = worker
+            subscribed.append(subscription_acknowledged(worker))
             started.set()
 
         def run():
@@ -54,7 +57,7 @@ class DbWorker:
         self.thread.start()
         assert started.wait(20)
         assert self.worker.connected.wait(10)
-        time.sleep(0.3)  # SUBACK
+        assert subscribed[0].wait(10), "the broker did not acknowledge the subscription"
 
     def stop(self) -> dict:
         self.worker.stop()

@@ -40,16 +40,25 @@ def reg() -> SensorRegistry:
                           for i in range(N_SENSORS))
 
 
+def subscription_acknowledged(worker: IngestWorker) -> threading.Event:
+    """Set when the broker acknowledges the worker's subscription (SUBACK): from then on nothing published
+    is missed."""
+    acknowledged = threading.Event()
+    worker.client.on_subscribe = lambda client, userdata, mid, reason_codes, properties: acknowledged.set()
+    return acknowledged
+
+
 class RunningWorker:
     def __init__(self, reg: SensorRegistry, port: int, worker: int = 0, workers: int = 1, tag: str = "t"):
         self.sink = MemorySink()
         cfg = WorkerConfig(port=port, client_id=f"{tag}-{worker}", reconnect_max_s=0.3, tick_s=0.2,
                            group=f"grp-{tag}")
         self.worker = IngestWorker(Pipeline(reg, self.sink, worker=worker, workers=workers), cfg)
+        subscribed = subscription_acknowledged(self.worker)
         self.thread = threading.Thread(target=self.worker.run, daemon=True)
         self.thread.start()
         assert self.worker.connected.wait(10)
-        time.sleep(0.2)  # SUBACK
+        assert subscribed.wait(10), "the broker did not acknowledge the subscription"
 
     def stop(self) -> None:
         self.worker.stop()
@@ -134,7 +143,7 @@ def test_broker_restart_mid_stream_loses_no_qos1_reading(broker, reg):
             back = RunningWorker(reg, broker.port, tag="restart")
         if m == 95:
             broker.restart(pause_s=0.5)  # and once more with the worker connected, mid-stream
-        time.sleep(0.005)
+        time.sleep(0.005)  # the stream's pace (a reading batch every 5 ms), not a wait for anything
     # Publishes made while the broker was down are queued by paho and sent after it reconnects.
     assert wait_for(lambda: {i.mid for i in infos} <= pub.acked, 30)
     assert back is not None

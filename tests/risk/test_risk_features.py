@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import integrate, stats
 
 from qorgau.risk import features, shrinkage, synthetic
 from qorgau.risk.panel import PanelError, validate
@@ -142,6 +141,8 @@ def test_reserved_feature_names_are_refused():
 
 
 def test_gamma_poisson_posterior_matches_numerical_integration():
+    from scipy import integrate, stats
+
     alpha, mu, y, exposure = 2.5, 0.004, 3, 400.0
     prior = stats.gamma(a=alpha, scale=mu / alpha)
     weight = lambda th: prior.pdf(th) * stats.poisson.pmf(y, th * exposure)  # noqa: E731

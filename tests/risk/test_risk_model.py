@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import statsmodels.api as sm
 
 from qorgau.risk import features, model, synthetic
 from qorgau.risk.panel import validate
@@ -49,6 +48,8 @@ def test_calibration_was_fitted_on_held_out_periods(fitted):
 
 
 def test_poisson_recalibration_matches_statsmodels_glm():
+    import statsmodels.api as sm
+
     rng = np.random.default_rng(3)
     n = 4000
     offset = np.log(rng.uniform(10, 1000, n) * 0.002)

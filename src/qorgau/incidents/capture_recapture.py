@@ -27,8 +27,6 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
-from scipy.special import gammaln, xlogy
 
 from qorgau.incidents.linkage import LinkageRules, link_records, pattern_counts  # noqa: F401 - re-exported
 
@@ -67,6 +65,8 @@ class Estimate:
 
 def chapman(n1: int, n2: int, m: int, alpha: float = ALPHA) -> Estimate:
     """Chapman's two-source estimate with Seber variance, Chao log-normal interval (and the Wald one in extra)."""
+    from scipy import stats  # imported where used: scipy is slow to load and most callers never need it
+
     for name, value in (("n1", n1), ("n2", n2), ("m", m)):
         if value < 0 or int(value) != value:
             raise CaptureRecaptureError(f"{name} must be a non-negative whole number, got {value}")
@@ -143,6 +143,8 @@ def _fit(y: np.ndarray, X: np.ndarray):
 
 def _profile_loglik(y: np.ndarray, X: np.ndarray, n0: float) -> float:
     """Multinomial profile log-likelihood of N = n + n0 (Cormack 1992), up to a constant."""
+    from scipy.special import gammaln, xlogy
+
     y_full = np.append(y, n0)
     X_full = np.vstack([X, np.eye(1, X.shape[1])])
     fit = _fit(y_full, X_full)
@@ -155,6 +157,8 @@ def _profile_loglik(y: np.ndarray, X: np.ndarray, n0: float) -> float:
 
 def _profile_interval(y: np.ndarray, X: np.ndarray, f0: float, se: float, alpha: float) -> tuple[float, float, float]:
     """Profile-likelihood interval for N, and the multinomial maximum: (mle, low, high)."""
+    from scipy import optimize, stats
+
     n = float(y.sum())
     cut = stats.chi2.ppf(1 - alpha, 1) / 2
     top = max(f0 + 4 * se, 2 * f0, 10.0)
@@ -203,6 +207,8 @@ def loglinear(patterns: pd.DataFrame | Mapping, sources: Sequence[str] | None = 
 def _estimate(sources: list[str], full: np.ndarray, y: np.ndarray, pairs: list[tuple[int, int]], alpha: float,
               profile: bool) -> Estimate:
     """Fit main effects plus `pairs`; the unseen cell, its SE and (optionally) the profile interval."""
+    from scipy import stats
+
     X = _design(full, pairs)
     if X.shape[1] > len(y):
         raise CaptureRecaptureError(f"the model has {X.shape[1]} parameters but the table only {len(y)} cells")
@@ -292,6 +298,8 @@ def model_spread(fits: Sequence[Estimate], best: Estimate, factor: float = DISAG
     beside them. A warning is given when no testable model fits, and when the plausible and saturated
     estimates differ by more than `factor` (largest / smallest); the Akaike-weighted average is reported.
     """
+    from scipy import stats
+
     stable = [f for f in fits if f.extra.get("stable") and f.aic is not None]
     testable = [f for f in stable if (f.df or 0) >= 1]
     untestable = [f for f in stable if (f.df or 0) < 1]

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import lfilter
 
 from qorgau.core.i18n_markers import N_
 from qorgau.monitoring.codec import encode_binary, encode_json, zone_topic
@@ -144,6 +143,8 @@ class Simulator:
 
     def sample(self, times: np.ndarray) -> np.ndarray:
         """Values (len(times) x n sensors) at increasing times."""
+        from scipy.signal import lfilter  # scipy is slow to import and only the simulator needs it here
+
         times = np.asarray(times, dtype=np.float64)
         m = times.size
         shocks = self.rng.normal(0.0, 1.0, (m, self.n)) * self.noise_sd * np.sqrt(1 - 0.9 ** 2)
