@@ -104,7 +104,7 @@ def read_cases(path: Path, missing: str = "refuse", notes: list | None = None) -
                 continue
             values["cases"] = 0
         if "days_lost" in parsed.mapping and values.get("days_lost") is None:
-            values["days_lost"] = 0.0  # days lost are summed for severity only; a blank adds none
+            values["days_lost"] = None  # unknown, not zero: severity figures leave it out and count it
         records.append(values)
     if problems:
         raise FileProblems(problems, path.name)

@@ -303,6 +303,11 @@ def ranked_query(*, session: Session, actor: User, run: ModelRun) -> Select:
             .order_by(RiskScore.expected_cases.desc(), RiskScore.enterprise_id))
 
 
+def top_ranked(*, session: Session, actor: User, run: ModelRun, limit: int = 5) -> list:
+    """The first `limit` (RiskScore, Enterprise) rows of `ranked_query`."""
+    return list(session.execute(ranked_query(session=session, actor=actor, run=run).limit(limit)).all())
+
+
 def enterprise_risk(*, session: Session, actor: User, enterprise_id: int) -> dict:
     """An enterprise's latest score, its explanation, its rank in the caller's scope and its history."""
     policy.require_enterprise(session, actor, "risk.read", enterprise_id)
@@ -379,6 +384,22 @@ def plans_query(*, session: Session, actor: User) -> Select:
     policy.require(actor, "risk.read")
     foreign = exists().where(InspectionItem.plan_id == InspectionPlan.id, _outside(session, actor))
     return select(InspectionPlan).where(~foreign).order_by(InspectionPlan.id.desc())
+
+
+def may_plan(*, actor: User) -> None:
+    """Forbidden unless the actor may make and decide inspection plans."""
+    policy.require(actor, "risk.plan")
+
+
+def recent_plans(*, session: Session, actor: User, limit: int = 100) -> list[InspectionPlan]:
+    """The newest plans in the caller's scope."""
+    return list(session.execute(plans_query(session=session, actor=actor).limit(limit)).scalars())
+
+
+def plan_of_item(*, session: Session, actor: User, item_id: int) -> int:
+    """The plan id of a pick the caller may read (otherwise: not found)."""
+    item = policy.get_scoped(session, actor, InspectionItem, item_id, "risk.read")
+    return get_plan(session=session, actor=actor, plan_id=item.plan_id).id
 
 
 def get_plan(*, session: Session, actor: User, plan_id: int) -> InspectionPlan:

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from qorgau.core import i18n, policy
+from qorgau.core import forms, i18n, policy
 from qorgau.core.charts import figure_json
 from qorgau.core.deps import get_db, require_user
-from qorgau.core.errors import AppError
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
@@ -87,7 +86,7 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
     run = service.latest_trained_run(session=db)
     if run is None:
         return []
-    top = db.execute(service.ranked_query(session=db, actor=user, run=run).limit(5)).all()
+    top = service.top_ranked(session=db, actor=user, run=run, limit=5)
     items = [PanelItem(i18n.localized(e, "name"), f"/risk/enterprises/{e.id}",
                        _("expected %(value)s serious cases", value=i18n.format_number(s.expected_cases, 3)), "warn")
              for s, e in top]
@@ -151,8 +150,8 @@ def _history_chart(figure: dict) -> str:
 
 @router.get("/plans")
 def plans(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
-    items = db.execute(service.plans_query(session=db, actor=user).limit(100)).scalars().all()
-    return render(request, "risk/plans.html", {"plans": items, "run": service.latest_trained_run(session=db),
+    return render(request, "risk/plans.html", {"plans": service.recent_plans(session=db, actor=user),
+                                               "run": service.latest_trained_run(session=db),
                                                "message": run_message(service.latest_run(session=db)),
                                                "values": {}})
 
@@ -163,21 +162,23 @@ def create_plan(request: Request, inspectors: int = Form(..., ge=0, le=100000), 
                 random_share: float = Form(engine.DEFAULT_RANDOM_SHARE, ge=0, le=1),
                 title: str = Form("", max_length=200), user: User = Depends(require_user),
                 db: Session = Depends(get_db)):
-    try:
+    service.may_plan(actor=user)  # refused (403) before the form, as an error page
+
+    def create():
         plan = service.create_plan(session=db, actor=user, inspectors=inspectors, days=days,
                                    per_inspector_day=per_inspector_day, random_share=random_share, title=title)
         db.commit()
-    except AppError as error:
-        if error.status in (403, 404):
-            raise
-        db.rollback()
-        items = db.execute(service.plans_query(session=db, actor=user).limit(100)).scalars().all()
+        return plan
+
+    def again(message: str, field: str):
         return render(request, "risk/plans.html", {
-            "plans": items, "run": service.latest_trained_run(session=db), "message": "",
-            "error": _(error.message, **error.params) if error.params else _(error.message), "error_field": error.field,
+            "plans": service.recent_plans(session=db, actor=user), "run": service.latest_trained_run(session=db),
+            "message": "", "error": message, "error_field": field or None,
             "values": {"inspectors": inspectors, "days": days, "per_inspector_day": per_inspector_day,
-                       "random_share": random_share, "title": title}}, status_code=error.status)
-    return RedirectResponse(f"/risk/plans/{plan.id}", status_code=303)
+                       "random_share": random_share, "title": title}})
+
+    return forms.submit(db, create, done=lambda plan: RedirectResponse(f"/risk/plans/{plan.id}", status_code=303),
+                        again=again)
 
 
 def _plan_context(db: Session, user: User, plan_id: int) -> dict:
@@ -192,8 +193,7 @@ def _plan_context(db: Session, user: User, plan_id: int) -> dict:
             "prevented": sum(i.expected_prevented for i in active), "active": len(active),
             "kinds": KIND_LABELS, "statuses": STATUS_LABELS, "actions": service.ACTION_LABELS,
             "can_decide": policy.allowed(user, "risk.plan"), "can_visit": policy.allowed(user, "risk.visit"),
-            "visits": {v.item_id: v for v in db.execute(visits.visits_query(session=db, actor=user,
-                                                                             plan_id=plan.id)).scalars()},
+            "visits": visits.visits_by_item(session=db, actor=user, plan_id=plan.id),
             "comparison": visits.backtest(session=db, actor=user, plan_id=plan.id), "verdicts": visits.VERDICTS,
             "outcomes": visits.OUTCOME_LABELS}
 
@@ -209,20 +209,19 @@ def decide(request: Request, risk_item_id: IdPath, action: str = Form(..., max_l
            reason: str = Form("", max_length=5000), position: int | None = Form(None, ge=1, le=100000),
            replacement_item_id: int | None = Form(None, ge=1, le=2_147_483_647),
            user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
+    plan_id = service.plan_of_item(session=db, actor=user, item_id=risk_item_id)  # out of scope: 404 page
+    service.may_plan(actor=user)
+
+    def decided():
         decision = service.decide(session=db, actor=user, item_id=risk_item_id, action=action, reason=reason,
                                   position=position, replacement_item_id=replacement_item_id)
-        plan_id = decision.plan_id
         db.commit()
-    except AppError as error:
-        if error.status in (403, 404):
-            raise
-        db.rollback()
-        plan_id = db.get(InspectionItem, risk_item_id).plan_id
-        message = _(error.message, **error.params) if error.params else _(error.message)
-        return render(request, "risk/plan.html", {**_plan_context(db, user, plan_id), "error": message,
-                                                  "error_item": risk_item_id}, status_code=error.status)
-    return RedirectResponse(f"/risk/plans/{plan_id}", status_code=303)
+        return decision
+
+    return forms.submit(db, decided,
+                        done=lambda decision: RedirectResponse(f"/risk/plans/{decision.plan_id}", status_code=303),
+                        again=lambda message, field: render(request, "risk/plan.html", {
+                            **_plan_context(db, user, plan_id), "error": message, "error_item": risk_item_id}))
 
 
 @router.get("/model-card")

@@ -96,6 +96,17 @@ def record_visit(*, session: Session, actor: User, item_id: int, visited_on: dat
     return visit
 
 
+def visits_by_item(*, session: Session, actor: User, plan_id: int) -> dict[int, Visit]:
+    """The recorded visits of a plan, by the pick they answer."""
+    return {v.item_id: v for v in session.execute(visits_query(session=session, actor=actor, plan_id=plan_id))
+            .scalars()}
+
+
+def item_to_visit(*, session: Session, actor: User, item_id: int) -> InspectionItem:
+    """A pick whose visit the caller may record (Forbidden without the permission, NotFound outside scope)."""
+    return policy.get_scoped(session, actor, InspectionItem, item_id, "risk.visit")
+
+
 def visits_query(*, session: Session, actor: User, plan_id: int | None = None):
     policy.require(actor, "risk.read")
     query = select(Visit).where(policy.scoped(session, actor, Visit.enterprise_id)).order_by(Visit.id)
