@@ -13,8 +13,9 @@ from qorgau.incidents.deadlines import DeadlineError, InvestigationDates, classi
 def test_2026_days_off_follow_the_weekend_rule():
     days = holidays(2026)
     # 8 March is a Sunday: Monday 9 March is off. Nauryz 21-22 March fall on the weekend: 24 and 25 March off.
+    # 30 August 2026 is no longer Constitution Day (moved to 15 March from 2027), so 31 August is not off.
     for day in ("2026-03-09", "2026-03-23", "2026-03-24", "2026-03-25", "2026-05-11", "2026-05-27",
-                "2026-08-31", "2026-10-26"):
+                "2026-10-26"):
         assert date.fromisoformat(day) in days
     # Orthodox Christmas and Kurban Ait are not moved when they fall on a weekend.
     assert days[date(2026, 1, 7)] == "orthodox_christmas" and days[date(2026, 5, 27)] == "kurban_ait"
@@ -28,10 +29,11 @@ def test_government_transfers_2024_and_2025():
 
 def test_working_days_count_per_year():
     calendar = Calendar()
-    # Weekdays minus weekday holidays, plus worked weekend days: 262 - 14 + 1 in 2024; 261 - 15 in 2026.
+    # Weekdays minus weekday holidays, plus worked weekend days: 262 - 14 + 1 in 2024; 261 - 14 in 2026 (no
+    # Constitution Day in 2026, so Monday 31 August is worked).
     assert calendar.working_days_between(date(2023, 12, 31), date(2024, 12, 31)) == 249
-    assert calendar.working_days_between(date(2025, 12, 31), date(2026, 12, 31)) == 246
-    assert calendar.working_hours_fund(2026) == 246 * 8
+    assert calendar.working_days_between(date(2025, 12, 31), date(2026, 12, 31)) == 247
+    assert calendar.working_hours_fund(2026) == 247 * 8
     assert calendar.approximate_years == set()
 
 
@@ -120,3 +122,15 @@ def test_late_reported_accident_runs_from_the_application():
     # After 3 March 2025: 4-7, 10 (Monday after 8 March, a Saturday: day off), so 11-14 and 17, 18 March.
     assert step.due == date(2025, 3, 18) and step.basis == "art. 189 p.2" and step.status == "pending"
     assert step.as_dict()["due"] == "2025-03-18"
+
+
+def test_constitution_day_follows_the_2026_amendment():
+    """The law moved Constitution Day from 30 August to 15 March (from 2027; none in 2026): the hand-written
+    calendar had 31 August 2026 off (30 August a Sunday) and 15 March 2027 as a working day."""
+    calendar = Calendar()
+    assert calendar.is_working_day(date(2026, 8, 31))
+    assert date(2026, 8, 30) not in holidays(2026)
+    assert not calendar.is_working_day(date(2027, 3, 15))
+    assert holidays(2027)[date(2027, 3, 15)] == "constitution_day"
+    assert date(2025, 9, 1) in holidays(2025)  # 30 August 2025 a Saturday: moved to Monday under the old date
+

@@ -1,22 +1,15 @@
-"""Working days in Kazakhstan (five-day week) for the Labour Code clocks, with public holidays 2024-2027.
+"""Working days in Kazakhstan (five-day week) for the Labour Code clocks.
 
-What is included (Law "On holidays in the Republic of Kazakhstan" and the Labour Code's rule on days off):
-- non-working holidays every year: 1-2 January (New Year), 8 March, 21-23 March (Nauryz), 1 May (Unity
-  Day), 7 May (Defender of the Fatherland Day), 9 May (Victory Day), 6 July (Capital Day), 30 August
-  (Constitution Day), 25 October (Republic Day, again a holiday since 2022), 16 December (Independence Day);
-- when one of these falls on a Saturday or Sunday, the next working day is a day off;
-- religious days off that are *not* moved when they fall on a weekend: 7 January (Orthodox Christmas) and
-  the first day of Kurban Ait (2024-06-16, 2025-06-06, 2026-05-27; 2027-05-16 is an estimate until the
-  government sets the date, see KURBAN_AIT_ESTIMATED);
-- government transfers of days off (a weekend day becomes a working day): 2024: day off 8 May, Saturday
-  4 May worked; 2025: day off 3 January, Sunday 5 January worked. No transfer was found for 2026 (the
-  published 2026 calendar has only the weekend rule above); 2027 transfers are not decreed yet.
-Sources: python-holidays `holidays/countries/kazakhstan.py` (vacanza/holidays; decrees G24G0000109 and
-G24G0000436 on adilet.zan.kz) and the 2026 egov calendar as reported by alau.kz (2026-01-02).
+Days off come from the `holidays` package (vacanza/holidays, Kazakhstan), which follows the Law "On holidays
+in the Republic of Kazakhstan" with its amendments, the Labour Code's rule that a holiday on a Saturday or
+Sunday moves to the next working day (Orthodox Christmas and Kurban Ait are not moved), and the government's
+decrees transferring days off (a weekend day then becomes a working day: `weekend_workdays`). Since the
+amendment after the 2026 Constitution, Constitution Day is 15 March from 2027 and is not kept in 2026 (so
+30-31 August 2026 are working days); see docs/decisions/0040-holidays-from-the-library.md.
 
-Years outside 2024-2027 get the fixed holidays and the weekend rule only (no Kurban Ait, no transfers);
-`Calendar.approximate_years` lists such years touched by a computation. Pass `extra_days_off` and
-`extra_working_days` for decrees not listed here.
+`CORRECTIONS` holds any day where the library departs from the law. Years outside 2024-2027 (whose transfers
+have not been checked here) are listed in `Calendar.approximate_years` when a computation touches them. Pass
+`extra_days_off` and `extra_working_days` for decrees the library does not have yet.
 """
 
 from __future__ import annotations
@@ -24,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+
+import holidays as holiday_library
 
 from qorgau.core.i18n_markers import N_
 
@@ -40,42 +35,48 @@ HOLIDAY_NAMES = {
     "republic_day": N_("Republic Day"),
     "independence_day": N_("Independence Day"),
     "kurban_ait": N_("Kurban Ait"),
+    "first_president_day": N_("First President Day"),
+    "holiday": N_("Public holiday"),
     "observed": N_("Day off for a holiday on a weekend"),
     "transfer": N_("Day off moved by government decree"),
 }
 
-MOVABLE = (  # (month, day, name): moved to the next working day when on a weekend
-    (1, 1, "new_year"), (1, 2, "new_year"), (3, 8, "womens_day"), (3, 21, "nauryz"), (3, 22, "nauryz"),
-    (3, 23, "nauryz"), (5, 1, "unity_day"), (5, 7, "defender_day"), (5, 9, "victory_day"), (7, 6, "capital_day"),
-    (8, 30, "constitution_day"), (10, 25, "republic_day"), (12, 16, "independence_day"),
-)
-FIXED_NOT_MOVED = ((1, 7, "orthodox_christmas"),)
-KURBAN_AIT = {2024: date(2024, 6, 16), 2025: date(2025, 6, 6), 2026: date(2026, 5, 27), 2027: date(2027, 5, 16)}
-KURBAN_AIT_ESTIMATED = frozenset({2027})
-TRANSFERS = {  # year -> [(day off, weekend day worked instead)]
-    2024: [(date(2024, 5, 8), date(2024, 5, 4))],
-    2025: [(date(2025, 1, 3), date(2025, 1, 5))],
+# The library's English names, mapped to this module's name codes.
+LIBRARY_NAMES = {
+    "New Year's Day": "new_year", "Orthodox Christmas": "orthodox_christmas",
+    "International Women's Day": "womens_day", "Nowruz Holiday": "nauryz",
+    "Kazakhstan's People Solidarity Holiday": "unity_day", "Defender of the Fatherland Day": "defender_day",
+    "Victory Day": "victory_day", "Capital Day": "capital_day", "Constitution Day": "constitution_day",
+    "Republic Day": "republic_day", "Independence Day": "independence_day", "First President Day": "first_president_day",
+    "Eid al-Adha": "kurban_ait",
 }
-KNOWN_YEARS = range(2024, 2028)
+KNOWN_YEARS = range(2024, 2028)  # years whose government transfers of days off have been checked
+# Where the library is wrong, the law wins: {day: name code} adds a day off, {day: None} removes one. Empty
+# while the library agrees with the law (checked against the 2026 amendment, see docs/decisions).
+CORRECTIONS: dict[date, str | None] = {}
+
+
+def _code(name: str) -> str:
+    if name.startswith("Day off (substituted"):
+        return "transfer"
+    if name.endswith("(observed)"):
+        return "observed"
+    return LIBRARY_NAMES.get(name.removesuffix(" (estimated)"), "holiday")
 
 
 def _year_days_off(year: int) -> dict[date, str]:
-    days: dict[date, str] = {}
-    for month, day, name in (*MOVABLE, *FIXED_NOT_MOVED):
-        days[date(year, month, day)] = name
-    if year in KURBAN_AIT:
-        days.setdefault(KURBAN_AIT[year], "kurban_ait")
-    for month, day, _name in MOVABLE:
-        holiday = date(year, month, day)
-        if holiday.weekday() < 5:
-            continue
-        shifted = holiday + timedelta(days=1)
-        while shifted.weekday() >= 5 or shifted in days:
-            shifted += timedelta(days=1)
-        days[shifted] = "observed"
-    for day_off, _worked in TRANSFERS.get(year, []):
-        days.setdefault(day_off, "transfer")
+    days = {day: _code(name) for day, name in holiday_library.Kazakhstan(years=year, language="en_US").items()}
+    for day, code in CORRECTIONS.items():
+        if day.year == year:
+            if code is None:
+                days.pop(day, None)
+            else:
+                days[day] = code
     return days
+
+
+def _weekend_workdays(year: int) -> set[date]:
+    return {d for d in holiday_library.Kazakhstan(years=year).weekend_workdays if d.year == year}
 
 
 @dataclass
@@ -90,6 +91,7 @@ class Calendar:
         self._off = set(self.extra_days_off)
         self._worked = set(self.extra_working_days)
         self._years: dict[int, dict[date, str]] = {}
+        self._weekend_worked: dict[int, set[date]] = {}
 
     def days_off(self, year: int) -> dict[date, str]:
         """Holidays and other non-working weekdays of a year, with the name code of each."""
@@ -102,7 +104,9 @@ class Calendar:
     def is_working_day(self, day: date) -> bool:
         if day in self._off:
             return False
-        if day in self._worked or any(day == worked for _off, worked in TRANSFERS.get(day.year, [])):
+        if day.year not in self._weekend_worked:
+            self._weekend_worked[day.year] = _weekend_workdays(day.year)
+        if day in self._worked or day in self._weekend_worked[day.year]:
             return True
         return day.weekday() < 5 and day not in self.days_off(day.year)
 
