@@ -8,6 +8,7 @@ import pytest
 
 from qorgau.incidents.calendar_kz import Calendar, holidays
 from qorgau.incidents.deadlines import DeadlineError, InvestigationDates, classify, investigation_clock
+from qorgau.incidents.states import StepStatus
 
 
 def test_2026_days_off_follow_the_weekend_rule():
@@ -87,11 +88,11 @@ def test_clock_flags_late_and_overdue_steps():
     )
     clock = investigation_clock(classify(1, 1), dates, now=datetime(2026, 4, 8, 9, 0))
     steps = {s.code: s for s in clock.steps}
-    assert steps["notify_authorities"].status == "done_late"
-    assert steps["notify_insurer"].due == date(2026, 3, 26) and steps["notify_insurer"].status == "done"
-    assert steps["form_commission"].status == "done"
-    assert steps["investigation"].due == date(2026, 4, 7) and steps["investigation"].status == "overdue"
-    assert steps["send_act"].status == "waiting" and steps["police_referral"].status == "waiting"
+    assert steps["notify_authorities"].status == StepStatus.DONE_LATE
+    assert steps["notify_insurer"].due == date(2026, 3, 26) and steps["notify_insurer"].status == StepStatus.DONE
+    assert steps["form_commission"].status == StepStatus.DONE
+    assert steps["investigation"].due == date(2026, 4, 7) and steps["investigation"].status == StepStatus.OVERDUE
+    assert steps["send_act"].status == StepStatus.WAITING and steps["police_referral"].status == StepStatus.WAITING
     assert clock.overdue == ["notify_authorities", "investigation"]
 
 
@@ -102,10 +103,10 @@ def test_extensions_and_completion():
     clock = investigation_clock(classify(1), dates, now=datetime(2025, 7, 10))
     steps = {s.code: s for s in clock.steps}
     # 20 working days after 3 June 2025, skipping Kurban Ait (6 June): 2 July.
-    assert steps["investigation"].due == date(2025, 7, 2) and steps["investigation"].status == "done"
+    assert steps["investigation"].due == date(2025, 7, 2) and steps["investigation"].status == StepStatus.DONE
     # The act: 3 working days after 1 July are 2, 3 and 4 July; sent on the 7th, late. Copies not issued: overdue.
-    assert steps["send_act"].due == date(2025, 7, 4) and steps["send_act"].status == "done_late"
-    assert steps["issue_copies"].status == "overdue"
+    assert steps["send_act"].due == date(2025, 7, 4) and steps["send_act"].status == StepStatus.DONE_LATE
+    assert steps["issue_copies"].status == StepStatus.OVERDUE
     assert "police_referral" not in steps  # not a special investigation
     with pytest.raises(DeadlineError, match="at most 2"):
         investigation_clock(classify(1), InvestigationDates(occurred_at=datetime(2025, 6, 2), extensions=3),
@@ -120,7 +121,7 @@ def test_late_reported_accident_runs_from_the_application():
     clock = investigation_clock(classify(1), dates, now=datetime(2025, 3, 4))
     step = next(s for s in clock.steps if s.code == "investigation")
     # After 3 March 2025: 4-7, 10 (Monday after 8 March, a Saturday: day off), so 11-14 and 17, 18 March.
-    assert step.due == date(2025, 3, 18) and step.basis == "art. 189 p.2" and step.status == "pending"
+    assert step.due == date(2025, 3, 18) and step.basis == "art. 189 p.2" and step.status == StepStatus.PENDING
     assert step.as_dict()["due"] == "2025-03-18"
 
 

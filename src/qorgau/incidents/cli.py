@@ -14,6 +14,7 @@ import pandas as pd
 import typer
 
 from qorgau.core.imports import FileProblems
+from qorgau.core.policy import Role
 from qorgau.incidents.rates import BASES, SEVERITIES
 
 app = typer.Typer(help="Accidents and occupational diseases: rates with named bases, under-reporting, deadlines.",
@@ -346,7 +347,9 @@ def rates_db(by: str = typer.Option("region", help="region, sector, union, year,
              severity: str = typer.Option("all", help="all or fatal (also serious, serious_or_fatal, nonfatal)"),
              years: str = typer.Option("", help="e.g. 2021-2025; default the last five full years"),
              fmt: str = typer.Option("json", "--format", help="json or csv"),
-             as_user: str = typer.Option("analyst", "--as", help="whose scope to compute in")) -> None:
+             as_user: str = typer.Option(str(Role.ANALYST), "--as",
+                                         help="whose scope to compute in (a username; the demo names its users "
+                                              "after their roles)")) -> None:
     """Rates from the platform's database, each with its base and an exact Poisson 95% interval."""
     from qorgau.core.config import get_settings
     from qorgau.core.db import unit_of_work
@@ -369,7 +372,7 @@ def rates_db(by: str = typer.Option("region", help="region, sector, union, year,
 @app.command("import")
 def import_db(file: Path = typer.Argument(..., exists=True, dir_okay=False),
               kind: str = typer.Option("accidents", help="accidents or denominators (Form 300A layout accepted)"),
-              as_user: str = typer.Option("admin", "--as")) -> None:
+              as_user: str = typer.Option(str(Role.ADMIN), "--as", help="the importing user's username")) -> None:
     """Import accidents (one row per victim) or denominators into the database; any error and nothing is written."""
     from qorgau.core.config import get_settings
     from qorgau.core.db import unit_of_work

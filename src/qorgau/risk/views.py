@@ -24,14 +24,16 @@ from qorgau.risk import service, visit_views, visits
 from qorgau.risk.backtest import METHOD_LABELS
 from qorgau.risk.features import SOURCES, catalogue_records
 from qorgau.risk.models import InspectionItem
+from qorgau.risk.states import ACTIVE, PickStatus, RunStatus
 
 router = APIRouter(prefix="/risk")
 NAV = [NavItem(N_("Risk forecast"), "/risk/", "risk.read")]
 MIN_FACTOR = math.log(1.05)  # contributions that change the expected count by less than 5% are not worded
 KIND_LABELS = {"risk": N_("Ranked by risk"), "random_audit": N_("Random audit"), "reserve": N_("Reserve"),
                "swap": N_("Inspector's swap")}
-STATUS_LABELS = {"proposed": N_("Proposed for inspection"), "accepted": N_("Accepted for inspection"),
-                 "rejected": N_("Rejected by the inspector"), "swapped": N_("Swapped out"), "reserve": N_("Reserve")}
+STATUS_LABELS = {PickStatus.PROPOSED: N_("Proposed for inspection"), PickStatus.ACCEPTED: N_("Accepted for inspection"),
+                 PickStatus.REJECTED: N_("Rejected by the inspector"), PickStatus.SWAPPED: N_("Swapped out"),
+                 PickStatus.RESERVE: N_("Reserve")}
 FAIRNESS_LABELS = {"union_presence": N_("Union presence"), "size_band": N_("Enterprise size (workers)"),
                    "region": N_("Region"), "sector": N_("Sector")}
 GROUP_LABELS = {"union": N_("with a union"), "no_union": N_("without a union")}
@@ -97,7 +99,7 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
 def run_message(run) -> str:
     if run is None:
         return _("The risk model has not been trained yet; an administrator trains it.")
-    if run.status != "trained":
+    if run.status != RunStatus.TRAINED:
         return _(run.message, **run.message_params)
     return ""
 
@@ -184,9 +186,9 @@ def create_plan(request: Request, inspectors: int = Form(..., ge=0, le=100000), 
 def _plan_context(db: Session, user: User, plan_id: int) -> dict:
     plan = service.get_plan(session=db, actor=user, plan_id=plan_id)
     names = {e.id: e for e in registry.enterprises_by_ids(session=db, ids=[i.enterprise_id for i in plan.items])}
-    slots = sorted([i for i in plan.items if i.status != "reserve"], key=lambda i: i.position)
-    reserve = sorted([i for i in plan.items if i.status == "reserve"], key=lambda i: i.position)
-    active = [i for i in slots if i.status in ("proposed", "accepted")]
+    slots = sorted([i for i in plan.items if i.status != PickStatus.RESERVE], key=lambda i: i.position)
+    reserve = sorted([i for i in plan.items if i.status == PickStatus.RESERVE], key=lambda i: i.position)
+    active = [i for i in slots if i.status in ACTIVE]
     return {"plan": plan, "slots": slots, "reserve": reserve, "names": names,
             "log": service.decisions(session=db, actor=user, plan_id=plan.id),
             "why": {i.id: pick_words(i, plan.enterprises_scored) for i in plan.items},

@@ -25,6 +25,7 @@ from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.risk.models import InspectionItem, InspectionPlan, Visit
+from qorgau.risk.states import ACTIVE
 
 PICKED = ("risk", "swap")  # chosen by the model (a swap takes a reserve pick's place)
 RANDOM = ("random_audit",)
@@ -55,7 +56,7 @@ def record_visit(*, session: Session, actor: User, item_id: int, visited_on: dat
     if item is None:
         raise NotFound(N_("Not found."))
     policy.require_enterprise(session, actor, "risk.visit", item.enterprise_id)
-    if item.kind not in VISITABLE or item.status not in ("proposed", "accepted"):
+    if item.kind not in VISITABLE or item.status not in ACTIVE:
         raise ValidationFailed(N_("Only a planned visit (a pick or a random audit slot still in the plan) has an "
                                   "outcome."), field="item_id")
     if session.execute(select(Visit.id).where(Visit.item_id == item.id)).first() is not None:
