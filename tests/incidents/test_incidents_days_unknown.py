@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from qorgau.incidents import rates
-from qorgau.incidents.accident_import import parse_accidents
+from qorgau.incidents.engine import rates
+from qorgau.incidents.engine.accident_file import parse_accidents
 
 HEADER = "accident_id,date,enterprise_id,outcome,days_lost,region\n"
 KNOWN = ("A1,2024-03-01,1,serious,30,KZ-ALA\nA1,2024-03-01,1,light,4,KZ-ALA\n"
@@ -42,12 +42,12 @@ def test_blanks_give_the_same_severity_rate_as_a_file_without_those_rows(by):
 def test_the_registry_stores_null_and_the_page_and_api_count_the_unknowns(session, sign_in):
     from qorgau.core import policy
     from qorgau.core.models import User
-    from qorgau.incidents import importer, service
+    from qorgau.incidents import file_import, service
     from qorgau.incidents.models import Victim
 
     admin = session.execute(select(User).where(User.role == policy.Role.ADMIN)).scalars().first()
     before = {r["group"]: r for r in service.severity_for(session=session, actor=admin, by=["year"])}
-    result = importer.import_file(session=session, actor=admin, data=(HEADER + KNOWN + BLANKS).encode(),
+    result = file_import.import_file(session=session, actor=admin, data=(HEADER + KNOWN + BLANKS).encode(),
                                   filename="accidents.csv", kind="accidents")
     session.commit()
     assert result == {"accidents": 5, "victims": 6}

@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 import pytest
 
-from qorgau.incidents.calendar_kz import Calendar, holidays
-from qorgau.incidents.deadlines import DeadlineError, InvestigationDates, classify, investigation_clock
+from qorgau.incidents.engine.calendar_kz import Calendar, holidays
+from qorgau.incidents.engine.deadlines import DeadlineError, InvestigationDates, classify, investigation_clock
 from qorgau.incidents.states import StepStatus
 
 

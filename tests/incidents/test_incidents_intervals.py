@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from qorgau.incidents.intervals import binomial_ci, gamma_ci, poisson_ci
+from qorgau.incidents.engine.intervals import binomial_ci, gamma_ci, poisson_ci
 
 
 def test_garwood_matches_published_table_values():

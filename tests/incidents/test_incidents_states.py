@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from qorgau.core.errors import Conflict
-from qorgau.incidents.deadlines import step_status
+from qorgau.incidents.engine.deadlines import step_status
 from qorgau.incidents.states import STEP_MOVES, StepStatus
 
 

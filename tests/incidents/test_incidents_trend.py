@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from qorgau.incidents.trend import TrendError, poisson_trend, trend_table
+from qorgau.incidents.engine.trend_test import TrendError, poisson_trend, trend_table
 
 
 def test_two_years_give_the_exact_rate_ratio():

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from qorgau.risk import synthetic
-from qorgau.risk.model import Explanation
+from qorgau.risk.forecaster import Explanation
 from qorgau.risk.panel import validate
 from qorgau.risk.plan import Capacity, PlanError, decide, forecast, make_plan
 from qorgau.risk.states import PickStatus

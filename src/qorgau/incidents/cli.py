@@ -15,7 +15,7 @@ import typer
 
 from qorgau.core.imports import FileProblems
 from qorgau.core.policy import Role
-from qorgau.incidents.rates import BASES, SEVERITIES
+from qorgau.incidents.engine.rates import BASES, SEVERITIES
 
 app = typer.Typer(help="Accidents and occupational diseases: rates with named bases, under-reporting, deadlines.",
                   no_args_is_help=True)
@@ -78,8 +78,8 @@ def read_cases(path: Path, missing: str = "refuse", notes: list | None = None) -
     """
     from qorgau.core.i18n_markers import N_
     from qorgau.core.imports import Problem, read_table
-    from qorgau.incidents.accident_import import parse_accidents
-    from qorgau.incidents.formats import CASE_COUNTS
+    from qorgau.incidents.engine.accident_file import parse_accidents
+    from qorgau.incidents.engine.formats import CASE_COUNTS
 
     table = read_table(path.read_bytes(), path.name)
     if all(c in table.header for c in CASE_LAYOUT):
@@ -198,14 +198,14 @@ def rates_file(exposure: Path = typer.Option(..., "--exposure", exists=True, dir
 
     JSON: {"rows": [...], "base", "notes": what was dropped, estimated or assumed, "warnings"}.
     """
-    from qorgau.incidents.form300a import (
+    from qorgau.incidents.engine.form300a import (
         denominators_frame,
         has_case_totals,
         osha_rates,
         parse_denominators,
         slice_columns,
     )
-    from qorgau.incidents.rates import RateError, rates_table
+    from qorgau.incidents.engine.rates import RateError, rates_table
 
     base = base or ("per_1000_workers" if cases else "per_200k_hours")
     if base not in BASES:
@@ -268,9 +268,9 @@ def capture_recapture_cmd(
                                            help="Warn when plausible models' estimates differ by more than this "
                                                 "factor")) -> None:
     """Estimate the true number of cases from overlapping sources (Chapman or log-linear), as JSON."""
-    from qorgau.incidents import capture_recapture as cr
-    from qorgau.incidents.linkage import LinkageError, LinkageRules
-    from qorgau.incidents.tables import read_rows
+    from qorgau.incidents.engine import capture_recapture as cr
+    from qorgau.incidents.engine.linkage import LinkageError, LinkageRules
+    from qorgau.incidents.engine.tables import read_rows
 
     try:
         header, rows = read_rows(file)
@@ -321,7 +321,7 @@ def capture_recapture_cmd(
 @app.command("holidays")
 def holidays_cmd(year: int = typer.Argument(..., help="Calendar year")) -> None:
     """Non-working days used by the investigation clock (five-day week), as JSON."""
-    from qorgau.incidents.calendar_kz import HOLIDAY_NAMES, KNOWN_YEARS, Calendar, holidays
+    from qorgau.incidents.engine.calendar_kz import HOLIDAY_NAMES, KNOWN_YEARS, Calendar, holidays
 
     calendar = Calendar()
     days = [{"date": d.isoformat(), "code": code, "name": HOLIDAY_NAMES[code]} for d, code in holidays(year).items()]
@@ -377,12 +377,12 @@ def import_db(file: Path = typer.Argument(..., exists=True, dir_okay=False),
     from qorgau.core.config import get_settings
     from qorgau.core.db import unit_of_work
     from qorgau.core.imports import FileProblems
-    from qorgau.incidents import importer
+    from qorgau.incidents import file_import
 
     try:
         with unit_of_work(get_settings().resolved_database_url(), actor=f"cli:{as_user}") as session:
             actor = _database_actor(session, as_user)
-            counts = importer.import_file(session=session, actor=actor, data=file.read_bytes(), filename=file.name,
+            counts = file_import.import_file(session=session, actor=actor, data=file.read_bytes(), filename=file.name,
                                           kind=kind)
     except FileProblems as problems:
         _fail_file(problems)

@@ -15,8 +15,8 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.incidents import deadlines, exposure, rates
-from qorgau.incidents.calendar_kz import Calendar
+from qorgau.incidents.engine import deadlines, exposure, rates
+from qorgau.incidents.engine.calendar_kz import Calendar
 from qorgau.incidents.models import Accident, Denominator, Victim
 from qorgau.incidents.schemas import AccidentIn
 from qorgau.registry.models import Enterprise
@@ -233,7 +233,7 @@ def year_window(years: int, today: date | None = None) -> tuple[date, date]:
 def under_reporting(*, session: Session, actor: User, year: int) -> dict:
     """Estimate the true number of cases in a year from overlapping sources (registry, hospitals, union
     inspectors, ...) by record linkage and capture-recapture, and the concealment ratio against the registry."""
-    from qorgau.incidents import capture_recapture, linkage
+    from qorgau.incidents.engine import capture_recapture, linkage
     from qorgau.incidents.models import SourceRecord
 
     policy.require(actor, "incidents.stats")

@@ -26,16 +26,16 @@ from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.incidents import (
     act,
-    deadlines,
     denominators,
     diseases,
-    importer,
+    file_import,
     labels,
     public,
+    rate_tables,
     service,
-    trends,
     workflow,
 )
+from qorgau.incidents.engine import deadlines
 from qorgau.incidents.schemas import AccidentIn
 from qorgau.registry import service as registry
 
@@ -407,12 +407,12 @@ def import_denominators(request: Request, file: UploadFile = File(...), year: in
         return _denominators_page(request, db, user, year, error=_("The file is larger than 10 MB."),
                                   status_code=413)
     try:
-        token = stage(actor=user, importer=importer.DENOMINATORS, data=data, filename=file.filename or "upload.csv",
+        token = stage(actor=user, importer=file_import.DENOMINATORS, data=data, filename=file.filename or "upload.csv",
                       data_dir=request.app.state.settings.data_dir)
     except FileProblems as error:
         return _denominators_page(request, db, user, year, problems=_shown(error.problems), status_code=422,
                                   error=_("The file has %(n)s error(s); nothing was imported.", n=len(error.problems)))
-    checked = preview(session=db, actor=user, importer=importer.DENOMINATORS, token=token,
+    checked = preview(session=db, actor=user, importer=file_import.DENOMINATORS, token=token,
                       options={"zero_hours": zero_hours}, data_dir=request.app.state.settings.data_dir)
     db.rollback()
     return _denominators_page(request, db, user, year, staged={"token": token, "checked": checked,
@@ -433,7 +433,7 @@ def commit_denominators(request: Request, token: str = Form(..., max_length=64),
     zero_hours = zero_hours if zero_hours in ZERO_HOURS_CHOICES else "drop"
 
     def committed() -> dict:
-        result = commit(session=db, actor=user, importer=importer.DENOMINATORS, token=token,
+        result = commit(session=db, actor=user, importer=file_import.DENOMINATORS, token=token,
                         options={"zero_hours": zero_hours}, data_dir=request.app.state.settings.data_dir)
         db.commit()
         return result
@@ -456,7 +456,7 @@ def trends_page(request: Request, base: str = Query("per_1000_workers", max_leng
         raise ValidationFailed(N_("Unknown rate base."), field="base")
     if severity not in labels.SEVERITY_FILTERS:
         raise ValidationFailed(N_("Unknown value."), field="severity")
-    data = trends.overview(session=db, actor=user, base=base, severity=severity)
+    data = rate_tables.overview(session=db, actor=user, base=base, severity=severity)
     region_names = {r.kato: i18n.localized(r, "name") for r in registry.regions(session=db)}
     sector_names = {s.code: i18n.localized(s, "name") for s in registry.sectors(session=db)}
     enterprise_names = {e.id: i18n.localized(e, "name") for e in registry.enterprises_by_ids(
@@ -479,7 +479,7 @@ def enterprise_page(request: Request, enterprise_id: IdPath, base: str = Query("
                     db: Session = Depends(get_db)):
     if base not in labels.BASE_LABELS:
         raise ValidationFailed(N_("Unknown rate base."), field="base")
-    data = trends.enterprise(session=db, actor=user, enterprise_id=enterprise_id, base=base)
+    data = rate_tables.enterprise(session=db, actor=user, enterprise_id=enterprise_id, base=base)
     if export:
         sector = {r["group"]: r for r in data["sector"]}
         header = [_("Year"), _("Cases"), _("Rate"), _("95% interval, low"), _("95% interval, high"),

@@ -22,8 +22,8 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.incidents import deadlines
-from qorgau.incidents.calendar_kz import Calendar
+from qorgau.incidents.engine import deadlines
+from qorgau.incidents.engine.calendar_kz import Calendar
 from qorgau.incidents.models import Accident, ActMeasure, CommissionMember, Extension
 from qorgau.incidents.states import StepStatus
 

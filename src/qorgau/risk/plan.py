@@ -28,7 +28,7 @@ import pandas as pd
 
 from qorgau.core.i18n_markers import N_
 from qorgau.risk.features import BY_ID, feature_columns, model_frame
-from qorgau.risk.model import DEFAULT_ROUNDS, Explanation, RiskModel, fit
+from qorgau.risk.forecaster import DEFAULT_ROUNDS, Explanation, RiskModel, fit
 from qorgau.risk.panel import Panel
 from qorgau.risk.states import ACTIVE, PICK_MOVES, PickStatus
 from qorgau.risk.visit_labels import add_visit_rows

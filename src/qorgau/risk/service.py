@@ -34,7 +34,7 @@ from qorgau.risk import panel as panel_module
 from qorgau.risk import plan as engine
 from qorgau.risk.backtest import METHOD_LABELS, BacktestConfig, run_backtest
 from qorgau.risk.features import BY_ID, model_frame, rolling
-from qorgau.risk.model import RiskModel
+from qorgau.risk.forecaster import RiskModel
 from qorgau.risk.models import ACTIONS, InspectionItem, InspectionPlan, ModelRun, PlanDecision, RiskScore
 from qorgau.risk.states import DECIDABLE, PICK_MOVES, PickStatus, RunStatus
 from qorgau.risk.visit_labels import add_visit_rows

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
-from qorgau.incidents.calendar_kz import Calendar
+from qorgau.incidents.engine.calendar_kz import Calendar
 from qorgau.incidents.labels import CATEGORIES, COMMISSION_LEVELS, DEADLINE_STATUS, DEADLINE_STEPS  # noqa: F401
 from qorgau.incidents.states import LATE, StepStatus
 

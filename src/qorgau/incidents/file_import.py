@@ -15,10 +15,10 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.imports import FileProblems, Problem
 from qorgau.core.imports.flow import Checked, Importer
 from qorgau.core.models import User
-from qorgau.incidents import deadlines
-from qorgau.incidents.accident_import import parse_accidents
-from qorgau.incidents.calendar_kz import Calendar
-from qorgau.incidents.form300a import LEFT_OUT, parse_denominators
+from qorgau.incidents.engine import deadlines
+from qorgau.incidents.engine.accident_file import parse_accidents
+from qorgau.incidents.engine.calendar_kz import Calendar
+from qorgau.incidents.engine.form300a import LEFT_OUT, parse_denominators
 from qorgau.incidents.models import Accident, Denominator, Victim
 from qorgau.registry.models import Enterprise
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from qorgau.incidents.intervals import ALPHA, binomial_ci, gamma_ci, poisson_ci
+from qorgau.incidents.engine.intervals import ALPHA, binomial_ci, gamma_ci, poisson_ci
+from qorgau.incidents.engine.trend_test import TrendResult, poisson_trend  # noqa: F401 - re-exported
 from qorgau.incidents.labels import BASE_LABELS
-from qorgau.incidents.trend import TrendResult, poisson_trend  # noqa: F401 - re-exported
 
 SEVERITIES = ("all", "fatal", "serious", "serious_or_fatal", "nonfatal")
 OUTCOMES = ("fatal", "serious", "light")

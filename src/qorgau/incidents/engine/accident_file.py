@@ -31,7 +31,7 @@ import pandas as pd
 
 from qorgau.core.i18n_markers import N_
 from qorgau.core.imports import FileProblems, Problem, read_table
-from qorgau.incidents.formats import ACCIDENTS, AccidentRow
+from qorgau.incidents.engine.formats import ACCIDENTS, AccidentRow
 from qorgau.incidents.labels import CAUSES, EMPLOYMENT_STATUS, ESAW_CONTACT, ESAW_DEVIATION, OUTCOMES
 
 REQUIRED = ("accident_id", "date", "enterprise_id", "outcome")

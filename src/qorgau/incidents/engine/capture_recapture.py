@@ -30,7 +30,7 @@ import pandas as pd
 from scipy import optimize, stats
 from scipy.special import gammaln, xlogy
 
-from qorgau.incidents.linkage import LinkageRules, link_records, pattern_counts  # noqa: F401 - re-exported
+from qorgau.incidents.engine.linkage import LinkageRules, link_records, pattern_counts  # noqa: F401 - re-exported
 
 ALPHA = 0.05
 MAX_EXHAUSTIVE_SOURCES = 5  # 2^(k choose 2) candidate models: 1,024 at k = 5
