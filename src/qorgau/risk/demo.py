@@ -15,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from qorgau.core.db import utcnow
+from qorgau.deviations import service as deviations
 from qorgau.risk import service, visits
 from qorgau.risk.states import PickStatus, RunStatus
 
@@ -36,8 +37,6 @@ FINDINGS = [("electrical", "Открытые токоведущие части �
 
 
 def _plans_with_outcomes(session: Session, ctx) -> None:
-    from qorgau.deviations import service as deviations
-
     rng = ctx.rng("risk-visits")
     state, officer = ctx.users["state"], ctx.users["officer"]
     today = utcnow().date()

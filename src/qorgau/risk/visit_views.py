@@ -17,6 +17,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
+from qorgau.deviations.labels import CATEGORIES, SEVERITIES
 from qorgau.registry import service as registry
 from qorgau.risk import visits
 from qorgau.risk.models import InspectionItem
@@ -27,8 +28,6 @@ ROWS = 4  # violation rows on the form
 
 def _form(request: Request, db: Session, item: InspectionItem, values: dict | None = None, error: str = "",
           error_field: str = ""):
-    from qorgau.deviations.labels import CATEGORIES, SEVERITIES
-
     enterprise = registry.enterprise_by_id(session=db, enterprise_id=item.enterprise_id)
     return render(request, "risk/visit.html", {
         "item": item, "enterprise": enterprise, "rows": ROWS, "values": values or {}, "categories": CATEGORIES,

@@ -24,6 +24,8 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
+from qorgau.deviations import service as deviations
+from qorgau.deviations.schemas import ViolationIn
 from qorgau.risk.models import InspectionItem, InspectionPlan, Visit
 from qorgau.risk.states import ACTIVE
 
@@ -49,8 +51,6 @@ def record_visit(*, session: Session, actor: User, item_id: int, visited_on: dat
                  today: date | None = None) -> Visit:
     """Record what a planned visit found: the violations (recorded by the violations capability, in one
     transaction with the visit) or that nothing was found."""
-    from qorgau.deviations import service as deviations
-    from qorgau.deviations.schemas import ViolationIn
 
     item = session.get(InspectionItem, item_id)
     if item is None:
