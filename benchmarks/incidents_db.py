@@ -36,8 +36,8 @@ from scipy import stats
 from sqlalchemy import insert, select, text
 from throwaway_db import throwaway_database
 
-from qorgau.incidents import rates
-from qorgau.incidents.exposure import SIZE_BOUNDS
+from qorgau.incidents.engine import rates
+from qorgau.incidents.engine.exposure import SIZE_BOUNDS
 
 DIMENSIONS = ["region", "sector", "size_band", "union", "year"]
 BASE = "per_1m_hours"

@@ -5,7 +5,7 @@ region (20), OKED section (21), size band (4), union presence (2) and the year (
 combination of those five columns (31 slices, 76,229 groups) plus the enterprise itself over all years
 (100,000 groups). Every group gets the rate per 1,000,000 hours and its exact Poisson 95% interval.
 
-- engine: `qorgau.incidents.rates` - the enterprise-years are rolled up once into the finest cube
+- engine: `qorgau.incidents.engine.rates` - the enterprise-years are rolled up once into the finest cube
   (region x sector x size x union x year), every slice is a vectorised group-by of that cube with the
   interval computed for all groups at once; the enterprise slice is a group-by of the rows.
 - engine without the cube (for reference): the same vectorised group-by, straight on the enterprise-years.
@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from qorgau.incidents import rates
-from qorgau.incidents.exposure import size_bands
+from qorgau.incidents.engine import rates
+from qorgau.incidents.engine.exposure import size_bands
 
 DIMENSIONS = ["region", "sector", "size_band", "union", "year"]
 BASE = "per_1m_hours"

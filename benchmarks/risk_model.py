@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from qorgau.risk import features, metrics, model, synthetic
+from qorgau.risk import features, forecaster, metrics, synthetic
 from qorgau.risk.panel import validate
 from qorgau.risk.plan import Capacity, make_plan
 
@@ -57,7 +57,7 @@ def main() -> None:
     last = len(panel.periods) - 1
     train = frame[frame["period_index"] <= last - 2]  # outcomes up to the month before the held-out one
     test = frame[(frame["period_index"] == last - 1) & frame["target"].notna()]
-    fitted = timed("fit (calibrate + refit)", timings, model.fit, train, names, period_labels=panel.periods,
+    fitted = timed("fit (calibrate + refit)", timings, forecaster.fit, train, names, period_labels=panel.periods,
                    params={"num_threads": args.threads, "seed": args.seed}, rounds=args.trees)
     lam = timed("score λ", timings, fitted.predict, test)
     timed("explain all (pred_contrib)", timings, fitted.explain, test)

@@ -29,7 +29,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from qorgau.incidents import capture_recapture as cr
+from qorgau.incidents.engine import capture_recapture as cr
 
 
 def histories(t: int) -> list[tuple[int, ...]]:

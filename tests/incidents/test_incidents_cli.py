@@ -109,5 +109,5 @@ def test_capture_recapture_bad_file(tmp_path):
 def test_holidays_command():
     result = runner.invoke(app, ["holidays", "2026"])
     out = json.loads(result.stdout)
-    assert out["complete"] and out["working_days"] == 246
+    assert out["complete"] and out["working_days"] == 247  # no Constitution Day in 2026 (decision 0040)
     assert {"date": "2026-03-24", "code": "observed", "name": "Day off for a holiday on a weekend"} in out["days_off"]

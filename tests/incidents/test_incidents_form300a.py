@@ -12,9 +12,9 @@ from openpyxl import Workbook
 
 from qorgau.core.imports import FileProblems as ImportProblems
 from qorgau.core.imports import parse_number
-from qorgau.incidents import rates
-from qorgau.incidents.accident_import import parse_accidents
-from qorgau.incidents.form300a import dart, denominators_frame, parse_denominators, trir
+from qorgau.incidents.engine import rates
+from qorgau.incidents.engine.accident_file import parse_accidents
+from qorgau.incidents.engine.form300a import dart, denominators_frame, parse_denominators, trir
 
 # The OSHA ITA summary (Form 300A) column layout, two establishments.
 ITA_HEADER = ("establishment_name,ein,company_name,street_address,city,state,zip,naics_code,industry_description,"

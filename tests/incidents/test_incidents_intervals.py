@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qorgau.incidents.intervals import binomial_ci, gamma_ci, poisson_ci
+from qorgau.incidents.engine.intervals import binomial_ci, gamma_ci, poisson_ci
 
 
 def test_garwood_matches_published_table_values():

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qorgau.incidents import rates
-from qorgau.incidents.intervals import poisson_ci
+from qorgau.incidents.engine import rates
+from qorgau.incidents.engine.intervals import poisson_ci
 
 KEYS = ["group", "cases", "exposure", "rate", "ci_low", "ci_high", "base"]
 
@@ -231,7 +231,7 @@ def test_exposure_must_be_one_row_per_enterprise_year(registry):
 
 
 def test_concept_2030_targets():
-    from qorgau.incidents.targets import fatal_rate_vs_target, nonfatal_to_fatal, target_for
+    from qorgau.incidents.engine.targets import fatal_rate_vs_target, nonfatal_to_fatal, target_for
 
     assert target_for({2024: 0.035, 2030: 0.023}, 2027) == pytest.approx(0.029)
     assert target_for({2024: 0.035, 2030: 0.023}, 2035) == 0.023

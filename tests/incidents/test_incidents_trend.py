@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qorgau.incidents.trend import TrendError, poisson_trend, trend_table
+from qorgau.incidents.engine.trend_test import TrendError, poisson_trend, trend_table
 
 
 def test_two_years_give_the_exact_rate_ratio():

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from qorgau.incidents.calendar_kz import Calendar
+from qorgau.incidents.engine.calendar_kz import Calendar
 
 
 def _csrf(client) -> str:

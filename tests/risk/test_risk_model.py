@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qorgau.risk import features, model, synthetic
+from qorgau.risk import features, forecaster, synthetic
 from qorgau.risk.panel import validate
 
 PARAMS = {"num_threads": 1}
@@ -16,7 +16,7 @@ def fitted():
     panel = validate(synthetic.generate_panel(300, 18, seed=5))
     frame = features.model_frame(panel)
     names = features.feature_columns(panel, frame)
-    fitted_model = model.fit(frame, names, period_labels=panel.periods, params=PARAMS, rounds=40)
+    fitted_model = forecaster.fit(frame, names, period_labels=panel.periods, params=PARAMS, rounds=40)
     return fitted_model, frame[frame["period_index"] == len(panel.periods) - 1].reset_index(drop=True), frame
 
 
@@ -55,7 +55,7 @@ def test_poisson_recalibration_matches_statsmodels_glm():
     offset = np.log(rng.uniform(10, 1000, n) * 0.002)
     score = rng.normal(0, 0.8, n)
     y = rng.poisson(np.exp(offset + 0.3 + 0.6 * score))
-    a, b = model.poisson_recalibration(y, offset, score)
+    a, b = forecaster.poisson_recalibration(y, offset, score)
     glm = sm.GLM(y, sm.add_constant(score), family=sm.families.Poisson(), offset=offset).fit()
     assert a == pytest.approx(glm.params[0], abs=1e-6)
     assert b == pytest.approx(glm.params[1], abs=1e-6)
@@ -64,19 +64,19 @@ def test_poisson_recalibration_matches_statsmodels_glm():
 def test_save_load_round_trip_and_version(fitted, tmp_path):
     risk, latest, frame = fitted
     path = risk.save(tmp_path / "model.json")
-    again = model.RiskModel.load(path)
+    again = forecaster.RiskModel.load(path)
     np.testing.assert_allclose(again.predict(latest), risk.predict(latest), rtol=1e-12)
     assert again.version == risk.version and risk.version.startswith("risk-2023-01..2024-06-")
     changed = frame.copy()
     changed.loc[changed.index[0], "target"] = changed["target"].iloc[0] + 1
-    other = model.fit(changed, risk.features, period_labels=None, params=PARAMS, rounds=5)
-    same = model.fit(frame, risk.features, period_labels=None, params=PARAMS, rounds=5)
+    other = forecaster.fit(changed, risk.features, period_labels=None, params=PARAMS, rounds=5)
+    same = forecaster.fit(frame, risk.features, period_labels=None, params=PARAMS, rounds=5)
     assert other.version != same.version
-    assert same.version == model.fit(frame, risk.features, period_labels=None, params=PARAMS, rounds=5).version
+    assert same.version == forecaster.fit(frame, risk.features, period_labels=None, params=PARAMS, rounds=5).version
 
 
 def test_load_refuses_other_files(tmp_path):
     path = tmp_path / "x.json"
     path.write_text('{"format": "something else"}')
     with pytest.raises(ValueError, match="not a Qorgau risk model"):
-        model.RiskModel.load(path)
+        forecaster.RiskModel.load(path)

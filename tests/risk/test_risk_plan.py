@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from qorgau.risk import synthetic
-from qorgau.risk.model import Explanation
+from qorgau.risk.forecaster import Explanation
 from qorgau.risk.panel import validate
 from qorgau.risk.plan import Capacity, PlanError, decide, forecast, make_plan
+from qorgau.risk.states import PickStatus
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +93,7 @@ def test_decisions_keep_within_capacity(scored):
     replacement = plan.reserve[0].entity_id
     plan = decide(plan, first, "accept")
     plan = decide(plan, second, "swap", replacement)
-    assert [p.status for p in plan.picks[:2]] == ["accepted", "swapped"]
+    assert [p.status for p in plan.picks[:2]] == [PickStatus.ACCEPTED, PickStatus.SWAPPED]
     assert plan.picks[-1].entity_id == replacement and plan.picks[-1].kind == "swap"
     assert len(plan.active) == Capacity(2, 5).inspections
     assert replacement not in {p.entity_id for p in plan.reserve}

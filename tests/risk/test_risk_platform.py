@@ -15,6 +15,7 @@ from qorgau.core.models import AuditEntry, User
 from qorgau.registry.models import Enterprise
 from qorgau.risk import service
 from qorgau.risk.models import InspectionItem, InspectionPlan, ModelRun, PlanDecision, RiskScore
+from qorgau.risk.states import PickStatus, RunStatus
 
 FAST = {"rounds": 15, "min_cases": 5, "test_periods": 3}
 
@@ -49,7 +50,7 @@ def test_the_demo_says_it_has_too_few_cases_instead_of_scoring(session, sign_in)
 
 def test_training_on_the_demo_scores_every_enterprise_and_shows_only_those_in_scope(session, sign_in):
     run = _train(session)
-    assert run.status == "trained" and run.version.startswith("risk-")
+    assert run.status == RunStatus.TRAINED and run.version.startswith("risk-")
     assert run.sources == ["registry", "incidents", "speaks"] or "deviations" in run.sources
     staffed = session.execute(select(func.count()).select_from(Enterprise).where(Enterprise.headcount > 0)).scalar_one()
     latest = session.execute(select(RiskScore).where(RiskScore.run_id == run.id, RiskScore.period == run.period)
@@ -101,9 +102,9 @@ def test_a_decision_needs_a_reason_and_is_stored_and_audited(session, sign_in):
                                                         "csrf_token": state.headers["X-CSRF-Token"]},
                                   follow_redirects=False))
     plan = session.get(InspectionPlan, plan_id)
-    slots = [i for i in plan.items if i.status == "proposed"]
+    slots = [i for i in plan.items if i.status == PickStatus.PROPOSED]
     assert len(slots) == 10 and sum(i.kind == "random_audit" for i in slots) == 1
-    assert len([i for i in plan.items if i.status == "reserve"]) >= 1
+    assert len([i for i in plan.items if i.status == PickStatus.RESERVE]) >= 1
     page = state.get(f"/risk/plans/{plan_id}")
     assert page.status_code == 200 and "Random audit" in page.text and "Risk rank 1 of" in page.text
 
@@ -121,20 +122,20 @@ def test_a_decision_needs_a_reason_and_is_stored_and_audited(session, sign_in):
     session.expire_all()
     decision = session.execute(select(PlanDecision)).scalar_one()
     assert decision.action == "reject" and decision.reason == "Inspected last week by the regional office"
-    assert session.get(InspectionItem, target.id).status == "rejected"
+    assert session.get(InspectionItem, target.id).status == PickStatus.REJECTED
     entry = session.execute(select(AuditEntry).where(AuditEntry.action == "risk.reject")).scalar_one()
     assert entry.reason == decision.reason and entry.object_id == str(target.id)
     assert "Inspected last week" in state.get(f"/risk/plans/{plan_id}").text
 
-    reserve = next(i for i in session.get(InspectionPlan, plan_id).items if i.status == "reserve")
+    reserve = next(i for i in session.get(InspectionPlan, plan_id).items if i.status == PickStatus.RESERVE)
     other = next(i for i in slots if i.id != target.id)
     swapped = state.post(f"/api/v1/risk/items/{other.id}/decision",
                          json={"action": "swap", "reason": "Closed for refurbishment", "replacement_item_id": reserve.id})
     assert swapped.status_code == 201, swapped.text
     session.expire_all()
-    assert session.get(InspectionItem, other.id).status == "swapped"
+    assert session.get(InspectionItem, other.id).status == PickStatus.SWAPPED
     incoming = session.get(InspectionItem, reserve.id)
-    assert incoming.status == "accepted" and incoming.kind == "swap"
+    assert incoming.status == PickStatus.ACCEPTED and incoming.kind == "swap"
     moved = state.post(f"/api/v1/risk/items/{incoming.id}/decision",
                        json={"action": "move", "reason": "Same town as the first visit", "position": 1})
     assert moved.status_code == 201 and moved.json()["to_position"] == 1
@@ -252,8 +253,7 @@ def test_deviations_counts_feed_the_panel_when_that_package_is_there(session, mo
             return [{"enterprise_id": 1, "violations": 1, "repeat_violations": 1, "overdue_actions": overdue,
                      "open_actions": 2}]
 
-    monkeypatch.setattr(service, "optional_module",
-                        lambda package, module: Deviations if (package, module) == ("deviations", "service") else None)
+    monkeypatch.setattr(service, "deviations", Deviations)
     built = service.build_db_panel(session=session, months=6, end="2026-11")
     frame = built.panel.frame
     assert "deviations" in built.sources and len(calls) == 2 * (6 + service.LOOKBACK)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from qorgau.risk import visits
+from qorgau.risk.states import PickStatus
 
 FAST = {"rounds": 15, "min_cases": 5, "test_periods": 3}
 
@@ -39,7 +40,7 @@ def test_a_plans_visits_record_outcomes_and_the_model_card_compares_picks_with_r
     _train(session)
     state = sign_in("state")
     plan = session.get(InspectionPlan, _plan(state))
-    slots = [i for i in plan.items if i.status == "proposed"]
+    slots = [i for i in plan.items if i.status == PickStatus.PROPOSED]
     picks = [i for i in slots if i.kind == "risk"][:3]
     randoms = [i for i in slots if i.kind == "random_audit"][:3]
     assert len(picks) >= 2 and len(randoms) >= 2
@@ -110,8 +111,8 @@ def test_union_officers_plan_for_their_technical_inspectors_who_record_the_visit
     officer = sign_in("officer")
     plan = session.get(InspectionPlan, _plan(officer))
     inspector = _user(session, "inspector")
-    own = [i for i in plan.items if i.enterprise_id == inspector.scope_enterprise_id and i.status == "proposed"]
-    other = [i for i in plan.items if i.enterprise_id != inspector.scope_enterprise_id and i.status == "proposed"]
+    own = [i for i in plan.items if i.enterprise_id == inspector.scope_enterprise_id and i.status == PickStatus.PROPOSED]
+    other = [i for i in plan.items if i.enterprise_id != inspector.scope_enterprise_id and i.status == PickStatus.PROPOSED]
     field = sign_in("inspector")
     if other:  # outside the inspector's enterprise: not found
         assert field.get(f"/risk/items/{other[0].id}/visit").status_code == 404

@@ -10,7 +10,7 @@ from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, page_params, paginate
 from qorgau.core.types import IdPath
 from qorgau.incidents import public, service
-from qorgau.incidents.schemas import AccidentIn, AccidentOut, RateRow
+from qorgau.incidents.schemas import AccidentIn, AccidentOut, RateRow, SeverityRow
 
 router = APIRouter()
 
@@ -51,6 +51,19 @@ def rates(by: str = Query("region", max_length=80, description="Comma-separated:
           user: User = Depends(require_user)):
     """Rates with exact Poisson 95% intervals over the last five full years; every row names its base."""
     return service.rates_for(session=db, actor=user, by=[b for b in by.split(",") if b], base=base, severity=severity)
+
+
+@router.get("/severity", response_model=list[SeverityRow])
+def severity(by: str = Query("year", max_length=80, description="Comma-separated: region, sector, size_band, union, "
+                                                                "year, enterprise, cause"),
+             base: str = Query("per_1m_hours", max_length=20, description="per_1m_hours, per_1000_workers, "
+                                                                          "per_100k_workers, per_200k_hours"),
+             severity: str = Query("all", max_length=20), db: Session = Depends(get_db),
+             user: User = Depends(require_user)):
+    """Days lost per base over the last five full years. Victims whose days lost are not known are left out of
+    the days and counted in `days_unknown`, never read as zero days."""
+    return service.severity_for(session=db, actor=user, by=[b for b in by.split(",") if b], base=base,
+                                severity=severity)
 
 
 @router.get("/public/rates", response_model=list[RateRow])

@@ -14,7 +14,8 @@ import pandas as pd
 import typer
 
 from qorgau.core.imports import FileProblems
-from qorgau.incidents.rates import BASES, SEVERITIES
+from qorgau.core.policy import Role
+from qorgau.incidents.engine.rates import BASES, SEVERITIES
 
 app = typer.Typer(help="Accidents and occupational diseases: rates with named bases, under-reporting, deadlines.",
                   no_args_is_help=True)
@@ -77,8 +78,8 @@ def read_cases(path: Path, missing: str = "refuse", notes: list | None = None) -
     """
     from qorgau.core.i18n_markers import N_
     from qorgau.core.imports import Problem, read_table
-    from qorgau.incidents.accident_import import parse_accidents
-    from qorgau.incidents.formats import CASE_COUNTS
+    from qorgau.incidents.engine.accident_file import parse_accidents
+    from qorgau.incidents.engine.formats import CASE_COUNTS
 
     table = read_table(path.read_bytes(), path.name)
     if all(c in table.header for c in CASE_LAYOUT):
@@ -104,7 +105,7 @@ def read_cases(path: Path, missing: str = "refuse", notes: list | None = None) -
                 continue
             values["cases"] = 0
         if "days_lost" in parsed.mapping and values.get("days_lost") is None:
-            values["days_lost"] = 0.0  # days lost are summed for severity only; a blank adds none
+            values["days_lost"] = None  # unknown, not zero: severity figures leave it out and count it
         records.append(values)
     if problems:
         raise FileProblems(problems, path.name)
@@ -197,14 +198,14 @@ def rates_file(exposure: Path = typer.Option(..., "--exposure", exists=True, dir
 
     JSON: {"rows": [...], "base", "notes": what was dropped, estimated or assumed, "warnings"}.
     """
-    from qorgau.incidents.form300a import (
+    from qorgau.incidents.engine.form300a import (
         denominators_frame,
         has_case_totals,
         osha_rates,
         parse_denominators,
         slice_columns,
     )
-    from qorgau.incidents.rates import RateError, rates_table
+    from qorgau.incidents.engine.rates import RateError, rates_table
 
     base = base or ("per_1000_workers" if cases else "per_200k_hours")
     if base not in BASES:
@@ -267,9 +268,9 @@ def capture_recapture_cmd(
                                            help="Warn when plausible models' estimates differ by more than this "
                                                 "factor")) -> None:
     """Estimate the true number of cases from overlapping sources (Chapman or log-linear), as JSON."""
-    from qorgau.incidents import capture_recapture as cr
-    from qorgau.incidents.linkage import LinkageError, LinkageRules
-    from qorgau.incidents.tables import read_rows
+    from qorgau.incidents.engine import capture_recapture as cr
+    from qorgau.incidents.engine.linkage import LinkageError, LinkageRules
+    from qorgau.incidents.engine.tables import read_rows
 
     try:
         header, rows = read_rows(file)
@@ -320,7 +321,7 @@ def capture_recapture_cmd(
 @app.command("holidays")
 def holidays_cmd(year: int = typer.Argument(..., help="Calendar year")) -> None:
     """Non-working days used by the investigation clock (five-day week), as JSON."""
-    from qorgau.incidents.calendar_kz import HOLIDAY_NAMES, KNOWN_YEARS, Calendar, holidays
+    from qorgau.incidents.engine.calendar_kz import HOLIDAY_NAMES, KNOWN_YEARS, Calendar, holidays
 
     calendar = Calendar()
     days = [{"date": d.isoformat(), "code": code, "name": HOLIDAY_NAMES[code]} for d, code in holidays(year).items()]
@@ -346,7 +347,9 @@ def rates_db(by: str = typer.Option("region", help="region, sector, union, year,
              severity: str = typer.Option("all", help="all or fatal (also serious, serious_or_fatal, nonfatal)"),
              years: str = typer.Option("", help="e.g. 2021-2025; default the last five full years"),
              fmt: str = typer.Option("json", "--format", help="json or csv"),
-             as_user: str = typer.Option("analyst", "--as", help="whose scope to compute in")) -> None:
+             as_user: str = typer.Option(str(Role.ANALYST), "--as",
+                                         help="whose scope to compute in (a username; the demo names its users "
+                                              "after their roles)")) -> None:
     """Rates from the platform's database, each with its base and an exact Poisson 95% interval."""
     from qorgau.core.config import get_settings
     from qorgau.core.db import unit_of_work
@@ -369,17 +372,17 @@ def rates_db(by: str = typer.Option("region", help="region, sector, union, year,
 @app.command("import")
 def import_db(file: Path = typer.Argument(..., exists=True, dir_okay=False),
               kind: str = typer.Option("accidents", help="accidents or denominators (Form 300A layout accepted)"),
-              as_user: str = typer.Option("admin", "--as")) -> None:
+              as_user: str = typer.Option(str(Role.ADMIN), "--as", help="the importing user's username")) -> None:
     """Import accidents (one row per victim) or denominators into the database; any error and nothing is written."""
     from qorgau.core.config import get_settings
     from qorgau.core.db import unit_of_work
     from qorgau.core.imports import FileProblems
-    from qorgau.incidents import importer
+    from qorgau.incidents import file_import
 
     try:
         with unit_of_work(get_settings().resolved_database_url(), actor=f"cli:{as_user}") as session:
             actor = _database_actor(session, as_user)
-            counts = importer.import_file(session=session, actor=actor, data=file.read_bytes(), filename=file.name,
+            counts = file_import.import_file(session=session, actor=actor, data=file.read_bytes(), filename=file.name,
                                           kind=kind)
     except FileProblems as problems:
         _fail_file(problems)

@@ -20,8 +20,8 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from qorgau.core.db import utcnow
-from qorgau.incidents import deadlines
-from qorgau.incidents.calendar_kz import Calendar
+from qorgau.incidents.engine import deadlines
+from qorgau.incidents.engine.calendar_kz import Calendar
 from qorgau.incidents.models import (
     Accident,
     CommissionMember,

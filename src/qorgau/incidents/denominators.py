@@ -12,7 +12,7 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.incidents import exposure
+from qorgau.incidents.engine import exposure
 from qorgau.incidents.models import Denominator
 from qorgau.registry.models import Enterprise
 

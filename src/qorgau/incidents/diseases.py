@@ -15,7 +15,8 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.incidents import labels, rates
+from qorgau.incidents import labels
+from qorgau.incidents.engine import rates
 from qorgau.incidents.models import DiseaseCase
 
 ICD10 = re.compile(r"^[A-Z][0-9]{2}(\.[0-9]{1,2})?$")

@@ -100,7 +100,8 @@ class Victim(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     accident_id: Mapped[int] = mapped_column(ForeignKey("incidents_accident.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(8))  # fatal, serious, light
-    days_lost: Mapped[int] = mapped_column(Integer, default=0)
+    # None: not known (a blank in an import). Statistics leave unknown days out and say how many there were.
+    days_lost: Mapped[int | None] = mapped_column(Integer, nullable=True)
     sex: Mapped[str | None] = mapped_column(String(1), nullable=True)
     age_band: Mapped[str | None] = mapped_column(String(8), nullable=True)
     isco08: Mapped[str | None] = mapped_column(String(4), nullable=True)

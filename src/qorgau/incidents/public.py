@@ -15,7 +15,8 @@ from qorgau.core import disclosure, policy
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.incidents import diseases, rates, service
+from qorgau.incidents import diseases, service
+from qorgau.incidents.engine import rates
 from qorgau.incidents.models import Accident
 from qorgau.registry.models import Enterprise
 

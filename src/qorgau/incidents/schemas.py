@@ -17,7 +17,8 @@ Cause = Literal["worn_equipment", "employer_negligence", "unsafe_act", "organisa
 class VictimIn(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
     outcome: Outcome
-    days_lost: JsonInt = Field(0, ge=0, le=3650)
+    days_lost: JsonInt | None = Field(0, ge=0, le=3650, description="null: not known (left out of days-lost "
+                                                                     "figures and counted as unknown)")
     sex: Literal["m", "f"] | None = None
     age_band: Literal["15-24", "25-34", "35-44", "45-54", "55-64", "65+"] | None = None
     isco08: str | None = Field(None, pattern=r"^\d{1,4}$")
@@ -49,6 +50,19 @@ class AccidentOut(BaseModel):
     victims: int
     fatal: int
     serious: int
+
+
+class SeverityRow(BaseModel):
+    group: dict | str | int | None
+    cases: int
+    days_lost: float = Field(description="days lost of the cases whose days are known")
+    days_unknown: int = Field(description="cases whose days lost are not known, left out of days_lost")
+    exposure: float
+    severity_rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    days_per_case: float | None = Field(description="over the cases whose days are known")
+    base: str
 
 
 class RateRow(BaseModel):

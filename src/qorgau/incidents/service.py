@@ -15,8 +15,8 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.incidents import deadlines, exposure, rates
-from qorgau.incidents.calendar_kz import Calendar
+from qorgau.incidents.engine import deadlines, exposure, rates
+from qorgau.incidents.engine.calendar_kz import Calendar
 from qorgau.incidents.models import Accident, Denominator, Victim
 from qorgau.incidents.schemas import AccidentIn
 from qorgau.registry.models import Enterprise
@@ -93,6 +93,17 @@ def overdue_investigations(*, session: Session, actor: User, today: date) -> lis
 
     query = accidents_query(session=session, actor=actor).where(workflow.overdue_condition(today))
     return list(session.execute(query).scalars())
+
+
+def source_of(actor: User) -> str:
+    """Who reports an accident entered on the form: the employer's own safety manager, else a union inspector."""
+    return "employer" if actor.role == policy.Role.EMPLOYER_SAFETY_MANAGER else "union_inspector"
+
+
+def enterprise_accidents(*, session: Session, actor: User, enterprise_id: int, limit: int = 50) -> list[Accident]:
+    """The newest accidents of one enterprise the caller may see."""
+    query = accidents_query(session=session, actor=actor).where(Accident.enterprise_id == enterprise_id)
+    return list(session.execute(query.limit(limit)).scalars())
 
 
 def summary(accident: Accident) -> dict:
@@ -181,12 +192,34 @@ def rates_for(*, session: Session, actor: User, by: list[str], base: str = "per_
         raise ValidationFailed(str(error), field="severity" if "severity" in str(error) else None)
 
 
+def severity_for(*, session: Session, actor: User, by: list[str], base: str = "per_1m_hours",
+                 severity: str = "all", years: list[int] | None = None) -> list[dict]:
+    """Days lost per base with a compound-Poisson 95% interval; victims whose days lost are unknown are left
+    out of the days and counted in each row's `days_unknown`."""
+    if [d for d in by if d not in DIMENSIONS]:
+        raise ValidationFailed(N_("Unknown dimension."), field="by")
+    if base not in rates.BASES:
+        raise ValidationFailed(N_("Unknown rate base."), field="base")
+    years = years or default_years()
+    expo = exposure_frame(session=session, actor=actor, years=years)
+    if expo.empty:
+        return []
+    try:
+        return rates.severity_table(cases_frame(session=session, actor=actor, years=years), expo, by or None,
+                                    base=base, severity=severity)
+    except rates.RateError as error:
+        raise ValidationFailed(str(error), field="severity" if "severity" in str(error) else None)
+
+
 def counts_for_enterprises(*, session: Session, start: date, end: date) -> list[dict]:
-    """Cases per enterprise in [start, end): all, serious or fatal, fatal, days lost (for the index and risk)."""
+    """Cases per enterprise in [start, end): all, serious or fatal, fatal, days lost (for the index and risk).
+
+    `days_lost` sums the known days; `days_unknown` counts the victims whose days lost are not known."""
     query = (select(Accident.enterprise_id, func.count(Victim.id).label("cases"),
                     func.sum((Victim.outcome != "light").cast(Integer())).label("serious_or_fatal"),
                     func.sum((Victim.outcome == "fatal").cast(Integer())).label("fatal"),
-                    func.sum(Victim.days_lost).label("days_lost"))
+                    func.coalesce(func.sum(Victim.days_lost), 0).label("days_lost"),
+                    func.sum(Victim.days_lost.is_(None).cast(Integer())).label("days_unknown"))
              .join(Victim).where(Accident.occurred_on >= start, Accident.occurred_on < end)
              .group_by(Accident.enterprise_id))
     return [dict(row._mapping) for row in session.execute(query)]
@@ -200,7 +233,7 @@ def year_window(years: int, today: date | None = None) -> tuple[date, date]:
 def under_reporting(*, session: Session, actor: User, year: int) -> dict:
     """Estimate the true number of cases in a year from overlapping sources (registry, hospitals, union
     inspectors, ...) by record linkage and capture-recapture, and the concealment ratio against the registry."""
-    from qorgau.incidents import capture_recapture, linkage
+    from qorgau.incidents.engine import capture_recapture, linkage
     from qorgau.incidents.models import SourceRecord
 
     policy.require(actor, "incidents.stats")

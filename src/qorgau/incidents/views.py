@@ -10,10 +10,10 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from qorgau.core import documents, i18n, policy
+from qorgau.core import documents, forms, i18n, policy
 from qorgau.core.db import utcnow
 from qorgau.core.deps import form_data, get_db, load_user, require_user
-from qorgau.core.errors import AppError, ValidationFailed
+from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.imports.cells import parse_number
@@ -26,16 +26,16 @@ from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.incidents import (
     act,
-    deadlines,
     denominators,
     diseases,
-    importer,
+    file_import,
     labels,
     public,
+    rate_tables,
     service,
-    trends,
     workflow,
 )
+from qorgau.incidents.engine import deadlines
 from qorgau.incidents.schemas import AccidentIn
 from qorgau.registry import service as registry
 
@@ -77,9 +77,12 @@ def dashboard(request: Request, base: str = Query("per_1000_workers", max_length
     by_union = service.rates_for(session=db, actor=user, by=["union"], base=base, severity=severity)
     by_year = service.rates_for(session=db, actor=user, by=["year"], base=base, severity=severity)
     by_cause = service.rates_for(session=db, actor=user, by=["cause"], base=base, severity=severity)
+    severity_by_year = service.severity_for(session=db, actor=user, by=["year"], base=base, severity=severity)
     league = sorted(by_region, key=lambda r: -(r["rate"] or 0))
     return render(request, "incidents/dashboard.html", {
         "by_region": league, "by_union": by_union, "by_year": by_year, "by_cause": by_cause, "base": base,
+        "severity_by_year": severity_by_year, "severity_label": labels.SEVERITY_BASE_LABELS.get(base, base),
+        "days_unknown": sum(r["days_unknown"] for r in severity_by_year),
         "severity": severity, "base_label": labels.BASE_LABELS.get(base, base),
         "bases": labels.BASE_LABELS, "severities": labels.SEVERITY_FILTERS, "region_names": region_names,
         "causes": labels.CAUSES, "map": _map(by_region, region_names) if by_region else ""})
@@ -115,37 +118,35 @@ def create_accident(request: Request, user: User = Depends(require_user), db: Se
     for outcome in ("fatal", "serious", "light"):
         count = values.get(f"victims_{outcome}", "0")
         victims += [{"outcome": outcome}] * (int(count) if count.isdigit() else 0)
+
+    def again(message: str, _field: str = "") -> Response:
+        return render(request, "incidents/accident_form.html", {"values": values, "causes": labels.CAUSES,
+                                                                 "error": message}, status_code=422)
     try:
         accident_in = AccidentIn.model_validate({
             "enterprise_id": int(values.get("enterprise_id", "0") or 0),
             "occurred_on": date.fromisoformat(values.get("occurred_on", "")) if values.get("occurred_on") else None,
             "description": values.get("description", ""), "cause": values.get("cause", "unknown"),
-            "source": "employer" if user.role == "employer_safety_manager" else "union_inspector",
-            "victims": victims}, strict=False)
-        accident = service.record(session=db, actor=user, accident_in=accident_in)
-        db.commit()
+            "source": service.source_of(user), "victims": victims}, strict=False)
     except (ValidationError, ValueError) as error:
         message = _("Give the enterprise, the date and at least one victim.")
         if isinstance(error, ValidationError):
             message += f" ({error.errors()[0]['loc'][0]})"
-        return render(request, "incidents/accident_form.html", {"values": values, "causes": labels.CAUSES,
-                                                                 "error": message}, status_code=422)
-    except AppError as error:
-        db.rollback()
-        return render(request, "incidents/accident_form.html", {"values": values, "causes": labels.CAUSES,
-                                                                 "error": _(error.message)}, status_code=error.status)
-    return RedirectResponse(f"/incidents/accidents/{accident.id}", status_code=303)
+        return again(message)
+
+    def record():
+        accident = service.record(session=db, actor=user, accident_in=accident_in)
+        db.commit()
+        return accident
+
+    return forms.submit(db, record, again=again,
+                        done=lambda accident: RedirectResponse(f"/incidents/accidents/{accident.id}", status_code=303))
 
 
-def _accident_page(request: Request, db: Session, user: User, accident_id: int, error: AppError | None = None,
-                   values: dict | None = None):
+def _accident_page(request: Request, db: Session, user: User, accident_id: int, error: str = "",
+                   error_field: str = "", values: dict | None = None):
     accident = service.get(session=db, actor=user, accident_id=accident_id)
     today = utcnow().date()
-    status = 200
-    if error is not None:
-        db.rollback()
-        accident = service.get(session=db, actor=user, accident_id=accident_id)
-        status = error.status
     return render(request, "incidents/accident.html", {
         "a": accident, "enterprise": registry.enterprise_by_id(session=db, enterprise_id=accident.enterprise_id),
         "categories": labels.CATEGORIES, "commissions": labels.COMMISSION_LEVELS, "causes": labels.CAUSES,
@@ -153,8 +154,7 @@ def _accident_page(request: Request, db: Session, user: User, accident_id: int, 
         "steps": workflow.steps(accident, today), "statuses": labels.DEADLINE_STATUS,
         "notification_due": workflow.notification_due(accident), "max_extensions": deadlines.MAX_EXTENSIONS,
         "measure_rows": MEASURE_ROWS, "languages": i18n.LOCALES,
-        "error": _(error.message, **error.params) if error else "", "error_field": error.field if error else None,
-        "values": values or {}}, status_code=status)
+        "error": error, "error_field": error_field or None, "values": values or {}})
 
 
 @router.get("/accidents/{accident_id}")
@@ -181,12 +181,15 @@ def _whole(text: str, field: str, default: int | None = None) -> int:
 
 def _workflow_step(request: Request, form: FormData, db: Session, user: User, accident_id: int, action) -> Response:
     values = {k: str(v) for k, v in form.items()}
-    try:
+
+    def step() -> None:
         action(values)
         db.commit()
-    except AppError as error:
-        return _accident_page(request, db, user, accident_id, error=error, values=values)
-    return RedirectResponse(f"/incidents/accidents/{accident_id}", status_code=303)
+
+    return forms.submit(db, step, done=lambda _none: RedirectResponse(f"/incidents/accidents/{accident_id}",
+                                                                       status_code=303),
+                        again=lambda message, field: _accident_page(request, db, user, accident_id, error=message,
+                                                                    error_field=field, values=values))
 
 
 @router.post("/accidents/{accident_id}/notification")
@@ -280,11 +283,10 @@ def _rate_rows(rows: list[dict], names: dict | None = None) -> tuple[list[str], 
 
 # ---- occupational diseases --------------------------------------------------------------------------
 
-def _disease_form(request: Request, db: Session, user: User, values: dict, error: AppError | None = None):
+def _disease_form(request: Request, values: dict, error: str = "", error_field: str = ""):
     return render(request, "incidents/disease_form.html", {
         "values": values, "factors": labels.HARMFUL_FACTORS, "age_bands": labels.AGE_BANDS,
-        "error": _(error.message, **error.params) if error else "", "error_field": error.field if error else None},
-        status_code=error.status if error else 200)
+        "error": error, "error_field": error_field or None})
 
 
 @router.get("/diseases")
@@ -304,14 +306,15 @@ def disease_list(request: Request, year: int | None = Query(None, ge=1990, le=21
 @router.get("/diseases/new")
 def new_disease(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
     policy.require(user, "incidents.write")
-    return _disease_form(request, db, user, {"enterprise_id": user.scope_enterprise_id or ""})
+    return _disease_form(request, {"enterprise_id": user.scope_enterprise_id or ""})
 
 
 @router.post("/diseases/new")
 def create_disease(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db),
                    form: FormData = Depends(form_data)):
     values = {k: str(v)[:300] for k, v in form.items()}
-    try:
+
+    def record() -> None:
         enterprise_id = values.get("enterprise_id", "").strip()
         if not enterprise_id.isdigit() or len(enterprise_id) > 9:
             raise ValidationFailed(N_("Give the enterprise."), field="enterprise_id")
@@ -325,10 +328,9 @@ def create_disease(request: Request, user: User = Depends(require_user), db: Ses
                         exposure_years=years, isco08=values.get("isco08", "").strip() or None,
                         sex=values.get("sex") or None, age_band=values.get("age_band") or None)
         db.commit()
-    except AppError as error:
-        db.rollback()
-        return _disease_form(request, db, user, values, error)
-    return RedirectResponse("/incidents/diseases", status_code=303)
+
+    return forms.submit(db, record, done=lambda _none: RedirectResponse("/incidents/diseases", status_code=303),
+                        again=lambda message, field: _disease_form(request, values, message, field))
 
 
 # ---- denominators ---------------------------------------------------------------------------------
@@ -356,7 +358,8 @@ def save_denominator(request: Request, user: User = Depends(require_user), db: S
     values = {k: str(v)[:100] for k, v in form.items()}
     year_text = values.get("year", "").strip()
     year = int(year_text) if year_text.isdigit() and len(year_text) == 4 else utcnow().year - 1
-    try:
+
+    def save() -> None:
         if not year_text.isdigit() or len(year_text) != 4:
             raise ValidationFailed(N_("The year must be between 1990 and the current year."), field="year")
         enterprise_id = values.get("enterprise_id", "").strip()
@@ -374,11 +377,11 @@ def save_denominator(request: Request, user: User = Depends(require_user), db: S
                 raise ValidationFailed(N_("Give a number."), field=name)
         denominators.save(session=db, actor=user, enterprise_id=int(enterprise_id), year=year, **numbers)
         db.commit()
-    except AppError as error:
-        db.rollback()
-        return _denominators_page(request, db, user, year, values=values, error=_(error.message, **error.params),
-                                  error_field=error.field, status_code=error.status)
-    return RedirectResponse(f"/incidents/denominators?year={year}", status_code=303)
+
+    return forms.submit(db, save, done=lambda _none: RedirectResponse(f"/incidents/denominators?year={year}",
+                                                                       status_code=303),
+                        again=lambda message, field: _denominators_page(request, db, user, year, values=values,
+                                                                        error=message, error_field=field))
 
 
 ZERO_HOURS_CHOICES = ("drop", "estimate", "refuse")
@@ -404,12 +407,12 @@ def import_denominators(request: Request, file: UploadFile = File(...), year: in
         return _denominators_page(request, db, user, year, error=_("The file is larger than 10 MB."),
                                   status_code=413)
     try:
-        token = stage(actor=user, importer=importer.DENOMINATORS, data=data, filename=file.filename or "upload.csv",
+        token = stage(actor=user, importer=file_import.DENOMINATORS, data=data, filename=file.filename or "upload.csv",
                       data_dir=request.app.state.settings.data_dir)
     except FileProblems as error:
         return _denominators_page(request, db, user, year, problems=_shown(error.problems), status_code=422,
                                   error=_("The file has %(n)s error(s); nothing was imported.", n=len(error.problems)))
-    checked = preview(session=db, actor=user, importer=importer.DENOMINATORS, token=token,
+    checked = preview(session=db, actor=user, importer=file_import.DENOMINATORS, token=token,
                       options={"zero_hours": zero_hours}, data_dir=request.app.state.settings.data_dir)
     db.rollback()
     return _denominators_page(request, db, user, year, staged={"token": token, "checked": checked,
@@ -428,15 +431,17 @@ def commit_denominators(request: Request, token: str = Form(..., max_length=64),
 
     year = year or utcnow().year - 1
     zero_hours = zero_hours if zero_hours in ZERO_HOURS_CHOICES else "drop"
-    try:
-        result = commit(session=db, actor=user, importer=importer.DENOMINATORS, token=token,
+
+    def committed() -> dict:
+        result = commit(session=db, actor=user, importer=file_import.DENOMINATORS, token=token,
                         options={"zero_hours": zero_hours}, data_dir=request.app.state.settings.data_dir)
         db.commit()
-    except AppError as error:
-        db.rollback()
-        return _denominators_page(request, db, user, year, error=_(error.message, **error.params),
-                                  status_code=error.status)
-    return _denominators_page(request, db, user, year, imported=result["denominators"])
+        return result
+
+    return forms.submit(db, committed,
+                        done=lambda result: _denominators_page(request, db, user, year,
+                                                               imported=result["denominators"]),
+                        again=lambda message, _field: _denominators_page(request, db, user, year, error=message))
 
 
 # ---- trends, league tables, the enterprise ---------------------------------------------------------
@@ -451,7 +456,7 @@ def trends_page(request: Request, base: str = Query("per_1000_workers", max_leng
         raise ValidationFailed(N_("Unknown rate base."), field="base")
     if severity not in labels.SEVERITY_FILTERS:
         raise ValidationFailed(N_("Unknown value."), field="severity")
-    data = trends.overview(session=db, actor=user, base=base, severity=severity)
+    data = rate_tables.overview(session=db, actor=user, base=base, severity=severity)
     region_names = {r.kato: i18n.localized(r, "name") for r in registry.regions(session=db)}
     sector_names = {s.code: i18n.localized(s, "name") for s in registry.sectors(session=db)}
     enterprise_names = {e.id: i18n.localized(e, "name") for e in registry.enterprises_by_ids(
@@ -474,7 +479,7 @@ def enterprise_page(request: Request, enterprise_id: IdPath, base: str = Query("
                     db: Session = Depends(get_db)):
     if base not in labels.BASE_LABELS:
         raise ValidationFailed(N_("Unknown rate base."), field="base")
-    data = trends.enterprise(session=db, actor=user, enterprise_id=enterprise_id, base=base)
+    data = rate_tables.enterprise(session=db, actor=user, enterprise_id=enterprise_id, base=base)
     if export:
         sector = {r["group"]: r for r in data["sector"]}
         header = [_("Year"), _("Cases"), _("Rate"), _("95% interval, low"), _("95% interval, high"),
@@ -483,8 +488,7 @@ def enterprise_page(request: Request, enterprise_id: IdPath, base: str = Query("
                  sector.get(r["group"], {}).get("ci_low"), sector.get(r["group"], {}).get("ci_high"), r["base"]]
                 for r in data["own"]]
         return download(header, body, export, f"incidents-enterprise-{enterprise_id}")
-    accidents = list(db.execute(service.accidents_query(session=db, actor=user)
-                                .where(service.Accident.enterprise_id == enterprise_id).limit(50)).scalars())
+    accidents = service.enterprise_accidents(session=db, actor=user, enterprise_id=enterprise_id, limit=50)
     return render(request, "incidents/enterprise.html", {
         **data, "accidents": accidents, "base": base, "bases": labels.BASE_LABELS,
         "base_label": labels.BASE_LABELS[base], "categories": labels.CATEGORIES, "summary": service.summary,

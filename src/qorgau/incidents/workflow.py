@@ -22,9 +22,10 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.incidents import deadlines
-from qorgau.incidents.calendar_kz import Calendar
+from qorgau.incidents.engine import deadlines
+from qorgau.incidents.engine.calendar_kz import Calendar
 from qorgau.incidents.models import Accident, ActMeasure, CommissionMember, Extension
+from qorgau.incidents.states import StepStatus
 
 NOTIFY_DAYS = 1
 TRACKED_STEPS = ("notify_authorities", "form_commission", "investigation", "dissent")
@@ -86,7 +87,7 @@ def steps(accident: Accident, today: date) -> list[dict]:
         due, status = step.due, step.status
         if step.code == "investigation":  # the stored term: it carries the extensions' dates
             due = accident.investigation_due
-            status = deadlines._status(due, accident.act_on, today)
+            status = deadlines.step_status(due, accident.act_on, today)
         due = due.date() if isinstance(due, datetime) else due
         done = step.done.date() if isinstance(step.done, datetime) else step.done
         out.append({"code": step.code, "label": step.label, "due": due, "done": done, "status": status,
@@ -95,7 +96,7 @@ def steps(accident: Accident, today: date) -> list[dict]:
 
 
 def overdue_codes(accident: Accident, today: date) -> list[str]:
-    return [s["code"] for s in steps(accident, today) if s["status"] == "overdue"]
+    return [s["code"] for s in steps(accident, today) if s["status"] == StepStatus.OVERDUE]
 
 
 def overdue_condition(today: date):

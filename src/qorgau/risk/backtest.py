@@ -24,7 +24,7 @@ import pandas as pd
 from qorgau.core.i18n_markers import N_
 from qorgau.risk import metrics
 from qorgau.risk.features import feature_columns, model_frame
-from qorgau.risk.model import fit
+from qorgau.risk.forecaster import fit
 from qorgau.risk.panel import CellProblem, Panel, PanelError
 from qorgau.risk.visit_labels import VISIT_ROW, add_visit_rows
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 
+from qorgau.risk.states import RunStatus
+
 app = typer.Typer(help="AI accident-risk forecasting and inspection targeting: backtest, plan, synthetic panel.",
                   no_args_is_help=True)
 
@@ -73,7 +75,7 @@ def train(months: int = typer.Option(48, "--months", min=3, max=240, help="Month
             summary = {"run": run.id, "status": run.status, "version": run.version, "period": run.period,
                        "enterprises": run.enterprises, "cases": run.cases, "training_cases": run.training_cases,
                        "seconds": round(run.seconds, 2)}
-            if run.status != "trained":
+            if run.status != RunStatus.TRAINED:
                 summary["message"] = run.message % run.message_params
             model = run.metrics.get("methods", {})
             summary["capture_10"] = {name: m["capture"].get("0.1") for name, m in model.items()}

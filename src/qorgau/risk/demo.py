@@ -15,7 +15,9 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from qorgau.core.db import utcnow
+from qorgau.deviations import service as deviations
 from qorgau.risk import service, visits
+from qorgau.risk.states import PickStatus, RunStatus
 
 DEMO_ROUNDS = 40
 DEMO_TEST_PERIODS = 4
@@ -24,7 +26,7 @@ DEMO_TEST_PERIODS = 4
 def generate(session: Session, ctx) -> None:
     run = service.train(session=session, actor=None, rounds=DEMO_ROUNDS, seed=ctx.seed,
                         test_periods=DEMO_TEST_PERIODS, trained_by="system:demo")
-    if run.status == "trained":
+    if run.status == RunStatus.TRAINED:
         _plans_with_outcomes(session, ctx)
 
 
@@ -35,8 +37,6 @@ FINDINGS = [("electrical", "Открытые токоведущие части �
 
 
 def _plans_with_outcomes(session: Session, ctx) -> None:
-    from qorgau.deviations import service as deviations
-
     rng = ctx.rng("risk-visits")
     state, officer = ctx.users["state"], ctx.users["officer"]
     today = utcnow().date()
@@ -49,7 +49,7 @@ def _plans_with_outcomes(session: Session, ctx) -> None:
     record = {r["enterprise_id"]: r.get("violations") or 0 for r in deviations.counts_for_enterprises(
         session=session, start=today - timedelta(days=365), end=today)}
     session.info["actor"] = f"user:{state.username}"
-    slots = [i for i in plan.items if i.status == "proposed"]
+    slots = [i for i in plan.items if i.status == PickStatus.PROPOSED]
     picks = [i for i in slots if i.kind != "random_audit"]
     randoms = [i for i in slots if i.kind == "random_audit"]
     visited = picks[: max(2, len(picks) * 2 // 3)] + randoms[: max(2, len(randoms) * 2 // 3)]

@@ -8,10 +8,11 @@ from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qorgau.core.db import Base, UTCDateTime, utcnow
+from qorgau.risk.states import PickStatus, RunStatus
 
-RUN_STATUSES = ("trained", "insufficient_data")
+RUN_STATUSES = tuple(RunStatus)
 ITEM_KINDS = ("risk", "random_audit", "reserve", "swap")
-ITEM_STATUSES = ("proposed", "accepted", "rejected", "swapped", "reserve")
+ITEM_STATUSES = tuple(PickStatus)
 ACTIONS = ("accept", "reject", "move", "swap")
 
 
@@ -103,7 +104,7 @@ class InspectionItem(Base):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("registry_enterprise.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)  # order in the plan (reserve after the slots)
     kind: Mapped[str] = mapped_column(String(16))  # risk, random_audit, reserve, swap
-    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    status: Mapped[str] = mapped_column(String(16), default=PickStatus.PROPOSED)
     rank: Mapped[int] = mapped_column(Integer)  # risk rank within the plan's scope
     expected_cases: Mapped[float] = mapped_column(Float)
     p_any: Mapped[float] = mapped_column(Float)

@@ -28,8 +28,9 @@ import pandas as pd
 
 from qorgau.core.i18n_markers import N_
 from qorgau.risk.features import BY_ID, feature_columns, model_frame
-from qorgau.risk.model import DEFAULT_ROUNDS, Explanation, RiskModel, fit
+from qorgau.risk.forecaster import DEFAULT_ROUNDS, Explanation, RiskModel, fit
 from qorgau.risk.panel import Panel
+from qorgau.risk.states import ACTIVE, PICK_MOVES, PickStatus
 from qorgau.risk.visit_labels import add_visit_rows
 
 DEFAULT_INSPECTIONS_PER_DAY = 0.5
@@ -38,8 +39,8 @@ DEFAULT_EFFECTIVENESS = 0.09
 DEFAULT_HORIZON = 60
 MIN_FACTOR = 1.05  # a reason must raise the expected count by at least 5%
 KIND_LABELS = {"risk": N_("Ranked by risk"), "random_audit": N_("Random audit"), "swap": N_("Inspector's swap")}
-STATUS_LABELS = {"proposed": N_("Proposed for inspection"), "accepted": N_("Accepted for inspection"),
-                 "rejected": N_("Rejected by the inspector"), "swapped": N_("Swapped out")}
+STATUS_LABELS = {PickStatus.PROPOSED: N_("Proposed for inspection"), PickStatus.ACCEPTED: N_("Accepted for inspection"),
+                 PickStatus.REJECTED: N_("Rejected by the inspector"), PickStatus.SWAPPED: N_("Swapped out")}
 RANK_TEXT = N_("Risk rank %(rank)s of %(total)s")
 RANDOM_TEXT = N_("Random audit: drawn by lot to check the model and the data, not for its risk")
 REASON_TEXT = N_("%(label)s: %(value)s")
@@ -96,7 +97,7 @@ class Pick:
     expected_prevented: float
     reasons: list[Reason] = field(default_factory=list)
     explanation: str = ""
-    status: str = "proposed"
+    status: PickStatus = PickStatus.PROPOSED
 
     def to_dict(self) -> dict:
         return {"slot": self.slot, "entity_id": self.entity_id, "kind": self.kind, "rank": self.rank,
@@ -122,7 +123,7 @@ class Plan:
 
     @property
     def active(self) -> list[Pick]:
-        return [p for p in self.picks if p.status in ("proposed", "accepted")]
+        return [p for p in self.picks if p.status in ACTIVE]
 
     def to_dict(self) -> dict:
         return {"period": self.period, "model_version": self.model_version,
@@ -239,22 +240,22 @@ def decide(plan: Plan, entity_id: str, action: str, replacement: str | None = No
     """Accept, reject or swap one pick (a swap brings in a reserve enterprise); returns a new plan."""
     if action not in ("accept", "reject", "swap"):
         raise PlanError("action", f"must be accept, reject or swap, not {action!r}")
-    index = next((i for i, p in enumerate(plan.picks) if p.entity_id == entity_id and p.status != "swapped"), None)
+    index = next((i for i, p in enumerate(plan.picks) if p.entity_id == entity_id and p.status != PickStatus.SWAPPED), None)
     if index is None:
         raise PlanError("entity_id", f"{entity_id} is not in the plan")
     picks = list(plan.picks)
     reserve = list(plan.reserve)
     if action == "accept":
-        picks[index] = replace(picks[index], status="accepted")
+        picks[index] = replace(picks[index], status=PICK_MOVES.move(picks[index].status, PickStatus.ACCEPTED))
     elif action == "reject":
-        picks[index] = replace(picks[index], status="rejected")
+        picks[index] = replace(picks[index], status=PICK_MOVES.move(picks[index].status, PickStatus.REJECTED))
     else:
         position = next((i for i, p in enumerate(reserve) if p.entity_id == replacement), None)
         if position is None:
             raise PlanError("replacement", f"{replacement} is not in the reserve list")
         incoming = reserve.pop(position)
-        picks[index] = replace(picks[index], status="swapped")
-        picks.append(replace(incoming, slot=picks[index].slot, kind="swap", status="accepted"))
+        picks[index] = replace(picks[index], status=PICK_MOVES.move(picks[index].status, PickStatus.SWAPPED))
+        picks.append(replace(incoming, slot=picks[index].slot, kind="swap", status=PickStatus.ACCEPTED))
     return replace(plan, picks=picks, reserve=reserve)
 
 

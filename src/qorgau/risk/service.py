@@ -3,7 +3,7 @@ with explanations, inspection plans and the inspectors' decisions on them.
 
 The panel reads other capabilities only through their `counts_for_enterprises(session, start, end)`
 service functions, one call per month: incidents (serious or fatal cases, light cases), Worker Speaks
-(reports, imminent-danger reports) and, where that package is installed, deviations (violations, repeat
+(reports, imminent-danger reports) and deviations (violations, repeat
 violations, overdue corrective actions). Registry attributes (sector, region, headcount, union presence)
 come from the registry. Scores are advisory: every decision on a plan carries a reason and is audited.
 """
@@ -27,15 +27,18 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.core.plugins import optional_module
+from qorgau.deviations import service as deviations
+from qorgau.incidents import service as incidents
 from qorgau.registry.models import Enterprise
 from qorgau.risk import panel as panel_module
 from qorgau.risk import plan as engine
 from qorgau.risk.backtest import METHOD_LABELS, BacktestConfig, run_backtest
 from qorgau.risk.features import BY_ID, model_frame, rolling
-from qorgau.risk.model import RiskModel
+from qorgau.risk.forecaster import RiskModel
 from qorgau.risk.models import ACTIONS, InspectionItem, InspectionPlan, ModelRun, PlanDecision, RiskScore
+from qorgau.risk.states import DECIDABLE, PICK_MOVES, PickStatus, RunStatus
 from qorgau.risk.visit_labels import add_visit_rows
+from qorgau.speaks import service as speaks
 
 MIN_TRAINING_CASES = 30  # fewer serious or fatal cases than this: no model, and the pages say so
 DEFAULT_MONTHS = 48
@@ -109,9 +112,6 @@ def build_db_panel(*, session: Session, months: int = DEFAULT_MONTHS, end: str |
         raise ValidationFailed(N_("No enterprise has a headcount on record: there is nothing to forecast."),
                                field="headcount")
     rows = {e.id: i for i, e in enumerate(kept)}
-    from qorgau.incidents import service as incidents
-    from qorgau.speaks import service as speaks
-
     accidents = _monthly(incidents.counts_for_enterprises, session, grid, rows, ("cases", "serious_or_fatal"))
     serious = accidents["serious_or_fatal"]
     features = {"light_cases_12m": rolling(accidents["cases"] - serious, 12)}
@@ -121,8 +121,7 @@ def build_db_panel(*, session: Session, months: int = DEFAULT_MONTHS, end: str |
         features["imminent_reports_3m"] = rolling(reports["imminent"], 3)
         features["reports_12m"] = rolling(reports["reports"], 12)
         sources.append("speaks")
-    deviations = None if outcome_only else optional_module("deviations", "service")
-    if deviations is not None and hasattr(deviations, "counts_for_enterprises"):
+    if not outcome_only:
         found = _monthly(deviations.counts_for_enterprises, session, grid, rows, ("violations", "repeat_violations"))
         features["violations_3m"] = rolling(found["violations"], 3)
         features["violations_12m"] = rolling(found["violations"], 12)
@@ -218,7 +217,7 @@ def train(*, session: Session, actor: User | None, months: int = DEFAULT_MONTHS,
                    params={"months": months, "rounds": rounds, "seed": seed, "min_cases": min_cases,
                            "test_periods": test_periods})
     if training_cases < min_cases:
-        run.status = "insufficient_data"
+        run.status = RunStatus.INSUFFICIENT_DATA
         run.message = INSUFFICIENT_TEXT
         run.message_params = {"cases": training_cases, "minimum": min_cases, "first": panel.periods[0],
                               "last": panel.periods[-1]}
@@ -246,7 +245,7 @@ def train(*, session: Session, actor: User | None, months: int = DEFAULT_MONTHS,
                 {"capture": alone.methods["model"]["capture"], "auc_pr": alone.methods["model"]["auc_pr"]})
     except panel_module.PanelError as error:
         run.metrics = {"error": str(error)}
-    run.status = "trained"
+    run.status = RunStatus.TRAINED
     run.version = model.version
     run.features = list(model.features)
     run.params = {**run.params, "lightgbm": _clean(model.params), "trained_on": model.trained_on}
@@ -290,7 +289,7 @@ def latest_run(*, session: Session) -> ModelRun | None:
 
 
 def latest_trained_run(*, session: Session) -> ModelRun | None:
-    return session.execute(select(ModelRun).where(ModelRun.status == "trained")
+    return session.execute(select(ModelRun).where(ModelRun.status == RunStatus.TRAINED)
                            .order_by(ModelRun.id.desc()).limit(1)).scalar()
 
 
@@ -301,6 +300,11 @@ def ranked_query(*, session: Session, actor: User, run: ModelRun) -> Select:
             .where(RiskScore.run_id == run.id, RiskScore.period == run.period,
                    policy.scoped(session, actor, RiskScore.enterprise_id))
             .order_by(RiskScore.expected_cases.desc(), RiskScore.enterprise_id))
+
+
+def top_ranked(*, session: Session, actor: User, run: ModelRun, limit: int = 5) -> list:
+    """The first `limit` (RiskScore, Enterprise) rows of `ranked_query`."""
+    return list(session.execute(ranked_query(session=session, actor=actor, run=run).limit(limit)).all())
 
 
 def enterprise_risk(*, session: Session, actor: User, enterprise_id: int) -> dict:
@@ -358,7 +362,8 @@ def create_plan(*, session: Session, actor: User, inspectors: int, days: int,
                 inspectors=inspectors, days=days, per_inspector_day=per_inspector_day, random_share=random_share,
                 effectiveness=drawn.effectiveness, horizon=drawn.horizon, seed=seed, enterprises_scored=drawn.scored,
                 created_by_id=actor.id)
-    entries = [*((p, p.kind, "proposed") for p in drawn.picks), *((p, "reserve", "reserve") for p in drawn.reserve)]
+    entries = [*((p, p.kind, PickStatus.PROPOSED) for p in drawn.picks),
+               *((p, "reserve", PickStatus.RESERVE) for p in drawn.reserve)]
     for position, (pick, kind, status) in enumerate(entries, start=1):
         data = pick.to_dict()
         plan.items.append(InspectionItem(enterprise_id=int(pick.entity_id), position=position, kind=kind, status=status,
@@ -379,6 +384,22 @@ def plans_query(*, session: Session, actor: User) -> Select:
     policy.require(actor, "risk.read")
     foreign = exists().where(InspectionItem.plan_id == InspectionPlan.id, _outside(session, actor))
     return select(InspectionPlan).where(~foreign).order_by(InspectionPlan.id.desc())
+
+
+def may_plan(*, actor: User) -> None:
+    """Forbidden unless the actor may make and decide inspection plans."""
+    policy.require(actor, "risk.plan")
+
+
+def recent_plans(*, session: Session, actor: User, limit: int = 100) -> list[InspectionPlan]:
+    """The newest plans in the caller's scope."""
+    return list(session.execute(plans_query(session=session, actor=actor).limit(limit)).scalars())
+
+
+def plan_of_item(*, session: Session, actor: User, item_id: int) -> int:
+    """The plan id of a pick the caller may read (otherwise: not found)."""
+    item = policy.get_scoped(session, actor, InspectionItem, item_id, "risk.read")
+    return get_plan(session=session, actor=actor, plan_id=item.plan_id).id
 
 
 def get_plan(*, session: Session, actor: User, plan_id: int) -> InspectionPlan:
@@ -413,17 +434,17 @@ def decide(*, session: Session, actor: User, item_id: int, action: str, reason: 
         raise ValidationFailed(N_("Give the reason for your decision: it is logged with it."), field="reason")
     if len(reason) > MAX_REASON:
         raise ValidationFailed(N_("The reason is too long."), field="reason")
-    if item.status in ("reserve", "swapped"):
+    if item.status not in DECIDABLE:
         raise ValidationFailed(N_("Only an enterprise in the plan can be decided on; bring a reserve enterprise "
                                   "in by swapping."), field="action")
     before = {"status": item.status, "position": item.position, "kind": item.kind}
     decision = PlanDecision(plan_id=plan.id, item_id=item.id, enterprise_id=item.enterprise_id, action=action,
                         reason=reason, from_position=item.position, decided_by_id=actor.id)
-    slots = [i for i in plan.items if i.status not in ("reserve", "swapped")]
+    slots = [i for i in plan.items if i.status in DECIDABLE]
     if action == "accept":
-        item.status = "accepted"
+        item.status = PICK_MOVES.move(item.status, PickStatus.ACCEPTED)
     elif action == "reject":
-        item.status = "rejected"
+        item.status = PICK_MOVES.move(item.status, PickStatus.REJECTED)
     elif action == "move":
         if position is None or not 1 <= position <= len(slots):
             raise ValidationFailed(N_("Give a position between 1 and %(n)s."), field="position",
@@ -436,10 +457,11 @@ def decide(*, session: Session, actor: User, item_id: int, action: str, reason: 
             moved.position = place
     else:
         incoming = session.get(InspectionItem, replacement_item_id) if replacement_item_id else None
-        if incoming is None or incoming.plan_id != plan.id or incoming.status != "reserve":
+        if incoming is None or incoming.plan_id != plan.id or incoming.status != PickStatus.RESERVE:
             raise ValidationFailed(N_("Choose an enterprise from this plan's reserve list."), field="replacement_item_id")
         policy.require_enterprise(session, actor, "risk.plan", incoming.enterprise_id)
-        item.status, incoming.status, incoming.kind = "swapped", "accepted", "swap"
+        item.status = PICK_MOVES.move(item.status, PickStatus.SWAPPED)
+        incoming.status, incoming.kind = PICK_MOVES.move(incoming.status, PickStatus.ACCEPTED), "swap"
         item.position, incoming.position = incoming.position, item.position
         decision.replacement_item_id = incoming.id
     decision.to_position = item.position

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from qorgau.core import i18n, policy
+from qorgau.core import forms, i18n, policy
 from qorgau.core.charts import figure_json
 from qorgau.core.deps import get_db, require_user
-from qorgau.core.errors import AppError
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
@@ -25,14 +24,16 @@ from qorgau.risk import service, visit_views, visits
 from qorgau.risk.backtest import METHOD_LABELS
 from qorgau.risk.features import SOURCES, catalogue_records
 from qorgau.risk.models import InspectionItem
+from qorgau.risk.states import ACTIVE, PickStatus, RunStatus
 
 router = APIRouter(prefix="/risk")
 NAV = [NavItem(N_("Risk forecast"), "/risk/", "risk.read")]
 MIN_FACTOR = math.log(1.05)  # contributions that change the expected count by less than 5% are not worded
 KIND_LABELS = {"risk": N_("Ranked by risk"), "random_audit": N_("Random audit"), "reserve": N_("Reserve"),
                "swap": N_("Inspector's swap")}
-STATUS_LABELS = {"proposed": N_("Proposed for inspection"), "accepted": N_("Accepted for inspection"),
-                 "rejected": N_("Rejected by the inspector"), "swapped": N_("Swapped out"), "reserve": N_("Reserve")}
+STATUS_LABELS = {PickStatus.PROPOSED: N_("Proposed for inspection"), PickStatus.ACCEPTED: N_("Accepted for inspection"),
+                 PickStatus.REJECTED: N_("Rejected by the inspector"), PickStatus.SWAPPED: N_("Swapped out"),
+                 PickStatus.RESERVE: N_("Reserve")}
 FAIRNESS_LABELS = {"union_presence": N_("Union presence"), "size_band": N_("Enterprise size (workers)"),
                    "region": N_("Region"), "sector": N_("Sector")}
 GROUP_LABELS = {"union": N_("with a union"), "no_union": N_("without a union")}
@@ -87,7 +88,7 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
     run = service.latest_trained_run(session=db)
     if run is None:
         return []
-    top = db.execute(service.ranked_query(session=db, actor=user, run=run).limit(5)).all()
+    top = service.top_ranked(session=db, actor=user, run=run, limit=5)
     items = [PanelItem(i18n.localized(e, "name"), f"/risk/enterprises/{e.id}",
                        _("expected %(value)s serious cases", value=i18n.format_number(s.expected_cases, 3)), "warn")
              for s, e in top]
@@ -98,7 +99,7 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
 def run_message(run) -> str:
     if run is None:
         return _("The risk model has not been trained yet; an administrator trains it.")
-    if run.status != "trained":
+    if run.status != RunStatus.TRAINED:
         return _(run.message, **run.message_params)
     return ""
 
@@ -151,8 +152,8 @@ def _history_chart(figure: dict) -> str:
 
 @router.get("/plans")
 def plans(request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)):
-    items = db.execute(service.plans_query(session=db, actor=user).limit(100)).scalars().all()
-    return render(request, "risk/plans.html", {"plans": items, "run": service.latest_trained_run(session=db),
+    return render(request, "risk/plans.html", {"plans": service.recent_plans(session=db, actor=user),
+                                               "run": service.latest_trained_run(session=db),
                                                "message": run_message(service.latest_run(session=db)),
                                                "values": {}})
 
@@ -163,37 +164,38 @@ def create_plan(request: Request, inspectors: int = Form(..., ge=0, le=100000), 
                 random_share: float = Form(engine.DEFAULT_RANDOM_SHARE, ge=0, le=1),
                 title: str = Form("", max_length=200), user: User = Depends(require_user),
                 db: Session = Depends(get_db)):
-    try:
+    service.may_plan(actor=user)  # refused (403) before the form, as an error page
+
+    def create():
         plan = service.create_plan(session=db, actor=user, inspectors=inspectors, days=days,
                                    per_inspector_day=per_inspector_day, random_share=random_share, title=title)
         db.commit()
-    except AppError as error:
-        if error.status in (403, 404):
-            raise
-        db.rollback()
-        items = db.execute(service.plans_query(session=db, actor=user).limit(100)).scalars().all()
+        return plan
+
+    def again(message: str, field: str):
         return render(request, "risk/plans.html", {
-            "plans": items, "run": service.latest_trained_run(session=db), "message": "",
-            "error": _(error.message, **error.params) if error.params else _(error.message), "error_field": error.field,
+            "plans": service.recent_plans(session=db, actor=user), "run": service.latest_trained_run(session=db),
+            "message": "", "error": message, "error_field": field or None,
             "values": {"inspectors": inspectors, "days": days, "per_inspector_day": per_inspector_day,
-                       "random_share": random_share, "title": title}}, status_code=error.status)
-    return RedirectResponse(f"/risk/plans/{plan.id}", status_code=303)
+                       "random_share": random_share, "title": title}})
+
+    return forms.submit(db, create, done=lambda plan: RedirectResponse(f"/risk/plans/{plan.id}", status_code=303),
+                        again=again)
 
 
 def _plan_context(db: Session, user: User, plan_id: int) -> dict:
     plan = service.get_plan(session=db, actor=user, plan_id=plan_id)
     names = {e.id: e for e in registry.enterprises_by_ids(session=db, ids=[i.enterprise_id for i in plan.items])}
-    slots = sorted([i for i in plan.items if i.status != "reserve"], key=lambda i: i.position)
-    reserve = sorted([i for i in plan.items if i.status == "reserve"], key=lambda i: i.position)
-    active = [i for i in slots if i.status in ("proposed", "accepted")]
+    slots = sorted([i for i in plan.items if i.status != PickStatus.RESERVE], key=lambda i: i.position)
+    reserve = sorted([i for i in plan.items if i.status == PickStatus.RESERVE], key=lambda i: i.position)
+    active = [i for i in slots if i.status in ACTIVE]
     return {"plan": plan, "slots": slots, "reserve": reserve, "names": names,
             "log": service.decisions(session=db, actor=user, plan_id=plan.id),
             "why": {i.id: pick_words(i, plan.enterprises_scored) for i in plan.items},
             "prevented": sum(i.expected_prevented for i in active), "active": len(active),
             "kinds": KIND_LABELS, "statuses": STATUS_LABELS, "actions": service.ACTION_LABELS,
             "can_decide": policy.allowed(user, "risk.plan"), "can_visit": policy.allowed(user, "risk.visit"),
-            "visits": {v.item_id: v for v in db.execute(visits.visits_query(session=db, actor=user,
-                                                                             plan_id=plan.id)).scalars()},
+            "visits": visits.visits_by_item(session=db, actor=user, plan_id=plan.id),
             "comparison": visits.backtest(session=db, actor=user, plan_id=plan.id), "verdicts": visits.VERDICTS,
             "outcomes": visits.OUTCOME_LABELS}
 
@@ -209,20 +211,19 @@ def decide(request: Request, risk_item_id: IdPath, action: str = Form(..., max_l
            reason: str = Form("", max_length=5000), position: int | None = Form(None, ge=1, le=100000),
            replacement_item_id: int | None = Form(None, ge=1, le=2_147_483_647),
            user: User = Depends(require_user), db: Session = Depends(get_db)):
-    try:
+    plan_id = service.plan_of_item(session=db, actor=user, item_id=risk_item_id)  # out of scope: 404 page
+    service.may_plan(actor=user)
+
+    def decided():
         decision = service.decide(session=db, actor=user, item_id=risk_item_id, action=action, reason=reason,
                                   position=position, replacement_item_id=replacement_item_id)
-        plan_id = decision.plan_id
         db.commit()
-    except AppError as error:
-        if error.status in (403, 404):
-            raise
-        db.rollback()
-        plan_id = db.get(InspectionItem, risk_item_id).plan_id
-        message = _(error.message, **error.params) if error.params else _(error.message)
-        return render(request, "risk/plan.html", {**_plan_context(db, user, plan_id), "error": message,
-                                                  "error_item": risk_item_id}, status_code=error.status)
-    return RedirectResponse(f"/risk/plans/{plan_id}", status_code=303)
+        return decision
+
+    return forms.submit(db, decided,
+                        done=lambda decision: RedirectResponse(f"/risk/plans/{decision.plan_id}", status_code=303),
+                        again=lambda message, field: render(request, "risk/plan.html", {
+                            **_plan_context(db, user, plan_id), "error": message, "error_item": risk_item_id}))
 
 
 @router.get("/model-card")

@@ -10,14 +10,14 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from qorgau.core import policy
+from qorgau.core import forms, policy
 from qorgau.core.deps import form_data, get_db, require_user
-from qorgau.core.errors import AppError, NotFound, ValidationFailed
-from qorgau.core.i18n import gettext as _
+from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
+from qorgau.deviations.labels import CATEGORIES, SEVERITIES
 from qorgau.registry import service as registry
 from qorgau.risk import visits
 from qorgau.risk.models import InspectionItem
@@ -26,37 +26,27 @@ router = APIRouter()
 ROWS = 4  # violation rows on the form
 
 
-def _item(db: Session, user: User, item_id: int) -> InspectionItem:
-    item = db.get(InspectionItem, item_id)
-    if item is None:
-        raise NotFound(N_("Not found."))
-    policy.require_enterprise(db, user, "risk.visit", item.enterprise_id)
-    return item
-
-
-def _form(request: Request, db: Session, user: User, item: InspectionItem, values: dict | None = None,
-          error: AppError | None = None):
-    from qorgau.deviations.labels import CATEGORIES, SEVERITIES
-
+def _form(request: Request, db: Session, item: InspectionItem, values: dict | None = None, error: str = "",
+          error_field: str = ""):
     enterprise = registry.enterprise_by_id(session=db, enterprise_id=item.enterprise_id)
     return render(request, "risk/visit.html", {
         "item": item, "enterprise": enterprise, "rows": ROWS, "values": values or {}, "categories": CATEGORIES,
-        "severities": SEVERITIES, "error": _(error.message, **error.params) if error else "",
-        "error_field": error.field if error else None}, status_code=error.status if error else 200)
+        "severities": SEVERITIES, "error": error, "error_field": error_field or None})
 
 
 @router.get("/items/{risk_item_id}/visit")
 def visit_form(request: Request, risk_item_id: IdPath, user: User = Depends(require_user),
                db: Session = Depends(get_db)):
-    return _form(request, db, user, _item(db, user, risk_item_id))
+    return _form(request, db, visits.item_to_visit(session=db, actor=user, item_id=risk_item_id))
 
 
 @router.post("/items/{risk_item_id}/visit")
 def record_visit(request: Request, risk_item_id: IdPath, user: User = Depends(require_user),
                  db: Session = Depends(get_db), form: FormData = Depends(form_data)):
-    item = _item(db, user, risk_item_id)
+    item = visits.item_to_visit(session=db, actor=user, item_id=risk_item_id)  # refused here as an error page
     values = {k: str(v)[:2000] for k, v in form.items()}
-    try:
+
+    def record() -> None:
         try:
             visited_on = date.fromisoformat(values.get("visited_on", ""))
         except ValueError:
@@ -69,11 +59,12 @@ def record_visit(request: Request, risk_item_id: IdPath, user: User = Depends(re
         visits.record_visit(session=db, actor=user, item_id=item.id, visited_on=visited_on, violations=found,
                             nothing_found=values.get("nothing_found") == "1")
         db.commit()
-    except AppError as error:
-        if error.status in (403, 404):
-            raise
-        db.rollback()
-        return _form(request, db, user, db.get(InspectionItem, risk_item_id), values, error)
-    if policy.allowed(user, "risk.read"):
-        return RedirectResponse(f"/risk/plans/{item.plan_id}#visits", status_code=303)
-    return RedirectResponse("/deviations/", status_code=303)
+
+    def done(_nothing: None):
+        if policy.allowed(user, "risk.read"):
+            return RedirectResponse(f"/risk/plans/{item.plan_id}#visits", status_code=303)
+        return RedirectResponse("/deviations/", status_code=303)
+
+    return forms.submit(db, record, done=done,
+                        again=lambda message, field: _form(request, db, visits.item_to_visit(
+                            session=db, actor=user, item_id=risk_item_id), values, message, field))

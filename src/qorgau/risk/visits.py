@@ -24,7 +24,10 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
+from qorgau.deviations import service as deviations
+from qorgau.deviations.schemas import ViolationIn
 from qorgau.risk.models import InspectionItem, InspectionPlan, Visit
+from qorgau.risk.states import ACTIVE
 
 PICKED = ("risk", "swap")  # chosen by the model (a swap takes a reserve pick's place)
 RANDOM = ("random_audit",)
@@ -48,14 +51,12 @@ def record_visit(*, session: Session, actor: User, item_id: int, visited_on: dat
                  today: date | None = None) -> Visit:
     """Record what a planned visit found: the violations (recorded by the violations capability, in one
     transaction with the visit) or that nothing was found."""
-    from qorgau.deviations import service as deviations
-    from qorgau.deviations.schemas import ViolationIn
 
     item = session.get(InspectionItem, item_id)
     if item is None:
         raise NotFound(N_("Not found."))
     policy.require_enterprise(session, actor, "risk.visit", item.enterprise_id)
-    if item.kind not in VISITABLE or item.status not in ("proposed", "accepted"):
+    if item.kind not in VISITABLE or item.status not in ACTIVE:
         raise ValidationFailed(N_("Only a planned visit (a pick or a random audit slot still in the plan) has an "
                                   "outcome."), field="item_id")
     if session.execute(select(Visit.id).where(Visit.item_id == item.id)).first() is not None:
@@ -94,6 +95,17 @@ def record_visit(*, session: Session, actor: User, item_id: int, visited_on: dat
                  after={"outcome": visit.outcome, "gross": visit.gross, "significant": visit.significant,
                         "minor": visit.minor, "work_stopped": visit.work_stopped, "violations": visit.violation_ids})
     return visit
+
+
+def visits_by_item(*, session: Session, actor: User, plan_id: int) -> dict[int, Visit]:
+    """The recorded visits of a plan, by the pick they answer."""
+    return {v.item_id: v for v in session.execute(visits_query(session=session, actor=actor, plan_id=plan_id))
+            .scalars()}
+
+
+def item_to_visit(*, session: Session, actor: User, item_id: int) -> InspectionItem:
+    """A pick whose visit the caller may record (Forbidden without the permission, NotFound outside scope)."""
+    return policy.get_scoped(session, actor, InspectionItem, item_id, "risk.visit")
 
 
 def visits_query(*, session: Session, actor: User, plan_id: int | None = None):

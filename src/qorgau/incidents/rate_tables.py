@@ -9,14 +9,15 @@ from sqlalchemy.orm import Session
 from qorgau.core import policy
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.incidents import diseases, rates, service, trend
+from qorgau.incidents import diseases, service
+from qorgau.incidents.engine import rates, trend_test
 from qorgau.registry.models import Enterprise
 
 TREND_YEARS = 10
 LEAGUE_SIZE = 30
 
 
-def verdict(result: trend.TrendResult) -> str:
+def verdict(result: trend_test.TrendResult) -> str:
     """The trend test in words (an English message id with %(pct)s, %(low)s, %(high)s, %(p)s)."""
     if not result.significant:
         return N_("No real trend: the annual change of %(pct)s%% (95%% interval %(low)s%% to %(high)s%%, "
@@ -32,8 +33,8 @@ def trend_of(rows: list[dict]) -> dict:
     frame = pd.DataFrame([{"year": r["group"], "cases": r["cases"], "exposure": r["exposure"]} for r in rows
                           if r["group"] is not None])
     try:
-        result = trend.poisson_trend(frame, exposure_col="exposure")
-    except (trend.TrendError, KeyError) as error:
+        result = trend_test.poisson_trend(frame, exposure_col="exposure")
+    except (trend_test.TrendError, KeyError) as error:
         return {"reason": str(error)}
     params = {"pct": f"{result.annual_pct_change:.1f}", "low": f"{result.ci_low:.1f}",
               "high": f"{result.ci_high:.1f}", "p": f"{result.p_value:.3f}"}

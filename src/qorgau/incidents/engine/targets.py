@@ -11,7 +11,7 @@ Targets between the two years are interpolated linearly (an assumption: the decr
 
 from __future__ import annotations
 
-from qorgau.incidents.rates import rate_ci, ratio_ci
+from qorgau.incidents.engine.rates import rate_ci, ratio_ci
 
 FATAL_PER_1000 = {2024: 0.035, 2030: 0.023}
 CONCEALMENT = {2024: 12.0, 2030: 18.0}

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from qorgau.incidents.linkage import LinkageRules, link_records, pattern_counts  # noqa: F401 - re-exported
+from qorgau.incidents.engine.linkage import LinkageRules, link_records, pattern_counts  # noqa: F401 - re-exported
 
 ALPHA = 0.05
 MAX_EXHAUSTIVE_SOURCES = 5  # 2^(k choose 2) candidate models: 1,024 at k = 5

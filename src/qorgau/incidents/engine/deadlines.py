@@ -20,8 +20,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
-from qorgau.incidents.calendar_kz import Calendar
+from qorgau.incidents.engine.calendar_kz import Calendar
 from qorgau.incidents.labels import CATEGORIES, COMMISSION_LEVELS, DEADLINE_STATUS, DEADLINE_STEPS  # noqa: F401
+from qorgau.incidents.states import LATE, StepStatus
 
 MAX_EXTENSIONS = 2
 INVESTIGATION_DAYS = 10
@@ -96,7 +97,7 @@ class Step:
     code: str
     due: datetime | date | None
     done: datetime | date | None
-    status: str  # done, done_late, pending, overdue, waiting
+    status: StepStatus
     basis: str
 
     @property
@@ -121,15 +122,16 @@ class Clock:
 
     @property
     def overdue(self) -> list[str]:
-        return [s.code for s in self.steps if s.status in ("overdue", "done_late")]
+        return [s.code for s in self.steps if s.status in LATE]
 
 
-def _status(due, done, now) -> str:
+def step_status(due, done, now) -> StepStatus:
+    """A step's status from its due date, the day it was done (None: not yet) and now."""
     if due is None:
-        return "done" if done is not None else "waiting"
+        return StepStatus.DONE if done is not None else StepStatus.WAITING
     if done is not None:
-        return "done" if done <= due else "done_late"
-    return "overdue" if now > due else "pending"
+        return StepStatus.DONE if done <= due else StepStatus.DONE_LATE
+    return StepStatus.OVERDUE if now > due else StepStatus.PENDING
 
 
 def _working(calendar: Calendar, start: date | None, days: int) -> date | None:
@@ -152,7 +154,7 @@ def investigation_clock(classification: Classification, dates: InvestigationDate
 
     def add(code: str, due, done, basis: str) -> None:
         compare_now = now if isinstance(due, datetime) else today
-        steps.append(Step(code, due, done, _status(due, done, compare_now), basis))
+        steps.append(Step(code, due, done, step_status(due, done, compare_now), basis))
 
     add("notify_authorities", start + timedelta(hours=24), dates.notified_at, "art. 187 p.2")
     add("notify_insurer", _working(calendar, start.date(), 3), dates.insurer_notified_on, "art. 187 p.2-1")

@@ -30,8 +30,8 @@ import pandas as pd
 
 from qorgau.core.i18n_markers import N_
 from qorgau.core.imports import CellError, FileProblems, Problem, parse_number
-from qorgau.incidents.exposure import DEFAULT_HOURS_PER_WORKER, MAX_HOURS_PER_WORKER, size_bands
-from qorgau.incidents.tables import read_rows
+from qorgau.incidents.engine.exposure import DEFAULT_HOURS_PER_WORKER, MAX_HOURS_PER_WORKER, size_bands
+from qorgau.incidents.engine.tables import read_rows
 from qorgau.registry.identifiers import bin_problem
 
 # The establishment's id is the key; a name can repeat (two sites called "Warehouse") and is only a fallback.
@@ -350,7 +350,7 @@ def osha_rates(frame: pd.DataFrame, by: list[str], base: str = "per_200k_hours")
 
     Each group also gives its establishments, hours, workers and the share of its hours estimated from headcount.
     """
-    from qorgau.incidents.rates import RateError, get_base, grouped_rates, to_records
+    from qorgau.incidents.engine.rates import RateError, get_base, grouped_rates, to_records
 
     keys = slice_columns(frame, by)
     missing = [k for k in keys if k not in frame.columns]

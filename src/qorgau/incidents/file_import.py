@@ -6,6 +6,7 @@ and be in the importer's scope. Any problem and nothing is written.
 
 from __future__ import annotations
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,10 +15,10 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.imports import FileProblems, Problem
 from qorgau.core.imports.flow import Checked, Importer
 from qorgau.core.models import User
-from qorgau.incidents import deadlines
-from qorgau.incidents.accident_import import parse_accidents
-from qorgau.incidents.calendar_kz import Calendar
-from qorgau.incidents.form300a import LEFT_OUT, parse_denominators
+from qorgau.incidents.engine import deadlines
+from qorgau.incidents.engine.accident_file import parse_accidents
+from qorgau.incidents.engine.calendar_kz import Calendar
+from qorgau.incidents.engine.form300a import LEFT_OUT, parse_denominators
 from qorgau.incidents.models import Accident, Denominator, Victim
 from qorgau.registry.models import Enterprise
 
@@ -34,6 +35,11 @@ def _resolver(session: Session, actor: User):
         return reachable.get(int(reference)) if reference.isdigit() and len(reference) < 10 else None
 
     return resolve
+
+
+def _days(value) -> int | None:
+    """Days lost as stored: None where the file left them blank (unknown is not zero days)."""
+    return None if value is None or pd.isna(value) else int(value)
 
 
 UNKNOWN_ENTERPRISE = N_("unknown enterprise or outside your scope")
@@ -103,7 +109,7 @@ def import_file(*, session: Session, actor: User, data: bytes, filename: str, ki
             commission=classification.commission, cause=first.get("cause") or "unknown",
             union_present=enterprise.has_union, source="import", source_reference=str(first["accident_id"])[:64],
             investigation_due=calendar.add_working_days(first["date"], deadlines.INVESTIGATION_DAYS + 1),
-            victims=[Victim(outcome=r["outcome"], days_lost=int(r.get("days_lost") or 0), sex=r.get("sex"),
+            victims=[Victim(outcome=r["outcome"], days_lost=_days(r.get("days_lost")), sex=r.get("sex"),
                             age_band=r.get("age_band"), isco08=r.get("isco08"),
                             employment_status=r.get("employment_status") or "employee")
                      for r in group.to_dict("records")]))

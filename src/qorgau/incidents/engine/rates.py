@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from qorgau.incidents.intervals import ALPHA, binomial_ci, gamma_ci, poisson_ci
+from qorgau.incidents.engine.intervals import ALPHA, binomial_ci, gamma_ci, poisson_ci
+from qorgau.incidents.engine.trend_test import TrendResult, poisson_trend  # noqa: F401 - re-exported
 from qorgau.incidents.labels import BASE_LABELS
-from qorgau.incidents.trend import TrendResult, poisson_trend  # noqa: F401 - re-exported
 
 SEVERITIES = ("all", "fatal", "serious", "serious_or_fatal", "nonfatal")
 OUTCOMES = ("fatal", "serious", "light")
@@ -166,13 +166,15 @@ def severity_mask(outcomes: pd.Series, severity: str) -> np.ndarray:
 
 def build_cube(exposure: pd.DataFrame, cases: pd.DataFrame, by: Sequence[str], severity: str = "all",
                keys: Sequence[str] = ("enterprise_id", "year")) -> pd.DataFrame:
-    """Aggregated rows (cases, days_lost, hours, workers) for the slice columns `by`.
+    """Aggregated rows (cases, days_lost, days_unknown, hours, workers) for the slice columns `by`.
 
     `exposure` has one row per enterprise-year: the keys, `hours`, `workers` and enterprise attributes
     (region, sector, size_band, union, ...). `cases` has one row per case (a victim of an accident) or a
     `cases` count column, the keys, `outcome` (fatal, serious, light) and optionally `days_lost` and case
     attributes (cause, isco08, ...). Enterprise attributes missing from `cases` are taken from `exposure` by
     the keys. Slices by a case attribute get the exposure of the enterprise-level part of the slice.
+    A blank `days_lost` is unknown, not zero: `days_lost` sums the known days and `days_unknown` counts the
+    cases whose days are unknown.
     """
     by = list(by)
     keys = list(keys)
@@ -196,14 +198,18 @@ def build_cube(exposure: pd.DataFrame, cases: pd.DataFrame, by: Sequence[str], s
     bad = np.isnan(work["cases"].to_numpy()) | (work["cases"].to_numpy() < 0)
     if bad.any():
         raise RateError(f"the cases table has {int(bad.sum())} row(s) whose case count is missing or negative")
-    work["days_lost"] = pd.to_numeric(days).fillna(0).to_numpy(dtype=float)
+    # Unknown days lost are not zero days: they are left out of the days sums and counted in days_unknown.
+    known_days = pd.to_numeric(days, errors="coerce").to_numpy(dtype=float)
+    unknown = np.isnan(known_days)
+    work["days_unknown"] = np.where(unknown, work["cases"].to_numpy(), 0.0)
+    work["days_lost"] = np.where(unknown, 0.0, known_days)
     # Sum of squared days per case (for the severity interval); a row counting c cases is taken as c equal cases.
     work["days_lost_sq"] = work["days_lost"] ** 2 / np.maximum(work["cases"], 1)
+    sums = ["cases", "days_lost", "days_lost_sq", "days_unknown"]
     if by:
-        case_sums = work.groupby(by, dropna=False, sort=False, observed=True)[
-            ["cases", "days_lost", "days_lost_sq"]].sum().reset_index()
+        case_sums = work.groupby(by, dropna=False, sort=False, observed=True)[sums].sum().reset_index()
     else:
-        case_sums = work[["cases", "days_lost", "days_lost_sq"]].sum().to_frame().T
+        case_sums = work[sums].sum().to_frame().T
     if enterprise_dims:
         expo = exposure.groupby(enterprise_dims, dropna=False, sort=False, observed=True)[
             ["hours", "workers"]].sum().reset_index()
@@ -215,7 +221,7 @@ def build_cube(exposure: pd.DataFrame, cases: pd.DataFrame, by: Sequence[str], s
             cube = expo.merge(case_sums, on=enterprise_dims, how="outer")
     else:
         cube = case_sums.assign(hours=float(exposure["hours"].sum()), workers=float(exposure["workers"].sum()))
-    for column in ("cases", "days_lost", "days_lost_sq", "hours", "workers"):
+    for column in ("cases", "days_lost", "days_lost_sq", "days_unknown", "hours", "workers"):
         cube[column] = cube[column].fillna(0.0).astype(float)
     return cube.sort_values(by, na_position="last").reset_index(drop=True) if by else cube
 
@@ -250,13 +256,17 @@ def severity_rates(frame: pd.DataFrame, by: str | Sequence[str] | None, base: st
 
     Days lost are not Poisson counts, so the interval is rate +/- z * sqrt(sum d^2) x multiplier / exposure,
     the variance of a compound Poisson sum (needs `days_lost_sq`, which `build_cube` provides).
+    Cases whose days lost are unknown (`days_unknown`) add no days and are left out of days per case; their
+    number is in the output, so a reader sees what the figures rest on.
     """
     from scipy import stats
 
     b = get_base(base)
     keys = _as_list(by)
     _check_columns(frame, [*keys, "cases", "days_lost", "days_lost_sq", b.denominator], "the table of counts")
-    columns = ["cases", "days_lost", "days_lost_sq", b.denominator]
+    if "days_unknown" not in frame.columns:
+        frame = frame.assign(days_unknown=0.0)
+    columns = ["cases", "days_lost", "days_lost_sq", "days_unknown", b.denominator]
     sums = frame.groupby(keys, dropna=False, sort=True, observed=True)[columns].sum().reset_index() if keys \
         else frame[columns].sum().to_frame().T
     e = sums[b.denominator].to_numpy(dtype=float)
@@ -265,15 +275,34 @@ def severity_rates(frame: pd.DataFrame, by: str | Sequence[str] | None, base: st
         scale = np.where(e > 0, b.multiplier / np.where(e > 0, e, 1), np.nan)
         rate = sums["days_lost"].to_numpy(dtype=float) * scale
         half = z * np.sqrt(sums["days_lost_sq"].to_numpy(dtype=float)) * scale
-        per_case = np.where(sums["cases"] > 0, sums["days_lost"] / sums["cases"].where(sums["cases"] > 0, 1), np.nan)
+        known = sums["cases"] - sums["days_unknown"]
+        per_case = np.where(known > 0, sums["days_lost"] / known.where(known > 0, 1), np.nan)
     out = sums[keys].copy() if keys else pd.DataFrame(index=sums.index)
     out["cases"] = sums["cases"].to_numpy(dtype=float)
     out["days_lost"] = sums["days_lost"].to_numpy(dtype=float)
+    out["days_unknown"] = sums["days_unknown"].to_numpy(dtype=float)
     out["exposure"] = e
     out["severity_rate"], out["ci_low"], out["ci_high"] = rate, np.maximum(rate - half, 0), rate + half
     out["days_per_case"] = per_case
     out["base"] = b.name
     return out
+
+
+def severity_table(cases_df: pd.DataFrame, exposure_df: pd.DataFrame, by: str | Sequence[str] | None,
+                   base: str = "per_1m_hours", severity: str = "all", alpha: float = ALPHA) -> list[dict]:
+    """Rows {group, cases, days_lost, days_unknown, exposure, severity_rate, ci_low, ci_high, days_per_case, base}:
+    days lost per base over the cases whose days are known, and how many cases' days are unknown."""
+    keys = ["enterprise_id" if k == "enterprise" else k for k in _as_list(by)]
+    table = severity_rates(build_cube(exposure_df, cases_df, keys, severity), keys, base, alpha)
+    records = []
+    for row in table.to_dict("records"):
+        group = (_plain(row[keys[0]]) if len(keys) == 1 else {k: _plain(row[k]) for k in keys}) if keys else "all"
+        records.append({"group": group, "cases": int(round(row["cases"])), "days_lost": float(row["days_lost"]),
+                        "days_unknown": int(round(row["days_unknown"])), "exposure": float(row["exposure"]),
+                        "severity_rate": _num(row["severity_rate"]), "ci_low": _num(row["ci_low"]),
+                        "ci_high": _num(row["ci_high"]), "days_per_case": _num(row["days_per_case"]),
+                        "base": row["base"]})
+    return records
 
 
 def share(part: int, total: int, method: str = "clopper-pearson", alpha: float = ALPHA) -> dict:

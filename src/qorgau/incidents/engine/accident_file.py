@@ -6,7 +6,7 @@
 | date | YYYY-MM-DD or DD.MM.YYYY, not in the future | yes |
 | enterprise_id | the enterprise (BIN or the registry's id); same for every row of an accident | yes |
 | outcome | fatal, serious or light | yes |
-| days_lost | calendar days of incapacity, excluding the day of the accident | no |
+| days_lost | calendar days of incapacity, excluding the day of the accident; blank: not known (never read as 0) | no |
 | sex | m or f | no |
 | age_band | 15-24, 25-34, 35-44, 45-54, 55-64, 65+ | no |
 | isco08 | ISCO-08 code, 1-4 digits | no |
@@ -31,7 +31,7 @@ import pandas as pd
 
 from qorgau.core.i18n_markers import N_
 from qorgau.core.imports import FileProblems, Problem, read_table
-from qorgau.incidents.formats import ACCIDENTS, AccidentRow
+from qorgau.incidents.engine.formats import ACCIDENTS, AccidentRow
 from qorgau.incidents.labels import CAUSES, EMPLOYMENT_STATUS, ESAW_CONTACT, ESAW_DEVIATION, OUTCOMES
 
 REQUIRED = ("accident_id", "date", "enterprise_id", "outcome")
@@ -96,7 +96,7 @@ def parse_accidents(data: bytes | str | Path, filename: str = "", today: date | 
         if row.date is not None and row.date > today:
             bad("date", N_("%(value)s is in the future"), value=row.date.isoformat())
         record: dict = {"row": number, "cases": 1, "accident_id": row.accident_id, "enterprise_id": row.enterprise_id,
-                        "date": row.date, "days_lost": row.days_lost or 0, "isco08": row.isco08,
+                        "date": row.date, "days_lost": row.days_lost, "isco08": row.isco08,
                         "esaw_deviation": row.esaw_deviation, "esaw_contact": row.esaw_contact,
                         "esaw_agent": row.esaw_agent, "union": row.union_present, "region": row.region,
                         "sector": row.sector, **_choices(row, bad)}

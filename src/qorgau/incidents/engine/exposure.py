@@ -2,8 +2,8 @@
 
 Default hours actually worked per worker per year: 1,800. Why: the 16th ICLS frequency rate wants hours
 *actually worked*. A 40-hour, five-day week (the Labour Code's normal working time) gives a calendar working-time fund of
-1,968-1,992 hours in 2024-2027 (`calendar_kz.Calendar.working_hours_fund`: 2024 = 1,992 h, 2025 and 2026 =
-1,968 h, 2027 = 1,976 h); minus
+1,968-1,992 hours in 2024-2027 (`calendar_kz.Calendar.working_hours_fund`: 2024 = 1,992 h, 2025 = 1,968 h,
+2026 and 2027 = 1,976 h); minus
 the Labour Code's minimum paid annual leave of 24 calendar days (about 16 working days, 128 h) and about 5-6 days of
 sickness and other absence (about 45 h) this leaves about 1,800 h. OSHA's 200,000-hour base assumes 2,000 h
 per full-time worker (100 workers x 40 h x 50 weeks), so estimates made with 1,800 h give rates about 10%

@@ -34,7 +34,7 @@ CASE_COUNTS = FileFormat(
 
 
 class AccidentRow(RowModel):
-    """One row of the generic accident layout: one injured worker of an accident (see `accident_import`)."""
+    """One row of the generic accident layout: one injured worker of an accident (see `accident_file`)."""
 
     accident_id: Text = None
     date: DateCell = None
