@@ -31,13 +31,14 @@ from qorgau.core.deps import form_data, get_db, load_user, require_user
 from qorgau.core.errors import AppError, ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
-from qorgau.core.maps import region_map
 from qorgau.core.models import User
 from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
+from qorgau.registry import access
 from qorgau.registry import service as registry
+from qorgau.registry.maps import region_map
 from qorgau.registry.models import Enterprise, Region, Sector, UnionOrg
 
 router = APIRouter()
@@ -135,7 +136,7 @@ def agreement_list(request: Request, status: str = Query("", max_length=16), kin
 
 
 def _enterprise_options(db: Session, user: User) -> list[tuple[int, str]]:
-    rows = db.execute(select(Enterprise).where(policy.enterprise_scope(db, user)).order_by(Enterprise.name_ru)
+    rows = db.execute(select(Enterprise).where(access.enterprise_scope(db, user)).order_by(Enterprise.name_ru)
                       .limit(1000)).scalars()
     return [(e.id, f"{i18n.localized(e, 'name')} · {e.bin}") for e in rows]
 

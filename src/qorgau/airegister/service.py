@@ -34,6 +34,7 @@ from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise, Occupation, UnionOrg
 
 MODEL_YEAR = 2030  # the year of the illustrative displacement estimate from aiwork's central scenario
@@ -139,7 +140,7 @@ def _refresh_summary(filing: Filing, data: dict) -> None:
 
 
 def visible(session: Session, actor: User):
-    return policy.inbox_scope(session, actor, union_org_column=Filing.union_org_id,
+    return access.inbox_scope(session, actor, union_org_column=Filing.union_org_id,
                               enterprise_id_column=Filing.enterprise_id)
 
 
@@ -341,7 +342,7 @@ def tally(filing: Filing) -> dict:
 def create(*, session: Session, actor: User, enterprise_id: int, filing_in: FilingIn,
            today: date | None = None) -> Filing:
     """Register a planned or running AI system as a draft (version 1)."""
-    policy.require_enterprise(session, actor, "aiwork.file", enterprise_id)
+    access.require_enterprise(session, actor, "aiwork.file", enterprise_id)
     data = _validate(session, filing_in)
     filing = Filing(reference=_reference(session), enterprise_id=enterprise_id, status="draft", current_version=1,
                     name=data["name"], created_by=actor.id)
@@ -358,7 +359,7 @@ def create(*, session: Session, actor: User, enterprise_id: int, filing_in: Fili
 
 
 def _require_filer(session: Session, actor: User, filing: Filing) -> None:
-    policy.require_enterprise(session, actor, "aiwork.file", filing.enterprise_id)
+    access.require_enterprise(session, actor, "aiwork.file", filing.enterprise_id)
 
 
 def update(*, session: Session, actor: User, filing_id: int, filing_in: FilingIn, change_note: str,
@@ -742,7 +743,7 @@ def link_report(*, session: Session, actor: User, filing_id: int, reference: str
 
 
 def set_human_only(*, session: Session, actor: User, enterprise_id: int, isco08: str, clause: str = "") -> HumanOnlyRole:
-    policy.require_enterprise(session, actor, "aiwork.review", enterprise_id)
+    access.require_enterprise(session, actor, "aiwork.review", enterprise_id)
     occupation = session.get(Occupation, isco08)
     if occupation is None or occupation.level != 4:
         raise ValidationFailed(N_("%(code)s is not an ISCO-08 unit group."), field="isco08", params={"code": isco08})
@@ -757,7 +758,7 @@ def set_human_only(*, session: Session, actor: User, enterprise_id: int, isco08:
 
 
 def remove_human_only(*, session: Session, actor: User, enterprise_id: int, isco08: str) -> None:
-    policy.require_enterprise(session, actor, "aiwork.review", enterprise_id)
+    access.require_enterprise(session, actor, "aiwork.review", enterprise_id)
     session.execute(delete(HumanOnlyRole).where(HumanOnlyRole.enterprise_id == enterprise_id,
                                                 HumanOnlyRole.isco08 == isco08))
     session.flush()
@@ -765,7 +766,7 @@ def remove_human_only(*, session: Session, actor: User, enterprise_id: int, isco
 
 def set_quota(*, session: Session, actor: User, enterprise_id: int, unit: str, min_human_pct: int,
               clause: str = "") -> HumanQuota:
-    policy.require_enterprise(session, actor, "aiwork.review", enterprise_id)
+    access.require_enterprise(session, actor, "aiwork.review", enterprise_id)
     unit = unit.strip() or "*"
     if not 0 < min_human_pct <= 100:
         raise ValidationFailed(N_("The quota is a share from 1 to 100 per cent."), field="min_human_pct")

@@ -26,6 +26,7 @@ from qorgau.core.models import User
 from qorgau.core.notify import notify
 from qorgau.core.plugins import optional_module
 from qorgau.core.states import Transitions
+from qorgau.registry import access
 
 
 class PlanStatus(StrEnum):
@@ -126,7 +127,7 @@ def move(*, session: Session, actor: User, plan: Plan, target: str, note: str = 
     if not _may(actor, plan, wanted):
         raise Forbidden(N_("You do not have permission to do this."))
     PLAN_MOVES.move(plan.status, wanted)
-    if plan.enterprise_id is not None and not policy.can_reach_enterprise(session, actor, plan.enterprise_id):
+    if plan.enterprise_id is not None and not access.can_reach_enterprise(session, actor, plan.enterprise_id):
         raise NotFound(N_("Not found."))
     today = today or utcnow().date()
     note = note.strip()
@@ -164,7 +165,7 @@ def record_progress(*, session: Session, actor: User, plan: Plan, item_id: int, 
     or left). Only an agreed plan or one in progress has workers."""
     if not policy.allowed(actor, "aiwork.plan_progress"):
         raise Forbidden(N_("You do not have permission to do this."))
-    if plan.enterprise_id is not None and not policy.can_reach_enterprise(session, actor, plan.enterprise_id):
+    if plan.enterprise_id is not None and not access.can_reach_enterprise(session, actor, plan.enterprise_id):
         raise NotFound(N_("Not found."))
     if plan.status not in (PlanStatus.AGREED, PlanStatus.IN_PROGRESS):
         raise ValidationFailed(N_("Progress is recorded once the plan is agreed and until it is done."),

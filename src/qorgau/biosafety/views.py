@@ -23,6 +23,7 @@ from qorgau.core.models import User
 from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
+from qorgau.registry import access
 from qorgau.registry import service as registry_service
 from qorgau.registry.models import Sector
 
@@ -97,7 +98,7 @@ def _cluster(request: Request, db: Session, user: User, cluster: BioCluster, err
     sector = db.execute(select(Sector).where(
         Sector.code == cluster.sector_code)).scalar() if cluster.sector_code else None
     enterprises = registry_service.enterprises_by_ids(session=db, ids=[
-        e for e in cluster.enterprise_ids or [] if policy.can_reach_enterprise(db, user, e)])
+        e for e in cluster.enterprise_ids or [] if access.can_reach_enterprise(db, user, e)])
     decided_by = db.get(User, cluster.decided_by_id) if cluster.decided_by_id else None
     return _page(request, db, "biosafety/cluster.html", {
         "c": cluster, "sector": sector, "enterprises": enterprises, "decided_by": decided_by, "error": error,
@@ -142,7 +143,7 @@ def enterprise_register(request: Request, enterprise_id: IdPath, user: User = De
 
 def _enterprise(request: Request, db: Session, user: User, enterprise_id: int, error: str = "",
                 values: dict | None = None, status_code: int = 200):
-    policy.require_enterprise(db, user, "biosafety.read", enterprise_id)
+    access.require_enterprise(db, user, "biosafety.read", enterprise_id)
     enterprise = registry_service.enterprise_by_id(session=db, enterprise_id=enterprise_id)
     if enterprise is None:
         raise NotFound("Not found.")

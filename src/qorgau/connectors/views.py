@@ -28,6 +28,7 @@ from qorgau.core.plugins import NavItem
 from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise, Site
 
 router = APIRouter(prefix="/connectors")
@@ -48,7 +49,7 @@ def index(request: Request, user: User = Depends(require_user), db: Session = De
         return RedirectResponse(f"/connectors/enterprises/{user.scope_enterprise_id}", status_code=303)
     ids = select(Connector.enterprise_id).union(select(Rollout.enterprise_id)).subquery()
     enterprises = list(db.execute(select(Enterprise).where(Enterprise.id.in_(select(ids.c[0])),
-                                                           policy.enterprise_scope(db, user))
+                                                           access.enterprise_scope(db, user))
                                   .order_by(Enterprise.id)).scalars())
     return render(request, "connectors/index.html", {"enterprises": enterprises})
 

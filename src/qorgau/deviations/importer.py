@@ -32,6 +32,7 @@ from qorgau.core.imports.rows import DateCell, FileFormat, RowModel, Text, YesNo
 from qorgau.core.models import User
 from qorgau.deviations import service
 from qorgau.deviations.models import CorrectiveAction, Violation, ViolationImport
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise, Site, Zone
 from qorgau.speaks.categories import CATEGORIES
 
@@ -160,7 +161,7 @@ class _Lookups:
     categories and severity words."""
 
     def __init__(self, session: Session, actor: User, keys: set[str]):
-        scope = policy.enterprise_scope(session, actor)
+        scope = access.enterprise_scope(session, actor)
         self.by_key: dict[str, int] = {}
         key_list = [k.replace(" ", "") for k in keys if k]
         for i in range(0, len(key_list), CHUNK):

@@ -27,6 +27,7 @@ from qorgau.core.types import IdPath
 from qorgau.deviations import importer, ladder, notice, people, service
 from qorgau.deviations.labels import ACTION_STATUSES, CATEGORIES, LABELS, SEVERITIES, SOURCES, STATUSES
 from qorgau.deviations.schemas import ActionIn, CommitteeIn, InspectorIn, ViolationIn
+from qorgau.registry import access
 from qorgau.registry import service as registry
 from qorgau.registry.models import Enterprise, Site, Zone
 
@@ -74,7 +75,7 @@ def _places(db: Session, enterprise_id: int | None) -> tuple[list, list]:
 
 
 def _capture_context(db: Session, user: User, values: dict, **extra) -> dict:
-    enterprises = db.execute(select(Enterprise).where(policy.enterprise_scope(db, user))
+    enterprises = db.execute(select(Enterprise).where(access.enterprise_scope(db, user))
                              .order_by(Enterprise.name_ru).limit(300)).scalars().all()
     enterprise_id = int(values["enterprise_id"]) if str(values.get("enterprise_id") or "").isdigit() else None
     sites, zones = _places(db, enterprise_id)
@@ -107,7 +108,7 @@ def places(request: Request, enterprise_id: int = Query(0, ge=0, le=2**31 - 1), 
            db: Session = Depends(get_db)):
     """HTMX: the site and zone choices of an enterprise."""
     if enterprise_id:
-        policy.require_enterprise(db, user, "deviations.read", enterprise_id)
+        access.require_enterprise(db, user, "deviations.read", enterprise_id)
     sites, zones = _places(db, enterprise_id)
     return render(request, "deviations/_places.html", {"sites": sites, "zones": zones, "values": {}})
 
@@ -531,7 +532,7 @@ def people_page(request: Request, by: str = Query("region", max_length=16), user
     group_names = names if by == "enterprise" else (
         {r.kato: i18n.localized(r, "name") for r in registry.regions(session=db)} if by == "region"
         else {s.code: i18n.localized(s, "name") for s in registry.sectors(session=db)})
-    enterprises = db.execute(select(Enterprise).where(policy.enterprise_scope(db, user))
+    enterprises = db.execute(select(Enterprise).where(access.enterprise_scope(db, user))
                              .order_by(Enterprise.name_ru).limit(300)).scalars().all()
     return render(request, "deviations/people.html", {
         "inspectors": inspectors, "committees": committees, "coverage": coverage, "by": by, "names": names,

@@ -31,6 +31,7 @@ from qorgau.core.notify import notify
 from qorgau.index import card, engine, evidence, sources, uncertainty
 from qorgau.index.methodology import SOURCES, Methodology, MethodologyError, parse_methodology
 from qorgau.index.models import Evidence, MethodologyVersion, Publication, Reply, Run, Score
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise
 
 SHIPPED = Path(__file__).resolve().parent / "methodology" / "v1.yaml"
@@ -309,7 +310,7 @@ def run_scores(*, session: Session, actor: User, run: Run) -> list[tuple[Score, 
     """The run's rows inside the actor's enterprise scope, ranked first."""
     policy.require(actor, "index.read")
     query = (select(Score, Enterprise).join(Enterprise, Enterprise.id == Score.enterprise_id)
-             .where(Score.run_id == run.id, policy.scoped(session, actor, Score.enterprise_id)))
+             .where(Score.run_id == run.id, access.scoped(session, actor, Score.enterprise_id)))
     return _ordered(session.execute(query).all())
 
 
@@ -348,7 +349,7 @@ def ranking_page(*, session: Session, run: Run, actor: User | None, public: bool
         policy.require(actor, "index.read")
     where = [Score.run_id == run.id]
     if not public:
-        where.append(policy.scoped(session, actor, Score.enterprise_id))
+        where.append(access.scoped(session, actor, Score.enterprise_id))
     filters = [*where, _size_condition(size)] + ([Score.sector_code == sector] if sector else [])
     counts = session.execute(
         select(func.count(Score.id).filter(and_(*filters, Score.status == "ranked")),
@@ -367,7 +368,7 @@ def ranking_page(*, session: Session, run: Run, actor: User | None, public: bool
 
 def draft_score(*, session: Session, actor: User, run_id: int, enterprise_id: int) -> tuple[Run, Score]:
     """One enterprise's row of any run, inside the actor's scope."""
-    policy.require_enterprise(session, actor, "index.read", enterprise_id)
+    access.require_enterprise(session, actor, "index.read", enterprise_id)
     run = get_run(session=session, actor=actor, run_id=run_id)
     score = session.execute(select(Score).where(Score.run_id == run.id, Score.enterprise_id == enterprise_id)).scalar()
     if score is None:
@@ -506,7 +507,7 @@ def peers(*, session: Session, score: Score, actor: User | None = None, scoped: 
              .where(Score.run_id == score.run_id, Score.status == "ranked", Score.sector_code == score.sector_code,
                     Score.enterprise_id != score.enterprise_id))
     if scoped:
-        query = query.where(policy.scoped(session, actor, Score.enterprise_id))
+        query = query.where(access.scoped(session, actor, Score.enterprise_id))
     rows = session.execute(query).all()
     band = size_band(score.headcount)
     same = [r for r in rows if size_band(r[0].headcount) == band]
@@ -519,13 +520,13 @@ def peers(*, session: Session, score: Score, actor: User | None = None, scoped: 
 
 def _officers_reaching(session: Session, enterprise_id: int) -> list[User]:
     officers = session.execute(select(User).where(User.role == "union_officer", User.is_active.is_(True))).scalars()
-    return [u for u in officers if policy.can_reach_enterprise(session, u, enterprise_id)]
+    return [u for u in officers if access.can_reach_enterprise(session, u, enterprise_id)]
 
 
 def submit_reply(*, session: Session, actor: User, enterprise_id: int, period: int, body: str,
                  files: list[tuple[str, bytes]] | None = None) -> Reply:
     """The enterprise's response to its score for a period, with evidence; shown once moderated."""
-    policy.require_enterprise(session, actor, "index.reply", enterprise_id)
+    access.require_enterprise(session, actor, "index.reply", enterprise_id)
     body = body.strip()
     if not 10 <= len(body) <= 5000:
         raise ValidationFailed(N_("Write the reply in 10 to 5,000 characters."), field="body")
@@ -555,7 +556,7 @@ def add_evidence(*, session: Session, actor: User, reply_id: int, filename: str,
     reply = session.get(Reply, reply_id)
     if reply is None:
         raise NotFound("Not found.")
-    policy.require_enterprise(session, actor, "index.reply", reply.enterprise_id)
+    access.require_enterprise(session, actor, "index.reply", reply.enterprise_id)
     if reply.status != "pending":
         raise Conflict(N_("Evidence can be added only while the reply awaits moderation."))
     if len(reply.evidence) >= evidence.MAX_FILES:
@@ -571,7 +572,7 @@ def get_reply(*, session: Session, actor: User, reply_id: int) -> Reply:
     reply = session.get(Reply, reply_id)
     if reply is None:
         raise NotFound("Not found.")
-    policy.require_enterprise(session, actor, "index.read", reply.enterprise_id)
+    access.require_enterprise(session, actor, "index.read", reply.enterprise_id)
     return reply
 
 
@@ -580,7 +581,7 @@ def moderate_reply(*, session: Session, actor: User, reply_id: int, publish: boo
     reply = session.get(Reply, reply_id)
     if reply is None:
         raise NotFound("Not found.")
-    policy.require_enterprise(session, actor, "index.moderate", reply.enterprise_id)
+    access.require_enterprise(session, actor, "index.moderate", reply.enterprise_id)
     if reply.status != "pending":
         raise Conflict(N_("This reply has already been moderated."))
     if not publish and not note.strip():
@@ -601,7 +602,7 @@ def moderate_reply(*, session: Session, actor: User, reply_id: int, publish: boo
 def replies_query(*, session: Session, actor: User, status: str = "") -> Select:
     """Replies inside the actor's scope, newest first."""
     policy.require(actor, "index.read")
-    query = (select(Reply).where(policy.scoped(session, actor, Reply.enterprise_id))
+    query = (select(Reply).where(access.scoped(session, actor, Reply.enterprise_id))
              .order_by(Reply.submitted_at.desc(), Reply.id.desc()))
     if status:
         query = query.where(Reply.status == status)
@@ -619,7 +620,7 @@ def own_replies(*, session: Session, actor: User | None, enterprise_id: int, per
     """Pending and rejected replies of an enterprise, for those inside its scope who may reply or moderate."""
     if actor is None or not (policy.allowed(actor, "index.reply") or policy.allowed(actor, "index.moderate")):
         return []
-    if not policy.can_reach_enterprise(session, actor, enterprise_id):
+    if not access.can_reach_enterprise(session, actor, enterprise_id):
         return []
     return list(session.execute(select(Reply).where(Reply.enterprise_id == enterprise_id, Reply.period == period,
                                                     Reply.status != "published")
@@ -632,7 +633,7 @@ def get_evidence(*, session: Session, actor: User | None, evidence_id: int) -> E
     if item is None:
         raise NotFound("Not found.")
     if item.reply.status != "published":
-        policy.require_enterprise(session, actor, "index.read", item.reply.enterprise_id)
+        access.require_enterprise(session, actor, "index.read", item.reply.enterprise_id)
     return item
 
 

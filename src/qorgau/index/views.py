@@ -25,6 +25,7 @@ from qorgau.index.methodology import AGGREGATIONS, MISSING_METHODS, NORMALISATIO
 from qorgau.index.models import MethodologyVersion, Reply, Run, Score
 from qorgau.index.sources import STATUSES as SOURCE_STATUSES
 from qorgau.index.uncertainty import CHOICES
+from qorgau.registry import access
 from qorgau.registry import service as registry
 from qorgau.registry.models import Enterprise
 
@@ -154,7 +155,7 @@ def _enterprise_page(request: Request, db: Session, user: User | None, run: Run,
     explained = service.explain(session=db, run=run, score=score, actor=user, public=publication is not None)
     enterprise = score.enterprise
     can_reply = (policy.allowed(user, "index.reply")
-                 and policy.can_reach_enterprise(db, user, enterprise.id))
+                 and access.can_reach_enterprise(db, user, enterprise.id))
     locale = i18n.get_locale()
     return render(request, "index/enterprise.html", {
         "x": explained, "e": enterprise, "s": score, "run": run, "publication": publication, "locale": locale,
@@ -166,7 +167,7 @@ def _enterprise_page(request: Request, db: Session, user: User | None, run: Run,
         "pillar_labels": {p.id: p.label.get(locale) for p in explained.methodology.pillars},
         "trend_chart": charts.trend(explained.trend), "contribution_chart": charts.contributions(explained, locale),
         "public_link": f"/index/periods/{run.period}/enterprises/{enterprise.bin}",
-        "can_card": policy.allowed(user, "index.read") and policy.can_reach_enterprise(db, user, enterprise.id)})
+        "can_card": policy.allowed(user, "index.read") and access.can_reach_enterprise(db, user, enterprise.id)})
 
 
 @router.post("/runs/{index_run_id}/enterprises/{enterprise_id}/card.pdf")

@@ -16,11 +16,11 @@ from qorgau.core.deps import get_db, require_user
 from qorgau.core.errors import AppError, ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
-from qorgau.core.maps import outlines
 from qorgau.core.models import User
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.monitoring import changes, service
+from qorgau.registry.maps import outlines
 from qorgau.registry.models import Enterprise, Site
 
 router = APIRouter()

@@ -19,7 +19,7 @@ from qorgau.core.pagination import PageParams, paginate
 from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
-from qorgau.registry import service
+from qorgau.registry import access, service
 from qorgau.registry.models import Enterprise
 from qorgau.registry.schemas import EnterpriseIn, EnterpriseUpdate, SiteIn, ZoneIn
 
@@ -40,7 +40,7 @@ def home_panels(request: Request, db: Session, user: User) -> list[Panel]:
                       link_label=_("Open"), items=[PanelItem(i18n.localized(enterprise, "name"),
                                                              f"/registry/enterprises/{enterprise.id}",
                                                              _("BIN %(bin)s", bin=enterprise.bin))])]
-    scope = policy.enterprise_scope(db, user)
+    scope = access.enterprise_scope(db, user)
     total, union = db.execute(select(func.count(), func.sum(case((Enterprise.has_union, 1), else_=0)))
                               .where(scope)).one()
     return [Panel(title=_("Enterprises in my scope"), order=90, figure=i18n.format_number(total),

@@ -18,6 +18,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
+from qorgau.registry import access
 from qorgau.registry import service as registry
 from qorgau.risk import visits
 from qorgau.risk.models import InspectionItem
@@ -30,7 +31,7 @@ def _item(db: Session, user: User, item_id: int) -> InspectionItem:
     item = db.get(InspectionItem, item_id)
     if item is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(db, user, "risk.visit", item.enterprise_id)
+    access.require_enterprise(db, user, "risk.visit", item.enterprise_id)
     return item
 
 

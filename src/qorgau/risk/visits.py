@@ -24,6 +24,7 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
+from qorgau.registry import access
 from qorgau.risk.models import InspectionItem, InspectionPlan, Visit
 
 PICKED = ("risk", "swap")  # chosen by the model (a swap takes a reserve pick's place)
@@ -54,7 +55,7 @@ def record_visit(*, session: Session, actor: User, item_id: int, visited_on: dat
     item = session.get(InspectionItem, item_id)
     if item is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "risk.visit", item.enterprise_id)
+    access.require_enterprise(session, actor, "risk.visit", item.enterprise_id)
     if item.kind not in VISITABLE or item.status not in ("proposed", "accepted"):
         raise ValidationFailed(N_("Only a planned visit (a pick or a random audit slot still in the plan) has an "
                                   "outcome."), field="item_id")
@@ -98,7 +99,7 @@ def record_visit(*, session: Session, actor: User, item_id: int, visited_on: dat
 
 def visits_query(*, session: Session, actor: User, plan_id: int | None = None):
     policy.require(actor, "risk.read")
-    query = select(Visit).where(policy.scoped(session, actor, Visit.enterprise_id)).order_by(Visit.id)
+    query = select(Visit).where(access.scoped(session, actor, Visit.enterprise_id)).order_by(Visit.id)
     return query.where(Visit.plan_id == plan_id) if plan_id is not None else query
 
 

@@ -23,6 +23,7 @@ from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise
 from qorgau.support import scale, service
 from qorgau.support.models import Case, FollowUp
@@ -94,7 +95,7 @@ def case_list(request: Request, status: str = Query("", max_length=16), cause: s
 
 
 def _enterprises(db: Session, user: User) -> list[tuple[int, str]]:
-    rows = db.execute(select(Enterprise).where(policy.enterprise_scope(db, user)).order_by(Enterprise.name_ru)
+    rows = db.execute(select(Enterprise).where(access.enterprise_scope(db, user)).order_by(Enterprise.name_ru)
                       .limit(500)).scalars()
     return [(e.id, i18n.localized(e, "name")) for e in rows]
 

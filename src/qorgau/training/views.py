@@ -24,6 +24,7 @@ from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
+from qorgau.registry import access
 from qorgau.registry import service as registry
 from qorgau.registry.models import Enterprise
 from qorgau.training import service
@@ -170,7 +171,7 @@ def certificate_pdf(completion_id: IdPath, user: User = Depends(require_user), d
 # ---- enrolment and gaps (union and employer) ------------------------------------------------------
 
 def _enterprises(db: Session, user: User) -> list[tuple[int, str]]:
-    rows = db.execute(select(Enterprise).where(policy.enterprise_scope(db, user))
+    rows = db.execute(select(Enterprise).where(access.enterprise_scope(db, user))
                       .order_by(Enterprise.name_ru).limit(300)).scalars().all()
     return [(e.id, i18n.localized(e, "name")) for e in rows]
 

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.core import audit, i18n, policy, security
-from qorgau.core import users as user_service
 from qorgau.core.deps import get_db, load_user, require_user
 from qorgau.core.errors import AppError
 from qorgau.core.i18n import gettext as _
@@ -20,6 +19,7 @@ from qorgau.core.plugins import modules
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.core.web import is_secure
+from qorgau.registry import accounts as user_service
 
 router = APIRouter()
 
