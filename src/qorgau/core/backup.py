@@ -30,7 +30,7 @@ from qorgau.core import i18n
 from qorgau.core.config import Settings, get_settings
 from qorgau.core.db import engine_for
 from qorgau.core.i18n_markers import N_
-from qorgau.core.jobs import JobContext, daily, every_minutes, job
+from qorgau.core.job_kinds import JobContext, daily, every_minutes, job
 
 FORMAT = 1
 # Never copied into a backup: secrets go in the key bundle, the rest is rebuilt or is the database.

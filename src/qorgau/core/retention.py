@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from qorgau.core import audit
 from qorgau.core.i18n_markers import N_
-from qorgau.core.jobs import JobContext, daily, job
+from qorgau.core.job_kinds import JobContext, daily, job
 
 
 class Action(StrEnum):
@@ -54,7 +54,7 @@ def rule(**fields) -> Rule:
 
 
 def rules() -> list[Rule]:
-    from qorgau.core.jobs import discover
+    from qorgau.core.jobs import discover  # the queue imports this module among its declarations
 
     discover()
     return sorted(RULES.values(), key=lambda r: (r.package != "core", r.package, r.key))
