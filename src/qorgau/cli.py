@@ -281,7 +281,7 @@ def jobs_run(kind: str, param: list[str] = typer.Option([], "--param", help="nam
         raise typer.Exit(2)
     typer.echo(json.dumps({"id": done.id, "state": done.state, "result": done.result, "error": done.error},
                           ensure_ascii=False))
-    if done.state != "done":
+    if done.state != jobs.JobState.DONE:
         raise typer.Exit(1)
 
 
@@ -417,7 +417,7 @@ def retention_apply() -> None:
 
     done = jobs.run_now(_url(), "core.retention")
     typer.echo(json.dumps({"state": done.state, "result": done.result, "error": done.error}))
-    if done.state != "done":
+    if done.state != jobs.JobState.DONE:
         raise typer.Exit(1)
 @keys_app.command("rotate-data-key")
 def keys_rotate_data_key(batch_size: int = typer.Option(200, min=1, help="Rows per transaction")) -> None:

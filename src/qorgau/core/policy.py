@@ -39,7 +39,7 @@ ROLES = {
 
 SCOPE_KINDS = ("national", "region", "union", "enterprise")
 
-_READ_REFERENCE = {"registry.read", "stats.read"}
+_READ_REFERENCE = {"registry.read"}
 PERMISSIONS: dict[str, set[str]] = {  # keyed by Role (a Role equals its name)
     Role.UNION_OFFICER: _READ_REFERENCE | {
         "registry.write", "audit.read",
@@ -49,7 +49,7 @@ PERMISSIONS: dict[str, set[str]] = {  # keyed by Role (a Role equals its name)
         "monitoring.read", "monitoring.ack", "monitoring.catalogue",
         "risk.read", "risk.plan", "risk.visit", "index.read", "index.moderate", "index.publish",
         "aiwork.read", "aiwork.file", "aiwork.review", "aiwork.vote", "aiwork.plan_propose", "aiwork.plan_progress",
-        "knowledge.read", "knowledge.write", "support.read", "support.write",
+        "knowledge.read", "support.read", "support.write",
         "training.read", "training.enrol_union", "training.report",
         "support.personal", "support.approve_aid", "support.stats",
         "connectors.read",
