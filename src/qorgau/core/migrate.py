@@ -23,7 +23,7 @@ def version_dirs() -> dict[str, Path]:
     dirs = {"core": ROOT / "core" / "migrations" / "versions"}
     for package in CAPABILITIES:
         path = ROOT / package / "migrations" / "versions"
-        if package != "registry" and path.is_dir():
+        if path.is_dir():
             dirs[package] = path
     return dirs
 
