@@ -29,6 +29,7 @@ from huey import Huey, RedisHuey, SqliteHuey
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from qorgau.core import audit
 from qorgau.core.config import Settings, get_settings
 from qorgau.core.db import unit_of_work, utcnow
 from qorgau.core.job_kinds import REGISTRY, JobContext, JobSpec, daily, every_minutes, job, monthly
@@ -148,8 +149,6 @@ def create(database_url: str, *, kind: str, params: dict, requested_by: str) -> 
 
 def execute(database_url: str, job_id: int, *, settings: Settings | None = None) -> Job:
     """Run one job now, in this process: mark it running, run it in one unit of work, record the end."""
-    from qorgau.core import audit
-
     settings = settings or get_settings()
     with unit_of_work(database_url, actor="system:jobs") as session:
         row = session.get(Job, job_id)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from qorgau.core import audit
 from qorgau.core.i18n_markers import N_
 from qorgau.core.job_kinds import JobContext, daily, job
+from qorgau.core.models import AuditEntry, Delivery, Job, LoginFailure, Notification
 
 
 class Action(StrEnum):
@@ -88,8 +89,6 @@ def _delete_before(model, column) -> Callable[[Session, datetime], int]:
 
 
 def _declare_core_rules() -> None:
-    from qorgau.core.models import AuditEntry, Delivery, Job, LoginFailure, Notification
-
     rule(key="core.login_failures", record=N_("Failed sign-ins (user name and time)"),
          period=N_("30 days"), action=Action.DELETE, days=30,
          source=N_("Personal data law, art. 12: kept no longer than its purpose (throttling, investigating attacks) needs"),

@@ -11,7 +11,7 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
 
-from qorgau.core import i18n
+from qorgau.core import i18n, policy
 from qorgau.core.assets import static_url
 from qorgau.core.charts import chart_scripts, plot
 from qorgau.core.plugins import CAPABILITIES, modules
@@ -105,8 +105,6 @@ env = _build_env()
 
 
 def nav_items(user) -> list:
-    from qorgau.core import policy
-
     items, seen = [], set()
     for _package, views in modules("views"):
         for item in getattr(views, "NAV", []):
@@ -119,8 +117,6 @@ def nav_items(user) -> list:
 
 def render(request: Request, template: str, context: dict | None = None, status_code: int = 200,
            headers: dict | None = None) -> HTMLResponse:
-    from qorgau.core import policy
-
     user = request.scope.get("qorgau.user")
     page = {
         "request": request,
