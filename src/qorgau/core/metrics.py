@@ -167,6 +167,6 @@ def _scrape(metrics: Metrics, scope) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    """Count requests and serve /metrics (one line in core.web)."""
+    """Count requests and serve /metrics (one line in qorgau.app.web)."""
     app.state.metrics = Metrics(app.state.settings, app.state.sessionmaker)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

@@ -1,4 +1,5 @@
-"""The web application: middleware (locale, CSRF, access log without addresses), errors, routers."""
+"""The platform's middleware (locale, CSRF, access log without addresses) and its one shape of errors; the app
+that mounts them with every router is built in qorgau.app.web."""
 
 from __future__ import annotations
 
