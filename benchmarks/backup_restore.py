@@ -48,7 +48,7 @@ def _baseline(url: str, folder: Path) -> float:
 def _scrape_seconds(settings: Settings) -> float:
     from fastapi.testclient import TestClient
 
-    from qorgau.core.web import create_app
+    from qorgau.app.web import create_app
 
     with TestClient(create_app(settings)) as client:
         started = time.perf_counter()
@@ -65,7 +65,7 @@ def main() -> None:
     options = parser.parse_args()
     os.environ.setdefault("QORGAU_DATA_KEY", "bench-data-key")
     os.environ.setdefault("QORGAU_SECRET_KEY", "bench-secret-key")
-    from qorgau.core.demo import run_demo
+    from qorgau.app.demo import run_demo
     from qorgau.core.migrate import upgrade
 
     with tempfile.TemporaryDirectory() as tmp, throwaway_database(options.backend) as source_url, \

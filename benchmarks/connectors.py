@@ -239,10 +239,10 @@ def bench_mqtt(url: str, codes: list[str], seconds: float, protocol: str, port: 
 def bench_edge(url: str, codes: list[str], zone_id: int, readings: int, tmp: Path) -> tuple[float, int]:
     from fastapi.testclient import TestClient
 
+    from qorgau.app.web import create_app
     from qorgau.core import security
     from qorgau.core.config import Settings
     from qorgau.core.models import User
-    from qorgau.core.web import create_app
 
     with unit_of_work(url, actor="bench") as session:
         enterprise = session.execute(select(Enterprise)).scalar_one()

@@ -182,7 +182,7 @@ class Served:
     def __init__(self, url: str, folder: str):
         import uvicorn
 
-        from qorgau.core.web import create_app
+        from qorgau.app.web import create_app
 
         app = create_app(Settings(database_url=url, data_dir=Path(folder), secret_key="drill", data_key="drill"))
         self.port = free_port()

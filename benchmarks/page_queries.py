@@ -160,11 +160,11 @@ def run_backend(backend: str, sizes: list[int], repeat: int) -> dict:
     from fastapi.testclient import TestClient
     from throwaway_db import throwaway_database
 
+    from qorgau.app.demo import run_demo
+    from qorgau.app.web import create_app
     from qorgau.core.config import Settings
     from qorgau.core.db import session_factory
-    from qorgau.core.demo import run_demo
     from qorgau.core.migrate import upgrade
-    from qorgau.core.web import create_app
 
     out: dict = {"sizes": {}}
     with throwaway_database(backend) as url, tempfile.TemporaryDirectory() as folder:

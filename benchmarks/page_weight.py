@@ -37,8 +37,8 @@ CHROMIUM = "/usr/bin/chromium"
 def _serve(url: str, data_dir: Path) -> tuple[str, object]:
     import uvicorn
 
+    from qorgau.app.web import create_app
     from qorgau.core.config import Settings
-    from qorgau.core.web import create_app
 
     app = create_app(Settings(database_url=url, data_dir=data_dir, secret_key="bench", data_key="bench-data"))
     with socket.socket() as sock:
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="qorgau-weight-"))
     url = args.database
     if url is None:
-        from qorgau.core.demo import run_demo
+        from qorgau.app.demo import run_demo
         from qorgau.core.migrate import upgrade
 
         url = f"sqlite:///{workdir / 'demo.db'}"

@@ -136,7 +136,7 @@ def first_region(url: str) -> str:
 
 
 def one_backend(backend: str, args) -> dict:
-    from qorgau.core.demo import run_demo
+    from qorgau.app.demo import run_demo
     from qorgau.core.migrate import upgrade
 
     with throwaway_database(backend) as url, tempfile.TemporaryDirectory() as folder:

@@ -97,8 +97,8 @@ def timed(http: httpx.Client, path: str, repeat: int) -> dict:
 def one_size(backend: str, enterprises: int, args) -> dict:
     from sqlalchemy import func, select
 
+    from qorgau.app.demo import run_demo
     from qorgau.core.db import session_factory
-    from qorgau.core.demo import run_demo
     from qorgau.core.migrate import upgrade
     from qorgau.deviations.models import Violation
 

@@ -47,13 +47,13 @@ def main() -> None:
     from tests.browser.crawl import sign_in
     from tests.conftest import PASSWORDS
 
+    from qorgau.app.web import create_app
     from qorgau.core.config import Settings
-    from qorgau.core.web import create_app
 
     workdir = Path(tempfile.mkdtemp(prefix="qorgau-shots-"))
     url = args.database
     if url is None:
-        from qorgau.core.demo import run_demo
+        from qorgau.app.demo import run_demo
         from qorgau.core.migrate import upgrade
 
         url = f"sqlite:///{workdir / 'demo.db'}"

@@ -138,7 +138,7 @@ class Databases:
             url = self._pg_url(name)
         upgrade(url)
         if kind == "demo":
-            from qorgau.core.demo import run_demo
+            from qorgau.app.demo import run_demo
 
             run_demo(url, seed=7, enterprises=DEMO_ENTERPRISES)
         self._release(url)
@@ -239,7 +239,7 @@ def settings(demo_url, tmp_path):
 
 @pytest.fixture
 def app(settings):
-    from qorgau.core.web import create_app
+    from qorgau.app.web import create_app
 
     return create_app(settings)
 

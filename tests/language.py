@@ -133,15 +133,15 @@ def english_words(html: str, allow: set[str] | frozenset[str] = frozenset()) -> 
 
 def page_urls(app, session, username: str) -> list[str]:
     """Every GET page (HTML, not the API) the demo user can open, ids taken from an enterprise in scope."""
-    from qorgau.core import policy
     from qorgau.core.models import User
+    from qorgau.registry import access
     from qorgau.registry.models import Enterprise, Site, Zone
 
     user = session.execute(select(User).where(User.username == username)).scalar_one()
     enterprise_id = None
     for candidate in session.execute(select(Enterprise.id).join(Site).join(Zone).distinct()
                                      .order_by(Enterprise.id)).scalars():
-        if policy.can_reach_enterprise(session, user, candidate):
+        if access.can_reach_enterprise(session, user, candidate):
             enterprise_id = candidate
             break
     values: dict[str, object] = dict(NOT_SCOPED)

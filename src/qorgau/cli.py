@@ -70,7 +70,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
     # No access log from uvicorn: ours records no client address (anonymity of reporters).
     # uvicorn's supervisor restarts a worker that does not answer its health check within 5 s by default;
     # on a busy host importing the application takes longer than that, and workers would be killed in a loop.
-    uvicorn.run("qorgau.core.web:create_app", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("qorgau.app.web:create_app", factory=True, host=host, port=port, workers=workers,
                 access_log=False, proxy_headers=True, server_header=False,
                 timeout_worker_healthcheck=start_timeout, timeout_graceful_shutdown=30)
 
@@ -79,7 +79,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
 def demo(seed: int = typer.Option(7, help="Random seed: the same seed gives the same data"),
          enterprises: int = typer.Option(1000, help="How many enterprises")) -> None:
     """Fill the database with a realistic, deterministic national demo dataset."""
-    from qorgau.core.demo import run_demo
+    from qorgau.app.demo import run_demo
     from qorgau.core.migrate import upgrade
 
     upgrade(_url())
@@ -103,9 +103,9 @@ def user_create(username: str, role: str = typer.Option(..., help="admin, union_
                 password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
                 full_name: str = "", scope_kind: str = "national", scope_id: str = "") -> None:
     """Create a user bound to a role and a scope."""
-    from qorgau.core import users
     from qorgau.core.db import unit_of_work
     from qorgau.core.errors import AppError
+    from qorgau.registry import accounts as users
 
     try:
         with unit_of_work(_url(), actor="cli") as session:
@@ -281,7 +281,7 @@ def jobs_run(kind: str, param: list[str] = typer.Option([], "--param", help="nam
         raise typer.Exit(2)
     typer.echo(json.dumps({"id": done.id, "state": done.state, "result": done.result, "error": done.error},
                           ensure_ascii=False))
-    if done.state != "done":
+    if done.state != jobs.JobState.DONE:
         raise typer.Exit(1)
 
 
@@ -417,7 +417,7 @@ def retention_apply() -> None:
 
     done = jobs.run_now(_url(), "core.retention")
     typer.echo(json.dumps({"state": done.state, "result": done.result, "error": done.error}))
-    if done.state != "done":
+    if done.state != jobs.JobState.DONE:
         raise typer.Exit(1)
 @keys_app.command("rotate-data-key")
 def keys_rotate_data_key(batch_size: int = typer.Option(200, min=1, help="Rows per transaction")) -> None:

@@ -24,20 +24,20 @@ def _user(session, name: str):
 def _bare_enterprise(session, actor):
     """An enterprise in the actor's scope with no agreement yet."""
     from qorgau.agreements.models import Agreement
-    from qorgau.core import policy
+    from qorgau.registry import access
     from qorgau.registry.models import Enterprise
 
-    return session.execute(select(Enterprise).where(policy.enterprise_scope(session, actor),
+    return session.execute(select(Enterprise).where(access.enterprise_scope(session, actor),
                                                     Enterprise.primary_union_id.is_not(None),
                                                     Enterprise.id.not_in(select(Agreement.enterprise_id)))
                            .order_by(Enterprise.id)).scalars().first()
 
 
 def _outside(session, actor):
-    from qorgau.core import policy
+    from qorgau.registry import access
     from qorgau.registry.models import Enterprise
 
-    return session.execute(select(Enterprise).where(~policy.enterprise_scope(session, actor))
+    return session.execute(select(Enterprise).where(~access.enterprise_scope(session, actor))
                            .order_by(Enterprise.id)).scalars().first()
 
 

@@ -26,8 +26,8 @@ def served(databases, tmp_path):
     """(base URL, database URL) of a running Qorgau on a fresh copy of the demo database (SQLite)."""
     import uvicorn
 
+    from qorgau.app.web import create_app
     from qorgau.core.config import Settings
-    from qorgau.core.web import create_app
 
     url = databases.copy("sqlite", "demo")
     app = create_app(Settings(database_url=url, data_dir=tmp_path / "var", secret_key="browser-test",

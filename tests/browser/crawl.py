@@ -151,13 +151,13 @@ CHECKS: list[Check] = [no_horizontal_scroll, controls_inside_viewport, tap_targe
 
 def _enterprise_for(session, user) -> int:
     """An enterprise with sites and zones that the user can reach (any such one for national roles)."""
-    from qorgau.core import policy
+    from qorgau.registry import access
     from qorgau.registry.models import Enterprise, Site, Zone
 
     candidates = list(session.execute(select(Enterprise.id).join(Site).join(Zone).distinct()
                                       .order_by(Enterprise.id)).scalars())
     for enterprise_id in candidates:
-        if user is not None and policy.can_reach_enterprise(session, user, enterprise_id):
+        if user is not None and access.can_reach_enterprise(session, user, enterprise_id):
             return enterprise_id
     return candidates[0]
 

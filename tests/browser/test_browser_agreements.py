@@ -27,9 +27,9 @@ def test_an_officer_adds_an_agreement_with_a_model_clause_and_a_worker_reads_it(
     from sqlalchemy import select
 
     from qorgau.agreements.models import Agreement
-    from qorgau.core import policy
     from qorgau.core.db import unit_of_work, utcnow
     from qorgau.core.models import User
+    from qorgau.registry import access
     from qorgau.registry.models import Enterprise
 
     base, url = served
@@ -37,7 +37,7 @@ def test_an_officer_adds_an_agreement_with_a_model_clause_and_a_worker_reads_it(
     with unit_of_work(url, actor="test") as session:
         officer = session.execute(select(User).where(User.username == "officer")).scalar_one()
         enterprise = session.execute(select(Enterprise).where(
-            policy.enterprise_scope(session, officer), Enterprise.primary_union_id.is_not(None),
+            access.enterprise_scope(session, officer), Enterprise.primary_union_id.is_not(None),
             Enterprise.id.not_in(select(Agreement.enterprise_id))).order_by(Enterprise.id)).scalars().first()
         enterprise_id, sector, bin_ = enterprise.id, enterprise.sector_code, enterprise.bin
 

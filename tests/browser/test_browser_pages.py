@@ -19,9 +19,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(1800)]
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
 def test_every_page_fits_a_phone_and_passes_axe(served, browser, role):
+    from qorgau.app.web import create_app
     from qorgau.core.config import Settings
     from qorgau.core.db import session_factory
-    from qorgau.core.web import create_app
 
     base, url = served
     routes = create_app(Settings(database_url=url)).state.route_table

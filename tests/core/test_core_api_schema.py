@@ -25,10 +25,10 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 def _signed_in_app(demo_url, tmp_path):
     from sqlalchemy import select
 
+    from qorgau.app.web import create_app
     from qorgau.core import security
     from qorgau.core.db import unit_of_work
     from qorgau.core.models import User
-    from qorgau.core.web import create_app
 
     with unit_of_work(demo_url) as session:
         admin = session.execute(select(User).where(User.username == "admin")).scalar_one()

@@ -146,10 +146,10 @@ def test_a_database_outage_answers_a_translated_503_everywhere_and_the_app_recov
     error shape), /readyz says why, and once the database is back everything answers again by itself."""
     from fastapi.testclient import TestClient
 
+    from qorgau.app.web import create_app
     from qorgau.core.config import Settings
     from qorgau.core.db import engine_for
     from qorgau.core.migrate import upgrade
-    from qorgau.core.web import create_app
 
     with PrivatePostgres() as pg:
         url = pg.create_database("web")

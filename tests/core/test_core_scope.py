@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from qorgau.core import policy
 from qorgau.core.models import AuditEntry, User
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise, Site, Zone
 from tests.scoping import NOT_SCOPED, RESOLVERS
 
@@ -20,7 +20,7 @@ def _outside_enterprise(session, user: User) -> int:
     """An enterprise with sites and zones that the user's scope does not reach."""
     candidates = session.execute(select(Enterprise.id).join(Site).join(Zone).distinct().order_by(Enterprise.id)).scalars()
     for enterprise_id in candidates:
-        if not policy.can_reach_enterprise(session, user, enterprise_id):
+        if not access.can_reach_enterprise(session, user, enterprise_id):
             return enterprise_id
     raise AssertionError("demo data has no enterprise outside this scope")
 

@@ -152,7 +152,7 @@ def test_scheduled_backups_are_pruned_and_an_old_one_alerts(db_url, tmp_path):
     settings = Settings(database_url=db_url, data_dir=tmp_path / "var", secret_key="s", data_key="k",
                         backup_keep=2, backup_max_age_hours=26)
     with session_factory(db_url)() as session:
-        from qorgau.core import users
+        from qorgau.registry import accounts as users
 
         users.create(session, username="ops-admin", role="admin", password="a-long-password-1")
         session.commit()

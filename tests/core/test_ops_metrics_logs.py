@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from qorgau.app.web import create_app
 from qorgau.core.config import Settings
 from qorgau.core.logs import JsonFormatter
-from qorgau.core.web import create_app
 from tests.conftest import do_sign_in
 
 TOKEN = "scrape-token-for-tests"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from qorgau.app.demo import TOWNS
 from qorgau.core import i18n
-from qorgau.core.demo import TOWNS
 from qorgau.registry.towns import town_name
 
 

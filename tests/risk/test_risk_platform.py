@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from qorgau.core import policy, security
+from qorgau.core import security
 from qorgau.core.models import AuditEntry, User
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise
 from qorgau.risk import service
 from qorgau.risk.models import InspectionItem, InspectionPlan, ModelRun, PlanDecision, RiskScore
@@ -66,7 +67,7 @@ def test_training_on_the_demo_scores_every_enterprise_and_shows_only_those_in_sc
 
     officer = _user(session, "officer")
     reachable = {e for e in session.execute(select(Enterprise.id)).scalars()
-                 if policy.can_reach_enterprise(session, officer, e)}
+                 if access.can_reach_enterprise(session, officer, e)}
     assert 0 < len(reachable) < staffed
     client = sign_in("officer")
     rows = client.get("/api/v1/risk/scores?per_page=200").json()

@@ -150,7 +150,7 @@ def test_too_few_visits_say_so():
 
 
 def test_the_demo_draws_plans_and_records_outcomes_once_a_model_is_trained(session):
-    from qorgau.core.demo import DemoContext
+    from qorgau.app.demo import DemoContext
     from qorgau.risk import demo
     from qorgau.risk.models import InspectionPlan, Visit
 

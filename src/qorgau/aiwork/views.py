@@ -21,12 +21,13 @@ from qorgau.core.deps import form_data, get_db, require_user
 from qorgau.core.errors import AppError, ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
-from qorgau.core.maps import region_map
 from qorgau.core.models import User
 from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
+from qorgau.registry import access
 from qorgau.registry import service as registry
+from qorgau.registry.maps import region_map
 
 router = APIRouter(prefix="/aiwork")
 NAV = [NavItem(N_("AI at work"), "/aiwork/", "aiwork.read")]
@@ -492,7 +493,7 @@ def create_plan(request: Request, user: User = Depends(require_user), db: Sessio
         enterprise = plan_in.enterprise_id
         if enterprise is not None:
             found = registry.enterprise_by_id(session=db, enterprise_id=enterprise)
-            if found is not None and policy.can_reach_enterprise(db, user, enterprise):
+            if found is not None and access.can_reach_enterprise(db, user, enterprise):
                 plan_in.union_id = found.primary_union_id if _union_visible(db, user, found.primary_union_id) else None
         plan = service.create_plan(session=db, actor=user, plan_in=plan_in)
         db.commit()
@@ -515,7 +516,7 @@ def _form_problem(error: ValidationError) -> str:
 def _union_visible(db: Session, user: User, union_id: int | None) -> bool:
     if union_id is None:
         return False
-    reach = policy.reachable_union_ids(db, user)
+    reach = access.reachable_union_ids(db, user)
     return reach is None or union_id in reach
 
 

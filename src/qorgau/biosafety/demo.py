@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from qorgau.biosafety import service
 from qorgau.biosafety.models import BioCase, BioExposure
-from qorgau.core import policy
 from qorgau.core.db import utcnow
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise
 
 SOURCE = "demo"
@@ -23,7 +23,7 @@ def outbreak_plant(session, officer) -> Enterprise | None:
     """The meat-processing plant of the demonstration outbreak: the first manufacturing enterprise in the
     officer's scope."""
     plants = session.execute(select(Enterprise).where(Enterprise.sector_code == "C").order_by(Enterprise.id)).scalars()
-    return next((e for e in plants if policy.can_reach_enterprise(session, officer, e.id)), None)
+    return next((e for e in plants if access.can_reach_enterprise(session, officer, e.id)), None)
 
 
 def district(region_kato: str, number: int) -> str:

@@ -28,6 +28,7 @@ from qorgau.core.imports import Problem, read_table
 from qorgau.core.imports.flow import Checked, Importer
 from qorgau.core.imports.rows import DateCell, FileFormat, RowModel, Text, YesNo
 from qorgau.core.models import User
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise, Region, Sector
 
 COLUMNS = ("reference", "disease", "icd10", "onset_on", "kato", "sector", "enterprise_bin", "activity",
@@ -80,7 +81,7 @@ def _check_rows(session: Session, actor: User, records: list[tuple[int, CaseRow]
     sectors = {s.code for s in session.execute(select(Sector)).scalars()}
     bins = {r.enterprise_bin.replace(" ", "") for _n, r in records if r.enterprise_bin}
     enterprises = dict(session.execute(select(Enterprise.bin, Enterprise.id).where(
-        Enterprise.bin.in_(list(bins)), policy.enterprise_scope(session, actor))).all()) if bins else {}
+        Enterprise.bin.in_(list(bins)), access.enterprise_scope(session, actor))).all()) if bins else {}
     known = set(session.execute(select(BioCase.reference).where(BioCase.source == source)).scalars())
     rows, problems, skipped, seen = [], [], 0, set()
     today = utcnow().date()

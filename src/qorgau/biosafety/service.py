@@ -23,6 +23,7 @@ from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
+from qorgau.registry import access
 from qorgau.registry import service as registry_service
 from qorgau.registry.models import Enterprise, Region, Sector
 
@@ -38,7 +39,7 @@ def _area_visible(session: Session, actor: User, region_col, sector_col) -> Colu
     if policy.national(actor):
         return true()
     return (select(Enterprise.id)
-            .where(policy.enterprise_scope(session, actor), Enterprise.region_kato == region_col,
+            .where(access.enterprise_scope(session, actor), Enterprise.region_kato == region_col,
                    or_(sector_col.is_(None), Enterprise.sector_code == sector_col))
             .exists())
 
@@ -46,16 +47,16 @@ def _area_visible(session: Session, actor: User, region_col, sector_col) -> Colu
 def _case_visible(session: Session, actor: User) -> ColumnElement[bool]:
     if policy.national(actor):
         return true()
-    return or_(and_(BioCase.enterprise_id.is_not(None), policy.scoped(session, actor, BioCase.enterprise_id)),
+    return or_(and_(BioCase.enterprise_id.is_not(None), access.scoped(session, actor, BioCase.enterprise_id)),
                and_(BioCase.enterprise_id.is_(None), _area_visible(session, actor, BioCase.region_kato, BioCase.sector_code)))
 
 
 def _sees(session: Session, user: User, cluster: BioCluster) -> bool:
     if policy.national(user):
         return True
-    if any(policy.can_reach_enterprise(session, user, eid) for eid in cluster.enterprise_ids or []):
+    if any(access.can_reach_enterprise(session, user, eid) for eid in cluster.enterprise_ids or []):
         return True
-    query = select(Enterprise.id).where(policy.enterprise_scope(session, user),
+    query = select(Enterprise.id).where(access.enterprise_scope(session, user),
                                         Enterprise.region_kato == cluster.region_kato)
     if cluster.sector_code:
         query = query.where(Enterprise.sector_code == cluster.sector_code)
@@ -80,7 +81,7 @@ def coverage(covered: int | None, exposed: int | None) -> float | None:
 
 def exposures_query(*, session: Session, actor: User, enterprise_id: int | None = None) -> Select:
     policy.require(actor, "biosafety.read")
-    query = select(BioExposure).where(policy.scoped(session, actor, BioExposure.enterprise_id))
+    query = select(BioExposure).where(access.scoped(session, actor, BioExposure.enterprise_id))
     if enterprise_id is not None:
         query = query.where(BioExposure.enterprise_id == enterprise_id)
     return query.order_by(BioExposure.enterprise_id, BioExposure.activity, BioExposure.agent_code, BioExposure.id)
@@ -124,7 +125,7 @@ def _count(value: int | None, field: str, limit: int | None = None) -> None:
 
 def add_exposure(*, session: Session, actor: User, enterprise_id: int, exposure_in: ExposureIn) -> BioExposure:
     """One line of the register; site and zone are the registry's own and must belong to the enterprise."""
-    policy.require_enterprise(session, actor, "biosafety.exposure", enterprise_id)
+    access.require_enterprise(session, actor, "biosafety.exposure", enterprise_id)
     site_id = exposure_in.site_id
     if exposure_in.zone_id is not None:
         zone = registry_service.get_zone(session=session, actor=actor, zone_id=exposure_in.zone_id)

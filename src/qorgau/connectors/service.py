@@ -42,6 +42,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.monitoring.limits import catalogue_for
 from qorgau.monitoring.models import Calibration, Reading, Sensor, SensorState
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise, Site, Zone
 
 MAX_POINTS = 2000
@@ -64,12 +65,12 @@ def get_connector(*, session: Session, actor: User, connector_id: int, permissio
     connector = session.get(Connector, connector_id)
     if connector is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, permission, connector.enterprise_id)
+    access.require_enterprise(session, actor, permission, connector.enterprise_id)
     return connector
 
 
 def connectors_of(*, session: Session, actor: User, enterprise_id: int) -> list[Connector]:
-    policy.require_enterprise(session, actor, "connectors.read", enterprise_id)
+    access.require_enterprise(session, actor, "connectors.read", enterprise_id)
     return list(session.execute(select(Connector).where(Connector.enterprise_id == enterprise_id)
                                 .order_by(Connector.id)).scalars())
 
@@ -97,7 +98,7 @@ def _clean(protocol: str, address: str, options: dict, credentials: dict) -> tup
 def create_connector(*, session: Session, actor: User, enterprise_id: int, name: str, protocol: str,
                      address: str = "", site_id: int | None = None, options: dict | None = None,
                      credentials: dict | None = None, expected_interval_s: float = 10.0) -> Connector:
-    policy.require_enterprise(session, actor, "connectors.manage", enterprise_id)
+    access.require_enterprise(session, actor, "connectors.manage", enterprise_id)
     if session.get(Enterprise, enterprise_id) is None:
         raise NotFound(N_("Not found."))
     name = name.strip()
@@ -315,7 +316,7 @@ def push_senml(*, session: Session, actor: User, connector_id: int, payload: byt
     connector = session.get(Connector, connector_id)
     if connector is None or connector.protocol != Protocol.SENML_HTTP:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "monitoring.write", connector.enterprise_id)
+    access.require_enterprise(session, actor, "monitoring.write", connector.enterprise_id)
     if connector.status != ConnectorStatus.ACTIVE:
         raise ValidationFailed(N_("This connector is not active."), field="connector")
     now = time.time() if received_at is None else received_at
@@ -337,7 +338,7 @@ def record_edge_report(*, session: Session, actor: User, enterprise_bin: str, ag
     enterprise = session.execute(select(Enterprise).where(Enterprise.bin == enterprise_bin)).scalar()
     if enterprise is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "monitoring.write", enterprise.id)
+    access.require_enterprise(session, actor, "monitoring.write", enterprise.id)
     report = session.execute(select(EdgeReport).where(EdgeReport.enterprise_id == enterprise.id,
                                                       EdgeReport.agent == agent)).scalar()
     if report is None:
@@ -357,7 +358,7 @@ def push_edge_statuses(*, session: Session, actor: User, enterprise_bin: str, ag
     enterprise = session.execute(select(Enterprise).where(Enterprise.bin == enterprise_bin)).scalar()
     if enterprise is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "monitoring.write", enterprise.id)
+    access.require_enterprise(session, actor, "monitoring.write", enterprise.id)
     codes = {c["s"] for c in statuses} | {c["s"] for c in links}
     sensors = {s.code: s for s in session.execute(select(Sensor).where(Sensor.code.in_(codes))).scalars()} \
         if codes else {}
@@ -412,7 +413,7 @@ def health(*, session: Session, actor: User, enterprise_id: int, now: datetime |
            window_s: float = 3600.0) -> dict:
     """Per zone: connected or not, last reading, data completeness over the last hour, sensors offline
     or overdue for calibration; and the enterprise's connectors and edge agents."""
-    policy.require_enterprise(session, actor, "connectors.read", enterprise_id)
+    access.require_enterprise(session, actor, "connectors.read", enterprise_id)
     now = now or utcnow()
     end = now.timestamp()
     connectors = connectors_of(session=session, actor=actor, enterprise_id=enterprise_id)
@@ -466,7 +467,7 @@ def health(*, session: Session, actor: User, enterprise_id: int, now: datetime |
 
 def set_rollout(*, session: Session, actor: User, enterprise_id: int, high_risk: bool, stage: str,
                 stage_on: date | None = None, due_on: date | None = None, note: str = "") -> Rollout:
-    policy.require_enterprise(session, actor, "connectors.rollout", enterprise_id)
+    access.require_enterprise(session, actor, "connectors.rollout", enterprise_id)
     if session.get(Enterprise, enterprise_id) is None:
         raise NotFound(N_("Not found."))
     try:
@@ -496,7 +497,7 @@ def rollout(*, session: Session, actor: User, today: date | None = None, only_hi
     policy.require(actor, "connectors.read")
     today = today or utcnow().date()
     query = select(Rollout, Enterprise).join(Enterprise, Enterprise.id == Rollout.enterprise_id) \
-        .where(policy.scoped(session, actor, Rollout.enterprise_id)).order_by(Rollout.stage, Enterprise.id)
+        .where(access.scoped(session, actor, Rollout.enterprise_id)).order_by(Rollout.stage, Enterprise.id)
     if only_high_risk:
         query = query.where(Rollout.high_risk.is_(True))
     plans = session.execute(query).all()

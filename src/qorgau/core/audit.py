@@ -28,11 +28,12 @@ from typing import Any
 from sqlalchemy import Select, delete, event, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
+from qorgau.core import audit_anchor  # also registers the checkpoint writer
+from qorgau.core.audit_keys import GENESIS, audit_key_id, audit_keys  # noqa: F401  (read as audit.*)
 from qorgau.core.config import get_settings
-from qorgau.core.db import Base, utcnow
 from qorgau.core.models import AuditEntry, AuditHeld, random_id
+from qorgau.core.tables import Base, utcnow
 
-GENESIS = "0" * 64
 _PENDING = "audit_pending"
 _SECRET_MARKERS = ("hash", "secret", "cipher", "encrypted", "password", "digest")
 
@@ -175,18 +176,6 @@ def _mac_key(key: str) -> bytes:
     return hashlib.sha256(("qorgau-audit-entry:" + key).encode()).digest()
 
 
-@lru_cache(maxsize=8)
-def audit_key_id(key: str) -> str:
-    return hashlib.sha256(("qorgau-audit-key-id:" + key).encode()).hexdigest()[:12]
-
-
-def audit_keys() -> dict[str, str]:
-    """Audit keys by id: the current one and those of earlier periods (to verify their entries)."""
-    settings = get_settings()
-    keys = [settings.resolved_audit_key(), *settings.previous_audit_keys()]
-    return {audit_key_id(k): k for k in keys}
-
-
 def _last_hash(session: Session) -> str:
     last = session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
     return last or GENESIS
@@ -269,8 +258,6 @@ def verify(session: Session, *, checkpoints: list[dict] | None = None) -> Verify
     With the checkpoints written outside the database (default: read from the configured sink), also
     report a chain shorter than a checkpoint or a head that differs from it (truncation, re-hash).
     """
-    from qorgau.core import audit_anchor
-
     keys = audit_keys()
     prev = GENESIS
     checked = 0
@@ -313,5 +300,3 @@ def entries_query(*, object_type: str = "") -> Select:
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     return query.where(AuditEntry.object_type == object_type) if object_type else query
 
-
-from qorgau.core import audit_anchor as _audit_anchor  # noqa: E402,F401  (registers the checkpoint writer)

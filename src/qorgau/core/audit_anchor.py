@@ -21,9 +21,10 @@ import urllib.request
 from sqlalchemy import Connection, event, func, select
 from sqlalchemy.orm import Session
 
+from qorgau.core.audit_keys import GENESIS, audit_key_id, audit_keys
 from qorgau.core.config import get_settings
-from qorgau.core.db import utcnow
 from qorgau.core.models import AuditEntry
+from qorgau.core.tables import utcnow
 
 log = logging.getLogger("qorgau.audit")
 _lock = threading.Lock()
@@ -44,8 +45,6 @@ def sign(body: dict, key: str) -> str:
 
 
 def make_checkpoint(connection: Connection | Session) -> dict:
-    from qorgau.core.audit import GENESIS, audit_key_id
-
     count = connection.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
     head = connection.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
     key = get_settings().resolved_audit_key()
@@ -84,8 +83,6 @@ def read_checkpoints() -> list[dict]:
 
 def check(anchor: dict, *, checked: int, heads: dict[int, str]) -> str:
     """Why the chain contradicts one checkpoint ('' when it agrees)."""
-    from qorgau.core.audit import audit_keys
-
     key = audit_keys().get(str(anchor.get("key_id", "")))
     try:
         valid = key is not None and hmac.compare_digest(sign(anchor, key), str(anchor.get("signature", "")))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from qorgau.core import audit, audit_anchor
 from qorgau.core.db import engine_for, unit_of_work
 from qorgau.core.i18n_markers import N_
-from qorgau.core.jobs import JobContext, every_minutes, job
+from qorgau.core.job_kinds import JobContext, every_minutes, job
 
 
 @job("core.audit_checkpoint", title=N_("Release held anonymous audit entries and write a signed checkpoint"),

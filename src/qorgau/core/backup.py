@@ -24,13 +24,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import inspect, make_url, text
+from sqlalchemy import inspect, make_url, select, text
 
-from qorgau.core import i18n
+from qorgau.core import i18n, policy
 from qorgau.core.config import Settings, get_settings
 from qorgau.core.db import engine_for
 from qorgau.core.i18n_markers import N_
-from qorgau.core.jobs import JobContext, daily, every_minutes, job
+from qorgau.core.job_kinds import JobContext, daily, every_minutes, job
+from qorgau.core.models import Notification, User
+from qorgau.core.notify import notify
 
 FORMAT = 1
 # Never copied into a backup: secrets go in the key bundle, the rest is rebuilt or is the database.
@@ -311,11 +313,6 @@ def scheduled_backup(ctx: JobContext) -> dict:
 
 @job("core.backup_check", title=N_("Alert when the last good backup is too old"), **every_minutes(60))
 def backup_check(ctx: JobContext) -> dict:
-    from sqlalchemy import select
-
-    from qorgau.core.models import Notification, User
-    from qorgau.core.notify import notify
-
     last = last_good_backup(ctx.settings)
     now = datetime.now(UTC)
     limit = timedelta(hours=ctx.settings.backup_max_age_hours)
@@ -325,7 +322,7 @@ def backup_check(ctx: JobContext) -> dict:
                                              Notification.created_at > now - timedelta(hours=24))
     told = 0
     if ctx.session.execute(recently.limit(1)).first() is None:
-        admins = ctx.session.execute(select(User).where(User.role == "admin", User.is_active)).scalars()
+        admins = ctx.session.execute(select(User).where(User.role == policy.Role.ADMIN, User.is_active)).scalars()
         for admin in admins:
             with i18n.locale_context(admin.locale or ctx.settings.default_locale):
                 title = i18n.gettext(N_("No good backup for more than %(hours)s hours."),

@@ -7,60 +7,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+# The audit's listeners are registered on import: every session made here writes its audit entries.
+from qorgau.core import audit  # noqa: F401
+from qorgau.core.config import get_settings
+from qorgau.core.tables import NAMING_CONVENTION, Base, UTCDateTime, utcnow
 
-
-class Base(DeclarativeBase):
-    """Every table. `__audited__ = False` opts a high-volume table out of the automatic audit."""
-
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    __audited__ = True
-
-
-class UTCDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes on both SQLite and PostgreSQL."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given where a timezone-aware one is required")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
+__all__ = ["NAMING_CONVENTION", "Base", "UTCDateTime", "engine_for", "make_engine", "session_factory",
+           "unit_of_work", "utcnow"]
 
 BUSY_TIMEOUT_SECONDS = 30
 
 
 def pool_size() -> int:
     """Connections per process, sized for the worker threads (one each) plus the event loop's own."""
-    from qorgau.core.config import get_settings
-
     return max(get_settings().db_pool_size, 1)
 
 
@@ -95,8 +60,6 @@ def engine_for(url: str) -> Engine:
 
 
 def session_factory(url: str) -> sessionmaker[Session]:
-    import qorgau.core.audit  # noqa: F401  (registers the audit listeners before any session exists)
-
     return sessionmaker(bind=engine_for(url), expire_on_commit=False)
 
 

@@ -40,11 +40,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, event, select, update
 from sqlalchemy.orm import Session
 
-from qorgau.core import crypto, i18n
+from qorgau.core import audit, crypto, i18n, policy
 from qorgau.core.config import Settings, get_settings
 from qorgau.core.db import unit_of_work, utcnow
+from qorgau.core.errors import AppError, NotFound
 from qorgau.core.i18n_markers import N_
+from qorgau.core.job_kinds import JobContext, daily, every_minutes, job
 from qorgau.core.models import Delivery, Notification, NotificationPreference, User, random_id
+from qorgau.core.notice_text import render
+from qorgau.core.plugins import modules
 from qorgau.core.states import Transitions
 
 log = logging.getLogger("qorgau.delivery")
@@ -84,8 +88,6 @@ class OutsideChannel:
 
 @cache
 def package_channels() -> dict[str, OutsideChannel]:
-    from qorgau.core.plugins import modules
-
     found: dict[str, OutsideChannel] = {}
     for _package, module in modules("delivery"):
         found.update(getattr(module, "CHANNELS", {}))
@@ -132,8 +134,6 @@ def phone_of(pref: NotificationPreference | None) -> str:
 def save_preferences(session: Session, *, user: User, groups: dict[str, dict[str, Any]], quiet_from: str,
                      quiet_to: str, phone: str) -> NotificationPreference:
     """Store a person's own preferences (validated: known groups and channels, HH:MM times, a phone)."""
-    from qorgau.core.errors import AppError
-
     clean: dict[str, dict[str, Any]] = {}
     for group, wanted in groups.items():
         if group not in KIND_GROUPS:
@@ -319,8 +319,6 @@ def _send_one(database_url: str, delivery_id: int, now: datetime, settings: Sett
 
 def _message(session: Session, row: Delivery, note: Notification | None, user: User | None,
              settings: Settings) -> dict[str, Any]:
-    from qorgau.core.notify import render
-
     title = body = ""
     if note is not None:
         with i18n.locale_context((user.locale if user else "") or settings.default_locale):
@@ -394,8 +392,6 @@ def send_digests(database_url: str, *, settings: Settings | None = None) -> dict
             user = session.get(User, user_id)
             if user is None or not user.email or not settings.smtp_url:
                 continue
-            from qorgau.core.notify import render
-
             with i18n.locale_context(user.locale or settings.default_locale):
                 lines = []
                 for row in rows:
@@ -443,9 +439,6 @@ def counts_by_state(session: Session) -> dict[str, int]:
 
 def replay(session: Session, *, actor: User, delivery_id: int) -> Delivery:
     """Send a dead letter (or one stuck in `sending`) again; an audit event says who did it."""
-    from qorgau.core import audit, policy
-    from qorgau.core.errors import NotFound
-
     policy.require(actor, "operations.read")
     row = session.get(Delivery, delivery_id)
     if row is None:
@@ -467,8 +460,6 @@ def replay(session: Session, *, actor: User, delivery_id: int) -> Delivery:
 # --- jobs ------------------------------------------------------------------------------------------
 
 def _declare_jobs() -> None:
-    from qorgau.core.jobs import JobContext, daily, every_minutes, job
-
     @job("core.deliver", **every_minutes(2), title=N_("Send notifications by e-mail, SMS and webhook"))
     def deliver_job(ctx: JobContext) -> dict:
         # Its own units of work: each delivery is claimed, sent and recorded apart from the job's.

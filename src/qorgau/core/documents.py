@@ -15,30 +15,24 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
-from enum import StrEnum
+from datetime import date
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from qorgau.core import audit, i18n
-from qorgau.core.db import Base, UTCDateTime, utcnow
+from qorgau.core.db import utcnow
 from qorgau.core.deps import get_db, load_user
 from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
-from qorgau.core.models import User
+from qorgau.core.models import DocumentState, IssuedDocument, User  # the table sits with core's others
+from qorgau.core.templating import env, render
 
 # Crockford's base32 without the letters that read like digits; 12 symbols = 60 random bits.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 12
-
-
-class DocumentState(StrEnum):
-    current = "current"
-    expired = "expired"
-    revoked = "revoked"
 
 
 STATE_LABELS = {
@@ -46,31 +40,6 @@ STATE_LABELS = {
     DocumentState.expired: N_("Genuine, but no longer valid (expired)"),
     DocumentState.revoked: N_("Genuine, but revoked"),
 }
-
-
-class IssuedDocument(Base):
-    """A document the platform issued: what, about whom, its PDF and its fingerprint."""
-
-    __tablename__ = "core_document"
-    __audit_exclude__ = ("content",)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32), index=True)  # "training_certificate", "violation_notice", ...
-    code: Mapped[str] = mapped_column(String(16), unique=True)
-    title: Mapped[str] = mapped_column(String(300))
-    subject: Mapped[str] = mapped_column(String(300))  # the person or object the document is about
-    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("registry_enterprise.id"), nullable=True, index=True)
-    object_type: Mapped[str] = mapped_column(String(64), default="")  # the row it was issued for
-    object_id: Mapped[str] = mapped_column(String(64), default="")
-    language: Mapped[str] = mapped_column(String(2))
-    sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(Integer)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
-    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    issued_by: Mapped[str] = mapped_column(String(80), default="")
-    valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    revoked_reason: Mapped[str] = mapped_column(String(300), default="")
 
 
 def new_code() -> str:
@@ -110,8 +79,6 @@ def qr_svg_data_uri(url: str) -> str:
 def render_pdf(template: str, context: dict, *, language: str, base_url: str = "") -> bytes:
     """The template rendered in `language` and typeset by WeasyPrint."""
     from weasyprint import HTML
-
-    from qorgau.core.templating import env
 
     with i18n.locale_context(language):
         html = env.get_template(template).render({"locale": language, **context})
@@ -207,8 +174,6 @@ router = APIRouter()
 @router.get("/verify")
 def verify_form(request: Request, code: str = Query("", max_length=40), db: Session = Depends(get_db),
                 user: User | None = Depends(load_user)):
-    from qorgau.core.templating import render
-
     if code:
         normal = normalise_code(code)
         if normal:
@@ -220,8 +185,6 @@ def verify_form(request: Request, code: str = Query("", max_length=40), db: Sess
 
 @router.get("/verify/{code}")
 def verify_page(request: Request, code: str, db: Session = Depends(get_db), user: User | None = Depends(load_user)):
-    from qorgau.core.templating import render
-
     result = check(db, code[:40])
     return render(request, "document_verify.html", {"result": result, "code": code[:40], "labels": STATE_LABELS},
                   status_code=200 if result["found"] else 404)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qorgau.core.i18n import mark
+from qorgau.core.i18n import caller_domain, mark
 
 
 class AppError(Exception):
@@ -48,6 +48,4 @@ class TooManyRequests(AppError):
 
 
 def _raiser_domain() -> str | None:
-    from qorgau.core.i18n import caller_domain
-
     return caller_domain(3, skip=(__name__,))

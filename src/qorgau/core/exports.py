@@ -126,7 +126,7 @@ def status(row: Job) -> dict:
     return {"id": row.id, "state": row.state, "progress": row.progress, "rows": (row.params or {}).get("rows"),
             "written": result.get("rows"), "error": bool(row.error), "expires_at": expires,
             "expired": expires is not None and str(expires) < utcnow().isoformat(),
-            "download": f"/exports/{row.id}/download" if row.state == "done" else None}
+            "download": f"/exports/{row.id}/download" if row.state == jobs.JobState.DONE else None}
 
 
 def file_of(db: Session, user: User, job_id: int, data_dir: Path) -> tuple[Path, str, str]:
@@ -134,7 +134,7 @@ def file_of(db: Session, user: User, job_id: int, data_dir: Path) -> tuple[Path,
     row = job_for(db, user, job_id)
     facts = status(row)
     path = data_dir / "exports" / str((row.result or {}).get("file", ""))
-    if row.state != "done":
+    if row.state != jobs.JobState.DONE:
         raise Conflict(N_("The export is not ready yet."))
     if facts["expired"] or not path.is_file():
         raise Gone(N_("The export file was deleted after %(hours)s hours; export the list again."),

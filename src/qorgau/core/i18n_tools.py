@@ -12,7 +12,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from qorgau.core.i18n import PACKAGE_ROOT
+from qorgau.core.i18n import CORE, PACKAGE_ROOT
+
+APP_FOLDERS = ("app",)
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None,
             # Errors carry English message ids that are translated when shown.
@@ -26,21 +28,28 @@ PLURAL_FORMS = {"kk": "nplurals=2; plural=(n != 1);",
 def extract(package: str) -> dict[str, tuple[str | None, list[str]]]:
     """msgid -> (plural msgid or None, locations)."""
     found: dict[str, tuple[str | None, list[str]]] = {}
-    root = PACKAGE_ROOT / package
     options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "false"}}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
-            str(root), METHOD_MAP, options_map=options, keywords=KEYWORDS,
-            callback=None, strip_comment_tags=True):
+    for folder, filename, lineno, message in _messages(package, options):
         if isinstance(message, tuple):
             msgid, plural = message[0], message[1] if len(message) > 1 else None
         else:
             msgid, plural = message, None
         if not msgid:
             continue
-        location = f"{package}/{filename}:{lineno}"
+        location = f"{folder}/{filename}:{lineno}"
         previous = found.get(msgid)
         found[msgid] = (plural or (previous[0] if previous else None), (previous[1] if previous else []) + [location])
     return found
+
+
+def _messages(package: str, options: dict):
+    """(folder, file, line, message) of every translatable string of the package. The app floor (`qorgau.app`:
+    the platform's own pages) has no catalog of its own: its words are core's."""
+    for folder in [package, *APP_FOLDERS] if package == CORE else [package]:
+        for filename, lineno, message, _comments, _context in extract_from_dir(
+                str(PACKAGE_ROOT / folder), METHOD_MAP, options_map=options, keywords=KEYWORDS,
+                callback=None, strip_comment_tags=True):
+            yield folder, filename, lineno, message
 
 
 def catalog_path(package: str, locale: str) -> Path:

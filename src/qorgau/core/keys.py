@@ -23,7 +23,10 @@ from pathlib import Path
 from sqlalchemy import Connection, LargeBinary, Table, select, update
 
 from qorgau.core import crypto
+from qorgau.core.audit import audit_key_id
 from qorgau.core.config import Settings, get_settings
+from qorgau.core.db import Base
+from qorgau.core.plugins import modules
 
 ENCRYPTED_SUFFIX = "_encrypted"
 
@@ -38,9 +41,6 @@ def encrypted_columns(tables: list[Table]) -> Iterator[tuple[Table, list[str]]]:
 
 
 def _all_tables() -> list[Table]:
-    from qorgau.core.db import Base
-    from qorgau.core.plugins import modules
-
     modules("models")  # every package's tables registered on Base
     return list(Base.metadata.sorted_tables)
 
@@ -175,8 +175,6 @@ def rotate_session_secret(settings: Settings | None = None) -> None:
 
 def start_audit_key_rotation(settings: Settings | None = None) -> str:
     """A new audit key for new entries; the old one stays in keys/audit_previous to verify old entries."""
-    from qorgau.core.audit import audit_key_id
-
     settings = settings or get_settings()
     if settings.audit_key:
         raise KeyFromEnvironment("QORGAU_AUDIT_KEY is set: change the variable instead")

@@ -79,6 +79,6 @@ class RequestIdMiddleware:
 
 
 def install(app: FastAPI) -> None:
-    """Request ids and the configured log format (one line in core.web)."""
+    """Request ids and the configured log format (one line in qorgau.app.web)."""
     configure(app.state.settings.log_format)
     app.add_middleware(RequestIdMiddleware)

@@ -19,6 +19,9 @@ from fastapi.responses import PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
+from qorgau.core import backup, delivery, jobs
+from qorgau.core.plugins import modules
+
 ANONYMOUS_PATHS = ("/speak/", "/api/v1/speaks/public")
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -79,9 +82,6 @@ def _gauge(name: str, help_text: str, rows: list[tuple[dict[str, str], float]]) 
 
 
 def _state_families(metrics: Metrics) -> list:
-    from qorgau.core import backup, delivery, jobs
-    from qorgau.core.plugins import modules
-
     families = []
     engine = metrics.sessionmaker.kw["bind"]
     pool = engine.pool
@@ -167,6 +167,6 @@ def _scrape(metrics: Metrics, scope) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    """Count requests and serve /metrics (one line in core.web)."""
+    """Count requests and serve /metrics (one line in qorgau.app.web)."""
     app.state.metrics = Metrics(app.state.settings, app.state.sessionmaker)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

@@ -1,4 +1,5 @@
-"""Alembic, configured in code: one migration branch per package (`core` holds core and registry).
+"""Alembic, configured in code: one migration branch per package (`core`'s branch also made registry's first
+tables, before the floors were drawn; a revision once applied is never rewritten).
 
 Each package keeps its revisions in `src/qorgau/<package>/migrations/versions/` with the branch label
 of its name; `upgrade` applies every branch's head, then loads the reference data.
@@ -12,7 +13,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from qorgau.core.plugins import CAPABILITIES
+from qorgau.core.db import engine_for, unit_of_work
+from qorgau.core.plugins import CAPABILITIES, modules
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +23,7 @@ def version_dirs() -> dict[str, Path]:
     dirs = {"core": ROOT / "core" / "migrations" / "versions"}
     for package in CAPABILITIES:
         path = ROOT / package / "migrations" / "versions"
-        if package != "registry" and path.is_dir():
+        if path.is_dir():
             dirs[package] = path
     return dirs
 
@@ -36,13 +38,14 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str) -> dict[str, int]:
-    """Apply all migrations and (re)load the reference data; returns what was loaded."""
-    from qorgau.core.db import unit_of_work
-    from qorgau.registry.reference import load_reference_data
-
+    """Apply all migrations and (re)load the reference data of every package that ships some (a package's
+    `reference_data.load_reference_data(session)`); returns what was loaded."""
     command.upgrade(alembic_config(url), "heads")
+    loaded: dict[str, int] = {}
     with unit_of_work(url, actor="system:migrate") as session:
-        return load_reference_data(session)
+        for _package, module in modules("reference_data"):
+            loaded.update(module.load_reference_data(session))
+    return loaded
 
 
 def revision(url: str, package: str, message: str) -> None:
@@ -145,7 +148,6 @@ def operations(path: Path) -> list[dict]:
 def row_estimates(url: str, tables: set[str]) -> dict[str, int]:
     from sqlalchemy import inspect, text
 
-    from qorgau.core.db import engine_for
 
     counts: dict[str, int] = {}
     with engine_for(url).connect() as conn:
@@ -164,7 +166,6 @@ def check(url: str) -> list[dict]:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    from qorgau.core.db import engine_for
 
     script = ScriptDirectory.from_config(alembic_config(url))
     with engine_for(url).connect() as conn:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from qorgau.core.db import Base, UTCDateTime, utcnow
+from qorgau.core.notice_text import render
+from qorgau.core.tables import Base, UTCDateTime, utcnow
 
 RANDOM_ID_FLOOR = 1 << 20
 
@@ -140,8 +142,6 @@ class Notification(Base):
     @property
     def shown(self) -> tuple[str, str]:
         """(title, body) in the current locale."""
-        from qorgau.core.notify import render
-
         return render(self)
 
     @property
@@ -226,3 +226,34 @@ class PrivacyRequest(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_by: Mapped[str] = mapped_column(String(100), default="")
     answer: Mapped[str] = mapped_column(Text, default="")
+
+
+class DocumentState(StrEnum):
+    current = "current"
+    expired = "expired"
+    revoked = "revoked"
+
+
+class IssuedDocument(Base):
+    """A document the platform issued: what, about whom, its PDF and its fingerprint."""
+
+    __tablename__ = "core_document"
+    __audit_exclude__ = ("content",)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)  # "training_certificate", "violation_notice", ...
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(300))  # the person or object the document is about
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("registry_enterprise.id"), nullable=True, index=True)
+    object_type: Mapped[str] = mapped_column(String(64), default="")  # the row it was issued for
+    object_id: Mapped[str] = mapped_column(String(64), default="")
+    language: Mapped[str] = mapped_column(String(2))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by: Mapped[str] = mapped_column(String(80), default="")
+    valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_reason: Mapped[str] = mapped_column(String(300), default="")

@@ -14,15 +14,15 @@ request and loses nothing.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qorgau.core import delivery, i18n
+from qorgau.core import delivery
 from qorgau.core.db import utcnow
 from qorgau.core.models import Notification, User, random_id
+from qorgau.core.notice_text import render, render_message  # noqa: F401  (where callers have found them)
 
 
 def notify(session: Session, *, user: User, kind: str, title: str, body: str = "", link: str = "",
@@ -45,34 +45,6 @@ def notify(session: Session, *, user: User, kind: str, title: str, body: str = "
     session.add(note)
     delivery.queue(session, note=note, user=user, urgent=urgent, coarse=anonymous_channel)
     return note
-
-
-def _fill(value: Any) -> Any:
-    if isinstance(value, dict) and "msg" in value:
-        return render_message(str(value["msg"]), value.get("params") or {})
-    if isinstance(value, dict) and "date" in value:
-        return i18n.format_date(date.fromisoformat(str(value["date"])))
-    return value
-
-
-def render_message(message: str, params: dict[str, Any]) -> str:
-    """A message id with its parameters, in the current locale (the id itself if it cannot be filled)."""
-    values = {k: _fill(v) for k, v in params.items() if not k.startswith("_")}
-    try:
-        return i18n.gettext(message, **values) if values else i18n.translate(message)
-    except (KeyError, TypeError, ValueError):
-        return message
-
-
-def render(note: Notification | dict) -> tuple[str, str]:
-    """(title, body) of a notification in the current locale."""
-    get = note.get if isinstance(note, dict) else lambda k: getattr(note, k)
-    params = get("params") or {}
-    title = render_message(str(get("title") or ""), params) + str(params.get("_tail", ""))
-    body = get("body") or ""
-    if body and params.get("_body_msg"):
-        body = render_message(body, params)
-    return title, body
 
 
 def latest(session: Session, *, user: User, unread_only: bool = False, limit: int | None = 200) -> list[Notification]:

@@ -6,6 +6,9 @@ import importlib
 from dataclasses import dataclass, field
 from types import ModuleType
 
+import qorgau.core.models  # noqa: F401  (core's tables, for load_all_models)
+import qorgau.core.once  # noqa: F401  (its table)
+
 CAPABILITIES = ("registry", "speaks", "deviations", "incidents", "monitoring", "risk", "index", "aiwork",
                 "airegister", "knowledge", "support", "training", "channels", "connectors",
                 "equipment", "agreements", "audits", "biosafety")
@@ -33,10 +36,6 @@ def modules(module: str) -> list[tuple[str, ModuleType]]:
 
 def load_all_models() -> None:
     """Import every package's models so the metadata knows every table."""
-    import qorgau.core.documents  # noqa: F401
-    import qorgau.core.models  # noqa: F401
-    import qorgau.core.once  # noqa: F401
-
     modules("models")
 
 

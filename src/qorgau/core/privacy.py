@@ -13,10 +13,12 @@ from enum import StrEnum
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from qorgau.core import audit, policy
+from qorgau.core import audit, i18n, policy
+from qorgau.core.config import get_settings
 from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import ApiToken, AuditEntry, LoginFailure, Notification, PrivacyRequest, User
+from qorgau.core.notify import notify
 from qorgau.core.states import Transitions
 
 
@@ -74,10 +76,6 @@ def request_correction(session: Session, *, user: User, details: str) -> Privacy
 
 
 def _tell_handlers(session: Session, request: PrivacyRequest) -> None:
-    from qorgau.core import i18n
-    from qorgau.core.config import get_settings
-    from qorgau.core.notify import notify
-
     for handler in session.execute(select(User).where(User.is_active)).scalars():
         if policy.allowed(handler, "privacy.manage"):
             with i18n.locale_context(handler.locale or get_settings().default_locale):

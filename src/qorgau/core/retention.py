@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from qorgau.core import audit
 from qorgau.core.i18n_markers import N_
-from qorgau.core.jobs import JobContext, daily, job
+from qorgau.core.job_kinds import JobContext, daily, job
+from qorgau.core.models import AuditEntry, Delivery, Job, LoginFailure, Notification
 
 
 class Action(StrEnum):
@@ -54,7 +55,7 @@ def rule(**fields) -> Rule:
 
 
 def rules() -> list[Rule]:
-    from qorgau.core.jobs import discover
+    from qorgau.core.jobs import discover  # the queue imports this module among its declarations
 
     discover()
     return sorted(RULES.values(), key=lambda r: (r.package != "core", r.package, r.key))
@@ -88,8 +89,6 @@ def _delete_before(model, column) -> Callable[[Session, datetime], int]:
 
 
 def _declare_core_rules() -> None:
-    from qorgau.core.models import AuditEntry, Delivery, Job, LoginFailure, Notification
-
     rule(key="core.login_failures", record=N_("Failed sign-ins (user name and time)"),
          period=N_("30 days"), action=Action.DELETE, days=30,
          source=N_("Personal data law, art. 12: kept no longer than its purpose (throttling, investigating attacks) needs"),

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
+from qorgau.core.imports import FileProblems
+from qorgau.core.imports import read_table as read_any
 from qorgau.core.imports.problems import Problem
 
 __all__ = ["ImportFailed", "Problem", "download", "neutralise", "read_numbered", "read_table", "to_csv", "to_xlsx",
@@ -39,9 +41,6 @@ def read_numbered(data: bytes, filename: str) -> tuple[list[str], list[tuple[int
     The file is read by the platform's one reader (`qorgau.core.imports`, which enforces the size limits of
     `qorgau.core.limits`); its problems come back as ImportFailed.
     """
-    from qorgau.core.imports import FileProblems
-    from qorgau.core.imports import read_table as read_any
-
     try:
         table = read_any(data, filename or "upload.csv", header_style="lower")
     except FileProblems as error:

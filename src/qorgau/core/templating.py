@@ -11,7 +11,7 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
 
-from qorgau.core import i18n
+from qorgau.core import i18n, policy
 from qorgau.core.assets import static_url
 from qorgau.core.charts import chart_scripts, plot
 from qorgau.core.plugins import CAPABILITIES, modules
@@ -80,12 +80,6 @@ def _plural_in_domain(context, domain: str, singular: str, plural: str, num: int
 _TEMPLATE_DOMAINS = template_domains()
 
 
-def _town(name: str | None) -> str:
-    from qorgau.registry.towns import town_name
-
-    return town_name(name)
-
-
 def _build_env() -> Environment:
     env = Environment(loader=ChoiceLoader([FileSystemLoader(_template_dirs())]),
                       autoescape=select_autoescape(["html", "xml"]),
@@ -97,9 +91,11 @@ def _build_env() -> Environment:
         _in_domain=_in_domain, _plural_in_domain=_plural_in_domain,
         format_date=i18n.format_date, format_datetime=i18n.format_datetime,
         format_number=i18n.format_number, format_percent=i18n.format_percent,
-        localized=i18n.localized, town=_town, LOCALES=i18n.LOCALES, LOCALE_NAMES=i18n.LOCALE_NAMES,
+        localized=i18n.localized, LOCALES=i18n.LOCALES, LOCALE_NAMES=i18n.LOCALE_NAMES,
         static_url=static_url, plot=plot, chart_scripts=chart_scripts,
     )
+    for _package, names in modules("template_globals"):  # e.g. the registry's town names
+        env.globals.update(names.GLOBALS)
     env.filters.update(date=i18n.format_date, datetime=i18n.format_datetime, number=i18n.format_number,
                        percent=i18n.format_percent)
     return env
@@ -109,8 +105,6 @@ env = _build_env()
 
 
 def nav_items(user) -> list:
-    from qorgau.core import policy
-
     items, seen = [], set()
     for _package, views in modules("views"):
         for item in getattr(views, "NAV", []):
@@ -123,8 +117,6 @@ def nav_items(user) -> list:
 
 def render(request: Request, template: str, context: dict | None = None, status_code: int = 200,
            headers: dict | None = None) -> HTMLResponse:
-    from qorgau.core import policy
-
     user = request.scope.get("qorgau.user")
     page = {
         "request": request,

@@ -1,4 +1,5 @@
-"""The web application: middleware (locale, CSRF, access log without addresses), errors, routers."""
+"""The platform's middleware (locale, CSRF, access log without addresses) and its one shape of errors; the app
+that mounts them with every router is built in qorgau.app.web."""
 
 from __future__ import annotations
 
@@ -9,28 +10,21 @@ import secrets
 import time
 from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request as StarletteRequest
 
 from qorgau.core import i18n, security
-from qorgau.core.assets import CachedStaticFiles, static_url
-from qorgau.core.config import Settings, get_settings
-from qorgau.core.db import session_factory
-from qorgau.core.deps import load_user
+from qorgau.core.config import Settings
 from qorgau.core.errors import AppError
-from qorgau.core.headers import SecurityHeadersMiddleware
 from qorgau.core.i18n_markers import N_
-from qorgau.core.plugins import CAPABILITIES, modules
 from qorgau.core.templating import render
 
 access_log = logging.getLogger("qorgau.access")
@@ -312,61 +306,3 @@ def install_error_handlers(app: FastAPI) -> None:
         if error.status_code == 404:
             message = N_("Not found.")
         return _error_response(request.scope, error.status_code, codes.get(error.status_code, "error"), message)
-
-
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
-    from qorgau.core.plugins import load_all_models
-
-    load_all_models()
-    app = FastAPI(title="Qorgau API", version="1", docs_url=None, redoc_url=None,
-                  openapi_url="/api/openapi.json", dependencies=[Depends(load_user)],
-                  description="Occupational safety and health and AI-at-work oversight for Kazakhstan's "
-                              "trade unions. Errors have one shape: "
-                              '`{"error": {"code": ..., "message": ..., "field": ...}}`. '
-                              "Authenticate with `Authorization: Bearer <token>` (`qorgau token create`).")
-    app.state.settings = settings
-    app.state.sessionmaker = session_factory(settings.resolved_database_url())
-    app.state.signer = security.SessionSigner(settings.resolved_secret_key(), settings.session_hours * 3600)
-    install_error_handlers(app)
-    for package in CAPABILITIES:  # a package's own assets, e.g. /static/deviations/offline.js
-        package_static = STATIC_DIR.parent.parent / package / "static"
-        if package_static.is_dir():
-            app.mount(f"/static/{package}", CachedStaticFiles(directory=package_static), name=f"static-{package}")
-    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
-
-    @app.get("/api/docs", include_in_schema=False)
-    def api_docs():  # Swagger UI started by a static script: the CSP allows no inline script
-        return HTMLResponse(
-            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Qorgau API</title>'
-            f'<link rel="stylesheet" href="{static_url("swagger/swagger-ui.css")}">'
-            f'<link rel="icon" href="{static_url("favicon.svg")}"></head><body><div id="swagger-ui" '
-            'data-openapi-url="/api/openapi.json"></div>'
-            f'<script src="{static_url("swagger/swagger-ui-bundle.js")}"></script>'
-            f'<script src="{static_url("swagger/init.js")}"></script></body></html>')
-
-    from qorgau.core import api as core_api
-    from qorgau.core import documents, export_views, logs, metrics, ops_views
-    from qorgau.core import views as core_views
-
-    routers: list[tuple[Any, str, dict[str, Any]]] = [(core_api.router, "", {"responses": ERROR_RESPONSES}),
-               (core_views.router, "", {"include_in_schema": False}),
-               (documents.api_router, "/api/v1/documents", {"tags": ["documents"], "responses": ERROR_RESPONSES}),
-               (documents.router, "", {"include_in_schema": False})]  # the public check page of issued documents
-    routers += [(m.router, f"/api/v1/{package}", {"tags": [package], "responses": ERROR_RESPONSES})
-                for package, m in modules("api")]
-    routers += [(m.router, "", {"include_in_schema": False}) for _package, m in modules("views")]
-    routers += [(ops_views.router, "", {"include_in_schema": False}),  # health, retention, my data
-                (export_views.router, "", {"include_in_schema": False})]  # exports made by a job
-    app.state.route_table = []  # (method, full path) of every route, for tests and docs
-    for router, prefix, options in routers:
-        app.include_router(router, prefix=prefix, **options)
-        for route in router.routes:
-            for method in sorted(getattr(route, "methods", set()) - {"HEAD", "OPTIONS"}):
-                app.state.route_table.append((method, prefix + getattr(route, "path", "")))
-    metrics.install(app)  # /metrics and request counts per route (never the anonymous routes)
-    logs.install(app)  # request ids and JSON logs (never for the anonymous routes)
-    app.add_middleware(PlatformMiddleware, settings=settings)
-    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
-    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
-    return app

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from qorgau.core import documents, i18n, policy
+from qorgau.core import documents, i18n
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.deviations.labels import LABELS
 from qorgau.deviations.service import violation_detail
+from qorgau.registry import access
 from qorgau.registry import service as registry
 from qorgau.registry.models import Site, Zone
 
@@ -27,7 +28,7 @@ def issue_notice(session: Session, *, actor: User, violation_id: int, language: 
                  public_url: str) -> documents.IssuedDocument:
     """Issue (and keep) the notice of one violation in kk, ru or en."""
     violation = violation_detail(session=session, actor=actor, violation_id=violation_id)
-    policy.require_enterprise(session, actor, "deviations.write", violation.enterprise_id)
+    access.require_enterprise(session, actor, "deviations.write", violation.enterprise_id)
     if language not in i18n.LOCALES:
         raise ValidationFailed(N_("Unknown language."), field="language")
     enterprise = registry.enterprise_by_id(session=session, enterprise_id=violation.enterprise_id)

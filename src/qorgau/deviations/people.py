@@ -15,6 +15,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.deviations.models import SafetyCommittee, TechnicalInspector
 from qorgau.deviations.schemas import CommitteeIn, InspectorIn
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise
 
 TRAINING_VALID_YEARS = 3  # inspectors' safety training is refreshed at least every three years (training.cycle)
@@ -22,7 +23,7 @@ TRAINING_VALID_YEARS = 3  # inspectors' safety training is refreshed at least ev
 
 def _writer(session: Session, actor: User, enterprise_id: int) -> None:
     # Inspectors are elected by the union: the union side keeps this registry.
-    policy.require_enterprise(session, actor, "deviations.verify", enterprise_id)
+    access.require_enterprise(session, actor, "deviations.verify", enterprise_id)
 
 
 def add_inspector(*, session: Session, actor: User, inspector_in: InspectorIn) -> TechnicalInspector:
@@ -67,7 +68,7 @@ def inspectors(*, session: Session, actor: User, enterprise_id: int | None = Non
                limit: int = 500) -> list[TechnicalInspector]:
     policy.require(actor, "deviations.read")
     active_on = active_on or utcnow().date()
-    query = (select(TechnicalInspector).where(policy.scoped(session, actor, TechnicalInspector.enterprise_id),
+    query = (select(TechnicalInspector).where(access.scoped(session, actor, TechnicalInspector.enterprise_id),
                                      TechnicalInspector.appointed_on <= active_on,
                                      or_(TechnicalInspector.ended_on.is_(None), TechnicalInspector.ended_on > active_on))
              .order_by(TechnicalInspector.enterprise_id, TechnicalInspector.full_name).limit(limit))
@@ -78,7 +79,7 @@ def inspectors(*, session: Session, actor: User, enterprise_id: int | None = Non
 
 def committees(*, session: Session, actor: User, enterprise_id: int | None = None, limit: int = 500) -> list[SafetyCommittee]:
     policy.require(actor, "deviations.read")
-    query = (select(SafetyCommittee).where(policy.scoped(session, actor, SafetyCommittee.enterprise_id))
+    query = (select(SafetyCommittee).where(access.scoped(session, actor, SafetyCommittee.enterprise_id))
              .order_by(SafetyCommittee.enterprise_id).limit(limit))
     if enterprise_id:
         query = query.where(SafetyCommittee.enterprise_id == enterprise_id)
@@ -120,7 +121,7 @@ def coverage(*, session: Session, actor: User, by: str, today: date | None = Non
         select(key, Enterprise.headcount, active.c.n, active.c.trained, with_committee.c.enterprise_id)
         .outerjoin(active, active.c.enterprise_id == Enterprise.id)
         .outerjoin(with_committee, with_committee.c.enterprise_id == Enterprise.id)
-        .where(policy.enterprise_scope(session, actor), Enterprise.has_union.is_(True))).all()
+        .where(access.enterprise_scope(session, actor), Enterprise.has_union.is_(True))).all()
     groups: dict = defaultdict(lambda: {"enterprises": 0, "workers": 0, "inspectors": 0, "trained": 0,
                                         "with_committee": 0})
     for group, headcount, n, trained, committee in rows:

@@ -25,6 +25,7 @@ from qorgau.core.imports.rows import Count, DateCell, FileFormat, RowModel, Text
 from qorgau.core.models import User
 from qorgau.equipment import catalogue, service
 from qorgau.equipment.models import Condition, EquipmentItem, ItemCertificate
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise, Site, Zone
 
 CHUNK = 900
@@ -115,7 +116,7 @@ class _Lookups:
     """The file's enterprises in the actor's scope (by BIN), their sites and zones, and numbers on record."""
 
     def __init__(self, session: Session, actor: User, keys: set[str]):
-        scope = policy.enterprise_scope(session, actor)
+        scope = access.enterprise_scope(session, actor)
         self.by_bin: dict[str, int] = {}
         bins = sorted(k.replace(" ", "") for k in keys if k)
         for i in range(0, len(bins), CHUNK):

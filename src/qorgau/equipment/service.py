@@ -34,6 +34,7 @@ from qorgau.equipment.models import (
     RenewalItem,
 )
 from qorgau.equipment.schemas import CertificateIn, ItemIn, PlanItemIn
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise, Site, Zone
 
 WORN_EQUIPMENT = "worn_equipment"  # the incidents registry's cause code
@@ -85,7 +86,7 @@ def expired_certificates(item: EquipmentItem, on: date) -> list[str]:
 def items_query(*, session: Session, actor: User, enterprise_id: int | None = None, past_life_on: date | None = None,
                 type_code: str = "") -> Select:
     policy.require(actor, "equipment.read")
-    query = (select(EquipmentItem).where(policy.scoped(session, actor, EquipmentItem.enterprise_id))
+    query = (select(EquipmentItem).where(access.scoped(session, actor, EquipmentItem.enterprise_id))
              .order_by(EquipmentItem.enterprise_id, EquipmentItem.inventory_number, EquipmentItem.id))
     if enterprise_id:
         query = query.where(EquipmentItem.enterprise_id == enterprise_id)
@@ -101,7 +102,7 @@ def get_item(*, session: Session, actor: User, item_id: int, permission: str = "
     item = session.get(EquipmentItem, item_id)
     if item is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, permission, item.enterprise_id)
+    access.require_enterprise(session, actor, permission, item.enterprise_id)
     return item
 
 
@@ -121,7 +122,7 @@ def _place(session: Session, enterprise_id: int, site_id: int | None, zone_id: i
 
 
 def _enterprise(session: Session, actor: User, enterprise_id: int) -> Enterprise:
-    policy.require_enterprise(session, actor, "equipment.write", enterprise_id)
+    access.require_enterprise(session, actor, "equipment.write", enterprise_id)
     enterprise = session.get(Enterprise, enterprise_id)
     if enterprise is None:
         raise NotFound(N_("Not found."))
@@ -263,7 +264,7 @@ def _share_rows(*, session: Session, actor: User, by: str, on: date) -> list[dic
     query = (select(group.label("group"), func.count(EquipmentItem.id).label("items"), known.label("known"),
                     past.label("past"), expired.label("expired"))
              .join(Enterprise, Enterprise.id == EquipmentItem.enterprise_id)
-             .where(policy.scoped(session, actor, EquipmentItem.enterprise_id),
+             .where(access.scoped(session, actor, EquipmentItem.enterprise_id),
                     EquipmentItem.condition != Condition.decommissioned)
              .group_by(group).order_by(group))
     out = []
@@ -293,7 +294,7 @@ def renewal_for_enterprises(*, session: Session, on: date) -> dict[int, float]:
 def enterprise_overview(*, session: Session, actor: User, enterprise_id: int, on: date) -> dict:
     """The enterprise's register seen on a day: counts, the items past their life (those with a linked accident
     first), the plan."""
-    policy.require_enterprise(session, actor, "equipment.read", enterprise_id)
+    access.require_enterprise(session, actor, "equipment.read", enterprise_id)
     items = list(session.execute(items_query(session=session, actor=actor, enterprise_id=enterprise_id)).scalars())
     in_use = [i for i in items if i.condition != Condition.decommissioned]
     past = [i for i in in_use if life_state(i, on) == LifeState.past]
@@ -310,7 +311,7 @@ def enterprise_overview(*, session: Session, actor: User, enterprise_id: int, on
 def plan_items(*, session: Session, actor: User, enterprise_id: int | None = None, overdue_on: date | None = None
                ) -> list[RenewalItem]:
     policy.require(actor, "equipment.read")
-    query = (select(RenewalItem).where(policy.scoped(session, actor, RenewalItem.enterprise_id))
+    query = (select(RenewalItem).where(access.scoped(session, actor, RenewalItem.enterprise_id))
              .order_by(RenewalItem.due_on, RenewalItem.id))
     if enterprise_id:
         query = query.where(RenewalItem.enterprise_id == enterprise_id)
@@ -324,7 +325,7 @@ def get_plan_item(*, session: Session, actor: User, plan_item_id: int, permissio
     row = session.get(RenewalItem, plan_item_id)
     if row is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, permission, row.enterprise_id)
+    access.require_enterprise(session, actor, permission, row.enterprise_id)
     return row
 
 

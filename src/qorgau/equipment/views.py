@@ -35,6 +35,7 @@ from qorgau.equipment.models import (
     Condition,
 )
 from qorgau.equipment.schemas import CertificateIn, ItemIn, PlanItemIn
+from qorgau.registry import access
 from qorgau.registry import service as registry
 from qorgau.registry.models import Enterprise
 
@@ -98,7 +99,7 @@ def enterprise_page(request: Request, enterprise_id: IdPath, user: User = Depend
     overview = service.enterprise_overview(session=db, actor=user, enterprise_id=enterprise.id, on=today)
     accidents = {item.id: service.linked_accidents(session=db, actor=user, item=item)
                  for item in overview["with_accidents"]}
-    can_write = policy.allowed(user, "equipment.write") and policy.can_reach_enterprise(db, user, enterprise.id)
+    can_write = policy.allowed(user, "equipment.write") and access.can_reach_enterprise(db, user, enterprise.id)
     return render(request, "equipment/enterprise.html", _context(
         e=enterprise, o=overview, accidents=accidents, can_write=can_write,
         can_comment=policy.allowed(user, "equipment.comment") or can_write, moves=PLAN_MOVES,
@@ -112,7 +113,7 @@ def enterprise_items(request: Request, enterprise_id: IdPath, page: int = Query(
     query = service.items_query(session=db, actor=user, enterprise_id=enterprise.id,
                                 past_life_on=utcnow().date() if past else None)
     paged = paginate(db, query, PageParams(page=page, per_page=50))
-    can_write = policy.allowed(user, "equipment.write") and policy.can_reach_enterprise(db, user, enterprise.id)
+    can_write = policy.allowed(user, "equipment.write") and access.can_reach_enterprise(db, user, enterprise.id)
     return render(request, "equipment/items.html", _context(e=enterprise, paged=paged, past=past,
                                                               can_write=can_write))
 
@@ -130,7 +131,7 @@ def _item_form_context(db: Session, enterprise: Enterprise, values: dict, error:
 def new_item(request: Request, enterprise_id: IdPath, user: User = Depends(require_user),
              db: Session = Depends(get_db)):
     enterprise = registry.get_enterprise(session=db, actor=user, enterprise_id=enterprise_id)
-    policy.require_enterprise(db, user, "equipment.write", enterprise.id)
+    access.require_enterprise(db, user, "equipment.write", enterprise.id)
     return render(request, "equipment/item_form.html", _item_form_context(db, enterprise, {}))
 
 
@@ -260,7 +261,7 @@ def item_accident(equipment_item_id: IdPath, user: User = Depends(require_user),
 @router.post("/enterprises/{enterprise_id}/plan")
 def add_plan_item(enterprise_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db),
                   form: FormData = Depends(form_data)):
-    policy.require_enterprise(db, user, "equipment.write", enterprise_id)
+    access.require_enterprise(db, user, "equipment.write", enterprise_id)
     url = f"/equipment/enterprises/{enterprise_id}"
 
     def add():

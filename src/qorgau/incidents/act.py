@@ -24,6 +24,7 @@ from qorgau.core.models import User
 from qorgau.incidents import labels
 from qorgau.incidents.models import Accident
 from qorgau.incidents.service import get
+from qorgau.registry import access
 from qorgau.registry import service as registry
 from qorgau.registry.models import Site
 
@@ -43,7 +44,7 @@ def issue_act(session: Session, *, actor: User, accident_id: int, language: str,
               public_url: str) -> documents.IssuedDocument:
     """Issue (and keep) the act of one investigated accident in kk, ru or en."""
     accident = get(session=session, actor=actor, accident_id=accident_id)
-    policy.require_enterprise(session, actor, "incidents.write", accident.enterprise_id)
+    access.require_enterprise(session, actor, "incidents.write", accident.enterprise_id)
     if language not in i18n.LOCALES:
         raise ValidationFailed(N_("Unknown language."), field="language")
     if accident.act_on is None:

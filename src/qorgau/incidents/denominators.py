@@ -14,13 +14,14 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.incidents.engine import exposure
 from qorgau.incidents.models import Denominator
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise
 
 
 def save(*, session: Session, actor: User, enterprise_id: int, year: int, workers: float,
          hours: float | None) -> Denominator:
     """Enter (or correct) one enterprise-year; blank hours are estimated from the workers and flagged."""
-    policy.require_enterprise(session, actor, "incidents.write", enterprise_id)
+    access.require_enterprise(session, actor, "incidents.write", enterprise_id)
     if not 1990 <= year <= utcnow().year:
         raise ValidationFailed(N_("The year must be between 1990 and the current year."), field="year")
     if not 0 < workers <= 1_000_000:
@@ -42,7 +43,7 @@ def save(*, session: Session, actor: User, enterprise_id: int, year: int, worker
 def query(*, session: Session, actor: User, year: int) -> Select:
     policy.require(actor, "incidents.read")
     return (select(Denominator).join(Enterprise, Enterprise.id == Denominator.enterprise_id)
-            .where(policy.enterprise_scope(session, actor), Denominator.year == year)
+            .where(access.enterprise_scope(session, actor), Denominator.year == year)
             .order_by(Enterprise.name_ru, Enterprise.id))
 
 
@@ -51,4 +52,4 @@ def missing_count(*, session: Session, actor: User, year: int) -> int:
     policy.require(actor, "incidents.read")
     entered = select(Denominator.enterprise_id).where(Denominator.year == year)
     return session.execute(select(func.count()).select_from(Enterprise).where(
-        policy.enterprise_scope(session, actor), Enterprise.id.not_in(entered))).scalar_one()
+        access.enterprise_scope(session, actor), Enterprise.id.not_in(entered))).scalar_one()

@@ -18,6 +18,7 @@ from qorgau.core.models import User
 from qorgau.incidents import labels
 from qorgau.incidents.engine import rates
 from qorgau.incidents.models import DiseaseCase
+from qorgau.registry import access
 
 ICD10 = re.compile(r"^[A-Z][0-9]{2}(\.[0-9]{1,2})?$")
 ISCO08 = re.compile(r"^[0-9]{1,4}$")
@@ -28,7 +29,7 @@ def record(*, session: Session, actor: User, enterprise_id: int, diagnosed_on: d
            harmful_factor: str, exposure_years: float, isco08: str | None = None, sex: str | None = None,
            age_band: str | None = None) -> DiseaseCase:
     """Register a case; every field is checked and a bad one is named."""
-    policy.require_enterprise(session, actor, "incidents.write", enterprise_id)
+    access.require_enterprise(session, actor, "incidents.write", enterprise_id)
     code = icd10.strip().upper()
     if not ICD10.match(code):
         raise ValidationFailed(N_("The ICD-10 code must look like J62 or J62.8 (a letter, two digits, optionally "
@@ -55,7 +56,7 @@ def record(*, session: Session, actor: User, enterprise_id: int, diagnosed_on: d
 
 def query(*, session: Session, actor: User, year: int | None = None) -> Select:
     policy.require(actor, "incidents.read")
-    q = select(DiseaseCase).where(policy.scoped(session, actor, DiseaseCase.enterprise_id)) \
+    q = select(DiseaseCase).where(access.scoped(session, actor, DiseaseCase.enterprise_id)) \
         .order_by(DiseaseCase.diagnosed_on.desc(), DiseaseCase.id.desc())
     if year:
         q = q.where(DiseaseCase.diagnosed_on >= date(year, 1, 1), DiseaseCase.diagnosed_on < date(year + 1, 1, 1))
@@ -64,7 +65,7 @@ def query(*, session: Session, actor: User, year: int | None = None) -> Select:
 
 def cases_frame(*, session: Session, actor: User, years: list[int]) -> pd.DataFrame:
     policy.require(actor, "incidents.stats")
-    return disease_cases(session=session, years=years, where=policy.scoped(session, actor, DiseaseCase.enterprise_id))
+    return disease_cases(session=session, years=years, where=access.scoped(session, actor, DiseaseCase.enterprise_id))
 
 
 def disease_cases(*, session: Session, years: list[int], where: ColumnElement[bool]) -> pd.DataFrame:

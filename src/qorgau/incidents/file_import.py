@@ -20,12 +20,13 @@ from qorgau.incidents.engine.accident_file import parse_accidents
 from qorgau.incidents.engine.calendar_kz import Calendar
 from qorgau.incidents.engine.form300a import LEFT_OUT, parse_denominators
 from qorgau.incidents.models import Accident, Denominator, Victim
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise
 
 
 def _resolver(session: Session, actor: User):
     reachable = {row.id: row for row in session.execute(
-        select(Enterprise).where(policy.enterprise_scope(session, actor))).scalars()}
+        select(Enterprise).where(access.enterprise_scope(session, actor))).scalars()}
     by_bin = {e.bin: e for e in reachable.values()}
 
     def resolve(reference: str) -> Enterprise | None:

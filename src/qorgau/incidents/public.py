@@ -11,13 +11,14 @@ from __future__ import annotations
 from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
-from qorgau.core import disclosure, policy
+from qorgau.core import disclosure
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.incidents import diseases, service
 from qorgau.incidents.engine import rates
 from qorgau.incidents.models import Accident
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise
 
 RATE_FIGURES = ("rate", "ci_low", "ci_high")
@@ -53,7 +54,7 @@ def enterprise(*, session: Session, actor: User, enterprise_id: int, base: str, 
                years: list[int]) -> dict:
     """An enterprise's yearly rates beside its sector's (every enterprise of the sector), small cells hidden:
     what an employer sees of its own enterprise."""
-    policy.require_enterprise(session, actor, "incidents.read", enterprise_id)
+    access.require_enterprise(session, actor, "incidents.read", enterprise_id)
     ent = session.get(Enterprise, enterprise_id)
     in_sector = Enterprise.sector_code == ent.sector_code
     expo = service.enterprise_exposure(session=session, years=years, where=in_sector)

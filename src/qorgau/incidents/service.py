@@ -19,6 +19,7 @@ from qorgau.incidents.engine import deadlines, exposure, rates
 from qorgau.incidents.engine.calendar_kz import Calendar
 from qorgau.incidents.models import Accident, Denominator, Victim
 from qorgau.incidents.schemas import AccidentIn
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise
 
 DIMENSIONS = ("region", "sector", "size_band", "union", "year", "enterprise", "cause")
@@ -30,7 +31,7 @@ def _classify(victims: list[str]) -> deadlines.Classification:
 
 def record(*, session: Session, actor: User, accident_in: AccidentIn, source_reference: str = "") -> Accident:
     """Register an accident: its Labour Code category, commission level and investigation deadline."""
-    policy.require_enterprise(session, actor, "incidents.write", accident_in.enterprise_id)
+    access.require_enterprise(session, actor, "incidents.write", accident_in.enterprise_id)
     if accident_in.occurred_on > utcnow().date():
         raise ValidationFailed(N_("The date of the accident cannot be in the future."), field="occurred_on")
     enterprise = session.get(Enterprise, accident_in.enterprise_id)
@@ -59,7 +60,7 @@ def create_from_report(*, session: Session, actor: User, enterprise_id: int, des
 
 def accidents_query(*, session: Session, actor: User, year: int | None = None, category: str = "") -> Select:
     policy.require(actor, "incidents.read")
-    query = select(Accident).where(policy.scoped(session, actor, Accident.enterprise_id)) \
+    query = select(Accident).where(access.scoped(session, actor, Accident.enterprise_id)) \
         .order_by(Accident.occurred_on.desc(), Accident.id.desc())
     if year:
         query = query.where(Accident.occurred_on >= date(year, 1, 1), Accident.occurred_on < date(year + 1, 1, 1))
@@ -72,7 +73,7 @@ def get(*, session: Session, actor: User, accident_id: int) -> Accident:
     accident = session.get(Accident, accident_id)
     if accident is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "incidents.read", accident.enterprise_id)
+    access.require_enterprise(session, actor, "incidents.read", accident.enterprise_id)
     return accident
 
 
@@ -117,7 +118,7 @@ def summary(accident: Accident) -> dict:
 def exposure_frame(*, session: Session, actor: User, years: list[int]) -> pd.DataFrame:
     """One row per enterprise-year in scope: entered denominators, else estimated from headcount (flagged)."""
     policy.require(actor, "incidents.stats")
-    return enterprise_exposure(session=session, years=years, where=policy.enterprise_scope(session, actor))
+    return enterprise_exposure(session=session, years=years, where=access.enterprise_scope(session, actor))
 
 
 def enterprise_exposure(*, session: Session, years: list[int], where: ColumnElement[bool]) -> pd.DataFrame:
@@ -151,7 +152,7 @@ def enterprise_exposure(*, session: Session, years: list[int], where: ColumnElem
 def cases_frame(*, session: Session, actor: User, years: list[int]) -> pd.DataFrame:
     """One row per victim in scope and years, with the accident's attributes."""
     policy.require(actor, "incidents.stats")
-    return victim_cases(session=session, years=years, where=policy.scoped(session, actor, Accident.enterprise_id))
+    return victim_cases(session=session, years=years, where=access.scoped(session, actor, Accident.enterprise_id))
 
 
 def victim_cases(*, session: Session, years: list[int], where: ColumnElement[bool]) -> pd.DataFrame:
@@ -240,12 +241,12 @@ def under_reporting(*, session: Session, actor: User, year: int) -> dict:
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
     registry_rows = session.execute(
         select(Accident.enterprise_id, Accident.occurred_on, Victim.outcome, Victim.sex, Victim.age_band)
-        .join(Victim).where(policy.scoped(session, actor, Accident.enterprise_id),
+        .join(Victim).where(access.scoped(session, actor, Accident.enterprise_id),
                             Accident.occurred_on >= start, Accident.occurred_on < end)).all()
     other_rows = session.execute(
         select(SourceRecord.source, SourceRecord.enterprise_id, SourceRecord.event_date, SourceRecord.severity,
                SourceRecord.sex, SourceRecord.age_band)
-        .where(policy.scoped(session, actor, SourceRecord.enterprise_id),
+        .where(access.scoped(session, actor, SourceRecord.enterprise_id),
                SourceRecord.event_date >= start, SourceRecord.event_date < end)).all()
     records = pd.DataFrame(
         [("registry", e, d, o, s, a) for e, d, o, s, a in registry_rows] + [tuple(r) for r in other_rows],

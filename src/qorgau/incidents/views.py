@@ -17,7 +17,6 @@ from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
 from qorgau.core.imports.cells import parse_number
-from qorgau.core.maps import region_map
 from qorgau.core.models import User
 from qorgau.core.pagination import PageParams, paginate
 from qorgau.core.plugins import NavItem, Panel, PanelItem
@@ -38,6 +37,7 @@ from qorgau.incidents import (
 from qorgau.incidents.engine import deadlines
 from qorgau.incidents.schemas import AccidentIn
 from qorgau.registry import service as registry
+from qorgau.registry.maps import region_map
 
 router = APIRouter(prefix="/incidents")
 NAV = [NavItem(N_("Accident statistics"), "/incidents/", "incidents.stats"),

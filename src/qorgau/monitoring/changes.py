@@ -16,13 +16,14 @@ from datetime import date, datetime
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session
 
-from qorgau.core import audit, policy
+from qorgau.core import audit
 from qorgau.core.db import utcnow
 from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.media import clean_photo
 from qorgau.core.models import User
 from qorgau.monitoring.models import Calibration, Reading, Sensor, SensorMove, SitePlan
+from qorgau.registry import access
 from qorgau.registry.models import Site, Zone
 
 EDITABLE = ("label", "a1", "a2", "hysteresis", "silent_after_s", "latching")
@@ -33,7 +34,7 @@ def _sensor_for_write(session: Session, actor: User, sensor_id: int) -> Sensor:
     sensor = session.get(Sensor, sensor_id)
     if sensor is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "monitoring.write", sensor.enterprise_id)
+    access.require_enterprise(session, actor, "monitoring.write", sensor.enterprise_id)
     return sensor
 
 
@@ -142,7 +143,7 @@ def readings_in_zone(*, session: Session, actor: User, zone_id: int, start: floa
     zone = session.get(Zone, zone_id)
     if zone is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "monitoring.read", zone.site.enterprise_id)
+    access.require_enterprise(session, actor, "monitoring.read", zone.site.enterprise_id)
     ids = set(session.execute(select(Sensor.id).where(Sensor.zone_id == zone_id)).scalars())
     ids |= set(session.execute(select(SensorMove.sensor_id).where(
         or_(SensorMove.from_zone_id == zone_id, SensorMove.to_zone_id == zone_id))).scalars())
@@ -163,7 +164,7 @@ def history(*, session: Session, actor: User, sensor_id: int) -> dict:
     sensor = session.get(Sensor, sensor_id)
     if sensor is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "monitoring.read", sensor.enterprise_id)
+    access.require_enterprise(session, actor, "monitoring.read", sensor.enterprise_id)
     moves = list(session.execute(select(SensorMove).where(SensorMove.sensor_id == sensor.id)
                                  .order_by(SensorMove.ts.desc())).scalars())
     calibrations = list(session.execute(select(Calibration).where(Calibration.sensor_id == sensor.id)
@@ -200,7 +201,7 @@ def save_site_plan(*, session: Session, actor: User, site_id: int, image: bytes 
     site = session.get(Site, site_id)
     if site is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "monitoring.write", site.enterprise_id)
+    access.require_enterprise(session, actor, "monitoring.write", site.enterprise_id)
     plan = session.get(SitePlan, site.id)
     if image is not None:
         if len(image) > MAX_PLAN_BYTES:
@@ -245,7 +246,7 @@ def site_enterprise_id(*, session: Session, site_id: int) -> int:
 
 def site_plans(*, session: Session, actor: User, enterprise_id: int) -> dict[int, SitePlan]:
     """The plans of an enterprise's sites, by site id."""
-    policy.require_enterprise(session, actor, "monitoring.read", enterprise_id)
+    access.require_enterprise(session, actor, "monitoring.read", enterprise_id)
     rows = session.execute(select(SitePlan).join(Site, Site.id == SitePlan.site_id)
                            .where(Site.enterprise_id == enterprise_id)).scalars()
     return {plan.site_id: plan for plan in rows}
@@ -256,5 +257,5 @@ def site_plan_image(*, session: Session, actor: User, site_id: int) -> bytes:
     plan = session.get(SitePlan, site_id) if site is not None else None
     if plan is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "monitoring.read", site.enterprise_id)
+    access.require_enterprise(session, actor, "monitoring.read", site.enterprise_id)
     return plan.image

@@ -10,6 +10,7 @@ from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.tabular import ImportFailed, Problem
+from qorgau.registry import access
 from qorgau.registry.identifiers import bin_problem
 from qorgau.registry.models import Enterprise, Occupation, Region, Sector, Site, UnionOrg, Zone
 from qorgau.registry.schemas import EnterpriseIn, EnterpriseUpdate, SiteIn, UnionOrgIn, ZoneIn
@@ -60,7 +61,7 @@ def enterprises_query(*, session: Session, actor: User, q: str = "", region_kato
                       sector_code: str = "", has_union: bool | None = None) -> Select:
     """Enterprises in the actor's scope, searched by name, BIN or town."""
     policy.require(actor, "registry.read")
-    query = select(Enterprise).where(policy.enterprise_scope(session, actor)).order_by(Enterprise.name_ru, Enterprise.id)
+    query = select(Enterprise).where(access.enterprise_scope(session, actor)).order_by(Enterprise.name_ru, Enterprise.id)
     return _filtered(query, q=q, region_kato=region_kato, sector_code=sector_code, has_union=has_union)
 
 
@@ -102,7 +103,7 @@ def enterprises_by_ids(*, session: Session, ids: list[int]) -> list[Enterprise]:
 
 def get_enterprise(*, session: Session, actor: User, enterprise_id: int) -> Enterprise:
     """One enterprise in the actor's scope, else NotFound."""
-    policy.require_enterprise(session, actor, "registry.read", enterprise_id)
+    access.require_enterprise(session, actor, "registry.read", enterprise_id)
     return session.get(Enterprise, enterprise_id)
 
 
@@ -129,13 +130,13 @@ def create_enterprise(*, session: Session, actor: User, enterprise_in: Enterpris
     enterprise = Enterprise(**data)
     session.add(enterprise)
     session.flush()
-    if not policy.can_reach_enterprise(session, actor, enterprise.id):
+    if not access.can_reach_enterprise(session, actor, enterprise.id):
         raise ValidationFailed("This enterprise would be outside your scope.", field="primary_union_id")
     return enterprise
 
 
 def update_enterprise(*, session: Session, actor: User, enterprise_id: int, update: EnterpriseUpdate) -> Enterprise:
-    policy.require_enterprise(session, actor, "registry.write", enterprise_id)
+    access.require_enterprise(session, actor, "registry.write", enterprise_id)
     enterprise = session.get(Enterprise, enterprise_id)
     for key, value in update.model_dump(exclude_unset=True).items():
         if value is not None:
@@ -145,7 +146,7 @@ def update_enterprise(*, session: Session, actor: User, enterprise_id: int, upda
 
 
 def add_site(*, session: Session, actor: User, enterprise_id: int, site_in: SiteIn) -> Site:
-    policy.require_enterprise(session, actor, "registry.write", enterprise_id)
+    access.require_enterprise(session, actor, "registry.write", enterprise_id)
     site = Site(enterprise_id=enterprise_id, **site_in.model_dump())
     session.add(site)
     session.flush()
@@ -156,7 +157,7 @@ def get_site(*, session: Session, actor: User, site_id: int, permission: str = "
     site = session.get(Site, site_id)
     if site is None:
         raise NotFound("Not found.")
-    policy.require_enterprise(session, actor, permission, site.enterprise_id)
+    access.require_enterprise(session, actor, permission, site.enterprise_id)
     return site
 
 
@@ -172,7 +173,7 @@ def get_zone(*, session: Session, actor: User, zone_id: int) -> Zone:
     zone = session.get(Zone, zone_id)
     if zone is None:
         raise NotFound("Not found.")
-    policy.require_enterprise(session, actor, "registry.read", zone.site.enterprise_id)
+    access.require_enterprise(session, actor, "registry.read", zone.site.enterprise_id)
     return zone
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from qorgau.core import policy
 from qorgau.core.db import utcnow
 from qorgau.core.models import User
+from qorgau.registry import access
 from qorgau.speaks import service
 from qorgau.speaks.models import ReportStatus
 from qorgau.speaks.schemas import ReportIn
@@ -56,7 +56,7 @@ def _handler(officer: User, federation: User, reach: list[int] | None, report) -
 def generate(session: Session, ctx) -> None:
     rng = ctx.rng("speaks")
     officer, federation = ctx.users["officer"], ctx.users["federation"]
-    reach = policy.reachable_union_ids(session, officer)
+    reach = access.reachable_union_ids(session, officer)
     today = utcnow().date()
     heavy = [e for e in ctx.enterprises if e.sector_code in ("B", "C", "D", "F", "H")] or ctx.enterprises
     for number, example in enumerate(draw(labelled_reports(), max(60, len(ctx.enterprises) // 5), rng)):

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from qorgau.core import i18n
 from qorgau.core.i18n_markers import N_
 
 ROW_LABEL, COLUMN_LABEL = N_("row"), N_("column")
@@ -63,8 +64,6 @@ def terminal_locale(explicit: str = "") -> str:
 
 def translated_lines(problems: Iterable[Problem], locale: str, limit: int = 200) -> list[str]:
     """Each problem as a line of a command's error output, in `locale` (kk, ru or en)."""
-    from qorgau.core import i18n
-
     with i18n.locale_context(locale):
         row, column = i18n.translate(ROW_LABEL), i18n.translate(COLUMN_LABEL)
         return [f"{row} {p.row}, {column} {p.column or '-'}: {p.text(i18n.translate)}"
@@ -73,7 +72,5 @@ def translated_lines(problems: Iterable[Problem], locale: str, limit: int = 200)
 
 def summary_line(count: int, locale: str) -> str:
     """The last line of a refused file's error output, in `locale`."""
-    from qorgau.core import i18n
-
     with i18n.locale_context(locale):
         return i18n.translate(NOTHING_IMPORTED) % {"n": count}

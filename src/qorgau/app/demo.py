@@ -19,6 +19,7 @@ from qorgau.core import passwords, security
 from qorgau.core.db import unit_of_work
 from qorgau.core.models import User
 from qorgau.core.plugins import modules
+from qorgau.core.policy import Role
 from qorgau.registry.identifiers import complete_with_check_digit
 from qorgau.registry.models import Enterprise, Region, Site, UnionOrg, Zone
 
@@ -70,13 +71,13 @@ GIANTS = [  # (ru, kk, en, sector, region prefix, headcount)
     ("АО «Экибастузская угольная компания»", "«Екібастұз көмір компаниясы» АҚ", "Ekibastuz Coal Company JSC", "B", "55", 8300),
 ]
 DEMO_USERS = [  # username, role, password, full name
-    ("admin", "admin", "admin-demo-2026", "Администратор платформы"),
-    ("officer", "union_officer", "officer-demo-2026", "Айгүл Серікова"),
-    ("federation", "union_officer", "Ulytau-ledger-4417", "Сәуле Омарова"),
-    ("inspector", "technical_inspector", "inspector-demo-2026", "Ерлан Жақсыбеков"),
-    ("employer", "employer_safety_manager", "employer-demo-2026", "Ольга Ким"),
-    ("state", "state_inspector", "state-demo-2026", "Нурлан Абенов"),
-    ("analyst", "analyst", "analyst-demo-2026", "Дана Оспанова"),
+    ("admin", Role.ADMIN, "admin-demo-2026", "Администратор платформы"),
+    ("officer", Role.UNION_OFFICER, "officer-demo-2026", "Айгүл Серікова"),
+    ("federation", Role.UNION_OFFICER, "Ulytau-ledger-4417", "Сәуле Омарова"),
+    ("inspector", Role.TECHNICAL_INSPECTOR, "inspector-demo-2026", "Ерлан Жақсыбеков"),
+    ("employer", Role.EMPLOYER_SAFETY_MANAGER, "employer-demo-2026", "Ольга Ким"),
+    ("state", Role.STATE_INSPECTOR, "state-demo-2026", "Нурлан Абенов"),
+    ("analyst", Role.ANALYST, "analyst-demo-2026", "Дана Оспанова"),
 ]
 
 

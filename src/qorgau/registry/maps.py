@@ -12,7 +12,7 @@ from pathlib import Path
 
 from qorgau.core.charts import figure_json
 
-GEOJSON = Path(__file__).resolve().parent.parent / "registry" / "data" / "regions.geojson"
+GEOJSON = Path(__file__).resolve().parent / "data" / "regions.geojson"
 
 
 @lru_cache(maxsize=1)

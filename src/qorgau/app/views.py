@@ -10,7 +10,6 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from qorgau.core import audit, forms, i18n, notify, policy, security
-from qorgau.core import users as user_service
 from qorgau.core.deps import get_db, load_user, require_user
 from qorgau.core.i18n import gettext as _
 from qorgau.core.models import User
@@ -19,6 +18,7 @@ from qorgau.core.plugins import modules
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.core.web import is_secure
+from qorgau.registry import accounts as user_service
 
 router = APIRouter()
 
