@@ -18,7 +18,7 @@ def test_the_web_app_starts_without_the_heavy_numerical_libraries(tmp_path):
 import json, sys
 from pathlib import Path
 from qorgau.core.config import Settings
-from qorgau.core.web import create_app
+from qorgau.app.web import create_app
 
 folder = Path(sys.argv[1])
 create_app(Settings(database_url=f"sqlite:///{{folder / 'app.db'}}", data_dir=folder, secret_key="k", data_key="k"))

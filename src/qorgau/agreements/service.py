@@ -32,6 +32,7 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise, Region, Sector, UnionOrg
 
 LIBRARY = Path(__file__).resolve().parent / "content" / "model_clauses.yaml"
@@ -115,7 +116,7 @@ def list_query(*, session: Session, actor: User, status: str = "", q: str = "", 
                enterprise_id: int | None = None) -> Select:
     policy.require(actor, "agreements.read")
     query = (select(Agreement).join(Enterprise, Enterprise.id == Agreement.enterprise_id)
-             .where(policy.scoped(session, actor, Agreement.enterprise_id)))
+             .where(access.scoped(session, actor, Agreement.enterprise_id)))
     if status:
         query = query.where(Agreement.status == AGREEMENT_FLOW.parse(status))
     if kind:
@@ -138,7 +139,7 @@ def get(*, session: Session, actor: User | None, agreement_id: int) -> Agreement
     agreement = session.get(Agreement, agreement_id)
     if agreement is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "agreements.read", agreement.enterprise_id)
+    access.require_enterprise(session, actor, "agreements.read", agreement.enterprise_id)
     return agreement
 
 
@@ -158,7 +159,7 @@ def _writable(session: Session, actor: User, agreement_id: int) -> Agreement:
     agreement = session.get(Agreement, agreement_id)
     if agreement is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "agreements.write", agreement.enterprise_id)
+    access.require_enterprise(session, actor, "agreements.write", agreement.enterprise_id)
     if agreement.status in (AgreementStatus.EXPIRED, AgreementStatus.TERMINATED):
         raise Conflict(N_("An expired or terminated agreement cannot be changed."))
     return agreement
@@ -175,7 +176,7 @@ def _check_dates(data: AgreementIn) -> None:
 
 
 def create(*, session: Session, actor: User, agreement_in: AgreementIn) -> Agreement:
-    policy.require_enterprise(session, actor, "agreements.write", agreement_in.enterprise_id)
+    access.require_enterprise(session, actor, "agreements.write", agreement_in.enterprise_id)
     _check_dates(agreement_in)
     enterprise = session.get(Enterprise, agreement_in.enterprise_id)
     union_id = agreement_in.union_id or enterprise.primary_union_id
@@ -402,7 +403,7 @@ def coverage(*, session: Session, actor: User, on: date, by: str = "region") -> 
     for kind in kinds:
         columns.append(func.coalesce(func.sum(case((Enterprise.id.in_(having(kind)), 1), else_=0)), 0))
         columns.append(func.coalesce(func.sum(case((Enterprise.id.in_(having(kind)), known), else_=0)), 0))
-    query = (select(*columns).where(policy.enterprise_scope(session, actor)).group_by(column).order_by(column))
+    query = (select(*columns).where(access.enterprise_scope(session, actor)).group_by(column).order_by(column))
     out = []
     for row in session.execute(query).all():
         values = [int(v) for v in row[1:]]
@@ -512,7 +513,7 @@ def ending_soon(*, session: Session, actor: User, today: date, days: int = 90, l
 
 def enterprise_choices(*, session: Session, actor: User) -> list[Enterprise]:
     """Enterprises in the actor's scope an agreement may be registered for (by name, the first 1000)."""
-    return list(session.execute(select(Enterprise).where(policy.enterprise_scope(session, actor))
+    return list(session.execute(select(Enterprise).where(access.enterprise_scope(session, actor))
                                 .order_by(Enterprise.name_ru).limit(1000)).scalars())
 
 

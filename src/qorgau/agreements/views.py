@@ -29,13 +29,13 @@ from qorgau.core.deps import form_data, get_db, load_user, require_user
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n import gettext as _
 from qorgau.core.i18n_markers import N_
-from qorgau.core.maps import region_map
 from qorgau.core.models import User
 from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.registry import service as registry
+from qorgau.registry.maps import region_map
 
 router = APIRouter()
 NAV = [NavItem(N_("Collective agreements"), "/agreements/", "agreements.read"),

@@ -7,10 +7,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from qorgau.airegister.models import HumanOnlyRole, HumanQuota
-from qorgau.core import policy
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
+from qorgau.registry import access
 from qorgau.registry.models import Occupation
 
 
@@ -25,7 +25,7 @@ def quotas(*, session: Session, enterprise_id: int) -> list[HumanQuota]:
 
 
 def set_human_only(*, session: Session, actor: User, enterprise_id: int, isco08: str, clause: str = "") -> HumanOnlyRole:
-    policy.require_enterprise(session, actor, "aiwork.review", enterprise_id)
+    access.require_enterprise(session, actor, "aiwork.review", enterprise_id)
     occupation = session.get(Occupation, isco08)
     if occupation is None or occupation.level != 4:
         raise ValidationFailed(N_("%(code)s is not an ISCO-08 unit group."), field="isco08", params={"code": isco08})
@@ -40,7 +40,7 @@ def set_human_only(*, session: Session, actor: User, enterprise_id: int, isco08:
 
 
 def remove_human_only(*, session: Session, actor: User, enterprise_id: int, isco08: str) -> None:
-    policy.require_enterprise(session, actor, "aiwork.review", enterprise_id)
+    access.require_enterprise(session, actor, "aiwork.review", enterprise_id)
     session.execute(delete(HumanOnlyRole).where(HumanOnlyRole.enterprise_id == enterprise_id,
                                                 HumanOnlyRole.isco08 == isco08))
     session.flush()
@@ -48,7 +48,7 @@ def remove_human_only(*, session: Session, actor: User, enterprise_id: int, isco
 
 def set_quota(*, session: Session, actor: User, enterprise_id: int, unit: str, min_human_pct: int,
               clause: str = "") -> HumanQuota:
-    policy.require_enterprise(session, actor, "aiwork.review", enterprise_id)
+    access.require_enterprise(session, actor, "aiwork.review", enterprise_id)
     unit = unit.strip() or "*"
     if not 0 < min_human_pct <= 100:
         raise ValidationFailed(N_("The quota is a share from 1 to 100 per cent."), field="min_human_pct")

@@ -13,11 +13,10 @@ from qorgau.airegister import steps
 from qorgau.airegister.models import DECIDED, FILING_MOVES, Filing, FilingStatus, Version, Vote
 from qorgau.airegister.reading import classification, data_of, diff, get
 from qorgau.airegister.schemas import FilingIn
-from qorgau.core import policy
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.registry import routing
+from qorgau.registry import access, routing
 from qorgau.registry.models import Enterprise, Occupation, UnionOrg
 
 REVIEW_DAYS = 30  # the union decides within this many days of submission
@@ -69,13 +68,13 @@ def refresh_summary(filing: Filing, data: dict) -> None:
 
 
 def require_filer(session: Session, actor: User, filing: Filing) -> None:
-    policy.require_enterprise(session, actor, "aiwork.file", filing.enterprise_id)
+    access.require_enterprise(session, actor, "aiwork.file", filing.enterprise_id)
 
 
 def create(*, session: Session, actor: User, enterprise_id: int, filing_in: FilingIn,
            today: date | None = None) -> Filing:
     """Register a planned or running AI system as a draft (version 1)."""
-    policy.require_enterprise(session, actor, "aiwork.file", enterprise_id)
+    access.require_enterprise(session, actor, "aiwork.file", enterprise_id)
     data = _validate(session, filing_in)
     filing = Filing(reference=_reference(session), enterprise_id=enterprise_id, status=FilingStatus.DRAFT, current_version=1,
                     name=data["name"], created_by=actor.id)

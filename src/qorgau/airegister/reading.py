@@ -15,12 +15,13 @@ from qorgau.core import policy
 from qorgau.core.errors import NotFound
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
+from qorgau.registry import access
 from qorgau.registry import service as registry
 from qorgau.registry.models import Enterprise, UnionOrg
 
 
 def visible(session: Session, actor: User):
-    return policy.inbox_scope(session, actor, union_org_column=Filing.union_org_id,
+    return access.inbox_scope(session, actor, union_org_column=Filing.union_org_id,
                               enterprise_id_column=Filing.enterprise_id)
 
 

@@ -8,10 +8,11 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from qorgau.airegister.models import Event, Filing
-from qorgau.core import audit, policy
+from qorgau.core import audit
 from qorgau.core.db import utcnow
 from qorgau.core.models import User
 from qorgau.core.notify import notify
+from qorgau.registry import access
 
 
 def today(given: date | None) -> date:
@@ -39,12 +40,12 @@ def log(session: Session, filing: Filing, actor: User | None, kind: str, /, **de
 
 def officers(session: Session, union_org_id: int | None) -> list[User]:
     """Officers of the union or, failing that, of the nearest union above it."""
-    return policy.nearest_union_users(session, "aiwork.review", union_org_id)
+    return access.nearest_union_users(session, "aiwork.review", union_org_id)
 
 
 def employers(session: Session, enterprise_id: int) -> list[User]:
     """The enterprise's own people who answer for the system (the union's questions, decisions, suspensions)."""
-    return policy.users_with(session, "aiwork.employer_told", enterprise=enterprise_id)
+    return access.users_with(session, "aiwork.employer_told", enterprise=enterprise_id)
 
 
 def tell(session: Session, users: list[User], filing: Filing, kind: str, message: str, **params) -> None:

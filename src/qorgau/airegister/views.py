@@ -28,6 +28,7 @@ from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
+from qorgau.registry import access
 from qorgau.registry import service as registry
 from qorgau.support import service as support
 
@@ -237,7 +238,7 @@ def _form_values(form: FormData) -> dict:
 @router.get("/airegister/filings/{filing_id}/edit")
 def edit_form(request: Request, filing_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db)):
     filing = service.get(session=db, actor=user, filing_id=filing_id)
-    policy.require_enterprise(db, user, "aiwork.file", filing.enterprise_id)
+    access.require_enterprise(db, user, "aiwork.file", filing.enterprise_id)
     return render(request, "airegister/form.html", {"values": filing_to_form(service.data_of(filing)), "filing": filing,
                                                     "action": f"/airegister/filings/{filing.id}/edit", **LABELS})
 
@@ -294,7 +295,7 @@ def filing_page(request: Request, filing_id: IdPath, v: int = Query(0, ge=0, le=
         "blockers": service.blocker_texts(session=db, filing=filing), "tally": service.tally(filing),
         "unanswered": service.unanswered_questions(filing), "users": users, "fmt": _format_value,
         "today": utcnow().date(), "my_vote": next((x.choice for x in filing.votes if x.voter_id == user.id), ""),
-        "can_file": policy.can_reach_enterprise(db, user, filing.enterprise_id) and policy.allowed(user, "aiwork.file"),
+        "can_file": access.can_reach_enterprise(db, user, filing.enterprise_id) and policy.allowed(user, "aiwork.file"),
         "can_review": policy.allowed(user, "aiwork.review"), "can_vote": policy.allowed(user, "aiwork.vote"),
         "plans": service.plans_of_enterprise(session=db, actor=user, enterprise_id=filing.enterprise_id)
         if filing.status == FilingStatus.VOTING else [],
@@ -432,7 +433,7 @@ def link_report(request: Request, filing_id: IdPath, reference: str = Form(..., 
 @router.get("/airegister/agreement/{enterprise_id}")
 def agreement(request: Request, enterprise_id: IdPath, user: User = Depends(require_user),
               db: Session = Depends(get_db), error: str = ""):
-    policy.require_enterprise(db, user, "aiwork.read", enterprise_id)
+    access.require_enterprise(db, user, "aiwork.read", enterprise_id)
     roles = service.human_only_roles(session=db, enterprise_id=enterprise_id)
     titles = aiwork.occupation_titles(isco_codes=[r.isco08 for r in roles], locale=i18n.get_locale())
     return render(request, "airegister/agreement.html", {

@@ -31,6 +31,7 @@ from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.tabular import ImportFailed, Problem, read_table
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise, UnionOrg
 
 MAX_ROWS = 300_000
@@ -48,11 +49,11 @@ SOURCE_YEAR = exposure.SOURCE_YEAR
 def _table_visible(session: Session, actor: User) -> ColumnElement[bool]:
     """Tables without an enterprise (national, regional, sectoral) are open to every aiwork reader; an
     enterprise's workforce table only inside the reader's scope."""
-    return or_(EmploymentTable.enterprise_id.is_(None), policy.scoped(session, actor, EmploymentTable.enterprise_id))
+    return or_(EmploymentTable.enterprise_id.is_(None), access.scoped(session, actor, EmploymentTable.enterprise_id))
 
 
 def _plan_visible(session: Session, actor: User) -> ColumnElement[bool]:
-    visible = policy.inbox_scope(session, actor, union_org_column=Plan.union_id, enterprise_id_column=Plan.enterprise_id)
+    visible = access.inbox_scope(session, actor, union_org_column=Plan.union_id, enterprise_id_column=Plan.enterprise_id)
     if policy.allowed(actor, "aiwork.plan_propose"):
         return visible
     # A plan the union drafts is the union's own until it is proposed to the employer.
@@ -149,7 +150,7 @@ def check_upload_allowed(session: Session, actor: User, enterprise_id: int | Non
     """May this user upload a table for this enterprise (None: a national, regional or sectoral table)?"""
     policy.require(actor, "aiwork.file")
     if enterprise_id is not None:
-        policy.require_enterprise(session, actor, "aiwork.file", enterprise_id)
+        access.require_enterprise(session, actor, "aiwork.file", enterprise_id)
     elif enterprise_bound(actor):
         raise ValidationFailed(N_("Your account is bound to one enterprise: upload its workforce, with its id."),
                                field="enterprise_id")
@@ -539,11 +540,11 @@ def _check_plan_owner(session: Session, actor: User, enterprise_id: int | None, 
     if enterprise_id is None and union_id is None:
         raise ValidationFailed(N_("Say for which enterprise or union organisation the plan is."), field="enterprise_id")
     if enterprise_id is not None:
-        policy.require_enterprise(session, actor, "aiwork.file", enterprise_id)
+        access.require_enterprise(session, actor, "aiwork.file", enterprise_id)
     if union_id is not None:
         if session.get(UnionOrg, union_id) is None:
             raise ValidationFailed(N_("Unknown union organisation."), field="union_id")
-        reach = policy.reachable_union_ids(session, actor)
+        reach = access.reachable_union_ids(session, actor)
         if reach is not None and union_id not in reach:
             raise NotFound(N_("Not found."))
 
@@ -634,7 +635,7 @@ def enterprises_for_plans(*, session: Session, actor: User, limit: int = 500) ->
     """Enterprises this user may draft a plan for."""
     if not policy.allowed(actor, "aiwork.file"):
         return []
-    return list(session.execute(select(Enterprise).where(policy.enterprise_scope(session, actor))
+    return list(session.execute(select(Enterprise).where(access.enterprise_scope(session, actor))
                                 .order_by(Enterprise.name_en, Enterprise.id).limit(limit)).scalars())
 
 

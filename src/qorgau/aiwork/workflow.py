@@ -32,6 +32,7 @@ from qorgau.core.errors import Forbidden, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
+from qorgau.registry import access
 from qorgau.support import service as support
 
 STATUS_LABELS = {
@@ -92,7 +93,7 @@ def _people_to_tell(session: Session, plan: Plan, actor: User) -> list[User]:
     for scope in ({"enterprise": plan.enterprise_id}, {"union": plan.union_id}):
         if None in scope.values():
             continue
-        people = {u.id: u for permission in permissions for u in policy.users_with(session, permission, **scope)}
+        people = {u.id: u for permission in permissions for u in access.users_with(session, permission, **scope)}
         found.update(sorted(people.items()))
     return [user for user in found.values() if user.id != actor.id]
 
@@ -104,7 +105,7 @@ def move(*, session: Session, actor: User, plan: Plan, target: str, note: str = 
     if not _may(actor, plan, wanted):
         raise Forbidden(N_("You do not have permission to do this."))
     PLAN_MOVES.move(plan.status, wanted)
-    if plan.enterprise_id is not None and not policy.can_reach_enterprise(session, actor, plan.enterprise_id):
+    if plan.enterprise_id is not None and not access.can_reach_enterprise(session, actor, plan.enterprise_id):
         raise NotFound(N_("Not found."))
     today = today or utcnow().date()
     note = note.strip()
@@ -142,7 +143,7 @@ def record_progress(*, session: Session, actor: User, plan: Plan, item_id: int, 
     or left). Only an agreed plan or one in progress has workers."""
     if not policy.allowed(actor, "aiwork.plan_progress"):
         raise Forbidden(N_("You do not have permission to do this."))
-    if plan.enterprise_id is not None and not policy.can_reach_enterprise(session, actor, plan.enterprise_id):
+    if plan.enterprise_id is not None and not access.can_reach_enterprise(session, actor, plan.enterprise_id):
         raise NotFound(N_("Not found."))
     if plan.status not in WITH_WORKERS:
         raise ValidationFailed(N_("Progress is recorded once the plan is agreed and until it is done."),

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from qorgau.audits import service
-from qorgau.core import policy
 from qorgau.core.db import utcnow
 from qorgau.core.policy import Role
+from qorgau.registry import access
 
 SUMMARY = ("Синтетические демонстрационные данные. Аудит проведён совместно с профсоюзом и представителями "
            "работников. Основные замечания касаются учёта рабочего времени, обеспечения СИЗ и оплаты "
@@ -87,7 +87,7 @@ def generate(session, ctx) -> None:
     for number, (enterprise, until) in enumerate(zip(others, ("employer_reply", "fieldwork", "invited"), strict=False)):
         plans.append((enterprise, federation, until, 0.6 + 0.05 * number, 5, 20 + 10 * number))
     for enterprise, actor, until, quality, interviews, days_ago in plans:
-        if not policy.can_reach_enterprise(session, actor, enterprise.id):
+        if not access.can_reach_enterprise(session, actor, enterprise.id):
             actor = federation
         session.info["actor"] = f"user:{actor.username}"
         row = service.create_audit(session=session, actor=actor, enterprise_id=enterprise.id,

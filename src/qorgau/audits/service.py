@@ -29,6 +29,7 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise
 
 SMALL_CELL = 5  # interview aggregates are shown only from this many interviews
@@ -128,7 +129,7 @@ def audits_query(*, session: Session, actor: User, enterprise_id: int | None = N
     """Audits in the actor's scope; those who may read only summaries see only published audits."""
     if not (policy.allowed(actor, "audits.read") or policy.allowed(actor, "audits.summary")):
         policy.require(actor, "audits.read")
-    query = select(Audit).where(policy.scoped(session, actor, Audit.enterprise_id))
+    query = select(Audit).where(access.scoped(session, actor, Audit.enterprise_id))
     if not _full_reader(actor):
         query = query.where(Audit.status == AuditStatus.PUBLISHED)
     if enterprise_id:
@@ -150,9 +151,9 @@ def get_audit(*, session: Session, actor: User, audit_id: int) -> Audit:
     if row is None:
         raise NotFound(N_("Not found."))
     if _full_reader(actor):
-        policy.require_enterprise(session, actor, "audits.read", row.enterprise_id)
+        access.require_enterprise(session, actor, "audits.read", row.enterprise_id)
     else:
-        policy.require_enterprise(session, actor, "audits.summary", row.enterprise_id)
+        access.require_enterprise(session, actor, "audits.summary", row.enterprise_id)
         if row.status != AuditStatus.PUBLISHED:
             raise NotFound(N_("Not found."))
     return row
@@ -162,7 +163,7 @@ def _writable(session: Session, actor: User, audit_id: int, permission: str) -> 
     row = session.get(Audit, audit_id)
     if row is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, permission, row.enterprise_id)
+    access.require_enterprise(session, actor, permission, row.enterprise_id)
     return row
 
 
@@ -181,7 +182,7 @@ def create_audit(*, session: Session, actor: User, enterprise_id: int, planned_o
                  invite_state: bool = False, synthetic: bool = False) -> Audit:
     """Plan an audit with the current questionnaire; the union, the employer and worker representatives are
     its parties from the start, the state inspectorate when asked."""
-    policy.require_enterprise(session, actor, "audits.run", enterprise_id)
+    access.require_enterprise(session, actor, "audits.run", enterprise_id)
     version = ensure_questionnaire(session=session)
     row = Audit(enterprise_id=enterprise_id, questionnaire_id=version.id, planned_on=planned_on,
                 lead_id=actor.id, lead_name=actor.full_name or actor.username, synthetic=synthetic)
@@ -215,7 +216,7 @@ def respond_party(*, session: Session, actor: User, party_id: int, response: str
         raise NotFound(N_("Not found."))
     permission = "audits.reply" if party.kind == "employer" and not policy.allowed(actor, "audits.run") \
         else "audits.run"
-    policy.require_enterprise(session, actor, permission, party.audit.enterprise_id)
+    access.require_enterprise(session, actor, permission, party.audit.enterprise_id)
     if response not in (PartyAnswer.ACCEPTED, PartyAnswer.DECLINED):
         raise ValidationFailed(N_("The answer is accepted or declined."), field="response")
     if party.audit.status in (AuditStatus.PUBLISHED, AuditStatus.CANCELLED):
@@ -591,7 +592,7 @@ def findings_rows(*, session: Session, actor: User, enterprise_id: int | None = 
 
 def enterprises_in_scope(*, session: Session, actor: User, limit: int = 300) -> list[Enterprise]:
     policy.require(actor, "audits.run")
-    return list(session.execute(select(Enterprise).where(policy.enterprise_scope(session, actor))
+    return list(session.execute(select(Enterprise).where(access.enterprise_scope(session, actor))
                                 .order_by(Enterprise.name_ru).limit(limit)).scalars())
 
 

@@ -23,6 +23,7 @@ from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.tabular import download
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
+from qorgau.registry import access
 
 router = APIRouter(prefix="/audits")
 NAV = [NavItem(N_("Social audits"), "/audits/", "audits.summary")]
@@ -215,7 +216,7 @@ def reply(request: Request, audit_id: IdPath, form: FormData = Depends(form_data
 def fieldwork_page(request: Request, audit_id: IdPath, user: User = Depends(require_user),
                    db: Session = Depends(get_db), saved: int = Query(0, ge=0, le=1000)):
     context = _audit_context(db, user, audit_id)
-    policy.require_enterprise(db, user, "audits.fieldwork", context["a"].enterprise_id)
+    access.require_enterprise(db, user, "audits.fieldwork", context["a"].enterprise_id)
     return render(request, "audits/fieldwork.html", {**context, "saved": saved,
                                                       "open": context["a"].status == AuditStatus.FIELDWORK})
 

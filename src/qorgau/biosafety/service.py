@@ -421,7 +421,7 @@ def cluster_context(*, session: Session, actor: User, cluster: BioCluster) -> di
     sector = session.execute(select(Sector).where(
         Sector.code == cluster.sector_code)).scalar() if cluster.sector_code else None
     enterprises = registry_service.enterprises_by_ids(session=session, ids=[
-        e for e in cluster.enterprise_ids or [] if policy.can_reach_enterprise(session, actor, e)])
+        e for e in cluster.enterprise_ids or [] if access.can_reach_enterprise(session, actor, e)])
     decided_by = session.get(User, cluster.decided_by_id) if cluster.decided_by_id else None
     return {"sector": sector, "enterprises": enterprises, "decided_by": decided_by}
 

@@ -22,6 +22,7 @@ from qorgau.core.models import User
 from qorgau.core.plugins import NavItem, Panel, PanelItem
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
+from qorgau.registry import access
 from qorgau.registry import service as registry_service
 
 router = APIRouter(prefix="/biosafety")
@@ -122,7 +123,7 @@ def enterprise_register(request: Request, enterprise_id: IdPath, user: User = De
 
 def _enterprise(request: Request, db: Session, user: User, enterprise_id: int, error: str = "",
                 values: dict | None = None, status_code: int = 200):
-    policy.require_enterprise(db, user, "biosafety.read", enterprise_id)
+    access.require_enterprise(db, user, "biosafety.read", enterprise_id)
     enterprise = registry_service.enterprise_by_id(session=db, enterprise_id=enterprise_id)
     if enterprise is None:
         raise NotFound("Not found.")

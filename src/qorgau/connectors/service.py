@@ -538,7 +538,7 @@ def enterprises_connected(*, session: Session, actor: User) -> list[Enterprise]:
     """Enterprises in the actor's scope with a connector or a roll-out plan."""
     ids = select(Connector.enterprise_id).union(select(Rollout.enterprise_id)).subquery()
     return list(session.execute(select(Enterprise).where(Enterprise.id.in_(select(ids.c[0])),
-                                                         policy.enterprise_scope(session, actor))
+                                                         access.enterprise_scope(session, actor))
                                 .order_by(Enterprise.id)).scalars())
 
 

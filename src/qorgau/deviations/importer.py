@@ -38,6 +38,7 @@ from qorgau.deviations.models import (
     ViolationImport,
     ViolationStatus,
 )
+from qorgau.registry import access
 from qorgau.registry.hazards import CATEGORIES
 from qorgau.registry.models import Enterprise, Site, Zone
 
@@ -166,7 +167,7 @@ class _Lookups:
     categories and severity words."""
 
     def __init__(self, session: Session, actor: User, keys: set[str]):
-        scope = policy.enterprise_scope(session, actor)
+        scope = access.enterprise_scope(session, actor)
         self.by_key: dict[str, int] = {}
         key_list = [k.replace(" ", "") for k in keys if k]
         for i in range(0, len(key_list), CHUNK):

@@ -14,13 +14,13 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qorgau.core import audit, policy
+from qorgau.core import audit
 from qorgau.core.config import get_settings
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
 from qorgau.deviations.models import ActionEscalation, ActionStatus, CorrectiveAction, Violation
-from qorgau.registry import routing
+from qorgau.registry import access, routing
 from qorgau.registry.models import Enterprise
 
 STEP_LABELS = {
@@ -41,12 +41,12 @@ def steps() -> list[tuple[str, int]]:
 
 def employer_users(session: Session, enterprise_id: int) -> list[User]:
     """The employer's accounts at this enterprise: those who answer for its corrective actions."""
-    return policy.users_with(session, "deviations.respond", enterprise=enterprise_id)
+    return access.users_with(session, "deviations.respond", enterprise=enterprise_id)
 
 
 def _union_officers(session: Session, union_ids: list[int]) -> list[User]:
     return [user for union_id in union_ids
-            for user in policy.users_with(session, "deviations.escalated_union", union=union_id)]
+            for user in access.users_with(session, "deviations.escalated_union", union=union_id)]
 
 
 def recipients(session: Session, step: str, enterprise: Enterprise) -> list[User]:
@@ -58,7 +58,7 @@ def recipients(session: Session, step: str, enterprise: Enterprise) -> list[User
     if step == "sectoral_union":
         return _union_officers(session, routing.sectoral_union_ids(session, enterprise.sector_code))
     if step == "state_inspectorate":
-        return policy.users_with(session, "deviations.escalated_state", region=enterprise.region_kato)
+        return access.users_with(session, "deviations.escalated_state", region=enterprise.region_kato)
     return []
 
 

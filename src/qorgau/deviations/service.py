@@ -37,6 +37,7 @@ from qorgau.deviations.models import (
     ViolationStatus,
 )
 from qorgau.deviations.schemas import ActionIn, ViolationIn
+from qorgau.registry import access
 from qorgau.registry.models import Site, Zone
 
 MAX_PHOTOS = 5
@@ -105,7 +106,7 @@ def record(*, session: Session, actor: User, violation_in: ViolationIn, photos: 
            source: str = "field", source_reference: str = "", today: date | None = None) -> tuple[Violation, bool]:
     """Record a violation (and its actions); returns (violation, created). A resent entry with the same
     client key returns the stored one instead of a second copy."""
-    policy.require_enterprise(session, actor, "deviations.write", violation_in.enterprise_id)
+    access.require_enterprise(session, actor, "deviations.write", violation_in.enterprise_id)
     if violation_in.client_key:
         existing = session.execute(select(Violation).where(Violation.client_key == violation_in.client_key)).scalar()
         if existing is not None:
@@ -188,7 +189,7 @@ def get(*, session: Session, actor: User, violation_id: int, drafts: bool = Fals
     violation = session.get(Violation, violation_id)
     if violation is None or (violation.status == DRAFT and (not drafts or violation.inspector_id != actor.id)):
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "deviations.read", violation.enterprise_id)
+    access.require_enterprise(session, actor, "deviations.read", violation.enterprise_id)
     return violation
 
 
@@ -254,7 +255,7 @@ def can_verify(session: Session, actor: User, violation: Violation) -> bool:
     if violation.inspector_id == actor.id:
         return True
     return policy.allowed(actor, "deviations.verify_any") and \
-        policy.can_reach_enterprise(session, actor, violation.enterprise_id)
+        access.can_reach_enterprise(session, actor, violation.enterprise_id)
 
 
 def verify(*, session: Session, actor: User, action_id: int, accept: bool, note: str = "",
@@ -301,7 +302,7 @@ def violations_query(*, session: Session, actor: User, status: str = "", severit
                      enterprise_id: int | None = None, repeat: bool = False, overdue: bool = False,
                      today: date | None = None) -> Select:
     policy.require(actor, "deviations.read")
-    query = select(Violation).where(policy.scoped(session, actor, Violation.enterprise_id), NOT_DRAFT)
+    query = select(Violation).where(access.scoped(session, actor, Violation.enterprise_id), NOT_DRAFT)
     if status:
         query = query.where(Violation.status == status)
     if severity:
@@ -322,7 +323,7 @@ def open_actions_query(*, session: Session, actor: User, enterprise_id: int | No
     """Open and done-but-unverified actions, oldest violation first, gross first."""
     policy.require(actor, "deviations.read")
     query = (select(CorrectiveAction, Violation).join(Violation)
-             .where(CorrectiveAction.status != ActionStatus.VERIFIED, policy.scoped(session, actor, Violation.enterprise_id))
+             .where(CorrectiveAction.status != ActionStatus.VERIFIED, access.scoped(session, actor, Violation.enterprise_id))
              .order_by(CorrectiveAction.due_on, CorrectiveAction.id))
     if enterprise_id:
         query = query.where(Violation.enterprise_id == enterprise_id)
@@ -373,7 +374,7 @@ def todo(*, session: Session, actor: User, today: date | None = None, shown: int
     Each section lists its first `shown` items; `counts` are exact totals counted by the database."""
     today = today or utcnow().date()
     policy.require(actor, "deviations.read")
-    scope = and_(policy.scoped(session, actor, Violation.enterprise_id), NOT_DRAFT)
+    scope = and_(access.scoped(session, actor, Violation.enterprise_id), NOT_DRAFT)
     waiting = (and_(scope, ActionEvidence.verdict == Verdict.PENDING, CorrectiveAction.status == ActionStatus.DONE, verifiable(actor)))
     overdue_where = and_(scope, CorrectiveAction.status == ActionStatus.OPEN, CorrectiveAction.due_on < today)
     soon_where = and_(scope, CorrectiveAction.status == ActionStatus.OPEN, CorrectiveAction.due_on >= today,
@@ -426,7 +427,7 @@ def create_draft_from_chat(*, session: Session, actor: User, enterprise_id: int,
     """A draft violation sent by an inspector from the messenger: the enterprise, what they wrote, the photos
     (re-encoded from pixels like any upload: no EXIF, GPS or camera data). Category and severity are left
     empty for the inspector to choose on the phone page; until then only they see it."""
-    policy.require_enterprise(session, actor, "deviations.write", enterprise_id)
+    access.require_enterprise(session, actor, "deviations.write", enterprise_id)
     description = " ".join(description.split())[:2000]
     if len(photos or []) > MAX_PHOTOS:
         raise ValidationFailed(N_("At most %(n)s photos."), field="photos", params={"n": MAX_PHOTOS})
@@ -468,7 +469,7 @@ def complete_draft(*, session: Session, actor: User, violation_id: int, violatio
     violation = get(session=session, actor=actor, violation_id=violation_id, drafts=True)
     if violation.status != DRAFT:
         raise ValidationFailed(N_("This violation is already recorded."), field="draft_id")
-    policy.require_enterprise(session, actor, "deviations.write", violation_in.enterprise_id)
+    access.require_enterprise(session, actor, "deviations.write", violation_in.enterprise_id)
     today = today or utcnow().date()
     found_on = violation_in.found_on or violation.found_on
     if found_on > today:
@@ -515,7 +516,7 @@ def closure_statistics(*, session: Session, actor: User, by: str, start: date, e
     late = select(CorrectiveAction.violation_id).where(CorrectiveAction.status == ActionStatus.OPEN, CorrectiveAction.due_on < today).distinct()
     rows = session.execute(
         select(column, Violation.found_on, Violation.closed_on, Violation.id.in_(late))
-        .where(policy.scoped(session, actor, Violation.enterprise_id), NOT_DRAFT, Violation.found_on >= start,
+        .where(access.scoped(session, actor, Violation.enterprise_id), NOT_DRAFT, Violation.found_on >= start,
                Violation.found_on < end)).all()
     groups: dict = defaultdict(lambda: {"found": 0, "closed": 0, "open": 0, "overdue": 0, "days": []})
     for key, found_on, closed_on, is_late in rows:
@@ -556,7 +557,7 @@ def enterprise_statistics(*, session: Session, actor: User, start: date, end: da
     # Violations with an open action past due: one hashed set joined in, not a subquery per violation.
     late = (select(CorrectiveAction.violation_id).where(CorrectiveAction.status == ActionStatus.OPEN, CorrectiveAction.due_on < today)
             .distinct().subquery())
-    where = and_(policy.scoped(session, actor, Violation.enterprise_id), NOT_DRAFT, Violation.found_on >= start,
+    where = and_(access.scoped(session, actor, Violation.enterprise_id), NOT_DRAFT, Violation.found_on >= start,
                  Violation.found_on < end)
     found = func.count(Violation.id)
     closed = func.count(Violation.closed_on)

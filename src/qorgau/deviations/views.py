@@ -28,6 +28,7 @@ from qorgau.deviations import importer, ladder, notice, people, service
 from qorgau.deviations.labels import ACTION_STATUSES, CATEGORIES, LABELS, SEVERITIES, SOURCES, STATUSES
 from qorgau.deviations.models import ActionStatus
 from qorgau.deviations.schemas import ActionIn, CommitteeIn, InspectorIn, ViolationIn
+from qorgau.registry import access
 from qorgau.registry import service as registry
 
 router = APIRouter(prefix="/deviations")
@@ -97,7 +98,7 @@ def places(request: Request, enterprise_id: int = Query(0, ge=0, le=2**31 - 1), 
            db: Session = Depends(get_db)):
     """HTMX: the site and zone choices of an enterprise."""
     if enterprise_id:
-        policy.require_enterprise(db, user, "deviations.read", enterprise_id)
+        access.require_enterprise(db, user, "deviations.read", enterprise_id)
     sites, zones = registry.places_of_enterprise(session=db, enterprise_id=enterprise_id)
     return render(request, "deviations/_places.html", {"sites": sites, "zones": zones, "values": {}})
 

@@ -11,6 +11,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.incidents import diseases, service
 from qorgau.incidents.engine import rates, trend_test
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise
 
 TREND_YEARS = 10
@@ -68,7 +69,7 @@ def overview(*, session: Session, actor: User, base: str, severity: str = "all",
 
 def enterprise(*, session: Session, actor: User, enterprise_id: int, base: str, severity: str = "all") -> dict:
     """An enterprise's yearly rates with intervals beside its sector's (same years, same base)."""
-    policy.require_enterprise(session, actor, "incidents.read", enterprise_id)
+    access.require_enterprise(session, actor, "incidents.read", enterprise_id)
     ent = session.get(Enterprise, enterprise_id)
     span = service.default_years(TREND_YEARS)
     out = {"enterprise": ent, "years": span, "own": [], "sector": [], "diseases": 0}

@@ -17,7 +17,6 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, or_
 from sqlalchemy.orm import Session
 
-from qorgau.core import policy
 from qorgau.core.db import utcnow
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
@@ -26,6 +25,7 @@ from qorgau.incidents.engine import deadlines
 from qorgau.incidents.engine.calendar_kz import Calendar
 from qorgau.incidents.models import Accident, ActMeasure, CommissionMember, Extension
 from qorgau.incidents.states import StepStatus
+from qorgau.registry import access
 
 NOTIFY_DAYS = 1
 TRACKED_STEPS = ("notify_authorities", "form_commission", "investigation", "dissent")
@@ -110,7 +110,7 @@ def _writable(session: Session, actor: User, accident_id: int) -> Accident:
     from qorgau.incidents.service import get
 
     accident = get(session=session, actor=actor, accident_id=accident_id)
-    policy.require_enterprise(session, actor, "incidents.write", accident.enterprise_id)
+    access.require_enterprise(session, actor, "incidents.write", accident.enterprise_id)
     return accident
 
 

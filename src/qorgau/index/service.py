@@ -39,6 +39,7 @@ from qorgau.index.states import (
     ScoreStatus,
     SourceStatus,
 )
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise
 
 SHIPPED = Path(__file__).resolve().parent / "methodology" / "v1.yaml"
@@ -318,7 +319,7 @@ def run_scores(*, session: Session, actor: User, run: Run) -> list[tuple[Score, 
     """The run's rows inside the actor's enterprise scope, ranked first."""
     policy.require(actor, "index.read")
     query = (select(Score, Enterprise).join(Enterprise, Enterprise.id == Score.enterprise_id)
-             .where(Score.run_id == run.id, policy.scoped(session, actor, Score.enterprise_id)))
+             .where(Score.run_id == run.id, access.scoped(session, actor, Score.enterprise_id)))
     return _ordered(session.execute(query).all())
 
 
@@ -357,7 +358,7 @@ def ranking_page(*, session: Session, run: Run, actor: User | None, public: bool
         policy.require(actor, "index.read")
     where = [Score.run_id == run.id]
     if not public:
-        where.append(policy.scoped(session, actor, Score.enterprise_id))
+        where.append(access.scoped(session, actor, Score.enterprise_id))
     filters = [*where, _size_condition(size)] + ([Score.sector_code == sector] if sector else [])
     counts = session.execute(
         select(func.count(Score.id).filter(and_(*filters, Score.status == ScoreStatus.RANKED)),
@@ -376,7 +377,7 @@ def ranking_page(*, session: Session, run: Run, actor: User | None, public: bool
 
 def draft_score(*, session: Session, actor: User, run_id: int, enterprise_id: int) -> tuple[Run, Score]:
     """One enterprise's row of any run, inside the actor's scope."""
-    policy.require_enterprise(session, actor, "index.read", enterprise_id)
+    access.require_enterprise(session, actor, "index.read", enterprise_id)
     run = get_run(session=session, actor=actor, run_id=run_id)
     score = session.execute(select(Score).where(Score.run_id == run.id, Score.enterprise_id == enterprise_id)).scalar()
     if score is None:
@@ -515,7 +516,7 @@ def peers(*, session: Session, score: Score, actor: User | None = None, scoped: 
              .where(Score.run_id == score.run_id, Score.status == ScoreStatus.RANKED, Score.sector_code == score.sector_code,
                     Score.enterprise_id != score.enterprise_id))
     if scoped:
-        query = query.where(policy.scoped(session, actor, Score.enterprise_id))
+        query = query.where(access.scoped(session, actor, Score.enterprise_id))
     rows = session.execute(query).all()
     band = size_band(score.headcount)
     same = [r for r in rows if size_band(r[0].headcount) == band]
@@ -529,7 +530,7 @@ def peers(*, session: Session, score: Score, actor: User | None = None, scoped: 
 def submit_reply(*, session: Session, actor: User, enterprise_id: int, period: int, body: str,
                  files: list[tuple[str, bytes]] | None = None) -> Reply:
     """The enterprise's response to its score for a period, with evidence; shown once moderated."""
-    policy.require_enterprise(session, actor, "index.reply", enterprise_id)
+    access.require_enterprise(session, actor, "index.reply", enterprise_id)
     body = body.strip()
     if not 10 <= len(body) <= 5000:
         raise ValidationFailed(N_("Write the reply in 10 to 5,000 characters."), field="body")
@@ -548,7 +549,7 @@ def submit_reply(*, session: Session, actor: User, enterprise_id: int, period: i
         session.add(Evidence(reply_id=reply.id, filename=name, media_type=media_type, size=len(content),
                              content=content))
     session.flush()
-    for officer in policy.users_with(session, "index.moderate", reaching=enterprise_id):
+    for officer in access.users_with(session, "index.moderate", reaching=enterprise_id):
         notify(session, user=officer, kind="index.reply", link="/index/replies",
                title=N_("An enterprise replied to its Safety Index score"))
     return reply
@@ -559,7 +560,7 @@ def add_evidence(*, session: Session, actor: User, reply_id: int, filename: str,
     reply = session.get(Reply, reply_id)
     if reply is None:
         raise NotFound("Not found.")
-    policy.require_enterprise(session, actor, "index.reply", reply.enterprise_id)
+    access.require_enterprise(session, actor, "index.reply", reply.enterprise_id)
     if reply.status != ReplyStatus.PENDING:
         raise Conflict(N_("Evidence can be added only while the reply awaits moderation."))
     if len(reply.evidence) >= evidence.MAX_FILES:
@@ -575,7 +576,7 @@ def get_reply(*, session: Session, actor: User, reply_id: int) -> Reply:
     reply = session.get(Reply, reply_id)
     if reply is None:
         raise NotFound("Not found.")
-    policy.require_enterprise(session, actor, "index.read", reply.enterprise_id)
+    access.require_enterprise(session, actor, "index.read", reply.enterprise_id)
     return reply
 
 
@@ -584,7 +585,7 @@ def moderate_reply(*, session: Session, actor: User, reply_id: int, publish: boo
     reply = session.get(Reply, reply_id)
     if reply is None:
         raise NotFound("Not found.")
-    policy.require_enterprise(session, actor, "index.moderate", reply.enterprise_id)
+    access.require_enterprise(session, actor, "index.moderate", reply.enterprise_id)
     if REPLY_MOVES.is_final(reply.status):
         raise Conflict(N_("This reply has already been moderated."))
     if not publish and not note.strip():
@@ -605,7 +606,7 @@ def moderate_reply(*, session: Session, actor: User, reply_id: int, publish: boo
 def replies_query(*, session: Session, actor: User, status: str = "") -> Select:
     """Replies inside the actor's scope, newest first."""
     policy.require(actor, "index.read")
-    query = (select(Reply).where(policy.scoped(session, actor, Reply.enterprise_id))
+    query = (select(Reply).where(access.scoped(session, actor, Reply.enterprise_id))
              .order_by(Reply.submitted_at.desc(), Reply.id.desc()))
     if status:
         query = query.where(Reply.status == status)
@@ -623,7 +624,7 @@ def own_replies(*, session: Session, actor: User | None, enterprise_id: int, per
     """Pending and rejected replies of an enterprise, for those inside its scope who may reply or moderate."""
     if actor is None or not (policy.allowed(actor, "index.reply") or policy.allowed(actor, "index.moderate")):
         return []
-    if not policy.can_reach_enterprise(session, actor, enterprise_id):
+    if not access.can_reach_enterprise(session, actor, enterprise_id):
         return []
     return list(session.execute(select(Reply).where(Reply.enterprise_id == enterprise_id, Reply.period == period,
                                                     Reply.status != ReplyStatus.PUBLISHED)
@@ -638,7 +639,7 @@ def get_evidence(*, session: Session, actor: User | None, evidence_id: int, hide
         raise NotFound("Not found.")
     if item.reply.status != ReplyStatus.PUBLISHED:
         try:
-            policy.require_enterprise(session, actor, "index.read", item.reply.enterprise_id)
+            access.require_enterprise(session, actor, "index.read", item.reply.enterprise_id)
         except Forbidden:
             if hide_refusal:
                 raise NotFound("Not found.") from None
@@ -688,11 +689,11 @@ def replied_enterprises(*, session: Session, period: int, ids: list[int]) -> set
 
 
 def may_reply(*, session: Session, actor: User | None, enterprise_id: int) -> bool:
-    return policy.allowed(actor, "index.reply") and policy.can_reach_enterprise(session, actor, enterprise_id)
+    return policy.allowed(actor, "index.reply") and access.can_reach_enterprise(session, actor, enterprise_id)
 
 
 def may_issue_card(*, session: Session, actor: User | None, enterprise_id: int) -> bool:
-    return policy.allowed(actor, "index.read") and policy.can_reach_enterprise(session, actor, enterprise_id)
+    return policy.allowed(actor, "index.read") and access.can_reach_enterprise(session, actor, enterprise_id)
 
 
 def latest_run(*, session: Session, methodology_id: int | None = None, period: int | None = None) -> Run | None:

@@ -31,6 +31,7 @@ from qorgau.knowledge.models import (
     Status,
 )
 from qorgau.knowledge.schemas import AdoptionIn, PracticeIn
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise, Sector
 
 STARTER = Path(__file__).resolve().parent / "data" / "practices.json"
@@ -54,7 +55,7 @@ def _unpublished_visible(session: Session, actor: User | None):
     conditions = [Practice.created_by == actor.id]
     if policy.allowed(actor, "knowledge.review"):
         conditions.append(or_(Practice.enterprise_id.is_(None),
-                              policy.scoped(session, actor, Practice.enterprise_id)))
+                              access.scoped(session, actor, Practice.enterprise_id)))
     return or_(*conditions)
 
 
@@ -168,7 +169,7 @@ def _classify(session: Session, actor: User, practice: Practice, practice_in: Pr
     if practice_in.sector_code and session.get(Sector, practice_in.sector_code) is None:
         raise ValidationFailed(N_("Unknown sector."), field="sector_code")
     if practice_in.enterprise_id is not None:
-        policy.require_enterprise(session, actor, "knowledge.submit", practice_in.enterprise_id)
+        access.require_enterprise(session, actor, "knowledge.submit", practice_in.enterprise_id)
     elif actor.scope_kind == "enterprise" and not policy.national(actor):
         raise ValidationFailed(N_("Name your enterprise as the source of the practice."), field="enterprise_id")
     for name in ("category", "sector_code", "size", "cost_band", "country", "source_kind", "source_title",
@@ -287,7 +288,7 @@ def withdraw(*, session: Session, actor: User, practice_id: int, note: str) -> P
 
 def adopt(*, session: Session, actor: User, practice_id: int, adoption_in: AdoptionIn) -> PracticeAdoption:
     """"We adopted it": an enterprise in the actor's scope records that it took the practice up and how it went."""
-    policy.require_enterprise(session, actor, "knowledge.adopt", adoption_in.enterprise_id)
+    access.require_enterprise(session, actor, "knowledge.adopt", adoption_in.enterprise_id)
     practice = get(session=session, actor=actor, practice_id=practice_id)
     if practice.published_version is None or practice.status == Status.WITHDRAWN:
         raise Conflict(N_("Only a published practice can be adopted."))
@@ -310,7 +311,7 @@ def adoptions_seen(*, session: Session, actor: User | None, practice: Practice) 
         return []
     return list(session.execute(select(PracticeAdoption).where(
         PracticeAdoption.practice_id == practice.id,
-        policy.scoped(session, actor, PracticeAdoption.enterprise_id)).order_by(PracticeAdoption.id)).scalars())
+        access.scoped(session, actor, PracticeAdoption.enterprise_id)).order_by(PracticeAdoption.id)).scalars())
 
 
 def add_attachment(*, session: Session, actor: User, practice_id: int, filename: str, content_type: str,
@@ -459,12 +460,12 @@ def version_data_of_filing(filing) -> dict:
 def enterprises_for_adoption(*, session: Session, actor: User) -> list[Enterprise]:
     if not policy.allowed(actor, "knowledge.adopt"):
         return []
-    return list(session.execute(select(Enterprise).where(policy.enterprise_scope(session, actor))
+    return list(session.execute(select(Enterprise).where(access.enterprise_scope(session, actor))
                                 .order_by(Enterprise.name_ru).limit(300)).scalars())
 
 
 def enterprises_for_submission(*, session: Session, actor: User) -> list[Enterprise]:
     if not policy.allowed(actor, "knowledge.submit"):
         return []
-    return list(session.execute(select(Enterprise).where(policy.enterprise_scope(session, actor))
+    return list(session.execute(select(Enterprise).where(access.enterprise_scope(session, actor))
                                 .order_by(Enterprise.name_ru).limit(300)).scalars())

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from qorgau.core import policy
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
 from qorgau.monitoring import alarms as alarm_model
 from qorgau.monitoring.alarms import Severity
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise, UnionOrg
 
 ALERTED = "monitoring.alerted"
@@ -53,7 +53,7 @@ def worth_telling(kind: str, severity: str) -> bool:
 
 
 def recipients(session: Session, enterprise: Enterprise, escalation: int) -> list[User]:
-    people = policy.users_with(session, ALERTED, enterprise=enterprise.id)
+    people = access.users_with(session, ALERTED, enterprise=enterprise.id)
     unions: list[int] = []
     if escalation >= 1 and enterprise.primary_union_id:
         unions.append(enterprise.primary_union_id)
@@ -62,7 +62,7 @@ def recipients(session: Session, enterprise: Enterprise, escalation: int) -> lis
             (UnionOrg.kind == "sectoral") & (UnionOrg.sector_code == enterprise.sector_code),
             (UnionOrg.kind == "regional") & (UnionOrg.region_kato == enterprise.region_kato)))).scalars())
     for union in unions:
-        people += policy.users_with(session, ESCALATED_TO, union=union)
+        people += access.users_with(session, ESCALATED_TO, union=union)
     return list({u.id: u for u in people}.values())
 
 

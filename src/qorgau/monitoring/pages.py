@@ -7,13 +7,13 @@ from sqlalchemy.orm import Session
 
 from qorgau.core import i18n, policy
 from qorgau.core.charts import figure_json
-from qorgau.core.maps import outlines
 from qorgau.core.models import User
 from qorgau.monitoring import alarms as alarm_model
 from qorgau.monitoring import changes, service
 from qorgau.monitoring.limits import catalogue_for
 from qorgau.monitoring.states import STATUS_LABELS, UNACKNOWLEDGED_STATUSES
 from qorgau.registry import service as registry
+from qorgau.registry.maps import outlines
 from qorgau.registry.models import Enterprise
 
 LEVEL_TONES = {"ok": "ok", "warning": "warn", "alarm": "danger", "stale": "", "idle": ""}

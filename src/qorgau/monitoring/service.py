@@ -40,6 +40,7 @@ from qorgau.monitoring.sensors import SensorConfigError, SensorRegistry
 from qorgau.monitoring.sink import PERSISTENT_TYPES, DatabaseSink, SensorInfo, sensor_config, zone_code
 from qorgau.monitoring.states import ACTIVE_STATUSES, OPEN_STATUSES, UNACKNOWLEDGED_STATUSES, AlarmStatus
 from qorgau.monitoring.violations import file_violation
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise, Site, Zone
 
 LOCAL = ZoneInfo("Asia/Almaty")
@@ -55,7 +56,7 @@ def get_zone(*, session: Session, actor: User, zone_id: int) -> Zone:
     zone = session.get(Zone, zone_id)
     if zone is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "monitoring.read", zone.site.enterprise_id)
+    access.require_enterprise(session, actor, "monitoring.read", zone.site.enterprise_id)
     return zone
 
 
@@ -63,7 +64,7 @@ def get_sensor(*, session: Session, actor: User, sensor_id: int) -> Sensor:
     sensor = session.get(Sensor, sensor_id)
     if sensor is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "monitoring.read", sensor.enterprise_id)
+    access.require_enterprise(session, actor, "monitoring.read", sensor.enterprise_id)
     return sensor
 
 
@@ -75,7 +76,7 @@ def register_sensor(*, session: Session, actor: User, zone_id: int, code: str, q
     if zone is None:
         raise NotFound(N_("Not found."))
     enterprise_id = zone.site.enterprise_id
-    policy.require_enterprise(session, actor, "monitoring.write", enterprise_id)
+    access.require_enterprise(session, actor, "monitoring.write", enterprise_id)
     code = code.strip()
     catalogue = catalogue_for(session)
     quantity = quantity.strip().lower()
@@ -166,7 +167,7 @@ def headcounts(session: Session, zone_ids: list[int]) -> dict[int, int]:
 
 def zone_overview(*, session: Session, actor: User, enterprise_id: int) -> list[dict]:
     """Every zone of the enterprise: its sensors' latest values, worst state, open alarms, people inside."""
-    policy.require_enterprise(session, actor, "monitoring.read", enterprise_id)
+    access.require_enterprise(session, actor, "monitoring.read", enterprise_id)
     zones = list(session.execute(select(Zone).join(Site).where(Site.enterprise_id == enterprise_id)
                                  .order_by(Site.id, Zone.id)).scalars())
     zone_ids = [z.id for z in zones]
@@ -199,7 +200,7 @@ def monitored_enterprises(*, session: Session, actor: User) -> list[dict]:
     rows = session.execute(select(Enterprise, sensors.c.n, func.coalesce(alarms.c.n, 0))
                            .join(sensors, sensors.c.enterprise_id == Enterprise.id)
                            .outerjoin(alarms, alarms.c.enterprise_id == Enterprise.id)
-                           .where(policy.scoped(session, actor, Enterprise.id)).order_by(Enterprise.id))
+                           .where(access.scoped(session, actor, Enterprise.id)).order_by(Enterprise.id))
     return [{"enterprise": e, "sensors": n, "open_alarms": a} for e, n, a in rows]
 
 
@@ -223,7 +224,7 @@ def alarms_query(*, session: Session, actor: User, state: str = "open", enterpri
                  zone_id: int | None = None) -> Select:
     """Alarms in scope, newest first: state 'open' (active or unacknowledged), 'unacknowledged' or 'all'."""
     policy.require(actor, "monitoring.read")
-    query = select(Alarm).where(policy.scoped(session, actor, Alarm.enterprise_id)) \
+    query = select(Alarm).where(access.scoped(session, actor, Alarm.enterprise_id)) \
         .order_by(Alarm.started_at.desc(), Alarm.id.desc())
     if state == "open":
         query = query.where(Alarm.status.in_(OPEN_STATUSES))
@@ -246,14 +247,14 @@ def get_alarm(*, session: Session, actor: User, alarm_id: int) -> Alarm:
     alarm = session.get(Alarm, alarm_id)
     if alarm is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "monitoring.read", alarm.enterprise_id)
+    access.require_enterprise(session, actor, "monitoring.read", alarm.enterprise_id)
     return alarm
 
 
 def acknowledge(*, session: Session, actor: User, alarm_id: int, note: str = "") -> Alarm:
     """Acknowledge with a note: reminders and escalation stop; the ingest worker is told on its next unit."""
     alarm = get_alarm(session=session, actor=actor, alarm_id=alarm_id)
-    policy.require_enterprise(session, actor, "monitoring.ack", alarm.enterprise_id)
+    access.require_enterprise(session, actor, "monitoring.ack", alarm.enterprise_id)
     if AlarmStatus(alarm.status).acknowledged:
         raise ValidationFailed(N_("This alarm is already acknowledged."), field="note")
     note = note.strip()
@@ -273,18 +274,18 @@ def acknowledge(*, session: Session, actor: User, alarm_id: int, note: str = "")
 def raise_violation(*, session: Session, actor: User, alarm_id: int) -> int:
     """A person files the violation for an exceedance (or overrides the automatic judgement)."""
     alarm = get_alarm(session=session, actor=actor, alarm_id=alarm_id)
-    policy.require_enterprise(session, actor, "monitoring.ack", alarm.enterprise_id)
+    access.require_enterprise(session, actor, "monitoring.ack", alarm.enterprise_id)
     return file_violation(session=session, actor=actor, alarm=alarm)
 
 
 def open_alarm_counts(*, session: Session, actor: User) -> dict[str, int]:
     rows = session.execute(select(Alarm.status, func.count()).where(
-        policy.scoped(session, actor, Alarm.enterprise_id), Alarm.status.in_(OPEN_STATUSES)).group_by(Alarm.status))
+        access.scoped(session, actor, Alarm.enterprise_id), Alarm.status.in_(OPEN_STATUSES)).group_by(Alarm.status))
     return dict(rows.all())
 
 
 def dead_letters_query(*, session: Session, actor: User, enterprise_id: int) -> Select:
-    policy.require_enterprise(session, actor, "monitoring.read", enterprise_id)
+    access.require_enterprise(session, actor, "monitoring.read", enterprise_id)
     return select(DeadLetter).where(DeadLetter.enterprise_id == enterprise_id) \
         .order_by(DeadLetter.received_at.desc(), DeadLetter.id.desc())
 
@@ -306,7 +307,7 @@ def _zone_for_telemetry(session: Session, actor: User, enterprise_bin: str, zone
     zone = session.get(Zone, zone_id)
     if zone is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "monitoring.write", zone.site.enterprise_id)
+    access.require_enterprise(session, actor, "monitoring.write", zone.site.enterprise_id)
     if zone.site.enterprise.bin != enterprise_bin:
         raise NotFound(N_("Not found."))
     return zone

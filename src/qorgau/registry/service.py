@@ -388,7 +388,7 @@ def sites_by_ids(*, session: Session, ids: list[int]) -> list[Site]:
 def scope_summary(*, session: Session, actor: User) -> tuple[int, int]:
     """How many enterprises the actor's scope holds, and how many of them have a union."""
     total, with_union = session.execute(select(func.count(), func.sum(case((Enterprise.has_union, 1), else_=0)))
-                                        .where(policy.enterprise_scope(session, actor))).one()
+                                        .where(access.enterprise_scope(session, actor))).one()
     return total, with_union or 0
 
 

@@ -29,6 +29,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.deviations import service as deviations
 from qorgau.incidents import service as incidents
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise
 from qorgau.risk import panel as panel_module
 from qorgau.risk import plan as engine
@@ -298,7 +299,7 @@ def ranked_query(*, session: Session, actor: User, run: ModelRun) -> Select:
     policy.require(actor, "risk.read")
     return (select(RiskScore, Enterprise).join(Enterprise, Enterprise.id == RiskScore.enterprise_id)
             .where(RiskScore.run_id == run.id, RiskScore.period == run.period,
-                   policy.scoped(session, actor, RiskScore.enterprise_id))
+                   access.scoped(session, actor, RiskScore.enterprise_id))
             .order_by(RiskScore.expected_cases.desc(), RiskScore.enterprise_id))
 
 
@@ -309,7 +310,7 @@ def top_ranked(*, session: Session, actor: User, run: ModelRun, limit: int = 5) 
 
 def enterprise_risk(*, session: Session, actor: User, enterprise_id: int) -> dict:
     """An enterprise's latest score, its explanation, its rank in the caller's scope and its history."""
-    policy.require_enterprise(session, actor, "risk.read", enterprise_id)
+    access.require_enterprise(session, actor, "risk.read", enterprise_id)
     enterprise = session.get(Enterprise, enterprise_id)
     run = latest_trained_run(session=session)
     out = {"enterprise": enterprise, "run": run, "score": None, "history": [], "rank_in_scope": None,
@@ -322,7 +323,7 @@ def enterprise_risk(*, session: Session, actor: User, enterprise_id: int) -> dic
     out["score"] = next((s for s in scores if s.period == run.period), None)
     in_scope = (select(func.count()).select_from(RiskScore)
                 .where(RiskScore.run_id == run.id, RiskScore.period == run.period,
-                       policy.scoped(session, actor, RiskScore.enterprise_id)))
+                       access.scoped(session, actor, RiskScore.enterprise_id)))
     out["in_scope"] = session.execute(in_scope).scalar_one()
     if out["score"] is not None:
         out["rank_in_scope"] = 1 + session.execute(in_scope.where(
@@ -343,7 +344,7 @@ def create_plan(*, session: Session, actor: User, inspectors: int, days: int,
     if run is None:
         raise Conflict(N_("There is no trained risk model yet, so there is nothing to plan from."))
     rows = session.execute(select(RiskScore).where(RiskScore.run_id == run.id, RiskScore.period == run.period,
-                                               policy.scoped(session, actor, RiskScore.enterprise_id))).scalars().all()
+                                               access.scoped(session, actor, RiskScore.enterprise_id))).scalars().all()
     if not rows:
         raise Conflict(N_("No enterprise in your scope has a risk score."))
     capacity = engine.Capacity(inspectors, days, per_inspector_day)
@@ -376,7 +377,7 @@ def create_plan(*, session: Session, actor: User, inspectors: int, days: int,
 
 def _outside(session: Session, actor: User):
     """InspectionItem rows whose enterprise is outside the caller's scope."""
-    return not_(policy.scoped(session, actor, InspectionItem.enterprise_id))
+    return not_(access.scoped(session, actor, InspectionItem.enterprise_id))
 
 
 def plans_query(*, session: Session, actor: User) -> Select:
@@ -398,7 +399,7 @@ def recent_plans(*, session: Session, actor: User, limit: int = 100) -> list[Ins
 
 def plan_of_item(*, session: Session, actor: User, item_id: int) -> int:
     """The plan id of a pick the caller may read (otherwise: not found)."""
-    item = policy.get_scoped(session, actor, InspectionItem, item_id, "risk.read")
+    item = access.get_scoped(session, actor, InspectionItem, item_id, "risk.read")
     return get_plan(session=session, actor=actor, plan_id=item.plan_id).id
 
 
@@ -424,7 +425,7 @@ def decide(*, session: Session, actor: User, item_id: int, action: str, reason: 
     item = session.get(InspectionItem, item_id)
     if item is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "risk.read", item.enterprise_id)
+    access.require_enterprise(session, actor, "risk.read", item.enterprise_id)
     plan = get_plan(session=session, actor=actor, plan_id=item.plan_id)
     policy.require(actor, "risk.plan")
     if action not in ACTIONS:
@@ -459,7 +460,7 @@ def decide(*, session: Session, actor: User, item_id: int, action: str, reason: 
         incoming = session.get(InspectionItem, replacement_item_id) if replacement_item_id else None
         if incoming is None or incoming.plan_id != plan.id or incoming.status != PickStatus.RESERVE:
             raise ValidationFailed(N_("Choose an enterprise from this plan's reserve list."), field="replacement_item_id")
-        policy.require_enterprise(session, actor, "risk.plan", incoming.enterprise_id)
+        access.require_enterprise(session, actor, "risk.plan", incoming.enterprise_id)
         item.status = PICK_MOVES.move(item.status, PickStatus.SWAPPED)
         incoming.status, incoming.kind = PICK_MOVES.move(incoming.status, PickStatus.ACCEPTED), "swap"
         item.position, incoming.position = incoming.position, item.position

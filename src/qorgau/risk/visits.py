@@ -26,6 +26,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.deviations import service as deviations
 from qorgau.deviations.schemas import ViolationIn
+from qorgau.registry import access
 from qorgau.risk.models import InspectionItem, InspectionPlan, Visit
 from qorgau.risk.states import ACTIVE
 
@@ -55,7 +56,7 @@ def record_visit(*, session: Session, actor: User, item_id: int, visited_on: dat
     item = session.get(InspectionItem, item_id)
     if item is None:
         raise NotFound(N_("Not found."))
-    policy.require_enterprise(session, actor, "risk.visit", item.enterprise_id)
+    access.require_enterprise(session, actor, "risk.visit", item.enterprise_id)
     if item.kind not in VISITABLE or item.status not in ACTIVE:
         raise ValidationFailed(N_("Only a planned visit (a pick or a random audit slot still in the plan) has an "
                                   "outcome."), field="item_id")
@@ -105,12 +106,12 @@ def visits_by_item(*, session: Session, actor: User, plan_id: int) -> dict[int, 
 
 def item_to_visit(*, session: Session, actor: User, item_id: int) -> InspectionItem:
     """A pick whose visit the caller may record (Forbidden without the permission, NotFound outside scope)."""
-    return policy.get_scoped(session, actor, InspectionItem, item_id, "risk.visit")
+    return access.get_scoped(session, actor, InspectionItem, item_id, "risk.visit")
 
 
 def visits_query(*, session: Session, actor: User, plan_id: int | None = None):
     policy.require(actor, "risk.read")
-    query = select(Visit).where(policy.scoped(session, actor, Visit.enterprise_id)).order_by(Visit.id)
+    query = select(Visit).where(access.scoped(session, actor, Visit.enterprise_id)).order_by(Visit.id)
     return query.where(Visit.plan_id == plan_id) if plan_id is not None else query
 
 

@@ -21,7 +21,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.media import clean_attachment
 from qorgau.core.models import User, random_id
 from qorgau.core.notify import notify
-from qorgau.registry import routing
+from qorgau.registry import access, routing
 from qorgau.registry.hazards import CATEGORIES
 from qorgau.registry.models import Enterprise, Region, Sector, UnionOrg
 from qorgau.speaks import nlp, proof_of_work
@@ -73,15 +73,15 @@ def _officers_of(session: Session, union_org_id: int | None) -> list[User]:
     """The officers told of what happens to reports routed to this union organisation."""
     if union_org_id is None:
         return []
-    return policy.users_with(session, "speaks.alerted", union=union_org_id)
+    return access.users_with(session, "speaks.alerted", union=union_org_id)
 
 
 def _on_duty_officers(session: Session, union_org_id: int | None) -> list[User]:
     """On-duty officers of the receiving union or, failing that, of the nearest union above it."""
-    officers = policy.nearest_union_users(session, "speaks.alerted", union_org_id)
+    officers = access.nearest_union_users(session, "speaks.alerted", union_org_id)
     if officers:
         return [o for o in officers if o.on_duty] or officers
-    return [o for o in policy.users_with(session, "speaks.alerted") if o.on_duty]
+    return [o for o in access.users_with(session, "speaks.alerted") if o.on_duty]
 
 
 @dataclass
@@ -261,11 +261,11 @@ def inbox_query(*, session: Session, actor: User, status: str = "", urgency: str
                 enterprise_id: int | None = None) -> Select:
     """Reports the actor may see, newest and most urgent first."""
     if policy.allowed(actor, "speaks.inbox"):
-        visible = policy.inbox_scope(session, actor, union_org_column=Report.union_org_id,
+        visible = access.inbox_scope(session, actor, union_org_column=Report.union_org_id,
                                      enterprise_id_column=Report.enterprise_id)
     else:
         policy.require(actor, "speaks.redacted")  # employers: only what the union shared with them
-        visible = policy.scoped(session, actor, Report.enterprise_id) & Report.shared_with_employer.is_(True)
+        visible = access.scoped(session, actor, Report.enterprise_id) & Report.shared_with_employer.is_(True)
     query = select(Report).where(visible).order_by(Report.received_on.desc(), Report.id.desc())
     for column, value in ((Report.status, status), (Report.urgency, urgency), (Report.category, category)):
         if value:
@@ -482,7 +482,7 @@ def statistics(*, session: Session, actor: User, by: list[str], month: bool = Fa
         columns.append(func.substr(func.cast(Report.received_on, type_=String()), 1, 7).label("month"))
     query = select(*columns, func.count().label("reports")).where(Report.status != ReportStatus.SPAM).group_by(*columns)
     if policy.allowed(actor, "speaks.inbox"):
-        query = query.where(policy.inbox_scope(session, actor, union_org_column=Report.union_org_id,
+        query = query.where(access.inbox_scope(session, actor, union_org_column=Report.union_org_id,
                                                enterprise_id_column=Report.enterprise_id))
     rows = [dict(row._mapping) for row in session.execute(query.order_by(*columns))]
     if policy.allowed(actor, "speaks.inbox"):

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from qorgau.core import policy
 from qorgau.core.db import utcnow
 from qorgau.core.policy import Role
+from qorgau.registry import access
 from qorgau.support import scale, service
 from qorgau.support.models import Case, CaseService
 
@@ -40,7 +40,7 @@ def generate(session, ctx) -> None:
     session.info["actor"] = f"user:{officer.username}"
     accidents = session.execute(select(Accident).where(Accident.category.in_(("serious", "fatal")))
                                 .order_by(Accident.id)).scalars().all()
-    reachable = [a for a in accidents if policy.can_reach_enterprise(session, officer, a.enterprise_id)]
+    reachable = [a for a in accidents if access.can_reach_enterprise(session, officer, a.enterprise_id)]
     for number, accident in enumerate(reachable[:3]):
         case = service.open_from_incident(session=session, actor=officer, worker_reference=f"ТН-{4100 + number}",
                                           accident_id=accident.id, today=max(accident.occurred_on, today - timedelta(days=60)))

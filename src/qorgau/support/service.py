@@ -21,6 +21,7 @@ from qorgau.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise, Occupation, UnionOrg
 from qorgau.support import scale
 from qorgau.support.models import Case, CaseEvent, CaseService, FollowUp, NeedsAssessment, SupportSetting
@@ -89,7 +90,7 @@ def _require_active(case: Case) -> None:
 def list_query(*, session: Session, actor: User, status: str = "", cause: str = "", level: str = "",
                filing_id: int | None = None) -> Select:
     policy.require(actor, "support.read")
-    query = select(Case).where(policy.scoped(session, actor, Case.enterprise_id))
+    query = select(Case).where(access.scoped(session, actor, Case.enterprise_id))
     if status:
         query = query.where(Case.status == status)
     if cause:
@@ -105,7 +106,7 @@ def get(*, session: Session, actor: User, case_id: int) -> Case:
     """One case in the actor's scope, else NotFound."""
     policy.require(actor, "support.read")
     found = session.execute(select(Case).where(Case.id == case_id,
-                                               policy.scoped(session, actor, Case.enterprise_id))).scalar()
+                                               access.scoped(session, actor, Case.enterprise_id))).scalar()
     if found is None:
         raise NotFound(N_("Not found."))
     return found
@@ -116,7 +117,7 @@ def case_workers(*, session: Session, actor: User, case: Case | None = None) -> 
     scope reaches the case's enterprise."""
     users = session.execute(select(User).where(User.is_active.is_(True)).order_by(User.full_name)).scalars()
     return [u for u in users if policy.allowed(u, "support.write")
-            and (case is None or policy.can_reach_enterprise(session, u, case.enterprise_id))]
+            and (case is None or access.can_reach_enterprise(session, u, case.enterprise_id))]
 
 
 def has_demo(session: Session) -> bool:
@@ -151,7 +152,7 @@ def enterprises_by_id(session: Session, ids: set[int]) -> dict[int, Enterprise]:
 
 def enterprise_choices(*, session: Session, actor: User) -> list[Enterprise]:
     """Enterprises in the actor's scope a case may be opened at (by name, the first 500)."""
-    return list(session.execute(select(Enterprise).where(policy.enterprise_scope(session, actor))
+    return list(session.execute(select(Enterprise).where(access.enterprise_scope(session, actor))
                                 .order_by(Enterprise.name_ru).limit(500)).scalars())
 
 
@@ -173,7 +174,7 @@ def open_case(*, session: Session, actor: User, enterprise_id: int, cause: str, 
               isco08: str | None = None, case_worker_id: int | None = None, filing_id: int | None = None,
               accident_id: int | None = None, disease_case_id: int | None = None, today: date | None = None,
               synthetic: bool = False) -> Case:
-    policy.require_enterprise(session, actor, "support.write", enterprise_id)
+    access.require_enterprise(session, actor, "support.write", enterprise_id)
     if cause not in CAUSES:
         raise ValidationFailed(N_("Choose one of the listed answers."), field="cause")
     worker_reference = (worker_reference or "").strip()
@@ -316,11 +317,11 @@ def offers(*, session: Session, actor: User) -> dict:
     covered = select(Case.accident_id).where(Case.accident_id.is_not(None))
     victims = session.execute(
         select(Accident, Victim).join(Victim).where(Victim.outcome.in_(("serious", "fatal")),
-                                                    policy.scoped(session, actor, Accident.enterprise_id),
+                                                    access.scoped(session, actor, Accident.enterprise_id),
                                                     Accident.id.not_in(covered))
         .order_by(Accident.occurred_on.desc()).limit(50)).all()
     diseases = session.execute(
-        select(DiseaseCase).where(policy.scoped(session, actor, DiseaseCase.enterprise_id),
+        select(DiseaseCase).where(access.scoped(session, actor, DiseaseCase.enterprise_id),
                                   DiseaseCase.id.not_in(select(Case.disease_case_id)
                                                         .where(Case.disease_case_id.is_not(None))))
         .order_by(DiseaseCase.diagnosed_on.desc()).limit(50)).scalars().all()
@@ -643,7 +644,7 @@ def move_service(*, session: Session, actor: User, service_id: int, target: str,
 def _approvers(session: Session, case: Case, actor: User) -> list[User]:
     users = session.execute(select(User).where(User.is_active.is_(True), User.id != actor.id)).scalars()
     return [u for u in users if policy.allowed(u, "support.approve_aid")
-            and policy.can_reach_enterprise(session, u, case.enterprise_id)][:10]
+            and access.can_reach_enterprise(session, u, case.enterprise_id)][:10]
 
 
 # ---- follow-ups, closure -------------------------------------------------------------------------------
@@ -788,7 +789,7 @@ def _officers_above(session: Session, enterprise: Enterprise, levels: int) -> li
         org = session.get(UnionOrg, org.parent_id)
     if org is None:
         return []
-    return policy.users_with(session, "support.write", union=org.id)
+    return access.users_with(session, "support.write", union=org.id)
 
 
 def escalate(session: Session, now: datetime | date) -> list[dict]:
@@ -865,7 +866,7 @@ def filing_block(*, session: Session, actor: User, filing) -> dict | None:
     from qorgau.airegister import service as register
 
     removed_named = sum(int(o.get("removed", 0)) for o in register.data_of(filing).get("occupations", []))
-    may_open = (policy.allowed(actor, "support.write") and policy.can_reach_enterprise(session, actor, filing.enterprise_id)
+    may_open = (policy.allowed(actor, "support.write") and access.can_reach_enterprise(session, actor, filing.enterprise_id)
                 and filing.status not in ("draft", "withdrawn", "rejected") and figures["cases"] < removed_named)
     return {**figures, "may_open": may_open, "to_open": max(0, removed_named - figures["cases"]),
             "may_read": policy.allowed(actor, "support.read"), "filing_id": filing.id}
@@ -881,7 +882,7 @@ def statistics(*, session: Session, actor: User) -> dict:
     """Cases by cause, level, region, sector and outcome, and the time to a positive outcome; every count
     from 1 to 4 is hidden with the figures computed from it."""
     policy.require(actor, "support.stats")
-    cases = list(session.execute(select(Case).where(policy.scoped(session, actor, Case.enterprise_id))).scalars())
+    cases = list(session.execute(select(Case).where(access.scoped(session, actor, Case.enterprise_id))).scalars())
     from qorgau.registry.models import Region, Sector
 
     regions = {r.kato: r for r in session.execute(select(Region)).scalars()}

@@ -16,6 +16,7 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import Notification, User
+from qorgau.registry import access
 from qorgau.registry.models import Enterprise
 from qorgau.training import cycle
 from qorgau.training.models import (
@@ -89,7 +90,7 @@ def _side(actor: User) -> str:
 def enrol(*, session: Session, actor: User, enrol_in: EnrolIn) -> Enrolment:
     """Put a person on a course: the union (officers) or the employer (safety managers) of that enterprise."""
     side = _side(actor)
-    policy.require_enterprise(session, actor, "training.read", enrol_in.enterprise_id)
+    access.require_enterprise(session, actor, "training.read", enrol_in.enterprise_id)
     found = session.get(Course, enrol_in.course_id)
     if found is None or not found.published:
         raise ValidationFailed(N_("Unknown course."), field="course_id")
@@ -139,7 +140,7 @@ def _managed(session: Session, actor: User, enrolment_id: int) -> Enrolment:
     if enrolment is None:
         raise NotFound(N_("Not found."))
     _side(actor)
-    policy.require_enterprise(session, actor, "training.read", enrolment.enterprise_id)
+    access.require_enterprise(session, actor, "training.read", enrolment.enterprise_id)
     return enrolment
 
 
@@ -152,7 +153,7 @@ def enrolment_for(*, session: Session, actor: User, enrolment_id: int) -> Enrolm
     if enrolment.user_id == actor.id:
         return enrolment
     if policy.allowed(actor, "training.report"):
-        policy.require_enterprise(session, actor, "training.report", enrolment.enterprise_id)
+        access.require_enterprise(session, actor, "training.report", enrolment.enterprise_id)
         return enrolment
     raise NotFound(N_("Not found."))
 
@@ -177,7 +178,7 @@ def my_enrolments(*, session: Session, actor: User) -> list[Enrolment]:
 def enrolments_query(*, session: Session, actor: User, enterprise_id: int | None = None, course_id: int | None = None,
                      status: str = "") -> Select:
     policy.require(actor, "training.report")
-    query = (select(Enrolment).where(policy.scoped(session, actor, Enrolment.enterprise_id))
+    query = (select(Enrolment).where(access.scoped(session, actor, Enrolment.enterprise_id))
              .order_by(Enrolment.created_at.desc(), Enrolment.id.desc()))
     if enterprise_id:
         query = query.where(Enrolment.enterprise_id == enterprise_id)
@@ -361,7 +362,7 @@ def certificate(*, session: Session, actor: User, completion_id: int) -> tuple[C
         raise NotFound(N_("Not found."))
     policy.require(actor, "training.read")
     if completion.user_id != actor.id:
-        policy.require_enterprise(session, actor, "training.report", completion.enterprise_id)
+        access.require_enterprise(session, actor, "training.report", completion.enterprise_id)
     document = session.get(documents.IssuedDocument, completion.document_id)
     if document is None:
         raise NotFound(N_("Not found."))
@@ -391,7 +392,7 @@ def inspector_gaps(*, session: Session, actor: User, today: date | None = None, 
     latest = cycle.latest_by_inspector().subquery()
     query = (select(TechnicalInspector, latest.c.trained_on, latest.c.valid_until)
              .outerjoin(latest, latest.c.inspector_id == TechnicalInspector.id)
-             .where(_active_inspectors(today), policy.scoped(session, actor, TechnicalInspector.enterprise_id),
+             .where(_active_inspectors(today), access.scoped(session, actor, TechnicalInspector.enterprise_id),
                     or_(latest.c.valid_until.is_(None), latest.c.valid_until < today))
              .order_by(latest.c.valid_until.is_not(None), latest.c.valid_until, TechnicalInspector.id).limit(limit))
     if enterprise_id:
@@ -415,15 +416,15 @@ def gaps(*, session: Session, actor: User, by: str, today: date | None = None) -
     inspectors = session.execute(
         select(TechnicalInspector.enterprise_id, latest.c.valid_until)
         .outerjoin(latest, latest.c.inspector_id == TechnicalInspector.id)
-        .where(_active_inspectors(today), policy.scoped(session, actor, TechnicalInspector.enterprise_id))).all()
+        .where(_active_inspectors(today), access.scoped(session, actor, TechnicalInspector.enterprise_id))).all()
     seats = dict(session.execute(select(SafetyCommittee.enterprise_id, func.sum(SafetyCommittee.members))
-                                 .where(policy.scoped(session, actor, SafetyCommittee.enterprise_id))
+                                 .where(access.scoped(session, actor, SafetyCommittee.enterprise_id))
                                  .group_by(SafetyCommittee.enterprise_id)).tuples().all())
     committee_trained = dict(session.execute(
         select(Completion.enterprise_id, func.count(func.distinct(Completion.person_name)))
         .join(Enrolment, Enrolment.id == Completion.enrolment_id)
         .where(Enrolment.role == LearnerRole.committee, or_(Completion.valid_until.is_(None), Completion.valid_until >= today),
-               policy.scoped(session, actor, Completion.enterprise_id))
+               access.scoped(session, actor, Completion.enterprise_id))
         .group_by(Completion.enterprise_id)).tuples().all())
     enterprise_ids = {row[0] for row in inspectors} | set(seats)
     keys = dict(session.execute(select(Enterprise.id, {"enterprise": Enterprise.id, "region": Enterprise.region_kato,
@@ -506,7 +507,7 @@ def remind(session: Session, today: date | None = None) -> dict:
 
 def completions_query(*, session: Session, actor: User, enterprise_id: int | None = None) -> Select:
     policy.require(actor, "training.report")
-    query = (select(Completion).where(policy.scoped(session, actor, Completion.enterprise_id))
+    query = (select(Completion).where(access.scoped(session, actor, Completion.enterprise_id))
              .order_by(Completion.completed_on.desc(), Completion.id.desc()))
     if enterprise_id:
         query = query.where(Completion.enterprise_id == enterprise_id)
@@ -586,7 +587,7 @@ def enrolments(*, session: Session, actor: User, enterprise_id: int | None = Non
 
 def enterprise_choices(*, session: Session, actor: User, limit: int = 300) -> list[Enterprise]:
     """Enterprises in the actor's scope one may enrol people of (by name)."""
-    return list(session.execute(select(Enterprise).where(policy.enterprise_scope(session, actor))
+    return list(session.execute(select(Enterprise).where(access.enterprise_scope(session, actor))
                                 .order_by(Enterprise.name_ru).limit(limit)).scalars())
 
 
