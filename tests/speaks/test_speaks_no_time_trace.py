@@ -43,7 +43,7 @@ class Clock:
     """Freezes qorgau's clock (`qorgau.core.db.utcnow` and every column default using it)."""
 
     def __init__(self, monkeypatch):
-        import qorgau.core.db as db
+        import qorgau.core.tables as db  # where utcnow reads the clock
 
         clock = self
 
