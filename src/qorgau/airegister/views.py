@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 
 from qorgau.airegister import classify as rules
 from qorgau.airegister import service
-from qorgau.airegister.models import STATUSES, ConditionStatus, Filing, FilingStatus
+from qorgau.airegister.models import STATUSES, ConditionStatus, FilingStatus
 from qorgau.airegister.schemas import FilingIn
 from qorgau.aiwork import service as aiwork
 from qorgau.core import forms, i18n, policy
@@ -30,7 +30,6 @@ from qorgau.core.templating import render
 from qorgau.core.types import IdPath
 from qorgau.registry import access
 from qorgau.registry import service as registry
-from qorgau.support import service as support
 
 router = APIRouter()
 NAV = [NavItem(N_("AI at work: register"), "/airegister/", "aiwork.read"),
@@ -299,13 +298,8 @@ def filing_page(request: Request, filing_id: IdPath, v: int = Query(0, ge=0, le=
         "can_review": policy.allowed(user, "aiwork.review"), "can_vote": policy.allowed(user, "aiwork.vote"),
         "plans": service.plans_of_enterprise(session=db, actor=user, enterprise_id=filing.enterprise_id)
         if filing.status == FilingStatus.VOTING else [],
-        "support_block": _support_block(db, user, filing),
+        **service.page_blocks(session=db, actor=user, filing=filing),
         **LABELS, **request.scope.get("qorgau.airegister", {})})
-
-
-def _support_block(db: Session, user: User, filing: Filing) -> dict | None:
-    """Support cases for the workers this system displaces."""
-    return support.filing_block(session=db, actor=user, filing=filing)
 
 
 def _back(filing_id: int, anchor: str = "") -> RedirectResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -25,7 +26,7 @@ from qorgau.aiwork.gradients import (
 )
 from qorgau.aiwork.models import EmploymentRow, EmploymentTable, Plan, PlanItem, PlanWorker, Scenario
 from qorgau.aiwork.schemas import PlanIn, TableMeta
-from qorgau.aiwork.states import AGREED_OR_LATER, SHOWN_TO_EMPLOYER
+from qorgau.aiwork.states import AGREED_OR_LATER, SHOWN_TO_EMPLOYER, PlanStatus
 from qorgau.core import audit, policy
 from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
@@ -680,3 +681,46 @@ def agreed_plan(*, session: Session, plan_id: int | None) -> Plan | None:
     if plan is None or plan.status not in AGREED_OR_LATER:
         return None
     return plan
+
+
+# ---- for other packages (support cases) ----------------------------------------------------------------------
+
+
+def follow_plan_progress(follower: Callable[..., object]) -> None:
+    """Call `follower(session=, plan=, worker=, today=)` after each worker's progress on a plan is recorded."""
+    if follower not in workflow.PROGRESS_FOLLOWERS:
+        workflow.PROGRESS_FOLLOWERS.append(follower)
+
+
+def unit_group_titles(*, isco_codes: list[str], locale: str) -> dict[str, str]:
+    """Titles in `locale` of the codes that are ISCO-08 unit groups (4 digits); other codes are left out."""
+    groups = set(reference.unit_groups())
+    return {code: reference.title(code, locale) for code in isco_codes if code in groups}
+
+
+def planned_retraining(*, session: Session, enterprise_id: int, isco08: str) -> dict | None:
+    """The enterprise's retraining plan item for workers of `isco08` (agreed or in progress plans before
+    proposed ones, the newest first): its target occupation, plan, training and similarity. No scope check:
+    support matches a case's worker to it."""
+    item = session.execute(
+        select(PlanItem).join(Plan).where(Plan.enterprise_id == enterprise_id, PlanItem.source_isco == isco08,
+                                          Plan.status.in_((PlanStatus.AGREED, PlanStatus.IN_PROGRESS,
+                                                           PlanStatus.PROPOSED)))
+        .order_by((Plan.status == PlanStatus.PROPOSED).asc(), Plan.id.desc())).scalars().first()
+    if item is None:
+        return None
+    return {"target_isco": item.target_isco, "plan_id": item.plan_id, "training": item.training,
+            "similarity": item.similarity}
+
+
+def best_reskilling_target(*, isco08: str, locale: str = "en") -> dict | None:
+    """The reskilling model's best target occupation for workers of `isco08` (its code and similarity); None
+    where the model cannot use the code or finds no target."""
+    try:
+        result = reskilling.rank_targets(isco08, top=1, locale=locale)
+    except reskilling.ReskillingError:
+        return None
+    if not result.pathways:
+        return None
+    best = result.pathways[0]
+    return {"target_isco": best.isco08, "similarity": best.similarity}

@@ -10,6 +10,7 @@ The states and their legal moves are in states.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import select
@@ -33,7 +34,10 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
 from qorgau.registry import access
-from qorgau.support import service as support
+
+# What is called with each worker's recorded progress (session=, plan=, worker=, today=): the packages that follow
+# the plans (support cases) register it through service.follow_plan_progress, so this package does not import them.
+PROGRESS_FOLLOWERS: list[Callable[..., object]] = []
 
 STATUS_LABELS = {
     PlanStatus.DRAFT: N_("draft"), PlanStatus.PROPOSED: N_("proposed to the employer"),
@@ -173,7 +177,8 @@ def record_progress(*, session: Session, actor: User, plan: Plan, item_id: int, 
         worker.progress = WORKER_MOVES.move(worker.progress, progress, field="progress")
         worker.note, worker.updated_on, worker.updated_by_id = note.strip(), today, actor.id
     session.flush()
-    support.on_plan_progress(session=session, plan=plan, worker=worker, today=today)  # their support case follows
+    for follower in PROGRESS_FOLLOWERS:  # the worker's support case follows
+        follower(session=session, plan=plan, worker=worker, today=today)
     return worker
 
 

@@ -23,6 +23,7 @@ from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
+from qorgau.incidents import service as incidents
 from qorgau.registry import access
 from qorgau.registry import service as registry_service
 from qorgau.registry.models import Enterprise, Region, Sector
@@ -175,16 +176,11 @@ def cases_query(*, session: Session, actor: User, disease: str = "") -> Select:
 def incident_cases(*, session: Session, since: date, until: date, actor: User | None = None) -> list[dict]:
     """Occupational-disease cases of the incidents registry caused by an agent listed here (by ICD-10), read
     through the incidents service (in the actor's scope when one is given; all of them for a detection run)."""
-    from qorgau.incidents import diseases
-    from qorgau.incidents.models import DiseaseCase
-
     prefixes = agents_mod.icd10_prefixes()
     # a detection run reads every case (read only: this package never writes the incidents tables)
-    query = diseases.query(session=session, actor=actor) if actor is not None else select(DiseaseCase)
-    query = query.where(DiseaseCase.diagnosed_on >= since, DiseaseCase.diagnosed_on <= until)
     rows = []
     enterprises: dict[int, Enterprise | None] = {}
-    for case in session.execute(query).scalars():
+    for case in incidents.disease_cases_between(session=session, since=since, until=until, actor=actor):
         if not any(case.icd10.upper().startswith(p) for p in prefixes):
             continue
         disease = agents_mod.disease_of_icd10(case.icd10)

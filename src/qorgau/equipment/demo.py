@@ -20,6 +20,7 @@ from qorgau.equipment.models import (
     PlanStatus,
     RenewalItem,
 )
+from qorgau.incidents import service as incidents
 from qorgau.registry.models import Site, Zone
 
 BY_SECTOR = {  # OKED section -> equipment types typical there
@@ -72,15 +73,11 @@ def _item(session: Session, rng, enterprise, number: int, places: list[tuple[int
 
 
 def generate(session: Session, ctx) -> None:
-    from qorgau.incidents.models import Accident
-
     rng = ctx.rng("equipment")
     today = utcnow().date()
     enterprises = ctx.enterprises[: max(1, min(len(ctx.enterprises), 30))]
     worn = {}
-    for accident_id, enterprise_id in session.execute(
-            select(Accident.id, Accident.enterprise_id).where(Accident.cause == service.WORN_EQUIPMENT)
-            .order_by(Accident.occurred_on.desc(), Accident.id)):
+    for accident_id, enterprise_id in incidents.accidents_caused_by(session=session, cause=service.WORN_EQUIPMENT):
         worn.setdefault(enterprise_id, accident_id)
     linked = False
     for enterprise in enterprises:

@@ -34,6 +34,7 @@ from qorgau.equipment.models import (
     RenewalItem,
 )
 from qorgau.equipment.schemas import CertificateIn, ItemIn, PlanItemIn
+from qorgau.incidents import service as incidents
 from qorgau.registry import access
 from qorgau.registry.models import Enterprise, Site, Zone
 
@@ -192,8 +193,6 @@ def add_certificate(*, session: Session, actor: User, item_id: int, certificate_
 
 def link_accident(*, session: Session, actor: User, item_id: int, accident_id: int, note: str = "") -> AccidentLink:
     """Link an accident of the incidents registry whose cause is worn equipment to the item (same enterprise)."""
-    from qorgau.incidents import service as incidents
-
     item = get_item(session=session, actor=actor, item_id=item_id, permission="equipment.write")
     accident = incidents.get(session=session, actor=actor, accident_id=accident_id)
     if accident.enterprise_id != item.enterprise_id:
@@ -212,8 +211,6 @@ def link_accident(*, session: Session, actor: User, item_id: int, accident_id: i
 
 def linked_accidents(*, session: Session, actor: User, item: EquipmentItem) -> list:
     """The accidents linked to the item, read through the incidents registry (its permission and scope)."""
-    from qorgau.incidents import service as incidents
-
     if not policy.allowed(actor, "incidents.read"):
         return []
     return [incidents.get(session=session, actor=actor, accident_id=link.accident_id) for link in item.accidents]
@@ -221,14 +218,10 @@ def linked_accidents(*, session: Session, actor: User, item: EquipmentItem) -> l
 
 def worn_equipment_accidents(*, session: Session, actor: User, enterprise_id: int) -> list:
     """The enterprise's accidents whose cause is worn equipment (to choose one to link)."""
-    from qorgau.incidents import service as incidents
-    from qorgau.incidents.models import Accident
-
     if not policy.allowed(actor, "incidents.read"):
         return []
-    query = incidents.accidents_query(session=session, actor=actor).where(Accident.enterprise_id == enterprise_id,
-                                                                          Accident.cause == WORN_EQUIPMENT)
-    return list(session.execute(query.limit(50)).scalars())
+    return incidents.enterprise_accidents_caused_by(session=session, actor=actor, enterprise_id=enterprise_id,
+                                                    cause=WORN_EQUIPMENT)
 
 
 # ---- shares past the service life -----------------------------------------------------------------

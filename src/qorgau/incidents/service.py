@@ -17,7 +17,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.incidents.engine import deadlines, exposure, rates
 from qorgau.incidents.engine.calendar_kz import Calendar
-from qorgau.incidents.models import Accident, Denominator, Victim
+from qorgau.incidents.models import Accident, Denominator, DiseaseCase, Victim
 from qorgau.incidents.schemas import AccidentIn
 from qorgau.registry import access
 from qorgau.registry.models import Enterprise
@@ -270,3 +270,72 @@ def under_reporting(*, session: Session, actor: User, year: int) -> dict:
         return {**result, "estimate": None, "reason": str(error)}
     return {**result, "estimate": estimate.as_dict(), "patterns": patterns.to_dict("records"),
             "concealment": capture_recapture.concealment(estimate, registered)}
+
+
+# ---- for other packages (support cases, equipment, biological safety) ------------------------------------------
+
+
+def accident_by_id(*, session: Session, accident_id: int) -> Accident | None:
+    """The accident, without a scope check (the caller checks its own permission at the accident's enterprise)."""
+    return session.get(Accident, accident_id)
+
+
+def disease_case_by_id(*, session: Session, disease_case_id: int) -> DiseaseCase | None:
+    """The occupational-disease case, without a scope check (as accident_by_id)."""
+    return session.get(DiseaseCase, disease_case_id)
+
+
+def victims_with_outcome(*, session: Session, actor: User, outcomes: tuple[str, ...], without: Select | None = None,
+                         limit: int = 50) -> list[tuple[Accident, Victim]]:
+    """Accidents at the enterprises in the actor's scope, each with a victim whose outcome is one of `outcomes`,
+    newest first; `without` selects accident ids to leave out. The caller checks its own permission."""
+    query = select(Accident, Victim).join(Victim).where(Victim.outcome.in_(outcomes),
+                                                        access.scoped(session, actor, Accident.enterprise_id))
+    if without is not None:
+        query = query.where(Accident.id.not_in(without))
+    return [(accident, victim) for accident, victim in
+            session.execute(query.order_by(Accident.occurred_on.desc()).limit(limit)).all()]
+
+
+def disease_cases_in_scope(*, session: Session, actor: User, without: Select | None = None,
+                           limit: int = 50) -> list[DiseaseCase]:
+    """Occupational-disease cases at the enterprises in the actor's scope, newest first; `without` selects case
+    ids to leave out. The caller checks its own permission."""
+    query = select(DiseaseCase).where(access.scoped(session, actor, DiseaseCase.enterprise_id))
+    if without is not None:
+        query = query.where(DiseaseCase.id.not_in(without))
+    return list(session.execute(query.order_by(DiseaseCase.diagnosed_on.desc()).limit(limit)).scalars())
+
+
+def disease_cases_between(*, session: Session, since: date, until: date, actor: User | None = None) -> list[DiseaseCase]:
+    """Occupational-disease cases diagnosed from `since` to `until`: those the actor may read (newest first)
+    when an actor is given, every case for a run of the system."""
+    if actor is None:
+        query = select(DiseaseCase)
+    else:
+        policy.require(actor, "incidents.read")
+        query = select(DiseaseCase).where(access.scoped(session, actor, DiseaseCase.enterprise_id)) \
+            .order_by(DiseaseCase.diagnosed_on.desc(), DiseaseCase.id.desc())
+    query = query.where(DiseaseCase.diagnosed_on >= since, DiseaseCase.diagnosed_on <= until)
+    return list(session.execute(query).scalars())
+
+
+def accidents_in_categories(*, session: Session, categories: tuple[str, ...]) -> list[Accident]:
+    """Every accident of one of `categories`, in the order recorded (for a run of the system: the demo)."""
+    return list(session.execute(select(Accident).where(Accident.category.in_(categories))
+                                .order_by(Accident.id)).scalars())
+
+
+def accidents_caused_by(*, session: Session, cause: str) -> list[tuple[int, int]]:
+    """(accident id, enterprise id) of every accident with that cause, newest first (for a run of the system)."""
+    return [(accident_id, enterprise_id) for accident_id, enterprise_id in session.execute(
+        select(Accident.id, Accident.enterprise_id).where(Accident.cause == cause)
+        .order_by(Accident.occurred_on.desc(), Accident.id))]
+
+
+def enterprise_accidents_caused_by(*, session: Session, actor: User, enterprise_id: int, cause: str,
+                                   limit: int = 50) -> list[Accident]:
+    """The newest accidents of one enterprise with that cause that the caller may see."""
+    query = accidents_query(session=session, actor=actor).where(Accident.enterprise_id == enterprise_id,
+                                                                Accident.cause == cause)
+    return list(session.execute(query.limit(limit)).scalars())

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
+from qorgau.airegister import service as register
 from qorgau.core.db import utcnow
 from qorgau.core.policy import Role
+from qorgau.incidents import service as incidents
 from qorgau.registry import access
 from qorgau.support import scale, service
 from qorgau.support.models import Case, CaseService
@@ -20,9 +20,6 @@ DEMO_MINIMUM = 50_000  # a round demonstration figure, not the official subsiste
 def generate(session, ctx) -> None:
     if not ctx.enterprises or "federation" not in ctx.users:
         return
-    from qorgau.airegister.models import Filing
-    from qorgau.incidents.models import Accident
-
     rng = ctx.rng("support")
     today = utcnow().date()
     officer, federation, admin = ctx.users["officer"], ctx.users["federation"], ctx.users[Role.ADMIN]
@@ -30,16 +27,14 @@ def generate(session, ctx) -> None:
     service.set_subsistence_minimum(session=session, actor=admin, value=DEMO_MINIMUM, today=today,
                                     source="Демонстрационное значение, не официальная величина")
     session.info["actor"] = f"user:{federation.username}"
-    chatbot = session.execute(select(Filing).where(Filing.jobs_removed > 0, Filing.status == "approved")
-                              .order_by(Filing.id)).scalars().first()
+    chatbot = next(iter(register.approved_filings_removing_jobs(session=session)), None)
     if chatbot is not None:
         opened = service.open_from_filing(session=session, actor=federation, filing_id=chatbot.id,
                                           today=today - timedelta(days=200), synthetic=True)
         for number, case in enumerate(opened):
             _walk(session, federation, case, number, rng, today)
     session.info["actor"] = f"user:{officer.username}"
-    accidents = session.execute(select(Accident).where(Accident.category.in_(("serious", "fatal")))
-                                .order_by(Accident.id)).scalars().all()
+    accidents = incidents.accidents_in_categories(session=session, categories=("serious", "fatal"))
     reachable = [a for a in accidents if access.can_reach_enterprise(session, officer, a.enterprise_id)]
     for number, accident in enumerate(reachable[:3]):
         case = service.open_from_incident(session=session, actor=officer, worker_reference=f"ТН-{4100 + number}",

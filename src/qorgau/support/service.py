@@ -14,6 +14,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from qorgau.airegister import service as register
+from qorgau.aiwork import service as aiwork
 from qorgau.core import audit, crypto, policy
 from qorgau.core.db import utcnow
 from qorgau.core.disclosure import suppress_small_cells
@@ -21,6 +23,7 @@ from qorgau.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
+from qorgau.incidents import service as incidents
 from qorgau.registry import access
 from qorgau.registry.models import Enterprise, Occupation, UnionOrg
 from qorgau.support import scale
@@ -158,13 +161,11 @@ def enterprise_choices(*, session: Session, actor: User) -> list[Enterprise]:
 
 def case_context(*, session: Session, case: Case) -> dict:
     """What the case's page shows beside the case: the people named in it, its enterprise and its AI filing."""
-    from qorgau.airegister.models import Filing
-
     ids = ({case.case_worker_id, case.opened_by_id} | {s.responsible_id for s in case.services}
            | {e.actor_id for e in case.events} | {a.by_id for a in case.assessments}) - {None}
     users = {u.id: u for u in session.execute(select(User).where(User.id.in_(ids))).scalars()} if ids else {}
     return {"users": users, "enterprise": session.get(Enterprise, case.enterprise_id),
-            "filing": session.get(Filing, case.filing_id) if case.filing_id else None}
+            "filing": register.filing_by_id(session=session, filing_id=case.filing_id) if case.filing_id else None}
 
 
 # ---- opening ---------------------------------------------------------------------------------------
@@ -238,30 +239,23 @@ def retraining_match(*, session: Session, enterprise_id: int, isco08: str | None
     where one exists (agreed plans first), else the best reskilling path of the AI-exposure model."""
     if not isco08:
         return None
-    from qorgau.aiwork import reference, reskilling
-    from qorgau.aiwork.models import Plan, PlanItem
-    from qorgau.aiwork.workflow import PlanStatus
-
-    item = session.execute(
-        select(PlanItem).join(Plan).where(Plan.enterprise_id == enterprise_id, PlanItem.source_isco == isco08,
-                                          Plan.status.in_((PlanStatus.AGREED, PlanStatus.IN_PROGRESS,
-                                                           PlanStatus.PROPOSED)))
-        .order_by((Plan.status == PlanStatus.PROPOSED).asc(), Plan.id.desc())).scalars().first()
-    if item is not None:
-        target, plan_id, training, similarity = item.target_isco, item.plan_id, item.training, item.similarity
-        source = "plan"
+    planned = aiwork.planned_retraining(session=session, enterprise_id=enterprise_id, isco08=isco08)
+    if planned is not None:
+        match = {**planned, "source": "plan"}
     else:
-        try:
-            result = reskilling.rank_targets(isco08, top=1, locale=locale)
-        except reskilling.ReskillingError:
+        best = aiwork.best_reskilling_target(isco08=isco08, locale=locale)
+        if best is None:
             return None
-        if not result.pathways:
-            return None
-        best = result.pathways[0]
-        target, plan_id, training, similarity, source = best.isco08, None, "", best.similarity, "model"
-    return {"target_isco": target, "target_title": reference.title(target, locale),
-            "source_title": reference.title(isco08, locale) if isco08 in reference.unit_groups() else isco08,
-            "plan_id": plan_id, "training": training, "similarity": similarity, "source": source}
+        match = {**best, "plan_id": None, "training": "", "source": "model"}
+    return {**match, "target_title": occupation_title(match["target_isco"], locale),
+            "source_title": occupation_title(isco08, locale)}
+
+
+def occupation_title(code: str | None, locale: str = "en") -> str:
+    """The ISCO-08 unit group's title in `locale`; another code as it is written."""
+    if not code:
+        return ""
+    return aiwork.unit_group_titles(isco_codes=[code], locale=locale).get(code, code)
 
 
 def _retraining_service(session: Session, case: Case, actor: User, match: dict, today: date) -> CaseService:
@@ -279,11 +273,9 @@ def open_from_filing(*, session: Session, actor: User, filing_id: int, today: da
                      synthetic: bool = False) -> list[Case]:
     """One case per worker whose job the filing removes (per occupation, as many as its jobs removed, less
     the cases already opened), each with retraining matched to the worker's occupation."""
-    from qorgau.airegister import service as register
-
     policy.require(actor, "support.write")
     filing = register.get(session=session, actor=actor, filing_id=filing_id)
-    if filing.status in ("draft", "withdrawn", "rejected"):
+    if not register.opens_support_cases(filing):
         raise Conflict(N_("Cases are opened from a filing that was submitted and not rejected or withdrawn."),
                        field="filing_id")
     occupations = [o for o in register.data_of(filing).get("occupations", []) if o.get("removed", 0) > 0]
@@ -311,38 +303,28 @@ def open_from_filing(*, session: Session, actor: User, filing_id: int, today: da
 
 def offers(*, session: Session, actor: User) -> dict:
     """Serious and fatal accidents' victims and occupational-disease cases in scope that have no case yet."""
-    from qorgau.incidents.models import Accident, DiseaseCase, Victim
-
     policy.require(actor, "support.write")
-    covered = select(Case.accident_id).where(Case.accident_id.is_not(None))
-    victims = session.execute(
-        select(Accident, Victim).join(Victim).where(Victim.outcome.in_(("serious", "fatal")),
-                                                    access.scoped(session, actor, Accident.enterprise_id),
-                                                    Accident.id.not_in(covered))
-        .order_by(Accident.occurred_on.desc()).limit(50)).all()
-    diseases = session.execute(
-        select(DiseaseCase).where(access.scoped(session, actor, DiseaseCase.enterprise_id),
-                                  DiseaseCase.id.not_in(select(Case.disease_case_id)
-                                                        .where(Case.disease_case_id.is_not(None))))
-        .order_by(DiseaseCase.diagnosed_on.desc()).limit(50)).scalars().all()
-    return {"accidents": victims, "diseases": list(diseases)}
+    victims = incidents.victims_with_outcome(
+        session=session, actor=actor, outcomes=("serious", "fatal"),
+        without=select(Case.accident_id).where(Case.accident_id.is_not(None)))
+    diseases = incidents.disease_cases_in_scope(
+        session=session, actor=actor, without=select(Case.disease_case_id).where(Case.disease_case_id.is_not(None)))
+    return {"accidents": victims, "diseases": diseases}
 
 
 def open_from_incident(*, session: Session, actor: User, worker_reference: str, accident_id: int | None = None,
                        disease_case_id: int | None = None, today: date | None = None) -> Case:
     """A case offered from a serious accident (or an occupational disease), with legal aid on compensation."""
-    from qorgau.incidents.models import Accident, DiseaseCase
-
     today = _today(today)
     if accident_id:
-        accident = session.get(Accident, accident_id)
+        accident = incidents.accident_by_id(session=session, accident_id=accident_id)
         if accident is None or accident.category not in ("serious", "fatal", "group"):
             raise NotFound(N_("Not found."))
         isco = next((v.isco08 for v in accident.victims if v.outcome in ("serious", "fatal") and v.isco08), None)
         case = open_case(session=session, actor=actor, enterprise_id=accident.enterprise_id, cause="injury",
                          worker_reference=worker_reference, isco08=isco, accident_id=accident.id, today=today)
     elif disease_case_id:
-        disease = session.get(DiseaseCase, disease_case_id)
+        disease = incidents.disease_case_by_id(session=session, disease_case_id=disease_case_id)
         if disease is None:
             raise NotFound(N_("Not found."))
         case = open_case(session=session, actor=actor, enterprise_id=disease.enterprise_id, cause="disease",
@@ -862,12 +844,9 @@ def filing_block(*, session: Session, actor: User, filing) -> dict | None:
     if not filing.jobs_removed:
         return None
     figures = filing_figures(session=session, filing=filing)
-    removed_named = 0
-    from qorgau.airegister import service as register
-
     removed_named = sum(int(o.get("removed", 0)) for o in register.data_of(filing).get("occupations", []))
     may_open = (policy.allowed(actor, "support.write") and access.can_reach_enterprise(session, actor, filing.enterprise_id)
-                and filing.status not in ("draft", "withdrawn", "rejected") and figures["cases"] < removed_named)
+                and register.opens_support_cases(filing) and figures["cases"] < removed_named)
     return {**figures, "may_open": may_open, "to_open": max(0, removed_named - figures["cases"]),
             "may_read": policy.allowed(actor, "support.read"), "filing_id": filing.id}
 
@@ -963,3 +942,14 @@ def case_out(case: Case) -> dict:
 
 def answers_from(data: dict) -> scale.Answers:
     return scale.Answers(**{k: data.get(k) for k in asdict(scale.Answers())})
+
+
+# ---- what support hands the packages it follows ---------------------------------------------------------------
+
+
+def follow_filings_and_plans() -> None:
+    """Support works from the AI register's filings and from AI at work's retraining plans, and imports their
+    services; they do not import support. It hands them what to call instead: its block on a filing's page,
+    and the update of a worker's case when their progress on a plan is recorded."""
+    register.show_on_filing_page("support_block", filing_block)
+    aiwork.follow_plan_progress(on_plan_progress)

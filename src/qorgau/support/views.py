@@ -149,10 +149,8 @@ def case_page(request: Request, case_id: IdPath, user: User = Depends(require_us
     extra = request.scope.get("qorgau.support", {})
     personal = {p["assessment_id"]: p for p in extra.get("personal", [])}
     latest = case.assessments[-1] if case.assessments else None
-    from qorgau.aiwork import reference
-
     def title(code: str | None) -> str:
-        return reference.title(code, i18n.get_locale()) if code and code in reference.unit_groups() else (code or "")
+        return service.occupation_title(code, i18n.get_locale())
 
     minimum, minimum_source = service.subsistence_minimum(db)
     may_write = policy.allowed(user, "support.write") and case.status != CaseStatus.CLOSED
