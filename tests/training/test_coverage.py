@@ -21,7 +21,7 @@ def _enterprise(session, bin_):
 
 
 def test_coverage_counts_inspectors_and_committee_seats_in_date(session):
-    from qorgau.deviations.models import SafetyCommittee, TechnicalInspector
+    from qorgau.registry.models import SafetyCommittee, TechnicalInspector
     from qorgau.training import cycle
     from qorgau.training.models import Completion, Course, Enrolment
     from qorgau.training.service import coverage_for_enterprises

@@ -31,7 +31,7 @@ def test_inspector_finishes_the_school_and_the_registry_sees_the_training(sign_i
     from qorgau.core import documents
     from qorgau.core.models import AuditEntry
     from qorgau.deviations import people
-    from qorgau.deviations.models import TechnicalInspector
+    from qorgau.registry.models import TechnicalInspector
     from qorgau.training.models import Completion, Enrolment
 
     inspector_user = _user(session, "inspector")
@@ -150,7 +150,7 @@ def test_gaps_reminders_and_the_migrated_cycle(sign_in, session):
 
 
 def test_registering_an_inspector_with_a_past_training_records_it_in_the_training_centre(sign_in, session):
-    from qorgau.deviations.models import TechnicalInspector
+    from qorgau.registry.models import TechnicalInspector
     from qorgau.training.models import Completion
 
     officer = sign_in("officer")

@@ -29,6 +29,7 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
+from qorgau.deviations import service as deviations
 from qorgau.registry import access
 from qorgau.registry.models import Enterprise
 
@@ -452,9 +453,6 @@ def respond_finding(*, session: Session, actor: User, finding_id: int, response:
 
 def to_violation(*, session: Session, actor: User, finding_id: int, locale: str = "ru"):
     """Turn a finding into a violation with its corrective action in deviations (through its service), once."""
-    from qorgau.deviations import service as deviations
-    from qorgau.deviations.schemas import ActionIn, ViolationIn
-
     finding = session.get(Finding, finding_id)
     if finding is None:
         raise NotFound(N_("Not found."))
@@ -467,10 +465,10 @@ def to_violation(*, session: Session, actor: User, finding_id: int, locale: str 
     text = finding.description or ((point.text.get(locale) or point.text["ru"]) if point else "")
     description = (text + ("\n" + finding.evidence if finding.evidence else ""))[:2000]
     plan = finding.corrective_plan.strip()
-    actions = [ActionIn(kind="corrective", description=plan[:2000], due_on=finding.plan_due_on)] if len(plan) >= 3 else []
+    actions = [deviations.ActionIn(kind="corrective", description=plan[:2000], due_on=finding.plan_due_on)] if len(plan) >= 3 else []
     violation, _created = deviations.record(
         session=session, actor=actor, source="field", source_reference=f"SA-{row.id}-{finding.id}",
-        violation_in=ViolationIn(
+        violation_in=deviations.ViolationIn(
             enterprise_id=row.enterprise_id, category="other" if finding.area in ("osh", "management")
             else "labor_rights", severity=VIOLATION_SEVERITY[finding.severity], description=description,
             rule_reference=(point.code + (" · ILO " + ", ".join(point.ilo) if point.ilo else ""))[:300] if point else "",

@@ -15,13 +15,12 @@ from qorgau.deviations.models import (
     ActionEscalation,
     ActionStatus,
     CorrectiveAction,
-    SafetyCommittee,
-    TechnicalInspector,
     Violation,
     ViolationStatus,
 )
 from qorgau.deviations.schemas import ActionIn, ViolationIn
-from qorgau.registry.models import Site, Zone
+from qorgau.registry.models import SafetyCommittee, Site, TechnicalInspector, Zone
+from qorgau.training import service as training
 
 # (category, typical severity, what the inspector wrote, what must be done)
 FINDINGS = [
@@ -112,11 +111,9 @@ def generate(session: Session, ctx) -> None:
     if inspectors:
         session.execute(insert(TechnicalInspector), inspectors)
         # Their last safety training, recorded from paper, goes to the training centre (the one source).
-        from qorgau.training import cycle
-
         rows = session.execute(select(TechnicalInspector.id, TechnicalInspector.enterprise_id, TechnicalInspector.unit,
                                       TechnicalInspector.full_name)).all()
-        cycle.record_many(session, [{"inspector_id": i, "enterprise_id": e, "person_name": name,
+        training.record_inspector_trainings(session, [{"inspector_id": i, "enterprise_id": e, "person_name": name,
                                      "trained_on": trainings[(e, unit)],
                                      "title": "Обучение по безопасности и охране труда (40 ч)"}
                                     for i, e, unit, name in rows if (e, unit) in trainings])

@@ -19,6 +19,7 @@ from qorgau.core.config import get_settings
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
+from qorgau.deviations.days import parse_days
 from qorgau.deviations.models import ActionEscalation, ActionStatus, CorrectiveAction, Violation
 from qorgau.registry import access, routing
 from qorgau.registry.models import Enterprise
@@ -33,8 +34,6 @@ STEP_LABELS = {
 
 
 def steps() -> list[tuple[str, int]]:
-    from qorgau.deviations.service import parse_days
-
     ladder = parse_days(get_settings().deviations_ladder, "QORGAU_DEVIATIONS_LADDER")
     return sorted(ladder.items(), key=lambda item: item[1])
 

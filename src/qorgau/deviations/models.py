@@ -1,5 +1,7 @@
-"""Violations found by union technical inspectors, their corrective actions, evidence and escalation;
-the registry of technical inspectors and safety committees."""
+"""Violations found by union technical inspectors, their corrective actions, evidence and escalation.
+
+The registry of technical inspectors and safety committees is on the registry floor
+(`qorgau.registry.models`): the inspectors' training reads it as well as this package."""
 
 from __future__ import annotations
 
@@ -180,33 +182,3 @@ class ViolationImport(Base):
     status: Mapped[str] = mapped_column(String(16), default="uploaded")  # uploaded | failed | imported
     result: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class TechnicalInspector(Base):
-    """A union technical inspector: where and since when. Their periodic safety training lives in the
-    training centre (`training_completion`, read through `qorgau.training.cycle`): one source."""
-
-    __tablename__ = "deviations_inspector"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("registry_enterprise.id"), index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
-    full_name: Mapped[str] = mapped_column(String(200))
-    unit: Mapped[str] = mapped_column(String(200), default="")  # shop, brigade or site the inspector covers
-    appointed_on: Mapped[date] = mapped_column(Date)
-    ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-
-
-class SafetyCommittee(Base):
-    """A safety committee (production council) of an enterprise."""
-
-    __tablename__ = "deviations_committee"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("registry_enterprise.id"), index=True)
-    name: Mapped[str] = mapped_column(String(200))
-    established_on: Mapped[date] = mapped_column(Date)
-    members: Mapped[int] = mapped_column(Integer)
-    worker_members: Mapped[int] = mapped_column(Integer)
-    chair: Mapped[str] = mapped_column(String(200), default="")
-    last_meeting_on: Mapped[date | None] = mapped_column(Date, nullable=True)

@@ -13,12 +13,10 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.deviations.models import SafetyCommittee, TechnicalInspector
 from qorgau.deviations.schemas import CommitteeIn, InspectorIn
 from qorgau.registry import access
-from qorgau.registry.models import Enterprise
-
-TRAINING_VALID_YEARS = 3  # inspectors' safety training is refreshed at least every three years (training.cycle)
+from qorgau.registry.models import Enterprise, SafetyCommittee, TechnicalInspector
+from qorgau.training import service as training
 
 
 def _writer(session: Session, actor: User, enterprise_id: int) -> None:
@@ -30,15 +28,14 @@ def add_inspector(*, session: Session, actor: User, inspector_in: InspectorIn) -
     _writer(session, actor, inspector_in.enterprise_id)
     if inspector_in.trained_on and inspector_in.trained_on > utcnow().date():
         raise ValidationFailed(N_("The date cannot be in the future."), field="trained_on")
-    from qorgau.training import cycle
-
     inspector = TechnicalInspector(**inspector_in.model_dump(exclude={"trained_on", "training"}))
     session.add(inspector)
     session.flush()
     if inspector_in.trained_on:
         # The training itself is kept by the training centre, the one source of the three-year cycle.
-        cycle.record(session, inspector_id=inspector.id, enterprise_id=inspector.enterprise_id,
-                     person_name=inspector.full_name, trained_on=inspector_in.trained_on, title=inspector_in.training)
+        training.record_inspector_training(
+            session, inspector_id=inspector.id, enterprise_id=inspector.enterprise_id,
+            person_name=inspector.full_name, trained_on=inspector_in.trained_on, title=inspector_in.training)
     return inspector
 
 
@@ -88,16 +85,12 @@ def committees(*, session: Session, actor: User, enterprise_id: int | None = Non
 
 def last_trained(session: Session, inspectors: list[TechnicalInspector]) -> dict[int, date]:
     """Inspector id -> day of the last periodic safety training, from the training centre."""
-    from qorgau.training import cycle
-
-    return cycle.last_trained(session, [i.id for i in inspectors])
+    return training.inspectors_last_trained(session, [i.id for i in inspectors])
 
 
 def training_due(trained_on: date | None, today: date) -> bool:
     """No training on record, or the last one is more than three years old."""
-    from qorgau.training import cycle
-
-    return cycle.due(trained_on, today)
+    return training.inspector_training_due(trained_on, today)
 
 
 def coverage(*, session: Session, actor: User, by: str, today: date | None = None) -> list[dict]:
@@ -107,11 +100,9 @@ def coverage(*, session: Session, actor: User, by: str, today: date | None = Non
     if by not in ("enterprise", "region", "sector"):
         raise ValidationFailed(N_("Unknown grouping."), field="by")
     today = today or utcnow().date()
-    from qorgau.training import cycle
-
-    latest = cycle.latest_by_inspector().subquery()
+    latest = training.latest_inspector_training().subquery()
     active = select(TechnicalInspector.enterprise_id, func.count().label("n"),
-                    func.sum(case((cycle.in_date(latest.c.valid_until, today), 1), else_=0)).label("trained")) \
+                    func.sum(case((training.inspector_training_in_date(latest.c.valid_until, today), 1), else_=0)).label("trained")) \
         .outerjoin(latest, latest.c.inspector_id == TechnicalInspector.id) \
         .where(TechnicalInspector.appointed_on <= today, or_(TechnicalInspector.ended_on.is_(None), TechnicalInspector.ended_on > today)) \
         .group_by(TechnicalInspector.enterprise_id).subquery()

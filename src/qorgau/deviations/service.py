@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Integer, Select, and_, case, false, func, select, true
+from sqlalchemy import Integer, Select, and_, case, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, selectinload
 
@@ -24,6 +24,8 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.media import clean_photo
 from qorgau.core.models import User
 from qorgau.core.states import Transitions
+from qorgau.deviations import labels, ladder
+from qorgau.deviations.days import parse_days
 from qorgau.deviations.models import (
     ACTION_MOVES,
     VERDICT_MOVES,
@@ -38,7 +40,7 @@ from qorgau.deviations.models import (
 )
 from qorgau.deviations.schemas import ActionIn, ViolationIn
 from qorgau.registry import access
-from qorgau.registry.models import Site, Zone
+from qorgau.registry.models import Enterprise, Site, TechnicalInspector, Zone
 
 MAX_PHOTOS = 5
 DRAFT = ViolationStatus.DRAFT
@@ -49,17 +51,6 @@ def _move(record: Violation | CorrectiveAction, moves: Transitions, target: StrE
     """Set the record's status through its transition table; staying where it is is no move."""
     if record.status != target:
         record.status = moves.move(record.status, target)
-
-
-def parse_days(spec: str, field: str) -> dict[str, int]:
-    """'gross=3,significant=14' -> {'gross': 3, 'significant': 14}, keeping the order."""
-    days = {}
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        name, _, value = part.partition("=")
-        if not value.strip().isdigit():
-            raise ValueError(f"{field}: '{part}' is not name=days")
-        days[name.strip()] = int(value)
-    return days
 
 
 def due_date(severity: str, kind: str, found_on: date) -> date:
@@ -167,8 +158,6 @@ def _new_action(session: Session, violation: Violation, action_in: ActionIn, tod
 
 
 def _tell_employer(session: Session, violation: Violation, title: str, urgent: bool = False) -> list[str]:
-    from qorgau.deviations import ladder
-
     return ladder.tell(session, ladder.employer_users(session, violation.enterprise_id), violation, title, urgent)
 
 
@@ -637,13 +626,29 @@ def open_for_enterprises(*, session: Session, enterprise_ids: list[int], today: 
 
 def inspectors_for_enterprises(*, session: Session, on: date | None = None) -> dict[int, int]:
     """Technical inspectors in office on a day, per enterprise, from the inspectors' registry."""
-    from sqlalchemy import or_
-
-    from qorgau.deviations.models import TechnicalInspector
-
     on = on or utcnow().date()
     return dict(session.execute(
         select(TechnicalInspector.enterprise_id, func.count())
         .where(TechnicalInspector.appointed_on <= on,
                or_(TechnicalInspector.ended_on.is_(None), TechnicalInspector.ended_on > on))
         .group_by(TechnicalInspector.enterprise_id)).all())
+
+
+# ---- the escalation ladder, for packages that climb the same one ------------------------------------------
+
+
+def escalation_steps() -> list[tuple[str, int]]:
+    """The ladder's steps (name, days overdue), lowest first: the published interface of `ladder.steps`."""
+    return ladder.steps()
+
+
+def escalation_recipients(session: Session, step: str, enterprise: Enterprise) -> list[User]:
+    """Who is told at a step of the ladder for an enterprise: the published interface of `ladder.recipients`."""
+    return ladder.recipients(session, step, enterprise)
+
+
+# ---- what other packages fill in and show ----------------------------------------------------------------
+# Published with the functions above: `ViolationIn` and `ActionIn` (imported at the top) are the forms another
+# package fills to record a violation with its actions (`record`); these are the words for a violation's
+# severities that a form of theirs offers (English message ids, translated when shown).
+SEVERITY_LABELS = labels.SEVERITIES

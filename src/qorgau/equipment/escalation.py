@@ -16,6 +16,7 @@ from qorgau.core.config import get_settings
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
+from qorgau.deviations import service as deviations
 from qorgau.equipment.models import OPEN_PLAN, RenewalEscalation, RenewalItem
 from qorgau.registry.models import Enterprise
 
@@ -39,10 +40,8 @@ def _tell(session: Session, people: list[User], row: RenewalItem, title: str, ur
 
 def _step(session: Session, row: RenewalItem, step: str, level: int, today: date, by: User | None = None
           ) -> RenewalEscalation:
-    from qorgau.deviations import ladder
-
     enterprise = session.get(Enterprise, row.enterprise_id)
-    people = ladder.recipients(session, step, enterprise) + ([by] if by else [])
+    people = deviations.escalation_recipients(session, step, enterprise) + ([by] if by else [])
     overdue = (today - row.due_on).days
     if step == "reminder":
         title = N_("Re-equipment plan line due on %(date)s")
@@ -62,9 +61,7 @@ def _step(session: Session, row: RenewalItem, step: str, level: int, today: date
 
 def climb(*, session: Session, row: RenewalItem, today: date, by: User | None = None) -> RenewalEscalation | None:
     """One step up the ladder (asked for by a person), or None at the top."""
-    from qorgau.deviations import ladder
-
-    steps = ladder.steps()
+    steps = deviations.escalation_steps()
     if row.escalation_level >= len(steps):
         return None
     row.escalation_level += 1
@@ -75,9 +72,7 @@ def climb(*, session: Session, row: RenewalItem, today: date, by: User | None = 
 
 def escalate(*, session: Session, today: date) -> list[RenewalEscalation]:
     """Remind before the due date and climb the ladder for every overdue open plan line."""
-    from qorgau.deviations import ladder
-
-    steps = ladder.steps()
+    steps = deviations.escalation_steps()
     reminder_days = get_settings().deviations_reminder_days
     taken: list[RenewalEscalation] = []
     query = (select(RenewalItem).where(RenewalItem.status.in_(OPEN_PLAN),

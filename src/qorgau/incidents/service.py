@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from qorgau.core import policy
 from qorgau.core.db import utcnow
-from qorgau.core.errors import NotFound, ValidationFailed
+from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
+from qorgau.incidents import lookup, workflow
 from qorgau.incidents.engine import deadlines, exposure, rates
 from qorgau.incidents.engine.calendar_kz import Calendar
 from qorgau.incidents.models import Accident, Denominator, DiseaseCase, Victim
@@ -70,19 +71,14 @@ def accidents_query(*, session: Session, actor: User, year: int | None = None, c
 
 
 def get(*, session: Session, actor: User, accident_id: int) -> Accident:
-    accident = session.get(Accident, accident_id)
-    if accident is None:
-        raise NotFound(N_("Not found."))
-    access.require_enterprise(session, actor, "incidents.read", accident.enterprise_id)
-    return accident
+    """One accident, if the actor may read it (not found, or refused)."""
+    return lookup.get(session=session, actor=actor, accident_id=accident_id)
 
 
 def close_investigation(*, session: Session, actor: User, accident_id: int, act_on: date,
                         employer_fault_percent: int, worker_fault_percent: int,
                         dissents: dict[int, str] | None = None, contents=None) -> Accident:
     """Record the investigation act with the split of fault and the members' dissent (see workflow.close)."""
-    from qorgau.incidents import workflow
-
     return workflow.close(session=session, actor=actor, accident_id=accident_id, act_on=act_on,
                           employer_fault_percent=employer_fault_percent, worker_fault_percent=worker_fault_percent,
                           dissents=dissents, contents=contents)
@@ -90,8 +86,6 @@ def close_investigation(*, session: Session, actor: User, accident_id: int, act_
 
 def overdue_investigations(*, session: Session, actor: User, today: date) -> list[Accident]:
     """Open investigations with a step past its term: the notification or the investigation itself."""
-    from qorgau.incidents import workflow
-
     query = accidents_query(session=session, actor=actor).where(workflow.overdue_condition(today))
     return list(session.execute(query).scalars())
 

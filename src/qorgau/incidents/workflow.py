@@ -23,6 +23,7 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.incidents.engine import deadlines
 from qorgau.incidents.engine.calendar_kz import Calendar
+from qorgau.incidents.lookup import get
 from qorgau.incidents.models import Accident, ActMeasure, CommissionMember, Extension
 from qorgau.incidents.states import StepStatus
 from qorgau.registry import access
@@ -107,8 +108,6 @@ def overdue_condition(today: date):
 
 
 def _writable(session: Session, actor: User, accident_id: int) -> Accident:
-    from qorgau.incidents.service import get
-
     accident = get(session=session, actor=actor, accident_id=accident_id)
     access.require_enterprise(session, actor, "incidents.write", accident.enterprise_id)
     return accident

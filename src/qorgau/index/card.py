@@ -10,35 +10,30 @@ check page says the card is genuine but no longer current.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.core import documents, i18n
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
+from qorgau.index import service
+from qorgau.index.card_documents import KIND, OBJECT_TYPE
 from qorgau.index.methodology import DIRECTIONS, SOURCES
 from qorgau.index.models import Run, Score
 from qorgau.index.states import SCORE_LABELS, SourceStatus
 from qorgau.registry.models import Enterprise
 
-KIND = "index_card"
-OBJECT_TYPE = "index_run"  # object_id is the run's id: a newer run of the period supersedes the card
 STATUS_LABELS = SCORE_LABELS
 
 
 def _published_run_id(session: Session, period: int) -> int | None:
-    from qorgau.index.service import publication
-
-    item = publication(session=session, period=period)
+    item = service.publication(session=session, period=period)
     return item.run_id if item is not None else None
 
 
 def card_context(session: Session, run: Run, score: Score, language: str) -> dict:
     """What the card shows, with the methodology's texts in `language`."""
-    from qorgau.index.service import parsed
-
-    method = parsed(run.methodology)
+    method = service.parsed(run.methodology)
     shares = method.effective_weights()
     sourced = {name: set(info.get("indicators", [])) for name, info in (run.sources or {}).items()
                if name != "_unsourced" and info.get("status") == SourceStatus.USED}
@@ -63,9 +58,7 @@ def issue_card(session: Session, *, actor: User, run_id: int, enterprise_id: int
     the enterprise issue it."""
     if language not in i18n.LOCALES:
         raise ValidationFailed(N_("Unknown language."), field="language")
-    from qorgau.index.service import draft_score
-
-    run, score = draft_score(session=session, actor=actor, run_id=run_id, enterprise_id=enterprise_id)
+    run, score = service.draft_score(session=session, actor=actor, run_id=run_id, enterprise_id=enterprise_id)
     enterprise = session.get(Enterprise, enterprise_id)
     with i18n.locale_context(language):
         title = i18n.translate(N_("Safety Index card %(period)s"), "index") % {"period": run.period}
@@ -77,22 +70,3 @@ def issue_card(session: Session, *, actor: User, run_id: int, enterprise_id: int
         context={**card_context(session, run, score, language), "enterprise": enterprise,
                  "enterprise_name": enterprise_name})
     return issued.document
-
-
-def supersede(session: Session, *, run: Run) -> int:
-    """Revoke the cards of the earlier runs of `run`'s period (each with the reason in its own language)."""
-    earlier = [str(i) for i in session.execute(select(Run.id).where(Run.period == run.period, Run.id < run.id))
-               .scalars()]
-    if not earlier:
-        return 0
-    cards = session.execute(select(documents.IssuedDocument).where(
-        documents.IssuedDocument.kind == KIND, documents.IssuedDocument.object_type == OBJECT_TYPE,
-        documents.IssuedDocument.object_id.in_(earlier), documents.IssuedDocument.revoked_at.is_(None))).scalars()
-    count = 0
-    for card in cards:
-        with i18n.locale_context(card.language):
-            reason = i18n.translate(N_("Superseded: the %(period)s index was computed again (run %(run)s)."),
-                                    "index") % {"period": run.period, "run": run.id}
-        documents.revoke(session, document=card, reason=reason)
-        count += 1
-    return count

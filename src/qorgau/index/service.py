@@ -28,7 +28,7 @@ from qorgau.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.notify import notify
-from qorgau.index import card, engine, evidence, sources, uncertainty
+from qorgau.index import card_documents, engine, evidence, sources, uncertainty
 from qorgau.index.methodology import SOURCES, Methodology, MethodologyError, parse_methodology
 from qorgau.index.models import Evidence, MethodologyVersion, Publication, Reply, Run, Score
 from qorgau.index.states import (
@@ -297,7 +297,7 @@ def run_period(*, session: Session, actor: User, period: int, seed: int | None =
                  after={"period": period, "methodology_version": row.version, "seed": seed, "runs": runs,
                         "ranked": run.ranked, "insufficient": run.insufficient,
                         "results_sha256": run.results_sha256})
-    card.supersede(session, run=run)  # cards of earlier runs of this period are no longer current
+    card_documents.supersede(session, run=run)  # cards of earlier runs of this period are no longer current
     return run
 
 

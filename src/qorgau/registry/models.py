@@ -1,11 +1,11 @@
 """Reference data and the union/enterprise tree: regions, sectors, occupations, unions, enterprises,
-sites and hazardous zones."""
+sites and hazardous zones; the union's technical inspectors and safety committees at each enterprise."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qorgau.core.db import Base, UTCDateTime, utcnow
@@ -124,3 +124,37 @@ class Zone(Base):
     max_headcount: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     site: Mapped[Site] = relationship(back_populates="zones")
+
+
+class TechnicalInspector(Base):
+    """A union technical inspector: where and since when. Their periodic safety training lives in the
+    training centre (`training_completion`, read through `qorgau.training.service`): one source.
+
+    Kept by the deviations package (its registry pages and forms; the table keeps its `deviations_` name
+    and its migrations), it sits on the registry floor because the training centre reads it too: who must
+    be trained, and whose training is due."""
+
+    __tablename__ = "deviations_inspector"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("registry_enterprise.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(200), default="")  # shop, brigade or site the inspector covers
+    appointed_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class SafetyCommittee(Base):
+    """A safety committee (production council) of an enterprise."""
+
+    __tablename__ = "deviations_committee"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("registry_enterprise.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    established_on: Mapped[date] = mapped_column(Date)
+    members: Mapped[int] = mapped_column(Integer)
+    worker_members: Mapped[int] = mapped_column(Integer)
+    chair: Mapped[str] = mapped_column(String(200), default="")
+    last_meeting_on: Mapped[date | None] = mapped_column(Date, nullable=True)

@@ -17,8 +17,9 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.core.templating import render
 from qorgau.core.types import IdPath
-from qorgau.deviations.labels import CATEGORIES, SEVERITIES
+from qorgau.deviations import service as deviations
 from qorgau.registry import service as registry
+from qorgau.registry.hazards import CATEGORIES
 from qorgau.risk import visits
 from qorgau.risk.models import InspectionItem
 
@@ -31,7 +32,7 @@ def _form(request: Request, db: Session, item: InspectionItem, values: dict | No
     enterprise = registry.enterprise_by_id(session=db, enterprise_id=item.enterprise_id)
     return render(request, "risk/visit.html", {
         "item": item, "enterprise": enterprise, "rows": ROWS, "values": values or {}, "categories": CATEGORIES,
-        "severities": SEVERITIES, "error": error, "error_field": error_field or None})
+        "severities": deviations.SEVERITY_LABELS, "error": error, "error_field": error_field or None})
 
 
 @router.get("/items/{risk_item_id}/visit")

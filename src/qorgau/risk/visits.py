@@ -25,7 +25,6 @@ from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.deviations import service as deviations
-from qorgau.deviations.schemas import ViolationIn
 from qorgau.registry import access
 from qorgau.risk.models import InspectionItem, InspectionPlan, Visit
 from qorgau.risk.states import ACTIVE
@@ -72,7 +71,7 @@ def record_visit(*, session: Session, actor: User, item_id: int, visited_on: dat
     recorded = []
     for number, found in enumerate(violations, start=1):
         try:
-            violation_in = ViolationIn(enterprise_id=item.enterprise_id, zone_id=found.zone_id,
+            violation_in = deviations.ViolationIn(enterprise_id=item.enterprise_id, zone_id=found.zone_id,
                                        category=found.category, severity=found.severity,
                                        description=found.description, rule_reference=found.rule_reference,
                                        work_stopped=found.work_stopped, found_on=visited_on)

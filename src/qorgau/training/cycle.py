@@ -2,8 +2,8 @@
 
 A union technical inspector retakes occupational safety training at least every three years. Every
 such training is a `Completion` with `inspector_cycle=True` (finished on the platform or recorded from a
-paper certificate) tied to the inspector's registry row; `deviations` asks here when an inspector was
-last trained and whether that is still in date.
+paper certificate) tied to the inspector's registry row; `deviations` asks here, through
+`training.service`, when an inspector was last trained and whether that is still in date.
 """
 
 from __future__ import annotations

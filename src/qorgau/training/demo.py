@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.core.db import utcnow
+from qorgau.registry.models import SafetyCommittee, TechnicalInspector
 from qorgau.training import catalogue, cycle
 from qorgau.training.models import Completion, Enrolment, EnrolmentStatus, LearnerRole, LessonProgress
 
@@ -24,8 +25,6 @@ PEOPLE = ["Абдрахманов Т.С.", "Ким Е.В.", "Сейтқали А
 
 
 def generate(session: Session, ctx) -> None:
-    from qorgau.deviations.models import SafetyCommittee, TechnicalInspector
-
     rng = ctx.rng("training")
     courses = {c.key: c for c in catalogue.load(session)}
     today = utcnow().date()

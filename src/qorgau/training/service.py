@@ -17,7 +17,7 @@ from qorgau.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import Notification, User
 from qorgau.registry import access
-from qorgau.registry.models import Enterprise
+from qorgau.registry.models import Enterprise, SafetyCommittee, TechnicalInspector
 from qorgau.training import cycle
 from qorgau.training.models import (
     ENROLMENT_FLOW,
@@ -328,8 +328,6 @@ def _complete_if_done(session: Session, actor: User, enrolment: Enrolment, publi
 
 def _inspector_of(session: Session, enrolment: Enrolment) -> int | None:
     """The learner's row in the inspectors' registry at this enterprise (in office today), if any."""
-    from qorgau.deviations.models import TechnicalInspector
-
     if enrolment.user_id is None:
         return None
     today = utcnow().date()
@@ -376,8 +374,6 @@ def completion_of(session: Session, enrolment: Enrolment) -> Completion | None:
 # ---------------------------------------------------------------- gaps and reminders
 
 def _active_inspectors(today: date):
-    from qorgau.deviations.models import TechnicalInspector
-
     return and_(TechnicalInspector.appointed_on <= today,
                 or_(TechnicalInspector.ended_on.is_(None), TechnicalInspector.ended_on > today))
 
@@ -385,8 +381,6 @@ def _active_inspectors(today: date):
 def inspector_gaps(*, session: Session, actor: User, today: date | None = None, enterprise_id: int | None = None,
                    limit: int = 1000) -> list[dict]:
     """Inspectors in office whose cycle training is missing or out of date, oldest first."""
-    from qorgau.deviations.models import TechnicalInspector
-
     policy.require(actor, "training.report")
     today = today or utcnow().date()
     latest = cycle.latest_by_inspector().subquery()
@@ -406,8 +400,6 @@ def inspector_gaps(*, session: Session, actor: User, today: date | None = None, 
 def gaps(*, session: Session, actor: User, by: str, today: date | None = None) -> list[dict]:
     """By enterprise, region or sector: inspectors in office with training in date, expired and missing;
     committee members (seats) against committee members trained on a course still in date."""
-    from qorgau.deviations.models import SafetyCommittee, TechnicalInspector
-
     policy.require(actor, "training.report")
     if by not in ("enterprise", "region", "sector"):
         raise ValidationFailed(N_("Unknown grouping."), field="by")
@@ -463,8 +455,6 @@ def remind(session: Session, today: date | None = None) -> dict:
     """Tell inspectors (with an account) whose cycle training ends within two months or has ended, and
     learners whose course is due within a week or overdue. At most one reminder per person per month."""
     from qorgau.core.notify import notify
-    from qorgau.deviations.models import TechnicalInspector
-
     today = today or utcnow().date()
     since = datetime.combine(today - timedelta(days=REMIND_EVERY_DAYS), time(0, 0), tzinfo=UTC)
     reminded = set(session.execute(select(Notification.user_id).where(
@@ -537,8 +527,6 @@ def coverage_for_enterprises(*, session: Session, on: date) -> dict[int, float]:
     An enterprise with nobody required has no value (absent, not 0 or 100). No permission check: the
     Safety Index reads it for every enterprise, as it reads the other packages' counts.
     """
-    from qorgau.deviations.models import SafetyCommittee, TechnicalInspector
-
     valid = and_(Completion.completed_on <= on, Completion.valid_until.is_not(None), Completion.valid_until >= on)
     trained_inspector = (select(Completion.id).where(Completion.inspector_id == TechnicalInspector.id,
                                                      Completion.inspector_cycle.is_(True), valid)
@@ -595,3 +583,42 @@ def learners(session: Session, limit: int = 300) -> list[User]:
     """Active accounts that may be enrolled by name (by name)."""
     return list(session.execute(select(User).where(User.is_active.is_(True)).order_by(User.full_name)
                                 .limit(limit)).scalars())
+
+
+# ---- the inspectors' training cycle, as the inspectors' registry reads it --------------------------------
+# The published interface of `training.cycle` for other packages: the deviations package keeps the
+# registry of technical inspectors and records and shows their periodic training through these.
+
+
+def record_inspector_training(session: Session, *, inspector_id: int, enterprise_id: int, person_name: str,
+                              trained_on: date, title: str = "", user_id: int | None = None) -> Completion:
+    """A training done outside the platform (a paper certificate), entered in the inspectors' registry."""
+    return cycle.record(session, inspector_id=inspector_id, enterprise_id=enterprise_id, person_name=person_name,
+                        trained_on=trained_on, title=title, user_id=user_id)
+
+
+def record_inspector_trainings(session: Session, rows: list[dict]) -> None:
+    """Bulk form of `record_inspector_training` (demo data, imports): rows with inspector_id, enterprise_id,
+    person_name, trained_on and title."""
+    cycle.record_many(session, rows)
+
+
+def inspectors_last_trained(session: Session, inspector_ids: list[int]) -> dict[int, date]:
+    """Inspector id -> the day of their latest training that counts for the three-year cycle."""
+    return cycle.last_trained(session, inspector_ids)
+
+
+def inspector_training_due(trained_on: date | None, today: date) -> bool:
+    """True when the inspector has no training on record or the last one is past its three years."""
+    return cycle.due(trained_on, today)
+
+
+def latest_inspector_training() -> Select:
+    """A query (inspector_id, trained_on, valid_until) of each inspector's latest cycle training, to join on."""
+    return cycle.latest_by_inspector()
+
+
+def inspector_training_in_date(valid_until_column, today: date):
+    """The condition that a cycle training's end of validity (a column of `latest_inspector_training`) has
+    not passed on `today`."""
+    return cycle.in_date(valid_until_column, today)
