@@ -76,12 +76,9 @@ def test_sources_say_what_they_did_and_a_failing_source_does_not_stop_the_run(se
 
 
 def test_injury_rates_come_from_the_incidents_service_per_1000_workers(session):
-    from qorgau.core.plugins import optional_module
+    from qorgau.incidents import service as incidents
     from qorgau.index import service, sources
 
-    incidents = optional_module("incidents", "service")
-    if incidents is None or not hasattr(incidents, "counts_for_enterprises"):
-        pytest.skip("the incidents package has no counts_for_enterprises yet")
     enterprises = service.enterprise_table(session)
     window = sources.Window(YEAR - 1)
     result = sources.incidents(session, enterprises, window)

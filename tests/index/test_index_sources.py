@@ -45,14 +45,8 @@ def _fakes(enterprises, calls: list) -> dict[str, ModuleType]:
 
 
 def _install(monkeypatch, modules: dict[str, ModuleType]) -> None:
-    real = sources.optional_module
-
-    def optional_module(package: str, module: str):
-        if module == "service" and package in modules:
-            return modules[package]
-        return real(package, module)
-
-    monkeypatch.setattr(sources, "optional_module", optional_module)
+    for package, module in modules.items():
+        monkeypatch.setitem(sources.SERVICES, package, module)
 
 
 def test_new_readers_call_their_one_function_with_the_window_and_say_so(session, monkeypatch):
@@ -78,13 +72,13 @@ def test_new_readers_call_their_one_function_with_the_window_and_say_so(session,
 def test_a_missing_package_or_function_is_absent(session, monkeypatch):
     enterprises = service.enterprise_table(session)
     window = sources.Window(YEAR)
-    # In this tree the audits, equipment and agreements packages may not exist at all; with an empty module the
-    # function is missing.
+    # A service module without the function the reader asks for, then no service module at all.
     _install(monkeypatch, {p: ModuleType(f"qorgau.{p}.service") for p in NEW} | {"training": ModuleType("t")})
     for reader in (sources.audits, sources.equipment, sources.agreements, sources.training):
         result = reader(session, enterprises, window)
         assert result.status == "absent" and result.values == {} and result.functions == []
-    monkeypatch.setattr(sources, "optional_module", lambda package, module: None)
+    for package in (*NEW, "training"):
+        monkeypatch.delitem(sources.SERVICES, package)
     assert all(reader(session, enterprises, window).status == "absent"
                for reader in (sources.audits, sources.equipment, sources.agreements, sources.training))
     assert "knowledge" not in sources.READERS

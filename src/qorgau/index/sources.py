@@ -1,8 +1,8 @@
 """Where each indicator's values come from: the registry, and other packages through their service.py only.
 
 Every source returns, per indicator, a value for the enterprises it knows about (NaN elsewhere), and
-says what it did: "used" (with the service functions it called), "absent" (the package or function is
-not on this platform yet: the indicator is missing for everyone, and coverage shows it) or "error".
+says what it did: "used" (with the service functions it called), "absent" (the package does not offer
+the function: the indicator is missing for everyone, and coverage shows it) or "error".
 Nothing is invented: an enterprise with no record in a source has no value for that source's indicators
 and the methodology's missing-data rule decides what happens.
 """
@@ -19,12 +19,19 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from qorgau.agreements import service as agreements_service
+from qorgau.audits import service as audits_service
 from qorgau.core import policy
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.core.plugins import optional_module
+from qorgau.deviations import service as deviations_service
+from qorgau.equipment import service as equipment_service
+from qorgau.incidents import service as incidents_service
 from qorgau.index.states import SOURCE_LABELS, SourceStatus
+from qorgau.monitoring import service as monitoring_service
 from qorgau.registry.models import Enterprise, UnionOrg
+from qorgau.speaks import service as speaks_service
+from qorgau.training import service as training_service
 
 log = logging.getLogger("qorgau.index")
 
@@ -66,8 +73,15 @@ class SourceResult:
 Reader = Callable[[Session, pd.DataFrame, Window], SourceResult]
 
 
+# The packages the index reads, each through its service module only (imported here, so the import
+# contracts see every link). A source whose function a package does not offer is reported "absent".
+SERVICES = {"agreements": agreements_service, "audits": audits_service, "deviations": deviations_service,
+            "equipment": equipment_service, "incidents": incidents_service, "monitoring": monitoring_service,
+            "speaks": speaks_service, "training": training_service}
+
+
 def _service(package: str):
-    return optional_module(package, "service")
+    return SERVICES.get(package)
 
 
 def _series(values: dict[int, float], enterprises: pd.DataFrame) -> pd.Series:
