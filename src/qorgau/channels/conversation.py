@@ -24,8 +24,6 @@ from qorgau.core.i18n import gettext as _
 from qorgau.registry import service as registry
 from qorgau.registry.hazards import CATEGORIES
 from qorgau.speaks import service as speaks
-from qorgau.speaks.labels import STATUS_LABELS
-from qorgau.speaks.schemas import ReportIn
 
 LANGUAGES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 MAX_CHOICES = 6
@@ -184,7 +182,7 @@ def _photos(database_url: str, state: dict, event: Event) -> list[Reply]:
         return [Reply(_("Add photos or voice notes, or send the report now."), [[(_("Send the report"), "send")]])]
     draft = state["draft"]
     try:
-        report_in = ReportIn.model_validate({
+        report_in = speaks.report_from({
             "enterprise_id": draft.get("enterprise_id"), "region_kato": draft.get("region_kato"),
             "sector_code": draft.get("sector_code"), "category": draft["category"],
             "description": draft["description"], "language": i18n.get_locale()})
@@ -216,7 +214,7 @@ def _receipt(database_url: str, state: dict, event: Event) -> list[Reply]:
     assert view is not None
     state.update(step="thread", receipt=digits)
     lines = [_("Report %(reference)s · %(status)s", reference=view["reference"],
-                status=_speaks(STATUS_LABELS.get(view["status"], view["status"])))]
+                status=_speaks(speaks.status_label(view["status"])))]
     for message in view["messages"]:
         who = _("You") if message["from_reporter"] else _("Union")
         lines.append(f"{i18n.format_date(message['sent_on'])} · {who}: {message['body']}")

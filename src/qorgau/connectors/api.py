@@ -31,9 +31,15 @@ from qorgau.connectors.schemas import (
 from qorgau.core.deps import get_db, require_scope, require_user, writer
 from qorgau.core.models import User
 from qorgau.core.types import MAX_ID, IdPath
-from qorgau.monitoring.api import BinPath, raw_body
+from qorgau.monitoring import service as monitoring
+from qorgau.registry.api import BinPath
 
 router = APIRouter()
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request body, refused beyond 4 MiB without reading the rest."""
+    return await monitoring.read_payload(request.stream())
 
 
 def telemetry_user(request: Request, user: User = Depends(require_user)) -> User:

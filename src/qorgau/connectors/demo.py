@@ -7,16 +7,13 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.connectors.feed import Feed
 from qorgau.connectors.mapping import Batch, LinkChange, Reading
 from qorgau.connectors.models import Connector, ConnectorStatus, Point, Rollout, Stage
 from qorgau.core.db import utcnow
-from qorgau.monitoring.models import Sensor
-from qorgau.monitoring.sink import zones_of
-from qorgau.monitoring.substances import default_catalogue
+from qorgau.monitoring import service as monitoring
 
 PILOT_ON, REFINEMENT_ON, MANDATORY_ON = date(2025, 9, 1), date(2026, 6, 1), date(2027, 1, 1)
 PROTOCOLS = [("modbus", "10.20.1.15:502", {"unit_id": 1, "poll_s": 5}),
@@ -37,33 +34,31 @@ def _source(protocol: str, n: int) -> str:
 def generate(session: Session, ctx) -> None:
     if not ctx.enterprises:
         return
-    catalogue = default_catalogue()
+    catalogue = monitoring.default_catalogue()
     rng = ctx.rng("connectors")
     pilots = []
     for enterprise in ctx.enterprises:
         if len(pilots) == 5:
             break
-        if enterprise.sector_code in HIGH_RISK_SECTORS and zones_of(session, enterprise.id):
+        if enterprise.sector_code in HIGH_RISK_SECTORS and monitoring.zones_of(session, enterprise.id):
             pilots.append(enterprise)
     now = math.floor(utcnow().timestamp() / 60) * 60
     batch = Batch()
     for number, enterprise in enumerate(pilots):
         protocol, address, options = PROTOCOLS[number % len(PROTOCOLS)]
-        sensors = list(session.execute(select(Sensor).where(Sensor.enterprise_id == enterprise.id)
-                                       .order_by(Sensor.id)).scalars())
+        sensors = monitoring.sensors_of_enterprise(session, enterprise.id)
         if not sensors:
-            zone = zones_of(session, enterprise.id)[0]
+            zone = monitoring.zones_of(session, enterprise.id)[0]
             quantity = "co" if protocol == "senml_mqtt" else "h2s"
-            sensor = Sensor(code=f"{enterprise.bin}-z{zone.id}.{quantity}", enterprise_id=enterprise.id,
-                            zone_id=zone.id, quantity=quantity, unit=catalogue[quantity].unit,
-                            label=f"{catalogue[quantity].formula} (demo)")
-            session.add(sensor)
-            session.flush()
+            sensor = monitoring.seed_sensor(session, code=f"{enterprise.bin}-z{zone.id}.{quantity}",
+                                            enterprise_id=enterprise.id, zone_id=zone.id, quantity=quantity,
+                                            unit=catalogue[quantity].unit,
+                                            label=f"{catalogue[quantity].formula} (demo)")
             sensors = [sensor]
             for minute in range(60):  # an hour of synthetic readings, once a minute
                 value = max(0.0, rng.gauss(1.2, 0.4))
                 batch.readings.append(Reading(sensor.code, now - 3600 + 60 * minute, round(value, 2)))
-        connector = Connector(enterprise_id=enterprise.id, site_id=zones_of(session, enterprise.id)[0].site_id,
+        connector = Connector(enterprise_id=enterprise.id, site_id=monitoring.zones_of(session, enterprise.id)[0].site_id,
                               name=f"{protocol.upper()}: шлюз цеха (демо)", protocol=protocol, address=address, options=options,
                               status=ConnectorStatus.ACTIVE, expected_interval_s=60.0)
         session.add(connector)

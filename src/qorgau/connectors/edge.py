@@ -37,12 +37,19 @@ import orjson
 from qorgau.connectors.feed import detector_conditions
 from qorgau.connectors.mapping import Batch, LinkChange, StatusChange
 from qorgau.connectors.sources import ConnectorConfig
-from qorgau.monitoring import alarms as alarm_model
-from qorgau.monitoring.alarms import AlarmEvent, Severity
-from qorgau.monitoring.codec import DeadLetter, zone_topic
-from qorgau.monitoring.pipeline import Pipeline, ReadingBatch, RollupBatch
-from qorgau.monitoring.sensors import SensorConfig, SensorRegistry
-from qorgau.monitoring.substances import default_catalogue
+from qorgau.monitoring import service as monitoring
+from qorgau.monitoring.service import (
+    AlarmChange,
+    Pipeline,
+    ReadingBatch,
+    RejectedInput,
+    RollupBatch,
+    SensorConfig,
+    SensorRegistry,
+    Severity,
+    default_catalogue,
+    zone_topic,
+)
 
 log = logging.getLogger(__name__)
 
@@ -232,11 +239,11 @@ class _LocalSink:
     def write_rollups(self, batch: RollupBatch) -> None:
         return None  # the platform computes its own rollups from the forwarded readings
 
-    def write_alarm_events(self, events: Sequence[AlarmEvent]) -> None:
+    def write_alarm_events(self, events: Sequence[AlarmChange]) -> None:
         for event in events:
             self.agent.on_alarm(event)
 
-    def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+    def write_dead_letters(self, letters: Sequence[RejectedInput]) -> None:
         for letter in letters:
             log.warning("reading refused locally (%s): %s", letter.reason, letter.detail)
         self.agent.refused += len(letters)
@@ -245,7 +252,7 @@ class _LocalSink:
         return None
 
 
-def print_alarm(event: AlarmEvent) -> None:
+def print_alarm(event: AlarmChange) -> None:
     print(json.dumps({"alarm": event.kind, "sensor": event.sensor_id, "type": event.alarm_type,
                       "severity": event.severity, "status": event.status, "ts": event.ts, "value": event.value}),
           flush=True)
@@ -253,7 +260,7 @@ def print_alarm(event: AlarmEvent) -> None:
 
 class EdgeAgent:
     def __init__(self, config: dict, queue: DiskQueue, uplink: HttpUplink | None = None,
-                 on_alarm: Callable[[AlarmEvent], None] = print_alarm, clock: Callable[[], float] = time.time,
+                 on_alarm: Callable[[AlarmChange], None] = print_alarm, clock: Callable[[], float] = time.time,
                  batch_size: int = 5000, drift_limit_s: float = 2.0):
         self.enterprise_bin = config["enterprise_bin"]
         self.name = config.get("agent", "edge")
@@ -310,7 +317,7 @@ class EdgeAgent:
                     continue
                 self.online[link.sensor] = link.online
                 changes.append(link)
-                self._conditions(idx, link.sensor, {alarm_model.OFFLINE: None if link.online else Severity.MAJOR},
+                self._conditions(idx, link.sensor, {monitoring.OFFLINE: None if link.online else Severity.MAJOR},
                                  link.ts, {"reason": link.reason})
             self.dropped_changes += self.queue.put_changes(changes)
             self.pipeline.process(now, release_all=True)

@@ -18,21 +18,25 @@ from sqlalchemy.orm import Session
 from qorgau.connectors.mapping import Batch
 from qorgau.connectors.models import SensorLink
 from qorgau.core.db import utcnow
-from qorgau.monitoring import alarms as alarm_model
-from qorgau.monitoring.alarms import Severity
-from qorgau.monitoring.codec import DeadLetter, zone_topic
-from qorgau.monitoring.pipeline import Pipeline
-from qorgau.monitoring.sink import DatabaseSink, load_registry
+from qorgau.monitoring import service as monitoring
+from qorgau.monitoring.service import (
+    DatabaseSink,
+    Pipeline,
+    RejectedInput,
+    Severity,
+    load_registry,
+    zone_topic,
+)
 
-FLAG_ALARMS = {"fault": (alarm_model.DETECTOR_FAULT, Severity.MAJOR),
-               "calibration_due": (alarm_model.CALIBRATION_DUE, Severity.MINOR),
-               "bump_failed": (alarm_model.BUMP_FAILED, Severity.MAJOR)}
+FLAG_ALARMS = {"fault": (monitoring.DETECTOR_FAULT, Severity.MAJOR),
+               "calibration_due": (monitoring.CALIBRATION_DUE, Severity.MINOR),
+               "bump_failed": (monitoring.BUMP_FAILED, Severity.MAJOR)}
 
 
 def detector_conditions(flags: dict[str, bool]) -> dict[str, Severity | None]:
     """A detector's flags as alarm conditions: A2 critical, A1 a warning (one alarm), each other flag its own."""
     level = Severity.CRITICAL if flags.get("a2") else Severity.WARNING if flags.get("a1") else None
-    out: dict[str, Severity | None] = {alarm_model.DETECTOR_ALARM: level}
+    out: dict[str, Severity | None] = {monitoring.DETECTOR_ALARM: level}
     for flag, (kind, severity) in FLAG_ALARMS.items():
         out[kind] = severity if flags.get(flag) else None
     return out
@@ -56,11 +60,11 @@ class Feed:
         now = time.time() if now is None else now
         before = self.pipeline.counters.as_dict()
         by_zone: dict[tuple[str, str], list] = defaultdict(list)
-        letters = [DeadLetter(now, f"connectors/{source}", "schema", why, src.encode()) for src, why in batch.rejected]
+        letters = [RejectedInput(now, f"connectors/{source}", "schema", why, src.encode()) for src, why in batch.rejected]
         for r in batch.readings:
             idx = self.registry.index(r.sensor)
             if idx is None:
-                letters.append(DeadLetter(now, f"connectors/{source}", "unknown_sensor", r.sensor, r.sensor.encode()))
+                letters.append(RejectedInput(now, f"connectors/{source}", "unknown_sensor", r.sensor, r.sensor.encode()))
                 continue
             cfg = self.registry.configs[idx]
             by_zone[(cfg.enterprise_bin, cfg.zone)].append(r)
@@ -79,7 +83,7 @@ class Feed:
             events += self._conditions(change.sensor, detector_conditions(flags), change.ts)
             self._link(change.sensor, None, change.ts, "", flags)
         for change in sorted(batch.links, key=lambda c: c.ts):
-            events += self._conditions(change.sensor, {alarm_model.OFFLINE: None if change.online else Severity.MAJOR},
+            events += self._conditions(change.sensor, {monitoring.OFFLINE: None if change.online else Severity.MAJOR},
                                        change.ts, {"reason": change.reason})
             self._link(change.sensor, change.online, change.ts, change.reason, None)
         if events:

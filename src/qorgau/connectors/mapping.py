@@ -14,7 +14,7 @@ import struct
 from dataclasses import asdict, dataclass, field
 
 from qorgau.core.i18n_markers import N_
-from qorgau.monitoring.units import UnitError, canonical_unit, convert
+from qorgau.monitoring.service import UnitError, canonical_unit, convert_unit
 
 DATA_TYPES = {"int16": ("h", 1), "uint16": ("H", 1), "int32": ("i", 2), "uint32": ("I", 2),
               "float32": ("f", 2), "int64": ("q", 4), "uint64": ("Q", 4), "float64": ("d", 4)}
@@ -71,7 +71,7 @@ class PointSpec:
         try:
             self.unit = canonical_unit(self.unit)
             if self.sensor_unit:
-                convert(1.0, self.unit, self.sensor_unit, self.molar_mass)
+                convert_unit(1.0, self.unit, self.sensor_unit, self.molar_mass)
         except UnitError as error:
             raise MappingError(N_("The unit %(unit)s cannot be read as the sensor's unit %(sensor_unit)s."), "unit",
                                unit=self.unit, sensor_unit=self.sensor_unit or "-") from error
@@ -80,7 +80,7 @@ class PointSpec:
         """The raw value as a reading in the sensor's unit (scale and offset first, then the unit)."""
         value = float(raw) * self.scale + self.offset
         if self.sensor_unit and self.unit != self.sensor_unit:
-            value = convert(value, self.unit, self.sensor_unit, self.molar_mass)
+            value = convert_unit(value, self.unit, self.sensor_unit, self.molar_mass)
         return value
 
     def flag_set(self, raw: float | bool | int) -> bool:

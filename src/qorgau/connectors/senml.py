@@ -15,7 +15,7 @@ from dataclasses import replace
 import orjson
 
 from qorgau.connectors.mapping import Batch, PointSpec, apply
-from qorgau.monitoring.units import UnitError, canonical_unit
+from qorgau.monitoring.service import UnitError, canonical_unit
 
 RELATIVE_BELOW = 2 ** 28
 MAX_RECORDS = 10_000

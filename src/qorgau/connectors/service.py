@@ -40,8 +40,7 @@ from qorgau.core.db import utcnow
 from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
-from qorgau.monitoring.limits import catalogue_for
-from qorgau.monitoring.models import Calibration, Reading, Sensor, SensorState
+from qorgau.monitoring import service as monitoring
 from qorgau.registry import access
 from qorgau.registry.models import Enterprise, Site, Zone
 
@@ -207,8 +206,8 @@ def set_points(*, session: Session, actor: User, connector_id: int, points: list
     if len(points) > MAX_POINTS:
         raise ValidationFailed(N_("At most %(n)s points per connector."), field="mapping", params={"n": MAX_POINTS})
     codes = {str(p.get("sensor", "")).strip() for p in points}
-    sensors = {s.code: s for s in session.execute(select(Sensor).where(Sensor.code.in_(codes))).scalars()}
-    catalogue = catalogue_for(session)
+    sensors = monitoring.sensors_by_code(session, codes)
+    catalogue = monitoring.catalogue_for(session)
     made, seen = [], set()
     for index, item in enumerate(points, 1):
         row = int(item.get("_row", index))
@@ -249,9 +248,8 @@ def set_points(*, session: Session, actor: User, connector_id: int, points: list
 
 def runtime_config(session: Session, connector: Connector, *, with_credentials: bool = True) -> ConnectorConfig:
     """The connector as running code needs it: its points resolved to sensor codes and units."""
-    catalogue = catalogue_for(session)
-    ids = [p.sensor_id for p in connector.points]
-    sensors = {s.id: s for s in session.execute(select(Sensor).where(Sensor.id.in_(ids))).scalars()} if ids else {}
+    catalogue = monitoring.catalogue_for(session)
+    sensors = monitoring.sensors_by_id(session, [p.sensor_id for p in connector.points])
     specs = []
     for p in connector.points:
         sensor = sensors[p.sensor_id]
@@ -271,7 +269,8 @@ def edge_config(*, session: Session, actor: User, connector_ids: list[int], agen
         raise ValidationFailed(N_("An edge agent serves one enterprise."), field="connectors")
     sensor_ids = {p.sensor_id for c in connectors for p in c.points}
     sensors = []
-    for s in session.execute(select(Sensor).where(Sensor.id.in_(sensor_ids)).order_by(Sensor.id)).scalars():
+    by_id = monitoring.sensors_by_id(session, sensor_ids)
+    for s in (by_id[i] for i in sorted(by_id)):
         sensors.append({"code": s.code, "quantity": s.quantity, "zone_id": s.zone_id, "a1": s.a1, "a2": s.a2,
                         "hysteresis": s.hysteresis, "silent_after_s": s.silent_after_s, "latching": s.latching})
     audit.record(session, action="connectors.edge_config", object_type="connectors_connector",
@@ -295,7 +294,7 @@ _PUSHED = _Pushed()
 def _feed(session: Session) -> Feed:
     """This process's Feed for pushed readings (rule state carries on between requests)."""
     key = str(session.get_bind().url)
-    stamp = tuple(session.execute(select(func.count(Sensor.id), func.max(Sensor.updated_at))).one())
+    stamp = monitoring.sensors_stamp(session)
     held = _PUSHED.feeds.get(key)
     if held is None or held[0] != stamp:
         held = (stamp, Feed(session, commit=False))
@@ -360,8 +359,7 @@ def push_edge_statuses(*, session: Session, actor: User, enterprise_bin: str, ag
         raise NotFound(N_("Not found."))
     access.require_enterprise(session, actor, "monitoring.write", enterprise.id)
     codes = {c["s"] for c in statuses} | {c["s"] for c in links}
-    sensors = {s.code: s for s in session.execute(select(Sensor).where(Sensor.code.in_(codes))).scalars()} \
-        if codes else {}
+    sensors = monitoring.sensors_by_code(session, codes)
     for i, change in enumerate([*statuses, *links]):
         sensor = sensors.get(change["s"])
         if sensor is None or sensor.enterprise_id != enterprise.id:
@@ -425,19 +423,13 @@ def health(*, session: Session, actor: User, enterprise_id: int, now: datetime |
             connector_of[p.sensor_id] = c
     zones = list(session.execute(select(Zone).join(Site).where(Site.enterprise_id == enterprise_id)
                                  .order_by(Site.id, Zone.id)).scalars())
-    sensors = list(session.execute(select(Sensor).where(Sensor.enterprise_id == enterprise_id,
-                                                        Sensor.active.is_(True)).order_by(Sensor.code)).scalars())
+    sensors = monitoring.sensors_of_enterprise(session, enterprise_id, active_only=True)
     ids = [s.id for s in sensors]
-    last = dict(session.execute(select(SensorState.sensor_id, SensorState.last_ts)
-                                .where(SensorState.sensor_id.in_(ids))).all()) if ids else {}
-    counts = dict(session.execute(select(Reading.sensor_id, func.count()).where(
-        Reading.sensor_id.in_(ids), Reading.ts >= end - window_s, Reading.ts < end).group_by(Reading.sensor_id)
-    ).all()) if ids else {}
+    last = monitoring.last_reading_ts(session, ids)
+    counts = monitoring.reading_counts(session, ids, end - window_s, end)
     links = {k.sensor_id: k for k in session.execute(select(SensorLink).where(SensorLink.sensor_id.in_(ids)))
              .scalars()} if ids else {}
-    due = dict(session.execute(select(Calibration.sensor_id, func.max(Calibration.next_due_on))
-                               .where(Calibration.sensor_id.in_(ids)).group_by(Calibration.sensor_id)).all()) \
-        if ids else {}
+    due = monitoring.calibration_due_on(session, ids)
     today = now.date()
     rows = []
     for zone in zones:
@@ -505,11 +497,15 @@ def rollout(*, session: Session, actor: User, today: date | None = None, only_hi
     active = dict(session.execute(select(Connector.enterprise_id, func.count()).where(
         Connector.enterprise_id.in_(ids), Connector.status == ConnectorStatus.ACTIVE)
         .group_by(Connector.enterprise_id)).all()) if ids else {}
-    mapped = select(Point.sensor_id, Connector.enterprise_id).join(Connector, Connector.id == Point.connector_id) \
-        .where(Connector.enterprise_id.in_(ids), Connector.status == ConnectorStatus.ACTIVE).subquery()
-    last = dict(session.execute(select(mapped.c.enterprise_id, func.max(SensorState.last_ts))
-                                .join(SensorState, SensorState.sensor_id == mapped.c.sensor_id)
-                                .group_by(mapped.c.enterprise_id)).all()) if ids else {}
+    mapped = session.execute(select(Point.sensor_id, Connector.enterprise_id)
+                             .join(Connector, Connector.id == Point.connector_id)
+                             .where(Connector.enterprise_id.in_(ids), Connector.status == ConnectorStatus.ACTIVE)
+                             ).all() if ids else []
+    heard = monitoring.last_reading_ts(session, {sensor_id for sensor_id, _e in mapped})
+    last: dict[int, float] = {}
+    for sensor_id, enterprise_id in mapped:
+        if sensor_id in heard:
+            last[enterprise_id] = max(last.get(enterprise_id, heard[sensor_id]), heard[sensor_id])
     out = []
     for plan, enterprise in plans:
         connected = bool(active.get(enterprise.id)) and enterprise.id in last

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from qorgau.connectors.mapping import Batch, LinkChange, PointSpec, apply
 from qorgau.connectors.sparkplug import sparkplug_b_pb2 as pb
-from qorgau.monitoring.units import UnitError, canonical_unit
+from qorgau.monitoring.service import UnitError, canonical_unit
 
 NAMESPACE = "spBv1.0"
 REBIRTH = "Node Control/Rebirth"

@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
 from qorgau.knowledge.models import LANGUAGES, Practice, PracticeDoc, PracticeVersion, Status
-from qorgau.speaks import embedding
+from qorgau.speaks import service as speaks
 
 STEM = 6
 RRF_K = 60
@@ -71,7 +71,7 @@ CACHE = Path(__file__).resolve().parent / "data" / "practices.vectors.npz"
 
 
 def passage_key(passage: str) -> str:
-    return hashlib.sha256(f"{embedding.MODEL}|passage|{passage}".encode()).hexdigest()
+    return hashlib.sha256(f"{speaks.EMBEDDING_MODEL}|passage|{passage}".encode()).hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -84,18 +84,14 @@ def _cache() -> dict[str, np.ndarray]:
 
 def embed_passages(passages: list[str], *, use_cache: bool = True) -> np.ndarray:
     """Document-side embeddings ("passage: " in e5's asymmetric retrieval), L2-normalised."""
-    out = np.zeros((len(passages), embedding.DIM), dtype=np.float32)
+    out = np.zeros((len(passages), speaks.EMBEDDING_DIM), dtype=np.float32)
     cache = _cache() if use_cache else {}
     missing = [i for i, p in enumerate(passages) if passage_key(p) not in cache]
     for i, p in enumerate(passages):
         if i not in missing:
             out[i] = cache[passage_key(p)]
     if missing:
-        engine = embedding.model()
-        # one embedding call at a time per process, as embedding.embed() does
-        with embedding._run_lock:
-            vectors = np.asarray(engine.passage([passages[i] for i in missing]), dtype=np.float32)
-        vectors = vectors.reshape(len(missing), embedding.DIM)
+        vectors = speaks.embed_passages([passages[i] for i in missing])
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         out[missing] = vectors / np.where(norms == 0, 1, norms)
     return out
@@ -196,7 +192,7 @@ def fuse(*ranked_lists: Sequence[int], k: int = RRF_K) -> list[int]:
 
 
 def embed_query(query: str) -> np.ndarray:
-    return embedding.embed([query])[0]
+    return speaks.embed_queries([query])[0]
 
 
 def rank(session: Session, query: str, *, allowed: set[int], mode: str = "combined",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -24,10 +25,16 @@ from qorgau.core.i18n_markers import N_
 from qorgau.core.models import Notification, User
 from qorgau.monitoring import alarms as alarm_model
 from qorgau.monitoring import codec, notices, states
+from qorgau.monitoring import pipeline as pipeline_model
+from qorgau.monitoring import sensors as sensor_model
+from qorgau.monitoring import sink as sink_model
+from qorgau.monitoring import substances as substance_model
+from qorgau.monitoring import units as unit_model
 from qorgau.monitoring.limits import catalogue_for
 from qorgau.monitoring.models import (
     Alarm,
     AlarmEvent,
+    Calibration,
     DeadLetter,
     Presence,
     Reading,
@@ -46,6 +53,7 @@ from qorgau.registry.models import Enterprise, Site, Zone
 LOCAL = ZoneInfo("Asia/Almaty")
 SHIFT_MINUTES = 480  # three 8-hour shifts a day, local time 00-08, 08-16, 16-24
 STALE_AFTER_S = 300.0
+MAX_PAYLOAD = 4 * 1024 * 1024
 ZONE_STATES = {"ok": N_("Normal"), "warning": N_("Warning (A1)"), "alarm": N_("Alarm"), "stale": N_("No data"),
                "idle": N_("No sensors")}
 
@@ -509,3 +517,108 @@ def prune_readings(*, session: Session, keep_days: int, around_alarms_s: float =
                         "before": datetime.fromtimestamp(cutoff, UTC).isoformat()})
     return {"deleted": deleted, "cutoff": datetime.fromtimestamp(cutoff, UTC).isoformat(),
             "sensors": len(oldest), "protected_windows": sum(len(v) for v in protected.values())}
+
+
+# -- published interface for plant connectors (qorgau.connectors) ------------------------------------------------
+# Connectors turn a plant's protocols into readings and detector conditions and hand them to this package's
+# own ingestion: the pipeline and rule engine, the database sink, the zone-topic codec, units and substances.
+# These names are that interface; connectors import nothing else of monitoring.
+
+Severity = alarm_model.Severity
+"""Alarm severities (ISA-18.2 / IEC 62682 order)."""
+AlarmChange = alarm_model.AlarmEvent
+"""A change to an alarm as the rule engine emits it (before the sink stores it as an `AlarmEvent` row)."""
+DETECTOR_ALARM, DETECTOR_FAULT, CALIBRATION_DUE, BUMP_FAILED, OFFLINE = (
+    alarm_model.DETECTOR_ALARM, alarm_model.DETECTOR_FAULT, alarm_model.CALIBRATION_DUE, alarm_model.BUMP_FAILED,
+    alarm_model.OFFLINE)
+"""The alarm types of a gas detector's own status, reported through a connector."""
+RejectedInput = codec.DeadLetter
+"""Input that could not become a reading, kept with why (the sink stores it as a `DeadLetter` row)."""
+zone_topic = codec.zone_topic
+"""The MQTT zone topic whose JSON batch the pipeline reads."""
+UnitError = unit_model.UnitError
+canonical_unit = unit_model.canonical_unit
+convert_unit = unit_model.convert
+"""Units of measure: a unit's canonical spelling, and conversion between them (molar mass for ppm and mg/m3)."""
+ReadingBatch = pipeline_model.ReadingBatch
+RollupBatch = pipeline_model.RollupBatch
+"""What the pipeline hands its sink; `Pipeline`, `SensorRegistry` and `DatabaseSink` (above) are published too."""
+SensorConfig = sensor_model.SensorConfig
+"""One sensor's rule settings, as the pipeline's `SensorRegistry` holds them."""
+load_registry = sink_model.load_registry
+"""The sensor registry and directory from the database, for a `Pipeline` feeding a `DatabaseSink`."""
+zones_of = sink_model.zones_of
+"""An enterprise's zones, by id."""
+default_catalogue = substance_model.default_catalogue
+"""The shipped substance catalogue; `catalogue_for(session)` (above) merges in the platform's entered limits."""
+
+
+def sensors_by_code(session: Session, codes: set[str]) -> dict[str, Sensor]:
+    """The sensors with these codes, by code (any enterprise: the caller checks whose they are)."""
+    if not codes:
+        return {}
+    return {s.code: s for s in session.execute(select(Sensor).where(Sensor.code.in_(codes))).scalars()}
+
+
+def sensors_by_id(session: Session, ids: set[int] | list[int]) -> dict[int, Sensor]:
+    """The sensors with these ids, by id."""
+    if not ids:
+        return {}
+    return {s.id: s for s in session.execute(select(Sensor).where(Sensor.id.in_(ids))).scalars()}
+
+
+def sensors_of_enterprise(session: Session, enterprise_id: int, *, active_only: bool = False) -> list[Sensor]:
+    """The enterprise's sensors: all of them by id, or the active ones by code."""
+    query = select(Sensor).where(Sensor.enterprise_id == enterprise_id)
+    if active_only:
+        return list(session.execute(query.where(Sensor.active.is_(True)).order_by(Sensor.code)).scalars())
+    return list(session.execute(query.order_by(Sensor.id)).scalars())
+
+
+def sensors_stamp(session: Session) -> tuple:
+    """(number of sensors, latest change): a cache built from the sensor table is stale once this differs."""
+    return tuple(session.execute(select(func.count(Sensor.id), func.max(Sensor.updated_at))).one())
+
+
+def last_reading_ts(session: Session, sensor_ids: set[int] | list[int]) -> dict[int, float]:
+    """When each of these sensors was last heard from (epoch seconds); never heard from: absent."""
+    if not sensor_ids:
+        return {}
+    return dict(session.execute(select(SensorState.sensor_id, SensorState.last_ts)
+                                .where(SensorState.sensor_id.in_(sensor_ids))).all())
+
+
+def reading_counts(session: Session, sensor_ids: list[int], start: float, end: float) -> dict[int, int]:
+    """Readings stored per sensor with start <= ts < end (epoch seconds); none: absent."""
+    if not sensor_ids:
+        return {}
+    return dict(session.execute(select(Reading.sensor_id, func.count()).where(
+        Reading.sensor_id.in_(sensor_ids), Reading.ts >= start, Reading.ts < end).group_by(Reading.sensor_id)).all())
+
+
+def calibration_due_on(session: Session, sensor_ids: list[int]) -> dict[int, date | None]:
+    """Each calibrated sensor's latest next-due date."""
+    if not sensor_ids:
+        return {}
+    return dict(session.execute(select(Calibration.sensor_id, func.max(Calibration.next_due_on))
+                                .where(Calibration.sensor_id.in_(sensor_ids)).group_by(Calibration.sensor_id)).all())
+
+
+def seed_sensor(session: Session, *, code: str, enterprise_id: int, zone_id: int, quantity: str, unit: str,
+                label: str) -> Sensor:
+    """A sensor added by demo data generation (no actor, no audit: nobody registered it)."""
+    sensor = Sensor(code=code, enterprise_id=enterprise_id, zone_id=zone_id, quantity=quantity, unit=unit, label=label)
+    session.add(sensor)
+    session.flush()
+    return sensor
+
+
+async def read_payload(chunks: AsyncIterable[bytes]) -> bytes:
+    """A telemetry request body, refused beyond 4 MiB without reading the rest (as monitoring's own routes)."""
+    out, size = [], 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_PAYLOAD:
+            raise ValidationFailed(N_("The payload is larger than 4 MiB."), field="body")
+        out.append(chunk)
+    return b"".join(out)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Path, Query, UploadFile
 from sqlalchemy.orm import Session
 
 from qorgau.core.deps import get_db, require_user, writer
@@ -30,6 +32,8 @@ from qorgau.registry.schemas import (
 )
 
 router = APIRouter()
+# The enterprise's BIN as a path parameter, for any capability's routes keyed by it.
+BinPath = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="The enterprise's BIN (12 digits)")]
 
 
 @router.get("/regions", response_model=list[RegionOut])

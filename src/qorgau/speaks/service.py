@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 from sqlalchemy import Integer, Select, String, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,8 +25,8 @@ from qorgau.core.notify import notify
 from qorgau.registry import access, routing
 from qorgau.registry.hazards import CATEGORIES
 from qorgau.registry.models import Enterprise, Region, Sector, UnionOrg
-from qorgau.speaks import nlp, proof_of_work
-from qorgau.speaks.labels import URGENCIES
+from qorgau.speaks import embedding, nlp, proof_of_work
+from qorgau.speaks.labels import STATUS_LABELS, URGENCIES
 from qorgau.speaks.models import (
     ENDED_STATUSES,
     OPEN_STATUSES,
@@ -513,3 +514,34 @@ def counts_for_enterprises(*, session: Session, start: date, end: date) -> list[
 def report_id_by_reference(*, session: Session, reference: str) -> int | None:
     """The id of the report with this reference, or None; read the report itself through `get` (in scope)."""
     return session.execute(select(Report.id).where(Report.reference == reference)).scalar()
+
+
+# -- published interface for other capabilities: the report form, status labels, the sentence embedder ----------
+
+def report_from(fields: dict) -> ReportIn:
+    """A report as `submit` takes it, checked from plain fields (pydantic's ValidationError when they do not do)."""
+    return ReportIn.model_validate(fields)
+
+
+def status_label(status: str) -> str:
+    """A report status's label, untranslated: the msgid in speaks' catalogue (an unknown status is itself)."""
+    return STATUS_LABELS.get(status, status)
+
+
+EMBEDDING_MODEL = embedding.MODEL
+EMBEDDING_DIM = embedding.DIM
+
+
+def embed_queries(texts: list[str]) -> np.ndarray:
+    """The query side of the shared embedder (L2-normalised, one row per text): see `speaks.embedding`."""
+    return embedding.embed(texts)
+
+
+def embed_passages(passages: list[str]) -> np.ndarray:
+    """The document side ("passage: " in e5's asymmetric retrieval), as the engine gives it (not normalised).
+
+    One embedding call at a time per process, as for the query side."""
+    engine = embedding.model()
+    with embedding._run_lock:
+        vectors = np.asarray(engine.passage(passages), dtype=np.float32)
+    return vectors.reshape(len(passages), embedding.DIM)
