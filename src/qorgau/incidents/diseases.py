@@ -82,12 +82,9 @@ def disease_cases(*, session: Session, years: list[int], where: ColumnElement[bo
 def rates_for(*, session: Session, actor: User, by: list[str], base: str = "per_100k_workers",
               years: list[int] | None = None) -> list[dict]:
     """Occupational disease rates (cases diagnosed per base) with exact Poisson 95% intervals."""
-    from qorgau.incidents.service import default_years, exposure_frame
+    from qorgau.incidents.service import check_breakdown, default_years, exposure_frame
 
-    if any(d not in DIMENSIONS for d in by):
-        raise ValidationFailed(N_("Unknown dimension."), field="by")
-    if base not in rates.BASES:
-        raise ValidationFailed(N_("Unknown rate base."), field="base")
+    check_breakdown(by, base, DIMENSIONS)
     years = years or default_years()
     expo = exposure_frame(session=session, actor=actor, years=years)
     if expo.empty:

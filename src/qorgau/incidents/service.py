@@ -168,14 +168,18 @@ def default_years(count: int = 5) -> list[int]:
     return list(range(last - count + 1, last + 1))
 
 
-def rates_for(*, session: Session, actor: User, by: list[str], base: str = "per_1000_workers",
-              severity: str = "all", years: list[int] | None = None) -> list[dict]:
-    """Rates with exact Poisson 95% intervals for any slice, its base named in every row."""
-    unknown = [d for d in by if d not in DIMENSIONS]
-    if unknown:
+def check_breakdown(by: list[str], base: str, dimensions: tuple[str, ...]) -> None:
+    """A clear error for a slice dimension or rate base the table does not know."""
+    if any(d not in dimensions for d in by):
         raise ValidationFailed(N_("Unknown dimension."), field="by")
     if base not in rates.BASES:
         raise ValidationFailed(N_("Unknown rate base."), field="base")
+
+
+def rates_for(*, session: Session, actor: User, by: list[str], base: str = "per_1000_workers",
+              severity: str = "all", years: list[int] | None = None) -> list[dict]:
+    """Rates with exact Poisson 95% intervals for any slice, its base named in every row."""
+    check_breakdown(by, base, DIMENSIONS)
     years = years or default_years()
     expo = exposure_frame(session=session, actor=actor, years=years)
     cases = cases_frame(session=session, actor=actor, years=years)
@@ -191,10 +195,7 @@ def severity_for(*, session: Session, actor: User, by: list[str], base: str = "p
                  severity: str = "all", years: list[int] | None = None) -> list[dict]:
     """Days lost per base with a compound-Poisson 95% interval; victims whose days lost are unknown are left
     out of the days and counted in each row's `days_unknown`."""
-    if [d for d in by if d not in DIMENSIONS]:
-        raise ValidationFailed(N_("Unknown dimension."), field="by")
-    if base not in rates.BASES:
-        raise ValidationFailed(N_("Unknown rate base."), field="base")
+    check_breakdown(by, base, DIMENSIONS)
     years = years or default_years()
     expo = exposure_frame(session=session, actor=actor, years=years)
     if expo.empty:
