@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -193,6 +194,17 @@ def test_linkage_window_and_required_columns():
     broken.loc[4, "event_date"] = "soon"
     with pytest.raises(ValueError, match="row"):
         cr.link_records(broken)
+
+
+def test_dates_written_day_first_link_as_the_day_they_name():
+    """'01.04.2024' is 1 April (kk/ru usage), read by the core's date parser: a day after '31.03.2024', so the two
+    sources' records are one case; read month first it would be 4 January, 87 days away, and two cases."""
+    frame = pd.DataFrame({"source": ["employer", "hospital"], "enterprise_id": ["E1", "E1"],
+                          "event_date": ["31.03.2024", "01.04.2024"], "sex": ["m", "m"]})
+    linked = cr.link_records(frame)
+    assert linked.loc[0, "cluster"] == linked.loc[1, "cluster"]
+    stored = frame.assign(event_date=[date(2024, 3, 31), pd.Timestamp("2024-04-01")])
+    assert cr.link_records(stored)["cluster"].nunique() == 1
 
 
 def test_concealment_ratio_against_a_target():

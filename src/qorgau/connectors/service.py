@@ -36,8 +36,8 @@ from qorgau.connectors.sources import ConnectorConfig, check_options
 from qorgau.core import audit, crypto, i18n, policy
 from qorgau.core.db import utcnow
 from qorgau.core.errors import NotFound, ValidationFailed
-from qorgau.core.imports import CellError, FileProblems, parse_number, read_table
 from qorgau.core.i18n_markers import N_
+from qorgau.core.imports import CellError, FileProblems, parse_number, read_table
 from qorgau.core.models import User
 from qorgau.monitoring import service as monitoring
 from qorgau.registry import access
