@@ -272,3 +272,17 @@ def test_default_model_is_testable_and_the_spread_warns(tmp_path):
     assert any("disagree by a factor of 2.49" in w for w in out["warnings"])
     assert any("no testable model fits" in w for w in out["warnings"])
     assert all(m["testable"] == (m["df"] >= 1) for m in out["models"])
+
+
+def test_pattern_table_cells_read_by_the_core_parser_and_a_blank_count_refused_with_its_cell(tmp_path):
+    from qorgau.incidents.cli import app
+
+    path = tmp_path / "patterns.csv"
+    path.write_text('employer,hospital,count\n1,1,"1 200"\n1,0,300\n0,1,250\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["capture-recapture", str(path)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["estimate"]["observed"] == 1750  # '1 200' is 1,200 cases
+    path.write_text("employer,hospital,count\n1,1,1200\n1,0,300\n0,1,\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["capture-recapture", str(path)])
+    assert result.exit_code == 1 and "row 4, column count" in result.stderr
+
