@@ -50,6 +50,29 @@ def test_monitoring_example():
     assert out["station.no2"]["unit"] == "ug/m3" and out["station.no2"]["twa_8h"] is None
 
 
+def test_sensors_example():
+    from qorgau.monitoring.sensors import SensorConfig, read_sensors_csv
+    from qorgau.monitoring.substances import default_catalogue
+
+    sensors = {s.sensor_id: s for s in read_sensors_csv(EXAMPLES / "sensors.csv")}
+    assert sensors["smelter.co"].a1 == 20 and sensors["smelter.co"].max_gap_s == 60
+    defaults = SensorConfig.for_substance("smelter.so2", "990940000016", "smelter", default_catalogue()["so2"])
+    assert sensors["smelter.so2"] == defaults  # blank cells take the catalogue's defaults
+    assert sensors["shaft.o2"].direction == "falling" and sensors["shaft.ch4"].stuck_readings == 120
+
+
+def test_risk_panel_example():
+    from qorgau.risk.cli import app
+    from qorgau.risk.panel import read_panel
+
+    frame = pd.read_csv(EXAMPLES / "risk_panel_synthetic.csv")
+    panel = read_panel(EXAMPLES / "risk_panel_synthetic.csv")
+    assert len(panel.frame) == len(frame) and panel.frame["cases"].sum() == frame["cases"].sum() > 0
+    out = _json(app, "backtest", "--panel", EXAMPLES / "risk_panel_synthetic.csv", "--test-periods", "2",
+                "--trees", "10", "--threads", "1")
+    assert out["periods_tested"] == 2
+
+
 def test_aiwork_examples():
     from qorgau.aiwork.cli import app
 

@@ -16,11 +16,11 @@ runner = CliRunner()
 
 
 @pytest.mark.parametrize(("text", "value"), [("1 234,5", 1234.5), ("1234,5", 1234.5), ("1,234.5", 1234.5),
-                                             ("12", 12.0)])
+                                             ("12", 12.0), ("0,001", 0.001), ("0,250", 0.25)])
 def test_the_core_parser_on_the_cells_below(text, value):
     assert parse_number(text) == value
     with pytest.raises(CellError):
-        parse_number("1,500")
+        parse_number("1,500")  # 1.5 in kk/ru usage, 1500 in English; '0,250' has no such second reading
 
 
 def test_monitoring_readings_read_decimal_commas_and_refuse_an_ambiguous_number(tmp_path):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -195,6 +196,17 @@ def test_linkage_window_and_required_columns():
         cr.link_records(broken)
 
 
+def test_dates_written_day_first_link_as_the_day_they_name():
+    """'01.04.2024' is 1 April (kk/ru usage), read by the core's date parser: a day after '31.03.2024', so the two
+    sources' records are one case; read month first it would be 4 January, 87 days away, and two cases."""
+    frame = pd.DataFrame({"source": ["employer", "hospital"], "enterprise_id": ["E1", "E1"],
+                          "event_date": ["31.03.2024", "01.04.2024"], "sex": ["m", "m"]})
+    linked = cr.link_records(frame)
+    assert linked.loc[0, "cluster"] == linked.loc[1, "cluster"]
+    stored = frame.assign(event_date=[date(2024, 3, 31), pd.Timestamp("2024-04-01")])
+    assert cr.link_records(stored)["cluster"].nunique() == 1
+
+
 def test_concealment_ratio_against_a_target():
     counts, sources = table(CORMACK_3B)
     best, _ = cr.select_loglinear(counts, sources)
@@ -260,3 +272,17 @@ def test_default_model_is_testable_and_the_spread_warns(tmp_path):
     assert any("disagree by a factor of 2.49" in w for w in out["warnings"])
     assert any("no testable model fits" in w for w in out["warnings"])
     assert all(m["testable"] == (m["df"] >= 1) for m in out["models"])
+
+
+def test_pattern_table_cells_read_by_the_core_parser_and_a_blank_count_refused_with_its_cell(tmp_path):
+    from qorgau.incidents.cli import app
+
+    path = tmp_path / "patterns.csv"
+    path.write_text('employer,hospital,count\n1,1,"1 200"\n1,0,300\n0,1,250\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["capture-recapture", str(path)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["estimate"]["observed"] == 1750  # '1 200' is 1,200 cases
+    path.write_text("employer,hospital,count\n1,1,1200\n1,0,300\n0,1,\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["capture-recapture", str(path)])
+    assert result.exit_code == 1 and "row 4, column count" in result.stderr
+

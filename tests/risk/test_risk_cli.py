@@ -45,11 +45,13 @@ def test_backtest_table(panel_file):
 
 def test_backtest_names_bad_row_and_column(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text("entity_id,period,workers,cases,gross\nA,1,10,0,1\nA,2,ten,0,2\nA,3,10,1,x\n", encoding="utf-8")
+    path.write_text("entity_id,period,workers,cases,gross\nA,1,10,0,1\nA,2,ten,0,2\nA,3,10,1,lots\nA,4,10,0,x\n",
+                    encoding="utf-8")
     result = runner.invoke(app, ["backtest", "--panel", str(path), *FAST])
     assert result.exit_code == 1
     assert "bad.csv: row 3, column workers: 'ten' is not a number." in result.stderr
-    assert "bad.csv: row 4, column gross: 'x' is not a number" in result.stderr
+    assert "bad.csv: row 4, column gross: 'lots' is not a number" in result.stderr
+    assert "row 5" not in result.stderr  # 'x' is a declared missing marker, as in every file
     path.write_text("entity_id,period,workers\nA,1,10\n", encoding="utf-8")
     result = runner.invoke(app, ["backtest", "--panel", str(path), *FAST])
     assert "row 1, column cases: The required column is missing." in result.stderr
@@ -78,3 +80,12 @@ def test_synthetic_and_features(tmp_path):
     listing = runner.invoke(app, ["features", "--format", "json"])
     ids = [r["id"] for r in json.loads(listing.stdout)]
     assert "overdue_gross" in ids and "own_rate_eb" in ids
+
+
+def test_a_panel_without_a_case_to_train_on_is_refused_with_the_reason(tmp_path):
+    path = tmp_path / "quiet.csv"
+    rows = [f"E{e},{p},10,0,{p % 3}" for e in range(4) for p in range(1, 13)]
+    path.write_text("entity_id,period,workers,cases,gross\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["backtest", "--panel", str(path), "--test-periods", "2", *FAST])
+    assert result.exit_code == 1 and "no serious or fatal case in the periods trained on" in result.stderr
+    assert "Traceback" not in result.output

@@ -86,3 +86,15 @@ def test_feature_numbers_round_trip_through_text(values):
     panel = validate(table)
     got = panel.frame.set_index("entity_id").loc[[f"e{i}" for i in range(n)], "x"].to_numpy()
     assert np.allclose(got, values, rtol=0, atol=0)
+
+
+def test_numbers_and_markers_read_as_every_file_reads_them():
+    """The core's number parser and missing markers: '1 200,5' reads, ':' and '-' are missing (never zero), and
+    '1,500' (1.5 or 1500 depending on the locale) is refused with its row rather than read as 1.5."""
+    panel = validate(_table(workers=["1 200,5", "12", "100", "100"], violations=[":", "-", "2,5", "n/a"]))
+    frame = panel.frame.set_index(["entity_id", "period"])
+    assert frame.loc[("a", "2024-01"), "workers"] == 1200.5 and frame.loc[("b", "2024-01"), "violations"] == 2.5
+    assert frame["violations"].isna().sum() == 3
+    with pytest.raises(PanelError) as caught:
+        validate(_table(workers=["10", "1,500", "100", "100"]))
+    assert _problems(caught.value) == {(3, "workers")}

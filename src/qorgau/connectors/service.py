@@ -8,8 +8,6 @@ connector `connectors.manage`, the roll-out plan `connectors.rollout`, pushing r
 
 from __future__ import annotations
 
-import csv
-import io
 import threading
 import time
 from datetime import UTC, date, datetime
@@ -39,6 +37,7 @@ from qorgau.core import audit, crypto, i18n, policy
 from qorgau.core.db import utcnow
 from qorgau.core.errors import NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
+from qorgau.core.imports import CellError, FileProblems, parse_number, read_table
 from qorgau.core.models import User
 from qorgau.monitoring import service as monitoring
 from qorgau.registry import access
@@ -174,24 +173,30 @@ POINT_FIELDS = ("source", "sensor", "kind", "unit", "scale", "offset", "data_typ
 
 def parse_mapping(text: str) -> list[dict]:
     """The mapping as CSV lines: source,sensor,kind,unit,scale,offset,data_type,byte_order,word_order,flag,bit
-    (a header line with these names is allowed; trailing columns may be left out)."""
+    (a header line with these names is allowed; trailing columns may be left out). Read by the platform's one
+    reader and number parser; rows are numbered as the lines were typed."""
+    text = text.strip()
+    first = text.split("\n", 1)[0].split(",", 1)[0].strip().lower()
+    shift = 0 if first == "source" else 1  # no header line typed: the reader is given one, not counted
+    try:
+        table = read_table(",".join(POINT_FIELDS) + "\n" + text if shift else text, "mapping.csv")
+    except FileProblems as error:
+        first_problem = error.problems[0]
+        raise ValidationFailed(first_problem.message, field="mapping", params=first_problem.params) from None
     rows = []
-    for number, cells in enumerate(csv.reader(io.StringIO(text.strip())), 1):
-        if not cells or not "".join(cells).strip():
-            continue
-        if number == 1 and cells[0].strip().lower() == "source":
+    for number, cells in enumerate(table.rows, start=2 - shift):
+        if not "".join(cells).strip():
             continue
         if len(cells) > len(POINT_FIELDS):
             raise ValidationFailed(N_("Row %(row)s: too many columns."), field="mapping", params={"row": number})
         row: dict = {"_row": number}
         for name, cell in zip(POINT_FIELDS, cells, strict=False):
-            cell = cell.strip()
             if not cell:
                 continue
             if name in ("scale", "offset", "bit"):
                 try:
-                    row[name] = int(cell) if name == "bit" else float(cell.replace(",", "."))
-                except ValueError:
+                    row[name] = parse_number(cell, integer=name == "bit", minimum=0 if name == "bit" else None)
+                except CellError:
                     raise ValidationFailed(N_("Row %(row)s, column %(column)s: enter a number."), field="mapping",
                                            params={"row": number, "column": name}) from None
             else:

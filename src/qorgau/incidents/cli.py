@@ -33,6 +33,24 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+def _pattern_table(header: list[str], rows: list[tuple[int, dict[str, str]]], filename: str) -> pd.DataFrame:
+    """A capture-history table (0/1 per source, and count), each cell a whole number by the core's parser; every
+    cell that is not is refused with its row and column (a blank count is not zero)."""
+    from qorgau.core.imports import CellError, Problem, parse_number
+
+    values: dict[str, list[int]] = {column: [] for column in header}
+    problems = []
+    for number, row in rows:
+        for column in header:
+            try:
+                values[column].append(int(parse_number(row.get(column, ""), integer=True)))
+            except CellError as error:
+                problems.append(Problem(number, column, error.message, error.params))
+    if problems:
+        _fail_file(FileProblems(problems, filename))
+    return pd.DataFrame(values)
+
+
 def _fail_file(error: FileProblems) -> None:
     """Every problem of a refused file, in the reader's language (QORGAU_LANG or LANG: kk, ru or en)."""
     from qorgau.core.imports.problems import summary_line, terminal_locale, translated_lines
@@ -285,11 +303,7 @@ def capture_recapture_cmd(
             result["records"] = len(linked)
             result["linked"] = {k: int(v) for k, v in linked["link"].value_counts().items()}
         else:
-            table = frame.copy()
-            for column in table.columns:
-                table[column] = pd.to_numeric(table[column], errors="coerce")
-            if table.isna().any().any():
-                _fail("every cell of a pattern table must be a number (0/1 per source, and count)")
+            table = _pattern_table(header, rows, file.name)
         sources = [c for c in table.columns if c != "count"]
         result["patterns"] = table.to_dict("records")
         if len(sources) == 2 and not interaction:

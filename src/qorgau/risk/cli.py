@@ -103,7 +103,7 @@ def backtest(panel: Path | None = typer.Option(None, "--panel", exists=True, dir
                             params={"num_threads": threads})
     try:
         result = run_backtest(data, config)
-    except PanelError as error:
+    except (PanelError, ValueError) as error:  # a bad cell, or nothing to train on
         _fail(f"{panel.name if panel else 'database'}: {error}")
     if output == Format.json:
         typer.echo(json.dumps(result.to_cli_dict()))
@@ -145,7 +145,7 @@ def plan(panel: Path | None = typer.Option(None, "--panel", exists=True, dir_oka
         chosen = make_plan(result.scored, Capacity(inspectors, days, per_day), result.model.explain,
                            period=result.period, model_version=result.model.version, random_share=random_share,
                            effectiveness=effectiveness, horizon=horizon, seed=seed)
-    except (PanelError, PlanError) as error:
+    except (PanelError, PlanError, ValueError) as error:  # ValueError: nothing to train on
         _fail(f"{panel.name if panel else 'database'}: {error}")
     if output == Format.json:
         typer.echo(json.dumps(chosen.to_dict(), ensure_ascii=False))

@@ -179,6 +179,9 @@ def poisson_recalibration(y: np.ndarray, offset: np.ndarray, score: np.ndarray,
 def _train(x: np.ndarray, y: np.ndarray, offset: np.ndarray, features: list[str], params: dict,
            rounds: int) -> lgb.Booster:
     import lightgbm as lgb  # imported when used: the web app starts without it
+    if not y.sum() > 0:
+        raise ValueError("no serious or fatal case in the periods trained on: a Poisson model cannot be fitted "
+                         "(give more periods or enterprises)")
     data = lgb.Dataset(x, label=y, init_score=offset, feature_name=features, free_raw_data=True,
                        params={"max_bin": params.get("max_bin", 255), "verbose": -1})
     return lgb.train(params, data, num_boost_round=rounds)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from qorgau.core.i18n_markers import N_
+from qorgau.core.imports import MISSING_MARKERS, CellError, parse_number
 
 REQUIRED = ("entity_id", "period", "workers", "cases")
 GROUP_COLUMNS = ("sector", "region")
@@ -79,7 +80,7 @@ def read_panel(path: Path | str) -> Panel:
 
 
 def _numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Float values, a blank mask and a not-a-number mask; accepts a decimal comma and spaces."""
+    """Float values, a blank mask and a not-a-number mask, read by the core's number parser."""
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         values = raw.to_numpy(np.float64, na_value=np.nan)
         return values, np.isnan(values), np.isinf(values)
@@ -87,15 +88,20 @@ def _numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         values = raw.to_numpy(np.float64, na_value=np.nan)
         return values, np.isnan(values), np.zeros(len(raw), bool)
     text = raw.astype(str).str.strip()
-    blank = (text == "") | raw.isna().to_numpy()
-    values = pd.to_numeric(text, errors="coerce").to_numpy(np.float64, na_value=np.nan).copy()
-    retry = np.isnan(values) & ~blank.to_numpy()
-    if retry.any():
-        cleaned = (text[retry].str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
-                   .str.replace(",", ".", regex=False))
-        values[retry] = pd.to_numeric(cleaned, errors="coerce").to_numpy(np.float64, na_value=np.nan)
-    bad = (np.isnan(values) & ~blank.to_numpy()) | np.isinf(values)
-    return values, blank.to_numpy(), bad
+    # Blanks and the declared markers (':', 'n/a', dashes, -200) are missing, as in every file the platform reads.
+    blank = (text.str.lower().isin(MISSING_MARKERS) | raw.isna()).to_numpy()
+    values = pd.to_numeric(text.where(~blank, ""), errors="coerce").to_numpy(np.float64, na_value=np.nan).copy()
+    retry = np.isnan(values) & ~blank
+    if retry.any():  # a decimal comma or spaced thousands: the core's one number parser ('1,500' is refused)
+        read = {}
+        for cell in pd.unique(text[retry]):
+            try:
+                read[cell] = float(parse_number(cell, minimum=None))
+            except CellError:
+                read[cell] = np.nan
+        values[retry] = text[retry].map(read).to_numpy(np.float64)
+    bad = (np.isnan(values) & ~blank) | np.isinf(values)
+    return values, blank, bad
 
 
 def _periods(raw: pd.Series, problems: list[CellProblem]) -> tuple[np.ndarray, list[str]] | None:

@@ -36,7 +36,7 @@ def parse_number(text: str, *, integer: bool = False, minimum: float | None = 0)
     cleaned = str(text).replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     if "," in cleaned and "." in cleaned:
         cleaned = cleaned.replace(",", "")
-    elif re.fullmatch(r"-?\d{1,3},\d{3}", cleaned):
+    elif re.fullmatch(r"-?[1-9]\d{0,2},\d{3}", cleaned):  # '0,001' cannot be a thousands group
         raise CellError(N_("%(value)s is ambiguous: write it without a thousands separator, or with a decimal point"),
                         value=repr(text))
     elif cleaned.count(",") == 1:

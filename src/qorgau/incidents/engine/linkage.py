@@ -16,9 +16,12 @@ clusters while no cluster would hold two records of the same source, because one
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
+
+from qorgau.core.imports import CellError, parse_date
 
 REQUIRED = ("source", "enterprise_id", "event_date")
 OPTIONAL = ("sex", "age_band", "severity")
@@ -45,18 +48,30 @@ def _prepare(records: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise LinkageError(f"the records have no column(s) {', '.join(missing)}")
     frame = records.reset_index(drop=True).copy()
-    dates = pd.to_datetime(frame["event_date"], errors="coerce", format="mixed", dayfirst=False)
-    bad = dates.isna()
-    if bad.any():
-        rows = ", ".join(str(i + 2) for i in np.flatnonzero(bad.to_numpy())[:10])
-        raise LinkageError(f"row(s) {rows}, column event_date: not a date (use YYYY-MM-DD)")
-    frame["_day"] = (dates.dt.normalize() - pd.Timestamp("1970-01-01")).dt.days.astype(int)
+    days = [_day(value) for value in frame["event_date"]]
+    bad = [i for i, day in enumerate(days) if day is None]
+    if bad:
+        rows = ", ".join(str(i + 2) for i in bad[:10])
+        raise LinkageError(f"row(s) {rows}, column event_date: not a date (use YYYY-MM-DD or DD.MM.YYYY)")
+    frame["_day"] = [(day - date(1970, 1, 1)).days for day in days]
     for column in OPTIONAL:
         values = frame[column] if column in frame.columns else [None] * len(frame)
         frame[column] = pd.Series([_text(v, lower=True) for v in values], index=frame.index, dtype=object)
     frame["source"] = frame["source"].astype(str).str.strip()
     frame["enterprise_id"] = pd.Series([_text(v) for v in frame["enterprise_id"]], index=frame.index, dtype=object)
     return frame
+
+
+def _day(value: object) -> date | None:
+    """A record's date: a date as stored, or a text read by the core's date parser (DD.MM.YYYY is day first)."""
+    if isinstance(value, datetime):  # pandas Timestamps too
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return parse_date(str(value)) if _text(value) else None
+    except CellError:
+        return None
 
 
 def _text(value: object, lower: bool = False) -> str | None:
