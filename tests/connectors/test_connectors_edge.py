@@ -152,10 +152,12 @@ def test_clock_drift_is_measured_and_reported(session, client, tmp_path):
     sensors = [detector(session)]
     agent, _link, events = _agent(session, client, tmp_path, sensors, clock=lambda: clock.time() + 120.0)
     agent.report()
-    assert agent.drift_s == pytest.approx(120.0, abs=2.0)
+    # The measurement is good to half the round trip (seconds on a loaded test machine).
+    within = max(2.0, agent.round_trip_s / 2.0 + 0.5)
+    assert agent.drift_s == pytest.approx(120.0, abs=within)
     session.expire_all()
     row = session.execute(select(EdgeReport).where(EdgeReport.agent == "shaft-3")).scalar_one()
-    assert row.drift_s == pytest.approx(120.0, abs=2.0)
+    assert row.drift_s == pytest.approx(agent.drift_s, abs=1e-3)
     # Detector status flags raise local alarms too.
     agent.take(Batch(statuses=[StatusChange(sensors[0].code, clock.time(), "fault", True)]))
     assert [e for e in events if e.alarm_type == "detector_fault" and e.kind == "raised"]

@@ -281,6 +281,7 @@ class EdgeAgent:
         self.lock = threading.Lock()
         self.dropped = self.refused = self.sent = 0
         self.drift_s: float | None = None
+        self.round_trip_s: float | None = None
         self.link_up = True
         self.flags: dict[str, dict[str, bool]] = {}
         self.online: dict[str, bool] = {}
@@ -409,6 +410,8 @@ class EdgeAgent:
             log.warning("report not delivered: %s", error)
             return None
         ended = self.clock()
+        # The platform read its clock somewhere inside the round trip: the midpoint is off by at most half of it.
+        self.round_trip_s = ended - started
         self.drift_s = (started + ended) / 2.0 - float(answer["server_time"])
         if abs(self.drift_s) > self.drift_limit_s:
             log.warning("clock drift %.1f s against the platform (limit %.1f s): fix the agent's time source (NTP)",
