@@ -213,6 +213,21 @@ def test_second_held_out_set_is_now_development_data_and_covers_every_category_a
     assert "development data since" in readme and "HELD OUT" not in readme
 
 
+def test_third_held_out_set_is_separate_and_covers_every_category_and_urgency():
+    third = ev.load(ev.HELDOUT3)
+    assert len(third) >= 180
+    earlier = {row["text"] for row in ev.load()} | {row["text"] for path in (ev.INDEPENDENT, ev.HELDOUT, ev.HELDOUT2)
+                                                   for row in ev.load(path)}
+    assert not earlier & {row["text"] for row in third}
+    for lang in ev.LANGS:
+        mine = [row for row in third if row["lang"] == lang]
+        assert {row["category"] for row in mine} == set(CATEGORIES), lang
+        assert {row["urgency"] for row in mine} == set(URGENCIES), lang
+    assert sum(row["urgency"] == "imminent" for row in third) >= 30
+    readme = (ev.HELDOUT3.parent / "README.md").read_text(encoding="utf-8")
+    assert "HELD OUT, never tuned on" in readme
+
+
 def test_osha_sample_has_outcomes_and_no_victim_names():
     osha = ev.load_osha()
     counts = Counter(row["outcome"] for row in osha)
