@@ -7,8 +7,10 @@ Material, all in one run, lexicon v2 as the same-run baseline:
    the labelled set, scored on the third.
 2. separately written sets, scored with the shipped models (fitted on all labelled reports); cross-language:
    fitted on the labelled reports of two languages, scored on the third language of the set:
-   - heldout2: 182 kk/ru/en reports (data/heldout2/), the held-out set: by another writer in another
-     sitting, without looking at the triage's rules or errors, never tuned on: the targets are read on it;
+   - heldout3: 202 kk/ru/en reports (data/heldout3/), the held-out set: by another writer, written while
+     the triage was frozen and copied in after the freeze commit, never tuned on: the targets are read on it;
+   - heldout2: 182 kk/ru/en reports (data/heldout2/), the second held-out set, development data since
+     heldout3 was written (decision 0042): in the shipped models' training data, figures in-sample;
    - heldout: 179 kk/ru/en reports (data/heldout/), the first held-out set, development data since
      heldout2 was written (decision 0039): its errors were read and the shipped category and imminent
      models are fitted on it, so its figures here are in-sample and reported as development figures;
@@ -17,8 +19,8 @@ Material, all in one run, lexicon v2 as the same-run baseline:
      models are fitted on them too, so their figures here are in-sample.
 3. osha: 384 real US OSHA narratives (public domain, data/osha/): 260 fatalities, 30 amputations, 94
    hospitalisations; the share triaged urgent (imminent or high) per outcome. "minor" is the share among
-   the held-out set's (heldout2) reports labelled normal or low (OSHA has no minor outcome); "minor_dev"
-   the same on the development sets (independent and the first held-out set).
+   the held-out set's (heldout3) reports labelled normal or low (OSHA has no minor outcome); "minor_dev"
+   the same on the development sets (independent, the first and the second held-out set).
 
 Systems: majority; lexicon_v1 (frozen); lexicon_v2 (stems only); service_v2 (lexicon v2 + urgency model:
 what triage did before this version); triage (current `nlp.triage_many`: category model + lexicon
@@ -230,14 +232,16 @@ def main() -> None:  # noqa: C901 - one run, one report
             cross[lang][kind] = r3(ev.macro_f1([own[i]["category"] for i in target], got))
     results["own_cross_language"] = cross
 
-    # 2. separately written sets (shipped models): "independent" and "heldout" are development data (their
-    # errors were read while improving the triage, the models are fitted on them); "heldout2" was never tuned on.
+    # 2. separately written sets (shipped models): "independent", "heldout" and "heldout2" are development data
+    # (their errors were read while improving the triage, the models are fitted on them); "heldout3" was never
+    # tuned on.
     full_own = ev.load()
     full_vectors = np.load(category_model.EMBEDDINGS).astype(np.float32)
     full_texts = [r["text"] for r in full_own]
     minor: dict = {}
     separate_texts: list[str] = []
-    for key, path in (("independent", ev.INDEPENDENT), ("heldout", ev.HELDOUT), ("heldout2", ev.HELDOUT2)):
+    for key, path in (("independent", ev.INDEPENDENT), ("heldout", ev.HELDOUT), ("heldout2", ev.HELDOUT2),
+                      ("heldout3", ev.HELDOUT3)):
         rows = ev.load(path)
         set_texts = [r["text"] for r in rows]
         separate_texts += set_texts
@@ -275,8 +279,9 @@ def main() -> None:  # noqa: C901 - one run, one report
     for name, (_, urgs) in osha_systems.items():
         shares[name] = {o: r3(ev.urgent_share([u for u, r in zip(urgs, osha, strict=True) if r["outcome"] == o]))
                         for o in ev.OUTCOMES}
-        shares[name]["minor"] = minor["heldout2"].get(name)
-        dev_minor = [minor[key].get(name) for key in ("independent", "heldout") if minor[key].get(name) is not None]
+        shares[name]["minor"] = minor["heldout3"].get(name)
+        dev_minor = [minor[key].get(name) for key in ("independent", "heldout", "heldout2")
+                     if minor[key].get(name) is not None]
         shares[name]["minor_dev"] = r3(sum(dev_minor) / len(dev_minor)) if dev_minor else None
         shares[name]["imminent_share_fatal"] = r3(sum(u == "imminent" for u, r in zip(urgs, osha, strict=True)
                                                       if r["outcome"] == "fatal") / max(1, sum(r["outcome"] == "fatal"
@@ -300,27 +305,27 @@ def main() -> None:  # noqa: C901 - one run, one report
 
 
 def targets(results: dict) -> dict:
-    """The targets, on the held-out set (heldout2) and the OSHA narratives (never on a set anybody tuned on).
+    """The targets, on the held-out set (heldout3) and the OSHA narratives (never on a set anybody tuned on).
 
-    The first held-out set's figures are kept beside them as development figures (decision 0039)."""
-    held = results["heldout2"]
-    person = [results["pii_heldout2"][lang]["person"] for lang in ev.LANGS]
+    The second held-out set's figures are kept beside them as development figures (decision 0042)."""
+    held = results["heldout3"]
+    person = [results["pii_heldout3"][lang]["person"] for lang in ev.LANGS]
     n = sum(p["n"] for p in person)
     exact = sum(p["recall_exact"] * p["n"] for p in person if p["recall_exact"] is not None) / max(1, n)
     share = results["osha"]["urgent_share"]["triage"]
     batch = results["speed"]["batch_cli_in_process"]["reports_per_s"]
     figures = {
         "category_macro_f1": {lang: held[lang]["triage"]["category_macro_f1"] for lang in ev.LANGS},
-        "imminent_recall": results["heldout2_all"]["triage"]["imminent_recall"],
-        "imminent_precision": results["heldout2_all"]["triage"]["imminent_precision"],
+        "imminent_recall": results["heldout3_all"]["triage"]["imminent_recall"],
+        "imminent_precision": results["heldout3_all"]["triage"]["imminent_precision"],
         "osha_urgent_share": {k: share[k] for k in ("fatal", "amputation", "hospitalised", "minor")},
         "person_recall_exact": r3(exact),
         "false_iins": sum(results[f"pii_{key}"][lang]["order_numbers_masked"]
-                          for key in ("heldout2", "heldout", "independent") for lang in ev.LANGS),
-        "development_category_macro_f1_heldout": {lang: results["heldout"][lang]["triage"]["category_macro_f1"]
-                                                  for lang in ev.LANGS},
-        "development_imminent_recall_heldout": results["heldout_all"]["triage"]["imminent_recall"],
-        "development_imminent_precision_heldout": results["heldout_all"]["triage"]["imminent_precision"],
+                          for key in ("heldout3", "heldout2", "heldout", "independent") for lang in ev.LANGS),
+        "development_category_macro_f1_heldout2": {lang: results["heldout2"][lang]["triage"]["category_macro_f1"]
+                                                   for lang in ev.LANGS},
+        "development_imminent_recall_heldout2": results["heldout2_all"]["triage"]["imminent_recall"],
+        "development_imminent_precision_heldout2": results["heldout2_all"]["triage"]["imminent_precision"],
         "batch_reports_per_s": batch,
         "single_p95_ms": results["speed"]["single_report_triage"]["p95_ms"],
     }
@@ -353,8 +358,12 @@ def report(results: dict) -> None:
                       f"{_fmt(f.get('urgency_accuracy')):>8} {_fmt(f.get('imminent_recall')):>8} "
                       f"{_fmt(f.get('imminent_precision')):>9} {f.get('imminent_n', '-'):>6}")
 
-    table("Held-out set heldout2 (another writer, never tuned on): per language", results["heldout2"])
-    table("Held-out set heldout2, all languages", {"all": results["heldout2_all"]})
+    table("Held-out set heldout3 (another writer, copied in after the freeze, never tuned on): per language",
+          results["heldout3"])
+    table("Held-out set heldout3, all languages", {"all": results["heldout3_all"]})
+    table("Second held-out set, development data since heldout3 (in the shipped models' training data: "
+          "in-sample): per language", results["heldout2"])
+    table("Second held-out set (development), all languages", {"all": results["heldout2_all"]})
     table("First held-out set, development data since heldout2 (in the shipped models' training data: "
           "in-sample): per language", results["heldout"])
     table("First held-out set (development), all languages", {"all": results["heldout_all"]})
@@ -363,16 +372,17 @@ def report(results: dict) -> None:
     table("Development set, all languages", {"all": results["independent_all"]})
     print("\nCross-language category macro-F1 (fitted on the labelled reports of the two other languages):")
     for lang in ev.LANGS:
-        print(f"  {lang}: held-out {results['heldout2_cross_language'][lang]}  development "
-              f"{results['heldout_cross_language'][lang]} / {results['independent_cross_language'][lang]}  "
+        print(f"  {lang}: held-out {results['heldout3_cross_language'][lang]}  development "
+              f"{results['heldout2_cross_language'][lang]} / {results['heldout_cross_language'][lang]} / "
+              f"{results['independent_cross_language'][lang]}  "
               f"own {results['own_cross_language'][lang]}")
-    print("\nOSHA narratives: share triaged urgent (imminent or high); minor = held-out (heldout2) normal/low "
+    print("\nOSHA narratives: share triaged urgent (imminent or high); minor = held-out (heldout3) normal/low "
           "reports (minor_dev: development sets')")
     for name, s in results["osha"]["urgent_share"].items():
         print(f"  {name:12} " + "  ".join(f"{k} {_fmt(v)}" for k, v in s.items()))
     print(f"  fatal narratives put in 'other' by triage: {_fmt(results['osha']['other_share_fatal'])}  n={results['osha']['n']}")
     table("Own labelled set, held-out half (models fitted on the tuning half)", results["own"])
-    for name in ("pii_heldout2", "pii_heldout", "pii_independent", "pii_own"):
+    for name in ("pii_heldout3", "pii_heldout2", "pii_heldout", "pii_independent", "pii_own"):
         print(f"\nRedaction, {name[4:]} set (recall overlap/exact, n; precision; order numbers masked)")
         for lang, f in results[name].items():
             cells = [f"{k} {_fmt(f[k]['recall_overlap'])}/{_fmt(f[k]['recall_exact'])} n={f[k]['n']}" for k in ev.PII_TYPES]
@@ -383,7 +393,7 @@ def report(results: dict) -> None:
           f"embedding threads): batch CLI {s['batch_cli_in_process']}; one report {s['single_report_triage']}")
     if "fresh_process" in s:
         print(f"  fresh process: {s['fresh_process']}")
-    print(f"\nTargets (held-out set heldout2, OSHA narratives, speed): {results['targets_heldout']}")
+    print(f"\nTargets (held-out set heldout3, OSHA narratives, speed): {results['targets_heldout']}")
 
 
 if __name__ == "__main__":

@@ -200,3 +200,63 @@ def test_serious_injury_or_violence_with_a_present_word_is_still_only_high(text)
 def test_more_present_cues_with_deadly_hazards_are_imminent(lang, text):
     found = severity.assess(text)
     assert found.floor == "imminent", (lang, text, found)
+
+
+# Decision 0042: more deadly hazards (a damaged gas pipe, gas cylinders by a heat source, a gas or chlorine
+# sensor sounding, unexploded ordnance, a tank overflowing or a vapour cloud, brakes failing, a machine that
+# moves by itself) and more ways of saying the danger is still there (for an hour / since the morning, told
+# to stay or keep working, nobody comes, people walking past). Paraphrases written for these tests (in none
+# of the labelled, development or held-out sets), three languages each.
+DANGER_NOW_0042 = {
+    "gas_pipe": ["газ құбыры тесіліп қалған, жұмысшылар қасында жүреді", "газовая труба пробита у котельной, люди ходят рядом",
+                 "the gas line behind the shop is damaged, workers walking past it all day"],
+    "cylinders_by_heat": ["оттегі баллондары пештің жанында тұр, таңнан бері ешкім алмайды",
+                          "баллоны с пропаном стоят рядом с печью с самого утра",
+                          "acetylene cylinders next to the furnace since this morning"],
+    "sensor_sounding": ["газ датчигі шыңғырып тұр, бастық жұмыс істей беріңдер дейді",
+                        "датчики аммиака пищат уже час, мастер велел не уходить",
+                        "the chlorine alarm is sounding and the supervisor says finish the shift"],
+    "ordnance": ["карьерде снаряд табылды, адамдар қасынан жүреді", "в отвале нашли снаряд, никто не реагирует",
+                 "found unexploded ordnance by the quarry road, nobody from security is coming"],
+    "overflow_cloud": ["қышқыл ыдыстан төгіліп жатыр, әлі жұмыс істеп жатырмыз",
+                       "кислота переливается из бака, облако пара, а нам сказали работать",
+                       "caustic tank overflowing and a vapour cloud, crew still working"],
+    "brakes_failing": ["самосвалдың тежегіші ұстамайды, бірақ әлі жүк тасып жүр", "у самосвала тормоза не держат, а он до сих пор возит",
+                       "the dump truck brakes are failing and it is still hauling"],
+    "moves_by_itself": ["пресс өздігінен іске қосылады, қазір де жұмыс істеп жатыр", "пресс включается сам, люди продолжают работать",
+                        "the press cycles by itself and they keep running it"],
+}
+
+
+@pytest.mark.parametrize("hazard,text", [(h, t) for h, ts in DANGER_NOW_0042.items() for t in ts])
+def test_new_deadly_hazards_with_the_danger_still_there_are_imminent(hazard, text):
+    found = severity.assess(text)
+    assert found.floor == "imminent" and found.present, (hazard, text, found)
+
+
+@pytest.mark.parametrize("text", [
+    "газ құбырын жөндеу керек", "газовую трубу надо покрасить", "the gas line needs a new coat of paint",
+    "баллондарды басқа қоймаға апару керек", "предлагаю купить новые датчики газа", "please order new gas detectors",
+])
+def test_the_same_objects_without_a_danger_now_are_not_imminent(text):
+    assert severity.assess(text).floor != "imminent", text
+
+
+# A threat with a weapon, happening now: someone in danger now ("distress"), imminent by itself.
+@pytest.mark.parametrize("text", [
+    "бригадир пышақпен қуып жүр", "өлтіремін деп қорқытып жүр", "prorab pyshaqpen quyp jur",
+    "охранник угрожает застрелить мастера", "пьяный с ножом бегает по цеху",
+    "a worker is threatening to kill the foreman", "a man with a gun is in the canteen",
+])
+def test_a_weapon_threat_now_is_imminent(text):
+    found = severity.assess(text)
+    assert "distress" in {f["rule"] for f in found.fired} and found.floor == "imminent", (text, found)
+
+
+@pytest.mark.parametrize("text", [
+    "түнде қоймада өрт болды, екі күзетші уланды", "позавчера был взрыв в котельной, двое надышались дымом",
+    "there was a fire overnight in the cable tunnel, two men overcome by smoke",
+])
+def test_a_fire_that_is_over_is_high_not_imminent(text):
+    found = severity.assess(text)
+    assert found.floor == "high" and found.over, (text, found)

@@ -7,8 +7,9 @@ Features of a report (docs/speaks/triage.md, "Category model"):
 
 A multinomial logistic regression (scikit-learn, class-balanced) is fitted on the labelled reports
 (`data/labelled_reports.jsonl`), the development set written separately by another hand
-(`data/independent/reports.jsonl`), the first held-out set, development data since the second one was written
-(`data/heldout/reports.jsonl`; never the held-out set in `data/heldout2/`), plus short descriptions of each category in kk/ru/en
+(`data/independent/reports.jsonl`), the first and second held-out sets, development data since the next one
+was written (`data/heldout/`, `data/heldout2/`, decisions 0039 and 0042; never the held-out set in
+`data/heldout3/`), plus short descriptions of each category in kk/ru/en
 (`data/category_descriptions.json`) and, after `qorgau speaks train`, officers' corrections. At run time
 the fitted weights are applied with numpy from `data/category_model.json` (or the retrained
 `data/category_model_learned.json`); nothing is downloaded and scikit-learn is only needed to fit.
@@ -37,9 +38,11 @@ DESCRIPTIONS = DATA / "category_descriptions.json"
 LABELLED = DATA / "labelled_reports.jsonl"
 DEVELOPMENT = DATA / "independent" / "reports.jsonl"
 DEVELOPMENT_EMBEDDINGS = DATA / "independent" / "embeddings.npy"
-# The development sets (reports, embeddings), training data beside the labelled reports. Never heldout2/.
+# The development sets (reports, embeddings), training data beside the labelled reports (decision 0042).
+# Never heldout3/, the held-out set.
 DEVELOPMENT_SETS = ((DEVELOPMENT, DEVELOPMENT_EMBEDDINGS),
-                    (DATA / "heldout" / "reports.jsonl", DATA / "heldout" / "embeddings.npy"))
+                    (DATA / "heldout" / "reports.jsonl", DATA / "heldout" / "embeddings.npy"),
+                    (DATA / "heldout2" / "reports.jsonl", DATA / "heldout2" / "embeddings.npy"))
 LEXICON_SCALE = 0.1
 C = 4.0
 RULES = [rule.code for rule in severity.RULES]

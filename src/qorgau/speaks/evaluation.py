@@ -20,8 +20,12 @@ LABELLED = DATA / "labelled_reports.jsonl"
 INDEPENDENT = DATA / "independent" / "reports.jsonl"
 # Written separately; held out until the second held-out set was written, development data since (data/heldout/README.md).
 HELDOUT = DATA / "heldout" / "reports.jsonl"
-# The held-out set: by another writer, in another sitting; never used for tuning (data/heldout2/README.md).
+# By another writer, in another sitting; held out until the third held-out set was written, development data
+# since (data/heldout2/README.md, decision 0042).
 HELDOUT2 = DATA / "heldout2" / "reports.jsonl"
+# The held-out set: written by another writer after the triage was frozen; never used for tuning
+# (data/heldout3/README.md).
+HELDOUT3 = DATA / "heldout3" / "reports.jsonl"
 # Real US OSHA narratives, public domain (data/osha/PROVENANCE.md).
 OSHA_FILES = (DATA / "osha" / "fatality_sample.tsv", DATA / "osha" / "severe_injury_sample.tsv")
 OUTCOMES = ("fatal", "amputation", "hospitalised")

@@ -150,6 +150,55 @@ for _category, _stems in {
 }.items():
     CATEGORY_STEMS[_category].update({stem: weight for stem, weight in _stems.items()
                                       if stem not in CATEGORY_STEMS[_category]})
+# The vocabulary of each hazard as a trade names it, in all three languages (kk in both scripts where the
+# Latin form differs): what is missing (vaccination, soap, heating, markings, an induction), the objects
+# of each hazard (a gas pipe, a fume hood, a rung, a tank), and the forms of workplace pressure (retaliation
+# for a complaint, a forced statement, a drunk superior). Short reports of one clause are decided by these.
+for _category, _stems in {
+    "machinery_equipment": {"ножниц": 1.5, "гильотин": 2, "патрон": 1.5, "педал": 1.5, "тросов выключател": 2.5,
+                            "жоңқа": 2, "стружк": 2, "диірмен": 2, "станокта": 2, "pedal": 1.5, "pull cord": 2.5,
+                            "shears": 2, "lathe chuck": 2.5},
+    "electrical": {"диэлектр": 2.5, "изолирован": 2, "изоляци": 2, "оқшаула": 2, "insulated": 2.5, "insulation": 2,
+                   " kv ": 2.5, " кв ": 2.5, "автомат": 1, "электромонтер": 2, "электрик": 2, "electrician": 2},
+    "falls_heights": {"ступен": 1.5, "скольз": 1.5, "тайғақ": 1.5, "rung": 2, "non slip": 2, "slippery": 1.5,
+                      "баспалдақ": 2, "стремян": 2},
+    "chemical_gas_dust": {"свин": 2, "қорғасын": 2.5, "ртут": 2.5, "сынап": 2.5, "lead level": 2.5, "mercury": 2.5,
+                          "этикет": 2, "белгісіз зат": 2, "label": 1.5, "sds": 2.5, "реагент": 2, "reagent": 2,
+                          "пары": 1.5, "бу ": 1, "qorgasyn": 2.5, "лак": 1, "серн": 2, "sulfuric": 2.5,
+                          "sulphuric": 2.5, "күкірт қышқыл": 2.5, "кремнез": 2.5, "асбест": 2.5, "asbestos": 2.5},
+    "fire_explosion": {"баллон": 2.5, "пропан": 2.5, "ацетилен": 2.5, "газ құбыр": 2.5, "gaz qubyr": 2.5,
+                       "газопровод": 2.5, "gas line": 2.5, "gas pipe": 2.5, "gas smell": 2, "горелк": 2.5,
+                       "burner": 2.5, "қыздырғыш": 1.5, "пештің": 1.5, "темекі шег": 2, "temeki": 2,
+                       "снаряд": 2.5, "боеприпас": 2.5, "ordnance": 2.5, "unexploded": 3, "grenade": 2.5},
+    "ppe": {"жеке қорғаныс": 3, "қорғаныш көзілдірік": 2.5, "каскасыз": 2.5, "kaskasyz": 2.5},
+    "transport_vehicles": {"разметк": 2, "белгілер": 1.5, "жол белгі": 2, "парковк": 2, "тұрақ": 1, "карьер жол": 2,
+                           "parking": 2, "pothole": 2, "markings": 2, "road signs": 2, "haul truck": 2.5,
+                           "самосвал": 2.5, "зеркал": 1.5, "mirrors": 1.5, "ramp": 1},
+    "confined_space": {"сыйымдылы": 2.5, "жабық кеңістік": 3, "шектеулі": 2, "syiymdyl": 2.5, "zhabyq keni": 3,
+                       "колодез": 2.5, "газоанализатор": 1.5, "gas detector": 1.5, "цистерна": 2.5, "цистернан": 2.5,
+                       "vessel": 1.5, "pit ": 1.5},
+    "physical_environment": {"жылу жоқ": 2.5, "жылу берілме": 2.5, "жылытылмай": 2.5, "не топят": 2.5, "холодн": 2,
+                             "освещ": 2, "темно": 2, "more light": 2, "no heating": 2.5, "кондиц": 2, "желдет": 1.5,
+                             "жарықтандыр": 2, "zharyq": 1.5, "jaryq": 1.5},
+    "ergonomics_workload": {"орындық": 2, "ergonom": 2.5, "эргоном": 2.5, "компьютер": 1.5, "монитор": 1.5,
+                            "computer": 1.5, "desk": 1.5, "по 12 час": 2, "по 14 час": 2, "сағат бойы": 1.5},
+    "biological": {"екпе": 2.5, "вакцин": 2.5, "прививк": 2.5, "vaccin": 2.5, "flu shot": 2.5, "шприц": 2,
+                   "қол жуат": 2, "руки помыть": 2, "мыть руки": 2, "hand wash": 2, "handwash": 2, "қоқыс": 1.5,
+                   "мусор": 1.5, "garbage": 1.5, "waste": 1, "полигон": 1.5, "сорғыш шкаф": 2, "вытяжн шкаф": 2,
+                   "fume hood": 2, "зертхан": 1.5, "лаборатор": 1.5, "laborator": 1.5, "кене": 2, "клещ": 2},
+    "psychosocial_harassment": {"мас күйінде": 2, "пьяный": 2, "пьян": 1.5, "drunk": 2, "ұрып": 2.5, "бьет": 2.5,
+                                "жыныстық": 3, "сексуал": 3, "sexual": 3, "после того как написали жалоб": 3,
+                                "за жалоб": 2.5, "since i reported": 3, "after i reported": 3, "retaliat": 3,
+                                "шағымданса": 2.5, "отомст": 2.5, "feedback box": 2, "анонимн": 1.5,
+                                "anonymous": 1.5, "pyshaq": 2.5, "myltyq": 2.5},
+    "labor_rights": {"ұжымдық шарт": 3, "коллективн договор": 3, "collective agreement": 3, "табел": 2, "timesheet": 2,
+                     "заставляют подписа": 2.5, "sign a paper": 2.5, "lose our jobs": 2.5, "уволят": 2,
+                     "сверхурочные не оплач": 3, "не оплачива": 2.5, "not paid": 2.5, "ujymdyq shart": 3},
+    "other": {"медпункт": 2, "medpunkt": 2, "рахмет": 2, "спасибо": 2, "thank": 2, "вводн инструктаж": 2.5,
+              "safety induction": 2.5, "induction": 2, "нұсқаулық": 1.5, "инструктаж": 1.5, "бытовк": 1},
+}.items():
+    CATEGORY_STEMS[_category].update({stem: weight for stem, weight in _stems.items()
+                                      if stem not in CATEGORY_STEMS[_category]})
 # A danger in progress. "Now" words alone (NOW_STEMS) never make a report urgent: "сейчас на всю линию
 # два ключа" is a suggestion. Imminent = danger stems and now stems together reach IMMINENT_AT.
 IMMINENT_STEMS = {"утечк": 2.5, "обрушен": 3, "обвал": 3, "завал": 3, "искрит": 2, "оголен": 2, "горит": 2.5,

@@ -116,17 +116,30 @@ PRESENT = {
            r"\bсрочно\b", r"помогите", r"\bбегом\b", r"\bгорит\b", r"\bгарит\b", r"не\s+(?:дышит|отвечает|отвечают)",
            r"засасыва" + W, r"сыпется", r"там\s+(?:человек|люди)", r"люди\s+(?:еще\s+)?внутри",
            r"\bпрям\b", r"\bвсе\s+равно\s+работа" + W, r"работа\w*\s+пока\s+не", r"(?:люди|рабочие)\s+(?:\w+\s+)?работают",
-           r"не\s+(?:выключ|обесточ|закрыл|перекрыл)" + W),
+           r"не\s+(?:выключ|обесточ|закрыл|перекрыл)" + W,
+           # ongoing for a while, told to stay, nobody coming, people exposed as a habit
+           r"уже\s+(?:(?:целый|второй|третий|пол|\d+)\s*)?час" + W, r"с\s+(?:самого\s+)?утра", r"не\s+уход(?:ить|ите|им)\b",
+           r"(?:сказал|велел|говорит|требует)\w*\s+(?:\w+\s+)?(?:работа(?:йте|ть)|не\s+уходить|продолжа|доработа)" + W,
+           r"(?:никто|ни\s+кто)\s+не\s+(?:реагиру|приход|прид|ид[её]т|едет)" + W, r"не\s+реагиру" + W,
+           r"(?:люди|дети|рабочие|работники)\s+(?:\w+\s+){0,2}(?:ходят|ходит|бегают|стоят)\b"),
     "kk": (r"\bқазір\b", r"\bәлі\b", r"қайтадан", r"\bтағы\b", r"жалғастыр" + W, r"\bшұғыл\b", r"көмектесің" + W,
            r"жанып\s+(?:жатыр|тұр)", r"жауап\s+бермей\s+(?:жатыр|тұр)", r"ағып\s+(?:жатыр|тұр)", r"тартып\s+барады",
            r"\bqazir\b", r"\báli\b", r"\bali\b", r"дәл\s+қазір", r"тоқтатпа" + W, r"жұмыс\s+істеп\s+(?:жатыр|жүр|тұр)" + W,
-           r"toqtatpa" + W, r"zhumys\s+istep\s+(?:jatyr|zhatyr)", r"әлі\s+де", r"жалғасып\s+жатыр"),
+           r"toqtatpa" + W, r"zhumys\s+istep\s+(?:jatyr|zhatyr)", r"әлі\s+де", r"жалғасып\s+жатыр",
+           r"таңнан\s+бері", r"tannan\s+beri", r"(?:сағат|күн)\s+бойы", r"ешкім\s+(?:\S+\s+)?(?:алмайды|келмейді|"
+           r"тоқтатпайды|қарамайды)", r"(?:адамдар|жұмысшылар|балалар)\s+(?:\S+\s+){0,2}(?:жүреді|жүр|тұрады|жүгіреді)\b",
+           r"(?:adamdar|jumysshylar|zhumysshylar)\s+(?:\S+\s+){0,2}(?:juredi|zhuredi|jur|turady)\b",
+           r"істей\s+беріңдер", r"жұмыс\s+істей\s+бер" + W),
     "en": (r"\bnow\b", r"\bstill\b(?!\s+(?:in\s+(?:the\s+)?hospital|recovering|off work|on leave))", r"\bagain\b",
            r"\bongoing\b", r"continu" + W, r"\basap\b", r"\bhelp\b", r"\burgent\b", r"back (?:up )?on it",
            r"is burning", r"(?:is|are) trapped", r"(?:isn't|isnt|is not) (?:answering|breathing)", r"\brn\b",
            r"\bcurrently\b", r"keeps?\s+(?:on\s+)?(?:working|running|going)", r"(?:it's|its|it is|is|are|they're)\s+"
            r"(?:still\s+)?(?:working|running|operating)\b", r"(?:not|never|hasn't|haven't|wasn't)\s+(?:been\s+)?"
-           r"(?:stopped|shut down|switched off|fixed)", r"told (?:us|me|them) to keep"),
+           r"(?:stopped|shut down|switched off|fixed)", r"told (?:us|me|them) to keep",
+           r"finish (?:the|your|our) shift", r"carry on", r"since (?:this )?morning", r"getting (?:stronger|worse|bigger)",
+           r"nobody\s+(?:\S+\s+){0,3}(?:coming|came|responding|responds|listens)", r"\bon site now\b",
+           r"(?:people|workers|kids|children|crews?)\s+(?:\S+\s+){0,2}(?:walk|walking|pass|passing|work|working)\s+"
+           r"(?:by|past|next to|near|under|around)"),
 }
 # A condition that can kill when someone is exposed to it now: a safeguard missing or defeated (brakes,
 # fall protection, a machine guard, a gas test), live conductors, a gas leak, a load over people, a
@@ -143,7 +156,14 @@ HAZARDS = {
            r"перетер|лопа)" + W, r"под\s+(?:грузом|стрелой)", r"(?:вот-вот|может)\s+(?:упа[сд]|рухн|обвал|обруш)" + W,
            r"(?:блокировк|концевик|датчик)\w*\s+(?:\w+\s+)?(?:отключ|замкн|обход|перемкн)" + W,
            r"(?:газоанализатор|датчик\s+газа)\w*\s+(?:\w+\s+)?(?:пищит|сработал|орет|звенит)" + W,
-           r"(?:задн\w+\s+ход\w*|сигнал)\w*\s+(?:не\s+работает|без\s+сигнал)" + W, r"без\s+сигнала"),
+           r"(?:задн\w+\s+ход\w*|сигнал)\w*\s+(?:не\s+работает|без\s+сигнал)" + W, r"без\s+сигнала",
+           r"(?:газопровод|газов\w*\s+труб|труб\w*\s+газ)\w*\s+(?:\w+\s+)?(?:пробит|поврежд|течет|травит|свищ|лопну)" + W,
+           r"баллон\w*\s+(?:\w+\s+){0,3}(?:рядом|возле|около|у)\s+(?:\w+\s+)?(?:печ|огн|горелк|сварк|нагревател|костр)" + W,
+           r"(?:датчик|газоанализатор|сигнализатор)\w*\s+(?:\w+\s+){0,2}(?:пищ|сработал|орут|орет|звен|воют)" + W,
+           r"\bснаряд" + W, r"боеприпас" + W, r"\bгранат" + W, r"неразорвав" + W,
+           r"перелива" + W, r"облак\w*\s+(?:\w+\s+)?(?:пар|газ|дым)" + W, r"пары\s+(?:\w+\s+)?сто[яи]т",
+           r"тормоз\w*\s+(?:\w+\s+)?(?:отказыва|не\s+держ|слаб)" + W,
+           r"(?:пада\w*|включа\w*|запуска\w*|срабатыва\w*)\s+сам" + W),
     "kk": (r"(?:белдік|белбеу|belbeu|сақтандыр|қоршау|қаптама|тежегіш|tejegish|tejegіsh)\w*(?:сыз|сіз|syz|siz)\b",
            r"(?:тежегіш|қаптама|қоршау|белдік|газ\s+өлшегіш|tejegish|qorshau|qaptama)\w*\s+(?:жоқ|joq|істемей|"
            r"iste(?:mei|mey)|алынған|алып\s+таста)" + W, r"жиегінде|жиекте|j[ıi]ekte", r"газ\s+(?:шығып|ағып)" + W,
@@ -152,9 +172,13 @@ HAZARDS = {
            r"сырыл|қисай)" + W, r"(?:кран|жүк|kran|zh[uü]k|j[uü]k)\w*\s+(?:\S+\s+)?(?:астында|ast[yı]nda)",
            r"(?:строп|трос|strop)\w*\s+(?:\S+\s+)?(?:жыртыл|үзіл|zh?[yı]rt[yı]l|j[yı]rt[yı]l)" + W,
            r"құла(?:йды|уы\s+мүмкін|ғалы\s+тұр)", r"qula(?:[iy]dy|uy\s+mumkin)", r"бас\w*\s+айнал" + W,
-           r"(?:газ|gaz)\s+(?:бар|шықты|bar)", r"(?:газ\s+)?(?:датчик|анализатор)\w*\s+(?:\w+\s+)?(?:шыңғыр|дабыл)" + W,
+           r"(?:газ|gaz)\s+(?:бар|шықты|bar)", r"(?:газ\s+)?(?:датчи[кг]|анализатор)\w*\s+(?:\w+\s+)?(?:шыңғыр|дабыл|сигнал\s+бер)" + W,
+           r"өздігінен\s+(?:іске\s+)?(?:қосыл|түс|жүр|іске\s+қосыл|qosyl)" + W,
            r"(?:блоктау|блокировка|датчик)\w*\s+(?:\S+\s+)?(?:ажыратыл|өшіріл|алынып)" + W,
-           r"тежегіш\w*\s+(?:\S+\s+)?(?:істемей|ұстамай|жоқ)" + W),
+           r"тежегіш\w*\s+(?:\S+\s+)?(?:істемей|ұстамай|жоқ)" + W,
+           r"(?:газ\s+құбыр|gaz\s+qubyr|құбыр)\w*\s+(?:\S+\s+)?(?:тесіл|жарыл|tesil|zharyl|jaryl)" + W,
+           r"газ\s+иіс" + W, r"gaz\s+iis" + W, r"баллон\w*\s+(?:\S+\s+){0,3}(?:қасында|жанында|janynda|qasynda|zhanynda)",
+           r"\bснаряд" + W, r"\bsnaryad" + W, r"төгіліп\s+(?:жатыр|тұр)"),
     "en": (r"\bno\s+(?:brakes?|harness(?:es)?|guard(?:rail)?s?|railings?|handrails?|fall protection|tie[- ]?off|"
            r"lockout|gas (?:test|detector))\b", r"without\s+(?:a\s+|any\s+)?(?:harness|brakes?|guard|gas (?:detector|"
            r"test|monitor)|air|mask|respirator|tie[- ]?off|lockout|permit)", r"brakes?\s+(?:are\s+|is\s+)?(?:out|gone|"
@@ -166,32 +190,48 @@ HAZARDS = {
            r"(?:reversing|backup|back-up|reverse)\s+(?:alarm|beeper|horn|signal)s?\s+(?:is\s+|are\s+)?(?:dead|broken|"
            r"out|not working|missing)", r"backing up blind", r"(?:sling|chain|rope|cable)s?\s+(?:is\s+|are\s+)?(?:frayed|"
            r"torn|snapping)", r"under\s+(?:the\s+|a\s+)?(?:suspended\s+)?(?:load|crane|boom)", r"(?:about to|going to|gonna|"
-           r"could|might)\s+(?:fall|collapse|give way|blow|explode)", r"(?:gas|h2s|co)\s+(?:alarm|detector|monitor)s?\s+"
+           r"could|might)\s+(?:fall|collapse|give way|blow|explode)", r"(?:gas|h2s|co|chlorine|ammonia|oxygen|o2|lel)\s+(?:alarm|detector|monitor|sensor)s?\s+"
            r"(?:is\s+|are\s+|keeps?\s+)?(?:going off|beeping|ringing|sounding)", r"interlocks?\s+(?:is\s+|are\s+|was\s+)?"
            r"(?:bypassed|jumpered|disabled|taped|off)", r"(?:bypassed|jumpered|disabled)\s+(?:the\s+)?(?:interlock|"
-           r"guard|sensor|light curtain|e-?stop)"),
+           r"guard|sensor|light curtain|e-?stop)", r"\blive\s+(?:\S+\s+){0,2}(?:wires?|cables?|lines?|conductors?)",
+           r"\b\d+\s*kv\b", r"\bgas\s+(?:smell|odou?r)", r"gas\s+(?:lines?|pipes?|pipelines?|mains?)\s+(?:\S+\s+){0,4}"
+           r"(?:damaged|cracked|broken|ruptured|punctured|hit|leaking)", r"cylinders?\s+(?:\S+\s+){0,3}(?:next to|near|beside|by)\s+"
+           r"(?:the\s+)?(?:furnace|stove|heater|fire|flames?|burner|welding|oven)", r"overflow" + W,
+           r"(?:vapou?r|toxic|gas|chemical|ammonia|chlorine)\s+cloud", r"unexploded", r"\bordnance\b", r"\bgrenade",
+           r"brakes?\s+(?:are\s+|is\s+)?(?:failing|fading|gone soft|slipping)",
+           r"(?:drops?|falls?|starts?|cycles?|moves?)\s+(?:by|on)\s+(?:itself|its own)"),
 }
 # Someone in danger right now (present by its grammar): not answering, not breathing, a call for help,
 # gas escaping ("аммиак травит"). Rule "distress": imminent by itself.
 DISTRESS = {
     "ru": (r"не\s+(?:отвечает|отвечают|отзывается|дышит|выходит\s+на\s+связь)", r"помогите",
-           r"(?:газ|аммиак|хлор|сероводород)\w*\s+(?:\w+\s+)?травит", r"задыхают" + W),
+           r"(?:газ|аммиак|хлор|сероводород)\w*\s+(?:\w+\s+)?травит", r"задыхают" + W,
+           r"угрожа(?:ет|ют)\s+(?:\w+\s+)?(?:убить|зарезать|застрелить|пристрелить)",
+           r"(?:с|со)\s+(?:ножом|пистолетом|ружьем|топором)\s+(?:\w+\s+)?(?:ходит|бегает|стоит|кидается|гоняется)"),
     "kk": (r"жауап\s+(?:бермей|қатпай)" + W, r"көмек\s+керек", r"құтқарың" + W, r"дем\s+алмай\s+(?:жатыр|тұр)",
-           r"jauap\s+bermei" + W, r"komek\s+kerek"),
+           r"jauap\s+bermei" + W, r"komek\s+kerek",
+           r"(?:өлтіремін|атамын|соямын)\s+(?:деп\s+)?(?:жүр|тұр|қорқыт)" + W,
+           r"(?:пышақпен|мылтықпен|балтамен)\s+(?:\S+\s+)?(?:жүр|тұр|қуып|ұмтыл)" + W,
+           r"(?:pyshaqpen|myltyqpen|baltamen)\s+(?:\S+\s+)?(?:jur|zhur|tur|quyp|qui?p)" + W),
     "en": (r"(?:isn't|isnt|is not|aren't|arent|are not|not)\s+(?:answering|responding|breathing)", r"send help",
-           r"\bhelp\s+(?:now|asap|us|him|her)\b", r"(?:can't|cant|cannot)\s+get\s+(?:him|her|them)\s+out"),
+           r"\bhelp\s+(?:now|asap|us|him|her)\b", r"(?:can't|cant|cannot)\s+get\s+(?:him|her|them)\s+out",
+           r"(?:is|are|keeps?)\s+threatening\s+to\s+(?:kill|shoot|stab)", r"(?:has|have|with)\s+a\s+(?:gun|knife|rifle|weapon)\b"
+           r"(?!\s+(?:license|licence|permit))"),
 }
 # The accident is over: the victim taken away or treated, the machine stopped, the day past. A report with
 # an accident rule, no PRESENT word and one of these is `high`, not `imminent` (nlp lowers a model's or
 # the lexicon's imminent; the officer sees why).
 AFTERMATH = {
     "ru": (r"в\s+больниц" + W, r"увезл" + W, r"\bскор(?:ой|ая|ую)\b", r"госпитализ" + W, r"травматолог" + W,
-           r"медпункт" + W, r"\bвчера\b", r"остановил" + W, r"отключил" + W, r"обесточ" + W, r"вытащил" + W,
+           r"медпункт" + W, r"\bвчера\b", r"позавчера", r"на\s+днях", r"\bночью\s+был" + W,
+           r"на\s+прошлой\s+неделе", r"остановил" + W, r"отключил" + W, r"обесточ" + W, r"вытащил" + W,
            r"реанимац" + W),
     "kk": (r"аурухана" + W, r"жедел\s+жәрдем" + W, r"медпункт" + W, r"травматолог" + W, r"\bкеше\b", r"тоқтатыл" + W,
-           r"реанимац" + W, r"\bkeshe\b", r"auruhana" + W),
+           r"реанимац" + W, r"\bkeshe\b", r"auruhana" + W, r"өткен\s+аптада",
+           r"\bтүнде\s+(?:\S+\s+){0,3}(?:болды|болған)"),
     "en": (r"hospital" + W, r"ambulance", r"\ber\b", r"\bclinic\b", r"\byesterday\b", r"last (?:night|week)",
-           r"shut (?:down|off)", r"locked out", r"rescued", r"(?:got|pulled|dragged) (?:him|her|them) out"),
+           r"shut (?:down|off)", r"locked out", r"rescued", r"(?:got|pulled|dragged) (?:him|her|them) out", r"the other day",
+           r"\bovernight\b"),
 }
 # An injury or illness serious enough for hospital: a fracture, a burn, intensive care, surgery, heatstroke,
 # a dangerous infection. Rule "serious_injury": at least `high`, never `imminent` by itself (the victim is

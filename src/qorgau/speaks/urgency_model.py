@@ -1,8 +1,8 @@
 """A learned second opinion on imminent danger, beside the lexicon (docs/speaks/triage.md).
 
 A linear SVM over TF-IDF character 2-4-grams (scikit-learn), fitted on the labelled reports shipped with
-the package (synthetic, data/labelled_reports.jsonl) by `data/_build_labelled.py` and stored as plain
-numbers in data/urgency_model.json. At run time the model is applied in pure Python from that file:
+the package (synthetic, data/labelled_reports.jsonl) and the development sets (`category_model.training()`)
+by `data/_build_category_model.py` and stored as plain numbers in data/urgency_model.json. At run time the model is applied in pure Python from that file:
 no scikit-learn import, no download, nothing written. The service raises a report's urgency to imminent
 when this model puts it there and the lexicon did not, and shows the words that pushed it.
 
@@ -37,8 +37,8 @@ def fit(texts: list[str], urgencies: list[str]):
 def export(vectoriser, svm) -> dict:
     """The fitted model as plain numbers (rounded to 6 significant digits)."""
     names = vectoriser.get_feature_names_out()
-    return {"about": "speaks urgency model: TF-IDF char_wb 2-4-grams + LinearSVC, fitted on "
-                     "data/labelled_reports.jsonl by data/_build_labelled.py",
+    return {"about": "speaks urgency model: TF-IDF char_wb 2-4-grams + LinearSVC, fitted on the labelled "
+                     "reports and the development sets by data/_build_category_model.py",
             "classes": [str(c) for c in svm.classes_],
             "intercept": [float(f"{b:.6g}") for b in svm.intercept_],
             "ngrams": {str(name): [float(f"{vectoriser.idf_[i]:.6g}")] + [float(f"{row[i]:.6g}") for row in svm.coef_]

