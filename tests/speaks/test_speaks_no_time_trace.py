@@ -101,6 +101,7 @@ def _dump(session) -> tuple[list[str], list[bytes]]:
 
 ISO = re.compile(r"2026-03-14[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?")
 EPOCH = re.compile(r"(?<!\d)(\d{10}|\d{13}|\d{16})(?!\d)")
+HEX = frozenset("0123456789abcdefABCDEF")
 
 
 def _allowed(moment: datetime) -> bool:
@@ -115,11 +116,24 @@ def _times_in_text(text: str) -> list[datetime]:
         found.append(datetime(2026, 3, 14, int(hour), int(minute), int(second or 0), micro, tzinfo=UTC))
     low, high = START.timestamp(), (START + timedelta(days=1)).timestamp()
     for match in EPOCH.finditer(text):
+        if _inside_digest(text, match.start(), match.end()):
+            continue
         digits = match.group(1)
         value = int(digits) / {10: 1, 13: 1e3, 16: 1e6}[len(digits)]
         if low <= value < high:
             found.append(datetime.fromtimestamp(value, UTC))
     return found
+
+
+def _inside_digest(text: str, start: int, end: int) -> bool:
+    """Digits inside a long hexadecimal token (a hash, a key id, a random id) are part of that token: ten
+    decimal digits in a row occur by chance in the many digests a database holds, and are not a time."""
+    while start > 0 and text[start - 1] in HEX:
+        start -= 1
+    while end < len(text) and text[end] in HEX:
+        end += 1
+    token = text[start:end]
+    return len(token) >= 32 and any(c in "abcdefABCDEF" for c in token)
 
 
 def _times_in_binary(blob: bytes) -> list[datetime]:
