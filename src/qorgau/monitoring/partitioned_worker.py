@@ -446,3 +446,31 @@ class PartitionedWorker:
 
 def default_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def prepare_sessions(config: PartitionConfig, timeout_s: float = 10.0) -> None:
+    """Create each partition's persistent session at the broker (subscribed, then disconnected), so that
+    readings published before any worker first holds a partition wait in its session instead of being
+    dropped for want of a subscriber. Run once when installing, before devices publish."""
+    v5 = config.protocol == 5
+    for k in range(config.partitions):
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"{config.group}-p{k}",
+                             protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311, clean_session=None if v5 else False)
+        if config.username:
+            client.username_pw_set(config.username, config.password)
+        done = threading.Event()
+        client.on_subscribe = lambda c, u, mid, rcs, p: done.set()
+        if v5:
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = config.session_expiry_s
+            client.connect(config.host, config.port, config.keepalive, clean_start=False, properties=props)
+        else:
+            client.connect(config.host, config.port, config.keepalive)
+        client.loop_start()
+        try:
+            client.subscribe(partition_filter(k), qos=1)
+            if not done.wait(timeout_s):
+                raise OSError(f"the broker did not acknowledge the subscription of partition {k}")
+        finally:
+            client.disconnect()
+            client.loop_stop()

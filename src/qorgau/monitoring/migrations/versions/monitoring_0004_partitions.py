@@ -1,6 +1,6 @@
 """ingest partitions: lease and member tables; on PostgreSQL raw readings partitioned by month
 
-Revision ID: monitoring_0004_ingest_partitions
+Revision ID: monitoring_0004_partitions
 Revises: monitoring_0003_sensor_history
 Create Date: 2026-12-07 15:50:00.000000
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from qorgau.monitoring import timeparts
 
 
-revision = 'monitoring_0004_ingest_partitions'
+revision = 'monitoring_0004_partitions'
 down_revision = 'monitoring_0003_sensor_history'
 branch_labels = None
 depends_on = None
