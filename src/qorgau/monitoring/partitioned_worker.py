@@ -146,6 +146,8 @@ class PartitionedWorker:
         self._zone_version = -1
         self.takeovers = 0
         self.releases = 0
+        self._received = 0
+        self._next_misc = 0.0
         pipeline.ownership = self._owns_index
 
     @property
@@ -288,6 +290,7 @@ class PartitionedWorker:
             self._publish(forward)
             self._forwards.append(forward)
         self._acks.append((link, link.generation, msg.mid, msg.qos))
+        self._received += 1
         if self._first is None:
             self._first = now
 
@@ -301,29 +304,53 @@ class PartitionedWorker:
     # -- main loop -------------------------------------------------------------------------------
 
     def _pump(self, wait_s: float) -> int:
-        """Serve every connection once; wait up to `wait_s` for input when none had any. Returns acks queued."""
-        before = len(self._acks)
+        """Serve every connection: wait up to `wait_s` for input on any, read what each has (many packets
+        per call, not paho's one), write what is queued, keep the connections alive. Returns messages read."""
+        before = self._received
         now = time.monotonic()
+        live: dict[socket.socket, _Link] = {}
         for link in list(self.links.values()):
-            if not link.up and link.client.socket() is None:
-                if now >= link.retry_at:
-                    if link.partition is not None and link.partition not in self.owned:
-                        continue
+            sock = link.client.socket()
+            if sock is None:
+                link.up = False
+                if now >= link.retry_at and (link.partition is None or link.partition in self.owned):
                     self._reconnect(link)
                 continue
-            rc = link.client.loop(timeout=0.0)
-            if rc != mqtt.MQTT_ERR_SUCCESS:
-                self._on_disconnect(link)
-                link.retry_at = now + link.backoff
-                link.backoff = min(link.backoff * 2, self.config.reconnect_max_s)
-        if len(self._acks) == before and wait_s > 0:
-            sockets = [s for s in (link.client.socket() for link in self.links.values()) if s is not None]
-            if sockets:
-                with contextlib.suppress(OSError, ValueError):
-                    select.select(sockets, [], [], wait_s)
-            else:
-                time.sleep(wait_s)
-        return len(self._acks) - before
+            live[sock] = link
+        if not live:
+            time.sleep(wait_s)
+            return 0
+        writable = [s for s, link in live.items() if link.client.want_write()]
+        try:
+            readable, ready_to_write, _ = select.select(list(live), writable, [], wait_s)
+        except (OSError, ValueError):
+            readable, ready_to_write = list(live), []
+        for sock in ready_to_write:
+            self._check(live[sock], live[sock].client.loop_write())
+        for sock in readable:
+            link = live[sock]
+            for _ in range(self.config.receive_maximum):
+                seen = self._received
+                rc = link.client.loop_read()
+                if rc != mqtt.MQTT_ERR_SUCCESS:
+                    self._check(link, rc)
+                    break
+                if self._received == seen:
+                    break
+        if now >= self._next_misc:
+            self._next_misc = now + 0.5
+            for link in live.values():
+                self._check(link, link.client.loop_misc())
+        for link in live.values():
+            if link.client.want_write():
+                self._check(link, link.client.loop_write())
+        return self._received - before
+
+    def _check(self, link: _Link, rc) -> None:
+        if rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_AGAIN):
+            self._on_disconnect(link)
+            link.retry_at = time.monotonic() + link.backoff
+            link.backoff = min(link.backoff * 2, self.config.reconnect_max_s)
 
     def _reconnect(self, link: _Link) -> None:
         try:
@@ -459,7 +486,7 @@ def prepare_sessions(config: PartitionConfig, timeout_s: float = 10.0) -> None:
         if config.username:
             client.username_pw_set(config.username, config.password)
         done = threading.Event()
-        client.on_subscribe = lambda c, u, mid, rcs, p: done.set()
+        client.on_subscribe = lambda c, u, mid, rcs, p, done=done: done.set()
         if v5:
             props = Properties(PacketTypes.CONNECT)
             props.SessionExpiryInterval = config.session_expiry_s
