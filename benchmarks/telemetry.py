@@ -409,14 +409,14 @@ def run_partitioned(broker: str, port: int, protocol: int, workers: int, plan: P
     # wait until every published reading is in some worker's committed file (or the deadline)
     end = time.monotonic() + timeout
     last = None
-    while time.monotonic() < end:
-        if bare:
-            break
-        stored = _distinct(files, plan)
-        if stored[0] >= plan.n_readings:
+    while time.monotonic() < end and not bare:
+        # cheap: the files' sizes (16 bytes a reading); the exact count of distinct readings once they suffice
+        if sum(os.path.getsize(f) for f in files if os.path.exists(f)) >= 16 * plan.n_readings:
             last = time.time()
-            break
-        time.sleep(0.05)
+            if _distinct(files, plan)[0] >= plan.n_readings:
+                break
+            last = None
+        time.sleep(0.01)
     stop.set()
     alive = [p for p in procs if p is not victim]
     out = [results.get(timeout=timeout + 30) for _ in alive]

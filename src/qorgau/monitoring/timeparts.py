@@ -104,20 +104,21 @@ def ensure_months(connection: Connection, now: float, ahead: int = 2) -> list[st
 
 def drop_months_before(connection: Connection, cutoff: float, around_alarms_s: float = 3600.0) -> dict:
     """Drop every month that ends before `cutoff`, keeping readings within `around_alarms_s` of an alarm."""
-    dropped, kept = [], 0
+    dropped, kept, rows = [], 0, 0
     if not is_partitioned(connection):
-        return {"dropped": dropped, "kept": kept}
+        return {"dropped": dropped, "kept": kept, "rows": rows}
     for month in months(connection):
         if month.end > cutoff:
             continue
         connection.execute(text(f"ALTER TABLE {TABLE} DETACH PARTITION {month.name}"))
+        rows += int(connection.execute(text(f"SELECT count(*) FROM {month.name}")).scalar() or 0)
         kept += connection.execute(text(
             f"INSERT INTO {TABLE} SELECT r.* FROM {month.name} r WHERE EXISTS (SELECT 1 FROM monitoring_alarm a "
             "WHERE a.sensor_id = r.sensor_id AND abs(extract(epoch FROM a.started_at) - r.ts) <= :w)"),
             {"w": around_alarms_s}).rowcount or 0
         connection.execute(text(f"DROP TABLE {month.name}"))
         dropped.append(month.name)
-    return {"dropped": dropped, "kept": kept}
+    return {"dropped": dropped, "kept": kept, "rows": rows - kept}
 
 
 def convert(connection: Connection, now: float) -> None:
