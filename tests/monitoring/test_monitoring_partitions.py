@@ -245,3 +245,51 @@ def test_the_door_passes_readings_of_the_old_layout_to_their_partition(demo_url)
         worker.stop()
         thread.join(30)
         assert not thread.is_alive()
+
+
+def test_readings_by_month_on_postgresql_months_ahead_and_retention_by_dropping_months(demo_url, backend):
+    if backend != "postgresql":
+        pytest.skip("SQLite keeps one plain table")
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from qorgau.monitoring import timeparts
+    from qorgau.monitoring.models import Alarm
+
+    engine = engine_for(demo_url)
+    with engine.begin() as connection:
+        assert timeparts.is_partitioned(connection)
+        sensor = connection.execute(select(Sensor.id, Sensor.zone_id, Sensor.enterprise_id).limit(1)).one()
+        old = timeparts.Month(2020, 3)
+        far = timeparts.Month(2031, 1)  # neither month exists yet: their rows land in the default partition
+        rows = [{"s": sensor.id, "t": old.start + i * 600.0, "v": 1.0} for i in range(100)]
+        rows += [{"s": sensor.id, "t": far.start + 60.0, "v": 2.0}]
+        connection.execute(text("INSERT INTO monitoring_reading (sensor_id, ts, value, late) "
+                                "VALUES (:s, :t, :v, false)"), rows)
+        alarm_at = old.start + 50 * 600.0
+        connection.execute(Alarm.__table__.insert().values(
+            key="partition-test", sensor_id=sensor.id, zone_id=sensor.zone_id, enterprise_id=sensor.enterprise_id,
+            alarm_type="threshold", severity="A2", peak_severity="A2", status="active",
+            started_at=datetime.fromtimestamp(alarm_at, UTC), last_event_at=datetime.fromtimestamp(alarm_at, UTC),
+            acknowledged_by="", ack_note="", ack_pending=False, escalation=0, violation_type=""))
+        brin = connection.execute(text("SELECT count(*) FROM pg_indexes WHERE tablename = 'monitoring_reading' "
+                                       "AND indexdef LIKE '%brin%'")).scalar()
+        assert brin == 1
+    with engine.begin() as connection:
+        # both months' rows sit in the default partition until their months are created, then move into them
+        assert timeparts.ensure_months(connection, old.start + 1.0, ahead=0) == [old.name]
+        assert timeparts.ensure_months(connection, far.start + 1.0, ahead=0) == [far.name]
+        assert connection.execute(text(f"SELECT count(*) FROM {old.name}")).scalar() == 100
+        assert connection.execute(text(f"SELECT count(*) FROM {far.name}")).scalar() == 1
+        assert connection.execute(text(f"SELECT count(*) FROM {timeparts.DEFAULT}")).scalar() == 0
+    with engine.begin() as connection:
+        assert old in timeparts.months(connection)
+        result = timeparts.drop_months_before(connection, old.end + 86400.0, around_alarms_s=3600.0)
+        assert result["dropped"] == [old.name]
+        assert result["kept"] == 13  # within an hour either side of the alarm: 10-minute spacing, ends included
+        assert result["rows"] == 87
+        assert old not in timeparts.months(connection)
+        left = connection.execute(select(func.count()).select_from(Reading).where(
+            Reading.ts >= old.start, Reading.ts < old.end)).scalar()
+        assert left == 13
