@@ -293,3 +293,37 @@ def test_readings_by_month_on_postgresql_months_ahead_and_retention_by_dropping_
         left = connection.execute(select(func.count()).select_from(Reading).where(
             Reading.ts >= old.start, Reading.ts < old.end)).scalar()
         assert left == 13
+
+
+def test_prepare_creates_each_partition_session_so_early_readings_wait_for_their_owner():
+    if find_mosquitto() is None:
+        pytest.skip("mosquitto is not installed")
+    import json
+
+    from typer.testing import CliRunner
+
+    from qorgau.monitoring.cli import app
+
+    with PrivateBroker() as broker:
+        result = CliRunner().invoke(app, ["serve-partitions", "--prepare", "--broker-port", str(broker.port),
+                                          "--partitions", "3"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output.strip().splitlines()[-1]) == {"prepared": 3}
+        # published before any worker ran: queued in partition 1's session, delivered to whoever resumes it
+        pub = publisher(broker.port, 5)
+        info = pub.publish("qorgau/v1/p/1/990940000016/7/readings", b'{"ts": 1735000000, "v": 1}', qos=1)
+        assert wait_for(info.is_published, 10)
+        pub.loop_stop()
+        got = []
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="qorgau-ingest-p1", protocol=mqtt.MQTTv5)
+        client.on_message = lambda c, u, m: got.append(m.topic)
+        from paho.mqtt.packettypes import PacketTypes
+        from paho.mqtt.properties import Properties
+
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = 60
+        client.connect("127.0.0.1", broker.port, clean_start=False, properties=props)
+        client.loop_start()
+        assert wait_for(lambda: got == ["qorgau/v1/p/1/990940000016/7/readings"], 10)
+        client.loop_stop()
+        client.disconnect()

@@ -148,6 +148,7 @@ class PartitionedWorker:
         self.releases = 0
         self._received = 0
         self._next_misc = 0.0
+        self._renewed_at = time.time()
         pipeline.ownership = self._owns_index
 
     @property
@@ -372,8 +373,15 @@ class PartitionedWorker:
             if now >= next_lease:
                 try:
                     self._balance(now)
-                except Exception as error:  # noqa: BLE001 - the database is away: keep serving, leases run out
+                    self._renewed_at = now
+                except Exception as error:  # noqa: BLE001 - the database is away: keep serving until the TTL
                     log.warning("lease renewal failed: %s", error)
+                    if self.owned and now - self._renewed_at > self.config.lease_ttl_s:
+                        # Others may hold these partitions by now: stop competing for their sessions.
+                        log.warning("leases not renewed for %.0f s; letting partitions %s go", now - self._renewed_at,
+                                    sorted(self.owned))
+                        for k in sorted(self.owned):
+                            self._close(k)
                 next_lease = now + self.config.renew_s
             got = self._pump(0.0 if self._first is not None else 0.02)
             now = time.time()
