@@ -286,7 +286,6 @@ class DatabaseSink:
         "GROUP BY 1, 2 ON CONFLICT (sensor_id, minute) DO UPDATE SET "
         "vmin = least(monitoring_rollup.vmin, excluded.vmin), vmax = greatest(monitoring_rollup.vmax, excluded.vmax), "
         "vsum = monitoring_rollup.vsum + excluded.vsum, n = monitoring_rollup.n + excluded.n")
-    SQLITE_ROWS = 8_000  # 4 parameters a row, below SQLite's 32,766 parameters a statement
 
     def _insert_readings(self, sid: np.ndarray, ts: np.ndarray, value: np.ndarray, late: np.ndarray) -> None:
         """Insert readings and add to the minute rollups exactly the rows that were new.
@@ -294,8 +293,7 @@ class DatabaseSink:
         A reading already stored (a QoS-1 redelivery, a replay after a take-over, a worker that lost its
         lease and did not know yet) inserts nothing and adds nothing, so the rollups never count one
         twice, whichever worker stores it and however often. On PostgreSQL one statement per chunk does
-        both (INSERT ... RETURNING inside a CTE feeding the rollup upsert); on SQLite the inserted rows come
-        back with RETURNING and are summed here."""
+        both (INSERT ... RETURNING inside a CTE feeding the rollup upsert); on SQLite see below."""
         connection = self.session.connection()
         columns = [sid.tolist(), ts.tolist(), value.tolist(), late.tolist()]
         if self.dialect == "postgresql":
@@ -305,26 +303,30 @@ class DatabaseSink:
             for start in range(0, len(columns[0]), CHUNK * 4):
                 connection.exec_driver_sql(sql, tuple(c[start:start + CHUNK * 4] for c in columns))
             return
-        rows = list(zip(*columns, strict=True))
-        inserted: list[tuple] = []
-        for start in range(0, len(rows), self.SQLITE_ROWS):
-            part = rows[start:start + self.SQLITE_ROWS]
-            sql = ("INSERT INTO monitoring_reading (sensor_id, ts, value, late) VALUES "
-                   + ",".join(["(?,?,?,?)"] * len(part))
-                   + " ON CONFLICT (sensor_id, ts) DO NOTHING RETURNING sensor_id, ts, value")
-            inserted += connection.exec_driver_sql(sql, tuple(x for row in part for x in row)).fetchall()
-        if not inserted:
-            return
-        got = np.array(inserted, dtype=float)
-        keys, inverse = np.unique(np.column_stack((got[:, 0].astype(np.int64), np.floor(got[:, 1] / 60).astype(np.int64))),
-                                  axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        lo, hi = np.full(len(keys), np.inf), np.full(len(keys), -np.inf)
-        np.minimum.at(lo, inverse, got[:, 2])
-        np.maximum.at(hi, inverse, got[:, 2])
-        total, n = np.bincount(inverse, got[:, 2], len(keys)), np.bincount(inverse, minlength=len(keys))
-        self._upsert("rollup", [keys[:, 0].tolist(), keys[:, 1].tolist(), lo.tolist(), hi.tolist(), total.tolist(),
-                                n.astype(np.int64).tolist()])
+        # SQLite: the batch goes into a temporary table (executemany, the fast path); then one statement adds
+        # to the rollups the rows the readings table does not hold yet, and one inserts them. The first of the
+        # two is a write, so this transaction holds SQLite's write lock from then on and no other worker can
+        # store the same readings between the check and the insert.
+        _, first = np.unique(np.column_stack((sid.astype(np.int64), ts.astype(np.float64).view(np.int64))), axis=0,
+                             return_index=True)
+        if len(first) < len(sid):  # the same (sensor, ts) twice in one batch: keep the first
+            first = np.sort(first)
+            columns = [sid[first].tolist(), ts[first].tolist(), value[first].tolist(), late[first].tolist()]
+        connection.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS qorgau_incoming "
+                                   "(sensor_id INTEGER, ts REAL, value REAL, late BOOLEAN)")
+        connection.exec_driver_sql("DELETE FROM qorgau_incoming")
+        connection.exec_driver_sql("INSERT INTO qorgau_incoming VALUES (?, ?, ?, ?)", list(zip(*columns, strict=True)))
+        connection.exec_driver_sql(
+            "INSERT INTO monitoring_rollup (sensor_id, minute, vmin, vmax, vsum, n) "
+            "SELECT i.sensor_id, CAST(i.ts / 60 AS INTEGER), min(i.value), max(i.value), sum(i.value), count(*) "
+            "FROM qorgau_incoming i WHERE NOT EXISTS (SELECT 1 FROM monitoring_reading r "
+            "WHERE r.sensor_id = i.sensor_id AND r.ts = i.ts) GROUP BY 1, 2 ON CONFLICT (sensor_id, minute) DO UPDATE SET "
+            "vmin = min(monitoring_rollup.vmin, excluded.vmin), vmax = max(monitoring_rollup.vmax, excluded.vmax), "
+            "vsum = monitoring_rollup.vsum + excluded.vsum, n = monitoring_rollup.n + excluded.n")
+        connection.exec_driver_sql("INSERT INTO monitoring_reading (sensor_id, ts, value, late) "
+                                   "SELECT sensor_id, ts, value, late FROM qorgau_incoming WHERE true "
+                                   "ON CONFLICT (sensor_id, ts) DO NOTHING")
+        connection.exec_driver_sql("DELETE FROM qorgau_incoming")
 
     def _write_readings(self, batch: ReadingBatch) -> None:
         if not len(batch):
