@@ -1,4 +1,20 @@
-"""End-to-end telemetry benchmark against a real local Mosquitto.
+"""End-to-end telemetry benchmark: partitioned ingest workers against Mosquitto and NATS (which clusters).
+
+Partitioned runs (the production design, partitioned_worker.py): zones in `--partitions` topic
+partitions held through leases in a SQLite lease table; 1, 2 and 4 workers (separate processes) per
+broker, each subscribing only to its partitions; a same-run baseline of one bare subscriber to every
+partition topic; and a killed-worker run (2 workers, one SIGKILLed a third of the way in; the other
+takes its partitions over when the lease expires). Each worker stores into a sink that appends what it
+committed to a file, so after a kill the readings stored are counted exactly: 0 lost means every
+(sensor, ts) published is in some worker's committed file. Per-core rate = readings / CPU seconds the
+workers used (the machine's cores are shared: the load average is reported with them).
+
+The earlier design (one shared subscription, readings of another worker's sensors forwarded to it) is
+measured in the same run with 1 and 2 workers on Mosquitto (`forwarding-*`) for comparison.
+
+    python benchmarks/telemetry.py [--quick] [--readings N] [--partitions P]
+
+What follows describes the forwarding runs (kept as they were):
 
 Starts a private broker on a free port, publishes N readings in gateway batches (QoS 1) and measures:
 * baseline: a bare paho subscriber (QoS 1, same shared subscription) that only receives;
@@ -27,12 +43,12 @@ import numpy as np
 BIN = "990940000016"
 
 
-def build_registry(n_sensors: int, per_zone: int):
+def build_registry(n_sensors: int, per_zone: int, bin_: str = BIN):
     from qorgau.monitoring.sensors import SensorConfig, SensorRegistry
     from qorgau.monitoring.substances import default_catalogue
 
     so2 = default_catalogue()["so2"]
-    return SensorRegistry(SensorConfig.for_substance(f"b{i:05d}.so2", BIN, f"z{i // per_zone}", so2)
+    return SensorRegistry(SensorConfig.for_substance(f"b{i:05d}.so2", bin_, f"z{i // per_zone}", so2)
                           for i in range(n_sensors))
 
 
@@ -200,128 +216,314 @@ def run(kind: str, workers: int, port: int, plan: Plan, registry, encoding: str,
             "counters": [o.get("counters") for o in out]}
 
 
-def decode_costs(registry, plan: Plan, reps: int) -> dict:
-    """Per-reading decode+validate cost and size of the three JSON/binary shapes of one batch."""
-    import orjson
+# -- partitioned workers ------------------------------------------------------------------------------
 
-    from qorgau.monitoring.codec import Decoder
+class FileSink:
+    """A MemorySink that also appends each committed unit's (sensor index, ts) to a file: what a worker
+    killed with SIGKILL had committed survives it, as committed rows survive in a database."""
 
-    dec = Decoder(registry)
-    topic, columnar = make_message(plan, 0, registry.ids, "json")
-    _, binary = make_message(plan, 0, registry.ids, "binary")
-    doc = orjson.loads(columnar)
-    rows = orjson.dumps([{"s": s, "ts": t, "v": v} for s, t, v in zip(doc["s"], doc["ts"], doc["v"], strict=True)])
-    out = {}
-    for name, payload in (("json_rows", rows), ("json_columnar", columnar), ("binary", binary)):
-        now = time.time()
-        t = time.perf_counter()
-        for _ in range(reps):
-            got, letters = dec.decode(topic, payload, now)
-        dt = time.perf_counter() - t
-        assert len(got) == plan.batch and not letters
-        out[name] = {"bytes_per_reading": round(len(payload) / plan.batch, 1),
-                     "decode_us_per_reading": round(dt / reps / plan.batch * 1e6, 3)}
-    return out
+    def __init__(self, path: str):
+        from qorgau.monitoring.pipeline import MemorySink
+
+        self.inner = MemorySink(keep_readings=True)
+        self.handle = open(path, "ab")  # noqa: SIM115 - open for the worker's life
+        self.n_readings = 0
+
+    def write_readings(self, batch) -> None:
+        self.inner.write_readings(batch)
+
+    def write_rollups(self, batch) -> None:
+        pass
+
+    def write_alarm_events(self, events) -> None:
+        self.inner.write_alarm_events(events)
+
+    def write_dead_letters(self, letters) -> None:
+        self.inner.write_dead_letters(letters)
+
+    def commit(self) -> None:
+        for b in self.inner.readings:
+            self.handle.write(np.column_stack((b.sensor_idx.astype(np.float64), b.ts)).tobytes())
+            self.n_readings += len(b)
+        self.handle.flush()
+        self.inner.readings.clear()
+        self.inner.commit()
 
 
-def pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    return float(np.percentile(values, q))
+def partition_worker_main(args: dict, ready, results) -> None:
+    import threading
+
+    from sqlalchemy import create_engine
+
+    from qorgau.monitoring.partitioned_worker import PartitionConfig, PartitionedWorker
+    from qorgau.monitoring.partitions import Leases, fair_share
+    from qorgau.monitoring.pipeline import Pipeline
+
+    registry = build_registry(args["n_sensors"], args["per_zone"], args["bin"])
+    sink = FileSink(args["file"])
+    pipeline = Pipeline(registry, sink)  # type: ignore[arg-type]
+    engine = create_engine(args["lease_url"], connect_args={"timeout": 30})
+    leases = Leases(engine, args["name"], args["partitions"], args["ttl"])
+    config = PartitionConfig(port=args["port"], name=args["name"], group=args["group"], partitions=args["partitions"],
+                             lease_ttl_s=args["ttl"], protocol=args["protocol"], accept_plain_topics=False,
+                             max_delay_s=0.02)
+    worker = PartitionedWorker(pipeline, leases, config)
+    thread = threading.Thread(target=worker.run, args=(args["timeout"],), daemon=True)
+    cpu0 = os.times()
+    thread.start()
+    fair = fair_share(args["partitions"], args["workers"])
+    end = time.monotonic() + 60
+    while time.monotonic() < end and not (len(worker.owned) == fair and worker.ready()):
+        time.sleep(0.02)
+    ready.set()
+    state = {"done": None}
+    while thread.is_alive():
+        if state["done"] is None and sink.n_readings >= args["expected_total"]:
+            state["done"] = time.time()
+        if args["stop_event"].is_set():
+            worker.stop()
+        thread.join(0.01)
+        if state["done"] is None and sink.n_readings:
+            state["last"] = time.time()
+    cpu1 = os.times()
+    results.put({"name": args["name"], "stored": sink.n_readings, "last": state.get("last"),
+                 "cpu_s": (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system),
+                 "takeovers": worker.takeovers, "counters": pipeline.counters.as_dict()})
 
 
-def describe(label: str, res: dict) -> str:
-    lat = res["latencies_ms"]
-    text = (f"{label:24s} {res['readings_per_s']:>10,.0f} readings/s  ({res['elapsed_s']:.2f} s; "
-            f"publish {res['publish_s']:.2f} s)")
-    if lat:
-        text += f"  alarm latency p50 {pct(lat, 50):.0f} ms p99 {pct(lat, 99):.0f} ms (n={len(lat)})"
-    return text
+def partition_baseline_main(args: dict, ready, results) -> None:
+    """A bare subscriber to every partition topic: receives and counts, nothing else."""
+    import paho.mqtt.client as mqtt
+
+    state = {"n": 0, "done": None}
+    target = args["n_messages"]
+
+    def on_message(client, userdata, msg) -> None:
+        state["n"] += 1
+        if state["n"] >= target and state["done"] is None:
+            state["done"] = time.time()
+
+    subscribed = []
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"{args['group']}-bare",
+                         protocol=mqtt.MQTTv5 if args["protocol"] == 5 else mqtt.MQTTv311)
+    client.on_message = on_message
+    client.on_subscribe = lambda *a: subscribed.append(1)
+    client.max_inflight_messages_set(1000)
+    cpu0 = os.times()
+    client.connect("127.0.0.1", args["port"])
+    client.subscribe("qorgau/v1/p/#", qos=1)
+    end = time.monotonic() + 30
+    while not subscribed and time.monotonic() < end:
+        client.loop(0.01)
+    ready.set()
+    end = time.monotonic() + args["timeout"]
+    while state["done"] is None and time.monotonic() < end:
+        client.loop(0.01)
+    cpu1 = os.times()
+    client.disconnect()
+    results.put({"name": "bare", "stored": state["n"] * args["batch"], "last": state["done"],
+                 "cpu_s": (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system), "takeovers": 0, "counters": {}})
+
+
+def publish_partitioned(port: int, protocol: int, plan: Plan, ids: np.ndarray, partitions: int, bin_: str,
+                        kill=None) -> tuple[float, float, set]:
+    import paho.mqtt.client as mqtt
+
+    from qorgau.monitoring.codec import encode_binary, zone_topic
+    from qorgau.monitoring.partitions import partition_topic
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="",
+                         protocol=mqtt.MQTTv5 if protocol == 5 else mqtt.MQTTv311)
+    client.max_inflight_messages_set(1000)
+    client.max_queued_messages_set(0)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    infos = []
+    keys: set = set()
+    base = time.time() - 86400.0  # distinct, increasing times per sensor
+    t0 = time.time()
+    for m in range(plan.n_messages):
+        c = m % plan.chunks
+        sens = np.arange(c * plan.per_zone, (c + 1) * plan.per_zone)
+        step = m // plan.chunks
+        ts = base + step * plan.steps * 1e-3 + np.repeat(np.arange(plan.steps) * 1e-3, plan.per_zone)
+        idx = np.tile(np.arange(plan.per_zone), plan.steps)
+        topic = partition_topic(zone_topic(bin_, f"z{c}"), partitions)
+        infos.append(client.publish(topic, encode_binary(ts, np.full(ts.size, 0.1), ids[sens].tolist(), idx, f64=True),
+                                    qos=1))
+        if kill is not None and m == plan.n_messages // 3:
+            kill()
+        if len(infos) >= 20_000:
+            infos.pop(0).wait_for_publish(60)
+    for info in infos:
+        info.wait_for_publish(120)
+    t1 = time.time()
+    client.loop_stop()
+    client.disconnect()
+    return t0, t1, keys
+
+
+def run_partitioned(broker: str, port: int, protocol: int, workers: int, plan: Plan, partitions: int, tmp: Path,
+                    label: str, timeout: float, kill: bool = False, bare: bool = False) -> dict:
+    import signal
+
+    from sqlalchemy import create_engine
+
+    from qorgau.monitoring.models import IngestLease, IngestMember
+    from qorgau.monitoring.partitioned_worker import PartitionConfig, prepare_sessions
+
+    bin_ = "990940000016"
+    group = f"bench-{label}"
+    lease_url = f"sqlite:///{tmp / (label + '.db')}"
+    engine = create_engine(lease_url)
+    IngestLease.__table__.create(engine)
+    IngestMember.__table__.create(engine)
+    engine.dispose()
+    prepare_sessions(PartitionConfig(port=port, partitions=partitions, protocol=protocol, group=group))
+    ctx = mp.get_context("spawn")
+    results, stop = ctx.Queue(), ctx.Event()
+    procs, readies, files = [], [], []
+    ttl = 2.0
+    names = ["bare"] if bare else [f"w{w}" for w in range(workers)]
+    for name in names:
+        ready = ctx.Event()
+        path = str(tmp / f"{label}-{name}.bin")
+        files.append(path)
+        args = {"port": port, "protocol": protocol, "group": group, "partitions": partitions, "name": name,
+                "workers": workers, "lease_url": lease_url, "ttl": ttl, "n_sensors": plan.n_sensors,
+                "per_zone": plan.per_zone, "bin": bin_, "file": path, "timeout": timeout,
+                "expected_total": plan.n_readings, "stop_event": stop, "n_messages": plan.n_messages,
+                "batch": plan.batch}
+        p = ctx.Process(target=partition_baseline_main if bare else partition_worker_main, args=(args, ready, results))
+        p.start()
+        procs.append(p)
+        readies.append(ready)
+    for r in readies:
+        if not r.wait(90):
+            raise RuntimeError("worker did not start")
+    load_before = os.getloadavg()
+    registry = build_registry(plan.n_sensors, plan.per_zone, bin_)
+    victim = procs[-1] if kill else None
+    t0, t_pub, _ = publish_partitioned(port, protocol, plan, registry.ids, partitions, bin_,
+                                       kill=(lambda: os.kill(victim.pid, signal.SIGKILL)) if victim else None)
+    # wait until every published reading is in some worker's committed file (or the deadline)
+    end = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < end and not bare:
+        # cheap: the files' sizes (16 bytes a reading); the exact count of distinct readings once they suffice
+        if sum(os.path.getsize(f) for f in files if os.path.exists(f)) >= 16 * plan.n_readings:
+            last = time.time()
+            if _distinct(files, plan)[0] >= plan.n_readings:
+                break
+            last = None
+        time.sleep(0.01)
+    stop.set()
+    alive = [p for p in procs if p is not victim]
+    out = [results.get(timeout=timeout + 30) for _ in alive]
+    for p in procs:
+        p.join(30)
+    load_after = os.getloadavg()
+    if bare:
+        last = out[0]["last"]
+    distinct, rows = _distinct(files, plan) if not bare else (out[0]["stored"], out[0]["stored"])
+    if last is None:
+        return {"error": "timed out", "distinct": distinct, "expected": plan.n_readings}
+    elapsed = last - t0
+    cpu = sum(o["cpu_s"] for o in out)
+    return {"broker": broker, "workers": 0 if bare else workers, "killed": kill,
+            "readings_per_s": round(plan.n_readings / elapsed), "elapsed_s": round(elapsed, 3),
+            "publish_s": round(t_pub - t0, 3), "cpu_s_survivors": round(cpu, 2),
+            "cores_used": round(cpu / elapsed, 2),
+            "readings_per_cpu_s": round(plan.n_readings / cpu) if cpu else None,
+            "lost": plan.n_readings - distinct, "repeated": rows - distinct,
+            "takeovers": sum(o["takeovers"] for o in out),
+            "loadavg_1m_before_after": [round(load_before[0], 2), round(load_after[0], 2)]}
+
+
+def _distinct(files: list[str], plan: Plan) -> tuple[int, int]:
+    parts = []
+    for path in files:
+        try:
+            raw = Path(path).read_bytes()
+        except FileNotFoundError:
+            continue
+        usable = len(raw) // 16 * 16
+        if usable:
+            parts.append(np.frombuffer(raw[:usable], dtype=np.float64).reshape(-1, 2))
+    if not parts:
+        return 0, 0
+    both = np.concatenate(parts)
+    return len(np.unique(both, axis=0)), len(both)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="200k readings, one repeat, short paced run")
-    parser.add_argument("--readings", type=int, default=2_000_000, help="readings per saturation run")
-    parser.add_argument("--batch", type=int, default=1000, help="readings per MQTT message")
+    parser.add_argument("--quick", action="store_true", help="100k readings a run")
+    parser.add_argument("--readings", type=int, default=400_000, help="readings per run")
+    parser.add_argument("--batch", type=int, default=500, help="readings per MQTT message")
     parser.add_argument("--sensors", type=int, default=2000)
-    parser.add_argument("--per-zone", type=int, default=100, help="sensors per gateway batch")
-    parser.add_argument("--spike-every", type=int, default=20, help="messages between planted A2 readings")
-    parser.add_argument("--encoding", choices=("json", "binary"), default="binary")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--rate", type=float, default=200_000, help="offered load (readings/s) for latency")
-    parser.add_argument("--paced-seconds", type=float, default=10.0)
+    parser.add_argument("--per-zone", type=int, default=50, help="sensors per gateway batch (one zone)")
+    parser.add_argument("--partitions", type=int, default=16)
+    parser.add_argument("--brokers", default="mosquitto,nats")
+    parser.add_argument("--no-forwarding", action="store_true", help="skip the earlier design's runs")
     args = parser.parse_args()
     if args.quick:
-        args.readings, args.repeats, args.paced_seconds = 200_000, 1, 2.0
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the private broker shared with the tests
+        args.readings = 100_000
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the private brokers shared with the tests
+    import tempfile
+
     from tests.mosquitto import PrivateBroker
+    from tests.nats import PrivateNats
 
-    plan = Plan(args.readings, args.batch, args.sensors, args.per_zone, args.spike_every)
-    paced = Plan(int(args.rate * args.paced_seconds), args.batch, args.sensors, args.per_zone, args.spike_every)
-    registry = build_registry(args.sensors, args.per_zone)
-    other = "json" if args.encoding == "binary" else "binary"
+    plan = Plan(args.readings, args.batch, args.sensors, args.per_zone, 10**9)
     timeout = 120.0
-    print(f"cores={os.cpu_count()} readings={plan.n_readings} messages={plan.n_messages} batch={plan.batch} "
-          f"sensors={plan.n_sensors} encoding={args.encoding} repeats={args.repeats} qos=1", flush=True)
-    codecs = decode_costs(registry, plan, 20 if args.quick else 200)
-    for name, c in codecs.items():
-        print(f"decode {name:14s} {c['bytes_per_reading']:6.1f} B/reading {c['decode_us_per_reading']:.3f} us/reading")
-    best: dict[str, dict] = {}
-    runs_by: dict[str, list[dict]] = {}
-    runs = [("baseline", 1, args.encoding), ("pipeline", 1, args.encoding), ("pipeline", 2, args.encoding),
-            ("pipeline", 1, other)]
-    with PrivateBroker(persistence=False) as broker:
-        for rep in range(args.repeats):
-            for kind, workers, enc in runs:
-                label = f"{kind}-{workers}-{enc}"
-                res = run(kind, workers, broker.port, plan, registry, enc, f"{rep}{label}", timeout)
-                if "error" in res:
-                    print(f"{label:24s} ERROR {res}", flush=True)
-                    continue
-                print(describe(label, res), flush=True)
-                runs_by.setdefault(label, []).append(res)
-        for label, results in runs_by.items():  # the median run of each configuration
-            best[label] = sorted(results, key=lambda r: r["readings_per_s"])[(len(results) - 1) // 2]
-        for workers in (1, 2):
-            label = f"paced-{workers}-{args.encoding}"
-            res = run("pipeline", workers, broker.port, paced, registry, args.encoding, label, timeout, args.rate)
-            if "error" in res:
-                print(f"{label:24s} ERROR {res}", flush=True)
-                continue
-            print(describe(f"{label} @{args.rate:,.0f}/s", res), flush=True)
-            best[label] = res
-    enc = args.encoding
-    one, two, base = best.get(f"pipeline-1-{enc}"), best.get(f"pipeline-2-{enc}"), best.get(f"baseline-1-{enc}")
-    alt, p1, p2 = best.get(f"pipeline-1-{other}"), best.get(f"paced-1-{enc}"), best.get(f"paced-2-{enc}")
+    print(f"cores={os.cpu_count()} loadavg={os.getloadavg()} readings={plan.n_readings} messages={plan.n_messages} "
+          f"batch={plan.batch} sensors={plan.n_sensors} zones={plan.chunks} partitions={args.partitions} qos=1",
+          flush=True)
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="qorgau-bench-") as tmp:
+        for broker_name in args.brokers.split(","):
+            broker = PrivateBroker(persistence=False) if broker_name == "mosquitto" else PrivateNats()
+            protocol = 5 if broker_name == "mosquitto" else 4
+            with broker:
+                for label, workers, kill, bare in (("bare", 1, False, True), ("1", 1, False, False),
+                                                   ("2", 2, False, False), ("4", 4, False, False),
+                                                   ("2-kill", 2, True, False)):
+                    key = f"{broker_name}-{label}"
+                    res = run_partitioned(broker_name, broker.port, protocol, workers, plan, args.partitions,
+                                          Path(tmp), key, timeout, kill=kill, bare=bare)
+                    results[key] = res
+                    print(f"{key:20s} {json.dumps(res)}", flush=True)
+    forwarding = {}
+    if not args.no_forwarding:
+        registry = build_registry(args.sensors, args.per_zone)
+        fplan = Plan(args.readings, args.batch, args.sensors, args.per_zone, 10**9)
+        with PrivateBroker(persistence=False) as broker:
+            for workers in (1, 2):
+                res = run("pipeline", workers, broker.port, fplan, registry, "binary", f"fwd{workers}", timeout)
+                forwarding[f"forwarding-{workers}"] = round(res["readings_per_s"]) if "readings_per_s" in res else res
+                print(f"forwarding-{workers:<9d} {forwarding[f'forwarding-{workers}']}", flush=True)
 
-    def rate_of(r: dict | None) -> int | None:
-        return round(r["readings_per_s"]) if r else None
+    def rate(key: str) -> int | None:
+        return results.get(key, {}).get("readings_per_s")
 
-    def p(r: dict | None, q: float) -> float | None:
-        return round(pct(r["latencies_ms"], q), 1) if r and r["latencies_ms"] else None
-
-    summary = {
-        "readings_per_s": rate_of(one),
-        "baseline_readings_per_s": rate_of(base),
-        "alarm_latency_p99_ms": p(p1, 99),
-        "workers": 1,
-        "ratio_to_baseline": round(one["readings_per_s"] / base["readings_per_s"], 3) if one and base else None,
-        "ratio_per_repeat": [round(a["readings_per_s"] / b["readings_per_s"], 3) for a, b in
-                             zip(runs_by.get(f"pipeline-1-{enc}", []), runs_by.get(f"baseline-1-{enc}", []), strict=False)],
-        "two_workers_readings_per_s": rate_of(two),
-        "alarm_latency_p50_ms": p(p1, 50),
-        "alarm_latency_offered_readings_per_s": args.rate,
-        "two_workers_alarm_latency_p99_ms": p(p2, 99),
-        "saturated_alarm_latency_p99_ms": p(one, 99),
-        f"{other}_readings_per_s": rate_of(alt),
-        "late_or_duplicate": sum((c or {}).get("late", 0) + (c or {}).get("duplicates", 0)
-                                 for r in best.values() for c in r.get("counters") or []),
-        "encoding": enc, "readings": plan.n_readings, "batch": plan.batch, "sensors": plan.n_sensors,
-        "qos": 1, "cores": os.cpu_count(), "decode": codecs,
-        "note": "throughput: median of repeats, publishing as fast as possible; latency: paced at the offered "
-                "load; publisher, broker and workers share the machine's cores",
-    }
+    summary: dict = {"readings": plan.n_readings, "partitions": args.partitions, "cores": os.cpu_count(),
+                     "loadavg_1m_end": round(os.getloadavg()[0], 2), "qos": 1}
+    for b in args.brokers.split(","):
+        one = rate(f"{b}-1")
+        summary[b] = {
+            "bare_subscriber_readings_per_s": rate(f"{b}-bare"),
+            "readings_per_s": {w: rate(f"{b}-{w}") for w in ("1", "2", "4")},
+            "speedup_vs_1": {w: round(rate(f"{b}-{w}") / one, 2) if one and rate(f"{b}-{w}") else None
+                             for w in ("2", "4")},
+            "readings_per_cpu_s": {w: results.get(f"{b}-{w}", {}).get("readings_per_cpu_s") for w in ("1", "2", "4")},
+            "cores_used": {w: results.get(f"{b}-{w}", {}).get("cores_used") for w in ("1", "2", "4")},
+            "killed_worker": {k: results.get(f"{b}-2-kill", {}).get(k)
+                              for k in ("readings_per_s", "lost", "repeated", "takeovers", "error")},
+        }
+    summary["forwarding_design_mosquitto"] = forwarding
+    summary["note"] = ("publisher, broker and workers share this machine's cores with other work; per-core rates "
+                       "are readings per CPU second of the workers; baseline: 1 worker of the same run")
     print(json.dumps(summary))
 
 

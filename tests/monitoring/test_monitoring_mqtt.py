@@ -201,3 +201,22 @@ def test_two_workers_share_the_stream_and_each_sensor_has_one_owner(broker, reg)
     assert sum(w.worker.counters.late for w in workers) == 0
     raised = [e for w in workers for e in w.sink.events if e.kind == "raised" and e.alarm_type == "threshold"]
     assert [e.sensor_id for e in raised] == ["s00.so2"]
+
+
+def test_readings_forwarded_before_the_owner_subscribes_are_not_lost(broker, reg):
+    """Worker 0 forwards worker 1's readings while worker 1 has never subscribed: the broker accepts the
+    forward and drops it ("no matching subscribers"). Worker 0 must publish it again, not acknowledge the
+    originals as if it were delivered."""
+    w0 = RunningWorker(reg, broker.port, worker=0, workers=2, tag="early")
+    pub = publisher(broker.port)
+    payload, expected = batch(0, reg, time.time() - 100)
+    info = pub.publish(zone_topic(BIN, "roasting"), payload, qos=1)
+    assert wait_for(info.is_published, 10)
+    assert wait_for(lambda: w0.worker.counters.forwarded > 0, 20)
+    w1 = RunningWorker(reg, broker.port, worker=1, workers=2, tag="early")
+    owners = reg.owners(2)
+    mine = {k for k in expected if owners[reg.index(k[0])] == 1}
+    assert wait_for(lambda: mine <= w1.sink.reading_keys(), 30), "forwarded readings lost"
+    w0.stop()
+    w1.stop()
+    pub.loop_stop()

@@ -312,6 +312,99 @@ def run_database_worker(url: str, *, host: str, port: int, worker_index: int = 0
         session.close()
 
 
+def run_partitioned_worker(url: str, *, host: str, port: int, name: str | None = None, partitions: int = 16,
+                           lease_ttl_s: float = 10.0, protocol: int = 5, accept_plain_topics: bool = True,
+                           duration: float | None = None, username: str | None = None, password: str | None = None,
+                           group: str | None = None, violations_as: str | None = None,
+                           config_overrides: dict | None = None, on_start=None) -> dict:
+    """A partitioned ingest worker (partitioned_worker.py) writing into the database at `url`."""
+    from sqlalchemy import select
+
+    from qorgau.core.db import engine_for, session_factory
+    from qorgau.core.models import User
+    from qorgau.monitoring.codec import SHARED_GROUP
+    from qorgau.monitoring.partitioned_worker import PartitionConfig, PartitionedWorker, default_name
+    from qorgau.monitoring.partitions import Leases
+    from qorgau.monitoring.pipeline import Pipeline
+    from qorgau.monitoring.sink import DatabaseSink, load_registry
+
+    name = name or default_name()
+    session = session_factory(url)()
+    session.info["actor"] = f"system:monitoring-ingest-{name}"
+    try:
+        actor_id = None
+        if violations_as:
+            actor_id = session.execute(select(User.id).where(User.username == violations_as,
+                                                             User.is_active.is_(True))).scalar()
+            if actor_id is None:
+                raise ValueError(f"--violations-as: no active user {violations_as!r}")
+        registry, directory = load_registry(session)
+        session.commit()
+        sink = DatabaseSink(session, registry, directory, violation_actor_id=actor_id)
+        pipeline = Pipeline(registry, sink)
+        sink.attach(pipeline)
+        config = PartitionConfig(host=host, port=port, name=name, partitions=partitions, lease_ttl_s=lease_ttl_s,
+                                 protocol=protocol, accept_plain_topics=accept_plain_topics, username=username,
+                                 password=password, group=group or SHARED_GROUP, **(config_overrides or {}))
+        leases = Leases(engine_for(url), name, partitions, lease_ttl_s)
+        worker = PartitionedWorker(pipeline, leases, config, rebuild=sink.rebuild_state)
+        if on_start is not None:
+            on_start(worker)
+        elif threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: worker.stop())
+        counters = worker.run(duration)
+        return {**counters.as_dict(), "sensors": len(registry), "takeovers": worker.takeovers,
+                "releases": worker.releases}
+    finally:
+        session.close()
+
+
+@app.command("serve-partitions")
+def serve_partitions(
+    broker_host: str = typer.Option("127.0.0.1", "--broker-host"),
+    broker_port: int = typer.Option(1883, "--broker-port"),
+    name: str | None = typer.Option(None, "--name", help="This worker's name in the lease table; keep it stable "
+                                    "per worker (its door session for topics without partitions is named by it)."),
+    partitions: int = typer.Option(16, "--partitions", min=1, max=4096, help="Topic partitions (fixed for an "
+                                   "installation: publishers compute them)."),
+    lease_ttl: float = typer.Option(10.0, "--lease-ttl", min=1.0, help="Seconds a worker that stops renewing "
+                                    "keeps its partitions before another takes them."),
+    mqtt311: bool = typer.Option(False, "--mqtt311", help="Speak MQTT 3.1.1 (NATS); no topics without partitions."),
+    plain_topics: bool = typer.Option(True, "--plain-topics/--no-plain-topics", help="Also accept qorgau/v1/<bin>/"
+                                      "<zone>/... (shared subscription) and pass it on to its partition."),
+    prepare: bool = typer.Option(False, "--prepare", help="Only create every partition's session at the broker "
+                                 "(once, before devices publish), then exit."),
+    duration: float | None = typer.Option(None, "--duration", help="Stop after this many seconds."),
+    violations_as: str | None = typer.Option(None, "--violations-as", help="File persistent exceedances as "
+                                             "violations under this user (needs the deviations package)."),
+    username: str | None = typer.Option(None, "--username", envvar="QORGAU_MQTT_USERNAME"),
+    password: str | None = typer.Option(None, "--password", envvar="QORGAU_MQTT_PASSWORD"),
+) -> None:
+    """Consume the topic partitions this worker holds a lease on (qorgau/v1/p/<k>/...) into the configured
+    database; several workers share the partitions and take over those of a worker that stops."""
+    from qorgau.core.config import get_settings
+    from qorgau.monitoring.partitioned_worker import PartitionConfig, prepare_sessions
+
+    if prepare:
+        prepare_sessions(PartitionConfig(host=broker_host, port=broker_port, partitions=partitions,
+                                         protocol=4 if mqtt311 else 5, username=username, password=password))
+        typer.echo(json.dumps({"prepared": partitions}))
+        return
+    try:
+        counters = run_partitioned_worker(get_settings().resolved_database_url(), host=broker_host,
+                                          port=broker_port, name=name, partitions=partitions, lease_ttl_s=lease_ttl,
+                                          protocol=4 if mqtt311 else 5, accept_plain_topics=plain_topics and not mqtt311,
+                                          duration=duration, username=username, password=password,
+                                          violations_as=violations_as)
+    except ValueError as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(f"cannot reach the broker at {broker_host}:{broker_port}: {error}", 1)
+    typer.echo(json.dumps(counters))
+    sys.stdout.flush()
+
+
 @app.command("serve-mqtt")
 def serve_mqtt(
     broker_host: str = typer.Option("127.0.0.1", "--broker-host"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from qorgau.core.i18n_markers import N_
+from qorgau.core.job_kinds import daily
 from qorgau.core.jobs import JobContext, every_minutes, job
 from qorgau.core.retention import Action, rule
 
@@ -15,13 +16,29 @@ def lone_workers(ctx: JobContext, minutes: int = 60) -> dict:
     return {"told": len(told)}
 
 
+@job("monitoring.reading_partitions", title=N_("Create the coming months' partitions of raw readings"),
+     **daily(hour=0, minute=10))
+def reading_partitions(ctx: JobContext, ahead: int = 2) -> dict:
+    """PostgreSQL: this month's and the next `ahead` months' partitions of monitoring_reading exist (timeparts.py).
+    SQLite keeps one table and has nothing to do."""
+    import time
+
+    from qorgau.monitoring import timeparts
+
+    return {"created": timeparts.ensure_months(ctx.session.connection(), time.time(), ahead)}
+
+
 def _prune_raw(session, cutoff) -> int:
     from datetime import UTC, datetime
 
-    from qorgau.monitoring import service
+    from qorgau.monitoring import service, timeparts
 
+    # PostgreSQL: whole months before the cutoff go at once (their alarm evidence copied out first);
+    # what is left of the cutoff's own month is deleted row by row, as on SQLite.
+    dropped = timeparts.drop_months_before(session.connection(), cutoff.timestamp(), around_alarms_s=3600.0)
     days = max(1, round((datetime.now(UTC) - cutoff).total_seconds() / 86400))
-    return int(service.prune_readings(session=session, keep_days=days, around_alarms_s=3600.0)["deleted"])
+    deleted = int(service.prune_readings(session=session, keep_days=days, around_alarms_s=3600.0)["deleted"])
+    return deleted + int(dropped["rows"])
 
 
 def _delete_rollups(session, cutoff) -> int:

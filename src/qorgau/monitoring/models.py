@@ -84,6 +84,29 @@ class Reading(Base):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class IngestLease(Base):
+    """Which ingest worker owns a topic partition, until when (partitions.py): renewed every few seconds,
+    taken over by another worker once it expires."""
+
+    __tablename__ = "monitoring_ingest_lease"
+    __audited__ = False  # renewed by every worker every few seconds
+
+    partition: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    owner: Mapped[str] = mapped_column(String(200), default="")  # "" when nobody holds it
+    expires_at: Mapped[float] = mapped_column(Float, default=0.0)  # epoch seconds
+    epoch: Mapped[int] = mapped_column(Integer, default=0)  # raised by every take-over
+
+
+class IngestMember(Base):
+    """An ingest worker alive until `seen_until`: how many share the partitions."""
+
+    __tablename__ = "monitoring_ingest_member"
+    __audited__ = False
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_until: Mapped[float] = mapped_column(Float)
+
+
 class Rollup(Base):
     """Per sensor and minute: min, max, sum and count of the readings (mean = vsum / n)."""
 

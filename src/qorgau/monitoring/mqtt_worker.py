@@ -37,6 +37,7 @@ from qorgau.monitoring.codec import INTERNAL_ROOT, SHARED_GROUP, TOPIC_ROOT, int
 from qorgau.monitoring.pipeline import Counters, Pipeline
 
 log = logging.getLogger(__name__)
+NO_MATCHING_SUBSCRIBERS = 16  # MQTT 5 PUBACK reason code
 
 
 @dataclass
@@ -71,6 +72,8 @@ class _Unit:
     arrival: float
     acks: list[tuple[int, int]]
     forwards: list[mqtt.MQTTMessageInfo] = field(default_factory=list)
+    payloads: list[tuple[str, bytes]] = field(default_factory=list)  # topic and payload of each forward
+    resend: dict[int, float] = field(default_factory=dict)  # forward index -> when to publish it again
 
 
 class IngestWorker:
@@ -99,6 +102,8 @@ class IngestWorker:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self._pubacks: dict[int, int] = {}  # mid -> PUBACK reason code of forwards
+        self.client.on_publish = lambda c, u, mid, rc, p: self._pubacks.__setitem__(mid, int(getattr(rc, "value", rc)))
         self._internal = internal_topic(self.config.group, pipeline.worker)
 
     @property
@@ -253,10 +258,36 @@ class IngestWorker:
         self._acks, self._first = [], None
         for peer, payloads in forwards.items():
             topic = internal_topic(self.config.group, peer)
-            unit.forwards.extend(self.client.publish(topic, p, qos=1) for p in payloads)
+            for p in payloads:
+                unit.forwards.append(self.client.publish(topic, p, qos=1))
+                unit.payloads.append((topic, p))
         self._units.append(unit)
         if self.on_unit is not None:
             self.on_unit(self)
+
+    def _forwards_delivered(self, unit: _Unit) -> bool:
+        """Every forward is with the broker *and had a subscriber*. A broker drops a QoS-1 message nobody is
+        subscribed to yet still acknowledges it (MQTT 5 reason 16, "no matching subscribers"): a peer that
+        has not had its SUBACK (just started, or re-subscribing after a broker restart without persistence)
+        would lose the forwarded readings while this worker acknowledged the originals. Such a forward is
+        published again until a subscriber takes it."""
+        done = True
+        now = time.monotonic()
+        for i, info in enumerate(unit.forwards):
+            if i in unit.resend:
+                if now >= unit.resend[i]:
+                    del unit.resend[i]
+                    topic, payload = unit.payloads[i]
+                    unit.forwards[i] = self.client.publish(topic, payload, qos=1)
+                done = False
+                continue
+            if not info.is_published():
+                done = False
+                continue
+            if self._pubacks.pop(info.mid, 0) == NO_MATCHING_SUBSCRIBERS:
+                unit.resend[i] = now + 0.25
+                done = False
+        return done
 
     def _send_acks(self, now: float, force: bool = False) -> None:
         """Acknowledge units whose readings are committed and whose forwards the broker has."""
@@ -266,7 +297,7 @@ class IngestWorker:
         keep = []
         for unit in self._units:
             ready = force or unit.arrival <= now - hold
-            if ready and all(f.is_published() for f in unit.forwards):
+            if ready and self._forwards_delivered(unit):
                 for mid, qos in unit.acks:
                     self.client.ack(mid, qos)
             else:

@@ -192,6 +192,8 @@ class Pipeline:
     hold_s: float | None = None
     rollup_grace_s: float = 5.0
     new_id: Callable[[], str] | None = None
+    # Who owns a sensor's rule state when topic partitions decide it (partitioned_worker.py); None: crc32 mod workers.
+    ownership: Callable[[int], bool] | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.worker < self.workers:
@@ -208,6 +210,12 @@ class Pipeline:
         self._letters: list[DeadLetter] = []
         self.pending = 0  # readings submitted and not yet evaluated or forwarded
         self.uncommitted_since: float | None = None  # the sink has work it could not commit yet
+
+    def owns(self, idx: int) -> bool:
+        """Whether this worker holds the rule state of the sensor at registry index `idx`."""
+        if self.ownership is not None:
+            return self.ownership(idx)
+        return self.workers == 1 or int(self.registry.owners(self.workers)[idx]) == self.worker
 
     # -- committing ----------------------------------------------------------------------------------
 
@@ -319,7 +327,8 @@ class Pipeline:
             late = result.status[keep] == LATE
             self.sink.write_readings(ReadingBatch(sid, ts, v, late, self.registry.ids))
             self.counters.readings_stored += int(keep.size)
-            self._rollup(sid, ts, v)
+            if not getattr(self.sink, "rolls_up_readings", False):
+                self._rollup(sid, ts, v)
         if result.events:
             self.sink.write_alarm_events(result.events)
             self.counters.alarm_events += len(result.events)

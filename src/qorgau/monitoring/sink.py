@@ -1,8 +1,9 @@
 """The database sink: what the pipeline produces, stored in the monitoring tables (SQLite or PostgreSQL).
 
 One unit of work of the pipeline is one transaction: readings (batched `INSERT ... ON CONFLICT DO
-NOTHING` on (sensor, ts), so QoS-1 redeliveries never double a reading), minute rollups (upserted,
-merging min/max/sum/count with a part of that minute stored before), the latest value per sensor,
+NOTHING` on (sensor, ts), so QoS-1 redeliveries never double a reading), minute rollups of exactly the
+readings that insert stored (upserted, merging min/max/sum/count with a part of that minute stored
+before; a repeated reading adds nothing, whichever worker stores it), the latest value per sensor,
 alarm rows with their event history, and dead letters. The worker acknowledges its MQTT messages only
 after `commit` returns.
 
@@ -41,7 +42,7 @@ from qorgau.monitoring import states
 from qorgau.monitoring.alarms import AlarmError, AlarmEvent, Severity
 from qorgau.monitoring.codec import DeadLetter
 from qorgau.monitoring.limits import catalogue_for
-from qorgau.monitoring.models import Alarm, Presence, Sensor
+from qorgau.monitoring.models import Alarm, Presence, Sensor, SensorState
 from qorgau.monitoring.models import AlarmEvent as AlarmEventRow
 from qorgau.monitoring.models import DeadLetter as DeadLetterRow
 from qorgau.monitoring.notices import Notice
@@ -279,13 +280,61 @@ class DatabaseSink:
         """Writes waiting for the database (0 when everything is committed)."""
         return len(self._journal) if self._failed else 0
 
+    ROLLUP_FROM_INSERTED = (
+        "INSERT INTO monitoring_rollup (sensor_id, minute, vmin, vmax, vsum, n) "
+        "SELECT sensor_id, CAST(floor(ts / 60) AS bigint), min(value), max(value), sum(value), count(*) FROM ins "
+        "GROUP BY 1, 2 ON CONFLICT (sensor_id, minute) DO UPDATE SET "
+        "vmin = least(monitoring_rollup.vmin, excluded.vmin), vmax = greatest(monitoring_rollup.vmax, excluded.vmax), "
+        "vsum = monitoring_rollup.vsum + excluded.vsum, n = monitoring_rollup.n + excluded.n")
+
+    def _insert_readings(self, sid: np.ndarray, ts: np.ndarray, value: np.ndarray, late: np.ndarray) -> None:
+        """Insert readings and add to the minute rollups exactly the rows that were new.
+
+        A reading already stored (a QoS-1 redelivery, a replay after a take-over, a worker that lost its
+        lease and did not know yet) inserts nothing and adds nothing, so the rollups never count one
+        twice, whichever worker stores it and however often. On PostgreSQL one statement per chunk does
+        both (INSERT ... RETURNING inside a CTE feeding the rollup upsert); on SQLite see below."""
+        connection = self.session.connection()
+        columns = [sid.tolist(), ts.tolist(), value.tolist(), late.tolist()]
+        if self.dialect == "postgresql":
+            sql = ("WITH ins AS (INSERT INTO monitoring_reading (sensor_id, ts, value, late) SELECT * FROM "
+                   "unnest(%s::integer[], %s::float8[], %s::float8[], %s::boolean[]) "
+                   "ON CONFLICT (sensor_id, ts) DO NOTHING RETURNING sensor_id, ts, value) " + self.ROLLUP_FROM_INSERTED)
+            for start in range(0, len(columns[0]), CHUNK * 4):
+                connection.exec_driver_sql(sql, tuple(c[start:start + CHUNK * 4] for c in columns))
+            return
+        # SQLite: the batch goes into a temporary table (executemany, the fast path); then one statement adds
+        # to the rollups the rows the readings table does not hold yet, and one inserts them. The first of the
+        # two is a write, so this transaction holds SQLite's write lock from then on and no other worker can
+        # store the same readings between the check and the insert.
+        _, first = np.unique(np.column_stack((sid.astype(np.int64), ts.astype(np.float64).view(np.int64))), axis=0,
+                             return_index=True)
+        if len(first) < len(sid):  # the same (sensor, ts) twice in one batch: keep the first
+            first = np.sort(first)
+            columns = [sid[first].tolist(), ts[first].tolist(), value[first].tolist(), late[first].tolist()]
+        connection.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS qorgau_incoming "
+                                   "(sensor_id INTEGER, ts REAL, value REAL, late BOOLEAN)")
+        connection.exec_driver_sql("DELETE FROM qorgau_incoming")
+        connection.exec_driver_sql("INSERT INTO qorgau_incoming VALUES (?, ?, ?, ?)", list(zip(*columns, strict=True)))
+        connection.exec_driver_sql(
+            "INSERT INTO monitoring_rollup (sensor_id, minute, vmin, vmax, vsum, n) "
+            "SELECT i.sensor_id, CAST(i.ts / 60 AS INTEGER), min(i.value), max(i.value), sum(i.value), count(*) "
+            "FROM qorgau_incoming i WHERE NOT EXISTS (SELECT 1 FROM monitoring_reading r "
+            "WHERE r.sensor_id = i.sensor_id AND r.ts = i.ts) GROUP BY 1, 2 ON CONFLICT (sensor_id, minute) DO UPDATE SET "
+            "vmin = min(monitoring_rollup.vmin, excluded.vmin), vmax = max(monitoring_rollup.vmax, excluded.vmax), "
+            "vsum = monitoring_rollup.vsum + excluded.vsum, n = monitoring_rollup.n + excluded.n")
+        connection.exec_driver_sql("INSERT INTO monitoring_reading (sensor_id, ts, value, late) "
+                                   "SELECT sensor_id, ts, value, late FROM qorgau_incoming WHERE true "
+                                   "ON CONFLICT (sensor_id, ts) DO NOTHING")
+        connection.exec_driver_sql("DELETE FROM qorgau_incoming")
+
     def _write_readings(self, batch: ReadingBatch) -> None:
         if not len(batch):
             return
         sid = self._ids()[batch.sensor_idx]
         known = sid >= 0
         sid, ts, value, late = sid[known], batch.ts[known], batch.value[known], batch.late[known]
-        self._upsert("reading", [sid.tolist(), ts.tolist(), value.tolist(), late.tolist()])
+        self._insert_readings(sid, ts, value, late)
         fresh = ~late
         if fresh.any():
             s2, t2, v2 = sid[fresh], ts[fresh], value[fresh]
@@ -293,6 +342,10 @@ class DatabaseSink:
             s2, t2, v2 = s2[order], t2[order], v2[order]
             last = np.flatnonzero(np.r_[s2[1:] != s2[:-1], True])
             self._upsert("state", [s2[last].tolist(), t2[last].tolist(), v2[last].tolist()])
+
+    # The rollups follow the readings actually inserted (see _insert_readings): the pipeline's own minute
+    # rollups, which count what one worker's engine saw, are not stored by this sink.
+    rolls_up_readings = True
 
     def _write_rollups(self, batch: RollupBatch) -> None:
         if not len(batch):
@@ -478,13 +531,12 @@ class DatabaseSink:
                                             .execution_options(populate_existing=True)).scalars())
         if not pending:
             return 0
-        owners = self.registry.owners(pipeline.workers)
         done, events = 0, []
         now = time.time()
         code_of = {info.id: code for code, info in self.directory.items()}
         for alarm in pending:
             idx = self.registry.index(code_of.get(alarm.sensor_id, ""))
-            if idx is None or owners[idx] != pipeline.worker:
+            if idx is None or not pipeline.owns(idx):
                 continue  # another worker's alarm
             # An engine that no longer holds it (restarted, or already closed) has nothing to stop: the row
             # is the record.
@@ -496,6 +548,28 @@ class DatabaseSink:
             self.write_alarm_events(events)
         self._commit_journal()
         return done
+
+    def rebuild_state(self, indices: np.ndarray) -> None:
+        """Rule state of sensors taken over from another worker, from the database: each sensor's last
+        stored reading, so that a redelivered reading is known as already seen (late), not evaluated again."""
+        pipeline = self.pipeline
+        if pipeline is None or not len(indices):
+            return
+        engine = pipeline.engine
+        engine._ensure()
+        ids = self._ids()[indices]
+        by_id = {int(i): int(x) for i, x in zip(ids.tolist(), indices.tolist(), strict=True) if i >= 0}
+        table = SensorState.__table__
+        rows = []
+        keys = sorted(by_id)
+        for start in range(0, len(keys), 500):
+            rows += self.session.execute(select(table.c.sensor_id, table.c.last_ts, table.c.last_value)
+                                         .where(table.c.sensor_id.in_(keys[start:start + 500]))).all()
+        self.session.commit()
+        for sensor_id, last_ts, last_value in rows:
+            idx = by_id[int(sensor_id)]
+            if not engine.last_ts[idx] >= last_ts:  # NaN (never seen here) or older than the database
+                engine.last_ts[idx], engine.last_v[idx] = last_ts, last_value
 
     def reload_sensors(self) -> int:
         """Sensors registered or changed since the last look join the running registry."""
