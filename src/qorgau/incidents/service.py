@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Integer, Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from qorgau.core import policy
 from qorgau.core.db import utcnow
@@ -59,10 +59,16 @@ def create_from_report(*, session: Session, actor: User, enterprise_id: int, des
         victims=[VictimIn(outcome="light")]))
 
 
-def accidents_query(*, session: Session, actor: User, year: int | None = None, category: str = "") -> Select:
+def accidents_query(*, session: Session, actor: User, year: int | None = None, category: str = "",
+                    children: bool = False) -> Select:
+    """Accidents in the actor's scope, newest first; `children` loads the victims, commission members and
+    extensions a list shows (deadlines, outcomes) in one statement per kind for the whole page."""
     policy.require(actor, "incidents.read")
     query = select(Accident).where(access.scoped(session, actor, Accident.enterprise_id)) \
         .order_by(Accident.occurred_on.desc(), Accident.id.desc())
+    if children:
+        query = query.options(selectinload(Accident.victims), selectinload(Accident.members),
+                              selectinload(Accident.extensions))
     if year:
         query = query.where(Accident.occurred_on >= date(year, 1, 1), Accident.occurred_on < date(year + 1, 1, 1))
     if category:

@@ -91,7 +91,7 @@ def dashboard(request: Request, base: str = Query("per_1000_workers", max_length
 @router.get("/accidents")
 def accidents(request: Request, year: int | None = Query(None, ge=1990, le=2100), overdue: int = Query(0, ge=0, le=1),
               page: int = Query(1, ge=1, le=100000), user: User = Depends(require_user), db: Session = Depends(get_db)):
-    query = service.accidents_query(session=db, actor=user, year=year)
+    query = service.accidents_query(session=db, actor=user, year=year, children=True)
     if overdue:
         query = query.where(workflow.overdue_condition(utcnow().date()))
     paged = paginate(db, query, PageParams(page, 30))
