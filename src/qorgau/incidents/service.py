@@ -197,6 +197,28 @@ def rates_for(*, session: Session, actor: User, by: list[str], base: str = "per_
         raise ValidationFailed(str(error), field="severity" if "severity" in str(error) else None)
 
 
+def dashboard_tables(*, session: Session, actor: User, base: str = "per_1000_workers", severity: str = "all",
+                     years: list[int] | None = None) -> dict[str, list[dict]]:
+    """The dashboard's rates by region, union, year and cause and its days lost by year, from one read of the
+    exposure and the cases (each table used to read both again)."""
+    slices = {"by_region": ["region"], "by_union": ["union"], "by_year": ["year"], "by_cause": ["cause"]}
+    for by in slices.values():
+        check_breakdown(by, base, DIMENSIONS)
+    years = years or default_years()
+    expo = exposure_frame(session=session, actor=actor, years=years)
+    if expo.empty:
+        return {**{name: [] for name in slices}, "severity_by_year": []}
+    cases = cases_frame(session=session, actor=actor, years=years)
+    try:
+        out = {name: rates.rates_table(cases.copy(), expo.copy(), by, base=base, severity=severity)
+               for name, by in slices.items()}
+        out["severity_by_year"] = rates.severity_table(cases.copy(), expo.copy(), ["year"], base=base,
+                                                       severity=severity)
+    except rates.RateError as error:
+        raise ValidationFailed(str(error), field="severity" if "severity" in str(error) else None)
+    return out
+
+
 def severity_for(*, session: Session, actor: User, by: list[str], base: str = "per_1m_hours",
                  severity: str = "all", years: list[int] | None = None) -> list[dict]:
     """Days lost per base with a compound-Poisson 95% interval; victims whose days lost are unknown are left

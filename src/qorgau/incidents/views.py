@@ -73,11 +73,9 @@ def dashboard(request: Request, base: str = Query("per_1000_workers", max_length
               db: Session = Depends(get_db)):
     policy.require(user, "incidents.stats")
     region_names = {r.kato: i18n.localized(r, "name") for r in registry.regions(session=db)}
-    by_region = service.rates_for(session=db, actor=user, by=["region"], base=base, severity=severity)
-    by_union = service.rates_for(session=db, actor=user, by=["union"], base=base, severity=severity)
-    by_year = service.rates_for(session=db, actor=user, by=["year"], base=base, severity=severity)
-    by_cause = service.rates_for(session=db, actor=user, by=["cause"], base=base, severity=severity)
-    severity_by_year = service.severity_for(session=db, actor=user, by=["year"], base=base, severity=severity)
+    tables = service.dashboard_tables(session=db, actor=user, base=base, severity=severity)
+    by_region, by_union, by_year, by_cause = (tables[k] for k in ("by_region", "by_union", "by_year", "by_cause"))
+    severity_by_year = tables["severity_by_year"]
     league = sorted(by_region, key=lambda r: -(r["rate"] or 0))
     return render(request, "incidents/dashboard.html", {
         "by_region": league, "by_union": by_union, "by_year": by_year, "by_cause": by_cause, "base": base,

@@ -142,7 +142,7 @@ def _fleet(session: Session, ctx) -> None:
         if len(planned) >= wanted:
             break
     end = math.floor(utcnow().timestamp() / STEP_S) * STEP_S
-    times = np.arange(end - DAY_S + FLEET_STEP_S, end + 1, FLEET_STEP_S, dtype=float)
+    times = np.arange(end - DAY_S, end, FLEET_STEP_S, dtype=float)  # the day before the demo, as the smelter's
     daily = 1 + 0.25 * np.sin(2 * np.pi * (times % DAY_S) / DAY_S)  # the working day's swing
     for start in range(0, min(wanted, len(planned)), FLEET_BATCH):
         batch = planned[start:min(start + FLEET_BATCH, wanted)]
