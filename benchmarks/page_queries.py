@@ -1,5 +1,6 @@
 """SQL statements and time per page as the data grow: the Safety Index ranking (a run and the public
-published period), violation statistics by enterprise, the officer's home page and to-do list.
+published period), violation statistics by enterprise, the officer's home page and to-do list, the
+violations list and its API twin, the Worker Speaks inbox, the accidents dashboard and list, incident trends.
 
     python benchmarks/page_queries.py [--backends sqlite,postgresql] [--sizes 500,5000] [--repeat 5]
 
@@ -37,8 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 PHOTO = bytes(range(256)) * 80  # 20 KB standing in for an evidence photo
 # The most statements one page may send (measured: 35, 8, 6, 10 and 9 at 70 and at 370 enterprises; the home
-# page has one panel per capability, each a fixed number of statements).
-LIMITS = {"officer_home": 40, "officer_todo": 10, "stats_by_enterprise": 8, "index_run": 12, "index_public": 12}
+# page has one panel per capability, each a fixed number of statements; violations list 5, API violations 6
+# (104 before their actions and escalations were loaded per page, not per row), Worker Speaks inbox 5,
+# accidents dashboard 6 (18 before it read exposure and cases once for all its tables), accidents list 8 (41 before victims, members and extensions were loaded per page),
+# incident trends 9).
+LIMITS = {"officer_home": 40, "officer_todo": 10, "stats_by_enterprise": 8, "index_run": 12, "index_public": 12,
+          "violations_list": 8, "api_violations": 8, "speaks_inbox": 8, "accidents_dashboard": 12,
+          "accidents_list": 10, "incident_trends": 12}
 
 
 def pages(session: Session) -> dict[str, str]:
@@ -49,7 +55,10 @@ def pages(session: Session) -> dict[str, str]:
     period = session.execute(select(func.max(Publication.period)).where(Publication.withdrawn_at.is_(None))).scalar_one()
     return {"officer_home": "/", "officer_todo": "/deviations/",
             "stats_by_enterprise": f"/deviations/stats?by=enterprise&year={date.today().year}",
-            "index_run": f"/index/runs/{run_id}", "index_public": f"/index/periods/{period}"}
+            "index_run": f"/index/runs/{run_id}", "index_public": f"/index/periods/{period}",
+            "violations_list": "/deviations/violations", "api_violations": "/api/v1/deviations/violations",
+            "speaks_inbox": "/speaks/inbox", "accidents_dashboard": "/incidents/",
+            "accidents_list": "/incidents/accidents", "incident_trends": "/incidents/trends"}
 
 
 def grow(session: Session, extra: int, *, offset: int = 0) -> int:

@@ -2,6 +2,7 @@
 
     python benchmarks/web_scale.py [--sizes 300,3000] [--backend sqlite|postgresql] [--repeat 10]
                                    [--clients 8] [--seconds 30] [--healthz-seconds 10]
+                                   [--database SIZE=URL ...]
 
 The target sizes of a national installation are 3,000 and 30,000 enterprises (about a million violations at
 the larger); the defaults are ten times smaller so that a run fits a small shared machine. For each size: a
@@ -16,6 +17,10 @@ fresh database filled by `qorgau demo --enterprises N` (synthetic data, labelled
 3. the mixed read workload (the officer's pages above, round robin) with `--clients` clients for `--seconds`:
    requests/s, p50/p99, errors and the ratio to /healthz of the same run.
 
+`--database 30000=postgresql+psycopg://…/db` measures a database already filled by `qorgau demo --enterprises
+30000` (its demo time is then not measured here) instead of filling a throwaway one: the national demo is
+long, and the same database serves the export benchmark (`export_job.py --url`).
+
 Per-size JSON goes to stderr as it is measured; the whole result is the last line of stdout.
 """
 
@@ -29,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
@@ -94,7 +100,7 @@ def timed(http: httpx.Client, path: str, repeat: int) -> dict:
             "p95_ms": round(1000 * times[min(len(times) - 1, math.ceil(0.95 * len(times)) - 1)], 1)}
 
 
-def one_size(backend: str, enterprises: int, args) -> dict:
+def one_size(backend: str, enterprises: int, args, existing: str | None = None) -> dict:
     from sqlalchemy import func, select
 
     from qorgau.app.demo import run_demo
@@ -102,11 +108,15 @@ def one_size(backend: str, enterprises: int, args) -> dict:
     from qorgau.core.migrate import upgrade
     from qorgau.deviations.models import Violation
 
-    with throwaway_database(backend) as url, tempfile.TemporaryDirectory() as folder:
-        upgrade(url)
-        started = time.perf_counter()
-        run_demo(url, seed=7, enterprises=enterprises)
-        demo_seconds = round(time.perf_counter() - started, 1)
+    with ExitStack() as stack:
+        url = existing or stack.enter_context(throwaway_database(backend))
+        folder = stack.enter_context(tempfile.TemporaryDirectory())
+        demo_seconds = None
+        if existing is None:
+            upgrade(url)
+            started = time.perf_counter()
+            run_demo(url, seed=7, enterprises=enterprises)
+            demo_seconds = round(time.perf_counter() - started, 1)
         with session_factory(url)() as session:
             violations = session.execute(select(func.count()).select_from(Violation)).scalar_one()
         paths = pages(url)
@@ -131,7 +141,8 @@ def one_size(backend: str, enterprises: int, args) -> dict:
             process.wait(60)
     return {"enterprises": enterprises, "violations": violations, "demo_seconds": demo_seconds, "pages": results,
             "healthz": healthz, "mixed_read": mixed,
-            "rps_ratio_to_healthz": round(mixed["rps"] / max(healthz["rps"], 1e-9), 4)}
+            "rps_ratio_to_healthz": round(mixed["rps"] / max(healthz["rps"], 1e-9), 4),
+            "load_avg_1m": round(os.getloadavg()[0], 2)}
 
 
 def main() -> None:
@@ -143,12 +154,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--healthz-seconds", type=float, default=10)
+    parser.add_argument("--database", action="append", default=[], metavar="SIZE=URL",
+                        help="measure this already filled demo database for this size")
     args = parser.parse_args()
+    existing = dict(item.split("=", 1) for item in args.database)
     sizes = sorted(int(s) for s in args.sizes.split(","))
     out: dict = {"material": "synthetic national demo (qorgau demo, seed 7)", "backend": args.backend,
                  "workers": 1, "clients": args.clients, "cpus": os.cpu_count(), "sizes": {}}
     for size in sizes:
-        out["sizes"][str(size)] = one_size(args.backend, size, args)
+        out["sizes"][str(size)] = one_size(args.backend, size, args, existing.get(str(size)))
         print(size, json.dumps(out["sizes"][str(size)]), file=sys.stderr)
     low, high = str(sizes[0]), str(sizes[-1])
     if high != low:  # time ∝ enterprises^k between the two sizes

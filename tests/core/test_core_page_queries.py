@@ -1,6 +1,7 @@
 """Pages that read aggregates send a small, fixed number of SQL statements whatever the size of the data:
 the Safety Index ranking (a run and the public published period), violation statistics by enterprise, the
-officer's home page and to-do list. Checked on the demo data grown twice by a few synthetic enterprises in
+officer's home page and to-do list, the violations list and API, the Worker Speaks inbox, the accidents
+dashboard and list, incident trends. Checked on the demo data grown twice by a few synthetic enterprises in
 the officer's scope (with violations, overdue and waiting actions, evidence photos and index scores); a
 query per row shows already at these sizes. benchmarks/page_queries.py makes the same check at thousands
 of enterprises and times the pages."""

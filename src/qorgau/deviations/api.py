@@ -31,7 +31,7 @@ def list_violations(status: str = Query("", max_length=24), severity: str = Quer
                     db: Session = Depends(get_db), user: User = Depends(require_user)):
     """Violations at enterprises in your scope, newest first."""
     query = service.violations_query(session=db, actor=user, status=status, severity=severity, category=category,
-                                     enterprise_id=enterprise_id, repeat=repeat, overdue=overdue)
+                                     enterprise_id=enterprise_id, repeat=repeat, overdue=overdue, children=True)
     return paginate(db, query, params).items
 
 

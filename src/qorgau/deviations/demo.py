@@ -53,6 +53,7 @@ FINDINGS = [
 NAMES = ["Ахметов Б.К.", "Сергеева О.Н.", "Жумабаева А.С.", "Ким В.П.", "Оспанов Е.Т.", "Иванов Д.А.",
          "Нурланұлы Ғ.", "Сапарова Д.М.", "Тулегенов А.Б.", "Петренко И.С.", "Бекова Ж.К.", "Смагулов Р.Е."]
 YEARS = 3
+BATCH = 9_000  # violations written per transaction
 
 
 def generate(session: Session, ctx) -> None:
@@ -61,6 +62,7 @@ def generate(session: Session, ctx) -> None:
     unionised = [e for e in ctx.enterprises if e.has_union]
     zones_of = _places(session, [e.id for e in unionised])
     inspectors, committees, violations, actions = [], [], [], []
+    now, steps = utcnow(), ladder.steps()
     trainings: dict[tuple[int, str], date] = {}  # (enterprise, unit) -> last paper-recorded safety training
     for enterprise in unionised:
         count = max(1, min(25, enterprise.headcount // rng.randint(60, 160)))
@@ -77,7 +79,9 @@ def generate(session: Session, ctx) -> None:
                                "worker_members": members // 2, "chair": rng.choice(NAMES),
                                "last_meeting_on": today - timedelta(days=rng.randint(5, 200))})
         places = zones_of.get(enterprise.id, [])
-        per_year = min(400, max(2, int(enterprise.headcount * rng.uniform(0.01, 0.05))))
+        # About 12 findings a year per 100 workers (a mining group of 40,000 people records ~40,000 a year at
+        # most): a million violations over three years at 30,000 enterprises.
+        per_year = min(1500, max(3, int(enterprise.headcount * rng.uniform(0.04, 0.2))))
         last_seen: dict[tuple, date] = {}
         found_days = sorted(rng.randint(1, 365 * YEARS) for _ in range(per_year * YEARS))
         for days_ago in reversed(found_days):
@@ -108,6 +112,11 @@ def generate(session: Session, ctx) -> None:
                             "due_on": due, "status": ActionStatus.VERIFIED if closed_on else ActionStatus.OPEN,
                             "done_on": closed_on,
                             "verified_on": closed_on, "escalation_level": 0})
+        if len(violations) >= BATCH:  # written and committed in batches: memory stays bounded at national size
+            _write_violations(session, violations, actions, now=now, today=today, steps=steps)
+            session.commit()
+            violations, actions = [], []
+    _write_violations(session, violations, actions, now=now, today=today, steps=steps)
     if inspectors:
         session.execute(insert(TechnicalInspector), inspectors)
         # Their last safety training, recorded from paper, goes to the training centre (the one source).
@@ -119,8 +128,17 @@ def generate(session: Session, ctx) -> None:
                                     for i, e, unit, name in rows if (e, unit) in trainings])
     if committees:
         session.execute(insert(SafetyCommittee), committees)
-    now = utcnow()
-    steps = ladder.steps()
+    _worked_example(session, ctx, today)
+    session.info["actor"] = "system:escalation"
+    ladder.escalate(session=session, today=today)
+    session.info["actor"] = "system:demo"
+    session.flush()
+
+
+
+def _write_violations(session: Session, violations: list[dict], actions: list[dict], *, now, today: date,
+                      steps) -> None:
+    """Insert violations with their corrective actions and the escalation steps the ladder took in the past."""
     for start in range(0, len(violations), 900):
         chunk = violations[start:start + 900]
         ids = _insert_ids(session, Violation, [{**v, "created_at": now} for v in chunk])
@@ -136,12 +154,6 @@ def generate(session: Session, ctx) -> None:
                    for level, (name, days) in enumerate(steps[:a["escalation_level"]], start=1)]
         if history:
             session.execute(insert(ActionEscalation), history)
-    _worked_example(session, ctx, today)
-    session.info["actor"] = "system:escalation"
-    ladder.escalate(session=session, today=today)
-    session.info["actor"] = "system:demo"
-    session.flush()
-
 
 def _insert_ids(session: Session, model, rows: list[dict]) -> list[int]:
     """Insert in one statement and return the new ids in row order (the demo is the only writer)."""

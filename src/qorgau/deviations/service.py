@@ -289,9 +289,13 @@ def verify(*, session: Session, actor: User, action_id: int, accept: bool, note:
 
 def violations_query(*, session: Session, actor: User, status: str = "", severity: str = "", category: str = "",
                      enterprise_id: int | None = None, repeat: bool = False, overdue: bool = False,
-                     today: date | None = None) -> Select:
+                     today: date | None = None, children: bool = False) -> Select:
+    """Violations in the actor's scope, newest first; `children` loads each one's actions and escalations
+    in one statement per kind for the whole page (no statement per row)."""
     policy.require(actor, "deviations.read")
     query = select(Violation).where(access.scoped(session, actor, Violation.enterprise_id), NOT_DRAFT)
+    if children:
+        query = query.options(selectinload(Violation.actions), selectinload(Violation.escalations))
     if status:
         query = query.where(Violation.status == status)
     if severity:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Integer, Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from qorgau.core import policy
 from qorgau.core.db import utcnow
@@ -59,10 +59,16 @@ def create_from_report(*, session: Session, actor: User, enterprise_id: int, des
         victims=[VictimIn(outcome="light")]))
 
 
-def accidents_query(*, session: Session, actor: User, year: int | None = None, category: str = "") -> Select:
+def accidents_query(*, session: Session, actor: User, year: int | None = None, category: str = "",
+                    children: bool = False) -> Select:
+    """Accidents in the actor's scope, newest first; `children` loads the victims, commission members and
+    extensions a list shows (deadlines, outcomes) in one statement per kind for the whole page."""
     policy.require(actor, "incidents.read")
     query = select(Accident).where(access.scoped(session, actor, Accident.enterprise_id)) \
         .order_by(Accident.occurred_on.desc(), Accident.id.desc())
+    if children:
+        query = query.options(selectinload(Accident.victims), selectinload(Accident.members),
+                              selectinload(Accident.extensions))
     if year:
         query = query.where(Accident.occurred_on >= date(year, 1, 1), Accident.occurred_on < date(year + 1, 1, 1))
     if category:
@@ -189,6 +195,28 @@ def rates_for(*, session: Session, actor: User, by: list[str], base: str = "per_
         return rates.rates_table(cases, expo, by or None, base=base, severity=severity)
     except rates.RateError as error:
         raise ValidationFailed(str(error), field="severity" if "severity" in str(error) else None)
+
+
+def dashboard_tables(*, session: Session, actor: User, base: str = "per_1000_workers", severity: str = "all",
+                     years: list[int] | None = None) -> dict[str, list[dict]]:
+    """The dashboard's rates by region, union, year and cause and its days lost by year, from one read of the
+    exposure and the cases (each table used to read both again)."""
+    slices = {"by_region": ["region"], "by_union": ["union"], "by_year": ["year"], "by_cause": ["cause"]}
+    for by in slices.values():
+        check_breakdown(by, base, DIMENSIONS)
+    years = years or default_years()
+    expo = exposure_frame(session=session, actor=actor, years=years)
+    if expo.empty:
+        return {**{name: [] for name in slices}, "severity_by_year": []}
+    cases = cases_frame(session=session, actor=actor, years=years)
+    try:
+        out = {name: rates.rates_table(cases.copy(), expo.copy(), by, base=base, severity=severity)
+               for name, by in slices.items()}
+        out["severity_by_year"] = rates.severity_table(cases.copy(), expo.copy(), ["year"], base=base,
+                                                       severity=severity)
+    except rates.RateError as error:
+        raise ValidationFailed(str(error), field="severity" if "severity" in str(error) else None)
+    return out
 
 
 def severity_for(*, session: Session, actor: User, by: list[str], base: str = "per_1m_hours",

@@ -73,11 +73,9 @@ def dashboard(request: Request, base: str = Query("per_1000_workers", max_length
               db: Session = Depends(get_db)):
     policy.require(user, "incidents.stats")
     region_names = {r.kato: i18n.localized(r, "name") for r in registry.regions(session=db)}
-    by_region = service.rates_for(session=db, actor=user, by=["region"], base=base, severity=severity)
-    by_union = service.rates_for(session=db, actor=user, by=["union"], base=base, severity=severity)
-    by_year = service.rates_for(session=db, actor=user, by=["year"], base=base, severity=severity)
-    by_cause = service.rates_for(session=db, actor=user, by=["cause"], base=base, severity=severity)
-    severity_by_year = service.severity_for(session=db, actor=user, by=["year"], base=base, severity=severity)
+    tables = service.dashboard_tables(session=db, actor=user, base=base, severity=severity)
+    by_region, by_union, by_year, by_cause = (tables[k] for k in ("by_region", "by_union", "by_year", "by_cause"))
+    severity_by_year = tables["severity_by_year"]
     league = sorted(by_region, key=lambda r: -(r["rate"] or 0))
     return render(request, "incidents/dashboard.html", {
         "by_region": league, "by_union": by_union, "by_year": by_year, "by_cause": by_cause, "base": base,
@@ -91,7 +89,7 @@ def dashboard(request: Request, base: str = Query("per_1000_workers", max_length
 @router.get("/accidents")
 def accidents(request: Request, year: int | None = Query(None, ge=1990, le=2100), overdue: int = Query(0, ge=0, le=1),
               page: int = Query(1, ge=1, le=100000), user: User = Depends(require_user), db: Session = Depends(get_db)):
-    query = service.accidents_query(session=db, actor=user, year=year)
+    query = service.accidents_query(session=db, actor=user, year=year, children=True)
     if overdue:
         query = query.where(workflow.overdue_condition(utcnow().date()))
     paged = paginate(db, query, PageParams(page, 30))

@@ -1,7 +1,10 @@
 """Demo monitoring: fixed gas, dust, noise and heat detectors in the demo smelter's zones, the last day
 of simulated readings (one a minute, through the real pipeline and database sink, so rollups, alarms,
 escalations and the people inside when an alarm fired are what the engine makes of them), badges in the
-zones, and one alarm acknowledged by the safety manager.
+zones, and one alarm acknowledged by the safety manager. Beside it, a national fleet of one detector per
+three enterprises (10,000 at 30,000) in the hazardous zones of the largest enterprises, each with the last
+day of background readings every five minutes and their minute rollups, written in bulk (COPY on
+PostgreSQL) in batches: synthetic levels well below the alarm limits, so they raise no alarms.
 """
 
 from __future__ import annotations
@@ -10,19 +13,20 @@ import math
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from qorgau.core.db import utcnow
 from qorgau.monitoring import service
 from qorgau.monitoring.alarms import AlarmPolicy, counter_ids
 from qorgau.monitoring.codec import encode_binary, zone_topic
-from qorgau.monitoring.models import Alarm, Presence, Sensor
+from qorgau.monitoring.models import Alarm, Presence, Reading, Rollup, Sensor, SensorState
 from qorgau.monitoring.pipeline import Pipeline
 from qorgau.monitoring.simulate import SMELTER_ZONES, SimSensor, Simulator
 from qorgau.monitoring.sink import DatabaseSink, SensorInfo, sensor_config, zone_code, zones_of
 from qorgau.monitoring.states import UNACKNOWLEDGED_STATUSES
 from qorgau.monitoring.substances import default_catalogue
+from qorgau.registry.models import Enterprise, Site, Zone
 
 # Registry zone name (the demo's) -> (simulator zone, quantity) of each detector, with that zone's levels.
 CHANNELS = {"Цех электролиза": (("electrolysis", "ash3"), ("electrolysis", "h2s"), ("electrolysis", "heat_wbgt")),
@@ -30,11 +34,25 @@ CHANNELS = {"Цех электролиза": (("electrolysis", "ash3"), ("electr
             "Литейный участок": (("converter", "co"), ("converter", "dust_resp"), ("electrolysis", "h2s"))}
 DAY_S = 86_400
 STEP_S = 60.0
+# The national fleet: words of a zone's hazards -> the detectors it gets, and each quantity's background level.
+FLEET_HAZARDS = (("CH4", ("ch4", "o2")), ("H2S", ("h2s",)), ("SO2", ("so2",)), ("CO", ("co",)), ("арсин", ("ash3",)),
+                 ("пыль", ("dust_resp",)), ("шум", ("noise",)), ("тепловое", ("heat_wbgt",)),
+                 ("замкнутое", ("o2", "h2s")))
+BACKGROUND = {"ch4": 1.5, "o2": 20.9, "h2s": 0.4, "so2": 0.3, "co": 3.0, "ash3": 0.004, "dust_resp": 0.6,
+              "noise": 76.0, "heat_wbgt": 23.0}
+FLEET_PER_ENTERPRISES = 3
+FLEET_STEP_S = 300
+FLEET_BATCH = 500  # sensors per transaction
 
 
 def generate(session: Session, ctx) -> None:
     if not ctx.enterprises:
         return
+    _smelter(session, ctx)
+    _fleet(session, ctx)
+
+
+def _smelter(session: Session, ctx) -> None:
     smelter = ctx.enterprises[0]
     rng = ctx.rng("monitoring")
     catalogue = default_catalogue()
@@ -100,6 +118,73 @@ def generate(session: Session, ctx) -> None:
     if employer is not None:
         _plan_and_calibrations(session, employer, zones, [s for _z, s, _c in fleet], utcnow().date())
         session.flush()
+
+
+def _fleet(session: Session, ctx) -> None:
+    """One detector per FLEET_PER_ENTERPRISES enterprises in the hazardous zones of the largest ones (not the
+    smelter's, which has its own), with a day of background readings every FLEET_STEP_S seconds."""
+    wanted = len(ctx.enterprises) // FLEET_PER_ENTERPRISES
+    if wanted == 0:
+        return
+    rng = np.random.default_rng(ctx.rng("monitoring-fleet").randrange(2**31))
+    catalogue = default_catalogue()
+    places = session.execute(select(Zone.id, Zone.hazards, Enterprise.id, Enterprise.bin)
+                             .join(Site, Site.id == Zone.site_id).join(Enterprise, Enterprise.id == Site.enterprise_id)
+                             .where(Enterprise.id != ctx.enterprises[0].id)
+                             .order_by(Enterprise.headcount.desc(), Enterprise.id, Zone.id))
+    planned: list[dict] = []
+    for zone_id, hazards, enterprise_id, bin_ in places:
+        quantities = dict.fromkeys(q for word, found in FLEET_HAZARDS if word in (hazards or "") for q in found)
+        for quantity in quantities:
+            planned.append({"code": f"{bin_}-z{zone_id}.{quantity}", "enterprise_id": enterprise_id,
+                            "zone_id": zone_id, "quantity": quantity, "unit": catalogue[quantity].unit,
+                            "label": catalogue[quantity].formula or quantity})
+        if len(planned) >= wanted:
+            break
+    end = math.floor(utcnow().timestamp() / STEP_S) * STEP_S
+    times = np.arange(end - DAY_S, end, FLEET_STEP_S, dtype=float)  # the day before the demo, as the smelter's
+    daily = 1 + 0.25 * np.sin(2 * np.pi * (times % DAY_S) / DAY_S)  # the working day's swing
+    for start in range(0, min(wanted, len(planned)), FLEET_BATCH):
+        batch = planned[start:min(start + FLEET_BATCH, wanted)]
+        session.execute(insert(Sensor), batch)
+        ids = dict(session.execute(select(Sensor.code, Sensor.id).where(Sensor.code.in_([b["code"] for b in batch]))).all())
+        sensor_ids = np.repeat(np.array([ids[b["code"]] for b in batch]), len(times))
+        levels = np.array([BACKGROUND[b["quantity"]] for b in batch])
+        values = (levels[:, None] * daily[None, :] * rng.lognormal(0, 0.08, (len(batch), len(times)))).ravel()
+        if "o2" in {b["quantity"] for b in batch}:  # oxygen swings little around its normal share
+            o2 = np.repeat(np.array([b["quantity"] == "o2" for b in batch]), len(times))
+            values[o2] = np.round(20.9 + rng.normal(0, 0.05, int(o2.sum())), 2)
+        values = np.round(values, 4)
+        stamps = np.tile(times, len(batch))
+        _bulk(session, Reading, ("sensor_id", "ts", "value", "late"),
+              zip(sensor_ids.tolist(), stamps.tolist(), values.tolist(), [False] * len(values), strict=True))
+        minutes = (stamps // 60).astype(np.int64)
+        _bulk(session, Rollup, ("sensor_id", "minute", "vmin", "vmax", "vsum", "n"),
+              zip(sensor_ids.tolist(), minutes.tolist(), values.tolist(), values.tolist(), values.tolist(),
+                  [1] * len(values), strict=True))
+        last = values.reshape(len(batch), len(times))[:, -1]
+        session.execute(insert(SensorState), [{"sensor_id": ids[b["code"]], "last_ts": float(times[-1]),
+                                               "last_value": float(v)} for b, v in zip(batch, last, strict=True)])
+        session.commit()
+
+
+def _bulk(session: Session, model, columns: tuple[str, ...], rows) -> None:
+    """Many rows into one table: COPY on PostgreSQL, batched INSERTs elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        with connection.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    chunk: list[dict] = []
+    for row in rows:
+        chunk.append(dict(zip(columns, row, strict=True)))
+        if len(chunk) == 20_000:
+            session.execute(insert(model.__table__), chunk)
+            chunk = []
+    if chunk:
+        session.execute(insert(model.__table__), chunk)
 
 
 def _site_plan_picture(width: int, height: int, boxes: list[tuple[int, int, int, int]]) -> bytes:

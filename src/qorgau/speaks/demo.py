@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from qorgau.core.db import utcnow
 from qorgau.core.models import User
 from qorgau.registry import access
-from qorgau.speaks import service
+from qorgau.speaks import nlp, service
 from qorgau.speaks.models import ReportStatus
 from qorgau.speaks.schemas import ReportIn
 
@@ -59,7 +59,14 @@ def generate(session: Session, ctx) -> None:
     reach = access.reachable_union_ids(session, officer)
     today = utcnow().date()
     heavy = [e for e in ctx.enterprises if e.sector_code in ("B", "C", "D", "F", "H")] or ctx.enterprises
-    for number, example in enumerate(draw(labelled_reports(), max(60, len(ctx.enterprises) // 5), rng)):
+    drawn = draw(labelled_reports(), max(60, len(ctx.enterprises) // 5), rng)
+    # The set's texts repeat at national size: each distinct one is triaged and redacted once, in batches.
+    texts = list(dict.fromkeys(example["text"] for example in drawn))
+    assessed: dict[str, tuple] = {}
+    for start in range(0, len(texts), 64):
+        part = texts[start:start + 64]
+        assessed.update(zip(part, zip(nlp.triage_many(part), nlp.redact_many(part), strict=True), strict=True))
+    for number, example in enumerate(drawn):
         enterprise = ctx.enterprises[0] if number % 4 == 0 else rng.choice(heavy)
         received = today - timedelta(days=int(rng.expovariate(1 / 60)))
         # Most reporters leave the category to the triage; some choose it themselves.
@@ -68,7 +75,7 @@ def generate(session: Session, ctx) -> None:
             kind="suggestion" if example["urgency"] == "low" and rng.random() < 0.5 else "hazard",
             enterprise_id=enterprise.id if rng.random() < 0.85 else None, category=chosen,
             region_kato=enterprise.region_kato, sector_code=enterprise.sector_code,
-            description=example["text"], language=example["lang"]))
+            description=example["text"], language=example["lang"]), assessed=assessed[example["text"]])
         report = filed.report
         age = (today - received).days
         if age > 3 and rng.random() < 0.8:

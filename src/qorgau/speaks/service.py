@@ -92,8 +92,10 @@ class Filed:
 
 
 def submit(*, session: Session, report_in: ReportIn, photos: list[bytes] | None = None,
-           today: date | None = None) -> Filed:
-    """File an anonymous report; the receipt is returned once and only its digest is kept."""
+           today: date | None = None, assessed: tuple[nlp.Triage, nlp.Redaction] | None = None) -> Filed:
+    """File an anonymous report; the receipt is returned once and only its digest is kept. `assessed` is
+    the triage and redaction of this very description when the caller computed them for many reports at
+    once (`nlp.triage_many`, `nlp.redact_many`: the demo); otherwise they are computed here."""
     today = today or utcnow().date()
     enterprise = session.get(Enterprise, report_in.enterprise_id) if report_in.enterprise_id else None
     if report_in.enterprise_id and enterprise is None:
@@ -109,8 +111,7 @@ def submit(*, session: Session, report_in: ReportIn, photos: list[bytes] | None 
         raise ValidationFailed(N_("At most 5 photos can be attached."), field="photos")
     # Photos re-encoded from pixels, voice notes and videos from samples and pixels: no metadata survives.
     cleaned = [clean_attachment(data) for data in photos]
-    triage = nlp.triage(report_in.description)
-    redaction = nlp.redact(report_in.description)
+    triage, redaction = assessed or (nlp.triage(report_in.description), nlp.redact(report_in.description))
     union = routing.receiving_union(session, enterprise=enterprise, region_kato=report_in.region_kato, sector_code=report_in.sector_code)
     settings = get_settings()
     receipt = new_receipt()
