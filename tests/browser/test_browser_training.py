@@ -145,6 +145,7 @@ def test_an_author_attaches_a_video_and_the_inspector_plays_it_on_a_phone(served
         course_id = db.get(Lesson, lesson_id).course_id
     engine.dispose()
     phone.goto(f"{base}/training/courses/{course_id}")
+    assert phone.locator(f"#video-{lesson_id}").bounding_box()["height"] >= 43.5  # a thumb-sized control
     phone.locator(f"#video-{lesson_id}").set_input_files(str(clip))
     phone.locator(f"#lesson-{lesson_id}").get_by_role("button", name="Прикрепить видео").click()
     phone.wait_for_url(f"**/training/courses/{course_id}#lesson-{lesson_id}")
