@@ -133,3 +133,17 @@ def test_a_picture_a_sound_only_file_a_long_clip_and_nothing_are_refused(sign_in
     assert empty.status_code == 422 and "Выберите видеофайл" in empty.text
     session.rollback()  # a fresh read transaction sees what the requests committed
     assert session.execute(select(LessonVideo).where(LessonVideo.lesson_id == lesson.id)).first() is None
+
+
+def test_the_api_attaches_and_serves_a_lesson_video(sign_in, session):
+    school, lesson, _enrolment = _school_lesson(session)
+    url = f"/api/v1/training/courses/{school.id}/lessons/{lesson.id}/video"
+    clip = _clip(1.0)
+    assert sign_in("officer").post(url, files={"file": ("clip.mp4", clip, "video/mp4")}).status_code == 403
+    answer = sign_in("federation").post(url, files={"file": ("clip.mp4", clip, "video/mp4")})
+    assert answer.status_code == 201 and answer.json()["media_type"] == "video/mp4"
+    served = sign_in("inspector").get(f"/api/v1/training/lessons/{lesson.id}/video")
+    assert served.status_code == 200 and served.headers["content-type"] == "video/mp4"
+    assert len(served.content) == answer.json()["size"]
+    refused = sign_in("federation").post(url + "?lang=ru", files={"file": ("x.mp4", b"not a video", "video/mp4")})
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "video"
