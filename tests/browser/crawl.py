@@ -28,7 +28,8 @@ ROLES = (None, "admin", "officer", "inspector", "employer", "state", "analyst") 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 # GET routes that are not pages: files, fragments for htmx, redirects, health checks.
 NOT_PAGES = re.compile(r"^/api/|^/lang/|^/healthz$|^/readyz$|^/speak$|/photos?/|/photo$|/attachments/|/evidence/|"
-                       r"/yaml$|\.xlsx$|/places$|/live$|/logout$|^/speak/enterprises$|^/knowledge/beside/")
+                       r"/yaml$|\.xlsx$|/places$|/live$|/logout$|^/speak/enterprises$|^/knowledge/beside/|"
+                       r"^/training/lessons/{lesson_id}/video$")
 TAP = 44  # px: the least height of a control a thumb must hit
 CONTROLS = ("button, .button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, summary, "
             ".langs a, .menu nav a, .public a, .pager a")

@@ -114,3 +114,55 @@ def test_training_pages_fit_a_phone_and_pass_axe(served, browser, role):
     problems, visited = crawl(browser, base, paths, role, PASSWORDS.get(role or ""))
     assert visited >= 3
     assert not problems, "\n".join(problems[:40])
+
+
+def _sign_in(page, base: str, username: str) -> None:
+    from qorgau.app.demo import DEMO_USERS
+
+    page.goto(base + "/login")
+    page.get_by_label("Имя пользователя").fill(username)
+    page.get_by_label("Пароль").fill(next(password for name, _role, password, *_ in DEMO_USERS if name == username))
+    page.get_by_role("button", name="Войти").click()
+    page.wait_for_url(lambda address: "/login" not in address)
+
+
+def test_an_author_attaches_a_video_and_the_inspector_plays_it_on_a_phone(served, phone, browser, tmp_path):
+    from tests.browser.conftest import PHONE
+    from tests.training.test_lesson_video import _clip
+
+    base, url = served
+    enrolment_id, lessons = _school(url)
+    lesson_id = lessons[0][0]
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(_clip(2.0))
+
+    # the federation's course author, on a phone, attaches the clip to the first lesson
+    _sign_in(phone, base, "federation")
+    engine = create_engine(url)
+    with Session(engine) as db:
+        from qorgau.training.models import Lesson
+
+        course_id = db.get(Lesson, lesson_id).course_id
+    engine.dispose()
+    phone.goto(f"{base}/training/courses/{course_id}")
+    assert phone.locator(f"#video-{lesson_id}").bounding_box()["height"] >= 43.5  # a thumb-sized control
+    phone.locator(f"#video-{lesson_id}").set_input_files(str(clip))
+    phone.locator(f"#lesson-{lesson_id}").get_by_role("button", name="Прикрепить видео").click()
+    phone.wait_for_url(f"**/training/courses/{course_id}#lesson-{lesson_id}")
+    expect(phone.locator(f"#lesson-{lesson_id} .badge").filter(has_text="видео")).to_be_visible()
+    _fits(phone)
+
+    # the inspector, on another phone, opens the lesson: the player loads the re-encoded clip
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  locale="ru-RU")
+    inspector = context.new_page()
+    _sign_in(inspector, base, "inspector")
+    inspector.goto(f"{base}/training/enrolments/{enrolment_id}/lessons/{lesson_id}")
+    player = inspector.locator("video#lesson-video")
+    expect(player).to_have_attribute("controls", "")
+    inspector.wait_for_function("document.querySelector('#lesson-video').readyState >= 1", timeout=20_000)
+    duration = inspector.evaluate("document.querySelector('#lesson-video').duration")
+    assert 1.8 <= duration <= 2.2
+    assert player.bounding_box()["width"] <= 360
+    _fits(inspector)
+    context.close()

@@ -150,3 +150,19 @@ indicators:
     frame, _enterprises, summary = service.assemble(session=session, methodology=method, period=YEAR - 1)
     assert summary["registry"]["indicators"] == ["union_presence"]
     assert summary["training"]["indicators"] == ["training_coverage"] and frame["training_coverage"].notna().any()
+
+
+def test_on_the_demo_methodology_1_2_ranks_at_least_as_many_enterprises_as_1_1(session, capsys):
+    """The figure quoted in docs/index/methodology.md: ranked enterprises per demo period under 1.1 and 1.2,
+    with every source package of the demo installed (run with -s to read it)."""
+    from qorgau.core.db import utcnow
+
+    this_year = utcnow().year
+    counts = {}
+    for name in ("v1_1.yaml", "v1_2.yaml"):
+        counts[name] = [int((_outcome(session, name, period)[2]["status"] == "ranked").sum())
+                        for period in (this_year - 2, this_year - 1, this_year)]
+    with capsys.disabled():
+        print(f"\nranked of {len(service.enterprise_table(session))} demo enterprises, periods "
+              f"{this_year - 2}..{this_year}: 1.1 {counts['v1_1.yaml']}, 1.2 {counts['v1_2.yaml']}")
+    assert all(new >= old for new, old in zip(counts["v1_2.yaml"], counts["v1_1.yaml"], strict=True))

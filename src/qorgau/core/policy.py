@@ -50,7 +50,7 @@ PERMISSIONS: dict[str, set[str]] = {  # keyed by Role (a Role equals its name)
         "risk.read", "risk.plan", "risk.visit", "index.read", "index.moderate", "index.publish",
         "aiwork.read", "aiwork.file", "aiwork.review", "aiwork.vote", "aiwork.plan_propose", "aiwork.plan_progress",
         "knowledge.read", "support.read", "support.write",
-        "training.read", "training.enrol_union", "training.report",
+        "training.read", "training.enrol_union", "training.report", "training.author",
         "support.personal", "support.approve_aid", "support.stats",
         "connectors.read",
         "knowledge.submit", "knowledge.review", "knowledge.publish", "knowledge.adopt",
@@ -118,7 +118,7 @@ PERMISSIONS[Role.ADMIN] = set().union(*PERMISSIONS.values()) | {
 
 
 # Acts of the federation as a whole: held only at national scope (and by administrators), whatever the role grants.
-NATIONAL_ONLY = {"index.publish", "knowledge.publish", "audits.questionnaire"}
+NATIONAL_ONLY = {"index.publish", "knowledge.publish", "audits.questionnaire", "training.author"}
 
 
 def roles_told(permission: str) -> set[str]:

@@ -1,11 +1,12 @@
 """Search over the published practices in every language: full-text (SQLite FTS5 / PostgreSQL full-text),
 semantic (multilingual-e5-small vectors stored per language version) and the two combined.
 
-The choices are fixed in advance and documented (docs/decisions/0018-knowledge-search.md), not tuned on the
-benchmark's queries: words of three letters or more, cut to their first six letters and matched as
-prefixes (a crude stem that works alike for Kazakh, Russian and English endings), any word may match (OR),
-ranked by BM25 / ts_rank; semantic rank by the best cosine over a practice's language versions; combined by
-reciprocal rank fusion with the customary k = 60.
+The choices are documented in docs/decisions/0018-knowledge-search-across-languages.md: words of three
+letters or more, cut to their first six letters and matched as prefixes (a crude stem that works alike for
+Kazakh, Russian and English endings), any word may match (OR), ranked by BM25 / ts_rank; semantic rank by the
+best cosine between the query and a practice's language versions, each embedded from its title and problem;
+combined by reciprocal rank fusion with the customary k = 60. The one change after the first measurement
+(the embedded passage) was chosen on the development query set; a second set, written separately, judges it.
 
 Embedding is CPU work: the practices are embedded when they are published or loaded (`index_practices`),
 only the query is embedded per request, and callers are plain `def` routes or jobs, never the event loop.
@@ -56,8 +57,10 @@ def body_of(texts: dict) -> str:
 
 
 def passage_of(texts: dict) -> str:
-    """What is embedded: the title, the problem and what was done (the model reads 512 tokens at most)."""
-    return f"{texts.get('title', '')}. {texts.get('problem', '')} {texts.get('action', '')}".strip()
+    """What is embedded: the title and the problem. A searcher describes a problem in their own words; the
+    account of what was done (often longer than both) pulled the vector towards the remedy and away from
+    the case it answers. What was done and the result stay in the full-text index."""
+    return f"{texts.get('title', '')}. {texts.get('problem', '')}".strip()
 
 
 def _vector_bytes(vector: np.ndarray) -> bytes:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from qorgau.core import documents, i18n
@@ -63,6 +64,24 @@ def get_lesson(course_id: IdPath, lesson_id: IdPath, db: Session = Depends(get_d
             "blocks": service.paragraphs(getattr(lesson, "body_" + locale)), "image": lesson.image,
             "image_alt": getattr(lesson, "image_alt_" + locale),
             "questions": [service.question_view(q, locale) for q in lesson.questions]}
+
+
+@router.post("/courses/{course_id}/lessons/{lesson_id}/video", status_code=201)
+def upload_lesson_video(course_id: IdPath, lesson_id: IdPath, file: UploadFile = File(...),
+                        db: Session = Depends(get_db), user: User = Depends(writer)):
+    """Attach a video to a lesson (course authors of the federation): re-encoded to H.264 + AAC in MP4 from
+    its pixels and samples, at most 60 seconds; replaces an earlier one."""
+    video = service.attach_video(session=db, actor=user, course_id=course_id, lesson_id=lesson_id,
+                                 data=file.file.read(service.VIDEO_MAX_BYTES + 1))
+    db.commit()
+    return {"lesson_id": video.lesson_id, "media_type": video.media_type, "size": video.size}
+
+
+@router.get("/lessons/{lesson_id}/video", response_class=Response, responses={200: {"content": {"video/mp4": {}}}})
+def get_lesson_video(lesson_id: IdPath, db: Session = Depends(get_db), user: User = Depends(require_user)):
+    """The lesson's re-encoded clip."""
+    video = service.lesson_video(session=db, actor=user, lesson_id=lesson_id)
+    return Response(video.content, media_type=video.media_type)
 
 
 @router.post("/enrolments", response_model=EnrolmentOut, status_code=201)

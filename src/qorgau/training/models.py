@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qorgau.core.db import Base, UTCDateTime, utcnow
@@ -115,6 +115,26 @@ class Lesson(Base):
 
     course: Mapped[Course] = relationship(back_populates="lessons")
     questions: Mapped[list[Question]] = relationship(back_populates="lesson", order_by="Question.position")
+    video: Mapped[LessonVideo | None] = relationship(back_populates="lesson", uselist=False, lazy="select")
+
+
+class LessonVideo(Base):
+    """A lesson's video as the author uploaded it, re-encoded (H.264 + AAC in MP4) from its pixels and samples
+    by `core.media.clean_recording`, as Worker Speaks does with recordings: nothing of the original file's
+    metadata survives. One per lesson; a new upload replaces it."""
+
+    __tablename__ = "training_lesson_video"
+    __audit_exclude__ = ("content",)  # the clip itself; its size, type and uploader are audited
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("training_lesson.id"), unique=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # loaded only when the clip is served
+    media_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    lesson: Mapped[Lesson] = relationship(back_populates="video")
 
 
 class Question(Base):

@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from qorgau.core import audit, documents, i18n, policy
+from qorgau.core import audit, documents, i18n, limits, media, policy
 from qorgau.core.db import utcnow
 from qorgau.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
@@ -29,6 +29,7 @@ from qorgau.training.models import (
     LearnerRole,
     Lesson,
     LessonProgress,
+    LessonVideo,
     Question,
 )
 from qorgau.training.schemas import EnrolIn
@@ -61,6 +62,55 @@ def lesson_of(course_row: Course, lesson_id: int) -> Lesson:
         if lesson.id == lesson_id:
             return lesson
     raise NotFound(N_("Not found."))
+
+
+# ---------------------------------------------------------------- lesson videos
+
+VIDEO_MAX_BYTES = 100 * 1024 * 1024  # as uploaded; the clip's length is capped by core.media (MAX_SECONDS)
+VIDEO_MAX_SECONDS = media.MAX_SECONDS
+
+
+def attach_video(*, session: Session, actor: User, course_id: int, lesson_id: int, data: bytes) -> LessonVideo:
+    """Attach a video to a lesson (replacing any earlier one), re-encoded as Worker Speaks re-encodes
+    recordings: decoded and encoded again from its pixels and samples, so no metadata of the file survives.
+    CPU work: called from plain `def` routes, never on the event loop."""
+    policy.require(actor, "training.author")
+    lesson = lesson_of(course(session=session, actor=actor, course_id=course_id), lesson_id)
+    if not data:
+        raise ValidationFailed(N_("Choose a video file."), field="video")
+    if len(data) > VIDEO_MAX_BYTES:
+        raise limits.LimitExceeded(N_("The upload is larger than %(n)s MB."), field="video",
+                                   params={"n": VIDEO_MAX_BYTES // (1024 * 1024)})
+    if limits.image_size(data) is not None:
+        raise ValidationFailed(N_("A lesson video must be a video file, not a picture."), field="video")
+    try:
+        content, media_type = media.clean_recording(data)
+    except ValidationFailed as error:
+        error.field = "video"  # the reason is media's own (unreadable, too long, not a recording)
+        raise
+    if media_type != "video/mp4":
+        raise ValidationFailed(N_("A lesson video must have a picture; this file has sound only."), field="video")
+    video = lesson.video
+    if video is None:
+        video = LessonVideo(lesson_id=lesson.id, content=content, media_type=media_type, size=len(content),
+                            uploaded_by_id=actor.id)
+        session.add(video)
+    else:
+        video.content, video.media_type, video.size = content, media_type, len(content)
+        video.uploaded_by_id, video.uploaded_at = actor.id, utcnow()
+    session.flush()
+    audit.record(session, action="attach_video", object_type="training_lesson", object_id=lesson.id,
+                 after={"bytes_uploaded": len(data), "bytes_stored": len(content), "media_type": media_type})
+    return video
+
+
+def lesson_video(*, session: Session, actor: User, lesson_id: int) -> LessonVideo:
+    """A lesson's video, for anyone who may read the (published) course."""
+    policy.require(actor, "training.read")
+    video = session.execute(select(LessonVideo).where(LessonVideo.lesson_id == lesson_id)).scalar_one_or_none()
+    if video is None or not video.lesson.course.published:
+        raise NotFound(N_("Not found."))
+    return video
 
 
 def paragraphs(text: str) -> list[dict]:

@@ -3,10 +3,11 @@ enrolment by the union or the employer, gaps in inspectors' and committee member
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -83,10 +84,53 @@ def catalogue(request: Request, track: str = Query("", max_length=16), user: Use
         "can_manage": policy.allowed(user, "training.report"), **_labels()})
 
 
+def _course_context(db: Session, user: User, course_id: int) -> dict:
+    course = service.course(session=db, actor=user, course_id=course_id)
+    return {"course": course, "can_author": policy.allowed(user, "training.author"),
+            "max_seconds": service.VIDEO_MAX_SECONDS, **_labels()}
+
+
 @router.get("/courses/{course_id}")
 def course_page(request: Request, course_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db)):
-    course = service.course(session=db, actor=user, course_id=course_id)
-    return render(request, "training/course.html", {"course": course, **_labels()})
+    return render(request, "training/course.html", _course_context(db, user, course_id))
+
+
+@router.post("/courses/{course_id}/lessons/{lesson_id}/video")
+def lesson_video_upload(request: Request, course_id: IdPath, lesson_id: IdPath, video: UploadFile | None = File(None),
+                        user: User = Depends(require_user), db: Session = Depends(get_db)):
+    """A course author attaches a video to a lesson; it is re-encoded before it is stored (plain `def`: CPU work
+    runs in the thread pool, not on the event loop)."""
+    data = video.file.read() if video is not None and video.filename else b""
+    return forms.submit(
+        db, lambda: _saved(db, service.attach_video(session=db, actor=user, course_id=course_id, lesson_id=lesson_id,
+                                                   data=data)),
+        done=lambda _video: RedirectResponse(f"/training/courses/{course_id}#lesson-{lesson_id}", status_code=303),
+        again=lambda message, field: render(request, "training/course.html", {
+            **_course_context(db, user, course_id), "error": message, "error_field": field,
+            "error_lesson": lesson_id}))
+
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+
+
+@router.get("/lessons/{lesson_id}/video")
+def lesson_video(request: Request, lesson_id: IdPath, user: User = Depends(require_user), db: Session = Depends(get_db)):
+    """The lesson's clip; answers byte ranges, which phone browsers ask for when they play or seek a video."""
+    video = service.lesson_video(session=db, actor=user, lesson_id=lesson_id)
+    content, size = video.content, len(video.content)
+    headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, max-age=3600"}
+    asked = _RANGE.match(request.headers.get("range", "").strip())
+    if asked and (asked.group(1) or asked.group(2)):
+        if asked.group(1):
+            start = int(asked.group(1))
+            end = min(int(asked.group(2)), size - 1) if asked.group(2) else size - 1
+        else:  # the last N bytes
+            start, end = max(size - int(asked.group(2)), 0), size - 1
+        if start >= size or start > end:
+            return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+        return Response(content[start:end + 1], status_code=206, media_type=video.media_type,
+                        headers={**headers, "Content-Range": f"bytes {start}-{end}/{size}"})
+    return Response(content, media_type=video.media_type, headers=headers)
 
 
 @router.get("/enrolments/{enrolment_id}")
