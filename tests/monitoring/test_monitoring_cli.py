@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from qorgau.monitoring.cli import app, load_sink
 from qorgau.monitoring.pipeline import MemorySink
+from qorgau.monitoring.simulate import DEMO_BIN, Simulator, demo_fleet, publish_mqtt
 
 runner = CliRunner()
 KEYS = ["sensor_id", "twa_8h", "twa_8h_measured_share", "stel_max", "stel_max_at", "stel_measured_share",
@@ -103,7 +104,7 @@ def test_simulate_into_ingest_through_a_real_broker(tmp_path, monkeypatch):
 
         def ingest() -> None:
             out["res"] = runner.invoke(app, ["ingest", "--broker-port", str(broker.port), "--sensors-csv",
-                                             str(sensors), "--duration", "4", "--client-id", "cli-test"])
+                                             str(sensors), "--duration", "8", "--client-id", "cli-test"])
 
         sim = runner.invoke(app, ["simulate", "--broker-port", str(broker.port), "--sensors", "12", "--rate", "5",
                                   "--duration", "0.1", "--write-sensors", str(sensors)])
@@ -111,10 +112,11 @@ def test_simulate_into_ingest_through_a_real_broker(tmp_path, monkeypatch):
         thread = threading.Thread(target=ingest)
         thread.start()
         assert subscribed.wait(30), "the ingest worker did not subscribe"
-        sim = runner.invoke(app, ["simulate", "--broker-port", str(broker.port), "--sensors", "12", "--rate", "5",
-                                  "--duration", "1.5", "--interval", "0.5", "--encoding", "binary"])
+        # Published by the simulator's own function, not a second CliRunner: a runner swaps the process's
+        # standard streams, and two at once in two threads close each other's.
+        sent = publish_mqtt(Simulator(demo_fleet(12, DEMO_BIN), seed=0), "127.0.0.1", broker.port, 5, 1.5, 0.5,
+                            "binary")
         thread.join(30)
-    sent = json.loads(sim.output)
     counters = json.loads(out["res"].output.strip().splitlines()[-1])
     assert sent["messages"] > 0 and sent["readings"] > 0
     assert counters["readings_in"] == sent["readings"] and counters["dead_letters"] == 0
