@@ -100,7 +100,10 @@ NOT_SCOPED: dict[str, str] = {"code": "kk",
                                # the Safety Index: a published period is public by design, and
                                # runs and methodology versions are national, not an enterprise's objects
                                "index_period": "2025", "published_bin": "000000000000", "index_run_id": "1",
-                               "methodology_id": "1"}
+                               "methodology_id": "1",
+                               # general, sectoral and regional agreements cover many enterprises; their texts
+                               # are public and only the federation at national scope records them
+                               "partnership_id": "1"}
 
 
 def _risk_plan_item(session: Session, enterprise_id: int):

@@ -155,7 +155,7 @@ def test_amendments_keep_the_history_and_termination_ends_the_score(session, sig
 
 def test_coverage_matches_an_independent_count(session, sign_in):
     from qorgau.agreements import service
-    from qorgau.agreements.models import KIND_LABELS, Agreement
+    from qorgau.agreements.models import CORE_KINDS, KIND_LABELS, Agreement, PartnershipAgreement
     from qorgau.registry.models import Enterprise
 
     today = utcnow().date()
@@ -169,15 +169,31 @@ def test_coverage_matches_an_independent_count(session, sign_in):
                 and (a.ended_on is None or a.ended_on >= today)):
             in_force.setdefault(a.enterprise_id, set()).update(c.kind for c in a.clauses if c.removed_in is None)
     assert in_force, "the demo has agreements in force"
+    # General, sectoral and regional agreements in force cover the enterprises of their sector and region.
+    partnerships = [p for p in session.execute(select(PartnershipAgreement)).scalars()
+                    if p.valid_from <= today and (p.valid_to is None or p.valid_to >= today)]
+    assert {p.level for p in partnerships} >= {"sectoral", "regional"}, "the demo has agreements covering many"
+    wider: dict[int, set[str]] = {}
+    for e in enterprises:
+        for p in partnerships:
+            if p.sector_code in (None, e.sector_code) and p.region_kato in (None, e.region_kato):
+                wider.setdefault(e.id, set()).update(c.kind for c in p.clauses)
+    core = {str(k) for k in CORE_KINDS}
     for sector in {e.sector_code for e in enterprises}:
         group = [e for e in enterprises if e.sector_code == sector]
         row = rows[sector]
         assert row.enterprises == len(group)
         assert row.workers == sum(e.headcount for e in group if e.headcount > 0)
         assert row.covered == sum(1 for e in group if e.id in in_force)
+        reached = [e for e in group if wider.get(e.id, set()) & core]
+        assert row.partnership == (len(reached), sum(e.headcount for e in reached if e.headcount > 0))
         for kind in KIND_LABELS:
-            holding = [e for e in group if kind in in_force.get(e.id, set())]
+            holding = [e for e in group if kind in in_force.get(e.id, set()) | wider.get(e.id, set())]
             assert row.kinds[kind] == (len(holding), sum(e.headcount for e in holding if e.headcount > 0)), kind
+    # Bio-safety: the agricultural agreement covers agricultural enterprises without their own such clause.
+    farms = [e for e in enterprises if e.sector_code == "A" and "biosafety" not in in_force.get(e.id, set())]
+    if farms:
+        assert rows["A"].kinds["biosafety"][0] >= len(farms)
     # Shares are shares of all enterprises in the group; a group with no known headcount has no worker share.
     any_row = next(iter(rows.values()))
     assert any_row.share() == round(100 * any_row.covered / any_row.enterprises, 1)
@@ -209,6 +225,39 @@ def test_coverage_pages_map_and_exports(sign_in):
     assert rows and {"ppe", "ai_automation", "core_score"} <= set(rows[0])
     assert sign_in("analyst").get("/agreements/coverage").status_code == 200
     assert sign_in("employer").get("/agreements/coverage").status_code == 403
+    assert "covered_by_partnership" in table[0] and "covered_by_partnership" in api["rows"][0]
+    assert 'id="partnership-list"' in page.text and "Sectoral agreement" in page.text
+
+
+def test_sectoral_and_regional_agreements_are_recorded_at_national_scope_and_checked(session, sign_in):
+    from qorgau.agreements.models import PartnershipAgreement
+
+    federation = sign_in("federation")
+    body = {"level": "sectoral", "title": "Отраслевое соглашение в строительстве", "parties": "Профсоюз; работодатели",
+            "sector_code": "F", "valid_from": "2026-01-01", "valid_to": "2028-12-31"}
+    made = federation.post("/api/v1/agreements/partnership", json=body)
+    assert made.status_code == 201, made.text
+    agreement_id = made.json()["id"]
+    clause = federation.post(f"/api/v1/agreements/partnership/{agreement_id}/clauses",
+                             json={"kind": "re_equipment", "number": "6.1", "text": "Замена изношенных лесов."})
+    assert clause.status_code == 201 and clause.json()["kinds"] == ["re_equipment"]
+    no_sector = federation.post("/api/v1/agreements/partnership", json={**body, "sector_code": None})
+    assert no_sector.status_code == 422 and no_sector.json()["error"]["field"] == "sector_code"
+    general = federation.post("/api/v1/agreements/partnership", json={**body, "level": "general"})
+    assert general.status_code == 422  # the general agreement names no sector
+    backwards = federation.post("/api/v1/agreements/partnership", json={**body, "valid_to": "2025-01-01"})
+    assert backwards.status_code == 422 and backwards.json()["error"]["field"] == "valid_to"
+    assert sign_in("officer").post("/api/v1/agreements/partnership", json=body).status_code == 403  # regional scope
+    assert sign_in("employer").post("/api/v1/agreements/partnership", json=body).status_code == 403
+    listed = sign_in("employer").get("/api/v1/agreements/partnership?on=2026-06-01").json()["items"]
+    assert agreement_id in {a["id"] for a in listed}  # their texts are public to every reader
+    session.expire_all()
+    stored = session.get(PartnershipAgreement, agreement_id)
+    assert stored.level == "sectoral" and stored.clauses[0].kind == "re_equipment"
+    from qorgau.core.models import AuditEntry
+
+    assert session.execute(select(AuditEntry).where(AuditEntry.object_type == "agreements_partnership",
+                                                    AuditEntry.object_id == str(agreement_id))).first()
 
 
 def test_the_employer_comments_but_does_not_write_and_scope_holds(session, sign_in):

@@ -139,3 +139,9 @@ def test_pages_render_for_the_officer(sign_in):
         assert officer.get(url).status_code == 200, url
     home = officer.get("/biosafety/")
     assert "Synthetic data" in home.text or "синтетик" in home.text.lower() or "data-synthetic" in home.text
+    # No Kazakh pathogenicity group was checked against the sanitary rules' text: the page says so, guesses none.
+    from qorgau.biosafety.agents import agents
+
+    if not any(a.kz_group for a in agents()):
+        agents = officer.get("/biosafety/agents", cookies={"lang": "en"})
+        assert 'id="kz-groups-missing"' in agents.text and "none is guessed" in agents.text

@@ -1,5 +1,6 @@
-"""On a 360-px phone, the employer's safety manager opens the enterprise's equipment: the item past its service
-life whose wear caused an accident is on the enterprise page, first and marked, with a link to the accident."""
+"""On a 360-px phone, the employer's safety manager opens the enterprise's card in the registry and then its
+equipment: the item past its service life whose wear caused an accident is on both, first and marked, with a link
+to the accident."""
 
 from __future__ import annotations
 
@@ -36,6 +37,19 @@ def test_an_item_past_its_life_with_a_linked_accident_shows_on_the_enterprise_pa
     phone.get_by_label("Password").fill("employer-demo-2026")
     phone.get_by_role("button", name="Sign in").click()
     phone.wait_for_url(base + "/")
+    phone.goto(f"{base}/registry/enterprises/{enterprise_id}")  # the registry's card of the enterprise
+    card = phone.locator("#card-equipment")
+    assert card.locator("[data-synthetic]").count() == 1  # the demo register is labelled synthetic
+    line = card.locator("#card-past-life > li").first
+    assert line.get_attribute("data-item") == str(item_id)
+    assert number in line.inner_text() and "Accident caused by worn equipment" in line.inner_text()
+    assert line.locator(f'a[href="/incidents/accidents/{accident_id}"]').count() == 1
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    for link in line.get_by_role("link").all():
+        box = link.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    card.screenshot(path=str(ARTIFACTS / "registry-enterprise-equipment-phone.png"))
     phone.goto(base + "/equipment/")
     phone.get_by_role("link", name="My enterprise's equipment").click()
     phone.wait_for_url(f"**/equipment/enterprises/{enterprise_id}")

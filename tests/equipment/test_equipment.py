@@ -156,6 +156,17 @@ def test_an_accident_caused_by_worn_equipment_links_and_shows_on_the_enterprise_
     page = client.get(f"/equipment/enterprises/{enterprise_id}")
     assert page.status_code == 200
     assert f'data-item="{item.id}"' in page.text and f"/incidents/accidents/{target.id}" in page.text
+    card = client.get(f"/registry/enterprises/{enterprise_id}")  # the registry's card, through its block hook
+    assert card.status_code == 200 and 'id="card-equipment"' in card.text
+    block = card.text.split('id="card-equipment"', 1)[1].split("</section>", 1)[0]
+    line = block.split(f'data-item="{item.id}"', 1)[1].split("</li>", 1)[0]
+    assert "LINK-1" in line and f"/incidents/accidents/{target.id}" in line
+    first = block.split("<li", 2)[1]
+    assert "/incidents/accidents/" in first  # items whose wear caused an accident come first
+    assert 'data-synthetic="1"' in block  # the demo register around it is synthetic, and says so
+    analyst = sign_in("analyst")  # reads the registry but not the equipment register: no block
+    seen = analyst.get(f"/registry/enterprises/{enterprise_id}")
+    assert seen.status_code == 200 and 'id="card-equipment"' not in seen.text
     session.expire_all()
     assert session.get(Accident, target.id).cause == "worn_equipment"  # the incidents registry is untouched
     assert session.get(EquipmentItem, item.id).accidents[0].accident_id == target.id

@@ -64,6 +64,13 @@ def test_training_on_the_demo_scores_every_enterprise_and_shows_only_those_in_sc
     assert sorted(s.rank for s in latest) == list(range(1, staffed + 1))
     assert "methods" in run.metrics and {"model", "baseline_last_rate", "random"} <= set(run.metrics["methods"])
     assert "union_presence" in run.metrics["fairness"]
+    # Equipment age came from the equipment register, backtested with and without; kept only where it helped.
+    check = run.metrics["equipment_age"]
+    assert "equipment" in run.sources and set(check) == {"kept", "with", "without"}
+    assert check["kept"] == service.feature_helps(check["with"], check["without"])
+    assert ("equipment_age" in run.features) == check["kept"]
+    card = _english(sign_in("state")).get("/risk/model-card")
+    assert f'data-equipment-age="{"kept" if check["kept"] else "dropped"}"' in card.text
 
     officer = _user(session, "officer")
     reachable = {e for e in session.execute(select(Enterprise.id)).scalars()
@@ -267,3 +274,33 @@ def test_deviations_counts_feed_the_panel_when_that_package_is_there(session, mo
     assert frame[frame["entity_id"] != "1"]["violations_12m"].sum() == 0
     with pytest.raises(Exception, match="not a month"):
         service.build_db_panel(session=session, end="November")
+
+
+def test_equipment_age_feeds_the_panel_from_the_equipment_register_and_unknown_stays_blank(session):
+    """The mean age of the items standing in the month's year, from the equipment register; an enterprise
+    without a dated item has no value (not zero)."""
+    from qorgau.equipment.models import Condition, EquipmentItem
+
+    built = service.build_db_panel(session=session, months=6, end="2026-11")
+    frame = built.panel.frame
+    assert "equipment" in built.sources and "equipment_age" in built.panel.features
+    items = session.execute(select(EquipmentItem.enterprise_id, EquipmentItem.commissioned_year)
+                            .where(EquipmentItem.commissioned_year.is_not(None),
+                                   EquipmentItem.condition != Condition.decommissioned)).all()
+    years: dict[int, list[int]] = {}
+    for enterprise_id, year in items:
+        years.setdefault(enterprise_id, []).append(year)
+    enterprise_id, commissioned = next(iter(sorted(years.items())))
+    row = frame[(frame["entity_id"] == str(enterprise_id)) & (frame["period"] == "2026-11")].iloc[0]
+    standing = [2026 - y for y in commissioned if y <= 2026]
+    assert row["equipment_age"] == pytest.approx(sum(standing) / len(standing))
+    undated = frame[~frame["entity_id"].isin([str(e) for e in years])]
+    assert len(undated) and undated["equipment_age"].isna().all()
+
+
+def test_a_feature_is_kept_only_when_it_captures_more_at_the_top_ten_percent():
+    better = {"capture": {"0.05": 0.3, "0.1": 0.52, "0.2": 0.7}}
+    worse = {"capture": {"0.05": 0.4, "0.1": 0.50, "0.2": 0.8}}
+    assert service.feature_helps(better, worse) and not service.feature_helps(worse, better)
+    assert not service.feature_helps(better, better)  # a tie keeps the simpler model
+    assert not service.feature_helps({"capture": {"0.1": None}}, worse)  # undefined: not shown to help

@@ -9,7 +9,16 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from qorgau.agreements import service
-from qorgau.agreements.schemas import AgreementIn, AmendmentIn, ClauseIn, CommentIn, ModelInsertIn, MoveIn
+from qorgau.agreements.schemas import (
+    AgreementIn,
+    AmendmentIn,
+    ClauseIn,
+    CommentIn,
+    ModelInsertIn,
+    MoveIn,
+    PartnershipClauseIn,
+    PartnershipIn,
+)
 from qorgau.core.deps import get_db, require_user, writer
 from qorgau.core.errors import ValidationFailed
 from qorgau.core.i18n_markers import N_
@@ -76,9 +85,40 @@ def coverage(by: str = Query("region", max_length=8), on: str = Query("", max_le
     rows = service.coverage(session=db, actor=user, on=day, by=by)
     return {"on": day.isoformat(), "by": by, "rows": [
         {"key": r.key, "enterprises": r.enterprises, "workers": r.workers, "covered": r.covered,
-         "covered_workers": r.covered_workers,
+         "covered_workers": r.covered_workers, "covered_by_partnership": r.partnership[0],
+         "covered_by_partnership_workers": r.partnership[1],
          "kinds": {k: {"enterprises": v[0], "workers": v[1], "share": r.share(k),
                        "share_workers": r.share(k, workers=True)} for k, v in r.kinds.items()}} for r in rows]}
+
+
+@router.get("/partnership")
+def list_partnerships(on: str = Query("", max_length=10), db: Session = Depends(get_db),
+                      user: User = Depends(require_user)):
+    """General, sectoral and regional agreements (Labour Code art. 148-155), with their clauses; `on`: only
+    those in force that day."""
+    day = _day(on) if on else None
+    return {"items": [service.partnership_out(a) for a in service.partnerships(session=db, actor=user, on=day)]}
+
+
+@router.post("/partnership", status_code=201)
+def create_partnership(body: PartnershipIn, db: Session = Depends(get_db), user: User = Depends(writer)):
+    """Record a general, sectoral or regional agreement (the federation, at national scope)."""
+    agreement = service.create_partnership(session=db, actor=user, partnership_in=body)
+    db.commit()
+    return service.partnership_out(agreement)
+
+
+@router.get("/partnership/{partnership_id}")
+def get_partnership(partnership_id: IdPath, db: Session = Depends(get_db), user: User = Depends(require_user)):
+    return service.partnership_out(service.get_partnership(session=db, actor=user, agreement_id=partnership_id))
+
+
+@router.post("/partnership/{partnership_id}/clauses", status_code=201)
+def add_partnership_clause(partnership_id: IdPath, body: PartnershipClauseIn, db: Session = Depends(get_db),
+                           user: User = Depends(writer)):
+    service.add_partnership_clause(session=db, actor=user, agreement_id=partnership_id, clause_in=body)
+    db.commit()
+    return service.partnership_out(service.get_partnership(session=db, actor=user, agreement_id=partnership_id))
 
 
 @router.get("/{agreement_id}")

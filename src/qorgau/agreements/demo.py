@@ -8,7 +8,14 @@ from decimal import Decimal
 
 from qorgau.agreements import service
 from qorgau.agreements.models import KIND_LABELS, Agreement, AgreementStatus, ClauseKind
-from qorgau.agreements.schemas import AgreementIn, AmendmentIn, ModelInsertIn, MoveIn
+from qorgau.agreements.schemas import (
+    AgreementIn,
+    AmendmentIn,
+    ModelInsertIn,
+    MoveIn,
+    PartnershipClauseIn,
+    PartnershipIn,
+)
 from qorgau.core.db import utcnow
 from qorgau.core.policy import Role
 
@@ -82,7 +89,43 @@ def generate(session, ctx) -> None:
         service.insert_model_clause(session=session, actor=admin, agreement_id=amended.id,
                                     insert_in=ModelInsertIn(key="ai-consultation", language=amended.language,
                                                             number="11.2"))
+    _partnerships(session, admin, ctx, today)
     session.flush()
+
+
+# Invented sectoral and regional agreements with safety clauses (wording of the demonstration, not of a real
+# agreement): one for agriculture (bio-safety: brucellosis, anthrax), one for mining (re-equipment), one for the
+# region of the first demo enterprise (occupational safety). No general agreement: its clauses would cover every
+# enterprise and hide the difference the coverage page shows.
+PARTNERSHIPS = (
+    ("sectoral", "A", None, "Отраслевое соглашение в агропромышленном комплексе (демонстрационная запись)",
+     (("biosafety", "4.2", "Работодатели обеспечивают вакцинацию работников животноводства против бруцеллёза и "
+                           "сибирской язвы и выдачу средств индивидуальной защиты при работе с животными."),
+      ("ppe", "4.3", "Работники, занятые уходом за животными и убоем, обеспечиваются СИЗ сверх типовых норм."))),
+    ("sectoral", "B", None, "Отраслевое соглашение в горно-металлургическом комплексе (демонстрационная запись)",
+     (("re_equipment", "5.1", "Работодатели включают замену оборудования с истёкшим сроком службы в программы "
+                              "развития предприятий с ежегодным отчётом отраслевому профсоюзу."),
+      ("occupational_safety", "5.2", "Не менее 0,5 % фонда оплаты труда направляется на мероприятия по охране "
+                                     "труда."))),
+    ("regional", None, "", "Региональное соглашение (демонстрационная запись)",
+     (("occupational_safety", "3.1", "Стороны проводят совместные проверки условий труда с участием "
+                                     "общественных инспекторов по охране труда не реже раза в полугодие."),)),
+)
+
+
+def _partnerships(session, admin, ctx, today) -> None:
+    region = ctx.enterprises[0].region_kato
+    for level, sector, region_kato, title, clauses in PARTNERSHIPS:
+        agreement = service.create_partnership(session=session, actor=admin, partnership_in=PartnershipIn(
+            level=level, title=title, sector_code=sector, region_kato=region if region_kato == "" else region_kato,
+            parties="Отраслевой профсоюз, отраслевое объединение работодателей, уполномоченный государственный "
+                    "орган (демонстрационная запись)",
+            signed_on=today - timedelta(days=400), valid_from=today - timedelta(days=380),
+            valid_to=today + timedelta(days=715)))
+        agreement.synthetic = True
+        for kind, number, text in clauses:
+            service.add_partnership_clause(session=session, actor=admin, agreement_id=agreement.id,
+                                           clause_in=PartnershipClauseIn(kind=kind, number=number, text=text))
 
 
 def _commitment(clause, kind: str, rng) -> None:

@@ -213,3 +213,61 @@ class Remark(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agreement: Mapped[Agreement] = relationship(back_populates="comments")
+
+
+class PartnershipLevel(StrEnum):
+    """Agreements of social partnership above the enterprise (Labour Code art. 148-155): the general agreement
+    of the republic, sectoral agreements, regional agreements."""
+
+    GENERAL = "general"
+    SECTORAL = "sectoral"
+    REGIONAL = "regional"
+
+
+LEVEL_LABELS = {
+    PartnershipLevel.GENERAL: N_("General agreement"),
+    PartnershipLevel.SECTORAL: N_("Sectoral agreement"),
+    PartnershipLevel.REGIONAL: N_("Regional agreement"),
+}
+
+
+class PartnershipAgreement(Base):
+    """A general, sectoral or regional agreement: it covers every enterprise of its sector (OKED section) and, for
+    a regional one or a sectoral one concluded in a region, of its region. Its safety clauses count in the
+    coverage of each enterprise it covers, beside the enterprise's own collective agreement."""
+
+    __tablename__ = "agreements_partnership"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    parties: Mapped[str] = mapped_column(String(1000))  # the signatories, as signed
+    sector_code: Mapped[str | None] = mapped_column(ForeignKey("registry_sector.code"), nullable=True)
+    region_kato: Mapped[str | None] = mapped_column(ForeignKey("registry_region.kato"), nullable=True)
+    language: Mapped[str] = mapped_column(String(2), default="ru")
+    signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    source: Mapped[str] = mapped_column(String(500), default="")  # where its text was published
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    clauses: Mapped[list[PartnershipClause]] = relationship(back_populates="agreement",
+                                                            order_by="PartnershipClause.position")
+
+
+class PartnershipClause(Base):
+    """A clause of a general, sectoral or regional agreement, in its original language."""
+
+    __tablename__ = "agreements_partnership_clause"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements_partnership.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(20), default="")
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    language: Mapped[str] = mapped_column(String(2))
+    text: Mapped[str] = mapped_column(Text)
+
+    agreement: Mapped[PartnershipAgreement] = relationship(back_populates="clauses")

@@ -70,3 +70,25 @@ class AmendmentIn(_In):
 class CommentIn(_In):
     text: str = Field(..., min_length=1, max_length=4000)
     clause_id: JsonInt | None = Field(None, ge=1, le=MAX_ID)
+
+
+class PartnershipIn(_In):
+    """A general, sectoral or regional agreement of social partnership (Labour Code art. 148-155)."""
+
+    level: Literal["general", "sectoral", "regional"]
+    title: str = Field(..., min_length=1, max_length=300)
+    parties: str = Field(..., min_length=1, max_length=1000, description="The signatories, as signed")
+    sector_code: str | None = Field(None, min_length=1, max_length=1, description="OKED section it covers")
+    region_kato: str | None = Field(None, min_length=9, max_length=9, description="KATO code of the region")
+    language: Language = "ru"
+    signed_on: date | None = Field(None, strict=False, description="YYYY-MM-DD")
+    valid_from: date = Field(..., strict=False, description="YYYY-MM-DD")
+    valid_to: date | None = Field(None, strict=False, description="YYYY-MM-DD")
+    source: str = Field("", max_length=500, description="Where its text was published")
+
+
+class PartnershipClauseIn(_In):
+    kind: Kind
+    number: str = Field("", max_length=20)
+    language: Language = "ru"
+    text: str = Field(..., min_length=1, max_length=20000)

@@ -14,6 +14,7 @@ import yaml
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from qorgau.agreements import partnership
 from qorgau.agreements.models import (
     AGREEMENT_FLOW,
     CORE_KINDS,
@@ -46,6 +47,13 @@ KNOWLEDGE_CATEGORY = {
     ClauseKind.SAFETY_REPRESENTATIVES: "labor_rights",
 }
 GROUPS = ("region", "sector", "union")
+
+# General, sectoral and regional agreements (see partnership.py), published here with the rest of the package.
+create_partnership = partnership.create
+add_partnership_clause = partnership.add_clause
+partnerships = partnership.listed
+get_partnership = partnership.get
+partnership_out = partnership.out
 
 
 # ---- the model-clause library ------------------------------------------------------------------------
@@ -368,7 +376,12 @@ class CoverageRow:
     workers: int  # headcount known (enterprises with headcount 0 are unknown, not counted)
     covered: int  # enterprises with an agreement in force
     covered_workers: int
-    kinds: dict[str, tuple[int, int]]  # kind -> (enterprises, workers)
+    kinds: dict[str, tuple[int, int]]  # kind -> (enterprises, workers): own agreement or one that covers many
+    partnership: tuple[int, int] = (0, 0)  # covered by a general/sectoral/regional agreement's safety clauses
+
+    def partnership_share(self, *, workers: bool = False) -> float | None:
+        total = self.workers if workers else self.enterprises
+        return round(100.0 * self.partnership[1 if workers else 0] / total, 1) if total else None
 
     def share(self, kind: str | None = None, *, workers: bool = False) -> float | None:
         total = self.workers if workers else self.enterprises
@@ -382,8 +395,9 @@ class CoverageRow:
 
 
 def coverage(*, session: Session, actor: User, on: date, by: str = "region") -> list[CoverageRow]:
-    """Per group: enterprises in scope, how many have an agreement in force and how many of those hold each
-    clause kind; the same by headcount. One grouped SQL query."""
+    """Per group: enterprises in scope, how many have an agreement in force, how many are covered by the safety
+    clauses of a general, sectoral or regional agreement, and how many are covered for each clause kind (by their
+    own agreement or by one covering many); the same by headcount. One grouped SQL query."""
     policy.require(actor, "agreements.stats")
     if by not in GROUPS:
         raise ValidationFailed(N_("Group by region, sector or union."), field="by")
@@ -393,29 +407,35 @@ def coverage(*, session: Session, actor: User, on: date, by: str = "region") -> 
     covered_ids = select(Agreement.enterprise_id).where(in_force_on(on))
 
     def having(kind: str):
-        return (select(Agreement.enterprise_id).join(Clause, Clause.agreement_id == Agreement.id)
-                .where(in_force_on(on), Clause.kind == kind, Clause.removed_in.is_(None)))
+        """The enterprise's own agreement in force holds the kind, or an agreement covering many does."""
+        own = (select(Agreement.enterprise_id).join(Clause, Clause.agreement_id == Agreement.id)
+               .where(in_force_on(on), Clause.kind == kind, Clause.removed_in.is_(None)))
+        return or_(Enterprise.id.in_(own), partnership.covers_enterprise(on, [kind]))
 
+    by_partnership = partnership.covers_enterprise(on, CORE_KINDS)
     columns = [column.label("key"), func.count(Enterprise.id), func.coalesce(func.sum(known), 0),
                func.coalesce(func.sum(case((Enterprise.id.in_(covered_ids), 1), else_=0)), 0),
-               func.coalesce(func.sum(case((Enterprise.id.in_(covered_ids), known), else_=0)), 0)]
+               func.coalesce(func.sum(case((Enterprise.id.in_(covered_ids), known), else_=0)), 0),
+               func.coalesce(func.sum(case((by_partnership, 1), else_=0)), 0),
+               func.coalesce(func.sum(case((by_partnership, known), else_=0)), 0)]
     kinds = list(KIND_LABELS)
     for kind in kinds:
-        columns.append(func.coalesce(func.sum(case((Enterprise.id.in_(having(kind)), 1), else_=0)), 0))
-        columns.append(func.coalesce(func.sum(case((Enterprise.id.in_(having(kind)), known), else_=0)), 0))
+        columns.append(func.coalesce(func.sum(case((having(kind), 1), else_=0)), 0))
+        columns.append(func.coalesce(func.sum(case((having(kind), known), else_=0)), 0))
     query = (select(*columns).where(access.enterprise_scope(session, actor)).group_by(column).order_by(column))
     out = []
     for row in session.execute(query).all():
         values = [int(v) for v in row[1:]]
         out.append(CoverageRow(key=None if row[0] is None else str(row[0]), enterprises=values[0], workers=values[1],
-                               covered=values[2], covered_workers=values[3],
-                               kinds={k: (values[4 + 2 * i], values[5 + 2 * i]) for i, k in enumerate(kinds)}))
+                               covered=values[2], covered_workers=values[3], partnership=(values[4], values[5]),
+                               kinds={k: (values[6 + 2 * i], values[7 + 2 * i]) for i, k in enumerate(kinds)}))
     return out
 
 
 def coverage_total(rows: list[CoverageRow]) -> CoverageRow:
     return CoverageRow(key="", enterprises=sum(r.enterprises for r in rows), workers=sum(r.workers for r in rows),
                        covered=sum(r.covered for r in rows), covered_workers=sum(r.covered_workers for r in rows),
+                       partnership=(sum(r.partnership[0] for r in rows), sum(r.partnership[1] for r in rows)),
                        kinds={k: (sum(r.kinds[k][0] for r in rows), sum(r.kinds[k][1] for r in rows))
                               for k in KIND_LABELS})
 

@@ -18,6 +18,7 @@ from qorgau.agreements.models import (
     AGREEMENT_FLOW,
     CORE_KINDS,
     KIND_LABELS,
+    LEVEL_LABELS,
     STATUS_LABELS,
     UNIT_LABELS,
     AgreementStatus,
@@ -190,17 +191,19 @@ def coverage_page(request: Request, by: str = Query("region", max_length=8), kin
     rows = service.coverage(session=db, actor=user, on=day, by=by)
     names = _group_names(db, by)
     if fmt in ("csv", "xlsx"):
-        header = [by, "name", "enterprises", "workers", "covered", "covered_workers",
+        header = [by, "name", "enterprises", "workers", "covered", "covered_workers", "covered_by_partnership",
+                  "covered_by_partnership_workers",
                   *[f"{k}_{part}" for k in KIND_LABELS for part in ("enterprises", "workers")]]
         data = [[r.key or "", names.get(r.key, r.key or ""), r.enterprises, r.workers, r.covered, r.covered_workers,
-                 *[v for k in KIND_LABELS for v in r.kinds[k]]] for r in rows]
+                 *r.partnership, *[v for k in KIND_LABELS for v in r.kinds[k]]] for r in rows]
         return download(header, data, fmt, f"agreement-coverage-{by}-{day.isoformat()}", "Coverage")
     chart = None
     if by == "region":
         chart = region_map({r.key: r.share(kind or None) for r in rows if r.key}, names, unit="%")
     return _page(request, db, "agreements/coverage.html", {
         "rows": rows, "total": service.coverage_total(rows), "names": names, "by": by, "kind": kind, "on": day,
-        "chart": chart})
+        "chart": chart, "partnerships": service.partnerships(session=db, actor=user, on=day),
+        "level_labels": LEVEL_LABELS, "region_names": _group_names(db, "region")})
 
 
 @router.get("/agreements/model-clauses")

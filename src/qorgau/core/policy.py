@@ -55,7 +55,7 @@ PERMISSIONS: dict[str, set[str]] = {  # keyed by Role (a Role equals its name)
         "connectors.read",
         "knowledge.submit", "knowledge.review", "knowledge.publish", "knowledge.adopt",
         "equipment.read", "equipment.comment", "equipment.stats",
-        "agreements.read", "agreements.write", "agreements.stats",
+        "agreements.read", "agreements.write", "agreements.stats", "agreements.partnership",
         "audits.read", "audits.summary", "audits.run", "audits.fieldwork", "audits.questionnaire",
         "biosafety.read", "biosafety.exposure", "biosafety.cases", "biosafety.import", "biosafety.decide",
         "biosafety.alerted", "biosafety.export",
@@ -118,7 +118,8 @@ PERMISSIONS[Role.ADMIN] = set().union(*PERMISSIONS.values()) | {
 
 
 # Acts of the federation as a whole: held only at national scope (and by administrators), whatever the role grants.
-NATIONAL_ONLY = {"index.publish", "knowledge.publish", "audits.questionnaire", "training.author"}
+NATIONAL_ONLY = {"index.publish", "knowledge.publish", "audits.questionnaire", "training.author",
+                 "agreements.partnership"}
 
 
 def roles_told(permission: str) -> set[str]:

@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from qorgau.core import policy
+from qorgau.core import i18n, policy
 from qorgau.core.db import utcnow
 from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
@@ -36,6 +36,7 @@ from qorgau.equipment.models import (
 from qorgau.equipment.schemas import CertificateIn, ItemIn, PlanItemIn
 from qorgau.incidents import service as incidents
 from qorgau.registry import access
+from qorgau.registry import service as registry
 from qorgau.registry.models import Enterprise, Site, Zone
 
 WORN_EQUIPMENT = "worn_equipment"  # the incidents registry's cause code
@@ -284,6 +285,29 @@ def renewal_for_enterprises(*, session: Session, on: date) -> dict[int, float]:
             for enterprise_id, total, inside in session.execute(query) if total}
 
 
+def mean_age_by_year(*, session: Session, years: list[int]) -> dict[int, dict[int, float]]:
+    """For the risk model: per enterprise and calendar year, the mean age in whole years (year − commissioning
+    year) of its registered items commissioned by that year and not decommissioned. Items of unknown
+    commissioning year are left out, and an enterprise or year with no such item is absent: unknown, never new.
+    The register keeps no date of decommissioning, so an item decommissioned since is left out of every year."""
+    rows = session.execute(select(EquipmentItem.enterprise_id, EquipmentItem.commissioned_year)
+                           .where(EquipmentItem.commissioned_year.is_not(None),
+                                  EquipmentItem.condition != Condition.decommissioned)).all()
+    by_enterprise: dict[int, list[int]] = {}
+    for enterprise_id, commissioned in rows:
+        by_enterprise.setdefault(int(enterprise_id), []).append(int(commissioned))
+    out: dict[int, dict[int, float]] = {}
+    for enterprise_id, commissioned_years in by_enterprise.items():
+        ages = {}
+        for year in years:
+            standing = [year - c for c in commissioned_years if c <= year]
+            if standing:
+                ages[year] = sum(standing) / len(standing)
+        if ages:
+            out[enterprise_id] = ages
+    return out
+
+
 def enterprise_overview(*, session: Session, actor: User, enterprise_id: int, on: date) -> dict:
     """The enterprise's register seen on a day: counts, the items past their life (those with a linked accident
     first), the plan."""
@@ -297,6 +321,41 @@ def enterprise_overview(*, session: Session, actor: User, enterprise_id: int, on
             "expired": [i for i in in_use if expired_certificates(i, on)],
             "with_accidents": [i for i in in_use if i.accidents],
             "plan": plan_items(session=session, actor=actor, enterprise_id=enterprise_id)}
+
+
+def has_demo(session: Session) -> bool:
+    """Whether synthetic demonstration items or plan lines are loaded (the pages say so)."""
+    return any(session.execute(select(model.id).where(model.synthetic.is_(True)).limit(1)).first() is not None
+               for model in (EquipmentItem, RenewalItem))
+
+
+CARD_LIMIT = 10  # items past their life listed on an enterprise's card; the equipment page lists them all
+
+
+def card_block(*, session: Session, actor: User, enterprise: Enterprise) -> dict | None:
+    """The block on the registry's enterprise card: the items in use past their service life (those whose wear
+    caused an accident first, with the accidents linked), for a reader of the equipment register. None when the
+    reader may not read it or the enterprise has no registered item."""
+    if not policy.allowed(actor, "equipment.read") or not access.can_reach_enterprise(session, actor, enterprise.id):
+        return None
+    overview = enterprise_overview(session=session, actor=actor, enterprise_id=enterprise.id, on=utcnow().date())
+    if not overview["items"]:
+        return None
+    locale = i18n.get_locale()
+    past = [{"id": item.id, "inventory_number": item.inventory_number, "life_ends_on": item.life_ends_on,
+             "type": catalogue.TYPES[item.type_code].name(locale) if item.type_code in catalogue.TYPES
+             else item.type_code,
+             "accidents": linked_accidents(session=session, actor=actor, item=item) if item.accidents else []}
+            for item in overview["past"][:CARD_LIMIT]]
+    return {"template": "equipment/_enterprise_card.html", "enterprise_id": enterprise.id,
+            "in_use": overview["in_use"], "past_count": len(overview["past"]), "unknown": overview["unknown"],
+            "past": past, "more": max(0, len(overview["past"]) - CARD_LIMIT),
+            "synthetic": any(item.synthetic for item in overview["items"])}
+
+
+def show_on_enterprise_card() -> None:
+    """Equipment reads the registry; the registry does not import it. It hands the registry its block instead."""
+    registry.show_on_enterprise_card("equipment", card_block)
 
 
 # ---- re-equipment plans ---------------------------------------------------------------------------

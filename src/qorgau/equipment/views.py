@@ -71,8 +71,11 @@ def _type_name(code: str) -> str:
     return kind.name(i18n.get_locale()) if kind else code
 
 
-def _context(**extra) -> dict:
-    return {**LABELS, "type_name": _type_name, "today": utcnow().date(), "life_state": service.life_state,
+def _context(db: Session | None, **extra) -> dict:
+    """What every page needs; `db` to say whether the shown register holds synthetic demo data (import pages
+    show none)."""
+    return {**LABELS, "demo": db is not None and service.has_demo(db), "type_name": _type_name, "today": utcnow().date(),
+            "life_state": service.life_state,
             "expired_of": service.expired_certificates, **extra}
 
 
@@ -87,7 +90,7 @@ def index(request: Request, fmt: str = Query("", pattern="^(|csv|xlsx)$"), user:
     rows.sort(key=lambda r: (-(r["past_life_percent"] or 0), r["group"]))
     names = _names(db, [int(r["group"]) for r in rows])
     own = user.scope_enterprise_id if user.scope_kind == "enterprise" else None
-    return render(request, "equipment/index.html", _context(rows=rows, names=names, own=own))
+    return render(request, "equipment/index.html", _context(db, rows=rows, names=names, own=own))
 
 
 @router.get("/enterprises/{enterprise_id}")
@@ -100,7 +103,7 @@ def enterprise_page(request: Request, enterprise_id: IdPath, user: User = Depend
     accidents = {item.id: service.linked_accidents(session=db, actor=user, item=item)
                  for item in overview["with_accidents"]}
     can_write = policy.allowed(user, "equipment.write") and access.can_reach_enterprise(db, user, enterprise.id)
-    return render(request, "equipment/enterprise.html", _context(
+    return render(request, "equipment/enterprise.html", _context(db,
         e=enterprise, o=overview, accidents=accidents, can_write=can_write,
         can_comment=policy.allowed(user, "equipment.comment") or can_write, moves=PLAN_MOVES,
         error=error, open_plan=OPEN_PLAN, action_options=[(k, _(v)) for k, v in ACTIONS.items()]))
@@ -114,7 +117,7 @@ def enterprise_items(request: Request, enterprise_id: IdPath, page: int = Query(
                                 past_life_on=utcnow().date() if past else None)
     paged = paginate(db, query, PageParams(page=page, per_page=50))
     can_write = policy.allowed(user, "equipment.write") and access.can_reach_enterprise(db, user, enterprise.id)
-    return render(request, "equipment/items.html", _context(e=enterprise, paged=paged, past=past,
+    return render(request, "equipment/items.html", _context(db, e=enterprise, paged=paged, past=past,
                                                               can_write=can_write))
 
 
@@ -122,7 +125,7 @@ def _item_form_context(db: Session, enterprise: Enterprise, values: dict, error:
                        error_field: str | None = None) -> dict:
     sites = service.sites_of_enterprise(session=db, enterprise_id=enterprise.id)
     zones = registry.zones_of_enterprise(session=db, enterprise_id=enterprise.id)
-    return _context(e=enterprise, values=values, error=error, error_field=error_field,
+    return _context(db, e=enterprise, values=values, error=error, error_field=error_field,
                     sites=[(s.id, s.name) for s in sites], zones=[(z.id, z.name) for z in zones],
                     types=[(t.code, t.name(i18n.get_locale())) for t in catalogue.TYPES.values()])
 
@@ -172,7 +175,7 @@ def item_page(request: Request, equipment_item_id: IdPath, user: User = Depends(
     item = service.get_item(session=db, actor=user, item_id=equipment_item_id)
     enterprise = registry.enterprise_by_id(session=db, enterprise_id=item.enterprise_id)
     can_write = policy.allowed(user, "equipment.write")
-    return render(request, "equipment/item.html", _context(
+    return render(request, "equipment/item.html", _context(db,
         i=item, e=enterprise, accidents=service.linked_accidents(session=db, actor=user, item=item),
         candidates=service.worn_equipment_accidents(session=db, actor=user, enterprise_id=item.enterprise_id)
         if can_write else [], can_write=can_write, next_conditions=CONDITION_MOVES.next_states(item.condition),
@@ -334,14 +337,14 @@ def shares_page(request: Request, by: str = Query("region", pattern="^(enterpris
         names = {r.kato: i18n.localized(r, "name") for r in registry.regions(session=db)}
     else:
         names = {s.code: i18n.localized(s, "name") for s in registry.sectors(session=db)}
-    return render(request, "equipment/shares.html", _context(rows=rows, names=names, by=by, groups=BY))
+    return render(request, "equipment/shares.html", _context(db, rows=rows, names=names, by=by, groups=BY))
 
 
 # ---- import ---------------------------------------------------------------------------------------
 
 def _import_context(**extra) -> dict:
     return {"fields": importer.FIELD_LABELS,
-            "required": {k for k, (req, _w) in importer.FIELDS.items() if req}, **_context(**extra)}
+            "required": {k for k, (req, _w) in importer.FIELDS.items() if req}, **_context(None, **extra)}
 
 
 def _mapping(form: FormData) -> dict[str, str]:
@@ -416,4 +419,4 @@ def import_commit(request: Request, user: User = Depends(require_user), db: Sess
 
     return forms.submit(db, action, again=again,
                         done=lambda result: render(request, "equipment/import_done.html",
-                                                   _context(filename=filename, result=result)))
+                                                   _context(None, filename=filename, result=result)))

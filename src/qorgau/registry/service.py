@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -99,6 +101,28 @@ def enterprises_by_ids(*, session: Session, ids: list[int]) -> list[Enterprise]:
     if not ids:
         return []
     return list(session.execute(select(Enterprise).where(Enterprise.id.in_(set(ids)))).scalars())
+
+
+# The blocks capability packages put on an enterprise's card (equipment past its life, agreements covering it),
+# in the order they registered. They register here, so the registry shows them without importing the packages
+# above it.
+_CARD_BLOCKS: dict[str, Callable[..., dict | None]] = {}
+
+
+def show_on_enterprise_card(name: str, block: Callable[..., dict | None]) -> None:
+    """Put `block(session=, actor=, enterprise=)` on every enterprise's card. The block answers None when it has
+    nothing to show this reader, else a dict with the `template` that renders it (it reads the dict as `block`)."""
+    _CARD_BLOCKS[name] = block
+
+
+def enterprise_card_blocks(*, session: Session, actor: User, enterprise: Enterprise) -> list[dict]:
+    """The registered blocks of an enterprise's card that have something to show."""
+    shown = []
+    for block in _CARD_BLOCKS.values():
+        found = block(session=session, actor=actor, enterprise=enterprise)
+        if found is not None:
+            shown.append(found)
+    return shown
 
 
 def get_enterprise(*, session: Session, actor: User, enterprise_id: int) -> Enterprise:

@@ -114,7 +114,9 @@ def enterprise_detail(request: Request, enterprise_id: IdPath, user: User = Depe
     enterprise = service.get_enterprise(session=db, actor=user, enterprise_id=enterprise_id)
     can_edit = policy.allowed(user, "registry.write")
     history = service.enterprise_history(session=db, actor=user, enterprise_id=enterprise.id)
-    return render(request, "registry/enterprise.html", {"e": enterprise, "can_edit": can_edit, "history": history})
+    blocks = service.enterprise_card_blocks(session=db, actor=user, enterprise=enterprise)
+    return render(request, "registry/enterprise.html", {"e": enterprise, "can_edit": can_edit, "history": history,
+                                                        "blocks": blocks})
 
 
 @router.post("/enterprises/{enterprise_id}")

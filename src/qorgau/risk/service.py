@@ -28,6 +28,7 @@ from qorgau.core.errors import Conflict, NotFound, ValidationFailed
 from qorgau.core.i18n_markers import N_
 from qorgau.core.models import User
 from qorgau.deviations import service as deviations
+from qorgau.equipment import service as equipment
 from qorgau.incidents import service as incidents
 from qorgau.registry import access
 from qorgau.registry.models import Enterprise
@@ -99,7 +100,9 @@ def _monthly(counts, session: Session, months: list[pd.Period], rows: dict[int, 
 def build_db_panel(*, session: Session, months: int = DEFAULT_MONTHS, end: str | None = None,
                    today: date | None = None, outcome_only: bool = False) -> DbPanel:
     """One row per enterprise and month: serious or fatal cases, headcount, sector, region and the features
-    (`outcome_only`: the accident registry alone, to count the cases before fetching anything else)."""
+    (`outcome_only`: the accident registry alone, to count the cases before fetching anything else).
+    Equipment age comes from the equipment register (the mean age of the items standing in the month's year);
+    an enterprise without a dated item has it blank, never zero."""
     if not 3 <= months <= 240:
         raise ValidationFailed(N_("The panel needs between 3 and 240 months."), field="months")
     last = _end_period(end, today)
@@ -132,6 +135,16 @@ def build_db_panel(*, session: Session, months: int = DEFAULT_MONTHS, end: str |
         features["overdue_violations"] = _monthly(deviations.counts_for_enterprises, session, grid, rows,
                                                   ("overdue_actions",), window=12)["overdue_actions"]
         sources.append("deviations")
+    if not outcome_only:
+        ages = equipment.mean_age_by_year(session=session, years=sorted({p.year for p in grid}))
+        if ages:
+            matrix = np.full((len(kept), len(grid)), np.nan)
+            for enterprise_id, by_year in ages.items():
+                row = rows.get(enterprise_id)
+                if row is not None:
+                    matrix[row] = [by_year.get(p.year, np.nan) for p in grid]
+            features["equipment_age"] = matrix
+            sources.append("equipment")
     keep = slice(LOOKBACK, LOOKBACK + months)
     labels = [str(p) for p in grid[keep]]
     n = len(kept)
@@ -147,6 +160,27 @@ def build_db_panel(*, session: Session, months: int = DEFAULT_MONTHS, end: str |
 
 
 # ---------------------------------------------------------------- training and scoring
+
+EQUIPMENT_AGE = "equipment_age"
+DECIDING_K = "0.1"  # the model card's headline: capture at the top 10%
+
+
+def without_feature(panel: panel_module.Panel, feature: str) -> panel_module.Panel:
+    """The same panel without one feature column (to backtest the model without it)."""
+    return panel_module.Panel(frame=panel.frame.drop(columns=[feature]), periods=panel.periods,
+                              features=[f for f in panel.features if f != feature])
+
+
+def feature_helps(with_feature: dict, without: dict) -> bool:
+    """Whether the model with a feature captured more of the tested cases at the top 10% than without it (a tie or
+    an undefined capture keeps the simpler model)."""
+    def at_k(method: dict) -> float:
+        captures = {str(k): v for k, v in method["capture"].items()}
+        value = captures.get(DECIDING_K)
+        return float(value) if value is not None else math.nan
+
+    gain = at_k(with_feature) - at_k(without)
+    return bool(gain > 0)
 
 def _clean(value):
     """JSON-safe: numpy scalars to Python, NaN and infinity to None, keys to strings."""
@@ -232,20 +266,34 @@ def train(*, session: Session, actor: User | None, months: int = DEFAULT_MONTHS,
     outcomes = visits.labels(session=session, actor=None)
     _frame, used = add_visit_rows(frame, outcomes, panel.periods)
     outcomes = outcomes if used["used"] else None
-    forecast = engine.forecast(panel, rounds=rounds, params=params, seed=seed, visit_labels=outcomes)
-    model = forecast.model
     config = BacktestConfig(test_periods=test_periods, rounds=rounds, seed=seed, params=params,
                             min_train_periods=max(3, min(12, len(panel.periods) // 2)))
     try:
         result = run_backtest(panel, config, visit_labels=outcomes)
+        # Equipment age stays in the model only where the backtest says it helps (capture at the top 10%).
+        equipment_check = None
+        if EQUIPMENT_AGE in panel.features:
+            reduced = without_feature(panel, EQUIPMENT_AGE)
+            other = run_backtest(reduced, config, visit_labels=outcomes)
+            kept = feature_helps(result.methods["model"], other.methods["model"])
+            equipment_check = {"kept": kept, "with": {"capture": result.methods["model"]["capture"],
+                                                      "auc_pr": result.methods["model"]["auc_pr"]},
+                               "without": {"capture": other.methods["model"]["capture"],
+                                           "auc_pr": other.methods["model"]["auc_pr"]}}
+            if not kept:
+                panel, result = reduced, other
         run.metrics = _metrics(result)
         run.metrics["visit_labels"] = _clean(used)
+        if equipment_check is not None:
+            run.metrics["equipment_age"] = _clean(equipment_check)
         if outcomes is not None:  # the same backtest on accident labels alone: what the visits changed
             alone = run_backtest(panel, config)
             run.metrics["visit_labels"]["without"] = _clean(
                 {"capture": alone.methods["model"]["capture"], "auc_pr": alone.methods["model"]["auc_pr"]})
     except panel_module.PanelError as error:
         run.metrics = {"error": str(error)}
+    forecast = engine.forecast(panel, rounds=rounds, params=params, seed=seed, visit_labels=outcomes)
+    model = forecast.model
     run.status = RunStatus.TRAINED
     run.version = model.version
     run.features = list(model.features)
