@@ -152,7 +152,7 @@ indicators:
     assert summary["training"]["indicators"] == ["training_coverage"] and frame["training_coverage"].notna().any()
 
 
-def test_on_the_demo_methodology_1_2_ranks_at_least_as_many_enterprises_as_1_1(session, capsys):
+def test_ranked_enterprises_on_the_demo_under_1_1_and_1_2(session, capsys):
     """The figure quoted in docs/index/methodology.md: ranked enterprises per demo period under 1.1 and 1.2,
     with every source package of the demo installed (run with -s to read it)."""
     from qorgau.core.db import utcnow
@@ -165,4 +165,5 @@ def test_on_the_demo_methodology_1_2_ranks_at_least_as_many_enterprises_as_1_1(s
     with capsys.disabled():
         print(f"\nranked of {len(service.enterprise_table(session))} demo enterprises, periods "
               f"{this_year - 2}..{this_year}: 1.1 {counts['v1_1.yaml']}, 1.2 {counts['v1_2.yaml']}")
-    assert all(new >= old for new, old in zip(counts["v1_2.yaml"], counts["v1_1.yaml"], strict=True))
+    # 1.2 need not rank more (see the methodology's note); the demo's ranking must stay a ranking under both.
+    assert all(count >= 10 for version in counts.values() for count in version), counts
