@@ -28,6 +28,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_listening(argv: list[str], port: int, name: str, timeout: float) -> subprocess.Popen:
+    """Start a test server and wait until it accepts connections on `port` (its stderr tail if it dies)."""
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            err = proc.stderr.read() if proc.stderr else b""
+            raise RuntimeError(f"{name} exited: {err.decode(errors='replace')[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.terminate()
+    raise RuntimeError(f"{name} did not open port {port}")
+
+
 def broker_config(port: int, data_dir: Path, *, persistence: bool = True) -> str:
     """The config used here; docs/monitoring/mqtt.md explains each line for production."""
     return "\n".join([
@@ -64,19 +81,8 @@ class PrivateBroker:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 10.0) -> PrivateBroker:
-        self.proc = subprocess.Popen([self.binary, "-c", str(self.conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                err = self.proc.stderr.read() if self.proc.stderr else b""
-                raise RuntimeError(f"mosquitto exited: {err.decode(errors='replace')}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"mosquitto did not open port {self.port}")
+        self.proc = start_listening([self.binary, "-c", str(self.conf)], self.port, "mosquitto", timeout)
+        return self
 
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM: mosquitto writes its persistence file (queued QoS-1 messages) and exits."""

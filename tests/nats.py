@@ -7,13 +7,11 @@ redelivery of what was not acknowledged, one connection per client id."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-from tests.mosquitto import free_port
+from tests.mosquitto import free_port, start_listening
 
 
 def find_nats() -> str | None:
@@ -48,19 +46,8 @@ class PrivateNats:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 20.0) -> PrivateNats:
-        self.proc = subprocess.Popen([self.binary, "-c", str(self.conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                err = self.proc.stderr.read() if self.proc.stderr else b""
-                raise RuntimeError(f"nats-server exited: {err.decode(errors='replace')[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"nats-server did not open port {self.port}")
+        self.proc = start_listening([self.binary, "-c", str(self.conf)], self.port, "nats-server", timeout)
+        return self
 
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -276,28 +276,14 @@ def run_database_worker(url: str, *, host: str, port: int, worker_index: int = 0
                         password: str | None = None, violations_as: str | None = None,
                         config_overrides: dict | None = None, on_start=None) -> dict:
     """An MQTT ingest worker writing into the database at `url`; returns its counters when it stops."""
-    from sqlalchemy import select
 
     from qorgau.core.db import session_factory
-    from qorgau.core.models import User
     from qorgau.monitoring.mqtt_worker import IngestWorker, WorkerConfig
-    from qorgau.monitoring.pipeline import Pipeline
-    from qorgau.monitoring.sink import DatabaseSink, load_registry
 
     session = session_factory(url)()
     session.info["actor"] = f"system:monitoring-ingest-{worker_index}"
     try:
-        actor_id = None
-        if violations_as:
-            actor_id = session.execute(select(User.id).where(User.username == violations_as,
-                                                             User.is_active.is_(True))).scalar()
-            if actor_id is None:
-                raise ValueError(f"--violations-as: no active user {violations_as!r}")
-        registry, directory = load_registry(session)
-        session.commit()
-        sink = DatabaseSink(session, registry, directory, violation_actor_id=actor_id)
-        pipeline = Pipeline(registry, sink, worker=worker_index, workers=workers)
-        sink.attach(pipeline)
+        registry, sink, pipeline = _database_pipeline(session, violations_as, worker=worker_index, workers=workers)
         config = WorkerConfig(host=host, port=port, client_id=client_id or f"qorgau-db-ingest-{worker_index}",
                               username=username, password=password, **(config_overrides or {}))
         worker = IngestWorker(pipeline, config)
@@ -312,37 +298,45 @@ def run_database_worker(url: str, *, host: str, port: int, worker_index: int = 0
         session.close()
 
 
+def _database_pipeline(session, violations_as: str | None, **pipeline_args):
+    """The registry, database sink and pipeline an ingest worker runs on (both worker kinds)."""
+    from sqlalchemy import select
+
+    from qorgau.core.models import User
+    from qorgau.monitoring.pipeline import Pipeline
+    from qorgau.monitoring.sink import DatabaseSink, load_registry
+
+    actor_id = None
+    if violations_as:
+        actor_id = session.execute(select(User.id).where(User.username == violations_as,
+                                                         User.is_active.is_(True))).scalar()
+        if actor_id is None:
+            raise ValueError(f"--violations-as: no active user {violations_as!r}")
+    registry, directory = load_registry(session)
+    session.commit()
+    sink = DatabaseSink(session, registry, directory, violation_actor_id=actor_id)
+    pipeline = Pipeline(registry, sink, **pipeline_args)
+    sink.attach(pipeline)
+    return registry, sink, pipeline
+
+
 def run_partitioned_worker(url: str, *, host: str, port: int, name: str | None = None, partitions: int = 16,
                            lease_ttl_s: float = 10.0, protocol: int = 5, accept_plain_topics: bool = True,
                            duration: float | None = None, username: str | None = None, password: str | None = None,
                            group: str | None = None, violations_as: str | None = None,
                            config_overrides: dict | None = None, on_start=None) -> dict:
     """A partitioned ingest worker (partitioned_worker.py) writing into the database at `url`."""
-    from sqlalchemy import select
 
     from qorgau.core.db import engine_for, session_factory
-    from qorgau.core.models import User
     from qorgau.monitoring.codec import SHARED_GROUP
     from qorgau.monitoring.partitioned_worker import PartitionConfig, PartitionedWorker, default_name
     from qorgau.monitoring.partitions import Leases
-    from qorgau.monitoring.pipeline import Pipeline
-    from qorgau.monitoring.sink import DatabaseSink, load_registry
 
     name = name or default_name()
     session = session_factory(url)()
     session.info["actor"] = f"system:monitoring-ingest-{name}"
     try:
-        actor_id = None
-        if violations_as:
-            actor_id = session.execute(select(User.id).where(User.username == violations_as,
-                                                             User.is_active.is_(True))).scalar()
-            if actor_id is None:
-                raise ValueError(f"--violations-as: no active user {violations_as!r}")
-        registry, directory = load_registry(session)
-        session.commit()
-        sink = DatabaseSink(session, registry, directory, violation_actor_id=actor_id)
-        pipeline = Pipeline(registry, sink)
-        sink.attach(pipeline)
+        registry, sink, pipeline = _database_pipeline(session, violations_as)
         config = PartitionConfig(host=host, port=port, name=name, partitions=partitions, lease_ttl_s=lease_ttl_s,
                                  protocol=protocol, accept_plain_topics=accept_plain_topics, username=username,
                                  password=password, group=group or SHARED_GROUP, **(config_overrides or {}))

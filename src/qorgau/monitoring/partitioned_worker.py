@@ -50,6 +50,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from qorgau.monitoring.codec import SHARED_GROUP
+from qorgau.monitoring.mqtt_worker import NO_MATCHING_SUBSCRIBERS
 from qorgau.monitoring.partitions import (
     DEFAULT_PARTITIONS,
     LEGACY_FILTERS,
@@ -63,7 +64,6 @@ from qorgau.monitoring.partitions import (
 from qorgau.monitoring.pipeline import Counters, Pipeline
 
 log = logging.getLogger(__name__)
-NO_MATCHING_SUBSCRIBERS = 16  # MQTT 5 PUBACK reason code
 
 
 @dataclass
